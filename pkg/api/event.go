@@ -1,0 +1,76 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// EventType is the type of an event.
+type EventType string
+
+// The event types. Every requested rendition ends in exactly one of them.
+const (
+	EventRenditionCreated EventType = "rendition_created"
+	EventRenditionFailed  EventType = "rendition_failed"
+)
+
+// Event reports the outcome of one rendition.
+type Event struct {
+	// ID is stable for a given request, rendition and outcome, so a receiver
+	// can drop duplicates of a retried delivery.
+	ID        string          `json:"id"`
+	Type      EventType       `json:"type"`
+	Date      time.Time       `json:"date"`
+	RequestID string          `json:"requestId"`
+	Source    string          `json:"source"`
+	Rendition Rendition       `json:"rendition"`
+	UserData  json.RawMessage `json:"userData,omitempty"`
+	// Metadata describes a created rendition (repo:size, repo:sha1,
+	// dc:format, tiff:imageWidth, ...).
+	Metadata map[string]any `json:"metadata,omitempty"`
+	// Data is the rendition itself as a data: URI when it was small enough
+	// for embedBinaryLimit; it was then not uploaded.
+	Data string `json:"data,omitempty"`
+	// ErrorReason and ErrorMessage are set on rendition_failed.
+	ErrorReason  Reason `json:"errorReason,omitempty"`
+	ErrorMessage string `json:"errorMessage,omitempty"`
+}
+
+// EventID returns the stable id of the event for rendition index i of a
+// request.
+func EventID(requestID string, index int, t EventType) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%s", requestID, index, t)))
+	return hex.EncodeToString(sum[:16])
+}
+
+// NewEvent builds the event for rendition index i of req from its result.
+// The source URL is redacted and the target removed.
+func NewEvent(req *Request, index int, r Rendition, res RenditionResult, now time.Time) Event {
+	ev := Event{
+		Date:      now.UTC(),
+		RequestID: req.RequestID,
+		Source:    RedactURL(req.Source.URL),
+		Rendition: r.WithoutTarget(),
+		UserData:  req.UserData,
+	}
+	if len(r.UserData) > 0 {
+		ev.UserData = r.UserData
+	}
+	if res.Created() {
+		ev.Type = EventRenditionCreated
+		ev.Metadata = res.Metadata
+		ev.Data = res.Data
+	} else {
+		ev.Type = EventRenditionFailed
+		ev.ErrorReason = res.Reason
+		if !ev.ErrorReason.Valid() {
+			ev.ErrorReason = ReasonGeneric
+		}
+		ev.ErrorMessage = res.Message
+	}
+	ev.ID = EventID(req.RequestID, index, ev.Type)
+	return ev
+}

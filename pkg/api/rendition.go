@@ -1,0 +1,453 @@
+package api
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Limits on instruction values that are enforced when a rendition is parsed.
+const (
+	// MaxDimension is the largest width, height, maxWidth or maxHeight accepted.
+	MaxDimension = 100000
+	// MaxEmbedBinaryLimit is the largest embedBinaryLimit accepted, in bytes.
+	MaxEmbedBinaryLimit = 32768
+	// MaxDPI is the largest dpi or convertToDpi value accepted.
+	MaxDPI = 10000
+)
+
+// DPI is a resolution in dots per inch. On the wire it is a number (both axes)
+// or an object {xdpi, ydpi}.
+type DPI struct {
+	X float64 `json:"xdpi"`
+	Y float64 `json:"ydpi"`
+}
+
+// Crop is a crop instruction: a rectangle in source pixels, or Smart for the
+// libvips attention strategy. On the wire it is {x, y, w, h} or "smart".
+type Crop struct {
+	X, Y, W, H int
+	Smart      bool
+}
+
+// MarshalJSON writes "smart" or the rectangle.
+func (c Crop) MarshalJSON() ([]byte, error) {
+	if c.Smart {
+		return []byte(`"smart"`), nil
+	}
+	return json.Marshal(map[string]int{"x": c.X, "y": c.Y, "w": c.W, "h": c.H})
+}
+
+// Watermark is an image drawn centred over the rendition, fitted to Scale
+// times the rendition's size.
+type Watermark struct {
+	Image string  `json:"image"`
+	Scale float64 `json:"scale,omitempty"`
+}
+
+// Rendition holds the instructions for one rendition. Fields that are not set
+// on the wire are nil or zero. Keys the contract does not define are kept in
+// Extra and passed through to custom workers.
+type Rendition struct {
+	Fmt              string
+	Name             string
+	Target           Target
+	Worker           string
+	UserData         json.RawMessage
+	Width            *int
+	Height           *int
+	Upscale          bool
+	MaxWidth         *int
+	MaxHeight        *int
+	Quality          *int
+	JPEGSize         *int64
+	Interlace        bool
+	DPI              *DPI
+	ConvertToDPI     *DPI
+	Crop             *Crop
+	Watermark        *Watermark
+	Background       string
+	CompressionLevel *int
+	Page             *int
+	XMP              string
+	EmbedBinaryLimit *int64
+	Animated         bool
+	// Extra holds keys the contract does not define, as given.
+	Extra map[string]json.RawMessage
+
+	// Invalid is set by DecodeRequest when the instructions could not be
+	// used; the rendition then fails with InvalidReason. Never serialised.
+	Invalid error `json:"-"`
+}
+
+// Family returns the built-in family of the rendition's fmt, and false when
+// the fmt is not a built-in one.
+func (r *Rendition) Family() (Family, bool) { return FormatFamily(r.Fmt) }
+
+// WithoutTarget returns a copy of r with the target removed, as echoed in
+// events.
+func (r Rendition) WithoutTarget() Rendition {
+	r.Target = Target{}
+	r.Invalid = nil
+	return r
+}
+
+// IntOr returns *p, or def when p is nil.
+func IntOr(p *int, def int) int {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+
+// knownKeys are the keys that parseRendition consumes; "url" and
+// "pdfbgcolor" are accepted aliases of "target" and "background".
+var knownKeys = map[string]bool{
+	"fmt": true, "name": true, "target": true, "url": true, "worker": true, "userData": true,
+	"width": true, "height": true, "upscale": true, "maxWidth": true, "maxHeight": true,
+	"quality": true, "jpegSize": true, "interlace": true, "dpi": true, "convertToDpi": true,
+	"crop": true, "watermark": true, "background": true, "pdfbgcolor": true,
+	"compressionLevel": true, "page": true, "xmp": true, "embedBinaryLimit": true, "animated": true,
+}
+
+// FieldError reports an instruction field whose value is not allowed. Its
+// message names the field and the allowed values.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+func fieldErr(field, format string, args ...any) *FieldError {
+	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// UnmarshalJSON parses and validates rendition instructions strictly.
+func (r *Rendition) UnmarshalJSON(data []byte) error {
+	parsed, err := ParseRendition(data)
+	if err != nil {
+		return err
+	}
+	*r = parsed
+	return nil
+}
+
+// ParseRendition parses and validates one rendition's instructions. On error
+// it still returns what it could read (name, fmt, worker, userData, target),
+// so a failure event can describe the rendition. The error is an *Error with
+// reason RenditionFormatUnsupported for an unknown fmt and GenericError for
+// any other invalid field; its message names the field.
+func ParseRendition(data []byte) (Rendition, error) {
+	var r Rendition
+	var raw map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil || raw == nil {
+		return r, Errorf(ReasonGeneric, "rendition must be a JSON object")
+	}
+	p := parser{raw: raw}
+	// Identity first, so a failure can still be reported against it.
+	r.Name = p.str("name")
+	r.Worker = strings.TrimSpace(p.str("worker"))
+	r.Fmt = CanonicalFormat(p.str("fmt"))
+	if ud, ok := raw["userData"]; ok {
+		r.UserData = ud
+	}
+	if t, ok := p.first("target", "url"); ok {
+		if err := json.Unmarshal(raw[t], &r.Target); err != nil {
+			p.fail(fieldErr(t, "%v", err))
+		} else if err := r.Target.Validate(); err != nil {
+			p.fail(fieldErr(t, "%v", err))
+		}
+	}
+	r.Width = p.dimension("width")
+	r.Height = p.dimension("height")
+	r.MaxWidth = p.dimension("maxWidth")
+	r.MaxHeight = p.dimension("maxHeight")
+	r.Upscale = p.boolean("upscale")
+	r.Interlace = p.boolean("interlace")
+	r.Animated = p.boolean("animated")
+	r.Quality = p.intRange("quality", 1, 100)
+	r.CompressionLevel = p.intRange("compressionLevel", 0, 9)
+	r.Page = p.intRange("page", 1, math.MaxInt32)
+	if v := p.intRange("jpegSize", 1, math.MaxInt32); v != nil {
+		n := int64(*v)
+		r.JPEGSize = &n
+	}
+	if v := p.intRange("embedBinaryLimit", 0, MaxEmbedBinaryLimit); v != nil {
+		n := int64(*v)
+		r.EmbedBinaryLimit = &n
+	}
+	r.DPI = p.dpi("dpi")
+	r.ConvertToDPI = p.dpi("convertToDpi")
+	r.Crop = p.crop("crop")
+	r.Watermark = p.watermark("watermark")
+	if k, ok := p.first("background", "pdfbgcolor"); ok {
+		bg := p.str(k)
+		if !hexColor.MatchString(bg) {
+			p.fail(fieldErr(k, "must be a colour #RGB or #RRGGBB, got %q", bg))
+		} else {
+			r.Background = strings.ToLower(bg)
+		}
+	}
+	if _, ok := raw["xmp"]; ok {
+		x := p.str("xmp")
+		if _, err := base64.StdEncoding.DecodeString(x); err != nil || x == "" {
+			p.fail(fieldErr("xmp", "must be a base64-encoded XMP packet"))
+		} else {
+			r.XMP = x
+		}
+	}
+	for k, v := range raw {
+		if !knownKeys[k] {
+			if r.Extra == nil {
+				r.Extra = map[string]json.RawMessage{}
+			}
+			r.Extra[k] = v
+		}
+	}
+
+	// Checks across fields.
+	switch {
+	case r.Fmt == "" && r.Worker == "":
+		p.fail(fieldErr("fmt", "is required unless worker is set; one of %s", strings.Join(BuiltinFormats(), ", ")))
+	case r.Worker == "":
+		if _, ok := FormatFamily(r.Fmt); !ok {
+			if p.err == nil {
+				p.err = Errorf(ReasonRenditionFormatUnsupported,
+					"fmt: %q is not supported; use one of %s, or set worker to route it to a custom action",
+					r.Fmt, strings.Join(BuiltinFormats(), ", "))
+			}
+		}
+	}
+	if r.Target.IsZero() && r.EmbedBinaryLimit == nil && p.err == nil {
+		p.fail(fieldErr("target", "is required (a presigned PUT URL, s3://bucket/key, or {urls, minPartSize, maxPartSize}) unless embedBinaryLimit is set"))
+	}
+	return r, p.err
+}
+
+// parser reads typed fields from a raw object, keeping the first error.
+type parser struct {
+	raw map[string]json.RawMessage
+	err error
+}
+
+func (p *parser) fail(fe *FieldError) {
+	if p.err == nil {
+		p.err = &Error{Reason: ReasonGeneric, Message: fe.Error(), Err: fe}
+	}
+}
+
+// first returns the first of the given keys that is present.
+func (p *parser) first(keys ...string) (string, bool) {
+	for _, k := range keys {
+		if _, ok := p.raw[k]; ok {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+func (p *parser) str(key string) string {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		p.fail(fieldErr(key, "must be a string, got %s", abbreviate(v)))
+		return ""
+	}
+	return s
+}
+
+func (p *parser) boolean(key string) bool {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return false
+	}
+	var b bool
+	if err := json.Unmarshal(v, &b); err != nil {
+		p.fail(fieldErr(key, "must be true or false, got %s", abbreviate(v)))
+	}
+	return b
+}
+
+// number decodes a JSON number, reporting whether the key was present.
+func (p *parser) number(key string, raw json.RawMessage) (float64, bool) {
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return 0, false
+	}
+	f, err := n.Float64()
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+func (p *parser) intRange(key string, min, max int) *int {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	f, isNum := p.number(key, v)
+	if !isNum || f != math.Trunc(f) || f < float64(min) || f > float64(max) {
+		if max == math.MaxInt32 {
+			p.fail(fieldErr(key, "must be an integer of at least %d, got %s", min, abbreviate(v)))
+		} else {
+			p.fail(fieldErr(key, "must be an integer from %d to %d, got %s", min, max, abbreviate(v)))
+		}
+		return nil
+	}
+	n := int(f)
+	return &n
+}
+
+func (p *parser) dimension(key string) *int { return p.intRange(key, 1, MaxDimension) }
+
+func (p *parser) dpi(key string) *DPI {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	valid := func(f float64) bool { return f > 0 && f <= MaxDPI }
+	if f, isNum := p.number(key, v); isNum {
+		if !valid(f) {
+			p.fail(fieldErr(key, "must be a number above 0 and at most %d, or {xdpi, ydpi}, got %s", MaxDPI, abbreviate(v)))
+			return nil
+		}
+		return &DPI{X: f, Y: f}
+	}
+	var d struct {
+		X *float64 `json:"xdpi"`
+		Y *float64 `json:"ydpi"`
+	}
+	if err := json.Unmarshal(v, &d); err != nil || d.X == nil || d.Y == nil || !valid(*d.X) || !valid(*d.Y) {
+		p.fail(fieldErr(key, "must be a number above 0 and at most %d, or {xdpi, ydpi}, got %s", MaxDPI, abbreviate(v)))
+		return nil
+	}
+	return &DPI{X: *d.X, Y: *d.Y}
+}
+
+func (p *parser) crop(key string) *Crop {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		if strings.EqualFold(s, "smart") {
+			return &Crop{Smart: true}
+		}
+		p.fail(fieldErr(key, `must be "smart" or {x, y, w, h}, got %s`, abbreviate(v)))
+		return nil
+	}
+	var c struct {
+		X, Y, W, H *float64
+	}
+	if err := json.Unmarshal(v, &c); err != nil || c.X == nil || c.Y == nil || c.W == nil || c.H == nil {
+		p.fail(fieldErr(key, `must be "smart" or {x, y, w, h} with all four integers, got %s`, abbreviate(v)))
+		return nil
+	}
+	for _, f := range []*float64{c.X, c.Y, c.W, c.H} {
+		if *f != math.Trunc(*f) || *f > MaxDimension*10 {
+			p.fail(fieldErr(key, "x, y, w and h must be integers, got %s", abbreviate(v)))
+			return nil
+		}
+	}
+	if *c.X < 0 || *c.Y < 0 || *c.W < 1 || *c.H < 1 {
+		p.fail(fieldErr(key, "x and y must be at least 0 and w and h at least 1, got %s", abbreviate(v)))
+		return nil
+	}
+	return &Crop{X: int(*c.X), Y: int(*c.Y), W: int(*c.W), H: int(*c.H)}
+}
+
+func (p *parser) watermark(key string) *Watermark {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	var w struct {
+		Image string   `json:"image"`
+		Scale *float64 `json:"scale"`
+	}
+	if err := json.Unmarshal(v, &w); err != nil || strings.TrimSpace(w.Image) == "" {
+		p.fail(fieldErr(key, "must be {image: url, scale: 0..1} with an image URL, got %s", abbreviate(v)))
+		return nil
+	}
+	out := &Watermark{Image: w.Image, Scale: 1}
+	if w.Scale != nil {
+		if *w.Scale <= 0 || *w.Scale > 1 {
+			p.fail(fieldErr(key, "scale must be above 0 and at most 1, got %v", *w.Scale))
+			return nil
+		}
+		out.Scale = *w.Scale
+	}
+	return out
+}
+
+// abbreviate shortens a raw JSON value for an error message.
+func abbreviate(v json.RawMessage) string {
+	s := string(v)
+	if len(s) > 40 {
+		s = s[:37] + "..."
+	}
+	return s
+}
+
+// MarshalJSON writes the instructions with their wire names; unknown keys
+// from Extra are written as given. Keys come out in sorted order.
+func (r Rendition) MarshalJSON() ([]byte, error) {
+	m := map[string]any{}
+	for k, v := range r.Extra {
+		m[k] = v
+	}
+	put := func(key string, set bool, v any) {
+		if set {
+			m[key] = v
+		}
+	}
+	put("fmt", r.Fmt != "", r.Fmt)
+	put("name", r.Name != "", r.Name)
+	put("target", !r.Target.IsZero(), r.Target)
+	put("worker", r.Worker != "", r.Worker)
+	put("userData", len(r.UserData) > 0, r.UserData)
+	put("width", r.Width != nil, r.Width)
+	put("height", r.Height != nil, r.Height)
+	put("upscale", r.Upscale, true)
+	put("maxWidth", r.MaxWidth != nil, r.MaxWidth)
+	put("maxHeight", r.MaxHeight != nil, r.MaxHeight)
+	put("quality", r.Quality != nil, r.Quality)
+	put("jpegSize", r.JPEGSize != nil, r.JPEGSize)
+	put("interlace", r.Interlace, true)
+	put("dpi", r.DPI != nil, r.DPI)
+	put("convertToDpi", r.ConvertToDPI != nil, r.ConvertToDPI)
+	put("crop", r.Crop != nil, r.Crop)
+	put("watermark", r.Watermark != nil, r.Watermark)
+	put("background", r.Background != "", r.Background)
+	put("compressionLevel", r.CompressionLevel != nil, r.CompressionLevel)
+	put("page", r.Page != nil, r.Page)
+	put("xmp", r.XMP != "", r.XMP)
+	put("embedBinaryLimit", r.EmbedBinaryLimit != nil, r.EmbedBinaryLimit)
+	put("animated", r.Animated, true)
+	return json.Marshal(m)
+}
+
+// ExtraKeys returns the names of the unknown keys, sorted.
+func (r *Rendition) ExtraKeys() []string {
+	keys := make([]string, 0, len(r.Extra))
+	for k := range r.Extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
