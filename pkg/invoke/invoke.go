@@ -1,0 +1,80 @@
+// Package invoke calls worker actions on behalf of the orchestrator.
+//
+// An Invoker sends an action its parameters and returns the action's JSON
+// result. Two failures are distinguished: an *ActionError is the action's
+// own application error (its result was {"error": ...}) and carries the
+// reason it gave; any other error means the action could not be called or
+// did not answer (unknown action, transport failure, deadline).
+//
+// InProcess runs actions as functions in this process, with the same JSON
+// boundary as OpenWhisk, so `acs process` takes the code path a cluster
+// takes.
+package invoke
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+)
+
+// Invoker calls an action with parameters and returns its result.
+type Invoker interface {
+	Invoke(ctx context.Context, action string, params json.RawMessage) (json.RawMessage, error)
+}
+
+// ErrUnknownAction is returned (wrapped) when no action has the given name.
+var ErrUnknownAction = errors.New("no such action")
+
+// ActionError is an application error returned by an action.
+type ActionError struct {
+	Action  string
+	Reason  api.Reason
+	Message string
+}
+
+func (e *ActionError) Error() string {
+	return fmt.Sprintf("action %s failed: %s", e.Action, e.Message)
+}
+
+// AsAPIError converts e to an *api.Error with the action's reason.
+func (e *ActionError) AsAPIError() *api.Error {
+	reason := e.Reason
+	if !reason.Valid() {
+		reason = api.ReasonGeneric
+	}
+	return &api.Error{Reason: reason, Message: e.Message}
+}
+
+// ParseActionError reads an OpenWhisk error result {"error": ...}. The error
+// may be a string or an object with reason and message. It returns nil when
+// result is not an error result.
+func ParseActionError(action string, result json.RawMessage) *ActionError {
+	var body struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(result, &body) != nil || len(body.Error) == 0 || string(body.Error) == "null" {
+		return nil
+	}
+	ae := &ActionError{Action: action, Reason: api.ReasonGeneric}
+	var s string
+	if json.Unmarshal(body.Error, &s) == nil {
+		ae.Message = s
+		return ae
+	}
+	var obj struct {
+		Reason  api.Reason `json:"reason"`
+		Message string     `json:"message"`
+	}
+	if json.Unmarshal(body.Error, &obj) == nil && obj.Message != "" {
+		ae.Message = obj.Message
+		if obj.Reason.Valid() {
+			ae.Reason = obj.Reason
+		}
+		return ae
+	}
+	ae.Message = string(body.Error)
+	return ae
+}

@@ -1,0 +1,394 @@
+// Package process is the orchestrator: it decodes and validates a processing
+// request, plans which action makes each rendition, fans the work out in
+// batches through an invoke.Invoker, and gathers exactly one event per
+// requested rendition, whatever fails along the way.
+//
+// The actions/process OpenWhisk action and `acs process` are thin wrappers
+// over a Processor; only the Invoker differs (OpenWhisk or in-process).
+package process
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/invoke"
+)
+
+// DefaultActions maps each built-in rendition family to the action that
+// makes it.
+var DefaultActions = map[api.Family]string{
+	api.FamilyImage:    "thumbnail",
+	api.FamilyMetadata: "metadata",
+	api.FamilyText:     "fulltext",
+}
+
+// Options configure a Processor.
+type Options struct {
+	// Invoker calls the worker actions. Required.
+	Invoker invoke.Invoker
+	// Actions maps rendition families to action names; default DefaultActions.
+	Actions map[api.Family]string
+	// AllowedWorkers lists the custom worker actions a rendition may name
+	// with `worker`. A rendition naming any other action fails.
+	AllowedWorkers []string
+	// BatchSize is the largest number of renditions sent to one activation;
+	// default 10.
+	BatchSize int
+	// Concurrency bounds how many activations run at once; default 8.
+	Concurrency int
+	// Margin is how long before the orchestrator's own deadline it stops
+	// waiting for workers and reports what is unfinished as Timeout.
+	// Default 3 s, or a tenth of the time left when that is shorter.
+	Margin time.Duration
+	// Now returns the time for event dates; default time.Now.
+	Now func() time.Time
+	// Logger receives orchestration logs; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Validate checks the options.
+func (o Options) Validate() error {
+	if o.Invoker == nil {
+		return errors.New("process: Options.Invoker is required")
+	}
+	if o.BatchSize < 0 || o.Concurrency < 0 || o.Margin < 0 {
+		return errors.New("process: BatchSize, Concurrency and Margin must not be negative")
+	}
+	return nil
+}
+
+// Processor runs processing requests.
+type Processor struct {
+	opts Options
+}
+
+// New returns a Processor.
+func New(opts Options) (*Processor, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Actions == nil {
+		opts.Actions = DefaultActions
+	}
+	if opts.BatchSize == 0 {
+		opts.BatchSize = 10
+	}
+	if opts.Concurrency == 0 {
+		opts.Concurrency = 8
+	}
+	if opts.Margin == 0 {
+		opts.Margin = 3 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Processor{opts: opts}, nil
+}
+
+// Result is the outcome of a request: one summary and one event per
+// requested rendition, in request order.
+type Result struct {
+	RequestID  string       `json:"requestId"`
+	Renditions []Summary    `json:"renditions"`
+	Events     []api.Event  `json:"events"`
+	Error      *InvalidInfo `json:"error,omitempty"`
+}
+
+// InvalidInfo describes why a request was rejected as a whole.
+type InvalidInfo struct {
+	Reason  api.Reason `json:"reason"`
+	Message string     `json:"message"`
+}
+
+// Summary is a one-line account of a rendition's outcome.
+type Summary struct {
+	Name         string     `json:"name"`
+	Fmt          string     `json:"fmt,omitempty"`
+	Worker       string     `json:"worker,omitempty"`
+	Status       api.Status `json:"status"`
+	Target       string     `json:"target,omitempty"`
+	ErrorReason  api.Reason `json:"errorReason,omitempty"`
+	ErrorMessage string     `json:"errorMessage,omitempty"`
+}
+
+// Invalid reports whether the request was rejected as a whole.
+func (r *Result) Invalid() bool { return r.Error != nil }
+
+// AllCreated reports whether every rendition was created.
+func (r *Result) AllCreated() bool {
+	for _, s := range r.Renditions {
+		if s.Status != api.StatusCreated {
+			return false
+		}
+	}
+	return r.Error == nil && len(r.Renditions) > 0
+}
+
+// Handle is an action-loop handler for the process action: params is the
+// request. It always returns a Result, so the events reach the caller; an
+// invalid request is reported in Result.Error.
+func (p *Processor) Handle(ctx context.Context, params json.RawMessage) (any, error) {
+	return p.Process(ctx, params), nil
+}
+
+// Process runs one request given as JSON.
+func (p *Processor) Process(ctx context.Context, raw []byte) *Result {
+	req, err := api.DecodeRequest(raw)
+	if err != nil {
+		var inv *api.InvalidRequestError
+		if !errors.As(err, &inv) {
+			inv = &api.InvalidRequestError{Message: err.Error()}
+		}
+		return p.rejected(inv)
+	}
+	return p.Run(ctx, req)
+}
+
+// rejected builds the result of a request that is invalid as a whole: one
+// failed event per rendition that could be identified.
+func (p *Processor) rejected(inv *api.InvalidRequestError) *Result {
+	req := inv.Request
+	if req == nil {
+		req = &api.Request{RequestID: api.NewRequestID()}
+	}
+	res := &Result{RequestID: req.RequestID, Error: &InvalidInfo{Reason: api.ReasonGeneric, Message: inv.Error()}}
+	results := make([]api.RenditionResult, len(inv.Renditions))
+	for i, r := range inv.Renditions {
+		err := r.Invalid
+		if err == nil {
+			err = api.Errorf(api.ReasonGeneric, "%s", inv.Error())
+		}
+		results[i] = api.Failed(r.Name, err)
+	}
+	p.fill(res, req, inv.Renditions, results)
+	p.opts.Logger.Warn("request rejected", "requestId", req.RequestID, "problem", inv.Message)
+	return res
+}
+
+// batch is one planned activation.
+type batch struct {
+	action  string
+	indices []int // positions in the request's rendition list
+}
+
+// Run processes a decoded request.
+func (p *Processor) Run(ctx context.Context, req *api.Request) *Result {
+	log := p.opts.Logger.With("requestId", req.RequestID)
+	start := time.Now()
+	results := make([]api.RenditionResult, len(req.Renditions))
+	decided := make([]bool, len(req.Renditions))
+	decide := func(i int, r api.RenditionResult) {
+		results[i] = r
+		decided[i] = true
+	}
+
+	batches := p.plan(req, decide)
+
+	workCtx, cancel := p.deadlineContext(ctx)
+	defer cancel()
+
+	type batchOutcome struct {
+		b       batch
+		results []api.RenditionResult
+	}
+	outcomes := make(chan batchOutcome, len(batches))
+	sem := make(chan struct{}, p.opts.Concurrency)
+	for _, b := range batches {
+		go func() {
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+				outcomes <- batchOutcome{b, p.runBatch(workCtx, req, b)}
+			case <-workCtx.Done():
+			}
+		}()
+	}
+
+	pending := len(batches)
+wait:
+	for pending > 0 {
+		select {
+		case o := <-outcomes:
+			pending--
+			for k, i := range o.b.indices {
+				decide(i, o.results[k])
+			}
+		case <-workCtx.Done():
+			break wait
+		}
+	}
+	for i, r := range req.Renditions {
+		if !decided[i] {
+			results[i] = api.Failed(r.Name, api.Errorf(api.ReasonTimeout,
+				"rendition %q was not finished before the request's deadline", r.Name))
+		}
+	}
+
+	res := &Result{RequestID: req.RequestID}
+	p.fill(res, req, req.Renditions, results)
+	created := 0
+	for _, s := range res.Renditions {
+		if s.Status == api.StatusCreated {
+			created++
+		}
+	}
+	log.Info("request done", "renditions", len(results), "created", created, "batches", len(batches), "ms", time.Since(start).Milliseconds())
+	return res
+}
+
+// plan routes each valid rendition to an action and groups them into
+// batches; renditions that cannot be routed are decided at once.
+func (p *Processor) plan(req *api.Request, decide func(int, api.RenditionResult)) []batch {
+	groups := map[string][]int{}
+	var order []string
+	for i, r := range req.Renditions {
+		if r.Invalid != nil {
+			decide(i, api.Failed(r.Name, r.Invalid))
+			continue
+		}
+		action, err := p.route(r)
+		if err != nil {
+			decide(i, api.Failed(r.Name, err))
+			continue
+		}
+		if _, ok := groups[action]; !ok {
+			order = append(order, action)
+		}
+		groups[action] = append(groups[action], i)
+	}
+	var batches []batch
+	for _, action := range order {
+		idx := groups[action]
+		for len(idx) > 0 {
+			n := min(len(idx), p.opts.BatchSize)
+			batches = append(batches, batch{action: action, indices: idx[:n]})
+			idx = idx[n:]
+		}
+	}
+	return batches
+}
+
+// route returns the action that makes a rendition.
+func (p *Processor) route(r api.Rendition) (string, error) {
+	if r.Worker != "" {
+		if !slices.Contains(p.opts.AllowedWorkers, r.Worker) {
+			allowed := "none are configured"
+			if len(p.opts.AllowedWorkers) > 0 {
+				allowed = "allowed: " + strings.Join(p.opts.AllowedWorkers, ", ")
+			}
+			return "", api.Errorf(api.ReasonRenditionFormatUnsupported,
+				"worker %q is not on this deployment's allow-list of custom workers (%s)", r.Worker, allowed)
+		}
+		return r.Worker, nil
+	}
+	family, _ := r.Family()
+	action, ok := p.opts.Actions[family]
+	if !ok {
+		return "", api.Errorf(api.ReasonRenditionFormatUnsupported, "no action in this deployment makes %s renditions", r.Fmt)
+	}
+	return action, nil
+}
+
+// runBatch invokes one batch and returns one result per rendition in it.
+func (p *Processor) runBatch(ctx context.Context, req *api.Request, b batch) []api.RenditionResult {
+	wreq := api.WorkerRequest{RequestID: req.RequestID, Source: req.Source, Renditions: make([]api.Rendition, len(b.indices))}
+	for k, i := range b.indices {
+		wreq.Renditions[k] = req.Renditions[i]
+	}
+	out := make([]api.RenditionResult, len(b.indices))
+	failAll := func(err error) []api.RenditionResult {
+		for k, r := range wreq.Renditions {
+			out[k] = api.Failed(r.Name, err)
+		}
+		return out
+	}
+	params, err := json.Marshal(wreq)
+	if err != nil {
+		return failAll(api.Wrap(api.ReasonGeneric, err, "cannot encode the worker request"))
+	}
+	raw, err := p.opts.Invoker.Invoke(ctx, b.action, params)
+	if err != nil {
+		p.opts.Logger.Warn("worker invocation failed", "requestId", req.RequestID, "action", b.action, "error", err)
+		return failAll(invocationError(ctx, b.action, wreq.Renditions, err))
+	}
+	wres, err := api.DecodeWorkerResult(raw, len(b.indices))
+	if wres == nil {
+		return failAll(api.Wrap(api.ReasonGeneric, err, fmt.Sprintf("action %s returned an unusable result", b.action)))
+	}
+	for k, r := range wreq.Renditions {
+		if k < len(wres.Renditions) && (wres.Renditions[k].Status == api.StatusCreated || wres.Renditions[k].Status == api.StatusFailed) {
+			out[k] = wres.Renditions[k]
+			out[k].Name = r.Name
+			continue
+		}
+		out[k] = api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "action %s returned no outcome for rendition %q", b.action, r.Name))
+	}
+	return out
+}
+
+// invocationError maps an invocation failure to the error every rendition
+// of the batch fails with.
+func invocationError(ctx context.Context, action string, rs []api.Rendition, err error) error {
+	var ae *invoke.ActionError
+	switch {
+	case errors.As(err, &ae):
+		return ae.AsAPIError()
+	case errors.Is(err, invoke.ErrUnknownAction):
+		fmts := make([]string, 0, len(rs))
+		for _, r := range rs {
+			if r.Fmt != "" && !slices.Contains(fmts, r.Fmt) {
+				fmts = append(fmts, r.Fmt)
+			}
+		}
+		return api.Errorf(api.ReasonRenditionFormatUnsupported,
+			"action %s, which makes %s renditions, is not deployed", action, strings.Join(fmts, "/"))
+	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
+		return api.Errorf(api.ReasonTimeout, "action %s did not finish before the request's deadline", action)
+	default:
+		return api.Errorf(api.ReasonGeneric, "could not run action %s: %v", action, err)
+	}
+}
+
+// deadlineContext ends Margin before ctx's deadline (or a tenth of the time
+// left, when that is shorter), so unfinished renditions are reported before
+// the orchestrator itself is stopped.
+func (p *Processor) deadlineContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	margin := p.opts.Margin
+	if left := time.Until(deadline); left/10 < margin {
+		margin = left / 10
+	}
+	return context.WithDeadline(ctx, deadline.Add(-margin))
+}
+
+// fill adds summaries and events for the renditions to res.
+func (p *Processor) fill(res *Result, req *api.Request, rs []api.Rendition, results []api.RenditionResult) {
+	now := p.opts.Now()
+	res.Renditions = make([]Summary, len(rs))
+	res.Events = make([]api.Event, len(rs))
+	for i, r := range rs {
+		ev := api.NewEvent(req, i, r, results[i], now)
+		res.Events[i] = ev
+		s := Summary{Name: r.Name, Fmt: r.Fmt, Worker: r.Worker, Status: api.StatusCreated, ErrorReason: ev.ErrorReason, ErrorMessage: ev.ErrorMessage}
+		if ev.Type == api.EventRenditionFailed {
+			s.Status = api.StatusFailed
+		}
+		if !r.Target.IsZero() {
+			s.Target = r.Target.Redacted()
+		}
+		res.Renditions[i] = s
+	}
+}
