@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what building and testing the project needs on Debian 12:
+# libvips (the image engine, linked through cgo) and the tools the tests
+# drive. Idempotent: packages already present are skipped, and apt is only
+# touched when something is missing.
+set -euo pipefail
+
+packages=(
+  libvips-dev      # image engine (cgo)
+  pkg-config       # finds libvips for cgo
+  gcc              # cgo
+  zip              # building action zips
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all packages present"
+else
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+  echo "install-deps: Go 1.26 or newer is required (https://go.dev/doc/install)" >&2
+  exit 1
+fi
