@@ -39,6 +39,32 @@ type Event struct {
 	ErrorMessage string `json:"errorMessage,omitempty"`
 }
 
+// eventFields has Event's fields without its methods, to avoid recursion.
+type eventFields Event
+
+// UnmarshalJSON reads an event. The rendition is an echo of instructions,
+// not a new request: it has no target and, in a rendition_failed event, may
+// hold the very instructions that were refused, so it is read leniently
+// (what ParseRendition can read is kept) instead of being validated.
+func (e *Event) UnmarshalJSON(data []byte) error {
+	aux := struct {
+		*eventFields
+		Rendition json.RawMessage `json:"rendition"`
+	}{eventFields: (*eventFields)(e)}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return err
+	}
+	e.Rendition = Rendition{}
+	if len(aux.Rendition) == 0 || string(aux.Rendition) == "null" {
+		return nil
+	}
+	if !isObject(aux.Rendition) {
+		return fmt.Errorf("event rendition must be a JSON object, got %s", abbreviate(aux.Rendition))
+	}
+	e.Rendition, _ = ParseRendition(aux.Rendition)
+	return nil
+}
+
 // EventID returns the stable id of the event for rendition index i of a
 // request.
 func EventID(requestID string, index int, t EventType) string {

@@ -83,7 +83,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // fmt.Errorf, and the cause's text becomes part of the message.
 func Errorf(reason Reason, format string, args ...any) *Error {
 	err := fmt.Errorf(format, args...)
-	return &Error{Reason: reason, Message: err.Error(), Err: errors.Unwrap(err)}
+	cause := errors.Unwrap(err)
+	if _, multi := err.(interface{ Unwrap() []error }); multi {
+		// Several %w verbs: keep them all reachable through errors.Is/As.
+		cause = err
+	}
+	return &Error{Reason: reason, Message: err.Error(), Err: cause}
 }
 
 // Wrap returns an *Error with the given reason and public message whose cause

@@ -81,7 +81,8 @@ type Rendition struct {
 	Extra map[string]json.RawMessage
 
 	// Invalid is set by DecodeRequest when the instructions could not be
-	// used; the rendition then fails with InvalidReason. Never serialised.
+	// used; the rendition then fails on its own, with reason
+	// ReasonOf(Invalid) and message MessageOf(Invalid). Never serialised.
 	Invalid error `json:"-"`
 }
 
@@ -104,6 +105,10 @@ func IntOr(p *int, def int) int {
 	}
 	return *p
 }
+
+// maxCropCoordinate bounds crop values (source pixels can exceed
+// MaxDimension, which bounds outputs) so they always fit in an int.
+const maxCropCoordinate = MaxDimension * 10
 
 var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 
@@ -198,7 +203,7 @@ func ParseRendition(data []byte) (Rendition, error) {
 			r.Background = strings.ToLower(bg)
 		}
 	}
-	if _, ok := raw["xmp"]; ok {
+	if _, ok := p.first("xmp"); ok {
 		x := p.str("xmp")
 		if _, err := base64.StdEncoding.DecodeString(x); err != nil || x == "" {
 			p.fail(fieldErr("xmp", "must be a base64-encoded XMP packet"))
@@ -246,10 +251,11 @@ func (p *parser) fail(fe *FieldError) {
 	}
 }
 
-// first returns the first of the given keys that is present.
+// first returns the first of the given keys that is present. A key whose
+// value is null is absent, as it is for every other field.
 func (p *parser) first(keys ...string) (string, bool) {
 	for _, k := range keys {
-		if _, ok := p.raw[k]; ok {
+		if v, ok := p.raw[k]; ok && string(v) != "null" {
 			return k, true
 		}
 	}
@@ -281,8 +287,14 @@ func (p *parser) boolean(key string) bool {
 	return b
 }
 
-// number decodes a JSON number, reporting whether the key was present.
+// number decodes a JSON number, reporting whether raw is one. A quoted
+// numeral ("10") is not a number: encoding/json would accept it into a
+// json.Number, so it is refused here first.
 func (p *parser) number(key string, raw json.RawMessage) (float64, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || (raw[0] != '-' && (raw[0] < '0' || raw[0] > '9')) {
+		return 0, false
+	}
 	var n json.Number
 	if err := json.Unmarshal(raw, &n); err != nil {
 		return 0, false
@@ -359,8 +371,12 @@ func (p *parser) crop(key string) *Crop {
 		return nil
 	}
 	for _, f := range []*float64{c.X, c.Y, c.W, c.H} {
-		if *f != math.Trunc(*f) || *f > MaxDimension*10 {
+		if *f != math.Trunc(*f) {
 			p.fail(fieldErr(key, "x, y, w and h must be integers, got %s", abbreviate(v)))
+			return nil
+		}
+		if *f > maxCropCoordinate {
+			p.fail(fieldErr(key, "x, y, w and h must be at most %d, got %s", maxCropCoordinate, abbreviate(v)))
 			return nil
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -48,11 +49,15 @@ func NewRequestID() string {
 // When the request as a whole is unusable it returns an
 // *InvalidRequestError. Otherwise it returns the request with every rendition
 // parsed; a rendition whose instructions are invalid has Invalid set and
-// must fail on its own without stopping the others. Renditions without a
+// must fail on its own without stopping the others. A requestId that is
+// not a string, a missing or unusable source and a missing, empty or
+// oversized renditions list make the whole request invalid. Renditions without a
 // name get "rendition-<n>.<fmt>" (n counts from 1).
 func DecodeRequest(data []byte) (*Request, error) {
+	// Every field is read raw, so that one field of the wrong type is
+	// reported against that field and the renditions can still be listed.
 	var raw struct {
-		RequestID  *string         `json:"requestId"`
+		RequestID  json.RawMessage `json:"requestId"`
 		Source     json.RawMessage `json:"source"`
 		Renditions json.RawMessage `json:"renditions"`
 		UserData   json.RawMessage `json:"userData"`
@@ -61,9 +66,18 @@ func DecodeRequest(data []byte) (*Request, error) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, &InvalidRequestError{Message: "not a JSON object: " + jsonProblem(err)}
 	}
+	if !isObject(data) {
+		// Only null gets here: it unmarshals into a struct without error.
+		return nil, &InvalidRequestError{Message: "not a JSON object: got " + abbreviate(data)}
+	}
 	req := &Request{UserData: raw.UserData}
-	if raw.RequestID != nil {
-		req.RequestID = strings.TrimSpace(*raw.RequestID)
+	var problem string
+	if len(raw.RequestID) > 0 && string(raw.RequestID) != "null" {
+		var id string
+		if err := json.Unmarshal(raw.RequestID, &id); err != nil {
+			problem = "requestId: must be a string, got " + abbreviate(raw.RequestID)
+		}
+		req.RequestID = strings.TrimSpace(id)
 	}
 	if req.RequestID == "" {
 		req.RequestID = NewRequestID()
@@ -72,10 +86,12 @@ func DecodeRequest(data []byte) (*Request, error) {
 		req.UserData = nil
 	}
 
-	// Renditions first: even when the source is bad they are reported.
-	var problem string
+	// Renditions next: even when the source is bad they are reported.
 	var items []json.RawMessage
 	switch {
+	case problem != "":
+		// Still list the renditions, if there is a list.
+		_ = json.Unmarshal(raw.Renditions, &items)
 	case len(raw.Renditions) == 0 || string(raw.Renditions) == "null":
 		problem = "renditions: is required and must be a non-empty array of rendition objects"
 	case json.Unmarshal(raw.Renditions, &items) != nil:
@@ -109,7 +125,7 @@ func DecodeRequest(data []byte) (*Request, error) {
 			problem = "source: is required (a URL string, or an object {url, name, size, mimetype, headers})"
 		default:
 			if err := json.Unmarshal(raw.Source, &req.Source); err != nil {
-				problem = "source: " + strings.TrimPrefix(err.Error(), "source: ")
+				problem = "source: " + strings.TrimPrefix(strings.TrimPrefix(jsonProblem(err), "source: "), "source ")
 			} else if err := req.Source.Validate(); err != nil {
 				problem = err.Error()
 			}
@@ -135,10 +151,35 @@ func jsonProblem(err error) string {
 		return fmt.Sprintf("syntax error at byte %d: %v", se.Offset, se)
 	case asErr(err, &te):
 		if te.Field != "" {
-			return fmt.Sprintf("%s must be %s, got %s", te.Field, te.Type, te.Value)
+			return fmt.Sprintf("%s must be %s, got %s", te.Field, jsonKind(te.Type), te.Value)
 		}
-		return fmt.Sprintf("expected an object, got %s", te.Value)
+		return fmt.Sprintf("expected %s, got %s", jsonKind(te.Type), te.Value)
 	default:
 		return err.Error()
+	}
+}
+
+// jsonKind names the JSON value a Go type is decoded from, for messages
+// written for clients who never see the Go types.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a different value"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	default:
+		return "a different value"
 	}
 }

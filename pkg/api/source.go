@@ -77,12 +77,16 @@ func (s Source) DisplayName() string {
 	if s.Name != "" {
 		return s.Name
 	}
-	if strings.HasPrefix(s.URL, "data:") {
+	if isDataURI(s.URL) {
 		return ""
 	}
 	p := s.URL
-	if u, err := url.Parse(s.URL); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
+	if u, err := url.Parse(s.URL); err == nil && len(u.Scheme) > 1 {
 		p = u.Path
+	} else if err != nil && looksLikeURL(s.URL) {
+		p, _, _ = strings.Cut(s.URL, "#")
+		p, _, _ = strings.Cut(p, "?")
+		_, p = splitAuthority(p)
 	}
 	p = strings.TrimRight(p, "/")
 	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
@@ -93,9 +97,11 @@ func (s Source) DisplayName() string {
 
 // RedactURL returns u in a form that is safe for logs and events: user
 // information, the query string (presigned signatures live there) and the
-// fragment are removed, and a data: URI is reduced to its media type.
+// fragment are removed, and a data: URI is reduced to its media type. A
+// local path is returned up to any '?'. A URL that does not parse loses the
+// same parts, cut out by hand.
 func RedactURL(u string) string {
-	if strings.HasPrefix(u, "data:") {
+	if isDataURI(u) {
 		meta, _, _ := strings.Cut(u, ",")
 		if len(meta) > 100 {
 			meta = meta[:100]
@@ -103,15 +109,63 @@ func RedactURL(u string) string {
 		return meta + ",..."
 	}
 	parsed, err := url.Parse(u)
-	if err != nil || parsed.Scheme == "" || len(parsed.Scheme) == 1 {
-		// A local path or something unparsable: cut at the first '?'.
-		before, _, _ := strings.Cut(u, "?")
+	if err == nil && (len(parsed.Scheme) > 1 || parsed.Host != "" || parsed.User != nil) {
+		parsed.User = nil
+		parsed.RawQuery = ""
+		parsed.ForceQuery = false
+		parsed.Fragment = ""
+		parsed.RawFragment = ""
+		return parsed.String()
+	}
+	if err != nil && looksLikeURL(u) {
+		before, _, _ := strings.Cut(u, "#")
+		before, _, _ = strings.Cut(before, "?")
+		authority, rest := splitAuthority(before)
+		if i := strings.LastIndexByte(authority, '@'); i >= 0 {
+			prefix := before[:len(before)-len(rest)-len(authority)]
+			return prefix + authority[i+1:] + rest
+		}
 		return before
 	}
-	parsed.User = nil
-	parsed.RawQuery = ""
-	parsed.ForceQuery = false
-	parsed.Fragment = ""
-	parsed.RawFragment = ""
-	return parsed.String()
+	// A local path (a one-letter scheme is a Windows drive) or an opaque URI.
+	before, _, _ := strings.Cut(u, "?")
+	return before
+}
+
+// isDataURI reports whether u is a data: URI, in any letter case.
+func isDataURI(u string) bool {
+	return len(u) >= 5 && strings.EqualFold(u[:5], "data:")
+}
+
+// looksLikeURL reports whether u starts with a scheme of two letters or
+// more followed by "://", or with "//".
+func looksLikeURL(u string) bool {
+	if strings.HasPrefix(u, "//") {
+		return true
+	}
+	scheme, _, ok := strings.Cut(u, "://")
+	if !ok || len(scheme) < 2 {
+		return false
+	}
+	for i, c := range scheme {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return true
+}
+
+// splitAuthority splits a URL-like string (without query or fragment) into
+// its authority (between "//" and the next '/') and the path after it.
+func splitAuthority(u string) (authority, path string) {
+	i := strings.Index(u, "//")
+	if i < 0 {
+		return "", u
+	}
+	rest := u[i+2:]
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		return rest[:j], rest[j:]
+	}
+	return rest, ""
 }

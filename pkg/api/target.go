@@ -50,7 +50,7 @@ func (t *Target) UnmarshalJSON(data []byte) error {
 	}
 	var m multipartTarget
 	if err := json.Unmarshal(data, &m); err != nil {
-		return fmt.Errorf("multipart form: %w", err)
+		return fmt.Errorf("multipart form {urls, minPartSize, maxPartSize}: %s", jsonProblem(err))
 	}
 	*t = Target{URLs: m.URLs, MinPartSize: m.MinPartSize, MaxPartSize: m.MaxPartSize}
 	return nil
