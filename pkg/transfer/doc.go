@@ -1,0 +1,87 @@
+// Package transfer gets source assets and puts renditions: it is the only
+// part of the service that talks to storage.
+//
+// # Sources
+//
+// Client.Fetch streams a source into a new file in a directory, enforcing a
+// size limit while it reads and computing the SHA-1 and length on the way.
+// It understands
+//
+//   - https:// URLs (and http:// when Options.AllowHTTP is set), with the
+//     source's extra headers added to the request; presigned URLs work as is;
+//   - s3://bucket/key, read with the AWS SDK and the configured credentials;
+//   - data: URIs, base64 or percent-encoded;
+//   - local paths and file:// URLs, in local mode only (Options.AllowLocal).
+//
+// Any other scheme fails with the SourceUnsupported reason. A source larger
+// than Options.MaxSourceBytes fails with SourceTooLarge, decided up front
+// from the announced size (the request's size, Content-Length, S3's
+// ContentLength) when there is one, and otherwise while reading. A download
+// that ends early (fewer bytes than announced, or a connection that breaks
+// mid-body) is retried; Fetch never returns a partial file.
+//
+// # Targets
+//
+// Client.Put uploads a file to a rendition target: a presigned PUT URL (one
+// PUT), the multipart form {urls, minPartSize, maxPartSize} (one PUT per
+// part, in order, using only as many URLs as needed), s3://bucket/key
+// (PutObject, or a multipart upload above Options.MultipartThreshold that is
+// aborted when it fails), or in local mode a path, written atomically.
+//
+// # Retries
+//
+// Each HTTP or S3 request is tried up to Options.Attempts times. 5xx, 429,
+// 408, connection errors, stalled transfers and truncated bodies are retried
+// after an exponential backoff with full jitter (Options.BackoffBase, capped
+// at 10 s); a Retry-After header is honoured up to the same cap. Other 4xx
+// responses are final: 404 means the source was not found, 401 and 403 that
+// access was denied. Options.Timeout bounds each phase of an attempt rather
+// than the whole transfer: connecting, waiting for response headers, and any
+// pause of the body in either direction; a large body that keeps flowing is
+// never cut off. The caller's context deadline bounds everything.
+//
+// # Security model
+//
+// Sources and targets come from clients, so this package refuses what could
+// reach the service's own network:
+//
+//   - Only the schemes above; local files and plain http only when enabled.
+//   - An address guard in the dialer: every connection an http(s) transfer
+//     opens, including each redirect hop, is checked against the resolved IP
+//     address it connects to (so DNS tricks do not help). Loopback,
+//     link-local (169.254/16, fe80::/10), private (10/8, 172.16/12,
+//     192.168/16, fc00::/7), shared CGNAT space (100.64/10), unspecified,
+//     multicast, broadcast, reserved and documentation ranges, and IPv6 forms
+//     that embed such an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64,
+//     6to4) are refused with SourceUnsupported "address not allowed".
+//     Options.AllowPrivateNetworks turns the guard off (tests, local mode).
+//     Environment proxies are not used, since the guard would check the
+//     proxy instead of the destination.
+//   - At most 10 redirects, never to a scheme that is not allowed.
+//   - S3 requests go to the configured endpoint (an operator setting, so the
+//     guard does not apply); bucket names are checked so a client cannot
+//     change the host.
+//   - Errors and logs never contain a URL's query string (where presigned
+//     signatures live), its user information, or credentials: every URL is
+//     passed through api.RedactURL first.
+//
+// # Environment
+//
+// OptionsFromEnv reads these settings (unset means the default):
+//
+//	ACS_ALLOW_LOCAL              true: allow local paths and file:// (default false)
+//	ACS_ALLOW_HTTP               true: allow plain http:// (default false)
+//	ACS_ALLOW_PRIVATE_NETWORKS   true: turn the address guard off (default false)
+//	ACS_MAX_SOURCE_BYTES         source size limit in bytes (default 2 GiB)
+//	ACS_TRANSFER_TIMEOUT         per-phase timeout, a Go duration (default 60s)
+//	ACS_TRANSFER_ATTEMPTS        attempts per request (default 4)
+//	ACS_S3_ENDPOINT              S3-compatible endpoint URL (default AWS)
+//	ACS_S3_REGION                region (default AWS_REGION, then us-east-1)
+//	ACS_S3_PATH_STYLE            true: path-style bucket addressing
+//	AWS_ACCESS_KEY_ID            static credentials; when unset the AWS
+//	AWS_SECRET_ACCESS_KEY        default credential chain is used
+//	AWS_SESSION_TOKEN
+//
+// A value that cannot be read is reported by Options.Validate (and so by
+// New), not silently ignored.
+package transfer
