@@ -1,0 +1,54 @@
+package worker
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/assetcompute/assetcompute/pkg/owaction"
+	"github.com/assetcompute/assetcompute/pkg/transfer"
+)
+
+// DefaultOptions returns worker options for an action process: transfer
+// settings from the environment (see package transfer) and JSON logs on
+// stderr.
+func DefaultOptions() (Options, error) {
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	topts := transfer.OptionsFromEnv(os.Getenv)
+	topts.Logger = logger
+	client, err := transfer.New(topts)
+	if err != nil {
+		return Options{}, fmt.Errorf("worker: transfer settings: %w", err)
+	}
+	return Options{Transfer: client, Logger: logger}, nil
+}
+
+// Main runs fn as an OpenWhisk action: it builds the default options, then
+// serves activations from the action loop until stdin closes. It exits the
+// process with status 1 when the settings are invalid.
+func Main(fn RenditionFunc) {
+	opts, err := DefaultOptions()
+	if err == nil {
+		var w *Worker
+		if w, err = New(fn, opts); err == nil {
+			owaction.Run(w.Handle)
+			return
+		}
+	}
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+}
+
+// MainBatch is Main for a BatchFunc.
+func MainBatch(fn BatchFunc) {
+	opts, err := DefaultOptions()
+	if err == nil {
+		var w *Worker
+		if w, err = NewBatch(fn, opts); err == nil {
+			owaction.Run(w.Handle)
+			return
+		}
+	}
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+}

@@ -1,0 +1,400 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/transfer"
+)
+
+// Source is the fetched source asset of an activation.
+type Source struct {
+	// Path is the local file holding the source. It is removed after the
+	// activation; do not keep references to it.
+	Path string
+	// Name is the asset's name for type detection: the request's source name,
+	// or the last element of its URL.
+	Name string
+	// URL is the source URL with credentials and query removed, for logs.
+	URL string
+	// Size is the size of the file in bytes.
+	Size int64
+	// SHA1 is the hex SHA-1 of the file.
+	SHA1 string
+	// MimeType is the media type the client announced, or the server's
+	// Content-Type; it may be empty or wrong, so sniff when it matters.
+	MimeType string
+}
+
+// Rendition is one rendition being made.
+type Rendition struct {
+	// Rendition holds the instructions, including unknown keys in Extra.
+	api.Rendition
+	// Index is the rendition's position in the batch.
+	Index int
+	// Path is where the function must write the output. Its directory exists
+	// and is private to this rendition.
+	Path string
+	// Metadata may be filled by the function; its keys are added to (and win
+	// over) the metadata the lifecycle computes.
+	Metadata map[string]any
+}
+
+// RenditionFunc makes one rendition: it reads src.Path and writes r.Path.
+// It should honour ctx, whose deadline ends shortly before the activation's.
+type RenditionFunc func(ctx context.Context, src *Source, r *Rendition) error
+
+// BatchFunc makes every rendition of a batch at once and returns one error
+// (nil for success) per rendition, in order. Use it when renditions share
+// expensive work, such as decoding the source once.
+type BatchFunc func(ctx context.Context, src *Source, renditions []*Rendition) []error
+
+// Transfer fetches sources and stores renditions. *transfer.Client
+// implements it.
+type Transfer interface {
+	Fetch(ctx context.Context, src api.Source, dir string) (*transfer.Fetched, error)
+	Put(ctx context.Context, target api.Target, path string, opts transfer.PutOptions) error
+}
+
+// Options configure a Worker. The zero value is usable except for Transfer.
+type Options struct {
+	// Transfer fetches the source and uploads renditions. Required.
+	Transfer Transfer
+	// TempDir is where activation directories are created; default os.TempDir().
+	TempDir string
+	// WatchdogMargin is how long before the activation's deadline unfinished
+	// renditions are failed with Timeout. Default: 2 s, or a tenth of the
+	// time left when that is shorter.
+	WatchdogMargin time.Duration
+	// Parallelism bounds how many renditions of a batch a RenditionFunc
+	// worker makes at once; default runtime.NumCPU().
+	Parallelism int
+	// MaxRenditionBytes fails renditions larger than this with
+	// RenditionTooLarge; default 2 GiB.
+	MaxRenditionBytes int64
+	// Logger receives lifecycle logs; default slog.Default().
+	Logger *slog.Logger
+}
+
+const (
+	defaultWatchdogMargin    = 2 * time.Second
+	defaultMaxRenditionBytes = 2 << 30
+)
+
+// Validate checks the options.
+func (o Options) Validate() error {
+	if o.Transfer == nil {
+		return errors.New("worker: Options.Transfer is required")
+	}
+	if o.WatchdogMargin < 0 || o.Parallelism < 0 || o.MaxRenditionBytes < 0 {
+		return errors.New("worker: WatchdogMargin, Parallelism and MaxRenditionBytes must not be negative")
+	}
+	return nil
+}
+
+func (o *Options) applyDefaults() {
+	if o.TempDir == "" {
+		o.TempDir = os.TempDir()
+	}
+	if o.WatchdogMargin == 0 {
+		o.WatchdogMargin = defaultWatchdogMargin
+	}
+	if o.Parallelism == 0 {
+		o.Parallelism = runtime.NumCPU()
+	}
+	if o.MaxRenditionBytes == 0 {
+		o.MaxRenditionBytes = defaultMaxRenditionBytes
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Worker runs the lifecycle around a rendition or batch function.
+type Worker struct {
+	opts  Options
+	one   RenditionFunc
+	batch BatchFunc
+}
+
+// New returns a Worker that calls fn once per rendition.
+func New(fn RenditionFunc, opts Options) (*Worker, error) {
+	if fn == nil {
+		return nil, errors.New("worker: nil RenditionFunc")
+	}
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	opts.applyDefaults()
+	return &Worker{opts: opts, one: fn}, nil
+}
+
+// NewBatch returns a Worker that calls fn once per batch.
+func NewBatch(fn BatchFunc, opts Options) (*Worker, error) {
+	if fn == nil {
+		return nil, errors.New("worker: nil BatchFunc")
+	}
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	opts.applyDefaults()
+	return &Worker{opts: opts, batch: fn}, nil
+}
+
+// Handle is an action-loop handler: it decodes params as an
+// api.WorkerRequest, runs Process and returns the api.WorkerResult. Only a
+// request that cannot be decoded is an error; rendition failures are in the
+// result.
+func (w *Worker) Handle(ctx context.Context, params json.RawMessage) (any, error) {
+	req, err := api.DecodeWorkerRequest(params)
+	if err != nil {
+		return nil, err
+	}
+	return w.Process(ctx, req), nil
+}
+
+// Process runs the lifecycle for one worker request and returns exactly one
+// result per rendition, in order.
+func (w *Worker) Process(ctx context.Context, req *api.WorkerRequest) *api.WorkerResult {
+	log := w.opts.Logger.With("requestId", req.RequestID)
+	results := make([]api.RenditionResult, len(req.Renditions))
+	failAll := func(err error) *api.WorkerResult {
+		for i, r := range req.Renditions {
+			results[i] = api.Failed(r.Name, err)
+		}
+		return &api.WorkerResult{Renditions: results}
+	}
+
+	workCtx, cancel := w.watchdogContext(ctx)
+	defer cancel()
+
+	dir, err := os.MkdirTemp(w.opts.TempDir, "acs-activation-")
+	if err != nil {
+		return failAll(api.Wrap(api.ReasonGeneric, err, "cannot create a temporary directory"))
+	}
+	var running sync.WaitGroup
+	defer func() {
+		// Give abandoned rendition functions a moment to notice their
+		// cancelled context before their files are removed.
+		waitTimeout(&running, time.Second)
+		if err := os.RemoveAll(dir); err != nil {
+			log.Warn("cannot remove activation directory", "error", err)
+		}
+	}()
+
+	start := time.Now()
+	fetched, err := w.opts.Transfer.Fetch(workCtx, req.Source, filepath.Join(dir, "source"))
+	if err != nil {
+		err = timeoutIfDone(workCtx, err, "fetching the source")
+		log.Warn("source fetch failed", "source", api.RedactURL(req.Source.URL), "reason", api.ReasonOf(err), "error", err)
+		return failAll(err)
+	}
+	log.Info("source fetched", "source", api.RedactURL(req.Source.URL), "bytes", fetched.Size, "ms", time.Since(start).Milliseconds())
+	src := &Source{
+		Path: fetched.Path, Name: req.Source.DisplayName(), URL: api.RedactURL(req.Source.URL),
+		Size: fetched.Size, SHA1: fetched.SHA1, MimeType: req.Source.MimeType,
+	}
+	if src.MimeType == "" {
+		src.MimeType = fetched.ContentType
+	}
+
+	rends := make([]*Rendition, len(req.Renditions))
+	for i, r := range req.Renditions {
+		rdir := filepath.Join(dir, "out", fmt.Sprint(i))
+		if err := os.MkdirAll(rdir, 0o700); err != nil {
+			return failAll(api.Wrap(api.ReasonGeneric, err, "cannot create a rendition directory"))
+		}
+		rends[i] = &Rendition{Rendition: r, Index: i, Path: filepath.Join(rdir, safeFileName(r.Name, r.Fmt)), Metadata: map[string]any{}}
+	}
+
+	done := make(chan indexedResult, len(rends))
+	if w.batch != nil {
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			errs := w.callBatch(workCtx, src, rends)
+			for i, r := range rends {
+				done <- indexedResult{i, w.finish(workCtx, r, errs[i])}
+			}
+		}()
+	} else {
+		sem := make(chan struct{}, w.opts.Parallelism)
+		for _, r := range rends {
+			running.Add(1)
+			go func() {
+				defer running.Done()
+				select {
+				case sem <- struct{}{}:
+				case <-workCtx.Done():
+					done <- indexedResult{r.Index, api.Failed(r.Name, timeoutIfDone(workCtx, workCtx.Err(), "waiting to start"))}
+					return
+				}
+				defer func() { <-sem }()
+				err := w.callOne(workCtx, src, r)
+				done <- indexedResult{r.Index, w.finish(workCtx, r, err)}
+			}()
+		}
+	}
+
+	finished := make([]bool, len(rends))
+	for remaining := len(rends); remaining > 0; remaining-- {
+		select {
+		case res := <-done:
+			results[res.index] = res.result
+			finished[res.index] = true
+		case <-workCtx.Done():
+			for i, r := range rends {
+				if !finished[i] {
+					results[i] = api.Failed(r.Name, api.Errorf(api.ReasonTimeout,
+						"rendition %q was not finished before the activation deadline", r.Name))
+				}
+			}
+			log.Warn("watchdog failed unfinished renditions", "unfinished", remaining)
+			return &api.WorkerResult{Renditions: results}
+		}
+	}
+	return &api.WorkerResult{Renditions: results}
+}
+
+type indexedResult struct {
+	index  int
+	result api.RenditionResult
+}
+
+// watchdogContext returns a context that ends WatchdogMargin before ctx's
+// deadline (or a tenth of the time left, when that is shorter).
+func (w *Worker) watchdogContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	margin := w.opts.WatchdogMargin
+	if left := time.Until(deadline); left/10 < margin {
+		margin = left / 10
+	}
+	return context.WithDeadline(ctx, deadline.Add(-margin))
+}
+
+// callOne calls the rendition function with panics recovered.
+func (w *Worker) callOne(ctx context.Context, src *Source, r *Rendition) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.opts.Logger.Error("rendition function panicked", "rendition", r.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = api.Errorf(api.ReasonGeneric, "worker failed while making rendition %q: panic: %v", r.Name, p)
+		}
+	}()
+	return w.one(ctx, src, r)
+}
+
+// callBatch calls the batch function with panics recovered and the result
+// length checked.
+func (w *Worker) callBatch(ctx context.Context, src *Source, rs []*Rendition) (errs []error) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.opts.Logger.Error("batch function panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err := api.Errorf(api.ReasonGeneric, "worker failed while making the batch: panic: %v", p)
+			errs = make([]error, len(rs))
+			for i := range errs {
+				errs[i] = err
+			}
+		}
+	}()
+	errs = w.batch(ctx, src, rs)
+	if len(errs) != len(rs) {
+		err := api.Errorf(api.ReasonGeneric, "worker returned %d outcomes for %d renditions", len(errs), len(rs))
+		errs = make([]error, len(rs))
+		for i := range errs {
+			errs[i] = err
+		}
+	}
+	return errs
+}
+
+// finish turns a function's outcome into the rendition's result: it checks
+// the output, computes metadata, and embeds or uploads the rendition.
+func (w *Worker) finish(ctx context.Context, r *Rendition, err error) api.RenditionResult {
+	if err != nil {
+		return api.Failed(r.Name, timeoutIfDone(ctx, err, "making the rendition"))
+	}
+	info, err := os.Stat(r.Path)
+	switch {
+	case err != nil || !info.Mode().IsRegular():
+		return api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "worker produced no output for rendition %q", r.Name))
+	case info.Size() == 0:
+		return api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "worker produced an empty output for rendition %q", r.Name))
+	case info.Size() > w.opts.MaxRenditionBytes:
+		return api.Failed(r.Name, api.Errorf(api.ReasonRenditionTooLarge,
+			"rendition %q is %d bytes, more than the limit of %d", r.Name, info.Size(), w.opts.MaxRenditionBytes))
+	}
+	meta, err := describe(r)
+	if err != nil {
+		return api.Failed(r.Name, err)
+	}
+	for k, v := range r.Metadata {
+		meta[k] = v
+	}
+	res := api.RenditionResult{Name: r.Name, Status: api.StatusCreated, Metadata: meta}
+	size := info.Size()
+	if r.EmbedBinaryLimit != nil && size <= *r.EmbedBinaryLimit {
+		data, err := dataURI(r.Path, meta[keyFormat].(string))
+		if err != nil {
+			return api.Failed(r.Name, err)
+		}
+		res.Data = data
+		return res
+	}
+	if r.Target.IsZero() {
+		return api.Failed(r.Name, api.Errorf(api.ReasonRenditionTooLarge,
+			"rendition %q is %d bytes, more than embedBinaryLimit (%d), and it has no target to upload to",
+			r.Name, size, *r.EmbedBinaryLimit))
+	}
+	start := time.Now()
+	if err := w.opts.Transfer.Put(ctx, r.Target, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string)}); err != nil {
+		return api.Failed(r.Name, timeoutIfDone(ctx, err, "uploading the rendition"))
+	}
+	w.opts.Logger.Info("rendition stored", "rendition", r.Name, "target", r.Target.Redacted(), "bytes", size, "ms", time.Since(start).Milliseconds())
+	return res
+}
+
+// timeoutIfDone reports err as a Timeout when ctx has expired, since a
+// deadline usually surfaces as some other error from deep inside a step.
+func timeoutIfDone(ctx context.Context, err error, step string) error {
+	if ctx.Err() != nil && api.ReasonOf(err) == api.ReasonGeneric {
+		return api.Wrap(api.ReasonTimeout, err, "activation deadline reached while "+step)
+	}
+	return err
+}
+
+// waitTimeout waits for wg, at most d.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	ch := make(chan struct{})
+	go func() { wg.Wait(); close(ch) }()
+	select {
+	case <-ch:
+	case <-time.After(d):
+	}
+}
+
+// safeFileName returns a file name derived from the rendition name that
+// cannot escape its directory.
+func safeFileName(name, fmtName string) string {
+	base := filepath.Base(strings.ReplaceAll(name, `\`, "/"))
+	if base == "." || base == "/" || base == ".." || base == "" {
+		base = "rendition"
+		if fmtName != "" {
+			base += "." + fmtName
+		}
+	}
+	return base
+}
