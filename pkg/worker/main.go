@@ -27,24 +27,19 @@ func DefaultOptions() (Options, error) {
 // serves activations from the action loop until stdin closes. It exits the
 // process with status 1 when the settings are invalid.
 func Main(fn RenditionFunc) {
-	opts, err := DefaultOptions()
-	if err == nil {
-		var w *Worker
-		if w, err = New(fn, opts); err == nil {
-			owaction.Run(w.Handle)
-			return
-		}
-	}
-	fmt.Fprintln(os.Stderr, err)
-	os.Exit(1)
+	serve(func(opts Options) (*Worker, error) { return New(fn, opts) })
 }
 
 // MainBatch is Main for a BatchFunc.
 func MainBatch(fn BatchFunc) {
+	serve(func(opts Options) (*Worker, error) { return NewBatch(fn, opts) })
+}
+
+func serve(build func(Options) (*Worker, error)) {
 	opts, err := DefaultOptions()
 	if err == nil {
 		var w *Worker
-		if w, err = NewBatch(fn, opts); err == nil {
+		if w, err = build(opts); err == nil {
 			owaction.Run(w.Handle)
 			return
 		}
