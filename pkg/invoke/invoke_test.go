@@ -31,10 +31,14 @@ func TestInProcessCrossesAJSONBoundary(t *testing.T) {
 
 func TestInProcessFailures(t *testing.T) {
 	p := NewInProcess(map[string]Handler{
-		"typed":   func(context.Context, json.RawMessage) (any, error) { return nil, api.Errorf(api.ReasonSourceCorrupt, "bad bytes") },
-		"plain":   func(context.Context, json.RawMessage) (any, error) { return nil, errors.New("nope") },
-		"panics":  func(context.Context, json.RawMessage) (any, error) { panic("boom") },
-		"errobj":  func(context.Context, json.RawMessage) (any, error) { return json.RawMessage(`{"error":"said no"}`), nil },
+		"typed": func(context.Context, json.RawMessage) (any, error) {
+			return nil, api.Errorf(api.ReasonSourceCorrupt, "bad bytes")
+		},
+		"plain":  func(context.Context, json.RawMessage) (any, error) { return nil, errors.New("nope") },
+		"panics": func(context.Context, json.RawMessage) (any, error) { panic("boom") },
+		"errobj": func(context.Context, json.RawMessage) (any, error) {
+			return json.RawMessage(`{"error":"said no"}`), nil
+		},
 		"unjson":  func(context.Context, json.RawMessage) (any, error) { return make(chan int), nil },
 		"timeout": func(ctx context.Context, _ json.RawMessage) (any, error) { <-ctx.Done(); return nil, ctx.Err() },
 	})
