@@ -10,6 +10,7 @@ packages=(
   pkg-config       # finds libvips for cgo
   gcc              # cgo
   zip              # building action zips
+  libimage-exiftool-perl  # exiftool: the oracle metadata tests compare against
 )
 
 missing=()

@@ -1,0 +1,49 @@
+// Package meta is the metadata engine behind the xmp and
+// machine-metadata-json renditions: it reads the metadata of an image or a
+// document and writes it as an XMP packet or as one flat JSON object.
+//
+// # Model
+//
+// Extract reads a source through an io.ReaderAt and returns a Metadata: an
+// ordered list of Properties, each a key "prefix:Name" naming an XMP
+// property (dc:title, exif:FNumber, tiff:Make, ...) and a typed Value
+// (text, number, bool, date, language alternative, ordered list (Seq),
+// unordered list (Bag)), plus Warnings for what could not be read.
+// Metadata.XMP and Metadata.JSON write the two renditions; KEYS.md lists
+// every key with its type and sources.
+//
+// Each format has a reader that walks only the structures holding metadata
+// (JPEG markers up to the first scan, PNG chunk headers, TIFF IFDs, RIFF,
+// ISOBMFF and PSD sections, the PDF cross-reference table and a few
+// objects, a zip's central directory and its property entries) and never
+// decodes pixels. The readers share parsers for the embedded blocks: EXIF
+// and TIFF IFDs, XMP (RDF/XML), IPTC IIM inside Photoshop image resource
+// blocks, and ICC profiles. Every read goes through one budget
+// (Options.MaxBytes), so a source on a ranged-read transport (HTTP Range,
+// S3 ranged GET) costs kilobytes even when the file is gigabytes.
+//
+// # Precedence
+//
+// Readers propose values with a precedence and the highest wins, following
+// the Metadata Working Group guidance (XMP over IPTC over EXIF):
+//
+//  1. the file structure itself (pixel size, bit depth, pages, frames, ICC)
+//  2. IPTC IIM edited after the XMP (its IPTC digest does not match)
+//  3. embedded XMP
+//  4. IPTC IIM, and the native metadata of documents (PDF Info, office
+//     document properties, HTML meta elements, e-mail headers)
+//  5. EXIF/TIFF tags
+//  6. informal fields (Windows XP tags, PNG text, comments, JFIF density)
+//
+// Equal precedence keeps the first value read.
+//
+// # Bad input
+//
+// Every structure is bounded (Options): IFD counts and entries, cycles,
+// value sizes, XML depth, list lengths, decompressed bytes. A reader that
+// cannot make sense of the source at all fails with api.ReasonSourceCorrupt;
+// an unknown format fails with api.ReasonSourceFormatUnsupported; partial
+// damage yields what was read plus warnings. A panic in a parser is turned
+// into a warning. XML entities other than the predefined ones are never
+// expanded.
+package meta

@@ -1,0 +1,110 @@
+package meta
+
+import (
+	"encoding/binary"
+)
+
+// readWebP walks the RIFF chunks: VP8X (canvas size and flags), VP8 and
+// VP8L (size of a simple file), ANIM and ANMF (loop count and frames),
+// ICCP, EXIF and XMP.
+func readWebP(x *extraction) error {
+	s, b := x.s, x.b
+	end := int64(binary.LittleEndian.Uint32(x.head[4:])) + 8
+	if end > s.size {
+		b.warn("WebP: the file is truncated")
+		end = s.size
+	}
+	frames := 0
+	sized := false
+	for pos := int64(12); pos+8 <= end; {
+		h, err := s.readAt(pos, 8)
+		if err != nil {
+			return err
+		}
+		fourcc := string(h[:4])
+		n := int64(binary.LittleEndian.Uint32(h[4:]))
+		start := pos + 8
+		if start+n > end {
+			if !sized {
+				return corruptf("chunk %q is truncated", fourcc)
+			}
+			b.warn("WebP: chunk %q is truncated", fourcc)
+			break
+		}
+		read := func(limit int64) []byte {
+			if n > limit {
+				b.warn("WebP: %s chunk of %d bytes is over the limit of %d; skipped", fourcc, n, limit)
+				return nil
+			}
+			d, err := s.readAt(start, n)
+			if err != nil {
+				return nil
+			}
+			return d
+		}
+		switch fourcc {
+		case "VP8X":
+			if d := read(64); len(d) >= 10 {
+				w := int64(d[4]) | int64(d[5])<<8 | int64(d[6])<<16
+				hgt := int64(d[7]) | int64(d[8])<<8 | int64(d[9])<<16
+				x.webpSize(w+1, hgt+1, d[0]&0x10 != 0)
+				sized = true
+			}
+		case "VP8 ":
+			if d := read(16); len(d) >= 10 && d[3] == 0x9d && d[4] == 0x01 && d[5] == 0x2a {
+				if !sized {
+					x.webpSize(int64(binary.LittleEndian.Uint16(d[6:])&0x3fff), int64(binary.LittleEndian.Uint16(d[8:])&0x3fff), false)
+					sized = true
+				}
+			} else if n < 10 {
+				b.warn("WebP: short VP8 chunk")
+			}
+		case "VP8L":
+			if d := read(n); len(d) >= 5 && d[0] == 0x2f && !sized {
+				v := binary.LittleEndian.Uint32(d[1:])
+				x.webpSize(int64(v&0x3fff)+1, int64(v>>14&0x3fff)+1, v>>28&1 != 0)
+				sized = true
+			}
+		case "ANIM":
+			if d := read(64); len(d) >= 6 {
+				b.set("acs:LoopCount", Number(float64(binary.LittleEndian.Uint16(d[4:]))), prioFile)
+			}
+		case "ANMF":
+			frames++
+		case "ICCP":
+			if d := read(b.opts.MaxSegmentBytes); d != nil {
+				parseICC(b, d, "WebP ICC profile")
+			}
+		case "EXIF":
+			if d := read(b.opts.MaxSegmentBytes); d != nil {
+				x.exifBlock(d, "WebP EXIF")
+			}
+		case "XMP ":
+			if d := read(b.opts.MaxXMPBytes); d != nil {
+				parseXMP(b, d, prioXMP, "WebP XMP")
+			}
+		}
+		pos = start + n + n&1
+	}
+	if !sized {
+		return corruptf("no VP8X, VP8 or VP8L chunk")
+	}
+	if frames == 0 {
+		frames = 1
+	}
+	b.set("acs:FrameCount", Number(float64(frames)), prioFile)
+	return nil
+}
+
+func (x *extraction) webpSize(w, h int64, alpha bool) {
+	b := x.b
+	b.set("tiff:ImageWidth", Number(float64(w)), prioFile)
+	b.set("tiff:ImageLength", Number(float64(h)), prioFile)
+	b.set("acs:ColorSpace", Text("RGB"), prioFile-2)
+	ch := 3.0
+	if alpha {
+		ch = 4
+	}
+	b.set("acs:Channels", Number(ch), prioFile)
+	b.set("acs:HasAlpha", Bool(alpha), prioFile)
+}
