@@ -25,6 +25,7 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	timeout := fs.Duration("timeout", 10*time.Minute, "deadline for the whole request")
 	strict := fs.Bool("strict-network", false, "refuse local files, plain http and private addresses, as in production")
 	verbose := fs.Bool("v", false, "log progress to standard error")
+	maxSource := fs.Int64("max-source-bytes", 0, "refuse sources larger than this many bytes (default: the transfer default, 2 GiB)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: acs process -f REQUEST.json [flags]\n\nRuns a processing request on this machine and prints the result JSON.\nExit status: 0 all renditions created, 1 some failed, 2 invalid request.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -47,7 +48,7 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	p, err := newLocalProcessor(logger, !*strict)
+	p, err := newLocalProcessor(logger, !*strict, *maxSource)
 	if err != nil {
 		fmt.Fprintln(stderr, "acs process:", err)
 		return exitFailed
@@ -75,9 +76,12 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 // newLocalProcessor returns an orchestrator that runs the built-in workers
 // in this process. Local mode allows local files, plain http and private
-// addresses unless strict is false.
-func newLocalProcessor(logger *slog.Logger, local bool) (*process.Processor, error) {
+// addresses when local is true.
+func newLocalProcessor(logger *slog.Logger, local bool, maxSourceBytes int64) (*process.Processor, error) {
 	topts := transfer.OptionsFromEnv(os.Getenv)
+	if maxSourceBytes > 0 {
+		topts.MaxSourceBytes = maxSourceBytes
+	}
 	if local {
 		topts.AllowLocal = true
 		topts.AllowHTTP = true

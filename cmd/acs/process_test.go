@@ -168,8 +168,10 @@ func TestProcessExitStatusAndBadInput(t *testing.T) {
 			[]api.Reason{api.ReasonSourceUnsupported}},
 		{"local file in strict mode", `{"source":"` + src + `","renditions":[{"fmt":"png","target":"` + dir + `/a.png"}]}`, []string{"--strict-network"}, exitFailed,
 			[]api.Reason{api.ReasonSourceUnsupported}},
-		{"metadata action not deployed yet", `{"source":"` + src + `","renditions":[{"fmt":"xmp","target":"` + dir + `/a.xmp"}]}`, nil, exitFailed,
+		{"custom worker not allow-listed", `{"source":"` + src + `","renditions":[{"worker":"tagger","target":"` + dir + `/a.json"}]}`, nil, exitFailed,
 			[]api.Reason{api.ReasonRenditionFormatUnsupported}},
+		{"oversize source", `{"source":"` + src + `","renditions":[{"fmt":"png","target":"` + dir + `/a.png"}]}`, []string{"--max-source-bytes", "10"}, exitFailed,
+			[]api.Reason{api.ReasonSourceTooLarge}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -204,6 +206,26 @@ func TestProcessLocalFilesAndEmbedding(t *testing.T) {
 	var res process.Result
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &res))
 	assert.True(t, strings.HasPrefix(res.Events[1].Data, "data:image/png;base64,"))
+}
+
+func TestProcessMetadataRenditions(t *testing.T) {
+	dir := t.TempDir()
+	src, err := filepath.Abs(filepath.Join("..", "..", "examples", "samples", "portrait-rotated.jpg"))
+	require.NoError(t, err)
+	code, res, stderr := runProcess(t, `{"source":"`+src+`","renditions":[
+		{"name":"meta.xmp","fmt":"xmp","target":"`+dir+`/meta.xmp"},
+		{"name":"meta.json","fmt":"machine-metadata-json","target":"`+dir+`/meta.json"}]}`)
+	require.Equal(t, exitOK, code, stderr)
+	xmp, err := os.ReadFile(filepath.Join(dir, "meta.xmp"))
+	require.NoError(t, err)
+	assert.Contains(t, string(xmp), "<x:xmpmeta")
+	var doc map[string]any
+	b, err := os.ReadFile(filepath.Join(dir, "meta.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &doc))
+	assert.EqualValues(t, 6, doc["tiff:Orientation"], "the sample's EXIF orientation is reported")
+	assert.Equal(t, "application/rdf+xml", res.Events[0].Metadata["dc:format"])
+	assert.Equal(t, "application/json", res.Events[1].Metadata["dc:format"])
 }
 
 func TestUsage(t *testing.T) {

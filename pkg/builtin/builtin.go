@@ -6,16 +6,19 @@ package builtin
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
+	"github.com/assetcompute/assetcompute/pkg/meta"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
 // Action names of the built-in workers.
 const (
 	ThumbnailAction = "thumbnail"
+	MetadataAction  = "metadata"
 )
 
 // Thumbnail returns the rendition function of the thumbnail action: image
@@ -36,6 +39,40 @@ func Thumbnail(engine *image.Engine) worker.RenditionFunc {
 	}
 }
 
+// Metadata returns the rendition function of the metadata action: xmp and
+// machine-metadata-json renditions read by the meta engine. Warnings about
+// metadata that could not be read go into the event as acs:warnings.
+func Metadata(opts meta.Options) worker.RenditionFunc {
+	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
+		if family, _ := r.Family(); family != api.FamilyMetadata {
+			return api.Errorf(api.ReasonRenditionFormatUnsupported,
+				"the metadata action makes xmp and machine-metadata-json renditions; fmt %q is not one of them", r.Fmt)
+		}
+		f, err := os.Open(src.Path)
+		if err != nil {
+			return api.Wrap(api.ReasonGeneric, err, "cannot open the source")
+		}
+		defer f.Close()
+		md, err := meta.Extract(ctx, f, src.Size, src.Name, opts)
+		if err != nil {
+			return err
+		}
+		var out []byte
+		if r.Fmt == "xmp" {
+			out, err = md.XMP()
+		} else {
+			out, err = md.JSON()
+		}
+		if err != nil {
+			return api.Wrap(api.ReasonGeneric, err, "cannot write the metadata rendition")
+		}
+		if len(md.Warnings) > 0 {
+			r.Metadata["acs:warnings"] = md.Warnings
+		}
+		return os.WriteFile(r.Path, out, 0o644)
+	}
+}
+
 // Handlers returns every built-in worker action as an in-process handler,
 // keyed by action name, each running the worker lifecycle with opts.
 func Handlers(opts worker.Options, imageOpts image.Options) (map[string]invoke.Handler, error) {
@@ -47,7 +84,12 @@ func Handlers(opts worker.Options, imageOpts image.Options) (map[string]invoke.H
 	if err != nil {
 		return nil, err
 	}
+	metadata, err := worker.New(Metadata(meta.Options{}), opts)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]invoke.Handler{
 		ThumbnailAction: thumb.Handle,
+		MetadataAction:  metadata.Handle,
 	}, nil
 }
