@@ -9,6 +9,8 @@ packages=(
   libvips-dev      # image engine (cgo)
   pkg-config       # finds libvips for cgo
   gcc              # cgo
+  libpoppler-private-dev  # PDF text through poppler's own text engine (cgo, C++)
+  g++              # the poppler wrapper is C++
   zip              # building action zips
   libimage-exiftool-perl  # exiftool: the oracle metadata tests compare against
 )

@@ -1,0 +1,56 @@
+// Package text extracts the full text of a document as clean UTF-8: the
+// engine behind the "text" rendition.
+//
+// # Model
+//
+// Extract looks at a file on disk, decides what it is (magic bytes first, the
+// file name's extension second), and streams its text to an io.Writer through
+// one extractor per format family: pdf.go (poppler's text output device,
+// the engine and settings of pdftotext, through cgo in internal/poppler),
+// ooxml.go
+// (DOCX, XLSX, PPTX), odf.go (ODT, ODS, ODP), rtf.go, html.go (HTML, XHTML),
+// epub.go, eml.go (e-mail, MIME) and plain.go (plain text, CSV, Markdown,
+// JSON, XML). Zip-based formats are opened through zip.go, which caps the
+// expanded size and the compression ratio of every part it reads, both from
+// the archive's headers and while reading, and refuses nested archives.
+// XML is read with a streaming decoder (encoding/xml Decoder.Token); no
+// format builds a whole document tree in memory.
+//
+// # Output conventions
+//
+// The text written is:
+//
+//   - UTF-8 in Unicode normalization form C (NFC);
+//   - free of control characters except tab (U+0009), newline (U+000A) and
+//     form feed (U+000C); carriage returns become newlines, other controls,
+//     noncharacters and byte order marks are dropped;
+//   - one paragraph, heading, list item or table row per line; cells of a
+//     table row (DOCX, XLSX, ODF, HTML, RTF) are separated by tabs; at most
+//     one blank line in a row, no trailing spaces, and a final newline;
+//   - page-like units separated by one form feed: PDF pages, PPTX and ODP
+//     slides, XLSX and ODS sheets. A form feed sits between two units, not
+//     after the last one, so a document of n pages has n-1 form feeds (an
+//     empty page still has its form feed). Flow formats (DOCX, ODT, HTML, ...)
+//     have no form feeds;
+//   - PDF ligatures (U+FB00..U+FB06) expanded and Arabic presentation forms
+//     mapped to their base letters; hyphenation at line ends is kept as the
+//     document has it.
+//
+// # Limits
+//
+// Options holds the limits, each with a safe default. Text beyond MaxChars
+// characters (code points after normalization) is not written: Extract stops,
+// returns normally and sets Result.Truncated, with a warning saying why.
+// Pages beyond MaxPages are not read, which is also reported as truncation.
+// Truncation is never silent. The context is checked between pages, parts and
+// every few kilobytes of text, so a deadline ends extraction promptly with an
+// error whose reason is Timeout.
+//
+// # Errors
+//
+// Every error carries an api reason: ReasonSourceFormatUnsupported for a type
+// this package does not read, ReasonSourceUnsupported for an encrypted
+// (password protected) PDF, Office or OpenDocument file, ReasonSourceCorrupt
+// for a damaged or truncated file, ReasonSourceTooLarge for an archive that
+// would expand past the limits, and ReasonTimeout when the context ends.
+package text

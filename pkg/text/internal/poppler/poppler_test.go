@@ -1,0 +1,47 @@
+package poppler
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func testdata(name string) string {
+	p, _ := filepath.Abs(filepath.Join("..", "..", "testdata", name))
+	return p
+}
+
+func TestPageText(t *testing.T) {
+	d, err := Open(testdata("multilingual.pdf"))
+	require.NoError(t, err)
+	defer d.Close()
+	require.Equal(t, 1, d.Pages())
+	text, err := d.PageText(0)
+	require.NoError(t, err)
+	require.Contains(t, text, "Записная книжка смотрителя маяка\n")
+	require.Contains(t, text, "灯台守の手帳")
+	require.Contains(t, text, "המחברת של שומר המגדלור", "right-to-left text in reading order")
+	_, err = d.PageText(1)
+	require.Error(t, err)
+}
+
+func TestOpenErrors(t *testing.T) {
+	_, err := Open(testdata("encrypted.pdf"))
+	require.ErrorIs(t, err, ErrEncrypted)
+	_, err = Open(testdata("sample.docx"))
+	require.ErrorIs(t, err, ErrDamaged)
+	_, err = Open(testdata("does-not-exist.pdf"))
+	require.ErrorIs(t, err, ErrOpenFile)
+}
+
+func TestAbort(t *testing.T) {
+	d, err := Open(testdata("sample.pdf"))
+	require.NoError(t, err)
+	defer d.Close()
+	d.Abort()
+	_, err = d.PageText(0)
+	require.ErrorIs(t, err, ErrAborted)
+	d.Close()
+	d.Abort() // after Close: a no-op
+}
