@@ -4,7 +4,9 @@
 package builtin
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/meta"
+	"github.com/assetcompute/assetcompute/pkg/text"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -19,6 +22,7 @@ import (
 const (
 	ThumbnailAction = "thumbnail"
 	MetadataAction  = "metadata"
+	FulltextAction  = "fulltext"
 )
 
 // Thumbnail returns the rendition function of the thumbnail action: image
@@ -73,6 +77,54 @@ func Metadata(opts meta.Options) worker.RenditionFunc {
 	}
 }
 
+// Fulltext returns the rendition function of the fulltext action: text
+// renditions extracted by the text engine. The event metadata carries
+// repo:encoding (the source's detected encoding; the rendition is always
+// UTF-8), and acs:truncated plus acs:warnings when the text was cut at the
+// character limit. A rendition may lower the limit with the key maxChars.
+func Fulltext(opts text.Options) worker.RenditionFunc {
+	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
+		if family, _ := r.Family(); family != api.FamilyText {
+			return api.Errorf(api.ReasonRenditionFormatUnsupported,
+				"the fulltext action makes text renditions; fmt %q is not text", r.Fmt)
+		}
+		o := opts
+		if raw, ok := r.Extra["maxChars"]; ok {
+			var n int
+			if err := json.Unmarshal(raw, &n); err != nil || n < 1 {
+				return api.Errorf(api.ReasonGeneric, "maxChars: must be a positive integer, got %s", raw)
+			}
+			if limit := o.MaxChars; limit == 0 || n < limit {
+				o.MaxChars = n
+			}
+		}
+		out, err := os.Create(r.Path)
+		if err != nil {
+			return api.Wrap(api.ReasonGeneric, err, "cannot create the rendition file")
+		}
+		defer out.Close()
+		buf := bufio.NewWriterSize(out, 64<<10)
+		res, err := text.Extract(ctx, src.Path, src.Name, buf, o)
+		if err != nil {
+			return err
+		}
+		if err := buf.Flush(); err != nil {
+			return api.Wrap(api.ReasonGeneric, err, "cannot write the rendition file")
+		}
+		r.Metadata["repo:encoding"] = res.Encoding
+		if res.Pages > 0 {
+			r.Metadata["xmpTPg:NPages"] = res.Pages
+		}
+		if res.Truncated {
+			r.Metadata["acs:truncated"] = true
+		}
+		if len(res.Warnings) > 0 {
+			r.Metadata["acs:warnings"] = res.Warnings
+		}
+		return out.Close()
+	}
+}
+
 // Handlers returns every built-in worker action as an in-process handler,
 // keyed by action name, each running the worker lifecycle with opts.
 func Handlers(opts worker.Options, imageOpts image.Options) (map[string]invoke.Handler, error) {
@@ -88,8 +140,13 @@ func Handlers(opts worker.Options, imageOpts image.Options) (map[string]invoke.H
 	if err != nil {
 		return nil, err
 	}
+	fulltext, err := worker.New(Fulltext(text.Options{}), opts)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]invoke.Handler{
 		ThumbnailAction: thumb.Handle,
 		MetadataAction:  metadata.Handle,
+		FulltextAction:  fulltext.Handle,
 	}, nil
 }
