@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Renders the sample assets in examples/samples/ on this machine, with no
-# cloud and no cluster: for each sample, `acs process` runs the request in
-# examples/demo-request.json (its source and targets filled in) and writes
-# the renditions under out/<sample>/.
+# cloud and no cluster: for each sample, `acs process` runs a request (its
+# source and targets filled in) and writes the renditions under
+# out/<sample>/. Images get examples/demo-request.json (thumbnails and
+# metadata); documents get examples/demo-document-request.json (full text
+# and metadata), plus a first-page thumbnail for PDFs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +17,16 @@ for src in examples/samples/*; do
   dir="$out/$base"
   rm -rf "$dir"
   mkdir -p "$dir"
-  sed -e "s|@SOURCE@|$src|g" -e "s|@OUT@|$dir|g" examples/demo-request.json >"$dir/request.json"
+  case "$base" in
+    *.pdf)
+      # A PDF gets both: the document renditions and a first-page thumbnail.
+      with_thumbnail=$(sed -e 's|"renditions": \[|"renditions": [\n    {"name": "page1-319.png", "fmt": "png", "width": 319, "height": 319, "target": "@OUT@/page1-319.png"},|' examples/demo-document-request.json)
+      printf '%s\n' "$with_thumbnail" | sed -e "s|@SOURCE@|$src|g" -e "s|@OUT@|$dir|g" >"$dir/request.json" ;;
+    *.docx | *.odt | *.pptx | *.xlsx | *.html | *.eml | *.txt | *.rtf | *.epub)
+      sed -e "s|@SOURCE@|$src|g" -e "s|@OUT@|$dir|g" examples/demo-document-request.json >"$dir/request.json" ;;
+    *)
+      sed -e "s|@SOURCE@|$src|g" -e "s|@OUT@|$dir|g" examples/demo-request.json >"$dir/request.json" ;;
+  esac
   if "$acs" process -f "$dir/request.json" >"$dir/result.json"; then
     echo "demo: $src -> $dir/ ($(ls "$dir" | grep -v -e request.json -e result.json | tr '\n' ' '))"
   else
