@@ -228,6 +228,27 @@ func TestProcessMetadataRenditions(t *testing.T) {
 	assert.Equal(t, "application/json", res.Events[1].Metadata["dc:format"])
 }
 
+func TestProcessTextRenditions(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"multilingual.pdf", "report.docx"} {
+		src, err := filepath.Abs(filepath.Join("..", "..", "examples", "samples", name))
+		require.NoError(t, err)
+		out := filepath.Join(dir, name+".txt")
+		code, res, stderr := runProcess(t, `{"source":"`+src+`","renditions":[
+			{"name":"full.txt","fmt":"text","target":"`+out+`"},
+			{"name":"short.txt","fmt":"txt","maxChars":20,"embedBinaryLimit":1000}]}`)
+		require.Equal(t, exitOK, code, stderr)
+		b, err := os.ReadFile(out)
+		require.NoError(t, err)
+		assert.NotEmpty(t, strings.TrimSpace(string(b)), name)
+		assert.Equal(t, "text/plain; charset=utf-8", res.Events[0].Metadata["dc:format"])
+		assert.Equal(t, "utf-8", res.Events[0].Metadata["repo:encoding"])
+		assert.Equal(t, true, res.Events[1].Metadata["acs:truncated"], "truncation is reported, never silent")
+	}
+	pdf, _ := os.ReadFile(filepath.Join(dir, "multilingual.pdf.txt"))
+	assert.Contains(t, string(pdf), "Το σημειωματάριο του φαροφύλακα")
+}
+
 func TestUsage(t *testing.T) {
 	var out, errOut bytes.Buffer
 	assert.Equal(t, exitInvalid, run(context.Background(), nil, nil, &out, &errOut))

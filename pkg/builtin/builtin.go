@@ -79,9 +79,10 @@ func Metadata(opts meta.Options) worker.RenditionFunc {
 
 // Fulltext returns the rendition function of the fulltext action: text
 // renditions extracted by the text engine. The event metadata carries
-// repo:encoding (the source's detected encoding; the rendition is always
-// UTF-8), and acs:truncated plus acs:warnings when the text was cut at the
-// character limit. A rendition may lower the limit with the key maxChars.
+// repo:encoding (the rendition's encoding: always utf-8),
+// acs:sourceEncoding (the source's detected encoding, when it has one), and
+// acs:truncated plus acs:warnings when the text was cut at the character
+// limit. A rendition may lower the limit with the key maxChars.
 func Fulltext(opts text.Options) worker.RenditionFunc {
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyText {
@@ -111,7 +112,10 @@ func Fulltext(opts text.Options) worker.RenditionFunc {
 		if err := buf.Flush(); err != nil {
 			return api.Wrap(api.ReasonGeneric, err, "cannot write the rendition file")
 		}
-		r.Metadata["repo:encoding"] = res.Encoding
+		r.Metadata["repo:encoding"] = "utf-8"
+		if res.Encoding != "" {
+			r.Metadata["acs:sourceEncoding"] = res.Encoding
+		}
 		if res.Pages > 0 {
 			r.Metadata["xmpTPg:NPages"] = res.Pages
 		}
