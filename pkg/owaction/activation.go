@@ -1,0 +1,70 @@
+package owaction
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+)
+
+// Activation describes the activation a handler is serving, as read from its
+// input line.
+type Activation struct {
+	// ID is the activation id (field activation_id).
+	ID string
+	// ActionName is the fully qualified action name (field action_name).
+	ActionName string
+	// Namespace is the namespace the activation runs in (field namespace).
+	Namespace string
+	// APIHost is the OpenWhisk API host (field api_host, or the environment
+	// variable __OW_API_HOST when the line does not carry it).
+	APIHost string
+	// APIKey is the API key (field api_key); OpenWhisk only sends it to
+	// actions annotated provide-api-key: true.
+	APIKey string
+	// Deadline is when the platform will stop the activation (field
+	// deadline); zero when the line has none or it could not be parsed.
+	Deadline time.Time
+}
+
+type activationKey struct{}
+
+type loggerKey struct{}
+
+// ActivationFrom returns the activation stored in ctx by the action loop.
+// The boolean is false when ctx does not come from the loop.
+func ActivationFrom(ctx context.Context) (Activation, bool) {
+	a, ok := ctx.Value(activationKey{}).(Activation)
+	return a, ok
+}
+
+// stderrLogger is the logger of the activation log: JSON lines on stderr.
+var stderrLogger = sync.OnceValue(func() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+})
+
+// Logger returns the structured logger for ctx: the logger the action loop
+// stored for the current activation when there is one, otherwise a JSON
+// logger writing to stderr. Either way it carries an activationId attribute
+// when the activation is known. Stderr is part of the activation log.
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		return l
+	}
+	l := stderrLogger()
+	if a, ok := ActivationFrom(ctx); ok && a.ID != "" {
+		l = l.With("activationId", a.ID)
+	}
+	return l
+}
+
+// withActivation returns ctx carrying a and a logger for it derived from
+// base.
+func withActivation(ctx context.Context, a Activation, base *slog.Logger) context.Context {
+	ctx = context.WithValue(ctx, activationKey{}, a)
+	if a.ID != "" {
+		base = base.With("activationId", a.ID)
+	}
+	return context.WithValue(ctx, loggerKey{}, base)
+}

@@ -1,0 +1,74 @@
+package owaction_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/assetcompute/assetcompute/pkg/owaction"
+)
+
+// buildDir holds the test action built once per test binary.
+var buildDir string
+
+var build struct {
+	once sync.Once
+	path string
+	err  error
+
+	zipOnce sync.Once
+	zip     []byte
+	zipErr  error
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "owaction-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "creating the build directory:", err)
+		os.Exit(1)
+	}
+	buildDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// testActionExec returns the path of the test action executable, building
+// it on first use.
+func testActionExec(t *testing.T) string {
+	t.Helper()
+	build.once.Do(func() {
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		}
+		out := filepath.Join(buildDir, "exec")
+		cmd := exec.Command(goTool, "build", "-trimpath", "-ldflags=-s -w", "-o", out, "./internal/testaction")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			build.err = fmt.Errorf("building the test action: %w\n%s", err, b)
+			return
+		}
+		build.path = out
+	})
+	require.NoError(t, build.err)
+	return build.path
+}
+
+// testActionZip returns the test action zipped with exec.env testExecEnv,
+// zipped once: deflating it is slow under the race detector.
+func testActionZip(t *testing.T) []byte {
+	t.Helper()
+	exe := testActionExec(t)
+	build.zipOnce.Do(func() {
+		build.zip, build.zipErr = owaction.ZipAction(exe, testExecEnv+"\n")
+	})
+	require.NoError(t, build.zipErr)
+	return build.zip
+}
