@@ -1,6 +1,8 @@
 package owaction_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,8 +12,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/assetcompute/assetcompute/pkg/owaction"
 )
 
 // buildDir holds the test action built once per test binary.
@@ -61,13 +61,38 @@ func testActionExec(t *testing.T) string {
 	return build.path
 }
 
-// testActionZip returns the test action zipped with exec.env testExecEnv,
-// zipped once: deflating it is slow under the race detector.
+// testActionZip returns the test action zipped with exec.env testExecEnv.
+// It is zipped once and stored uncompressed: deflating and inflating
+// megabytes is slow under the race detector. TestZipAction covers ZipAction.
 func testActionZip(t *testing.T) []byte {
 	t.Helper()
 	exe := testActionExec(t)
 	build.zipOnce.Do(func() {
-		build.zip, build.zipErr = owaction.ZipAction(exe, testExecEnv+"\n")
+		data, err := os.ReadFile(exe)
+		if err != nil {
+			build.zipErr = err
+			return
+		}
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, f := range []struct {
+			name string
+			mode os.FileMode
+			data []byte
+		}{{"exec", 0o755, data}, {"exec.env", 0o644, []byte(testExecEnv + "\n")}} {
+			h := &zip.FileHeader{Name: f.name, Method: zip.Store}
+			h.SetMode(f.mode)
+			w, err := zw.CreateHeader(h)
+			if err == nil {
+				_, err = w.Write(f.data)
+			}
+			if err != nil {
+				build.zipErr = err
+				return
+			}
+		}
+		build.zipErr = zw.Close()
+		build.zip = buf.Bytes()
 	})
 	require.NoError(t, build.zipErr)
 	return build.zip

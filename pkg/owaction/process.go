@@ -25,6 +25,9 @@ var (
 	// ProcessOptions.MaxResultBytes. The line was read and dropped, so the
 	// process can serve the next activation.
 	ErrResultTooLarge = errors.New("owaction: action result too large")
+	// ErrInvalidActivation means the body given to Run is not valid JSON;
+	// it was not sent to the process.
+	ErrInvalidActivation = errors.New("owaction: activation body is not valid JSON")
 )
 
 // Default limits of a [Process].
@@ -212,7 +215,7 @@ func (p *Process) Run(ctx context.Context, body []byte) (json.RawMessage, error)
 	var compact bytes.Buffer
 	compact.Grow(len(body) + 1)
 	if err := json.Compact(&compact, body); err != nil {
-		return nil, fmt.Errorf("owaction: activation body is not valid JSON: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidActivation, err)
 	}
 	compact.WriteByte('\n')
 

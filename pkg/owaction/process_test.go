@@ -1,8 +1,11 @@
 package owaction_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,7 +38,7 @@ func TestProcessRun(t *testing.T) {
 	assert.JSONEq(t, `{"result":42}`, string(res))
 
 	_, err = p.Run(context.Background(), []byte(`{"value":`))
-	require.Error(t, err, "invalid JSON is refused before it reaches the action")
+	require.ErrorIs(t, err, owaction.ErrInvalidActivation, "invalid JSON is refused before it reaches the action")
 	assert.False(t, p.Exited())
 }
 
@@ -87,4 +90,32 @@ func TestStartProcessWithoutExec(t *testing.T) {
 	_, err := owaction.StartProcess(context.Background(), t.TempDir(), nil, owaction.ProcessOptions{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "exec")
+}
+
+func TestZipAction(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "prog")
+	require.NoError(t, os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o700))
+	z, err := owaction.ZipAction(exe, "openwhisk/action-golang-v1.24")
+	require.NoError(t, err)
+
+	zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+	require.NoError(t, err)
+	got := map[string]string{}
+	modes := map[string]os.FileMode{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		require.NoError(t, err)
+		b, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		rc.Close()
+		got[f.Name] = string(b)
+		modes[f.Name] = f.Mode()
+	}
+	assert.Equal(t, map[string]string{"exec": "#!/bin/sh\n", "exec.env": "openwhisk/action-golang-v1.24"}, got)
+	assert.Equal(t, os.FileMode(0o755), modes["exec"])
+
+	_, err = owaction.ZipAction(filepath.Join(dir, "missing"), "x")
+	assert.Error(t, err)
 }

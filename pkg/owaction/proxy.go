@@ -1,6 +1,7 @@
 package owaction
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -258,12 +259,6 @@ func (p *Proxy) serveRun(ctx context.Context, w http.ResponseWriter, body []byte
 		sendError(w, http.StatusInternalServerError, "command exited")
 		return
 	}
-	if !json.Valid(body) {
-		var probe any
-		err := json.Unmarshal(body, &probe)
-		sendError(w, http.StatusBadRequest, fmt.Sprintf("Error unmarshaling request: %v", err))
-		return
-	}
 	if p.opts.RunTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, p.opts.RunTimeout)
@@ -272,6 +267,8 @@ func (p *Proxy) serveRun(ctx context.Context, w http.ResponseWriter, body []byte
 
 	result, err := proc.Run(ctx, body)
 	switch {
+	case errors.Is(err, ErrInvalidActivation):
+		sendError(w, http.StatusBadRequest, fmt.Sprintf("Error unmarshaling request: %v", errors.Unwrap(err)))
 	case errors.Is(err, ErrResultTooLarge):
 		sendError(w, http.StatusBadGateway, "The action produced a response that exceeded the allowed length: "+err.Error())
 	case err != nil:
@@ -290,8 +287,8 @@ func (p *Proxy) serveRun(ctx context.Context, w http.ResponseWriter, body []byte
 
 // isJSONObject reports whether b is one valid JSON object.
 func isJSONObject(b []byte) bool {
-	var m map[string]json.RawMessage
-	return json.Unmarshal(b, &m) == nil && m != nil
+	b = bytes.TrimLeft(b, " \t\r")
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
 }
 
 // Close stops the action process and removes its directory. Requests after

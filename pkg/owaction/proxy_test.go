@@ -171,19 +171,6 @@ func scriptZip(t *testing.T, script string) []byte {
 	)
 }
 
-func TestProxyInitsOnlyOnce(t *testing.T) {
-	t.Parallel()
-	f := newProxy(t, owaction.ProxyOptions{ExecutionEnv: testExecEnv})
-	f.initTestAction(t, nil)
-
-	status, body := f.init(t, testActionZip(t), nil)
-	assert.Equal(t, http.StatusForbidden, status)
-	assert.Equal(t, "Cannot initialize the action more than once.", errorText(t, body))
-
-	status, body = f.run(t, map[string]string{"mode": "echo"}, nil)
-	assert.Equal(t, http.StatusOK, status, "the first action still runs: %s", body)
-}
-
 func TestProxyRunBeforeInit(t *testing.T) {
 	t.Parallel()
 	f := newProxy(t, owaction.ProxyOptions{})
@@ -192,127 +179,140 @@ func TestProxyRunBeforeInit(t *testing.T) {
 	assert.Equal(t, "no action defined yet", errorText(t, body))
 }
 
-func TestProxyRunsWithTheActivationEnvironment(t *testing.T) {
+// TestProxyServesTheTestAction walks one proxy through the life of an
+// action, in order: each subtest relies on the state the previous ones left.
+// Sharing one action keeps the suite fast under the race detector.
+func TestProxyServesTheTestAction(t *testing.T) {
 	t.Parallel()
 	f := newProxy(t, owaction.ProxyOptions{
 		ExecutionEnv: testExecEnv,
 		Env:          map[string]string{"__OW_API_HOST": "https://ow.example"},
+		Process:      owaction.ProcessOptions{MaxResultBytes: 16 << 20},
+		RunTimeout:   20 * time.Second,
 	})
-	f.initTestAction(t, map[string]any{"STRING_VAR": "v", "NUMBER_VAR": 3, "OBJECT_VAR": map[string]int{"a": 1}})
 
-	deadline := time.Now().Add(time.Minute).UnixMilli()
-	status, body := f.run(t, map[string]any{"mode": "echo", "n": 1}, map[string]string{
-		"activation_id":  "act-1",
-		"action_name":    "/ns/thumbnail",
-		"namespace":      "ns",
-		"api_key":        "user:pass",
-		"transaction_id": "tx-1",
-		"deadline":       fmt.Sprint(deadline),
+	t.Run("inits only once", func(t *testing.T) {
+		f.initTestAction(t, map[string]any{"STRING_VAR": "v", "NUMBER_VAR": 3, "OBJECT_VAR": map[string]int{"a": 1}})
+		status, body := f.init(t, []byte("any zip"), nil) // refused before it is read, as in the runtime
+		assert.Equal(t, http.StatusForbidden, status)
+		assert.Equal(t, "Cannot initialize the action more than once.", errorText(t, body))
 	})
-	require.Equal(t, http.StatusOK, status, "%s", body)
-	var got struct {
-		Params      map[string]any    `json:"params"`
-		Env         map[string]string `json:"env"`
-		Activation  map[string]any    `json:"activation"`
-		CtxDeadline int64             `json:"ctxDeadline"`
-	}
-	require.NoError(t, json.Unmarshal(body, &got))
 
-	assert.Equal(t, map[string]any{"mode": "echo", "n": float64(1)}, got.Params)
-	assert.Equal(t, map[string]string{
-		"__OW_ACTIVATION_ID":  "act-1",
-		"__OW_ACTION_NAME":    "/ns/thumbnail",
-		"__OW_NAMESPACE":      "ns",
-		"__OW_API_KEY":        "user:pass",
-		"__OW_TRANSACTION_ID": "tx-1",
-		"__OW_DEADLINE":       fmt.Sprint(deadline),
-		"__OW_API_HOST":       "https://ow.example",
-		"__OW_EXECUTION_ENV":  testExecEnv,
-		"__OW_WAIT_FOR_ACK":   "1",
-		"STRING_VAR":          "v",
-		"NUMBER_VAR":          "3",
-		"OBJECT_VAR":          `{"a":1}`,
-	}, got.Env, "only the __OW_ variables and the init env, no PATH or HOME")
-	assert.Equal(t, map[string]any{
-		"known": true, "id": "act-1", "actionName": "/ns/thumbnail", "namespace": "ns",
-		"apiHost": "https://ow.example", "apiKey": "user:pass",
-	}, got.Activation)
-	assert.Equal(t, deadline, got.CtxDeadline)
+	t.Run("runs with the activation environment and nothing else", func(t *testing.T) {
+		deadline := time.Now().Add(time.Minute).UnixMilli()
+		status, body := f.run(t, map[string]any{"mode": "echo", "n": 1}, map[string]string{
+			"activation_id":  "act-1",
+			"action_name":    "/ns/thumbnail",
+			"namespace":      "ns",
+			"api_key":        "user:pass",
+			"transaction_id": "tx-1",
+			"deadline":       fmt.Sprint(deadline),
+		})
+		require.Equal(t, http.StatusOK, status, "%s", body)
+		var got struct {
+			Params      map[string]any    `json:"params"`
+			Env         map[string]string `json:"env"`
+			Activation  map[string]any    `json:"activation"`
+			CtxDeadline int64             `json:"ctxDeadline"`
+		}
+		require.NoError(t, json.Unmarshal(body, &got))
 
-	f.assertLogContains(t, `testaction stdout: mode "echo"`, "stdout reaches the log sink")
-	f.assertLogContains(t, `"activationId":"act-1"`, "stderr reaches the log sink")
-}
+		assert.Equal(t, map[string]any{"mode": "echo", "n": float64(1)}, got.Params)
+		assert.Equal(t, map[string]string{
+			"__OW_ACTIVATION_ID":  "act-1",
+			"__OW_ACTION_NAME":    "/ns/thumbnail",
+			"__OW_NAMESPACE":      "ns",
+			"__OW_API_KEY":        "user:pass",
+			"__OW_TRANSACTION_ID": "tx-1",
+			"__OW_DEADLINE":       fmt.Sprint(deadline),
+			"__OW_API_HOST":       "https://ow.example",
+			"__OW_EXECUTION_ENV":  testExecEnv,
+			"__OW_WAIT_FOR_ACK":   "1",
+			"STRING_VAR":          "v",
+			"NUMBER_VAR":          "3",
+			"OBJECT_VAR":          `{"a":1}`,
+		}, got.Env, "only the __OW_ variables and the init env, no PATH or HOME")
+		assert.Equal(t, map[string]any{
+			"known": true, "id": "act-1", "actionName": "/ns/thumbnail", "namespace": "ns",
+			"apiHost": "https://ow.example", "apiKey": "user:pass",
+		}, got.Activation)
+		assert.Equal(t, deadline, got.CtxDeadline)
 
-func TestProxyRecoversFromPanics(t *testing.T) {
-	t.Parallel()
-	f := newProxy(t, owaction.ProxyOptions{})
-	f.initTestAction(t, nil)
+		f.assertLogContains(t, `testaction stdout: mode "echo"`, "stdout reaches the log sink")
+		f.assertLogContains(t, `"activationId":"act-1"`, "stderr reaches the log sink")
+	})
 
-	status, body := f.run(t, map[string]string{"mode": "panic"}, nil)
-	require.Equal(t, http.StatusOK, status, "%s", body)
-	reason, message := actionError(t, body)
-	assert.Equal(t, "GenericError", reason)
-	assert.Contains(t, message, "testaction: boom")
-	f.assertLogContains(t, "goroutine", "the stack is logged")
+	t.Run("recovers from a panic and serves the next run", func(t *testing.T) {
+		status, body := f.run(t, map[string]string{"mode": "panic"}, nil)
+		require.Equal(t, http.StatusOK, status, "%s", body)
+		reason, message := actionError(t, body)
+		assert.Equal(t, "GenericError", reason)
+		assert.Contains(t, message, "testaction: boom")
+		f.assertLogContains(t, "goroutine", "the stack is logged")
 
-	status, body = f.run(t, map[string]string{"mode": "echo"}, nil)
-	assert.Equal(t, http.StatusOK, status, "the next run still works: %s", body)
-}
+		status, body = f.run(t, map[string]string{"mode": "scalar"}, nil)
+		require.Equal(t, http.StatusOK, status, "the next run still works: %s", body)
+		assert.JSONEq(t, `{"result":42}`, string(body), "non-object values come back wrapped")
+	})
 
-func TestProxyActionErrorKeepsItsReason(t *testing.T) {
-	t.Parallel()
-	f := newProxy(t, owaction.ProxyOptions{})
-	f.initTestAction(t, nil)
-	status, body := f.run(t, map[string]string{"mode": "error", "message": "bad JPEG header"}, nil)
-	require.Equal(t, http.StatusOK, status, "%s", body)
-	assert.JSONEq(t, `{"error":{"reason":"SourceCorrupt","message":"testaction: bad JPEG header"}}`, string(body))
-}
+	t.Run("keeps the reason of an action error", func(t *testing.T) {
+		status, body := f.run(t, map[string]string{"mode": "error", "message": "bad JPEG header"}, nil)
+		require.Equal(t, http.StatusOK, status, "%s", body)
+		assert.JSONEq(t, `{"error":{"reason":"SourceCorrupt","message":"testaction: bad JPEG header"}}`, string(body))
+	})
 
-func TestProxyDeadlineGivesTimeout(t *testing.T) {
-	t.Parallel()
-	f := newProxy(t, owaction.ProxyOptions{RunTimeout: 10 * time.Second})
-	f.initTestAction(t, nil)
+	t.Run("a deadline 200 ms ahead gives a Timeout error", func(t *testing.T) {
+		start := time.Now()
+		deadline := start.Add(200 * time.Millisecond).UnixMilli()
+		status, body := f.run(t, map[string]string{"mode": "sleep"}, map[string]string{"deadline": fmt.Sprint(deadline)})
+		require.Equal(t, http.StatusOK, status, "%s", body)
+		reason, message := actionError(t, body)
+		assert.Equal(t, "Timeout", reason)
+		assert.Contains(t, message, "deadline exceeded")
+		assert.Less(t, time.Since(start), 5*time.Second)
+	})
 
-	start := time.Now()
-	deadline := start.Add(200 * time.Millisecond).UnixMilli()
-	status, body := f.run(t, map[string]string{"mode": "sleep"}, map[string]string{"deadline": fmt.Sprint(deadline)})
-	require.Equal(t, http.StatusOK, status, "%s", body)
-	reason, message := actionError(t, body)
-	assert.Equal(t, "Timeout", reason)
-	assert.Contains(t, message, "deadline exceeded")
-	assert.Less(t, time.Since(start), 5*time.Second)
+	t.Run("echoes a 5 MB line intact", func(t *testing.T) {
+		big := strings.Repeat("0123456789abcdef", 5<<20/16)
+		status, body := f.run(t, map[string]string{"mode": "echo", "big": big}, nil)
+		require.Equal(t, http.StatusOK, status, "%.300s", body)
+		var got struct {
+			Params map[string]string `json:"params"`
+		}
+		require.NoError(t, json.Unmarshal(body, &got))
+		assert.True(t, got.Params["big"] == big, "the 5 MB parameter comes back intact (%d bytes)", len(got.Params["big"]))
+	})
 
-	status, _ = f.run(t, map[string]string{"mode": "echo"}, nil)
-	assert.Equal(t, http.StatusOK, status, "the action keeps serving")
-}
+	t.Run("stays dead after the action exits mid-run", func(t *testing.T) {
+		status, body := f.run(t, map[string]any{"mode": "exit", "code": 3}, nil)
+		assert.Equal(t, http.StatusBadGateway, status)
+		assert.Contains(t, errorText(t, body), "exited during the run: exit status 3")
 
-func TestProxyEchoesA5MBLine(t *testing.T) {
-	t.Parallel()
-	f := newProxy(t, owaction.ProxyOptions{Process: owaction.ProcessOptions{MaxResultBytes: 16 << 20}})
-	f.initTestAction(t, nil)
+		status, body = f.run(t, map[string]string{"mode": "echo"}, nil)
+		assert.Equal(t, http.StatusInternalServerError, status)
+		assert.Equal(t, "no action defined yet", errorText(t, body), "as the Go runtime answers")
 
-	big := strings.Repeat("0123456789abcdef", 5<<20/16)
-	status, body := f.run(t, map[string]string{"mode": "echo", "big": big}, nil)
-	require.Equal(t, http.StatusOK, status, "%.300s", body)
-	var got struct {
-		Params map[string]string `json:"params"`
-	}
-	require.NoError(t, json.Unmarshal(body, &got))
-	assert.True(t, got.Params["big"] == big, "the 5 MB parameter comes back intact (%d bytes)", len(got.Params["big"]))
+		status, _ = f.init(t, []byte("any zip"), nil)
+		assert.Equal(t, http.StatusForbidden, status, "and it cannot be initialised again")
+	})
 }
 
 func TestProxyRefusesTooLargeResults(t *testing.T) {
 	t.Parallel()
-	f := newProxy(t, owaction.ProxyOptions{})
-	f.initTestAction(t, nil)
+	f := newProxy(t, owaction.ProxyOptions{Process: owaction.ProcessOptions{MaxResultBytes: 1000}})
+	long := strings.Repeat("x", 2000)
+	script := "#!/bin/sh\necho '{\"ok\":true}' >&3\nwhile read line; do\n" +
+		"case \"$line\" in\n*huge*) echo '{\"d\":\"" + long + "\"}' >&3 ;;\n*) echo '{\"d\":\"small\"}' >&3 ;;\nesac\ndone\n"
+	status, body := f.init(t, scriptZip(t, script), nil)
+	require.Equal(t, http.StatusOK, status, "%s", body)
 
-	status, body := f.run(t, map[string]any{"mode": "huge", "size": 2 << 20}, nil)
+	status, body = f.run(t, map[string]string{"mode": "huge"}, nil)
 	assert.Equal(t, http.StatusBadGateway, status)
 	assert.Contains(t, errorText(t, body), "exceeded the allowed length")
 
-	status, body = f.run(t, map[string]any{"mode": "huge", "size": 10}, nil)
+	status, body = f.run(t, map[string]string{}, nil)
 	require.Equal(t, http.StatusOK, status, "the action keeps serving: %s", body)
-	assert.JSONEq(t, `{"data":"xxxxxxxxxx"}`, string(body))
+	assert.JSONEq(t, `{"d":"small"}`, string(body))
 }
 
 func TestProxyRefusesResultsThatAreNotObjects(t *testing.T) {
@@ -406,23 +406,6 @@ func TestProxyKillsAnActionThatNeverAcknowledges(t *testing.T) {
 	assert.Less(t, time.Since(start), 5*time.Second, "the action and its sleep were killed")
 }
 
-func TestProxyStaysDeadAfterTheActionExits(t *testing.T) {
-	t.Parallel()
-	f := newProxy(t, owaction.ProxyOptions{})
-	f.initTestAction(t, nil)
-
-	status, body := f.run(t, map[string]any{"mode": "exit", "code": 3}, nil)
-	assert.Equal(t, http.StatusBadGateway, status)
-	assert.Contains(t, errorText(t, body), "exited during the run: exit status 3")
-
-	status, body = f.run(t, map[string]string{"mode": "echo"}, nil)
-	assert.Equal(t, http.StatusInternalServerError, status)
-	assert.Equal(t, "no action defined yet", errorText(t, body), "as the Go runtime answers")
-
-	status, _ = f.init(t, testActionZip(t), nil)
-	assert.Equal(t, http.StatusForbidden, status, "and it cannot be initialised again")
-}
-
 func TestProxyRunTimeoutKillsTheAction(t *testing.T) {
 	t.Parallel()
 	f := newProxy(t, owaction.ProxyOptions{RunTimeout: 300 * time.Millisecond})
@@ -458,7 +441,8 @@ func TestProxyCloseRemovesTheAction(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
 	f := newProxy(t, owaction.ProxyOptions{TempDir: tmp})
-	f.initTestAction(t, nil)
+	status, body := f.init(t, scriptZip(t, "#!/bin/sh\necho '{\"ok\":true}' >&3\nwhile read line; do echo '{}' >&3; done\n"), nil)
+	require.Equal(t, http.StatusOK, status, "%s", body)
 	entries, err := os.ReadDir(tmp)
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
@@ -468,6 +452,6 @@ func TestProxyCloseRemovesTheAction(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, entries)
 
-	status, _ := f.run(t, map[string]string{}, nil)
+	status, _ = f.run(t, map[string]string{}, nil)
 	assert.Equal(t, http.StatusServiceUnavailable, status)
 }
