@@ -1,5 +1,9 @@
 // Command metadata is the OpenWhisk action that makes xmp and
 // machine-metadata-json renditions. See package meta.
+//
+// It reads https:// and s3:// sources in byte ranges
+// (worker.Options.RangedSource), so only the parts that hold metadata are
+// transferred.
 package main
 
 import (
@@ -9,5 +13,9 @@ import (
 )
 
 func main() {
-	worker.Main(builtin.Metadata(meta.Options{}))
+	worker.MainWith(builtin.Metadata(meta.Options{}), configure)
 }
+
+// configure adjusts the default worker options: metadata extraction reads
+// the source in byte ranges.
+func configure(o *worker.Options) { o.RangedSource = true }

@@ -1,11 +1,9 @@
 package meta
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"mime"
-	"net/mail"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -126,7 +124,7 @@ func readEML(x *extraction) error {
 	if err != nil {
 		return err
 	}
-	msg, err := mail.ReadMessage(bufio.NewReader(bytes.NewReader(data)))
+	hdr, err := readMailHeader(data)
 	if err != nil {
 		return corruptf("unreadable message header: %v", err)
 	}
@@ -134,7 +132,7 @@ func readEML(x *extraction) error {
 		return charset.NewReaderLabel(label, r)
 	}}
 	h := func(k string) string {
-		v := msg.Header.Get(k)
+		v := hdr.get(k)
 		if d, err := dec.DecodeHeader(v); err == nil {
 			v = d
 		}
@@ -144,7 +142,7 @@ func readEML(x *extraction) error {
 	if from := h("From"); from != "" {
 		b.set("dc:creator", TextSeq(from), prioIPTC)
 	}
-	if t, err := mail.ParseDate(msg.Header.Get("Date")); err == nil {
+	if t, ok := parseMailDate(hdr.get("Date")); ok {
 		b.set("xmp:CreateDate", Date(t.Format("2006-01-02T15:04:05-07:00")), prioIPTC)
 	}
 	if id := h("Message-ID"); id != "" {

@@ -20,6 +20,24 @@
 // that ends early (fewer bytes than announced, or a connection that breaks
 // mid-body) is retried; Fetch never returns a partial file.
 //
+// # Ranged reads
+//
+// Client.OpenRanged opens a source for random access instead of
+// downloading it: the returned RangedSource is an io.ReaderAt whose reads of
+// an https:// or s3:// source become HTTP Range requests or ranged S3
+// GetObject calls of aligned blocks (64 KiB by default), kept in a small
+// LRU cache, so a parser that needs the header and a few metadata blocks of
+// a 2 GB TIFF costs kilobytes. The first request fetches the first block
+// and learns the size from Content-Range. Later requests are conditional
+// (If-Match on the ETag, else If-Unmodified-Since), so a source replaced
+// while it is read fails the read instead of mixing two versions. A server
+// that ignores ranges, an empty source and a data: URI are downloaded whole
+// into a temporary file, and local files are read in place; the caller
+// reads them the same way. Ranged reads use the retries, address guard and
+// redaction described here; the size limit counts the bytes actually
+// transferred, not the source's size (a download still counts its size).
+// RangedSource.Stats reports the bytes and requests spent.
+//
 // # Targets
 //
 // Client.Put uploads a file to a rendition target: a presigned PUT URL (one

@@ -64,3 +64,29 @@ func ExamplePlanParts() {
 	// 2500 834 3
 	// 3001 RenditionTooLarge
 }
+
+// A metadata reader needs a few small parts of a source that may be huge:
+// OpenRanged gives it an io.ReaderAt that fetches only the blocks it reads.
+// Here the source is a data: URI, which is simply decoded; an https:// or
+// s3:// source would be read with byte-range requests (Mode "ranged").
+func ExampleClient_OpenRanged() {
+	client, err := transfer.New(transfer.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	src, err := client.OpenRanged(context.Background(), api.Source{URL: "data:text/plain;base64,aGVsbG8gd29ybGQ="}, transfer.RangeOptions{})
+	if err != nil {
+		fmt.Println(api.ReasonOf(err), api.MessageOf(err))
+		return
+	}
+	defer src.Close()
+	word := make([]byte, 5)
+	if _, err := src.ReadAt(word, 6); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(src.Mode(), src.Size(), string(word))
+	// Output:
+	// downloaded 11 world
+}

@@ -6,9 +6,11 @@
 // or custom:
 //
 //  1. fetch the source once into a private temporary directory (size-capped,
-//     SHA-1 computed while streaming);
+//     SHA-1 computed while streaming), or, for a worker with
+//     Options.RangedSource, open it for reading in byte ranges;
 //  2. call the worker's function for each rendition (RenditionFunc), or once
-//     for the whole batch (BatchFunc), with a path to write the output to;
+//     for the whole batch (BatchFunc), with the source (Source.Path and
+//     Source.Reader) and a path to write the output to;
 //  3. check the output, compute its metadata (repo:size, repo:sha1,
 //     dc:format, and tiff:imageWidth/tiff:imageHeight for images), and either
 //     embed it in the result as a data: URI (when it fits embedBinaryLimit)
@@ -28,6 +30,37 @@
 //			return os.WriteFile(r.Path, []byte("hello"), 0o644)
 //		})
 //	}
+//
+// # Reading only part of the source
+//
+// A function that needs a small part of a possibly huge source (headers,
+// metadata blocks) should not pay for downloading all of it. Such a worker
+// sets Options.RangedSource and reads Source.Reader, an io.ReaderAt:
+//
+//	func main() {
+//		worker.MainWith(func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
+//			head := make([]byte, 512)
+//			n, err := src.Reader.ReadAt(head, 0)
+//			if err != nil && err != io.EOF {
+//				return err
+//			}
+//			return os.WriteFile(r.Path, []byte(http.DetectContentType(head[:n])), 0o644)
+//		}, func(o *worker.Options) { o.RangedSource = true })
+//	}
+//
+// Reads of an https:// or s3:// source then become HTTP Range requests or
+// S3 ranged GETs of aligned 64 KiB blocks, kept in a small cache, with the
+// transfer package's retries, address guard and redaction; a 2 GB TIFF
+// costs a few of them. Source.Path is empty and Source.SHA1 usually is.
+// Where ranges cannot be used (a server that ignores them, a data: URI)
+// the source is downloaded into the activation directory as usual, and
+// Source.Reader reads that copy, so the function needs no second path.
+// Reading is bounded by the transfer size limit counted over the bytes
+// actually read, not the source's size. The lifecycle logs the bytes and
+// requests spent ("source read").
+//
+// Without RangedSource, Source.Reader reads the downloaded file at
+// Source.Path, so a function written against Reader works either way.
 //
 // Errors returned by the function become the rendition's errorReason and
 // errorMessage: return an *api.Error (api.Errorf) to choose the reason;

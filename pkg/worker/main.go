@@ -30,6 +30,19 @@ func Main(fn RenditionFunc) {
 	serve(func(opts Options) (*Worker, error) { return New(fn, opts) })
 }
 
+// MainWith is Main with the default options adjusted by edit before the
+// worker is built, for example to set Options.RangedSource:
+//
+//	worker.MainWith(fn, func(o *worker.Options) { o.RangedSource = true })
+func MainWith(fn RenditionFunc, edit func(*Options)) {
+	serve(func(opts Options) (*Worker, error) {
+		if edit != nil {
+			edit(&opts)
+		}
+		return New(fn, opts)
+	})
+}
+
 // MainBatch is Main for a BatchFunc.
 func MainBatch(fn BatchFunc) {
 	serve(func(opts Options) (*Worker, error) { return NewBatch(fn, opts) })

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,19 +19,26 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/transfer"
 )
 
-// Source is the fetched source asset of an activation.
+// Source is the source asset of an activation.
 type Source struct {
-	// Path is the local file holding the source. It is removed after the
-	// activation; do not keep references to it.
+	// Reader reads the source at any offset. It is always set and safe
+	// for concurrent use. With Options.RangedSource it reads byte ranges
+	// from storage on demand; otherwise it reads the file at Path. It is
+	// closed after the activation.
+	Reader io.ReaderAt
+	// Path is the local file holding the source, or "" when the worker
+	// reads the source in ranges (Options.RangedSource): use Reader then.
+	// The file is removed after the activation; do not keep references to it.
 	Path string
 	// Name is the asset's name for type detection: the request's source name,
 	// or the last element of its URL.
 	Name string
 	// URL is the source URL with credentials and query removed, for logs.
 	URL string
-	// Size is the size of the file in bytes.
+	// Size is the size of the source in bytes.
 	Size int64
-	// SHA1 is the hex SHA-1 of the file.
+	// SHA1 is the hex SHA-1 of the source, or "" when it was read in
+	// ranges and so never read whole.
 	SHA1 string
 	// MimeType is the media type the client announced, or the server's
 	// Content-Type; it may be empty or wrong, so sniff when it matters.
@@ -51,7 +59,8 @@ type Rendition struct {
 	Metadata map[string]any
 }
 
-// RenditionFunc makes one rendition: it reads src.Path and writes r.Path.
+// RenditionFunc makes one rendition: it reads the source (src.Path, or
+// src.Reader) and writes r.Path.
 // It should honour ctx, whose deadline ends shortly before the activation's.
 type RenditionFunc func(ctx context.Context, src *Source, r *Rendition) error
 
@@ -67,10 +76,28 @@ type Transfer interface {
 	Put(ctx context.Context, target api.Target, path string, opts transfer.PutOptions) error
 }
 
+// RangedTransfer is a Transfer that can also open a source for reading in
+// byte ranges, for Options.RangedSource. *transfer.Client implements it.
+type RangedTransfer interface {
+	Transfer
+	OpenRanged(ctx context.Context, src api.Source, opts transfer.RangeOptions) (*transfer.RangedSource, error)
+}
+
 // Options configure a Worker. The zero value is usable except for Transfer.
 type Options struct {
 	// Transfer fetches the source and uploads renditions. Required.
 	Transfer Transfer
+	// RangedSource makes the worker open the source for random access
+	// instead of downloading it first: Source.Reader then reads byte
+	// ranges from storage on demand (HTTP Range requests, S3 ranged GETs,
+	// in cached blocks), Source.Path is empty and Source.SHA1 is usually
+	// empty. It suits functions that read a small part of a possibly huge
+	// source, such as metadata extraction: a 2 GB TIFF costs a few
+	// requests of 64 KiB. When the storage does not serve ranges the
+	// source is downloaded as usual and read through Source.Reader all the
+	// same. A Transfer that is not a RangedTransfer always downloads (and
+	// then Source.Path is set).
+	RangedSource bool
 	// TempDir is where activation directories are created; default os.TempDir().
 	TempDir string
 	// WatchdogMargin is how long before the activation's deadline unfinished
@@ -184,30 +211,24 @@ func (w *Worker) Process(ctx context.Context, req *api.WorkerRequest) *api.Worke
 		return failAll(api.Wrap(api.ReasonGeneric, err, "cannot create a temporary directory"))
 	}
 	var running sync.WaitGroup
+	closeSource := func() {}
 	defer func() {
 		// Give abandoned rendition functions a moment to notice their
 		// cancelled context before their files are removed.
 		waitTimeout(&running, time.Second)
+		closeSource()
 		if err := os.RemoveAll(dir); err != nil {
 			log.Warn("cannot remove activation directory", "error", err)
 		}
 	}()
 
-	start := time.Now()
-	fetched, err := w.opts.Transfer.Fetch(workCtx, req.Source, filepath.Join(dir, "source"))
+	src, closeSrc, err := w.openSource(workCtx, req, filepath.Join(dir, "source"), log)
 	if err != nil {
 		err = timeoutIfDone(workCtx, err, "fetching the source")
 		log.Warn("source fetch failed", "source", api.RedactURL(req.Source.URL), "reason", api.ReasonOf(err), "error", err)
 		return failAll(err)
 	}
-	log.Info("source fetched", "source", api.RedactURL(req.Source.URL), "bytes", fetched.Size, "ms", time.Since(start).Milliseconds())
-	src := &Source{
-		Path: fetched.Path, Name: req.Source.DisplayName(), URL: api.RedactURL(req.Source.URL),
-		Size: fetched.Size, SHA1: fetched.SHA1, MimeType: req.Source.MimeType,
-	}
-	if src.MimeType == "" {
-		src.MimeType = fetched.ContentType
-	}
+	closeSource = closeSrc
 
 	rends := make([]*Rendition, len(req.Renditions))
 	for i, r := range req.Renditions {
@@ -265,6 +286,47 @@ func (w *Worker) Process(ctx context.Context, req *api.WorkerRequest) *api.Worke
 		}
 	}
 	return &api.WorkerResult{Renditions: results}
+}
+
+// openSource fetches the source into dir, or with Options.RangedSource
+// opens it for ranged reads, and returns it with the function that closes
+// it.
+func (w *Worker) openSource(ctx context.Context, req *api.WorkerRequest, dir string, log *slog.Logger) (*Source, func(), error) {
+	start := time.Now()
+	redacted := api.RedactURL(req.Source.URL)
+	src := &Source{Name: req.Source.DisplayName(), URL: redacted, MimeType: req.Source.MimeType}
+	if rt, ok := w.opts.Transfer.(RangedTransfer); ok && w.opts.RangedSource {
+		rs, err := rt.OpenRanged(ctx, req.Source, transfer.RangeOptions{TempDir: dir})
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("source opened", "source", redacted, "mode", rs.Mode(), "size", rs.Size(), "ms", time.Since(start).Milliseconds())
+		src.Reader, src.Size, src.SHA1 = rs, rs.Size(), rs.SHA1()
+		if src.MimeType == "" {
+			src.MimeType = rs.ContentType()
+		}
+		return src, func() {
+			st := rs.Stats()
+			log.Info("source read", "source", redacted, "mode", rs.Mode(), "size", rs.Size(), "bytes", st.Bytes, "requests", st.Requests)
+			if err := rs.Close(); err != nil {
+				log.Warn("cannot close the source", "error", err)
+			}
+		}, nil
+	}
+	fetched, err := w.opts.Transfer.Fetch(ctx, req.Source, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("source fetched", "source", redacted, "bytes", fetched.Size, "ms", time.Since(start).Milliseconds())
+	f, err := os.Open(fetched.Path)
+	if err != nil {
+		return nil, nil, api.Wrap(api.ReasonGeneric, err, "cannot open the fetched source")
+	}
+	src.Reader, src.Path, src.Size, src.SHA1 = f, fetched.Path, fetched.Size, fetched.SHA1
+	if src.MimeType == "" {
+		src.MimeType = fetched.ContentType
+	}
+	return src, func() { _ = f.Close() }, nil
 }
 
 type indexedResult struct {
