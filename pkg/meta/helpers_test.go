@@ -139,3 +139,9 @@ func TestMain(m *testing.M) {
 
 // get returns the JSON form of key.
 func get(md *Metadata, key string) any { return md.Map()[key] }
+
+// corpusPresent reports whether the shared sample corpus is beside the checkout.
+func corpusPresent() bool {
+	_, err := os.Stat(corpusDir)
+	return err == nil
+}
