@@ -6,9 +6,9 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
 # Packages without cgo, tested with the race detector as well.
-PURE_PKGS := ./pkg/api/... ./pkg/owaction/... ./pkg/transfer/... ./pkg/invoke/... ./pkg/process/...
+PURE_PKGS := ./pkg/api/... ./pkg/owaction/... ./pkg/transfer/... ./pkg/invoke/... ./pkg/process/... ./pkg/storageevent/...
 
-.PHONY: all deps build actions test test-race demo lint fmt clean
+.PHONY: all deps build actions test test-race demo lint fmt clean deploy
 
 all: build
 
@@ -25,6 +25,10 @@ test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race $(PURE_PKGS)
+	cd test/tools && $(GO) test -count=1 ./...
+
+deploy:
+	bash scripts/deploy.sh
 
 demo: build
 	bash scripts/demo.sh
