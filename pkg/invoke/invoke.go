@@ -6,9 +6,12 @@
 // reason it gave; any other error means the action could not be called or
 // did not answer (unknown action, transport failure, deadline).
 //
+// OpenWhisk calls actions through a controller's REST API (blocking, with
+// retries on 429/5xx and polling of activations that outlive the blocking
+// wait); it also starts non-blocking activations and fires triggers.
 // InProcess runs actions as functions in this process, with the same JSON
 // boundary as OpenWhisk, so `acs process` takes the code path a cluster
-// takes.
+// takes. Package owtest is a fake controller for tests.
 package invoke
 
 import (

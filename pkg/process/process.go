@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/events"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
 )
 
@@ -47,6 +48,10 @@ type Options struct {
 	// waiting for workers and reports what is unfinished as Timeout.
 	// Default 3 s, or a tenth of the time left when that is shorter.
 	Margin time.Duration
+	// Sinks receive every event after the renditions are gathered (a
+	// trigger, a webhook); the result always carries the events too. Events
+	// a sink could not deliver are listed in Result.Undelivered.
+	Sinks []events.Sink
 	// Now returns the time for event dates; default time.Now.
 	Now func() time.Time
 	// Logger receives orchestration logs; default slog.Default().
@@ -102,6 +107,8 @@ type Result struct {
 	Renditions []Summary    `json:"renditions"`
 	Events     []api.Event  `json:"events"`
 	Error      *InvalidInfo `json:"error,omitempty"`
+	// Undelivered lists the events a configured sink could not deliver.
+	Undelivered []events.Undelivered `json:"undelivered,omitempty"`
 }
 
 // InvalidInfo describes why a request was rejected as a whole.
@@ -149,9 +156,30 @@ func (p *Processor) Process(ctx context.Context, raw []byte) *Result {
 		if !errors.As(err, &inv) {
 			inv = &api.InvalidRequestError{Message: err.Error()}
 		}
-		return p.rejected(inv)
+		res := p.rejected(inv)
+		p.deliver(ctx, res)
+		return res
 	}
 	return p.Run(ctx, req)
+}
+
+// deliver sends res's events to the sinks, within ctx's deadline less a
+// quarter of the margin (so the result is still returned in time), and
+// records what could not be delivered.
+func (p *Processor) deliver(ctx context.Context, res *Result) {
+	if len(p.opts.Sinks) == 0 {
+		return
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		margin := min(p.opts.Margin, time.Until(deadline)/10) / 4
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-margin))
+		defer cancel()
+	}
+	res.Undelivered = events.Deliver(ctx, p.opts.Sinks, res.Events)
+	for _, u := range res.Undelivered {
+		p.opts.Logger.Warn("event not delivered", "requestId", res.RequestID, "eventId", u.EventID, "sink", u.Sink, "error", u.Error)
+	}
 }
 
 // rejected builds the result of a request that is invalid as a whole: one
@@ -236,6 +264,7 @@ wait:
 
 	res := &Result{RequestID: req.RequestID}
 	p.fill(res, req, req.Renditions, results)
+	p.deliver(ctx, res)
 	created := 0
 	for _, s := range res.Renditions {
 		if s.Status == api.StatusCreated {

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/events"
+	"github.com/assetcompute/assetcompute/pkg/invoke"
+	"github.com/assetcompute/assetcompute/pkg/owaction"
+	"github.com/assetcompute/assetcompute/pkg/process"
+)
+
+// server is the process action: it serves plain invocations (the request
+// is the parameters) and web invocations (the request is the POSTed body,
+// run by a non-blocking activation of this same action).
+type server struct {
+	// getenv reads the action's environment (os.Getenv).
+	getenv func(string) string
+	// local returns the in-process invoker used when the action has no API
+	// key (not annotated provide-api-key: true).
+	local func() (invoke.Invoker, error)
+	// owOptions adjusts the OpenWhisk client options (tests).
+	owOptions func(*invoke.OpenWhiskOptions)
+	logger    *slog.Logger
+}
+
+// handle is the action-loop handler.
+func (s *server) handle(ctx context.Context, params json.RawMessage) (any, error) {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(params, &fields) != nil {
+		fields = nil
+	}
+	cfg, err := loadConfig(s.getenv, fields[ConfigParam])
+	if err != nil {
+		return nil, api.Errorf(api.ReasonGeneric, "process is misconfigured: %v", err)
+	}
+	if _, web := fields["__ow_method"]; web {
+		return s.web(ctx, fields), nil
+	}
+	if fields != nil {
+		delete(fields, ConfigParam)
+		params, _ = json.Marshal(fields)
+	}
+	p, err := s.processor(ctx, cfg)
+	if err != nil {
+		return nil, api.Errorf(api.ReasonGeneric, "process cannot start: %v", err)
+	}
+	return p.Process(ctx, params), nil
+}
+
+// openWhisk returns an invoker for the current activation, or nil when the
+// action has no API host and key.
+func (s *server) openWhisk(ctx context.Context) (*invoke.OpenWhisk, error) {
+	opts := invoke.OpenWhiskOptions{APIHost: s.getenv("__OW_API_HOST"), APIKey: s.getenv("__OW_API_KEY"), Namespace: s.getenv("__OW_NAMESPACE")}
+	if a, ok := owaction.ActivationFrom(ctx); ok {
+		if a.APIHost != "" {
+			opts.APIHost = a.APIHost
+		}
+		if a.APIKey != "" {
+			opts.APIKey = a.APIKey
+		}
+		if a.Namespace != "" {
+			opts.Namespace = a.Namespace
+		}
+	}
+	if opts.APIHost == "" || opts.APIKey == "" {
+		return nil, nil
+	}
+	if s.owOptions != nil {
+		s.owOptions(&opts)
+	}
+	return invoke.NewOpenWhisk(opts)
+}
+
+// processor builds the orchestrator for one activation.
+func (s *server) processor(ctx context.Context, cfg config) (*process.Processor, error) {
+	ow, err := s.openWhisk(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts := process.Options{
+		AllowedWorkers: cfg.AllowedWorkers,
+		BatchSize:      cfg.BatchSize,
+		Concurrency:    cfg.Concurrency,
+		Logger:         s.logger,
+	}
+	if ow != nil {
+		opts.Invoker = ow
+		opts.Actions = maps.Clone(process.DefaultActions)
+		for f, name := range opts.Actions {
+			opts.Actions[f] = cfg.ActionPrefix + name
+		}
+		if cfg.EventsTrigger != "" {
+			t, err := events.NewTrigger(ow, cfg.EventsTrigger)
+			if err != nil {
+				return nil, err
+			}
+			opts.Sinks = append(opts.Sinks, t)
+		}
+	} else {
+		if cfg.EventsTrigger != "" {
+			return nil, errors.New("an events trigger is configured but the action has no API key (annotate it provide-api-key: true)")
+		}
+		if opts.Invoker, err = s.local(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.WebhookURL != "" {
+		w, err := events.NewWebhook(events.WebhookOptions{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret})
+		if err != nil {
+			return nil, err
+		}
+		opts.Sinks = append(opts.Sinks, w)
+	}
+	return process.New(opts)
+}
+
+// webResponse is a web action's result.
+type webResponse struct {
+	StatusCode int               `json:"statusCode"`
+	Headers    map[string]string `json:"headers"`
+	Body       any               `json:"body"`
+}
+
+func webJSON(status int, body any) webResponse {
+	return webResponse{StatusCode: status, Headers: map[string]string{"Content-Type": "application/json"}, Body: body}
+}
+
+func webError(status int, msg string) webResponse {
+	return webJSON(status, map[string]any{"ok": false, "error": msg})
+}
+
+// web serves the web form: POST a processing request as JSON; the request
+// is validated, given a requestId when it has none, and run by a
+// non-blocking activation of this action; the answer is 202 with
+// {ok, requestId, activationId}.
+func (s *server) web(ctx context.Context, fields map[string]json.RawMessage) webResponse {
+	var method string
+	_ = json.Unmarshal(fields["__ow_method"], &method)
+	if !strings.EqualFold(method, http.MethodPost) {
+		r := webError(http.StatusMethodNotAllowed, "only POST is accepted: send a processing request as JSON")
+		r.Headers["Allow"] = http.MethodPost
+		return r
+	}
+	body, err := webBody(fields)
+	if err != nil {
+		return webError(http.StatusBadRequest, err.Error())
+	}
+	delete(body, ConfigParam) // deployment configuration is never taken from a web client
+	var id string
+	if raw, ok := body["requestId"]; ok {
+		_ = json.Unmarshal(raw, &id)
+	}
+	if id == "" {
+		id = api.NewRequestID()
+		body["requestId"], _ = json.Marshal(id)
+	}
+	raw, _ := json.Marshal(body)
+	if _, err := api.DecodeRequest(raw); err != nil {
+		return webError(http.StatusBadRequest, api.MessageOf(err))
+	}
+	ow, err := s.openWhisk(ctx)
+	if err != nil || ow == nil {
+		s.logger.Error("web form cannot start an activation", "requestId", id, "error", err)
+		return webError(http.StatusServiceUnavailable, "the process action cannot start activations: it needs the annotation provide-api-key: true")
+	}
+	self := s.getenv("__OW_ACTION_NAME")
+	if a, ok := owaction.ActivationFrom(ctx); ok && a.ActionName != "" {
+		self = a.ActionName
+	}
+	if self == "" {
+		return webError(http.StatusInternalServerError, "the process action does not know its own name (__OW_ACTION_NAME)")
+	}
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	activationID, err := ow.Start(sctx, self, raw)
+	if err != nil {
+		s.logger.Error("web form could not start the request", "requestId", id, "error", err)
+		return webError(http.StatusBadGateway, fmt.Sprintf("could not start the request: %v", err))
+	}
+	s.logger.Info("web request started", "requestId", id, "requestActivationId", activationID)
+	return webJSON(http.StatusAccepted, map[string]any{"ok": true, "requestId": id, "activationId": activationID})
+}
+
+// webBody returns the posted JSON object: from __ow_body (raw HTTP web
+// actions; plain or base64) or, for ordinary web actions, the parameters
+// OpenWhisk parsed from the JSON body, without the __ow_ fields.
+func webBody(fields map[string]json.RawMessage) (map[string]json.RawMessage, error) {
+	var body map[string]json.RawMessage
+	if raw, ok := fields["__ow_body"]; ok {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return nil, errors.New("the body is not a JSON object")
+		}
+		if json.Unmarshal([]byte(s), &body) != nil {
+			dec, err := base64.StdEncoding.DecodeString(s)
+			if err != nil || json.Unmarshal(dec, &body) != nil {
+				return nil, errors.New("the body is not a JSON object: send the processing request as application/json")
+			}
+		}
+	} else {
+		body = map[string]json.RawMessage{}
+		for k, v := range fields {
+			if !strings.HasPrefix(k, "__ow_") && k != ConfigParam {
+				body[k] = v
+			}
+		}
+	}
+	if body == nil {
+		return nil, errors.New("the body is not a JSON object")
+	}
+	return body, nil
+}

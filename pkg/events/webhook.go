@@ -1,0 +1,211 @@
+package events
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+)
+
+// Webhook header names.
+const (
+	HeaderEventID   = "X-ACS-Event-Id"
+	HeaderTimestamp = "X-ACS-Timestamp"
+	HeaderSignature = "X-ACS-Signature"
+)
+
+// WebhookOptions configure a webhook sink.
+type WebhookOptions struct {
+	// URL receives the events; https, or http for local development when
+	// AllowHTTP is set. Required.
+	URL string
+	// Secret keys the HMAC-SHA256 signature. Required; never logged or
+	// reported.
+	Secret string
+	// AllowHTTP permits a plain http URL (tests, local development).
+	AllowHTTP bool
+	// HTTPClient sends the requests; default a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// Attempts is how many times an event is tried; default 5.
+	Attempts int
+	// MinBackoff and MaxBackoff bound the exponential backoff (with
+	// jitter) between attempts; default 200 ms and 5 s.
+	MinBackoff, MaxBackoff time.Duration
+	// Now gives the signing time; default time.Now.
+	Now func() time.Time
+}
+
+// Validate checks the options.
+func (o WebhookOptions) Validate() error {
+	u, err := url.Parse(o.URL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("events: webhook URL is not an absolute URL")
+	}
+	if u.Scheme != "https" && !(o.AllowHTTP && u.Scheme == "http") {
+		return fmt.Errorf("events: webhook URL must use https (got %s)", u.Scheme)
+	}
+	if o.Secret == "" {
+		return errors.New("events: a webhook needs a signing secret")
+	}
+	if o.Attempts < 0 || o.MinBackoff < 0 || o.MaxBackoff < 0 {
+		return errors.New("events: webhook attempts and backoff must not be negative")
+	}
+	return nil
+}
+
+// Webhook is a sink that POSTs each event as JSON to a URL, signed.
+//
+// Each request carries X-ACS-Event-Id (the stable event id),
+// X-ACS-Timestamp (Unix seconds) and X-ACS-Signature:
+// "sha256=" + hex(HMAC-SHA256(secret, timestamp + "." + body)). A 2xx answer
+// is success; 429, 5xx and transport errors are retried with backoff; any
+// other status is a permanent failure.
+type Webhook struct {
+	opts WebhookOptions
+	name string
+}
+
+// NewWebhook returns a webhook sink.
+func NewWebhook(opts WebhookOptions) (*Webhook, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.Attempts == 0 {
+		opts.Attempts = 5
+	}
+	if opts.MinBackoff == 0 {
+		opts.MinBackoff = 200 * time.Millisecond
+	}
+	if opts.MaxBackoff == 0 {
+		opts.MaxBackoff = 5 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	u, _ := url.Parse(opts.URL)
+	return &Webhook{opts: opts, name: "webhook:" + u.Scheme + "://" + u.Host + u.Path}, nil
+}
+
+// Name returns "webhook:" and the URL without query or user info.
+func (w *Webhook) Name() string { return w.name }
+
+// Sign returns the signature header value for a body sent at timestamp
+// (Unix seconds, as sent in X-ACS-Timestamp).
+func Sign(secret []byte, timestamp string, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(timestamp))
+	m.Write([]byte("."))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// ErrBadSignature is returned by Verify when a request is not authentic.
+var ErrBadSignature = errors.New("events: bad webhook signature")
+
+// Verify checks a webhook request's signature and that its timestamp is
+// within tolerance of now (to refuse replays). It compares in constant
+// time.
+func Verify(secret []byte, timestamp, signature string, body []byte, now time.Time, tolerance time.Duration) error {
+	sec, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: timestamp %q is not Unix seconds", ErrBadSignature, timestamp)
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
+		return fmt.Errorf("%w: timestamp is %v away from now", ErrBadSignature, d.Round(time.Second))
+	}
+	if !hmac.Equal([]byte(Sign(secret, timestamp, body)), []byte(signature)) {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+// Deliver posts ev, retrying transient failures.
+func (w *Webhook) Deliver(ctx context.Context, ev api.Event) error {
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("encode event: %w", err)
+	}
+	var last error
+	for attempt := 0; attempt < w.opts.Attempts; attempt++ {
+		if attempt > 0 && !w.sleep(ctx, attempt-1) {
+			break
+		}
+		retry, err := w.post(ctx, ev.ID, body)
+		if err == nil {
+			return nil
+		}
+		last = err
+		if !retry {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%v (gave up: %v)", last, context.Cause(ctx))
+	}
+	return fmt.Errorf("%v (after %d attempts)", last, w.opts.Attempts)
+}
+
+// post makes one attempt; retry tells whether a failure is transient.
+func (w *Webhook) post(ctx context.Context, id string, body []byte) (retry bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.opts.URL, bytes.NewReader(body))
+	if err != nil {
+		return false, errors.New("cannot build the webhook request")
+	}
+	ts := strconv.FormatInt(w.opts.Now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "assetcompute-events")
+	req.Header.Set(HeaderEventID, id)
+	req.Header.Set(HeaderTimestamp, ts)
+	req.Header.Set(HeaderSignature, Sign([]byte(w.opts.Secret), ts, body))
+	resp, err := w.opts.HTTPClient.Do(req)
+	if err != nil {
+		// A *url.Error names the full URL, query included: keep only the cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return true, fmt.Errorf("POST %s: %v", strings.TrimPrefix(w.name, "webhook:"), err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return false, nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return true, fmt.Errorf("receiver answered HTTP %d", resp.StatusCode)
+	default:
+		return false, fmt.Errorf("receiver refused the event: HTTP %d", resp.StatusCode)
+	}
+}
+
+func (w *Webhook) sleep(ctx context.Context, n int) bool {
+	d := w.opts.MinBackoff << min(n, 20)
+	if d > w.opts.MaxBackoff || d <= 0 {
+		d = w.opts.MaxBackoff
+	}
+	d = d/2 + rand.N(d/2+1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

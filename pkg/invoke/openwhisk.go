@@ -1,0 +1,356 @@
+package invoke
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/apache/openwhisk-client-go/whisk"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+)
+
+// OpenWhiskOptions configure an OpenWhisk invoker.
+type OpenWhiskOptions struct {
+	// APIHost is the controller, as in __OW_API_HOST ("https://host" or
+	// "host"). Required.
+	APIHost string
+	// APIKey is "uuid:key", as in __OW_API_KEY. Required.
+	APIKey string
+	// Namespace is the namespace of unqualified action names; default "_"
+	// (the key's own namespace).
+	Namespace string
+	// HTTPClient sends the requests. Its timeout must exceed a blocking
+	// invoke (the controller waits about 60 s before answering 202); default
+	// a client with a 75 s timeout.
+	HTTPClient *http.Client
+	// MinBackoff and MaxBackoff bound the exponential backoff between
+	// retries of 429 and 5xx answers; default 100 ms and 5 s.
+	MinBackoff, MaxBackoff time.Duration
+	// PollInterval is the first interval between polls of an activation
+	// that outlived a blocking call; default 250 ms, doubling up to
+	// MaxBackoff.
+	PollInterval time.Duration
+}
+
+// OpenWhiskOptionsFromEnv reads __OW_API_HOST, __OW_API_KEY and
+// __OW_NAMESPACE, as an action annotated provide-api-key: true sees them.
+func OpenWhiskOptionsFromEnv() OpenWhiskOptions {
+	return OpenWhiskOptions{
+		APIHost:   os.Getenv("__OW_API_HOST"),
+		APIKey:    os.Getenv("__OW_API_KEY"),
+		Namespace: os.Getenv("__OW_NAMESPACE"),
+	}
+}
+
+// Validate checks the options.
+func (o OpenWhiskOptions) Validate() error {
+	if o.APIHost == "" || o.APIKey == "" {
+		return errors.New("invoke: OpenWhisk needs an API host and an API key (__OW_API_HOST, __OW_API_KEY; annotate the action provide-api-key: true)")
+	}
+	if o.MinBackoff < 0 || o.MaxBackoff < 0 || o.PollInterval < 0 {
+		return errors.New("invoke: OpenWhisk backoff and poll intervals must not be negative")
+	}
+	return nil
+}
+
+// OpenWhisk invokes actions through an OpenWhisk controller's REST API.
+//
+// Requests are built with openwhisk-client-go (URL layout, authentication,
+// user agent) on a fresh whisk.Client per call, so no client's namespace is
+// ever shared between goroutines (ActivationService.Get overwrites it). They
+// are sent with the request's context, which the client's own Invoke cannot
+// take, so a deadline stops a call in flight.
+//
+// Invoke is blocking with result=true. 429 and 5xx answers (other than an
+// application error) and transport failures are retried with exponential
+// backoff and full jitter while the context allows; a 202 (the action
+// outlived the controller's wait) is followed by polling its activation
+// record.
+type OpenWhisk struct {
+	opts OpenWhiskOptions
+}
+
+// NewOpenWhisk returns an OpenWhisk invoker.
+func NewOpenWhisk(opts OpenWhiskOptions) (*OpenWhisk, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = "_"
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 75 * time.Second}
+	}
+	if opts.MinBackoff == 0 {
+		opts.MinBackoff = 100 * time.Millisecond
+	}
+	if opts.MaxBackoff == 0 {
+		opts.MaxBackoff = 5 * time.Second
+	}
+	if opts.PollInterval == 0 {
+		opts.PollInterval = 250 * time.Millisecond
+	}
+	if _, err := newWhiskClient(opts, opts.Namespace); err != nil {
+		return nil, err
+	}
+	return &OpenWhisk{opts: opts}, nil
+}
+
+// newWhiskClient makes a client for one call. The config sets neither
+// Insecure nor a client certificate, so whisk.NewClient leaves the shared
+// http.Client's transport alone.
+func newWhiskClient(opts OpenWhiskOptions, namespace string) (*whisk.Client, error) {
+	base, err := whisk.GetUrlBase(opts.APIHost)
+	if err != nil {
+		return nil, fmt.Errorf("invoke: bad OpenWhisk API host %q: %w", opts.APIHost, err)
+	}
+	c, err := whisk.NewClient(opts.HTTPClient, &whisk.Config{
+		Host: opts.APIHost, BaseURL: base, AuthToken: opts.APIKey, Namespace: namespace,
+		UserAgent: "assetcompute",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("invoke: cannot make an OpenWhisk client: %w", err)
+	}
+	return c, nil
+}
+
+// splitName returns the namespace and the namespace-relative name of an
+// action or trigger: "/ns/pkg/a" -> ("ns", "pkg/a"); "pkg/a" -> (default,
+// "pkg/a").
+func (o *OpenWhisk) splitName(name string) (string, string) {
+	if rest, ok := strings.CutPrefix(name, "/"); ok {
+		if ns, n, ok := strings.Cut(rest, "/"); ok {
+			return ns, n
+		}
+	}
+	return o.opts.Namespace, name
+}
+
+// answer is one HTTP exchange with the controller.
+type answer struct {
+	status int
+	body   []byte
+}
+
+// do sends one request and reads the whole answer.
+func (o *OpenWhisk) do(ctx context.Context, namespace, method, route string, body any) (answer, error) {
+	c, err := newWhiskClient(o.opts, namespace)
+	if err != nil {
+		return answer{}, err
+	}
+	req, err := c.NewRequest(method, route, body, true)
+	if err != nil {
+		return answer{}, fmt.Errorf("build request: %w", err)
+	}
+	resp, err := o.opts.HTTPClient.Do(req.WithContext(ctx))
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{status: resp.StatusCode, body: data}, nil
+}
+
+// retryable reports whether an answer is worth another try.
+func retryable(a answer) bool {
+	return a.status == http.StatusTooManyRequests || a.status >= 500
+}
+
+// backoff sleeps before retry attempt n (0-based), with full jitter; it
+// returns false when ctx ends first.
+func (o *OpenWhisk) backoff(ctx context.Context, n int) bool {
+	return sleepBackoff(ctx, o.opts.MinBackoff, o.opts.MaxBackoff, n)
+}
+
+func sleepBackoff(ctx context.Context, minB, maxB time.Duration, n int) bool {
+	d := minB << min(n, 20)
+	if d > maxB || d <= 0 {
+		d = maxB
+	}
+	d = d/2 + rand.N(d/2+1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Invoke calls the action blocking and returns its result.
+func (o *OpenWhisk) Invoke(ctx context.Context, action string, params json.RawMessage) (json.RawMessage, error) {
+	ns, name := o.splitName(action)
+	route := fmt.Sprintf("actions/%s?blocking=true&result=true", (&url.URL{Path: name}).String())
+	var last error
+	for attempt := 0; ; attempt++ {
+		a, err := o.do(ctx, ns, http.MethodPost, route, params)
+		switch {
+		case err != nil:
+			last = err
+		case a.status == http.StatusOK:
+			return o.result(action, a.body)
+		case a.status == http.StatusAccepted:
+			var acc struct {
+				ActivationID string `json:"activationId"`
+			}
+			if json.Unmarshal(a.body, &acc) != nil || acc.ActivationID == "" {
+				return nil, fmt.Errorf("invoke %s: 202 without an activation id", action)
+			}
+			return o.poll(ctx, ns, action, acc.ActivationID)
+		case a.status == http.StatusNotFound:
+			return nil, fmt.Errorf("invoke %s: %w", action, ErrUnknownAction)
+		case a.status == http.StatusBadGateway:
+			// A 502 with {"error": ...} and no "code" is the action's own
+			// application error (or a crash the invoker reported).
+			if ae := appError(action, a.body); ae != nil {
+				return nil, ae
+			}
+			last = fmt.Errorf("HTTP %d", a.status)
+		case retryable(a):
+			last = fmt.Errorf("HTTP %d", a.status)
+		default:
+			return nil, fmt.Errorf("invoke %s: HTTP %d: %s", action, a.status, truncate(a.body))
+		}
+		if ctx.Err() != nil || !o.backoff(ctx, attempt) {
+			return nil, fmt.Errorf("invoke %s: %w (last attempt: %v)", action, context.Cause(ctx), last)
+		}
+	}
+}
+
+// appError reads an application error answer: {"error": ...} without the
+// controller's "code" field.
+func appError(action string, body []byte) *ActionError {
+	var probe struct {
+		Code json.RawMessage `json:"code"`
+	}
+	if json.Unmarshal(body, &probe) == nil && len(probe.Code) > 0 {
+		return nil
+	}
+	ae := ParseActionError(action, body)
+	// The invoker's own message for an activation killed at its time limit.
+	if ae != nil && ae.Reason == api.ReasonGeneric && strings.Contains(ae.Message, "exceeded its time limit") {
+		ae.Reason = api.ReasonTimeout
+	}
+	return ae
+}
+
+// result checks a successful result.
+func (o *OpenWhisk) result(action string, body []byte) (json.RawMessage, error) {
+	if !json.Valid(body) {
+		return nil, &ActionError{Action: action, Reason: api.ReasonGeneric, Message: "action returned a result that is not JSON: " + truncate(body)}
+	}
+	if ae := ParseActionError(action, body); ae != nil {
+		return nil, ae
+	}
+	return json.RawMessage(body), nil
+}
+
+// activationRecord is the part of an activation record the invoker reads.
+type activationRecord struct {
+	ActivationID string `json:"activationId"`
+	Response     struct {
+		Status  string          `json:"status"`
+		Success bool            `json:"success"`
+		Result  json.RawMessage `json:"result"`
+	} `json:"response"`
+}
+
+// poll follows an activation until its record exists or ctx ends.
+func (o *OpenWhisk) poll(ctx context.Context, ns, action, id string) (json.RawMessage, error) {
+	route := "activations/" + (&url.URL{Path: id}).String()
+	wait := o.opts.PollInterval
+	for {
+		a, err := o.do(ctx, ns, http.MethodGet, route, nil)
+		if err == nil && a.status == http.StatusOK {
+			var rec activationRecord
+			if json.Unmarshal(a.body, &rec) != nil {
+				return nil, fmt.Errorf("invoke %s: activation %s: unreadable record", action, id)
+			}
+			if !rec.Response.Success {
+				if ae := ParseActionError(action, rec.Response.Result); ae != nil {
+					return nil, ae
+				}
+				return nil, &ActionError{Action: action, Reason: api.ReasonGeneric,
+					Message: fmt.Sprintf("activation %s ended with status %q", id, rec.Response.Status)}
+			}
+			return o.result(action, rec.Response.Result)
+		}
+		if err == nil && a.status != http.StatusNotFound && !retryable(a) {
+			return nil, fmt.Errorf("invoke %s: polling activation %s: HTTP %d", action, id, a.status)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("invoke %s: activation %s not finished: %w", action, id, context.Cause(ctx))
+		}
+		wait = min(wait*2, o.opts.MaxBackoff)
+	}
+}
+
+// Start begins a non-blocking activation of action and returns its id.
+func (o *OpenWhisk) Start(ctx context.Context, action string, params json.RawMessage) (string, error) {
+	ns, name := o.splitName(action)
+	route := fmt.Sprintf("actions/%s?blocking=false", (&url.URL{Path: name}).String())
+	return o.postForID(ctx, ns, route, params, "start "+action, ErrUnknownAction)
+}
+
+// ErrUnknownTrigger is returned (wrapped) when no trigger has the given name.
+var ErrUnknownTrigger = errors.New("no such trigger")
+
+// Fire fires trigger with payload and returns the activation id, which is
+// empty when no rule is bound to the trigger.
+func (o *OpenWhisk) Fire(ctx context.Context, trigger string, payload json.RawMessage) (string, error) {
+	ns, name := o.splitName(trigger)
+	route := "triggers/" + (&url.URL{Path: name}).String()
+	return o.postForID(ctx, ns, route, payload, "fire "+trigger, ErrUnknownTrigger)
+}
+
+func (o *OpenWhisk) postForID(ctx context.Context, ns, route string, body json.RawMessage, what string, notFound error) (string, error) {
+	var last error
+	for attempt := 0; ; attempt++ {
+		a, err := o.do(ctx, ns, http.MethodPost, route, body)
+		switch {
+		case err != nil:
+			last = err
+		case a.status >= 200 && a.status < 300:
+			var acc struct {
+				ActivationID string `json:"activationId"`
+			}
+			_ = json.Unmarshal(a.body, &acc)
+			return acc.ActivationID, nil
+		case a.status == http.StatusNotFound:
+			return "", fmt.Errorf("%s: %w", what, notFound)
+		case retryable(a):
+			last = fmt.Errorf("HTTP %d", a.status)
+		default:
+			return "", fmt.Errorf("%s: HTTP %d: %s", what, a.status, truncate(a.body))
+		}
+		if ctx.Err() != nil || !o.backoff(ctx, attempt) {
+			return "", fmt.Errorf("%s: %w (last attempt: %v)", what, context.Cause(ctx), last)
+		}
+	}
+}
+
+func truncate(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > 200 {
+		return string(b[:200]) + "..."
+	}
+	return string(b)
+}
