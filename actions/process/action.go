@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
@@ -54,7 +55,38 @@ func (s *server) handle(ctx context.Context, params json.RawMessage) (any, error
 	if err != nil {
 		return nil, api.Errorf(api.ReasonGeneric, "process cannot start: %v", err)
 	}
+	if batch, ok := fields["requests"]; ok && fields["source"] == nil {
+		return processBatch(ctx, p, batch, fields["skipped"])
+	}
 	return p.Process(ctx, params), nil
+}
+
+// BatchResult is the result of a batch of requests, the form storage-event
+// emits when one notification holds several objects (or none to process):
+// one process result per request, in order, and the notification records
+// storage-event skipped, passed through.
+type BatchResult struct {
+	Results []*process.Result `json:"results"`
+	Skipped json.RawMessage   `json:"skipped,omitempty"`
+}
+
+// processBatch runs every request of a batch concurrently.
+func processBatch(ctx context.Context, p *process.Processor, batch, skipped json.RawMessage) (any, error) {
+	var requests []json.RawMessage
+	if err := json.Unmarshal(batch, &requests); err != nil {
+		return nil, api.Errorf(api.ReasonGeneric, "requests: must be an array of processing requests")
+	}
+	res := BatchResult{Results: make([]*process.Result, len(requests)), Skipped: skipped}
+	var wg sync.WaitGroup
+	for i, r := range requests {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res.Results[i] = p.Process(ctx, r)
+		}()
+	}
+	wg.Wait()
+	return res, nil
 }
 
 // openWhisk returns an invoker for the current activation, or nil when the

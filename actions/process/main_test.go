@@ -183,3 +183,31 @@ func TestOrchestratorDeadlineReportsUnfinished(t *testing.T) {
 	require.Len(t, res.Events, 1)
 	assert.Equal(t, api.ReasonTimeout, res.Events[0].ErrorReason)
 }
+
+// TestBatchFromStorageEvent covers the form storage-event emits for a
+// notification with several objects: one result per request, skipped
+// records passed through, and an empty batch is not an error.
+func TestBatchFromStorageEvent(t *testing.T) {
+	local := invoke.NewInProcess(map[string]invoke.Handler{"thumbnail": func(ctx context.Context, p json.RawMessage) (any, error) {
+		return createAll(0, p).Body, nil
+	}})
+	s := testServer(t, map[string]string{}, local)
+	out, err := s.handle(context.Background(), json.RawMessage(`{"requests":[
+		{"requestId":"a","source":"s3://b/one.jpg","renditions":[{"fmt":"png","target":"s3://b/r/one.png"}]},
+		{"requestId":"b","source":"s3://b/two.jpg","renditions":[{"fmt":"png","target":"s3://b/r/two.png"},{"fmt":"jpg","target":"s3://b/r/two.jpg"}]}],
+		"skipped":[{"bucket":"b","key":"renditions/x.png","reason":"under the rendition prefix"}]}`))
+	require.NoError(t, err)
+	res := out.(BatchResult)
+	require.Len(t, res.Results, 2)
+	assert.Equal(t, "a", res.Results[0].RequestID)
+	assert.Len(t, res.Results[1].Events, 2)
+	assert.True(t, res.Results[0].AllCreated() && res.Results[1].AllCreated())
+	assert.Contains(t, string(res.Skipped), "rendition prefix")
+
+	out, err = s.handle(context.Background(), json.RawMessage(`{"requests":[],"skipped":[{"key":"k"}]}`))
+	require.NoError(t, err)
+	assert.Empty(t, out.(BatchResult).Results)
+
+	_, err = s.handle(context.Background(), json.RawMessage(`{"requests":{"not":"an array"}}`))
+	assert.ErrorContains(t, err, "requests")
+}
