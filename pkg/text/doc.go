@@ -33,7 +33,9 @@
 //     empty page still has its form feed). Flow formats (DOCX, ODT, HTML, ...)
 //     have no form feeds;
 //   - PDF ligatures (U+FB00..U+FB06) expanded and Arabic presentation forms
-//     mapped to their base letters; hyphenation at line ends is kept as the
+//     mapped to their base letters; a right-to-left ligature glyph mapped to
+//     several letters (the Arabic lam-alef) gives them in logical order,
+//     where pdftotext reverses them; hyphenation at line ends is kept as the
 //     document has it.
 //
 // # Limits

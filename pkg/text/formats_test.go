@@ -99,6 +99,31 @@ func TestMultilingual(t *testing.T) {
 	}
 }
 
+// The Arabic lam-alef ligature is one glyph for two letters (its ToUnicode
+// entry is U+0644 U+0627). In right-to-left text its letters come out in
+// logical order, "لا" and not "ال" as pdftotext gives, while words that do
+// begin with alef-lam ("السلام") stay as written. lamalef.pdf was made by
+// LibreOffice from testdata/src/lamalef.txt; its last line is written with
+// the presentation forms U+FEFB and U+FEFC (lam-alef isolated and final),
+// which LibreOffice draws with the same ligature glyphs, mapped to U+0644
+// U+0627 as well. A PDF whose ToUnicode gives the single presentation form
+// code point is TestCleanPDFTextArabicForms' case.
+func TestPDFArabicLamAlef(t *testing.T) {
+	out, _, err := extractFile(t, testdata("lamalef.pdf"), Options{})
+	require.NoError(t, err)
+	requireClean(t, out, true)
+	require.Equal(t, "لا سلام عليكم\nالسلام ثلاثة الآلية الأطفال\nلا لا\n", out)
+	for _, w := range []string{"ال", "سالم", "ثالثة", "\ufefb", "\ufefc"} {
+		require.NotContains(t, strings.Fields(out), w)
+	}
+}
+
+func TestCleanPDFTextArabicForms(t *testing.T) {
+	// Lam-alef presentation forms (isolated, final, with madda and hamza)
+	// become lam then alef; shaped letters their base letters.
+	require.Equal(t, "لا لا لآ لأ سلام", cleanPDFText("\ufefb \ufefc \ufef5 \ufef7 \ufeb3\ufefc\ufee1"))
+}
+
 func TestPlainText(t *testing.T) {
 	cases := []struct {
 		name, data, format, want string

@@ -29,6 +29,10 @@ cd "$work"
 /usr/bin/soffice --headless --convert-to pdf sample.fodt >/dev/null 2>&1 || true
 /usr/bin/soffice --headless --infilter="Text (encoded):UTF8" --convert-to pdf titles.txt >/dev/null 2>&1 || true
 mv titles.pdf multilingual.pdf
+# Arabic lam-alef ligatures (one glyph, two letters), in words and as
+# presentation forms.
+cp "$here"/src/lamalef.txt .
+/usr/bin/soffice --headless --infilter="Text (encoded):UTF8" --convert-to pdf lamalef.txt >/dev/null 2>&1 || true
 mkdir enc
 /usr/bin/soffice --headless --convert-to \
   'pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},"DocumentOpenPassword":{"type":"string","value":"secret"}}' \
@@ -83,7 +87,7 @@ convert("com.sun.star.text.TextDocument", "multilingual.txt", dict(FilterName="T
 PY
 
 for f in sample.docx sample.odt sample.rtf sample.pdf sample.epub sample.xlsx sample.ods sample.pptx sample.odp \
-         multilingual.pdf multilingual.docx multilingual.odt encrypted.pdf encrypted.odt; do
+         multilingual.pdf multilingual.docx multilingual.odt lamalef.pdf encrypted.pdf encrypted.odt; do
   cp "$work/$f" "$here/$f"
 done
 ls -l "$here" | grep -v '^d'

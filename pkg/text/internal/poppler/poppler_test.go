@@ -26,6 +26,19 @@ func TestPageText(t *testing.T) {
 	require.Error(t, err)
 }
 
+// A right-to-left ligature glyph mapped to several characters (lam-alef,
+// U+0644 U+0627) keeps them in logical order; pdftotext reverses them.
+func TestPageTextRTLLigature(t *testing.T) {
+	d, err := Open(testdata("lamalef.pdf"))
+	require.NoError(t, err)
+	defer d.Close()
+	text, err := d.PageText(0)
+	require.NoError(t, err)
+	require.Contains(t, text, "لا سلام عليكم")
+	require.Contains(t, text, "السلام ثلاثة الآلية الأطفال")
+	require.NotContains(t, text, "سالم")
+}
+
 func TestOpenErrors(t *testing.T) {
 	_, err := Open(testdata("encrypted.pdf"))
 	require.ErrorIs(t, err, ErrEncrypted)
