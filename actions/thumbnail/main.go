@@ -8,14 +8,32 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/builtin"
 	"github.com/assetcompute/assetcompute/pkg/image"
+	"github.com/assetcompute/assetcompute/pkg/owaction"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
 func main() {
-	engine, err := image.New(image.Options{})
-	if err != nil {
+	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "thumbnail:", err)
 		os.Exit(1)
 	}
-	worker.Main(builtin.Thumbnail(engine))
+}
+
+// run builds the engine and the worker and serves activations until stdin
+// closes. The worker's transfer client also fetches watermark images.
+func run() error {
+	engine, err := image.New(image.Options{})
+	if err != nil {
+		return err
+	}
+	opts, err := worker.DefaultOptions()
+	if err != nil {
+		return err
+	}
+	w, err := worker.New(builtin.Thumbnail(engine, opts.Transfer), opts)
+	if err != nil {
+		return err
+	}
+	owaction.Run(w.Handle)
+	return nil
 }

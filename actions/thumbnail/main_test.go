@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"image"
+	_ "image/jpeg"
 	_ "image/png"
 	"io"
 	"net/http"
@@ -96,7 +97,19 @@ func TestActionThroughRuntimeProtocol(t *testing.T) {
 	assert.Equal(t, "png", format)
 	assert.Equal(t, [2]int{120, 160}, [2]int{cfg.Width, cfg.Height}, "EXIF orientation applied, aspect kept")
 
-	// The same warm process serves a second activation, and a bad source
+	// A watermark image is fetched through the action's transfer client,
+	// under the same rules as the source (here the same stand-in).
+	res = call(api.WorkerRequest{RequestID: "r3", Source: api.Source{URL: storage.URL + "/in/portrait.jpg"},
+		Renditions: []api.Rendition{{Name: "w.jpg", Fmt: "jpg", Width: &width, Target: api.Target{URL: storage.URL + "/out/w.jpg"},
+			Watermark: &api.Watermark{Image: storage.URL + "/in/logo.jpg", Scale: 0.5}, Interlace: true}}})
+	require.Len(t, res.Renditions, 1)
+	require.Equal(t, api.StatusCreated, res.Renditions[0].Status, res.Renditions[0].Message)
+	cfg, format, err = image.DecodeConfig(bytes.NewReader(uploaded["/out/w.jpg"]))
+	require.NoError(t, err)
+	assert.Equal(t, "jpeg", format)
+	assert.Equal(t, [2]int{120, 160}, [2]int{cfg.Width, cfg.Height})
+
+	// The same warm process serves another activation, and a bad source
 	// fails its rendition instead of the process.
 	res = call(api.WorkerRequest{RequestID: "r2", Source: api.Source{URL: "ftp://example.com/x.jpg"},
 		Renditions: []api.Rendition{{Name: "t.png", Fmt: "png", Target: api.Target{URL: storage.URL + "/out/t2.png"}}}})

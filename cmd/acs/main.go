@@ -1,6 +1,8 @@
 // Command acs is the local command line of the Asset Compute service.
 //
 //	acs process -f request.json   run a processing request on this machine
+//	acs batch --profile p.json --out DIR [-j N] FILE...
+//	                              render image renditions for many files
 //	acs version                   print the version
 //
 // `acs process` runs the same orchestrator and workers as the OpenWhisk
@@ -36,6 +38,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "process":
 		return cmdProcess(ctx, args[1:], stdin, stdout, stderr)
+	case "batch":
+		return cmdBatch(ctx, args[1:], stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "acs", version)
 		return exitOK
@@ -54,6 +58,8 @@ func usage(w io.Writer) {
 
 Usage:
   acs process -f REQUEST.json    run a processing request on this machine ('-' reads stdin)
+  acs batch --profile PROFILE.json --out DIR [-j N] FILE...
+                                 render a profile of image renditions for many files
   acs version                    print the version
 
 Run 'acs COMMAND -h' for a command's flags.

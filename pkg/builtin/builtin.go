@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/image"
@@ -26,14 +27,27 @@ const (
 )
 
 // Thumbnail returns the rendition function of the thumbnail action: image
-// renditions made by engine.
-func Thumbnail(engine *image.Engine) worker.RenditionFunc {
+// renditions made by engine. A watermark image is fetched with transfer,
+// under the same rules and limits as a source, into the rendition's
+// private directory; with a nil transfer a rendition that asks for a
+// watermark fails with GenericError.
+func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionFunc {
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyImage {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
 				"the thumbnail action makes image renditions; fmt %q is not an image format", r.Fmt)
 		}
-		res, err := engine.Render(ctx, src.Path, r.Rendition, r.Path)
+		var opts image.RenderOptions
+		if transfer != nil {
+			opts.Fetch = func(ctx context.Context, url string) (string, error) {
+				f, err := transfer.Fetch(ctx, api.Source{URL: url}, filepath.Join(filepath.Dir(r.Path), "watermark"))
+				if err != nil {
+					return "", err
+				}
+				return f.Path, nil
+			}
+		}
+		res, err := engine.Render(ctx, src.Path, r.Rendition, r.Path, opts)
 		if err != nil {
 			return err
 		}
@@ -46,18 +60,27 @@ func Thumbnail(engine *image.Engine) worker.RenditionFunc {
 // Metadata returns the rendition function of the metadata action: xmp and
 // machine-metadata-json renditions read by the meta engine. Warnings about
 // metadata that could not be read go into the event as acs:warnings.
+//
+// It reads the source through src.Reader, so a worker with
+// worker.Options.RangedSource (as the metadata action and Handlers build
+// it) transfers only the byte ranges that hold the metadata; a Source
+// without a Reader is read from src.Path.
 func Metadata(opts meta.Options) worker.RenditionFunc {
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyMetadata {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
 				"the metadata action makes xmp and machine-metadata-json renditions; fmt %q is not one of them", r.Fmt)
 		}
-		f, err := os.Open(src.Path)
-		if err != nil {
-			return api.Wrap(api.ReasonGeneric, err, "cannot open the source")
+		ra := src.Reader
+		if ra == nil {
+			f, err := os.Open(src.Path)
+			if err != nil {
+				return api.Wrap(api.ReasonGeneric, err, "cannot open the source")
+			}
+			defer f.Close()
+			ra = f
 		}
-		defer f.Close()
-		md, err := meta.Extract(ctx, f, src.Size, src.Name, opts)
+		md, err := meta.Extract(ctx, ra, src.Size, src.Name, opts)
 		if err != nil {
 			return err
 		}
@@ -136,11 +159,13 @@ func Handlers(opts worker.Options, imageOpts image.Options) (map[string]invoke.H
 	if err != nil {
 		return nil, fmt.Errorf("image engine: %w", err)
 	}
-	thumb, err := worker.New(Thumbnail(engine), opts)
+	thumb, err := worker.New(Thumbnail(engine, opts.Transfer), opts)
 	if err != nil {
 		return nil, err
 	}
-	metadata, err := worker.New(Metadata(meta.Options{}), opts)
+	mopts := opts
+	mopts.RangedSource = true // metadata needs a few byte ranges, not the file
+	metadata, err := worker.New(Metadata(meta.Options{}), mopts)
 	if err != nil {
 		return nil, err
 	}

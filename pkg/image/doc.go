@@ -9,79 +9,152 @@
 // checks come first, so a request that must fail fails before any pixel is
 // decoded:
 //
-//  1. refuse instructions the engine does not carry out yet (crop,
-//     watermark, ...) instead of silently ignoring them;
+//  1. check the instructions: combinations the engine cannot carry out
+//     fail with a GenericError naming the field (xmp or dpi for a format
+//     that cannot hold them, jpegSize for anything but jpg, a smart crop
+//     without a box, a watermark without a way to fetch it);
 //  2. choose the encoder: an fmt this libvips build cannot write fails with
-//     RenditionFormatUnsupported (writable formats are probed once at
-//     start-up by encoding a tiny image; see OutputFormats);
+//     RenditionFormatUnsupported (each format is probed once, on first
+//     use, by encoding a tiny image; see OutputFormats);
 //  3. check the source's byte size (Limits.MaxSourceBytes);
 //  4. detect the source type from its magic bytes, never its name (Sniff);
 //     an empty file or an unknown type is SourceFormatUnsupported;
-//  5. read the header only, libvips opening the file lazily: a header that
-//     cannot be read is SourceCorrupt; a source over Limits.MaxSourcePixels
-//     is SourceTooLarge;
-//  6. plan the output size (fit inside, below) and check it against
-//     Limits.MaxOutputPixels (RenditionTooLarge);
-//  7. shrink: vips_thumbnail loads, applies the EXIF orientation and
-//     resizes in one lazy pipeline, with shrink-on-load where the format
-//     allows it (JPEG, WebP, PDF, SVG);
-//  8. convert to sRGB (or grey), 8 bits per sample except for png and tiff;
-//  9. flatten alpha onto the background when asked, or when the format
+//  5. read the header only: a header that cannot be read is SourceCorrupt;
+//     the page count (Limits.MaxPages), the page asked for, the frames of
+//     an animation (Limits.MaxFrames) and the pixels (Limits.MaxSourcePixels,
+//     and Limits.MaxFullDecodePixels for BMP and PSD) are checked here;
+//  6. plan the layout (geometry.go): crop, resolution, fit inside, and
+//     check the output against Limits.MaxOutputPixels (RenditionTooLarge);
+//  7. shrink: vips_thumbnail loads, applies the EXIF orientation, converts
+//     to sRGB and resizes in one lazy pipeline, with shrink-on-load where
+//     the format allows it (JPEG, WebP, PDF, SVG), and makes a smart crop;
+//  8. cut a rectangle crop (in every frame of an animation);
+//  9. convert to 8-bit sRGB (or grey);
+//  10. draw the watermark;
+//  11. flatten alpha onto the background when asked, or when the format
 //     has no alpha (jpg);
-//  10. decode: run the pipeline into memory. libvips is told to fail on
+//  12. record the resolution (dpi, convertToDpi);
+//  13. decode: run the pipeline into memory. libvips is told to fail on
 //     truncated data, so a truncated or corrupt source fails here with
 //     SourceCorrupt and a partial image is never passed off as a rendition;
-//  11. encode to a temporary file next to the output and rename it into
-//     place. On any failure no file is left at the output path.
+//  14. encode in memory (searching the quality for jpegSize), add the
+//     metadata the rendition keeps, write a temporary file next to the
+//     output and rename it into place. On any failure no file is left at
+//     the output path.
 //
 // A context that ends during the decode or the encode also stops libvips
 // (the image is killed), and the error wraps ctx.Err().
 //
-// # Size
+// # Instructions
 //
-// width and height fit the image inside that box keeping its aspect ratio;
-// with only one of them the image is scaled to it; with neither it keeps
-// the source size. An image is never enlarged unless upscale is true.
-// maxWidth and maxHeight cap the result in every case. Sizes are those of
-// the upright image, after its EXIF orientation. Vector sources (SVG, PDF)
-// are drawn at the requested size, so for them upscale is implied.
+//   - width and height fit the image inside that box keeping its aspect
+//     ratio; with only one of them the image is scaled to it; with neither
+//     it keeps the source size. An image is never enlarged unless upscale
+//     is true. maxWidth and maxHeight cap the result in every case. Sizes
+//     are those of the upright image, after its EXIF orientation. Vector
+//     sources (SVG, PDF) are drawn at the requested size, so for them
+//     upscale is implied and nothing is blurred by enlarging.
+//   - crop {x, y, w, h} is a rectangle in pixels of the upright source,
+//     which must lie inside it; the region is then sized like a whole
+//     image. crop "smart" fills the box width x height (both required) and
+//     keeps its most interesting part (vips_smartcrop's attention
+//     strategy); without upscale the box shrinks, keeping its shape, to fit
+//     the source.
+//   - quality (1-100) sets the encoder quality of jpg, webp, avif, heic and
+//     jxl. jpegSize, for jpg only, finds the highest quality whose file
+//     (metadata included) fits in that many bytes: quality 100 first, then
+//     a binary search, at most 9 encodes; RenditionTooLarge when even
+//     quality 1 does not fit.
+//   - interlace makes a progressive JPEG, an Adam7 PNG or an interlaced
+//     GIF; other formats have no such mode and ignore it.
+//   - compressionLevel is the zlib level of a PNG (0-9); other formats
+//     ignore it.
+//   - dpi records a resolution and does not resample. convertToDpi
+//     resamples to keep the physical size (pixels / source dpi * new dpi,
+//     per axis; a source that records no resolution is taken as 72 dpi, as
+//     are PDF and SVG at their nominal size) and records the new
+//     resolution; width, height and the caps then apply to the resampled
+//     size, and dpi, when also set, is what is recorded. JPEG records it in
+//     a JFIF segment, PNG in pHYs, TIFF in its resolution tags, WebP, AVIF
+//     and HEIC in EXIF; gif and jxl cannot record one (dpi fails, and
+//     convertToDpi only resamples).
+//   - background (alias pdfbgcolor), #RGB or #RRGGBB, flattens any
+//     transparency onto that colour, in every format; it is also the paper
+//     a PDF page is drawn on (white by default).
+//   - page (1-based) picks the page of a PDF or TIFF, the image of a HEIF
+//     file or the frame of an animation; a page the source does not have
+//     is a GenericError naming it.
+//   - animated: an animated GIF or WebP source keeps all its frames, with
+//     their delays and loop count, when the rendition is gif or webp; it is
+//     its first frame otherwise, and by default. Crop, smart crop (placed
+//     by the first frame) and watermark apply to every frame.
+//   - watermark {image, scale} draws the image, fetched through
+//     RenderOptions.Fetch, centred over the rendition and fitted inside
+//     scale times its size (enlarged or shrunk, aspect kept), blending with
+//     its alpha; it is any source type the engine reads and obeys the
+//     source limits.
+//   - xmp embeds the given packet (base64 on the wire, well-formed XML) in
+//     jpg, png, webp, tiff, avif and heic; gif and jxl cannot hold one.
 //
 // # Defaults and policies
 //
-//   - Quality: jpg 85, webp 80, avif and heic 50, jxl 75 (the rendition's
-//     quality, 1-100, overrides them); png is lossless with zlib level 6
-//     (compressionLevel overrides it); tiff uses LZW; gif has no setting.
+//   - Quality: jpg 85, webp 80, avif and heic 50, jxl 75; png is lossless
+//     with zlib level 6; tiff uses LZW with a horizontal predictor; gif is
+//     quantised to a 256-colour palette by libimagequant.
+//   - Depth: renditions have 8 bits per sample; vips_thumbnail scales
+//     16-bit sources, rounding.
 //   - Colour: sources with an ICC profile, and every CMYK source, are
-//     transformed to sRGB (CMYK without a profile through libvips' built-in
-//     CMYK profile); other colour spaces are converted to sRGB. Grey stays
-//     grey.
+//     transformed to sRGB (CMYK without a profile through libvips'
+//     built-in CMYK profile); other colour spaces are converted to sRGB.
+//     Grey stays grey. A rendition of such a colour-managed source embeds a
+//     compact sRGB profile (under 700 bytes, icc.go) in every format but
+//     gif; a rendition of an untagged source stays untagged, since
+//     untagged pixels are read as sRGB anyway (a JPEG XL file always
+//     declares its colour space: sRGB).
 //   - Alpha: kept by png, webp, gif, tiff, avif, heic and jxl; flattened
 //     onto background (default white) for jpg, or for any format when the
-//     rendition sets background.
-//   - Metadata: every rendition is stripped of metadata (EXIF, XMP, IPTC
-//     and the ICC profile, the pixels being sRGB). In particular no EXIF
-//     Orientation tag survives, since the pixels are already upright.
-//     Embedding metadata is the job of the metadata renditions.
+//     rendition sets background. GIF transparency is all or nothing: a
+//     pixel at least half opaque becomes opaque.
+//   - Metadata (metadata.go): renditions keep none of the source's
+//     metadata (EXIF with its GPS position and camera, IPTC, XMP, EXIF
+//     orientation, the source profile) except its rights statement: the
+//     copyright notice, creators, marked flag, web statement and usage
+//     terms, read from XMP, EXIF and IPTC and written as one XMP packet in
+//     formats that hold XMP. An xmp instruction replaces that packet.
+//     libvips' HEIF saver adds a minimal EXIF block of its own (orientation
+//     1, resolution, pixel size) to an avif or heic rendition that carries
+//     a profile or XMP.
 //   - Giant images: they are rendered, not refused, up to
-//     Limits.MaxSourcePixels (default 300 MP). vips_thumbnail uses
-//     shrink-on-load: a 20000x14000 JPEG is decoded by libjpeg at 1/8 scale
-//     while streaming, so a small rendition of it costs tens of MB and a
-//     fraction of a second, where a full decode would take over 800 MB. A
-//     refusal would fail legitimate panoramas and scans that the engine
-//     can render cheaply. Formats without shrink-on-load stream through the
-//     resize a few scanlines at a time, so their memory stays small too;
-//     the exceptions are decoders that need the whole image (interlaced
-//     PNG, HEIF/AVIF, GIF), for which MaxSourcePixels is the guard. The
-//     rendition itself is held in memory once decoded, which
-//     Limits.MaxOutputPixels (default 25 MP) bounds.
+//     Limits.MaxSourcePixels (default 300 MP). A JPEG is decoded with DCT
+//     scaling while streaming, so a 256-pixel thumbnail of the 20000x14000
+//     giant-image.jpg costs tens of MB and a fraction of a second, where a
+//     full decode would take over 800 MB. A refusal would fail legitimate
+//     panoramas and scans that the engine can render cheaply. Formats
+//     without shrink-on-load stream through the resize a few scanlines at a
+//     time, so their memory stays small too; the exceptions are decoders
+//     that need the whole image (interlaced PNG, HEIF/AVIF, GIF), for which
+//     MaxSourcePixels is the guard, and BMP and PSD, which are decoded in
+//     Go and bounded by MaxFullDecodePixels (default 100 MP). The rendition
+//     itself is held in memory once decoded, which Limits.MaxOutputPixels
+//     (default 25 MP, all frames together) bounds.
+//   - JPEG shrink-on-load takes the largest DCT scaling that keeps the
+//     image at least as large as needed, as sharp does, rather than
+//     vips_thumbnail's, which leaves a factor of two for its resize: the
+//     8x8 block average is a proper low-pass filter, and decoding is the
+//     bulk of a thumbnail's time.
 //   - Untrusted loaders: libvips loaders marked unsafe for untrusted input
 //     (ImageMagick, FITS, Matlab, raw, ...) are blocked; SVG, PDF, JPEG
-//     2000 and JPEG XL are allowed back. BMP and PSD sources are therefore
-//     recognised but refused with SourceFormatUnsupported for now.
+//     2000 and JPEG XL are allowed back. BMP (uncompressed 1 to 32-bit,
+//     golang.org/x/image/bmp) and PSD/PSB (the composite image: raw or RLE,
+//     8 or 16-bit, RGB, CMYK, grey, indexed or bitmap, with its ICC
+//     profile; decode_psd.go) are decoded in Go instead.
 //   - libvips settings are per process and made once, by the first New:
-//     the operation cache is off (every render reads a different file) and
-//     each pipeline uses Options.Threads worker threads (default
-//     GOMAXPROCS).
+//     the operation cache is off (every render reads a different file),
+//     each pipeline uses Options.Threads worker threads (default 1: a
+//     thumbnail is decode-bound and serial, and the worker runs renditions
+//     in parallel), glibc malloc arenas are capped (Options.MallocArenas,
+//     default 2) and libvips' own warnings are dropped. The measurements
+//     behind these choices are in docs/image-renditions.md.
 //
 // # Why not bimg
 //
@@ -89,6 +162,6 @@
 // size when both width and height are given, re-encodes EXIF-rotated images
 // at quality 100 before resizing, and starts libvips with fixed settings in
 // its init function. The engine instead calls the few libvips functions it
-// needs (vips_thumbnail, vips_colourspace, vips_flatten, the savers)
+// needs (vips_thumbnail, vips_colourspace, vips_composite, the savers)
 // through one small cgo file, vips.go, behind Go types.
 package image

@@ -1,12 +1,12 @@
 package image
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
@@ -20,25 +20,47 @@ const (
 	// above giant-image-class panoramas (20000x14000 = 280 MP), which
 	// shrink-on-load renders cheaply.
 	DefaultMaxSourcePixels int64 = 300_000_000
+	// DefaultMaxFullDecodePixels is the default largest source decoded
+	// whole into memory (BMP, PSD), 100 megapixels: at most 800 MB for
+	// 16-bit RGBA, 400 MB for 8-bit.
+	DefaultMaxFullDecodePixels int64 = 100_000_000
 	// DefaultMaxOutputPixels is the default largest rendition, 25
 	// megapixels (for example 6000x4166): the rendition is held in memory
 	// once decoded (at most 100 MB for 8-bit RGBA).
 	DefaultMaxOutputPixels int64 = 25_000_000
+	// DefaultMaxFrames is the default largest number of frames of an
+	// animated rendition.
+	DefaultMaxFrames = 1000
+	// DefaultMaxPages is the default largest number of pages a source may
+	// declare (PDF, TIFF, HEIF).
+	DefaultMaxPages = 10000
 )
 
-// Limits bound the work one rendition may cause. A zero field takes its
+// Limits bound the work one rendition may cause. They are checked from the
+// source's header, before any pixel is decoded. A zero field takes its
 // default; a negative one is invalid.
 type Limits struct {
 	// MaxSourceBytes is the largest source file accepted, checked before
-	// the file is opened by libvips (SourceTooLarge).
+	// the file is opened by libvips (SourceTooLarge). It applies to a
+	// watermark image too.
 	MaxSourceBytes int64
 	// MaxSourcePixels is the largest source accepted, in width x height
-	// pixels of its first page, checked from the header before any pixel
-	// is decoded (SourceTooLarge).
+	// pixels of the page rendered, times the frames of an animated
+	// rendition (SourceTooLarge).
 	MaxSourcePixels int64
+	// MaxFullDecodePixels is the largest source accepted among the formats
+	// that are decoded whole into memory before resizing (BMP, PSD), in
+	// pixels (SourceTooLarge).
+	MaxFullDecodePixels int64
 	// MaxOutputPixels is the largest rendition accepted, in width x height
-	// pixels, checked before the source is decoded (RenditionTooLarge).
+	// pixels times its frames (RenditionTooLarge).
 	MaxOutputPixels int64
+	// MaxFrames is the largest number of frames of an animated rendition
+	// (SourceTooLarge).
+	MaxFrames int
+	// MaxPages is the largest number of pages or images a source may
+	// declare, whichever page is rendered (SourceTooLarge).
+	MaxPages int
 }
 
 // Validate checks the limits.
@@ -46,7 +68,11 @@ func (l Limits) Validate() error {
 	for _, f := range []struct {
 		name string
 		v    int64
-	}{{"MaxSourceBytes", l.MaxSourceBytes}, {"MaxSourcePixels", l.MaxSourcePixels}, {"MaxOutputPixels", l.MaxOutputPixels}} {
+	}{
+		{"MaxSourceBytes", l.MaxSourceBytes}, {"MaxSourcePixels", l.MaxSourcePixels},
+		{"MaxFullDecodePixels", l.MaxFullDecodePixels}, {"MaxOutputPixels", l.MaxOutputPixels},
+		{"MaxFrames", int64(l.MaxFrames)}, {"MaxPages", int64(l.MaxPages)},
+	} {
 		if f.v < 0 {
 			return fmt.Errorf("image: Limits.%s must be 0 (the default) or positive, got %d", f.name, f.v)
 		}
@@ -61,25 +87,55 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxSourcePixels == 0 {
 		l.MaxSourcePixels = DefaultMaxSourcePixels
 	}
+	if l.MaxFullDecodePixels == 0 {
+		l.MaxFullDecodePixels = DefaultMaxFullDecodePixels
+	}
 	if l.MaxOutputPixels == 0 {
 		l.MaxOutputPixels = DefaultMaxOutputPixels
 	}
+	if l.MaxFrames == 0 {
+		l.MaxFrames = DefaultMaxFrames
+	}
+	if l.MaxPages == 0 {
+		l.MaxPages = DefaultMaxPages
+	}
 	return l
 }
+
+// DefaultMallocArenas is the default cap on glibc malloc arenas; see
+// Options.MallocArenas.
+const DefaultMallocArenas = 2
 
 // Options configure an Engine.
 type Options struct {
 	Limits Limits
 	// Threads is the number of libvips worker threads per image pipeline;
-	// 0 means GOMAXPROCS. libvips holds this setting per process: the
-	// first successful New sets it and later ones leave it.
+	// 0 means 1. A thumbnail pipeline is short and mostly serial
+	// (decoding), so one thread per render and one render per core gives
+	// the best throughput; see docs/image-renditions.md for the
+	// measurements. libvips holds this setting per process: the first
+	// successful New sets it and later ones leave it.
 	Threads int
+	// MallocArenas caps glibc's malloc arenas (M_ARENA_MAX) for the
+	// process; 0 means DefaultMallocArenas, unless the environment sets
+	// MALLOC_ARENA_MAX, which then wins; -1 leaves glibc's default (8 per
+	// core). Every libvips thread otherwise gets its own arena, which
+	// multiplies the resident size of a long-lived process. Like Threads
+	// it is set once per process, by the first New.
+	MallocArenas int
+	// LibvipsWarnings keeps libvips' warnings, which it writes to stderr;
+	// by default they are dropped, since what fails is reported as an
+	// error anyway. Set once per process, by the first New.
+	LibvipsWarnings bool
 }
 
 // Validate checks the options.
 func (o Options) Validate() error {
 	if o.Threads < 0 {
 		return fmt.Errorf("image: Options.Threads must be 0 (the default) or positive, got %d", o.Threads)
+	}
+	if o.MallocArenas < -1 {
+		return fmt.Errorf("image: Options.MallocArenas must be -1 (glibc's default), 0 (the default) or positive, got %d", o.MallocArenas)
 	}
 	return o.Limits.Validate()
 }
@@ -93,21 +149,23 @@ type Engine struct {
 var (
 	startOnce sync.Once
 	startErr  error
-	// writable holds the fmts this libvips build can encode; set once by
-	// startup and read-only afterwards.
-	writable map[string]bool
 )
 
-// startup starts libvips and probes its savers, once per process.
-func startup(threads int) error {
+// startup starts libvips, once per process.
+func startup(threads, arenas int, warnings bool) error {
 	startOnce.Do(func() {
 		if threads == 0 {
-			threads = runtime.GOMAXPROCS(0)
+			threads = 1
 		}
-		if startErr = vipsStartup(threads); startErr != nil {
-			return
+		switch {
+		case arenas == 0 && os.Getenv("MALLOC_ARENA_MAX") != "":
+			// glibc read it at start-up; leave it.
+		case arenas == 0:
+			arenas = DefaultMallocArenas
+		case arenas == -1:
+			arenas = 0
 		}
-		writable, startErr = probeSavers()
+		startErr = vipsStartup(threads, arenas, warnings)
 	})
 	if startErr != nil {
 		return fmt.Errorf("image: starting libvips: %w", startErr)
@@ -121,7 +179,7 @@ func New(opts Options) (*Engine, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if err := startup(opts.Threads); err != nil {
+	if err := startup(opts.Threads, opts.MallocArenas, opts.LibvipsWarnings); err != nil {
 		return nil, err
 	}
 	return &Engine{limits: opts.Limits.withDefaults()}, nil
@@ -132,32 +190,55 @@ func (e *Engine) Limits() Limits { return e.limits }
 
 // Result describes a rendition that was written.
 type Result struct {
-	// Width and Height are the rendition's size in pixels.
+	// Width and Height are the rendition's size in pixels (of one frame,
+	// for an animation).
 	Width, Height int
+	// Frames is the number of frames: 1 unless the rendition is animated.
+	Frames int
 	// Format is the canonical fmt (png, jpg, ...).
 	Format string
 	// MimeType is the media type of Format.
 	MimeType string
 	// Source is the detected type of the source.
 	Source SourceType
+	// Quality is the encoder quality used, 0 for formats without one; for
+	// a jpegSize rendition it is the quality the search settled on.
+	Quality int
+	// Bytes is the size of the rendition file.
+	Bytes int64
+}
+
+// FetchFunc fetches a file a rendition refers to by URL (the watermark
+// image) and returns the path of a local copy, which the caller of Render
+// owns and removes. Its errors should carry an api reason.
+type FetchFunc func(ctx context.Context, url string) (path string, err error)
+
+// RenderOptions are the per-call options of Render.
+type RenderOptions struct {
+	// Fetch fetches the watermark image. Without it a rendition that asks
+	// for a watermark fails with GenericError.
+	Fetch FetchFunc
 }
 
 // Render makes rendition r of the image file at srcPath and writes it to
-// outPath. It carries out fmt, width, height, maxWidth, maxHeight, upscale,
-// quality, compressionLevel, interlace (jpg, png) and background. A
-// rendition asking for crop, watermark, convertToDpi, jpegSize, a page
-// other than 1, animated or xmp fails with GenericError, as those are not
-// supported yet; dpi, name, target and the other non-image fields are
-// ignored.
+// outPath. It carries out every image instruction of the contract: fmt,
+// width, height, upscale, maxWidth, maxHeight, crop (a rectangle or
+// "smart"), quality, jpegSize, interlace, dpi, convertToDpi, background,
+// compressionLevel, page, watermark, xmp and animated; name, target and
+// the other non-image fields are ignored. See the package documentation
+// for what each does and the defaults.
 //
-// Errors are *api.Error values with the contract reason: SourceFormatUnsupported
-// for a source that is not a supported image, SourceCorrupt for one that
-// cannot be decoded in full, SourceTooLarge and RenditionTooLarge for the
-// limits, RenditionFormatUnsupported for a fmt this build cannot write. When
-// ctx ends first the error wraps ctx.Err(). On any error no file is left at
-// outPath.
-func (e *Engine) Render(ctx context.Context, srcPath string, r api.Rendition, outPath string) (res *Result, err error) {
-	j := &job{limits: e.limits, src: srcPath, r: r, fmt: api.CanonicalFormat(r.Fmt)}
+// Errors are *api.Error values with the contract reason: GenericError
+// naming the field for an instruction that cannot be carried out (a crop
+// outside the source, a page it does not have, xmp for a format without
+// XMP), SourceFormatUnsupported for a source that is not a supported image,
+// SourceCorrupt for one that cannot be decoded in full, SourceTooLarge and
+// RenditionTooLarge for the limits and for a jpegSize that even quality 1
+// exceeds, RenditionFormatUnsupported for a fmt this build cannot write.
+// When ctx ends first the error wraps ctx.Err(). On any error no file is
+// left at outPath.
+func (e *Engine) Render(ctx context.Context, srcPath string, r api.Rendition, outPath string, opts RenderOptions) (res *Result, err error) {
+	j := &job{limits: e.limits, src: srcPath, r: r, fmt: api.CanonicalFormat(r.Fmt), fetch: opts.Fetch}
 	defer j.close()
 	defer func() {
 		if err != nil {
@@ -177,15 +258,19 @@ func (e *Engine) Render(ctx context.Context, srcPath string, r api.Rendition, ou
 	if err := ctxErr(ctx, "save"); err != nil {
 		return nil, err
 	}
-	if err := j.write(ctx, outPath); err != nil {
+	n, quality, err := j.write(ctx, outPath)
+	if err != nil {
 		return nil, err
 	}
 	return &Result{
 		Width:    j.img.width(),
-		Height:   j.img.height(),
+		Height:   j.img.height() / j.frames,
+		Frames:   j.frames,
 		Format:   j.fmt,
 		MimeType: api.FormatMimeType(j.fmt),
 		Source:   j.srcType,
+		Quality:  quality,
+		Bytes:    n,
 	}, nil
 }
 
@@ -197,33 +282,179 @@ func ctxErr(ctx context.Context, step string) error {
 	return nil
 }
 
-// write saves the image next to outPath and renames it into place, so
-// outPath only ever holds a complete rendition.
-func (j *job) write(ctx context.Context, outPath string) error {
+// embedding returns the metadata the rendition keeps; see metadata.go.
+func (j *job) embedding() embedding {
+	m := embedding{XMP: j.xmp, DPI: j.outDPI}
+	if j.colourManaged && j.img.bands() >= 3 && j.fmt != "gif" {
+		m.ICC = srgbProfile()
+	}
+	return m
+}
+
+// write encodes the image, adds the metadata it keeps and writes it next
+// to outPath, then renames it into place, so outPath only ever holds a
+// complete rendition. It returns the file size and the quality used.
+func (j *job) write(ctx context.Context, outPath string) (int64, int, error) {
+	m := j.embedding()
+	img := j.img
+	o := j.save
+	switch o.Saver {
+	case saveTIFF, saveAVIF, saveHEIC, saveJXL:
+		// These savers write the metadata fields the image carries (the
+		// JPEG XL saver only the profile).
+		tagged, err := img.stripped()
+		if err != nil {
+			return 0, 0, api.Wrap(api.ReasonGeneric, err, "rendition metadata cannot be prepared")
+		}
+		defer tagged.close()
+		tagged.setBlob("icc-profile-data", m.ICC)
+		tagged.setBlob("xmp-data", m.XMP)
+		img = tagged
+		o.Strip = m.ICC == nil && m.XMP == nil && m.DPI == nil
+		o.ResolutionInInches = m.DPI != nil
+	default:
+		o.Strip = true
+	}
+
+	var overhead int
+	switch j.fmt {
+	case "jpg":
+		overhead = len(jpegSegments(m))
+	}
+	var enc *encoded
+	var err error
+	if j.r.JPEGSize != nil {
+		enc, o.Quality, err = j.encodeWithin(ctx, img, o, *j.r.JPEGSize-int64(overhead))
+	} else {
+		enc, err = encodeAlive(ctx, img, o)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	defer enc.free()
+
 	tmp, err := os.CreateTemp(filepath.Dir(outPath), "."+filepath.Base(outPath)+".partial-*")
 	if err != nil {
-		return api.Wrap(api.ReasonGeneric, err, "rendition file cannot be created")
+		return 0, 0, api.Wrap(api.ReasonGeneric, err, "rendition file cannot be created")
 	}
 	tmpPath := tmp.Name()
-	_ = tmp.Close()
 	done := false
 	defer func() {
 		if !done {
+			_ = tmp.Close()
 			_ = os.Remove(tmpPath)
 		}
 	}()
-	err = whileAlive(ctx, j.img, func() error { return j.img.save(tmpPath, j.save) })
+	w := bufio.NewWriterSize(tmp, 256<<10)
+	switch j.fmt {
+	case "jpg":
+		err = writeJPEG(w, enc.Data, m)
+	case "png":
+		err = writePNG(w, enc.Data, m)
+	case "webp":
+		err = writeWebP(w, enc.Data, m, size{img.width(), img.height() / j.frames})
+	default:
+		_, err = w.Write(enc.Data)
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = tmp.Close()
+	}
 	if err != nil {
-		if cerr := ctxErr(ctx, "the rendition was written"); cerr != nil {
-			return errors.Join(cerr, err)
-		}
-		return api.Wrap(api.ReasonGeneric, err, fmt.Sprintf("rendition cannot be encoded as %s", j.fmt))
+		return 0, 0, api.Wrap(api.ReasonGeneric, err, "rendition file cannot be written")
+	}
+	fi, err := os.Stat(tmpPath)
+	if err != nil {
+		return 0, 0, api.Wrap(api.ReasonGeneric, err, "rendition file cannot be written")
 	}
 	if err := os.Rename(tmpPath, outPath); err != nil {
-		return api.Wrap(api.ReasonGeneric, err, "rendition file cannot be moved into place")
+		return 0, 0, api.Wrap(api.ReasonGeneric, err, "rendition file cannot be moved into place")
 	}
 	done = true
-	return nil
+	quality := 0
+	if j.enc.quality != 0 {
+		quality = o.Quality
+	}
+	return fi.Size(), quality, nil
+}
+
+// encodeAlive encodes img, stopping libvips when ctx ends.
+func encodeAlive(ctx context.Context, img *vipsImage, o saveOptions) (*encoded, error) {
+	var enc *encoded
+	err := whileAlive(ctx, img, func() error {
+		var err error
+		enc, err = img.encode(o)
+		return err
+	})
+	if err != nil {
+		if cerr := ctxErr(ctx, "the rendition was encoded"); cerr != nil {
+			return nil, errors.Join(cerr, err)
+		}
+		return nil, api.Wrap(api.ReasonGeneric, err, "rendition cannot be encoded as "+formatName(o.Saver))
+	}
+	return enc, nil
+}
+
+// encodeWithin finds the highest quality, 1 to 100, whose encoding takes at
+// most limit bytes: quality 100 first, then a binary search (at most 9
+// encodes in all). When even
+// quality 1 is larger the rendition fails with RenditionTooLarge.
+func (j *job) encodeWithin(ctx context.Context, img *vipsImage, o saveOptions, limit int64) (*encoded, int, error) {
+	try := func(q int) (*encoded, bool, error) {
+		o.Quality = q
+		enc, err := encodeAlive(ctx, img, o)
+		if err != nil {
+			return nil, false, err
+		}
+		return enc, int64(len(enc.Data)) <= limit, nil
+	}
+	best, ok, err := try(100)
+	if err != nil || ok {
+		return best, 100, err
+	}
+	best.free()
+	best, ok, err = try(1)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !ok {
+		n := len(best.Data)
+		best.free()
+		return nil, 0, api.Errorf(api.ReasonRenditionTooLarge,
+			"jpegSize: even at quality 1 the rendition takes %d bytes, more than the %d asked for; ask for a smaller width or height",
+			n+int(*j.r.JPEGSize-limit), *j.r.JPEGSize)
+	}
+	bestQ := 1
+	lo, hi := 2, 99
+	for lo <= hi {
+		mid := (lo + hi) / 2
+		enc, ok, err := try(mid)
+		if err != nil {
+			best.free()
+			return nil, 0, err
+		}
+		if ok {
+			best.free()
+			best, bestQ = enc, mid
+			lo = mid + 1
+		} else {
+			enc.free()
+			hi = mid - 1
+		}
+	}
+	return best, bestQ, nil
+}
+
+// formatName is the fmt a saver writes, for messages.
+func formatName(s saver) string {
+	for f, e := range encoders {
+		if e.saver == s {
+			return f
+		}
+	}
+	return "an image"
 }
 
 // whileAlive runs a long libvips computation on img and kills it when ctx

@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -42,8 +43,8 @@ func TestRenderFailsWithTheContractReason(t *testing.T) {
 			api.ReasonSourceFormatUnsupported, "empty"},
 		{"an MP4 is not an image", e, writeTemp(t, "movie.heic", []byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom")), api.Rendition{Fmt: "png"},
 			api.ReasonSourceFormatUnsupported, "not an image"},
-		{"BMP is recognised but not decoded", e, writeTemp(t, "a.bmp", bmpHeader()), api.Rendition{Fmt: "png"},
-			api.ReasonSourceFormatUnsupported, "image/bmp"},
+		{"a BMP variant that is not read", e, writeTemp(t, "a.bmp", bmpStub()), api.Rendition{Fmt: "png"},
+			api.ReasonSourceFormatUnsupported, "BMP variant"},
 		{"truncated JPEG", e, corpus(t, "truncated.jpg"), api.Rendition{Fmt: "jpg"},
 			api.ReasonSourceCorrupt, "truncated or corrupt"},
 		{"truncated JPEG, shrunk on load", e, corpus(t, "truncated.jpg"), api.Rendition{Fmt: "png", Width: intp(64)},
@@ -64,10 +65,38 @@ func TestRenderFailsWithTheContractReason(t *testing.T) {
 			"", ""},
 		{"rendition over the pixel limit", e, portrait, api.Rendition{Fmt: "png", Width: intp(100000), Upscale: true},
 			api.ReasonRenditionTooLarge, "smaller width"},
-		{"crop is refused, not ignored", e, portrait, api.Rendition{Fmt: "png", Crop: &api.Crop{W: 10, H: 10}},
-			api.ReasonGeneric, "crop: is not supported"},
-		{"a later page is refused, not ignored", e, portrait, api.Rendition{Fmt: "png", Page: intp(2)},
-			api.ReasonGeneric, "page: is not supported"},
+		{"a crop outside the image", e, portrait, api.Rendition{Fmt: "png", Crop: &api.Crop{X: 400, Y: 10, W: 100, H: 10}},
+			api.ReasonGeneric, "crop: the rectangle x=400 y=10 w=100 h=10 is not inside the 450x600 source"},
+		{"a crop below the image", e, portrait, api.Rendition{Fmt: "png", Crop: &api.Crop{X: 0, Y: 600, W: 1, H: 1}},
+			api.ReasonGeneric, "crop:"},
+		{"a smart crop without a box", e, portrait, api.Rendition{Fmt: "png", Width: intp(10), Crop: &api.Crop{Smart: true}},
+			api.ReasonGeneric, `crop: "smart" needs both width and height`},
+		{"a page the source does not have", e, portrait, api.Rendition{Fmt: "png", Page: intp(2)},
+			api.ReasonGeneric, "page: the source has 1 page(s), there is no page 2"},
+		{"a page past the end of a PDF", e, testPDF(t), api.Rendition{Fmt: "png", Page: intp(3)},
+			api.ReasonGeneric, "page: the source has 2 page(s)"},
+		{"a watermark without a way to fetch it", e, portrait, api.Rendition{Fmt: "png", Watermark: &api.Watermark{Image: "https://example.com/logo.png", Scale: 1}},
+			api.ReasonGeneric, "watermark:"},
+		{"xmp in a format without XMP", e, portrait, api.Rendition{Fmt: "gif", XMP: base64.StdEncoding.EncodeToString([]byte("<x:xmpmeta xmlns:x='adobe:ns:meta/'/>"))},
+			api.ReasonGeneric, "xmp: cannot be embedded in a gif rendition"},
+		{"xmp that is not XML", e, portrait, api.Rendition{Fmt: "jpg", XMP: base64.StdEncoding.EncodeToString([]byte("<x:xmpmeta>"))},
+			api.ReasonGeneric, "xmp: the packet is not well-formed XML"},
+		{"dpi in a format without a resolution", e, portrait, api.Rendition{Fmt: "gif", DPI: &api.DPI{X: 300, Y: 300}},
+			api.ReasonGeneric, "dpi: a gif rendition cannot record a resolution"},
+		{"jpegSize for a png", e, portrait, api.Rendition{Fmt: "png", JPEGSize: int64p(1000)},
+			api.ReasonGeneric, "jpegSize: applies to jpg renditions only"},
+		{"jpegSize smaller than quality 1 makes", e, portrait, api.Rendition{Fmt: "jpg", JPEGSize: int64p(300)},
+			api.ReasonRenditionTooLarge, "jpegSize: even at quality 1"},
+		{"a PNG claiming 100000x100000", e, writeTemp(t, "huge.png", pngClaiming(100000, 100000)), api.Rendition{Fmt: "jpg", Width: intp(100)},
+			api.ReasonSourceTooLarge, "100000x100000"},
+		{"a PNG with too few pixels for its size", e, writeTemp(t, "short.png", pngClaiming(1000, 1000)), api.Rendition{Fmt: "jpg"},
+			api.ReasonSourceCorrupt, "truncated or corrupt"},
+		{"a truncated PSD", e, writeTemp(t, "cut.psd", truncate(encodePSD(t, psdSpec{mode: psdRGB, depth: 8, w: 40, h: 30, rle: true}), 200)), api.Rendition{Fmt: "png"},
+			api.ReasonSourceCorrupt, "PSD"},
+		{"a truncated BMP", e, writeTemp(t, "cut.bmp", truncate(encodeBMP(t, 40, 30), 300)), api.Rendition{Fmt: "png"},
+			api.ReasonSourceCorrupt, "BMP"},
+		{"a zero-byte file named like an image", e, writeTemp(t, "zero.jpg", []byte{}), api.Rendition{Fmt: "jpg"},
+			api.ReasonSourceFormatUnsupported, "empty"},
 		{"page 1 is the default", e, portrait, api.Rendition{Fmt: "png", Page: intp(1), Width: intp(10)},
 			"", ""},
 		{"missing source", e, filepath.Join(t.TempDir(), "nope.jpg"), api.Rendition{Fmt: "png"},
@@ -77,7 +106,7 @@ func TestRenderFailsWithTheContractReason(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			require.NoError(t, os.WriteFile(out, []byte("stale"), 0o600))
-			res, err := tc.engine.Render(context.Background(), tc.src, tc.r, out)
+			res, err := tc.engine.Render(context.Background(), tc.src, tc.r, out, RenderOptions{})
 			if tc.want == "" {
 				require.NoError(t, err)
 				assert.NotNil(t, res)
@@ -95,19 +124,42 @@ func TestRenderFailsWithTheContractReason(t *testing.T) {
 	}
 
 	t.Run("an image fmt this build cannot write", func(t *testing.T) {
-		saved := writable["heic"]
+		saved := canWrite("heic")
+		writableMu.Lock()
 		writable["heic"] = false
-		t.Cleanup(func() { writable["heic"] = saved })
-		_, err := e.Render(context.Background(), portrait, api.Rendition{Fmt: "heic"}, filepath.Join(t.TempDir(), "o.heic"))
+		writableMu.Unlock()
+		t.Cleanup(func() {
+			writableMu.Lock()
+			writable["heic"] = saved
+			writableMu.Unlock()
+		})
+		_, err := e.Render(context.Background(), portrait, api.Rendition{Fmt: "heic"}, filepath.Join(t.TempDir(), "o.heic"), RenderOptions{})
 		assert.Equal(t, api.ReasonRenditionFormatUnsupported, api.ReasonOf(err))
 		assert.Contains(t, api.MessageOf(err), `"heic" cannot be written by this build`)
 		assert.Contains(t, api.MessageOf(err), "png, jpg, webp", "it lists what can be written")
 	})
 
+	t.Run("a PNG claiming 100000x100000 is refused before decoding", func(t *testing.T) {
+		src := writeTemp(t, "bomb.png", pngClaiming(100000, 100000))
+		start := time.Now()
+		_, err := e.Render(context.Background(), src, api.Rendition{Fmt: "png", Width: intp(10)}, filepath.Join(t.TempDir(), "o.png"), RenderOptions{})
+		assert.Equal(t, api.ReasonSourceTooLarge, api.ReasonOf(err), "error: %v", err)
+		assert.Contains(t, api.MessageOf(err), "10000.0 MP")
+		assert.Less(t, time.Since(start), 200*time.Millisecond, "from the header alone")
+	})
+
+	t.Run("more pages than the limit", func(t *testing.T) {
+		onePage, err := New(Options{Limits: Limits{MaxPages: 1}})
+		require.NoError(t, err)
+		_, err = onePage.Render(context.Background(), testPDF(t), api.Rendition{Fmt: "png"}, filepath.Join(t.TempDir(), "o.png"), RenderOptions{})
+		assert.Equal(t, api.ReasonSourceTooLarge, api.ReasonOf(err))
+		assert.Contains(t, api.MessageOf(err), "2 pages, more than the limit of 1")
+	})
+
 	t.Run("source over the pixel limit, from its header", func(t *testing.T) {
 		tiny, err := New(Options{Limits: Limits{MaxSourcePixels: 450*600 - 1}})
 		require.NoError(t, err)
-		_, err = tiny.Render(context.Background(), portrait, api.Rendition{Fmt: "png", Width: intp(10)}, filepath.Join(t.TempDir(), "o.png"))
+		_, err = tiny.Render(context.Background(), portrait, api.Rendition{Fmt: "png", Width: intp(10)}, filepath.Join(t.TempDir(), "o.png"), RenderOptions{})
 		assert.Equal(t, api.ReasonSourceTooLarge, api.ReasonOf(err), "error: %v", err)
 		assert.Contains(t, api.MessageOf(err), "450x600")
 	})
@@ -120,13 +172,13 @@ func TestRenderStopsWhenTheContextEnds(t *testing.T) {
 
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := e.Render(cancelled, src, api.Rendition{Fmt: "png"}, out)
+	_, err := e.Render(cancelled, src, api.Rendition{Fmt: "png"}, out, RenderOptions{})
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.NoFileExists(t, out)
 
 	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
-	_, err = e.Render(expired, src, api.Rendition{Fmt: "png"}, out)
+	_, err = e.Render(expired, src, api.Rendition{Fmt: "png"}, out, RenderOptions{})
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, api.ReasonTimeout, api.ReasonOf(err))
 	assert.NoFileExists(t, out)
@@ -139,7 +191,7 @@ func TestRenderKillsLibvipsAtTheDeadline(t *testing.T) {
 	src := corpus(t, "2569067123_aca715a2ee_o.jpg")
 	r := api.Rendition{Fmt: "png", Width: intp(4000), Upscale: true} // a slow upscale to 4000x3266
 	start := time.Now()
-	_, err := e.Render(context.Background(), src, r, filepath.Join(t.TempDir(), "full.png"))
+	_, err := e.Render(context.Background(), src, r, filepath.Join(t.TempDir(), "full.png"), RenderOptions{})
 	require.NoError(t, err)
 	full := time.Since(start)
 
@@ -147,7 +199,7 @@ func TestRenderKillsLibvipsAtTheDeadline(t *testing.T) {
 	defer cancel()
 	out := filepath.Join(t.TempDir(), "o.png")
 	start = time.Now()
-	_, err = e.Render(ctx, src, r, out)
+	_, err = e.Render(ctx, src, r, out, RenderOptions{})
 	took := time.Since(start)
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.DeadlineExceeded), "error: %v", err)
@@ -187,11 +239,15 @@ func TestNewValidatesOptions(t *testing.T) {
 	}
 	e, err := New(Options{})
 	require.NoError(t, err)
-	assert.Equal(t, Limits{DefaultMaxSourceBytes, DefaultMaxSourcePixels, DefaultMaxOutputPixels}, e.Limits())
+	assert.Equal(t, Limits{
+		MaxSourceBytes: DefaultMaxSourceBytes, MaxSourcePixels: DefaultMaxSourcePixels,
+		MaxFullDecodePixels: DefaultMaxFullDecodePixels, MaxOutputPixels: DefaultMaxOutputPixels,
+		MaxFrames: DefaultMaxFrames, MaxPages: DefaultMaxPages,
+	}, e.Limits())
 }
 
 // bmpHeader returns the start of a BMP file: magic and a 40-byte info header.
-func bmpHeader() []byte {
+func bmpStub() []byte {
 	b := make([]byte, 64)
 	copy(b, "BM")
 	b[14] = 40

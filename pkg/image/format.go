@@ -1,9 +1,8 @@
 package image
 
 import (
-	"os"
-	"path/filepath"
 	"sort"
+	"sync"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
@@ -27,19 +26,18 @@ type encoder struct {
 	// alpha: the format can hold an alpha channel. Without it an image
 	// with alpha is flattened onto the background.
 	alpha bool
-	// deep: the format can hold 16 bits per sample; other formats get
-	// 8-bit sRGB or grey.
-	deep bool
+	// animation: the format can hold several frames (animated: true).
+	animation bool
 }
 
 // encoders maps every image fmt the engine knows to its encoder. Whether
 // this libvips build can actually write it is probed once, at start-up.
 var encoders = map[string]encoder{
 	"jpg":  {saver: saveJPEG, quality: DefaultJPEGQuality},
-	"png":  {saver: savePNG, alpha: true, deep: true},
-	"webp": {saver: saveWebP, quality: DefaultWebPQuality, alpha: true},
-	"gif":  {saver: saveGIF, alpha: true},
-	"tiff": {saver: saveTIFF, alpha: true, deep: true},
+	"png":  {saver: savePNG, alpha: true},
+	"webp": {saver: saveWebP, quality: DefaultWebPQuality, alpha: true, animation: true},
+	"gif":  {saver: saveGIF, alpha: true, animation: true},
+	"tiff": {saver: saveTIFF, alpha: true},
 	"avif": {saver: saveAVIF, quality: DefaultHEIFQuality, alpha: true},
 	"heic": {saver: saveHEIC, quality: DefaultHEIFQuality, alpha: true},
 	"jxl":  {saver: saveJXL, quality: DefaultJXLQuality, alpha: true},
@@ -62,39 +60,61 @@ func saveOptionsFor(f string, enc encoder, r api.Rendition) saveOptions {
 	return o
 }
 
-// probeSavers writes a tiny image in every format to learn which ones this
-// libvips build can encode (a saver may exist while its codec, such as the
-// HEVC encoder of libheif, is missing). It returns the writable fmts.
-func probeSavers() (map[string]bool, error) {
-	dir, err := os.MkdirTemp("", "assetcompute-probe-")
-	if err != nil {
-		return nil, err
+var (
+	writableMu sync.Mutex
+	// writable caches which fmts this libvips build can encode, probed on
+	// first use (see canWrite).
+	writable = map[string]bool{}
+)
+
+// canWrite reports whether this libvips build can encode fmt f, by
+// encoding a tiny image the first time it is asked: a saver may exist
+// while its codec, such as the HEVC encoder of libheif, is missing. The
+// probe is lazy because some encoders take a tenth of a second to start,
+// which a short-lived process (acs batch, a cold action) would pay for
+// formats it never writes.
+func canWrite(f string) bool {
+	enc, ok := encoders[f]
+	if !ok {
+		return false
 	}
-	defer os.RemoveAll(dir)
+	writableMu.Lock()
+	defer writableMu.Unlock()
+	if ok, probed := writable[f]; probed {
+		return ok
+	}
+	ok = probeSaver(enc)
+	writable[f] = ok
+	return ok
+}
+
+// probeSaver encodes an 8x8 image with enc.
+func probeSaver(enc encoder) bool {
 	img, err := blank(8, 8, 3)
 	if err != nil {
-		return nil, err
+		return false
 	}
 	defer img.close()
-	ok := map[string]bool{}
-	for f, enc := range encoders {
-		o := saveOptions{Saver: enc.saver, Quality: max(enc.quality, 50), Compression: DefaultPNGCompression}
-		if img.save(filepath.Join(dir, "probe."+f), o) == nil {
-			ok[f] = true
-		}
+	o := saveOptions{Saver: enc.saver, Quality: max(enc.quality, 50), Compression: DefaultPNGCompression, Strip: true}
+	out, err := img.encode(o)
+	if err != nil {
+		return false
 	}
-	return ok, nil
+	defer out.free()
+	return len(out.Data) > 0
 }
 
 // OutputFormats returns the canonical image fmts the engine can write with
 // this libvips build, sorted. It starts libvips when needed.
 func OutputFormats() ([]string, error) {
-	if err := startup(0); err != nil {
+	if err := startup(0, 0, false); err != nil {
 		return nil, err
 	}
 	var out []string
-	for f := range writable {
-		out = append(out, f)
+	for f := range encoders {
+		if canWrite(f) {
+			out = append(out, f)
+		}
 	}
 	sort.Strings(out)
 	return out, nil

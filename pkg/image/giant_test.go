@@ -57,7 +57,7 @@ func TestRenderGiantImageThroughShrinkOnLoad(t *testing.T) {
 
 	t.Run("at source size it is too large a rendition", func(t *testing.T) {
 		e := testEngine(t)
-		_, err := e.Render(context.Background(), src, api.Rendition{Fmt: "jpg"}, filepath.Join(t.TempDir(), "o.jpg"))
+		_, err := e.Render(context.Background(), src, api.Rendition{Fmt: "jpg"}, filepath.Join(t.TempDir(), "o.jpg"), RenderOptions{})
 		assert.Equal(t, api.ReasonRenditionTooLarge, api.ReasonOf(err), "error: %v", err)
 		assert.Contains(t, api.MessageOf(err), "20000x14000")
 	})
@@ -65,7 +65,7 @@ func TestRenderGiantImageThroughShrinkOnLoad(t *testing.T) {
 		e, err := New(Options{Limits: Limits{MaxSourcePixels: 100_000_000}})
 		require.NoError(t, err)
 		start := time.Now()
-		_, err = e.Render(context.Background(), src, api.Rendition{Fmt: "jpg", Width: intp(100)}, filepath.Join(t.TempDir(), "o.jpg"))
+		_, err = e.Render(context.Background(), src, api.Rendition{Fmt: "jpg", Width: intp(100)}, filepath.Join(t.TempDir(), "o.jpg"), RenderOptions{})
 		assert.Equal(t, api.ReasonSourceTooLarge, api.ReasonOf(err), "error: %v", err)
 		assert.Less(t, time.Since(start), time.Second, "refused before decoding")
 	})
@@ -79,7 +79,7 @@ func TestGiantImageChild(t *testing.T) {
 		t.Skip("runs only as the child of TestRenderGiantImageThroughShrinkOnLoad")
 	}
 	e := testEngine(t)
-	res, err := e.Render(context.Background(), corpus(t, "giant-image.jpg"), api.Rendition{Fmt: "jpg", Width: intp(512)}, out)
+	res, err := e.Render(context.Background(), corpus(t, "giant-image.jpg"), api.Rendition{Fmt: "jpg", Width: intp(512)}, out, RenderOptions{})
 	require.NoError(t, err)
 	require.Equal(t, [2]int{512, 358}, [2]int{res.Width, res.Height})
 	status, err := os.ReadFile("/proc/self/status")

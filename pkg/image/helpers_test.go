@@ -49,7 +49,7 @@ func intp(n int) *int { return &n }
 func render(t testing.TB, e *Engine, src string, r api.Rendition) (*Result, string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "out."+r.Fmt)
-	res, err := e.Render(context.Background(), src, r, out)
+	res, err := e.Render(context.Background(), src, r, out, RenderOptions{})
 	require.NoError(t, err)
 	return res, out
 }

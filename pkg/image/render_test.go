@@ -306,7 +306,7 @@ func TestRenderConcurrently(t *testing.T) {
 			src := corpus(t, f)
 			go func() {
 				out := filepath.Join(dir, fmt.Sprintf("%d-%d.webp", i, k))
-				_, err := e.Render(context.Background(), src, api.Rendition{Fmt: "webp", Width: intp(64 + i)}, out)
+				_, err := e.Render(context.Background(), src, api.Rendition{Fmt: "webp", Width: intp(64 + i)}, out, RenderOptions{})
 				if f == "truncated.jpg" {
 					if api.ReasonOf(err) != api.ReasonSourceCorrupt {
 						err = fmt.Errorf("%s: want SourceCorrupt, got %v", f, err)

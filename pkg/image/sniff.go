@@ -32,8 +32,9 @@ const (
 )
 
 // sourceTypes describes every known type: its media type and whether the
-// engine can decode it. BMP and PSD are recognised but only libvips'
-// ImageMagick loader reads them, which the engine keeps blocked.
+// engine can decode it. libvips reads BMP and PSD only through its
+// ImageMagick loader, which the engine keeps blocked; they are decoded in
+// Go (decode.go).
 var sourceTypes = map[SourceType]struct {
 	mime      string
 	decodable bool
@@ -47,8 +48,8 @@ var sourceTypes = map[SourceType]struct {
 	TypeAVIF: {"image/avif", true},
 	TypeJP2:  {"image/jp2", true},
 	TypeJXL:  {"image/jxl", true},
-	TypeBMP:  {"image/bmp", false},
-	TypePSD:  {"image/vnd.adobe.photoshop", false},
+	TypeBMP:  {"image/bmp", true},
+	TypePSD:  {"image/vnd.adobe.photoshop", true},
 	TypePDF:  {"application/pdf", true},
 	TypeSVG:  {"image/svg+xml", true},
 }

@@ -35,7 +35,7 @@ func TestSniffBytes(t *testing.T) {
 		{"JPEG XL container", "\x00\x00\x00\x0cJXL \r\n\x87\n", TypeJXL},
 		{"PSD", "8BPS\x00\x01", TypePSD},
 		{"PDF", "%PDF-1.7\n", TypePDF},
-		{"BMP", string(bmpHeader()), TypeBMP},
+		{"BMP", string(bmpStub()), TypeBMP},
 		{"BM that is not a BMP", "BM, or a note about it", TypeUnknown},
 		{"SVG", `<svg xmlns="http://www.w3.org/2000/svg"/>`, TypeSVG},
 		{"SVG after a prolog, comment and doctype", "\xef\xbb\xbf\n<?xml version=\"1.0\"?>\n<!-- drawn -->\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x\">\n<svg>", TypeSVG},

@@ -7,6 +7,8 @@ package image
 /*
 #cgo pkg-config: vips
 #include <stdlib.h>
+#include <string.h>
+#include <malloc.h>
 #include <vips/vips.h>
 
 // Savers, in the same order as the Go saver constants below.
@@ -21,9 +23,22 @@ enum {
 	ACS_SAVE_JXL
 };
 
-static int acs_init(int threads) {
+static void acs_drop_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data) {
+}
+
+static int acs_init(int threads, int arenas, int warnings) {
+	// glibc gives each thread that mallocs its own arena, so libvips'
+	// worker threads multiply the heap; a small fixed number of arenas
+	// keeps the resident size close to what is in use.
+	if (arenas > 0)
+		mallopt(M_ARENA_MAX, arenas);
 	if (VIPS_INIT("assetcompute"))
 		return -1;
+	// libvips warns on stderr about what it recovers from ("ignoring nclx
+	// profile") and repeats per tile what then fails as an error the
+	// engine reports anyway.
+	if (!warnings)
+		g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, acs_drop_log, NULL);
 	// Every render reads a different file: an operation cache only costs
 	// memory and could serve a stale image for a reused temp path.
 	vips_cache_set_max(0);
@@ -33,7 +48,8 @@ static int acs_init(int threads) {
 		vips_concurrency_set(threads);
 	// Refuse the loaders libvips marks as unsafe for untrusted input
 	// (ImageMagick, Matlab, FITS, raw, ...), then allow back the ones the
-	// service promises: SVG, PDF, JPEG 2000 and JPEG XL.
+	// service promises: SVG, PDF, JPEG 2000 and JPEG XL. BMP and PSD are
+	// decoded in Go (see decode_bmp.go, decode_psd.go).
 	vips_block_untrusted_set(TRUE);
 	vips_operation_block_set("VipsForeignLoadSvg", FALSE);
 	vips_operation_block_set("VipsForeignLoadPdf", FALSE);
@@ -43,64 +59,90 @@ static int acs_init(int threads) {
 	return 0;
 }
 
-typedef struct {
-	int width;
-	int height;
-	int bands;
-	int orientation;
-	int has_profile;
-	int interpretation;
-	int pages;
-	const char *loader;
-} acs_header;
-
-// acs_read_header opens path lazily (sequential access reads the header
-// only, no pixels). It returns -2 when no libvips loader recognises the
-// file and -1 on any other failure.
-static int acs_read_header(const char *path, acs_header *h) {
+// acs_open opens path lazily with the given loader options: sequential
+// access reads the header only, no pixels. *no_loader is set when no
+// libvips loader recognises the file.
+static VipsImage *acs_open(const char *path, const char *options, int *no_loader) {
+	*no_loader = 0;
 	VipsSource *src = vips_source_new_from_file(path);
 	if (!src)
-		return -1;
+		return NULL;
 	const char *loader = vips_foreign_find_load_source(src);
 	if (!loader) {
 		g_object_unref(src);
-		return -2;
+		*no_loader = 1;
+		return NULL;
 	}
-	VipsImage *im = vips_image_new_from_source(src, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	VipsImage *im = vips_image_new_from_source(src, options, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 	g_object_unref(src);
-	if (!im)
-		return -1;
-	h->loader = loader;
-	h->width = vips_image_get_width(im);
-	h->height = vips_image_get_height(im);
-	h->bands = vips_image_get_bands(im);
-	h->orientation = vips_image_get_orientation(im);
-	h->has_profile = vips_image_get_typeof(im, VIPS_META_ICC_NAME) != 0;
-	h->interpretation = vips_image_get_interpretation(im);
-	h->pages = vips_image_get_n_pages(im);
-	g_object_unref(im);
-	return 0;
+	return im;
 }
 
-// acs_thumbnail passes fail_on to the loader through option_string: the
+static int acs_get_blob(VipsImage *im, const char *name, const void **data, size_t *len) {
+	if (vips_image_get_typeof(im, name) != VIPS_TYPE_BLOB)
+		return -1;
+	return vips_image_get_blob(im, name, data, len);
+}
+
+static int acs_get_int(VipsImage *im, const char *name, int def) {
+	int v;
+	if (vips_image_get_typeof(im, name) != G_TYPE_INT || vips_image_get_int(im, name, &v))
+		return def;
+	return v;
+}
+
+// acs_thumbnail builds the lazy load-orient-shrink pipeline of a file.
+// Loader options (fail_on, page, n, ...) go through option_string: the
 // thumbnail's own fail_on is not forwarded for sources in libvips 8.14.
-static int acs_thumbnail(const char *path, int width, int height, int export_srgb, VipsImage **out) {
+static int acs_thumbnail(const char *path, const char *options, int width, int height,
+		int size, int crop, int export_srgb, VipsImage **out) {
 	VipsSource *src = vips_source_new_from_file(path);
 	if (!src)
 		return -1;
 	int r;
 	if (export_srgb)
-		r = vips_thumbnail_source(src, out, width, "height", height, "size", VIPS_SIZE_FORCE,
-			"option_string", "fail_on=truncated", "export_profile", "srgb", NULL);
+		r = vips_thumbnail_source(src, out, width, "height", height, "size", size, "crop", crop,
+			"option_string", options, "export_profile", "srgb", NULL);
 	else
-		r = vips_thumbnail_source(src, out, width, "height", height, "size", VIPS_SIZE_FORCE,
-			"option_string", "fail_on=truncated", NULL);
+		r = vips_thumbnail_source(src, out, width, "height", height, "size", size, "crop", crop,
+			"option_string", options, NULL);
 	g_object_unref(src);
+	return r;
+}
+
+// acs_thumbnail_image is acs_thumbnail for an image already in memory.
+static int acs_thumbnail_image(VipsImage *in, int width, int height, int size, int crop,
+		int export_srgb, VipsImage **out) {
+	if (export_srgb)
+		return vips_thumbnail_image(in, out, width, "height", height, "size", size, "crop", crop,
+			"export_profile", "srgb", NULL);
+	return vips_thumbnail_image(in, out, width, "height", height, "size", size, "crop", crop, NULL);
+}
+
+static void acs_free_cb(VipsImage *im, void *data) { g_free(data); }
+
+// acs_from_memory wraps pixels allocated with g_malloc in an image that
+// frees them when it closes.
+static int acs_from_memory(void *data, size_t len, int width, int height, int bands, int ushort,
+		int interpretation, VipsImage **out) {
+	VipsImage *im = vips_image_new_from_memory(data, len, width, height, bands,
+		ushort ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR);
+	if (!im) {
+		g_free(data);
+		return -1;
+	}
+	g_signal_connect(im, "postclose", G_CALLBACK(acs_free_cb), data);
+	int r = vips_copy(im, out, "interpretation", (VipsInterpretation) interpretation, NULL);
+	g_object_unref(im);
 	return r;
 }
 
 static int acs_colourspace(VipsImage *in, int space, VipsImage **out) {
 	return vips_colourspace(in, out, (VipsInterpretation) space, NULL);
+}
+
+static int acs_cast_uchar(VipsImage *in, VipsImage **out) {
+	return vips_cast(in, out, VIPS_FORMAT_UCHAR, NULL);
 }
 
 static int acs_flatten(VipsImage *in, double *bg, int n, double max_alpha, VipsImage **out) {
@@ -110,39 +152,124 @@ static int acs_flatten(VipsImage *in, double *bg, int n, double max_alpha, VipsI
 	return r;
 }
 
+static int acs_add_alpha(VipsImage *in, VipsImage **out) {
+	return vips_addalpha(in, out, NULL);
+}
+
+static int acs_extract_band(VipsImage *in, int first, int n, VipsImage **out) {
+	return vips_extract_band(in, out, first, "n", n, NULL);
+}
+
+static int acs_extract_area(VipsImage *in, int left, int top, int width, int height, VipsImage **out) {
+	return vips_extract_area(in, out, left, top, width, height, NULL);
+}
+
+// acs_join stacks n images top to bottom.
+static int acs_join(VipsImage **in, int n, VipsImage **out) {
+	return vips_arrayjoin(in, out, n, "across", 1, NULL);
+}
+
+// acs_attention returns the centre of attention vips_smartcrop finds for a
+// width x height crop of in.
+static int acs_attention(VipsImage *in, int width, int height, int *x, int *y) {
+	VipsImage *out;
+	if (vips_smartcrop(in, &out, width, height, "interesting", VIPS_INTERESTING_ATTENTION,
+			"attention_x", x, "attention_y", y, NULL))
+		return -1;
+	g_object_unref(out);
+	return 0;
+}
+
+// acs_composite draws overlay over base at each of the n positions.
+static int acs_composite(VipsImage *base, VipsImage *overlay, int n, int *xs, int *ys, VipsImage **out) {
+	VipsImage **in = g_new(VipsImage *, n + 1);
+	int *modes = g_new(int, n);
+	in[0] = base;
+	for (int i = 0; i < n; i++) {
+		in[i + 1] = overlay;
+		modes[i] = VIPS_BLEND_MODE_OVER;
+	}
+	VipsArrayInt *ax = vips_array_int_new(xs, n);
+	VipsArrayInt *ay = vips_array_int_new(ys, n);
+	int r = vips_composite(in, out, n + 1, modes, "x", ax, "y", ay, NULL);
+	vips_area_unref(VIPS_AREA(ax));
+	vips_area_unref(VIPS_AREA(ay));
+	g_free(in);
+	g_free(modes);
+	return r;
+}
+
+// acs_strip copies in without its metadata: only the fields that describe
+// an animation (page height, frame delays, loop count) are kept.
+static int acs_strip(VipsImage *in, VipsImage **out) {
+	if (vips_copy(in, out, NULL))
+		return -1;
+	gchar **fields = vips_image_get_fields(*out);
+	for (int i = 0; fields[i]; i++) {
+		const char *f = fields[i];
+		if (strcmp(f, "page-height") == 0 || strcmp(f, "delay") == 0 || strcmp(f, "loop") == 0 ||
+				strcmp(f, "gif-delay") == 0 || strcmp(f, "gif-loop") == 0)
+			continue;
+		vips_image_remove(*out, f);
+	}
+	g_strfreev(fields);
+	return 0;
+}
+
+static void acs_set_blob(VipsImage *im, const char *name, const void *data, size_t len) {
+	vips_image_set_blob_copy(im, name, data, len);
+}
+
+static void acs_set_int(VipsImage *im, const char *name, int v) {
+	vips_image_set_int(im, name, v);
+}
+
+static int acs_with_res(VipsImage *in, double xres, double yres, VipsImage **out) {
+	return vips_copy(in, out, "xres", xres, "yres", yres, NULL);
+}
+
 static int acs_black(int width, int height, int bands, VipsImage **out) {
 	return vips_black(out, width, height, "bands", bands, NULL);
 }
 
-static int acs_is_ushort(VipsImage *im) {
-	return vips_image_get_format(im) == VIPS_FORMAT_USHORT;
-}
+static int acs_format(VipsImage *im) { return vips_image_get_format(im); }
 
-static int acs_save(VipsImage *in, const char *path, int saver, int q, int compression, int interlace) {
-	switch (saver) {
+typedef struct {
+	int saver;
+	int q;
+	int compression;
+	int interlace;
+	int strip;
+	int resunit_inch;
+} acs_save_opts;
+
+// acs_save encodes in into a g_malloc'd buffer.
+static int acs_save(VipsImage *in, acs_save_opts *o, void **buf, size_t *len) {
+	switch (o->saver) {
 	case ACS_SAVE_JPEG:
-		return vips_jpegsave(in, path, "Q", q, "strip", TRUE, "optimize_coding", TRUE,
-			"interlace", interlace, NULL);
+		return vips_jpegsave_buffer(in, buf, len, "Q", o->q, "strip", TRUE, "optimize_coding", TRUE,
+			"interlace", o->interlace, NULL);
 	case ACS_SAVE_PNG:
-		return vips_pngsave(in, path, "compression", compression, "interlace", interlace,
+		return vips_pngsave_buffer(in, buf, len, "compression", o->compression, "interlace", o->interlace,
 			"strip", TRUE, NULL);
 	case ACS_SAVE_WEBP:
-		return vips_webpsave(in, path, "Q", q, "strip", TRUE, NULL);
+		return vips_webpsave_buffer(in, buf, len, "Q", o->q, "strip", TRUE, NULL);
 	case ACS_SAVE_GIF:
-		return vips_gifsave(in, path, "strip", TRUE, NULL);
+		return vips_gifsave_buffer(in, buf, len, "interlace", o->interlace, "strip", TRUE, NULL);
 	case ACS_SAVE_TIFF:
-		return vips_tiffsave(in, path, "compression", VIPS_FOREIGN_TIFF_COMPRESSION_LZW,
-			"strip", TRUE, NULL);
+		return vips_tiffsave_buffer(in, buf, len, "compression", VIPS_FOREIGN_TIFF_COMPRESSION_LZW,
+			"predictor", VIPS_FOREIGN_TIFF_PREDICTOR_HORIZONTAL, "strip", o->strip,
+			"resunit", o->resunit_inch ? VIPS_FOREIGN_TIFF_RESUNIT_INCH : VIPS_FOREIGN_TIFF_RESUNIT_CM, NULL);
 	case ACS_SAVE_AVIF:
-		return vips_heifsave(in, path, "Q", q, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
-			"strip", TRUE, NULL);
+		return vips_heifsave_buffer(in, buf, len, "Q", o->q, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
+			"strip", o->strip, NULL);
 	case ACS_SAVE_HEIC:
-		return vips_heifsave(in, path, "Q", q, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_HEVC,
-			"strip", TRUE, NULL);
+		return vips_heifsave_buffer(in, buf, len, "Q", o->q, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_HEVC,
+			"strip", o->strip, NULL);
 	case ACS_SAVE_JXL:
-		return vips_jxlsave(in, path, "Q", q, "strip", TRUE, NULL);
+		return vips_jxlsave_buffer(in, buf, len, "Q", o->q, NULL);
 	}
-	vips_error("assetcompute", "unknown saver %d", saver);
+	vips_error("assetcompute", "unknown saver %d", o->saver);
 	return -1;
 }
 */
@@ -241,9 +368,15 @@ func lastError(op string) error {
 	return &vipsError{Op: op, Message: msg}
 }
 
-// vipsStartup starts libvips. It must be called once per process.
-func vipsStartup(threads int) error {
-	if C.acs_init(C.int(threads)) != 0 {
+// vipsStartup starts libvips. It must be called once per process. arenas,
+// when positive, caps glibc's malloc arenas; warnings keeps libvips'
+// warnings on stderr.
+func vipsStartup(threads, arenas int, warnings bool) error {
+	w := C.int(0)
+	if warnings {
+		w = 1
+	}
+	if C.acs_init(C.int(threads), C.int(arenas), w) != 0 {
 		return lastError("init")
 	}
 	return nil
@@ -256,38 +389,86 @@ type header struct {
 	// Orientation is the EXIF orientation, 1 to 8 (1 when absent).
 	Orientation int
 	HasProfile  bool
-	Space       colourSpace
-	Pages       int
+	// ICC is the embedded colour profile, when there is one.
+	ICC   []byte
+	Space colourSpace
+	// Pages is the number of pages (PDF, TIFF) or frames (GIF, WebP).
+	Pages int
+	// XRes and YRes are the resolution in pixels per millimetre, as
+	// libvips reports it (1 when the file records none).
+	XRes, YRes float64
 	// Loader is the libvips loader that recognised the file.
 	Loader string
+	// EXIF, XMP and IPTC are the source's metadata blocks, when present.
+	EXIF, XMP, IPTC []byte
 }
 
 // errNoLoader is returned by readHeader when libvips has no loader for the
 // file's content.
 var errNoLoader = &vipsError{Op: "header", Message: "no loader recognises the file"}
 
-// readHeader reads a source's header without decoding its pixels.
-func readHeader(path string) (header, error) {
+// readHeader reads a source's header without decoding its pixels. options
+// are libvips loader options such as "page=2".
+func readHeader(path, options string) (header, error) {
+	im, err := open(path, options, "header")
+	if err != nil {
+		return header{}, err
+	}
+	defer im.close()
+	return im.header(), nil
+}
+
+// openImage opens path lazily (sequential access) with libvips loader
+// options, for a pipeline to be built on it.
+func openImage(path, options string) (*vipsImage, error) {
+	return open(path, options, "load")
+}
+
+// open is openImage with the operation named in errors.
+func open(path, options, op string) (*vipsImage, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	var h C.acs_header
-	switch C.acs_read_header(cpath, &h) {
-	case 0:
-	case -2:
-		return header{}, errNoLoader
-	default:
-		return header{}, lastError("header")
+	copts := C.CString(options)
+	defer C.free(unsafe.Pointer(copts))
+	var noLoader C.int
+	p := C.acs_open(cpath, copts, &noLoader)
+	if p == nil {
+		if noLoader != 0 {
+			return nil, errNoLoader
+		}
+		return nil, lastError(op)
 	}
-	return header{
-		Width:       int(h.width),
-		Height:      int(h.height),
-		Bands:       int(h.bands),
-		Orientation: int(h.orientation),
-		HasProfile:  h.has_profile != 0,
-		Space:       toColourSpace(h.interpretation),
-		Pages:       int(h.pages),
-		Loader:      C.GoString(h.loader),
-	}, nil
+	return wrapImage(p), nil
+}
+
+// header describes an opened image.
+func (im *vipsImage) header() header {
+	h := header{
+		Width:       im.width(),
+		Height:      im.height(),
+		Bands:       im.bands(),
+		Orientation: im.orientation(),
+		ICC:         im.blob("icc-profile-data"),
+		Space:       im.space(),
+		Pages:       int(C.vips_image_get_n_pages(im.p)),
+		XRes:        float64(im.p.Xres),
+		YRes:        float64(im.p.Yres),
+		EXIF:        im.blob("exif-data"),
+		XMP:         im.blob("xmp-data"),
+		IPTC:        im.blob("iptc-data"),
+	}
+	h.HasProfile = h.ICC != nil
+	var loader *C.char
+	cname := C.CString("vips-loader")
+	defer C.free(unsafe.Pointer(cname))
+	if C.vips_image_get_string(im.p, cname, &loader) == 0 {
+		h.Loader = C.GoString(loader)
+	}
+	// The height of one page, for an image holding several.
+	if ph := im.intField("page-height", 0); ph > 0 && ph < h.Height {
+		h.Height = ph
+	}
+	return h
 }
 
 // vipsImage owns one reference to a libvips image. It is used by one
@@ -310,29 +491,162 @@ func (im *vipsImage) width() int     { return int(im.p.Xsize) }
 func (im *vipsImage) height() int    { return int(im.p.Ysize) }
 func (im *vipsImage) bands() int     { return int(im.p.Bands) }
 func (im *vipsImage) hasAlpha() bool { return C.vips_image_hasalpha(im.p) != 0 }
-func (im *vipsImage) isUshort() bool { return C.acs_is_ushort(im.p) != 0 }
+func (im *vipsImage) isUshort() bool { return C.acs_format(im.p) == C.VIPS_FORMAT_USHORT }
+func (im *vipsImage) isUchar() bool  { return C.acs_format(im.p) == C.VIPS_FORMAT_UCHAR }
 func (im *vipsImage) space() colourSpace {
 	return toColourSpace(C.int(C.vips_image_get_interpretation(im.p)))
 }
 func (im *vipsImage) orientation() int { return int(C.vips_image_get_orientation(im.p)) }
 func (im *vipsImage) kill()            { C.vips_image_set_kill(im.p, C.TRUE) }
 
-// thumbnail opens path and builds a lazy pipeline that shrinks it (with
-// shrink-on-load where the format allows it), applies its EXIF orientation
-// and resizes it to exactly width x height, in upright coordinates. With
-// exportSRGB the result is transformed from its embedded profile to sRGB
-// (CMYK is always imported to sRGB, with or without it). Truncated input makes the pixels fail, never come out
-// partial.
-func thumbnail(path string, width, height int, exportSRGB bool) (*vipsImage, error) {
-	cpath := C.CString(path)
-	defer C.free(unsafe.Pointer(cpath))
-	export := C.int(0)
-	if exportSRGB {
+// blob returns a copy of a binary metadata field, or nil.
+func (im *vipsImage) blob(name string) []byte {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var data unsafe.Pointer
+	var n C.size_t
+	if C.acs_get_blob(im.p, cname, &data, &n) != 0 || data == nil {
+		return nil
+	}
+	return C.GoBytes(data, C.int(n))
+}
+
+// intField returns an integer metadata field, or def.
+func (im *vipsImage) intField(name string, def int) int {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	return int(C.acs_get_int(im.p, cname, C.int(def)))
+}
+
+// setBlob sets a binary metadata field. Only call it on an image this job
+// made (a copy), never on one shared with another pipeline.
+func (im *vipsImage) setBlob(name string, data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	C.acs_set_blob(im.p, cname, unsafe.Pointer(&data[0]), C.size_t(len(data)))
+}
+
+// setInt sets an integer metadata field, with the same caveat as setBlob.
+func (im *vipsImage) setInt(name string, v int) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	C.acs_set_int(im.p, cname, C.int(v))
+}
+
+// withResolution returns a copy of the image that records the resolution
+// xres x yres, in pixels per millimetre.
+func (im *vipsImage) withResolution(xres, yres float64) (*vipsImage, error) {
+	var out *C.VipsImage
+	if C.acs_with_res(im.p, C.double(xres), C.double(yres), &out) != 0 {
+		return nil, lastError("copy")
+	}
+	return wrapImage(out), nil
+}
+
+// thumbnailSize is vips_thumbnail's size mode.
+type thumbnailSize int
+
+const (
+	// sizeForce makes exactly width x height, changing the aspect ratio if
+	// need be (the engine computes a box that keeps it).
+	sizeForce thumbnailSize = C.VIPS_SIZE_FORCE
+	// sizeCover fills width x height, for a crop to that box.
+	sizeCover thumbnailSize = C.VIPS_SIZE_BOTH
+)
+
+// thumbnailOptions steer vips_thumbnail.
+type thumbnailOptions struct {
+	Width, Height int
+	Size          thumbnailSize
+	// Attention crops the cover to Width x Height around the most
+	// interesting part (vips_smartcrop's attention strategy).
+	Attention bool
+	// ExportSRGB transforms the result from its embedded profile to sRGB
+	// (CMYK is always imported to sRGB, with or without one).
+	ExportSRGB bool
+	// Loader holds libvips loader options, such as "fail_on=truncated".
+	Loader string
+}
+
+func (o thumbnailOptions) c() (w, h, size, crop, export C.int) {
+	crop = C.int(C.VIPS_INTERESTING_NONE)
+	if o.Attention {
+		crop = C.int(C.VIPS_INTERESTING_ATTENTION)
+	}
+	if o.ExportSRGB {
 		export = 1
 	}
+	return C.int(o.Width), C.int(o.Height), C.int(o.Size), crop, export
+}
+
+// thumbnail opens path and builds a lazy pipeline that shrinks it (with
+// shrink-on-load where the format allows it), applies its EXIF orientation
+// and resizes it, in upright coordinates. With the loader option
+// fail_on=truncated, truncated input makes the pixels fail, never come out
+// partial.
+func thumbnail(path string, o thumbnailOptions) (*vipsImage, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	copts := C.CString(o.Loader)
+	defer C.free(unsafe.Pointer(copts))
+	w, h, size, crop, export := o.c()
 	var out *C.VipsImage
-	if C.acs_thumbnail(cpath, C.int(width), C.int(height), export, &out) != 0 {
+	if C.acs_thumbnail(cpath, copts, w, h, size, crop, export, &out) != 0 {
 		return nil, lastError("thumbnail")
+	}
+	return wrapImage(out), nil
+}
+
+// thumbnailImage is thumbnail for an image decoded in memory; o.Loader is
+// not used.
+func (im *vipsImage) thumbnailImage(o thumbnailOptions) (*vipsImage, error) {
+	w, h, size, crop, export := o.c()
+	var out *C.VipsImage
+	if C.acs_thumbnail_image(im.p, w, h, size, crop, export, &out) != 0 {
+		return nil, lastError("thumbnail")
+	}
+	return wrapImage(out), nil
+}
+
+// pixelBuffer is memory for decoded pixels, allocated outside the Go heap
+// so that libvips can own it.
+type pixelBuffer struct {
+	p   unsafe.Pointer
+	Pix []byte
+}
+
+// newPixelBuffer allocates n bytes, or returns nil when memory is short.
+func newPixelBuffer(n int) *pixelBuffer {
+	p := C.g_try_malloc(C.gsize(n))
+	if p == nil {
+		return nil
+	}
+	return &pixelBuffer{p: unsafe.Pointer(p), Pix: unsafe.Slice((*byte)(p), n)}
+}
+
+// free releases a buffer that was not handed to imageFromPixels.
+func (b *pixelBuffer) free() {
+	if b != nil && b.p != nil {
+		C.g_free(C.gpointer(b.p))
+		b.p, b.Pix = nil, nil
+	}
+}
+
+// imageFromPixels makes an image of the pixels in b (interleaved, 8 or 16
+// bits per sample in native byte order) and takes ownership of b.
+func imageFromPixels(b *pixelBuffer, width, height, bands int, deep bool, space colourSpace) (*vipsImage, error) {
+	p, n := b.p, len(b.Pix)
+	b.p, b.Pix = nil, nil
+	ushort := C.int(0)
+	if deep {
+		ushort = 1
+	}
+	var out *C.VipsImage
+	if C.acs_from_memory(p, C.size_t(n), C.int(width), C.int(height), C.int(bands), ushort, fromColourSpace(space), &out) != 0 {
+		return nil, lastError("from memory")
 	}
 	return wrapImage(out), nil
 }
@@ -342,6 +656,15 @@ func (im *vipsImage) colourspace(s colourSpace) (*vipsImage, error) {
 	var out *C.VipsImage
 	if C.acs_colourspace(im.p, fromColourSpace(s), &out) != 0 {
 		return nil, lastError("colourspace")
+	}
+	return wrapImage(out), nil
+}
+
+// castUchar casts the samples to 8 bits, clipping.
+func (im *vipsImage) castUchar() (*vipsImage, error) {
+	var out *C.VipsImage
+	if C.acs_cast_uchar(im.p, &out) != 0 {
+		return nil, lastError("cast")
 	}
 	return wrapImage(out), nil
 }
@@ -356,6 +679,83 @@ func (im *vipsImage) flatten(bg []float64, maxAlpha float64) (*vipsImage, error)
 	var out *C.VipsImage
 	if C.acs_flatten(im.p, &cbg[0], C.int(len(cbg)), C.double(maxAlpha), &out) != 0 {
 		return nil, lastError("flatten")
+	}
+	return wrapImage(out), nil
+}
+
+// addAlpha appends an opaque alpha band.
+func (im *vipsImage) addAlpha() (*vipsImage, error) {
+	var out *C.VipsImage
+	if C.acs_add_alpha(im.p, &out) != 0 {
+		return nil, lastError("addalpha")
+	}
+	return wrapImage(out), nil
+}
+
+// extractBands keeps n bands from first.
+func (im *vipsImage) extractBands(first, n int) (*vipsImage, error) {
+	var out *C.VipsImage
+	if C.acs_extract_band(im.p, C.int(first), C.int(n), &out) != 0 {
+		return nil, lastError("extract_band")
+	}
+	return wrapImage(out), nil
+}
+
+// extract cuts out a rectangle.
+func (im *vipsImage) extract(r rect) (*vipsImage, error) {
+	var out *C.VipsImage
+	if C.acs_extract_area(im.p, C.int(r.X), C.int(r.Y), C.int(r.W), C.int(r.H), &out) != 0 {
+		return nil, lastError("extract_area")
+	}
+	return wrapImage(out), nil
+}
+
+// join stacks images top to bottom, as the frames of an animation.
+func join(frames []*vipsImage) (*vipsImage, error) {
+	ps := C.malloc(C.size_t(len(frames)) * C.size_t(unsafe.Sizeof(uintptr(0))))
+	defer C.free(ps)
+	arr := unsafe.Slice((**C.VipsImage)(ps), len(frames))
+	for i, f := range frames {
+		arr[i] = f.p
+	}
+	var out *C.VipsImage
+	if C.acs_join((**C.VipsImage)(ps), C.int(len(frames)), &out) != 0 {
+		return nil, lastError("arrayjoin")
+	}
+	return wrapImage(out), nil
+}
+
+// attention returns the centre of the most interesting width x height
+// area, in the image's coordinates.
+func (im *vipsImage) attention(width, height int) (x, y int, err error) {
+	var cx, cy C.int
+	if C.acs_attention(im.p, C.int(width), C.int(height), &cx, &cy) != 0 {
+		return 0, 0, lastError("smartcrop")
+	}
+	return int(cx), int(cy), nil
+}
+
+// composite draws overlay over the image at each position, blending with
+// the overlay's alpha.
+func (im *vipsImage) composite(overlay *vipsImage, at []point) (*vipsImage, error) {
+	xs := make([]C.int, len(at))
+	ys := make([]C.int, len(at))
+	for i, p := range at {
+		xs[i], ys[i] = C.int(p.X), C.int(p.Y)
+	}
+	var out *C.VipsImage
+	if C.acs_composite(im.p, overlay.p, C.int(len(at)), &xs[0], &ys[0], &out) != 0 {
+		return nil, lastError("composite")
+	}
+	return wrapImage(out), nil
+}
+
+// stripped returns a copy of the image without metadata, except the fields
+// that describe an animation. The copy may be given metadata with setBlob.
+func (im *vipsImage) stripped() (*vipsImage, error) {
+	var out *C.VipsImage
+	if C.acs_strip(im.p, &out) != 0 {
+		return nil, lastError("copy")
 	}
 	return wrapImage(out), nil
 }
@@ -379,25 +779,55 @@ func blank(width, height, bands int) (*vipsImage, error) {
 	return wrapImage(out), nil
 }
 
-// saveOptions are the encoder settings passed to a saver. Every saver
-// strips metadata.
+// saveOptions are the encoder settings passed to a saver. JPEG, PNG, WebP
+// and GIF are always encoded without metadata (the engine adds what it
+// keeps itself, see embed.go); TIFF and HEIF write the metadata fields the
+// image carries unless Strip is set.
 type saveOptions struct {
 	Saver       saver
 	Quality     int
 	Compression int
 	Interlace   bool
+	Strip       bool
+	// ResolutionInInches makes TIFF record its resolution per inch rather
+	// than per centimetre.
+	ResolutionInInches bool
 }
 
-// save encodes the image to path.
-func (im *vipsImage) save(path string, o saveOptions) error {
-	cpath := C.CString(path)
-	defer C.free(unsafe.Pointer(cpath))
-	interlace := C.int(0)
-	if o.Interlace {
-		interlace = 1
+// encoded is an encoded image in memory owned by libvips.
+type encoded struct {
+	p    unsafe.Pointer
+	Data []byte
+}
+
+// free releases the buffer. It is safe to call twice.
+func (e *encoded) free() {
+	if e != nil && e.p != nil {
+		C.g_free(C.gpointer(e.p))
+		e.p, e.Data = nil, nil
 	}
-	if C.acs_save(im.p, cpath, C.int(o.Saver), C.int(o.Quality), C.int(o.Compression), interlace) != 0 {
-		return lastError("save")
+}
+
+// encode encodes the image into memory. The caller frees the result.
+func (im *vipsImage) encode(o saveOptions) (*encoded, error) {
+	b2i := func(b bool) C.int {
+		if b {
+			return 1
+		}
+		return 0
 	}
-	return nil
+	co := C.acs_save_opts{
+		saver:        C.int(o.Saver),
+		q:            C.int(o.Quality),
+		compression:  C.int(o.Compression),
+		interlace:    b2i(o.Interlace),
+		strip:        b2i(o.Strip),
+		resunit_inch: b2i(o.ResolutionInInches),
+	}
+	var buf unsafe.Pointer
+	var n C.size_t
+	if C.acs_save(im.p, &co, &buf, &n) != 0 {
+		return nil, lastError("save")
+	}
+	return &encoded{p: buf, Data: unsafe.Slice((*byte)(buf), int(n))}, nil
 }

@@ -1,0 +1,380 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/builtin"
+	"github.com/assetcompute/assetcompute/pkg/image"
+	"github.com/assetcompute/assetcompute/pkg/transfer"
+	"github.com/assetcompute/assetcompute/pkg/worker"
+)
+
+// cmdBatch runs `acs batch`: every rendition of a profile for many local
+// source files, through the same worker lifecycle and image engine as the
+// thumbnail action (a local file target per rendition), with -j sources at
+// a time. An interrupt stops it cleanly: unfinished renditions fail and no
+// temporary file is left behind.
+func cmdBatch(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("acs batch", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	profilePath := fs.String("profile", "", "profile: a JSON list of image rendition instructions without targets (required)")
+	outDir := fs.String("out", "", "output directory; renditions go to DIR/<source basename>/<rendition name> (required)")
+	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "number of sources rendered at once")
+	timeout := fs.Duration("timeout", 10*time.Minute, "deadline for each source")
+	threads := fs.Int("threads", 0, "libvips threads per image (default: the CPUs divided by -j, at least 1)")
+	verbose := fs.Bool("v", false, "log the worker lifecycle to standard error")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: acs batch --profile PROFILE.json --out DIR [-j N] FILE...
+
+Renders every rendition of the profile for each FILE, in this process, with
+the thumbnail action's code. The profile is a JSON list of rendition
+instructions without targets, for example
+  [{"name": "thumb.jpg", "fmt": "jpg", "width": 256, "height": 256},
+   {"name": "preview.webp", "fmt": "webp", "width": 1280, "quality": 75}]
+Renditions are written to DIR/<source basename>/<rendition name>.
+Exit status: 0 all renditions created, 1 some failed, 2 invalid profile or command line.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitInvalid
+	}
+	if *profilePath == "" || *outDir == "" || fs.NArg() == 0 || *jobs < 1 || *timeout <= 0 || *threads < 0 {
+		fs.Usage()
+		return exitInvalid
+	}
+	profile, err := readProfile(*profilePath)
+	if err != nil {
+		fmt.Fprintln(stderr, "acs batch:", err)
+		return exitInvalid
+	}
+	sources, err := batchSources(fs.Args())
+	if err != nil {
+		fmt.Fprintln(stderr, "acs batch:", err)
+		return exitInvalid
+	}
+	out, err := filepath.Abs(*outDir)
+	if err == nil {
+		err = os.MkdirAll(out, 0o755)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "acs batch: cannot create the output directory:", err)
+		return exitInvalid
+	}
+
+	level := slog.LevelError + 4 // the failures are reported below
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Temporary files next to the output, so renditions are moved into
+	// place rather than copied.
+	tmp, err := os.MkdirTemp(out, ".acs-batch-")
+	if err != nil {
+		fmt.Fprintln(stderr, "acs batch: cannot create a temporary directory:", err)
+		return exitFailed
+	}
+	defer os.RemoveAll(tmp)
+	if *threads == 0 {
+		*threads = max(1, runtime.GOMAXPROCS(0) / *jobs)
+	}
+	w, err := newBatchWorker(logger, *threads, tmp)
+	if err != nil {
+		fmt.Fprintln(stderr, "acs batch:", err)
+		return exitFailed
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	bar := newProgress(stderr, len(sources), len(sources)*len(profile))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for i := 0; i < min(*jobs, len(sources)); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range work {
+				bar.done(sources[k], renderSource(ctx, w, sources[k], profile, out, *timeout))
+			}
+		}()
+	}
+	for k := range sources {
+		work <- k
+	}
+	close(work)
+	wg.Wait()
+	return bar.finish()
+}
+
+// batchSource is one FILE argument.
+type batchSource struct {
+	path string // absolute
+	base string // the output subdirectory
+}
+
+// batchSources resolves the FILE arguments and refuses two with the same
+// basename, whose renditions would overwrite each other.
+func batchSources(args []string) ([]batchSource, error) {
+	seen := map[string]string{}
+	out := make([]batchSource, 0, len(args))
+	for _, a := range args {
+		abs, err := filepath.Abs(a)
+		if err != nil {
+			return nil, err
+		}
+		base := filepath.Base(abs)
+		if prev, dup := seen[base]; dup {
+			return nil, fmt.Errorf("%s and %s have the same basename %q: their renditions would overwrite each other", prev, a, base)
+		}
+		seen[base] = a
+		out = append(out, batchSource{path: abs, base: base})
+	}
+	return out, nil
+}
+
+// readProfile reads and validates a profile: a JSON list of image
+// rendition instructions without targets. A rendition without a name is
+// named rendition-N.<fmt>; names must be unique plain file names.
+func readProfile(path string) ([]api.Rendition, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the profile: %w", err)
+	}
+	var raws []map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&raws); err != nil {
+		return nil, fmt.Errorf("profile %s: must be a JSON list of rendition instructions: %v", path, err)
+	}
+	if len(raws) == 0 {
+		return nil, fmt.Errorf("profile %s: lists no rendition", path)
+	}
+	names := map[string]bool{}
+	out := make([]api.Rendition, 0, len(raws))
+	for i, raw := range raws {
+		where := fmt.Sprintf("profile %s, rendition %d", path, i+1)
+		if raw == nil {
+			return nil, fmt.Errorf("%s: must be an object of instructions", where)
+		}
+		for _, k := range []string{"target", "url"} {
+			if _, ok := raw[k]; ok {
+				return nil, fmt.Errorf("%s: has a %s; acs batch writes renditions under --out, so a profile has no targets", where, k)
+			}
+		}
+		// A stand-in target satisfies the parser; the real one is set per
+		// source.
+		raw["target"] = json.RawMessage(`"/dev/null"`)
+		b, _ := json.Marshal(raw)
+		r, err := api.ParseRendition(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s", where, api.MessageOf(err))
+		}
+		if family, _ := r.Family(); family != api.FamilyImage || r.Worker != "" {
+			return nil, fmt.Errorf("%s: fmt %q is not an image format; acs batch makes image renditions (%s)",
+				where, r.Fmt, strings.Join(api.BuiltinFormats()[:8], ", "))
+		}
+		if r.Name == "" {
+			r.Name = fmt.Sprintf("rendition-%d.%s", i+1, r.Fmt)
+		}
+		if r.Name != filepath.Base(r.Name) || strings.ContainsAny(r.Name, `/\`) || r.Name == "." || r.Name == ".." {
+			return nil, fmt.Errorf("%s: name %q must be a plain file name", where, r.Name)
+		}
+		if names[r.Name] {
+			return nil, fmt.Errorf("%s: name %q is used twice", where, r.Name)
+		}
+		names[r.Name] = true
+		r.Target = api.Target{}
+		r.EmbedBinaryLimit = nil // every rendition is written under --out
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// newBatchWorker returns the thumbnail worker over local files: the same
+// lifecycle, engine and rendition function as the thumbnail action, with
+// one rendition at a time per source (parallelism comes from -j), threads
+// libvips threads per image and its temporary files under tmp.
+func newBatchWorker(logger *slog.Logger, threads int, tmp string) (*worker.Worker, error) {
+	topts := transfer.OptionsFromEnv(os.Getenv)
+	topts.AllowLocal = true
+	topts.AllowHTTP = true
+	topts.AllowPrivateNetworks = true
+	topts.Logger = logger
+	if err := topts.Validate(); err != nil {
+		return nil, fmt.Errorf("transfer settings: %w", err)
+	}
+	engine, err := image.New(image.Options{Threads: threads})
+	if err != nil {
+		return nil, fmt.Errorf("image engine: %w", err)
+	}
+	local := &localTransfer{opts: topts}
+	return worker.New(builtin.Thumbnail(engine, local), worker.Options{Transfer: local, Logger: logger, Parallelism: 1, TempDir: tmp})
+}
+
+// localTransfer is the transfer of acs batch. A source that is a local
+// file is read where it is, not copied into the activation directory (no
+// rendition of the thumbnail worker uses the source's checksum, which is
+// left empty), and a rendition is moved into its target file rather than
+// copied. Anything else (a watermark URL, a file:// URL, a move across
+// filesystems) goes through a transfer client, made on first use: making
+// one loads the AWS configuration, 10 ms that a run over local files
+// does not need.
+type localTransfer struct {
+	opts   transfer.Options
+	once   sync.Once
+	client *transfer.Client
+	err    error
+}
+
+func (t *localTransfer) remote() (*transfer.Client, error) {
+	t.once.Do(func() { t.client, t.err = transfer.New(t.opts) })
+	if t.err != nil {
+		return nil, api.Wrap(api.ReasonGeneric, t.err, "transfer settings are invalid")
+	}
+	return t.client, nil
+}
+
+// Fetch returns a local path in place.
+func (t *localTransfer) Fetch(ctx context.Context, src api.Source, dir string) (*transfer.Fetched, error) {
+	if !filepath.IsAbs(src.URL) {
+		c, err := t.remote()
+		if err != nil {
+			return nil, err
+		}
+		return c.Fetch(ctx, src, dir)
+	}
+	fi, err := os.Stat(src.URL)
+	switch {
+	case err != nil && os.IsNotExist(err):
+		return nil, api.Errorf(api.ReasonGeneric, "source not found: %s", src.URL)
+	case err != nil:
+		return nil, api.Wrap(api.ReasonGeneric, err, "cannot read the source file "+src.URL)
+	case !fi.Mode().IsRegular():
+		return nil, api.Errorf(api.ReasonSourceUnsupported, "source %s is not a regular file", src.URL)
+	case fi.Size() > t.opts.MaxSourceBytes && t.opts.MaxSourceBytes > 0:
+		return nil, api.Errorf(api.ReasonSourceTooLarge, "source is %d bytes, more than the limit of %d bytes", fi.Size(), t.opts.MaxSourceBytes)
+	}
+	return &transfer.Fetched{Path: src.URL, Size: fi.Size()}, nil
+}
+
+// Put moves the rendition into its target file.
+func (t *localTransfer) Put(ctx context.Context, target api.Target, path string, opts transfer.PutOptions) error {
+	if filepath.IsAbs(target.URL) {
+		if err := os.MkdirAll(filepath.Dir(target.URL), 0o755); err == nil && os.Rename(path, target.URL) == nil {
+			return nil
+		}
+	}
+	c, err := t.remote()
+	if err != nil {
+		return err
+	}
+	return c.Put(ctx, target, path, opts)
+}
+
+// renderSource makes every rendition of one source.
+func renderSource(ctx context.Context, w *worker.Worker, src batchSource, profile []api.Rendition, out string, timeout time.Duration) []api.RenditionResult {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	renditions := make([]api.Rendition, len(profile))
+	for i, r := range profile {
+		r.Target = api.Target{URL: filepath.Join(out, src.base, r.Name)}
+		renditions[i] = r
+	}
+	res := w.Process(ctx, &api.WorkerRequest{RequestID: "batch-" + src.base, Source: api.Source{URL: src.path}, Renditions: renditions})
+	return res.Renditions
+}
+
+// progress reports on stderr: a bar redrawn in place on a terminal, and a
+// line per failed rendition and a summary in any case.
+type progress struct {
+	mu                  sync.Mutex
+	w                   io.Writer
+	tty                 bool
+	sources, renditions int
+	doneSources         int
+	created, failed     int
+	start               time.Time
+}
+
+func newProgress(w io.Writer, sources, renditions int) *progress {
+	p := &progress{w: w, tty: isTerminal(w), sources: sources, renditions: renditions, start: time.Now()}
+	p.draw()
+	return p
+}
+
+// isTerminal reports whether w is a character device, such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// done records the results of one source.
+func (p *progress) done(src batchSource, results []api.RenditionResult) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.doneSources++
+	for _, r := range results {
+		if r.Created() {
+			p.created++
+			continue
+		}
+		p.failed++
+		if p.tty {
+			fmt.Fprint(p.w, "\r\033[K")
+		}
+		fmt.Fprintf(p.w, "acs batch: %s/%s: %s: %s\n", src.base, r.Name, r.Reason, r.Message)
+	}
+	p.draw()
+}
+
+// draw redraws the bar; it does nothing off a terminal.
+func (p *progress) draw() {
+	if !p.tty {
+		return
+	}
+	const width = 30
+	filled := 0
+	if p.sources > 0 {
+		filled = width * p.doneSources / p.sources
+	}
+	rate := float64(p.created+p.failed) / max(time.Since(p.start).Seconds(), 1e-3)
+	fmt.Fprintf(p.w, "\r\033[K[%s%s] %d/%d sources, %d/%d renditions, %d failed, %.1f/s",
+		strings.Repeat("#", filled), strings.Repeat(".", width-filled),
+		p.doneSources, p.sources, p.created+p.failed, p.renditions, p.failed, rate)
+}
+
+// finish prints the summary and returns the exit status.
+func (p *progress) finish() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+	took := time.Since(p.start)
+	fmt.Fprintf(p.w, "acs batch: %d sources, %d renditions: %d created, %d failed in %.2f s (%.1f renditions/s)\n",
+		p.sources, p.renditions, p.created, p.failed, took.Seconds(), float64(p.created+p.failed)/max(took.Seconds(), 1e-3))
+	if p.failed > 0 || p.created != p.renditions {
+		return exitFailed
+	}
+	return exitOK
+}

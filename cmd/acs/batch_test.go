@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// writePNG writes a w x h PNG of one colour.
+func writeSolidPNG(t *testing.T, path string, w, h int, c color.NRGBA) {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	require.NoError(t, png.Encode(&b, img))
+	require.NoError(t, os.WriteFile(path, b.Bytes(), 0o600))
+}
+
+func writeProfile(t *testing.T, json string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "profile.json")
+	require.NoError(t, os.WriteFile(p, []byte(json), 0o600))
+	return p
+}
+
+func batch(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), append([]string{"batch"}, args...), strings.NewReader(""), &stdout, &stderr)
+	return code, stderr.String()
+}
+
+func decodeConfig(t *testing.T, path string) (image.Config, string) {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	cfg, format, err := image.DecodeConfig(f)
+	require.NoError(t, err, path)
+	return cfg, format
+}
+
+func TestBatchRendersEveryRenditionOfEverySource(t *testing.T) {
+	src := t.TempDir()
+	var files []string
+	for i, c := range []color.NRGBA{{255, 0, 0, 255}, {0, 255, 0, 255}, {0, 0, 255, 255}, {9, 9, 9, 255}} {
+		p := filepath.Join(src, string(rune('a'+i))+".png")
+		writeSolidPNG(t, p, 400, 200, c)
+		files = append(files, p)
+	}
+	rotated := filepath.Join(src, "portrait.jpg")
+	require.NoError(t, os.WriteFile(rotated, sample(t, "portrait-rotated.jpg"), 0o600))
+	files = append(files, rotated)
+	profile := writeProfile(t, `[
+		{"name": "thumb.jpg", "fmt": "jpg", "width": 100, "height": 100},
+		{"name": "square.png", "fmt": "png", "width": 50, "height": 50, "crop": "smart"},
+		{"fmt": "webp", "maxWidth": 80, "embedBinaryLimit": 32768}
+	]`)
+	out := filepath.Join(t.TempDir(), "out")
+
+	code, stderr := batch(t, append([]string{"--profile", profile, "--out", out, "-j", "2"}, files...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "5 sources, 15 renditions: 15 created, 0 failed")
+	assert.NotContains(t, stderr, "\r", "no progress bar off a terminal")
+
+	for _, f := range files {
+		base := filepath.Base(f)
+		cfg, format := decodeConfig(t, filepath.Join(out, base, "thumb.jpg"))
+		assert.Equal(t, "jpeg", format)
+		cfg2, format2 := decodeConfig(t, filepath.Join(out, base, "square.png"))
+		assert.Equal(t, "png", format2)
+		assert.Equal(t, [2]int{50, 50}, [2]int{cfg2.Width, cfg2.Height})
+		cfg3, format3 := decodeConfig(t, filepath.Join(out, base, "rendition-3.webp"))
+		assert.Equal(t, "webp", format3, "named after its position, and written despite embedBinaryLimit")
+		if base == "portrait.jpg" {
+			assert.Less(t, cfg.Width, cfg.Height, "EXIF orientation applied, as by the thumbnail action")
+			continue
+		}
+		assert.Equal(t, [2]int{100, 50}, [2]int{cfg.Width, cfg.Height})
+		assert.Equal(t, [2]int{80, 40}, [2]int{cfg3.Width, cfg3.Height})
+	}
+}
+
+// A watermark in a profile is fetched like a source: here a local file.
+func TestBatchWatermark(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "photo.png")
+	writeSolidPNG(t, src, 200, 100, color.NRGBA{255, 0, 0, 255})
+	logo := filepath.Join(dir, "logo.png")
+	writeSolidPNG(t, logo, 10, 10, color.NRGBA{0, 0, 255, 255})
+	profile := writeProfile(t, `[{"name": "w.png", "fmt": "png", "watermark": {"image": "`+logo+`", "scale": 0.5}}]`)
+	out := t.TempDir()
+	code, stderr := batch(t, "--profile", profile, "--out", out, src)
+	require.Equal(t, exitOK, code, stderr)
+	f, err := os.Open(filepath.Join(out, "photo.png", "w.png"))
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	assert.Equal(t, color.NRGBA{0, 0, 255, 255}, color.NRGBAModel.Convert(img.At(100, 50)), "the logo in the middle")
+	assert.Equal(t, color.NRGBA{255, 0, 0, 255}, color.NRGBAModel.Convert(img.At(10, 10)), "the photo around it")
+	assert.FileExists(t, logo, "a local watermark is read in place, not consumed")
+	assert.FileExists(t, src)
+}
+
+func TestBatchReportsFailuresAndKeepsGoing(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.png")
+	writeSolidPNG(t, good, 40, 40, color.NRGBA{1, 2, 3, 255})
+	bad := filepath.Join(dir, "bad.jpg")
+	require.NoError(t, os.WriteFile(bad, []byte("not an image at all"), 0o600))
+	missing := filepath.Join(dir, "missing.png")
+	profile := writeProfile(t, `[{"name": "t.png", "fmt": "png", "width": 10}, {"name": "c.png", "fmt": "png", "crop": {"x": 30, "y": 30, "w": 20, "h": 20}}]`)
+	out := t.TempDir()
+
+	code, stderr := batch(t, "--profile", profile, "--out", out, good, bad, missing)
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, stderr, "bad.jpg/t.png: SourceFormatUnsupported")
+	assert.Contains(t, stderr, "missing.png/t.png: GenericError")
+	assert.Contains(t, stderr, "good.png/c.png: GenericError: crop: the rectangle")
+	assert.Contains(t, stderr, "3 sources, 6 renditions: 1 created, 5 failed")
+	assert.FileExists(t, filepath.Join(out, "good.png", "t.png"))
+	assert.NoFileExists(t, filepath.Join(out, "good.png", "c.png"))
+	assert.NoFileExists(t, filepath.Join(out, "bad.jpg", "t.png"))
+}
+
+func TestBatchRefusesInvalidInput(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "a.png")
+	writeSolidPNG(t, src, 10, 10, color.NRGBA{A: 255})
+	other := filepath.Join(t.TempDir(), "a.png")
+	writeSolidPNG(t, other, 10, 10, color.NRGBA{A: 255})
+	out := t.TempDir()
+	tests := []struct {
+		name    string
+		profile string
+		args    []string
+		msg     string
+	}{
+		{"not JSON", "{", nil, "must be a JSON list"},
+		{"an object, not a list", `{"fmt": "png"}`, nil, "must be a JSON list"},
+		{"empty", `[]`, nil, "lists no rendition"},
+		{"a target", `[{"fmt": "png", "target": "/tmp/x.png"}]`, nil, "has a target"},
+		{"an unknown fmt", `[{"fmt": "bmp"}]`, nil, `"bmp" is not supported`},
+		{"not an image fmt", `[{"fmt": "text"}]`, nil, "acs batch makes image renditions"},
+		{"an invalid instruction", `[{"fmt": "png", "width": -3}]`, nil, "width: must be an integer"},
+		{"a name with a path", `[{"fmt": "png", "name": "../x.png"}]`, nil, "must be a plain file name"},
+		{"a name twice", `[{"fmt": "png", "name": "x"}, {"fmt": "jpg", "name": "x"}]`, nil, `name "x" is used twice`},
+		{"two sources with one basename", `[{"fmt": "png"}]`, []string{other}, "same basename"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"--profile", writeProfile(t, tc.profile), "--out", out, src}, tc.args...)
+			code, stderr := batch(t, args...)
+			assert.Equal(t, exitInvalid, code, stderr)
+			assert.Contains(t, stderr, tc.msg)
+		})
+	}
+	for _, args := range [][]string{
+		{"--out", out, src},
+		{"--profile", writeProfile(t, `[{"fmt": "png"}]`), src},
+		{"--profile", writeProfile(t, `[{"fmt": "png"}]`), "--out", out},
+		{"--profile", writeProfile(t, `[{"fmt": "png"}]`), "--out", out, "-j", "0", src},
+		{"--nope"},
+	} {
+		code, stderr := batch(t, args...)
+		assert.Equal(t, exitInvalid, code, "%v", args)
+		assert.Contains(t, stderr, "Usage: acs batch", "%v", args)
+	}
+}
+
+func TestProgressBarOnATerminal(t *testing.T) {
+	var b bytes.Buffer
+	p := newProgress(&b, 2, 4)
+	p.tty = true
+	p.done(batchSource{base: "a.jpg"}, nil)
+	assert.Contains(t, b.String(), "\r\033[K[###############...............] 1/2 sources")
+	assert.Equal(t, exitFailed, p.finish(), "fewer renditions than planned")
+}

@@ -1,0 +1,347 @@
+package image
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/xml"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+)
+
+// The metadata policy of renditions.
+//
+// A rendition keeps none of its source's metadata except its rights: who
+// holds the copyright and on what terms. They are read from the source's
+// XMP (dc:rights, dc:creator, xmpRights:Marked, xmpRights:WebStatement,
+// xmpRights:UsageTerms), EXIF (Copyright, Artist) and IPTC (Copyright
+// Notice, By-line), XMP winning where several say the same thing, and
+// written as one XMP packet in the formats that hold XMP. Everything else
+// (camera, GPS position, dates, thumbnails, EXIF orientation, editing
+// history) is dropped. A rendition that sets xmp gets that packet instead.
+
+// rights is a source's copyright information.
+type rights struct {
+	Copyright    string
+	Creators     []string
+	Marked       string
+	WebStatement string
+	UsageTerms   string
+}
+
+func (r rights) empty() bool {
+	return r.Copyright == "" && len(r.Creators) == 0 && r.Marked == "" && r.WebStatement == "" && r.UsageTerms == ""
+}
+
+// rightsOf gathers the rights recorded in a source's metadata blocks.
+func rightsOf(h header) rights {
+	var r rights
+	if h.XMP != nil {
+		r = xmpRights(h.XMP)
+	}
+	if h.EXIF != nil {
+		copyright, artist := exifRights(h.EXIF)
+		if r.Copyright == "" {
+			r.Copyright = copyright
+		}
+		if len(r.Creators) == 0 && artist != "" {
+			r.Creators = []string{artist}
+		}
+	}
+	if h.IPTC != nil && (r.Copyright == "" || len(r.Creators) == 0) {
+		copyright, bylines := iptcRights(h.IPTC)
+		if r.Copyright == "" {
+			r.Copyright = copyright
+		}
+		if len(r.Creators) == 0 {
+			r.Creators = bylines
+		}
+	}
+	return r
+}
+
+// XML namespaces of the properties kept.
+const (
+	nsRDF       = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+	nsDC        = "http://purl.org/dc/elements/1.1/"
+	nsXMPRights = "http://ns.adobe.com/xap/1.0/rights/"
+)
+
+// xmpRights reads the rights properties of an XMP packet. Simple values
+// may be attributes of rdf:Description or elements; dc:rights is a
+// language alternative (x-default preferred) and dc:creator a sequence. A
+// packet that is not well-formed yields what was read before the error.
+func xmpRights(packet []byte) rights {
+	var r rights
+	d := xml.NewDecoder(bytes.NewReader(packet))
+	d.Strict = false
+	var prop string // the property element being read, as ns + " " + local
+	var lang string
+	var text strings.Builder
+	var alt []struct{ lang, text string }
+	set := func(key, v string) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return
+		}
+		switch key {
+		case nsXMPRights + " Marked":
+			r.Marked = v
+		case nsXMPRights + " WebStatement":
+			r.WebStatement = v
+		case nsXMPRights + " UsageTerms":
+			r.UsageTerms = v
+		case nsDC + " rights":
+			if r.Copyright == "" {
+				r.Copyright = v
+			}
+		}
+	}
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			key := t.Name.Space + " " + t.Name.Local
+			switch {
+			case t.Name.Space == nsRDF && t.Name.Local == "Description":
+				for _, a := range t.Attr {
+					set(a.Name.Space+" "+a.Name.Local, a.Value)
+				}
+			case t.Name.Space == nsDC || t.Name.Space == nsXMPRights:
+				prop = key
+				alt = nil
+				for _, a := range t.Attr {
+					if a.Name.Space == nsRDF && a.Name.Local == "resource" {
+						set(key, a.Value)
+					}
+				}
+			case t.Name.Space == nsRDF && t.Name.Local == "li":
+				lang = ""
+				for _, a := range t.Attr {
+					if a.Name.Local == "lang" {
+						lang = a.Value
+					}
+				}
+			}
+			text.Reset()
+		case xml.CharData:
+			text.Write(t)
+		case xml.EndElement:
+			key := t.Name.Space + " " + t.Name.Local
+			switch {
+			case t.Name.Space == nsRDF && t.Name.Local == "li" && prop != "":
+				v := strings.TrimSpace(text.String())
+				if v == "" {
+					break
+				}
+				switch prop {
+				case nsDC + " creator":
+					r.Creators = append(r.Creators, v)
+				case nsDC + " rights", nsXMPRights + " UsageTerms":
+					alt = append(alt, struct{ lang, text string }{lang, v})
+				}
+			case key == prop:
+				if len(alt) > 0 {
+					best := alt[0].text
+					for _, a := range alt {
+						if a.lang == "x-default" {
+							best = a.text
+							break
+						}
+					}
+					switch prop {
+					case nsDC + " rights":
+						r.Copyright = best
+					case nsXMPRights + " UsageTerms":
+						r.UsageTerms = best
+					}
+				} else if prop != nsDC+" creator" {
+					set(prop, text.String())
+				}
+				prop, alt = "", nil
+			}
+			text.Reset()
+		}
+	}
+	return r
+}
+
+// exifRights reads Copyright and Artist from IFD0 of an EXIF block (with
+// or without its "Exif\0\0" prefix).
+func exifRights(b []byte) (copyright, artist string) {
+	b = bytes.TrimPrefix(b, []byte("Exif\x00\x00"))
+	if len(b) < 8 {
+		return "", ""
+	}
+	var bo binary.ByteOrder
+	switch string(b[:2]) {
+	case "II":
+		bo = binary.LittleEndian
+	case "MM":
+		bo = binary.BigEndian
+	default:
+		return "", ""
+	}
+	ifd := int(bo.Uint32(b[4:]))
+	if ifd < 8 || ifd+2 > len(b) {
+		return "", ""
+	}
+	n := int(bo.Uint16(b[ifd:]))
+	for i := 0; i < n; i++ {
+		e := ifd + 2 + 12*i
+		if e+12 > len(b) {
+			break
+		}
+		tag, typ, count := bo.Uint16(b[e:]), bo.Uint16(b[e+2:]), int(bo.Uint32(b[e+4:]))
+		if typ != 2 || (tag != 0x8298 && tag != 0x013b) || count <= 0 {
+			continue
+		}
+		var v []byte
+		if count <= 4 {
+			v = b[e+8 : e+8+count]
+		} else if off := int(bo.Uint32(b[e+8:])); off >= 0 && off+count <= len(b) && off+count > off {
+			v = b[off : off+count]
+		}
+		if tag == 0x8298 {
+			// "photographer\0editor": keep the photographer's notice.
+			if i := bytes.IndexByte(v, 0); i >= 0 {
+				v = v[:i]
+			}
+			copyright = text8(v)
+		} else {
+			artist = text8(bytes.TrimRight(v, "\x00"))
+		}
+	}
+	return strings.TrimSpace(copyright), strings.TrimSpace(artist)
+}
+
+// iptcRights reads Copyright Notice (2:116) and By-line (2:80) from IPTC
+// IIM data, bare or inside a Photoshop image resource block (8BIM 0x0404).
+func iptcRights(b []byte) (copyright string, bylines []string) {
+	if iim := photoshopResource(b, 0x0404); iim != nil {
+		b = iim
+	}
+	for p := 0; p+5 <= len(b) && b[p] == 0x1c; {
+		record, dataset := b[p+1], b[p+2]
+		n := int(binary.BigEndian.Uint16(b[p+3:]))
+		p += 5
+		if n&0x8000 != 0 || p+n > len(b) { // extended length: not for text
+			break
+		}
+		v := strings.TrimSpace(text8(b[p : p+n]))
+		p += n
+		if record != 2 || v == "" {
+			continue
+		}
+		switch dataset {
+		case 116:
+			copyright = v
+		case 80:
+			bylines = append(bylines, v)
+		}
+	}
+	return copyright, bylines
+}
+
+// photoshopResource returns the data of resource id in a sequence of
+// Photoshop image resource blocks ("8BIM", id, Pascal name, size, data),
+// possibly after a "Photoshop 3.0\0" prefix, or nil.
+func photoshopResource(b []byte, id uint16) []byte {
+	b = bytes.TrimPrefix(b, []byte("Photoshop 3.0\x00"))
+	for p := 0; p+12 <= len(b) && string(b[p:p+4]) == "8BIM"; {
+		rid := binary.BigEndian.Uint16(b[p+4:])
+		nameLen := int(b[p+6])
+		p += 6 + (nameLen+2)&^1 // the Pascal name, padded to even
+		if p+4 > len(b) {
+			return nil
+		}
+		n := int(binary.BigEndian.Uint32(b[p:]))
+		p += 4
+		if n < 0 || p+n > len(b) {
+			return nil
+		}
+		if rid == id {
+			return b[p : p+n]
+		}
+		p += (n + 1) &^ 1
+	}
+	return nil
+}
+
+// text8 decodes 8-bit text: UTF-8 when valid, Latin-1 otherwise.
+func text8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
+}
+
+// xmp returns an XMP packet holding the rights, or nil when there are
+// none.
+func (r rights) xmp() []byte {
+	if r.empty() {
+		return nil
+	}
+	var b strings.Builder
+	esc := func(s string) string {
+		var e strings.Builder
+		_ = xml.EscapeText(&e, []byte(s))
+		return e.String()
+	}
+	b.WriteString("<?xpacket begin=\"\xef\xbb\xbf\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n")
+	b.WriteString(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="` + nsRDF + `">`)
+	b.WriteString(`<rdf:Description rdf:about="" xmlns:dc="` + nsDC + `" xmlns:xmpRights="` + nsXMPRights + `"`)
+	if r.Marked != "" {
+		b.WriteString(` xmpRights:Marked="` + esc(r.Marked) + `"`)
+	}
+	if r.WebStatement != "" {
+		b.WriteString(` xmpRights:WebStatement="` + esc(r.WebStatement) + `"`)
+	}
+	b.WriteString(">")
+	if r.Copyright != "" {
+		b.WriteString(`<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">` + esc(r.Copyright) + `</rdf:li></rdf:Alt></dc:rights>`)
+	}
+	if len(r.Creators) > 0 {
+		b.WriteString("<dc:creator><rdf:Seq>")
+		for _, c := range r.Creators {
+			b.WriteString("<rdf:li>" + esc(c) + "</rdf:li>")
+		}
+		b.WriteString("</rdf:Seq></dc:creator>")
+	}
+	if r.UsageTerms != "" {
+		b.WriteString(`<xmpRights:UsageTerms><rdf:Alt><rdf:li xml:lang="x-default">` + esc(r.UsageTerms) + `</rdf:li></rdf:Alt></xmpRights:UsageTerms>`)
+	}
+	b.WriteString("</rdf:Description></rdf:RDF></x:xmpmeta>\n<?xpacket end=\"r\"?>")
+	return []byte(b.String())
+}
+
+// checkXMPPacket refuses an xmp instruction that is not well-formed XML.
+func checkXMPPacket(packet []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(packet))
+	elements := 0
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return api.Errorf(api.ReasonGeneric, "xmp: the packet is not well-formed XML: %v", err)
+		}
+		if _, ok := tok.(xml.StartElement); ok {
+			elements++
+		}
+	}
+	if elements == 0 {
+		return api.Errorf(api.ReasonGeneric, "xmp: the packet holds no XML element")
+	}
+	return nil
+}
