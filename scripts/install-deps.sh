@@ -12,7 +12,11 @@ packages=(
   libpoppler-private-dev  # PDF text through poppler's own text engine (cgo, C++)
   g++              # the poppler wrapper is C++
   zip              # building action zips
-  libimage-exiftool-perl  # exiftool: the oracle metadata tests compare against
+  libimage-exiftool-perl  # exiftool: the oracle metadata and image tests compare against
+  libvips-tools    # vips/vipsthumbnail: colour reference in image tests, benchmark peer
+  imagemagick      # real /usr/bin/convert: PSD test reference, benchmark peer
+  libjpeg-turbo-progs  # djpeg: the benchmark's decode floor
+  time             # /usr/bin/time -v: peak RSS in benchmarks
 )
 
 missing=()
