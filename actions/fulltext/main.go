@@ -4,11 +4,11 @@
 package main
 
 import (
-	"github.com/assetcompute/assetcompute/pkg/builtin"
+	"github.com/assetcompute/assetcompute/pkg/builtin/fulltext"
 	"github.com/assetcompute/assetcompute/pkg/text"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
 func main() {
-	worker.Main(builtin.Fulltext(text.Options{}))
+	worker.Main(fulltext.Func(text.Options{}))
 }

@@ -7,13 +7,13 @@
 package main
 
 import (
-	"github.com/assetcompute/assetcompute/pkg/builtin"
+	"github.com/assetcompute/assetcompute/pkg/builtin/metadata"
 	"github.com/assetcompute/assetcompute/pkg/meta"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
 func main() {
-	worker.MainWith(builtin.Metadata(meta.Options{}), configure)
+	worker.MainWith(metadata.Func(meta.Options{}), configure)
 }
 
 // configure adjusts the default worker options: metadata extraction reads

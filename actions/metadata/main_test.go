@@ -19,6 +19,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/builtin"
+	"github.com/assetcompute/assetcompute/pkg/builtin/metadata"
 	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/meta"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
@@ -193,7 +194,7 @@ func TestMetadataOfAHugeTIFFCostsKilobytes(t *testing.T) {
 	// The action's worker, as main builds it.
 	actionOpts := wopts
 	configure(&actionOpts)
-	action, err := worker.New(builtin.Metadata(meta.Options{}), actionOpts)
+	action, err := worker.New(metadata.Func(meta.Options{}), actionOpts)
 	require.NoError(t, err)
 	// The in-process handler that acs process and the process action use.
 	handlers, err := builtin.Handlers(wopts, image.Options{})

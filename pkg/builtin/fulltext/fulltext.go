@@ -1,0 +1,66 @@
+// Package fulltext is the rendition function of the fulltext action, kept
+// apart from the image engine so that the action does not link libvips.
+package fulltext
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/text"
+	"github.com/assetcompute/assetcompute/pkg/worker"
+)
+
+// Func returns the rendition function of the fulltext action: text
+// renditions extracted by the text engine. The event metadata carries
+// repo:encoding (the rendition's encoding: always utf-8),
+// acs:sourceEncoding (the source's detected encoding, when it has one), and
+// acs:truncated plus acs:warnings when the text was cut at the character
+// limit. A rendition may lower the limit with the key maxChars.
+func Func(opts text.Options) worker.RenditionFunc {
+	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
+		if family, _ := r.Family(); family != api.FamilyText {
+			return api.Errorf(api.ReasonRenditionFormatUnsupported,
+				"the fulltext action makes text renditions; fmt %q is not text", r.Fmt)
+		}
+		o := opts
+		if raw, ok := r.Extra["maxChars"]; ok {
+			var n int
+			if err := json.Unmarshal(raw, &n); err != nil || n < 1 {
+				return api.Errorf(api.ReasonGeneric, "maxChars: must be a positive integer, got %s", raw)
+			}
+			if limit := o.MaxChars; limit == 0 || n < limit {
+				o.MaxChars = n
+			}
+		}
+		out, err := os.Create(r.Path)
+		if err != nil {
+			return api.Wrap(api.ReasonGeneric, err, "cannot create the rendition file")
+		}
+		defer out.Close()
+		buf := bufio.NewWriterSize(out, 64<<10)
+		res, err := text.Extract(ctx, src.Path, src.Name, buf, o)
+		if err != nil {
+			return err
+		}
+		if err := buf.Flush(); err != nil {
+			return api.Wrap(api.ReasonGeneric, err, "cannot write the rendition file")
+		}
+		r.Metadata["repo:encoding"] = "utf-8"
+		if res.Encoding != "" {
+			r.Metadata["acs:sourceEncoding"] = res.Encoding
+		}
+		if res.Pages > 0 {
+			r.Metadata["xmpTPg:NPages"] = res.Pages
+		}
+		if res.Truncated {
+			r.Metadata["acs:truncated"] = true
+		}
+		if len(res.Warnings) > 0 {
+			r.Metadata["acs:warnings"] = res.Warnings
+		}
+		return out.Close()
+	}
+}

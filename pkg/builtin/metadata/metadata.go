@@ -1,0 +1,55 @@
+// Package metadata is the rendition function of the metadata action, kept
+// apart from the image engine so that the action stays pure Go.
+package metadata
+
+import (
+	"context"
+	"os"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/meta"
+	"github.com/assetcompute/assetcompute/pkg/worker"
+)
+
+// Func returns the rendition function of the metadata action: xmp and
+// machine-metadata-json renditions read by the meta engine. Warnings about
+// metadata that could not be read go into the event as acs:warnings.
+//
+// It reads the source through src.Reader, so a worker with
+// worker.Options.RangedSource (as the metadata action and Handlers build
+// it) transfers only the byte ranges that hold the metadata; a Source
+// without a Reader is read from src.Path.
+func Func(opts meta.Options) worker.RenditionFunc {
+	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
+		if family, _ := r.Family(); family != api.FamilyMetadata {
+			return api.Errorf(api.ReasonRenditionFormatUnsupported,
+				"the metadata action makes xmp and machine-metadata-json renditions; fmt %q is not one of them", r.Fmt)
+		}
+		ra := src.Reader
+		if ra == nil {
+			f, err := os.Open(src.Path)
+			if err != nil {
+				return api.Wrap(api.ReasonGeneric, err, "cannot open the source")
+			}
+			defer f.Close()
+			ra = f
+		}
+		md, err := meta.Extract(ctx, ra, src.Size, src.Name, opts)
+		if err != nil {
+			return err
+		}
+		var out []byte
+		if r.Fmt == "xmp" {
+			out, err = md.XMP()
+		} else {
+			out, err = md.JSON()
+		}
+		if err != nil {
+			return api.Wrap(api.ReasonGeneric, err, "cannot write the metadata rendition")
+		}
+		if len(md.Warnings) > 0 {
+			r.Metadata["acs:warnings"] = md.Warnings
+		}
+		return os.WriteFile(r.Path, out, 0o644)
+	}
+}
