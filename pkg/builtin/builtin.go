@@ -28,10 +28,12 @@ const (
 )
 
 // Thumbnail returns the rendition function of the thumbnail action: image
-// renditions made by engine. A watermark image is fetched with transfer,
-// under the same rules and limits as a source, into the rendition's
-// private directory; with a nil transfer a rendition that asks for a
-// watermark fails with GenericError.
+// renditions made by engine. A watermark image is fetched with the
+// activation's transfer client (worker.Source.Transfer, which carries the
+// deployment's storage settings), or with transfer when the source has none,
+// under the same rules and limits as a source, into the rendition's private
+// directory; with neither, a rendition that asks for a watermark fails with
+// GenericError.
 func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionFunc {
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyImage {
@@ -39,9 +41,13 @@ func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionF
 				"the thumbnail action makes image renditions; fmt %q is not an image format", r.Fmt)
 		}
 		var opts image.RenderOptions
-		if transfer != nil {
+		fetcher := transfer
+		if src.Transfer != nil {
+			fetcher = src.Transfer
+		}
+		if fetcher != nil {
 			opts.Fetch = func(ctx context.Context, url string) (string, error) {
-				f, err := transfer.Fetch(ctx, api.Source{URL: url}, filepath.Join(filepath.Dir(r.Path), "watermark"))
+				f, err := fetcher.Fetch(ctx, api.Source{URL: url}, filepath.Join(filepath.Dir(r.Path), "watermark"))
 				if err != nil {
 					return "", err
 				}

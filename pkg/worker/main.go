@@ -10,17 +10,25 @@ import (
 )
 
 // DefaultOptions returns worker options for an action process: transfer
-// settings from the environment (see package transfer) and JSON logs on
-// stderr.
+// settings from the environment (see package transfer), overridden per
+// activation by the deployment settings in its parameters (see Settings),
+// and JSON logs on stderr.
 func DefaultOptions() (Options, error) {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	topts := transfer.OptionsFromEnv(os.Getenv)
-	topts.Logger = logger
-	client, err := transfer.New(topts)
+	newClient := func(s Settings) (*transfer.Client, error) {
+		topts := transfer.OptionsFromEnv(s.Getenv(os.Getenv))
+		topts.Logger = logger
+		return transfer.New(topts)
+	}
+	client, err := newClient(Settings{})
 	if err != nil {
 		return Options{}, fmt.Errorf("worker: transfer settings: %w", err)
 	}
-	return Options{Transfer: client, Logger: logger}, nil
+	return Options{
+		Transfer:    client,
+		NewTransfer: func(s Settings) (Transfer, error) { return newClient(s) },
+		Logger:      logger,
+	}, nil
 }
 
 // Main runs fn as an OpenWhisk action: it builds the default options, then

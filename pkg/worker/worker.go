@@ -43,6 +43,10 @@ type Source struct {
 	// MimeType is the media type the client announced, or the server's
 	// Content-Type; it may be empty or wrong, so sniff when it matters.
 	MimeType string
+	// Transfer is this activation's transfer client, configured with the
+	// deployment's storage settings (see Settings). Use it to fetch other
+	// files a rendition refers to, such as a watermark image.
+	Transfer Transfer
 }
 
 // Rendition is one rendition being made.
@@ -87,6 +91,11 @@ type RangedTransfer interface {
 type Options struct {
 	// Transfer fetches the source and uploads renditions. Required.
 	Transfer Transfer
+	// NewTransfer, when set, builds the transfer client for activations
+	// whose parameters carry deployment settings (see Settings); such
+	// clients are built once per distinct settings and reused. When nil,
+	// every activation uses Transfer. DefaultOptions sets it.
+	NewTransfer func(Settings) (Transfer, error)
 	// RangedSource makes the worker open the source for random access
 	// instead of downloading it first: Source.Reader then reads byte
 	// ranges from storage on demand (HTTP Range requests, S3 ranged GETs,
@@ -153,6 +162,9 @@ type Worker struct {
 	opts  Options
 	one   RenditionFunc
 	batch BatchFunc
+
+	mu        sync.Mutex // guards transfers
+	transfers map[Settings]Transfer
 }
 
 // New returns a Worker that calls fn once per rendition.
@@ -188,12 +200,25 @@ func (w *Worker) Handle(ctx context.Context, params json.RawMessage) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return w.Process(ctx, req), nil
+	settings, err := SettingsFromParams(params)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := w.transferFor(settings)
+	if err != nil {
+		return nil, err
+	}
+	return w.process(ctx, req, tr), nil
 }
 
 // Process runs the lifecycle for one worker request and returns exactly one
 // result per rendition, in order.
 func (w *Worker) Process(ctx context.Context, req *api.WorkerRequest) *api.WorkerResult {
+	return w.process(ctx, req, w.opts.Transfer)
+}
+
+// process is Process with the transfer client of this activation.
+func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfer) *api.WorkerResult {
 	log := w.opts.Logger.With("requestId", req.RequestID)
 	results := make([]api.RenditionResult, len(req.Renditions))
 	failAll := func(err error) *api.WorkerResult {
@@ -222,7 +247,7 @@ func (w *Worker) Process(ctx context.Context, req *api.WorkerRequest) *api.Worke
 		}
 	}()
 
-	src, closeSrc, err := w.openSource(workCtx, req, filepath.Join(dir, "source"), log)
+	src, closeSrc, err := w.openSource(workCtx, tr, req, filepath.Join(dir, "source"), log)
 	if err != nil {
 		err = timeoutIfDone(workCtx, err, "fetching the source")
 		log.Warn("source fetch failed", "source", api.RedactURL(req.Source.URL), "reason", api.ReasonOf(err), "error", err)
@@ -246,7 +271,7 @@ func (w *Worker) Process(ctx context.Context, req *api.WorkerRequest) *api.Worke
 			defer running.Done()
 			errs := w.callBatch(workCtx, src, rends)
 			for i, r := range rends {
-				done <- indexedResult{i, w.finish(workCtx, r, errs[i])}
+				done <- indexedResult{i, w.finish(workCtx, tr, r, errs[i])}
 			}
 		}()
 	} else {
@@ -263,7 +288,7 @@ func (w *Worker) Process(ctx context.Context, req *api.WorkerRequest) *api.Worke
 				}
 				defer func() { <-sem }()
 				err := w.callOne(workCtx, src, r)
-				done <- indexedResult{r.Index, w.finish(workCtx, r, err)}
+				done <- indexedResult{r.Index, w.finish(workCtx, tr, r, err)}
 			}()
 		}
 	}
@@ -291,11 +316,11 @@ func (w *Worker) Process(ctx context.Context, req *api.WorkerRequest) *api.Worke
 // openSource fetches the source into dir, or with Options.RangedSource
 // opens it for ranged reads, and returns it with the function that closes
 // it.
-func (w *Worker) openSource(ctx context.Context, req *api.WorkerRequest, dir string, log *slog.Logger) (*Source, func(), error) {
+func (w *Worker) openSource(ctx context.Context, tr Transfer, req *api.WorkerRequest, dir string, log *slog.Logger) (*Source, func(), error) {
 	start := time.Now()
 	redacted := api.RedactURL(req.Source.URL)
-	src := &Source{Name: req.Source.DisplayName(), URL: redacted, MimeType: req.Source.MimeType}
-	if rt, ok := w.opts.Transfer.(RangedTransfer); ok && w.opts.RangedSource {
+	src := &Source{Name: req.Source.DisplayName(), URL: redacted, MimeType: req.Source.MimeType, Transfer: tr}
+	if rt, ok := tr.(RangedTransfer); ok && w.opts.RangedSource {
 		rs, err := rt.OpenRanged(ctx, req.Source, transfer.RangeOptions{TempDir: dir})
 		if err != nil {
 			return nil, nil, err
@@ -313,7 +338,7 @@ func (w *Worker) openSource(ctx context.Context, req *api.WorkerRequest, dir str
 			}
 		}, nil
 	}
-	fetched, err := w.opts.Transfer.Fetch(ctx, req.Source, dir)
+	fetched, err := tr.Fetch(ctx, req.Source, dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -385,7 +410,7 @@ func (w *Worker) callBatch(ctx context.Context, src *Source, rs []*Rendition) (e
 
 // finish turns a function's outcome into the rendition's result: it checks
 // the output, computes metadata, and embeds or uploads the rendition.
-func (w *Worker) finish(ctx context.Context, r *Rendition, err error) api.RenditionResult {
+func (w *Worker) finish(ctx context.Context, tr Transfer, r *Rendition, err error) api.RenditionResult {
 	if err != nil {
 		return api.Failed(r.Name, timeoutIfDone(ctx, err, "making the rendition"))
 	}
@@ -422,7 +447,7 @@ func (w *Worker) finish(ctx context.Context, r *Rendition, err error) api.Rendit
 			r.Name, size, *r.EmbedBinaryLimit))
 	}
 	start := time.Now()
-	if err := w.opts.Transfer.Put(ctx, r.Target, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string)}); err != nil {
+	if err := tr.Put(ctx, r.Target, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string)}); err != nil {
 		return api.Failed(r.Name, timeoutIfDone(ctx, err, "uploading the rendition"))
 	}
 	w.opts.Logger.Info("rendition stored", "rendition", r.Name, "target", r.Target.Redacted(), "bytes", size, "ms", time.Since(start).Milliseconds())

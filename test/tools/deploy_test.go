@@ -70,7 +70,8 @@ func TestManifestDeployBodies(t *testing.T) {
 		"--apihost", controller.URL, "--auth", "user:pass", "--namespace", "guest")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOME="+tmp, "ACS_RUNTIME_IMAGE=example/acs-runtime:1",
-		`ACS_PROFILE_RENDITIONS=[{"fmt":"png","width":319}]`, "ACS_EVENTS_TRIGGER=acs-events")
+		`ACS_PROFILE_RENDITIONS=[{"fmt":"png","width":319}]`, "ACS_EVENTS_TRIGGER=acs-events",
+		"ACS_S3_ENDPOINT=http://s3.example:7070", "ACS_S3_PATH_STYLE=true", "ACS_S3_ACCESS_KEY_ID=AKIDEPLOY", "ACS_S3_SECRET_ACCESS_KEY=deploysecret")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("wskdeploy: %v\n%s", err, out)
@@ -134,6 +135,30 @@ func TestManifestDeployBodies(t *testing.T) {
 	}
 	if w := get("process-web"); !hasAnnotation(w.Annotations, "web-export") {
 		t.Errorf("process-web annotations %v lack web-export", w.Annotations)
+	}
+	// The storage settings are package parameters, so that OpenWhisk binds
+	// them to every worker activation (see worker.Settings).
+	var pkg action
+	mu.Lock()
+	for path, body := range puts {
+		if strings.HasSuffix(path, "/packages/asset-compute") {
+			if err := json.Unmarshal(body, &pkg); err != nil {
+				t.Fatalf("package body: %v", err)
+			}
+		}
+	}
+	mu.Unlock()
+	pkgParams := map[string]string{}
+	for _, kv := range pkg.Parameters {
+		var v string
+		_ = json.Unmarshal(kv.Value, &v)
+		pkgParams[kv.Key] = v
+	}
+	for k, want := range map[string]string{"s3Endpoint": "http://s3.example:7070", "s3ForcePathStyle": "true",
+		"s3AccessKeyId": "AKIDEPLOY", "s3SecretAccessKey": "deploysecret", "s3Region": "", "allowHttp": ""} {
+		if got, ok := pkgParams[k]; !ok || got != want {
+			t.Errorf("package parameter %s = %q (present %v), want %q; all: %v", k, got, ok, want, pkgParams)
+		}
 	}
 	for _, suffix := range []string{"/actions/asset-compute/on-upload", "/triggers/asset-uploaded", "/rules/on-asset-uploaded"} {
 		found := false
