@@ -202,7 +202,7 @@ func (p *Proxy) serveInit(ctx context.Context, w http.ResponseWriter, body []byt
 
 // install unzips code into dir, checks it and starts the action.
 func (p *Proxy) install(ctx context.Context, dir string, code []byte, initEnv map[string]json.RawMessage) (*Process, error) {
-	if err := unzip(code, dir, p.opts.MaxCodeBytes); err != nil {
+	if err := Unzip(code, dir, p.opts.MaxCodeBytes); err != nil {
 		return nil, err
 	}
 	exe := filepath.Join(dir, ExecName)

@@ -59,12 +59,13 @@ func ZipAction(execPath, executionEnv string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// unzip extracts the zip in data into dir, which must exist. It refuses
-// entries whose names leave dir (absolute paths, ".."), symbolic links and
-// other special files, more than maxZipEntries entries, and more than
+// Unzip extracts an action zip held in data into dir, which must exist. It
+// refuses entries whose names leave dir (absolute paths, ".."), symbolic
+// links and other special files, more than 10000 entries, and more than
 // maxBytes of content in all, counting what is actually decompressed rather
-// than what the headers claim.
-func unzip(data []byte, dir string, maxBytes int64) error {
+// than what the headers claim. It is the extractor of the /init harness,
+// exported for other hosts of action zips (package devserver).
+func Unzip(data []byte, dir string, maxBytes int64) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return fmt.Errorf("reading the action zip: %w", err)

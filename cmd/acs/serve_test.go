@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestServe(t *testing.T) {
+	const key = "11111111-2222-4333-8444-555555555555:secretsecret"
+	props := filepath.Join(t.TempDir(), "wskprops")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--auth", key, "--wskprops", props, "--pool", "2"}, nil, &stdout, &stderr)
+	}()
+
+	var apiHost string
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(props)
+		if err != nil {
+			return false
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "APIHOST="); ok {
+				apiHost = v
+			}
+		}
+		return apiHost != "" && strings.Contains(string(b), "AUTH="+key) && strings.Contains(string(b), "NAMESPACE=guest")
+	}, 10*time.Second, 10*time.Millisecond)
+
+	req, err := http.NewRequest("GET", apiHost+"/api/v1/namespaces", nil)
+	require.NoError(t, err)
+	req.SetBasicAuth("11111111-2222-4333-8444-555555555555", "secretsecret")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, exitOK, code)
+	case <-time.After(10 * time.Second):
+		t.Fatal("acs serve did not stop")
+	}
+	assert.Contains(t, stdout.String(), "AUTH="+key)
+	assert.NotContains(t, stderr.String(), "secretsecret", "the log never shows the key")
+}
+
+func TestServeBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--pool", "0"},
+		{"serve", "--action-env", "NOEQUALS"},
+		{"serve", "--auth", "nocolon", "--addr", "127.0.0.1:0"},
+		{"serve", "extra"},
+	} {
+		var out, errb bytes.Buffer
+		assert.Equal(t, exitInvalid, run(context.Background(), args, nil, &out, &errb), "%v", args)
+	}
+}
+
+func TestReachable(t *testing.T) {
+	for in, want := range map[string]string{"0.0.0.0:3233": "127.0.0.1:3233", "[::]:80": "[::1]:80", "127.0.0.1:9": "127.0.0.1:9", "10.1.2.3:5": "10.1.2.3:5"} {
+		addr, err := net.ResolveTCPAddr("tcp", in)
+		require.NoError(t, err)
+		assert.Equal(t, want, reachable(addr), in)
+	}
+}
