@@ -2,9 +2,12 @@
 # Builds every action under actions/ as build/<action>.zip holding the
 # binary `exec` and `exec.env`, the form the OpenWhisk Go runtime takes.
 #
-# The actions that link libvips must run on the runtime image in docker/
-# (the Go runtime plus libvips); build them on Debian 12 or in that image so
-# the shared libraries match.
+# The actions that link libvips (thumbnail, example-tagger) must run on the
+# runtime image in docker/ (the Go runtime plus libvips); build them on
+# Debian 12 or in that image so the shared libraries match.
+#
+# Files an action needs at run time next to `exec` (a script, a model) go in
+# actions/<action>/zip/; they are added to the zip (script-worker's worker.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,8 +20,11 @@ for dir in actions/*/; do
   trap 'rm -rf "$work"' EXIT
   GOOS=linux GOARCH=amd64 go build -trimpath -ldflags "-s -w" -o "$work/exec" "./$dir"
   printf '%s' "$EXECUTION_ENV" >"$work/exec.env"
+  if [ -d "$dir/zip" ]; then
+    cp -p "$dir"/zip/* "$work/"
+  fi
   rm -f "$out/$name.zip"
-  (cd "$work" && zip -q -X "$OLDPWD/$out/$name.zip" exec exec.env)
+  (cd "$work" && zip -q -X -r "$OLDPWD/$out/$name.zip" .)
   rm -rf "$work"
   trap - EXIT
   echo "built $out/$name.zip"

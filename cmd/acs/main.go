@@ -40,6 +40,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdProcess(ctx, args[1:], stdin, stdout, stderr)
 	case "batch":
 		return cmdBatch(ctx, args[1:], stderr)
+	case "test-worker":
+		return cmdTestWorker(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return cmdServe(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "acs", version)
 		return exitOK
@@ -60,6 +64,8 @@ Usage:
   acs process -f REQUEST.json    run a processing request on this machine ('-' reads stdin)
   acs batch --profile PROFILE.json --out DIR [-j N] FILE...
                                  render a profile of image renditions for many files
+  acs test-worker [ACTION] [CASE-GLOB]  run worker test cases from test/cases/ACTION/
+  acs serve [--addr HOST:PORT]   run a local OpenWhisk-compatible controller
   acs version                    print the version
 
 Run 'acs COMMAND -h' for a command's flags.

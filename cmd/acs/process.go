@@ -26,6 +26,8 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	strict := fs.Bool("strict-network", false, "refuse local files, plain http and private addresses, as in production")
 	verbose := fs.Bool("v", false, "log progress to standard error")
 	maxSource := fs.Int64("max-source-bytes", 0, "refuse sources larger than this many bytes (default: the transfer default, 2 GiB)")
+	var custom customWorkers
+	custom.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: acs process -f REQUEST.json [flags]\n\nRuns a processing request on this machine and prints the result JSON.\nExit status: 0 all renditions created, 1 some failed, 2 invalid request.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -48,7 +50,17 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	p, err := newLocalProcessor(logger, !*strict, *maxSource)
+	var workerLog io.Writer
+	if *verbose {
+		workerLog = stderr
+	}
+	customHandlers, allowed, stopWorkers, err := custom.start(ctx, !*strict, workerLog)
+	defer stopWorkers()
+	if err != nil {
+		fmt.Fprintln(stderr, "acs process:", err)
+		return exitInvalid
+	}
+	p, err := newLocalProcessor(logger, !*strict, *maxSource, customHandlers, allowed)
 	if err != nil {
 		fmt.Fprintln(stderr, "acs process:", err)
 		return exitFailed
@@ -75,9 +87,10 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 }
 
 // newLocalProcessor returns an orchestrator that runs the built-in workers
-// in this process. Local mode allows local files, plain http and private
+// in this process, and the custom workers (allow-listed) through their
+// handlers. Local mode allows local files, plain http and private
 // addresses when local is true.
-func newLocalProcessor(logger *slog.Logger, local bool, maxSourceBytes int64) (*process.Processor, error) {
+func newLocalProcessor(logger *slog.Logger, local bool, maxSourceBytes int64, custom map[string]invoke.Handler, allowed []string) (*process.Processor, error) {
 	topts := transfer.OptionsFromEnv(os.Getenv)
 	if maxSourceBytes > 0 {
 		topts.MaxSourceBytes = maxSourceBytes
@@ -96,7 +109,10 @@ func newLocalProcessor(logger *slog.Logger, local bool, maxSourceBytes int64) (*
 	if err != nil {
 		return nil, err
 	}
-	return process.New(process.Options{Invoker: invoke.NewInProcess(handlers), Logger: logger})
+	for name, h := range custom {
+		handlers[name] = h
+	}
+	return process.New(process.Options{Invoker: invoke.NewInProcess(handlers), AllowedWorkers: allowed, Logger: logger})
 }
 
 func readInput(name string, stdin io.Reader) ([]byte, error) {

@@ -65,4 +65,17 @@
 // Errors returned by the function become the rendition's errorReason and
 // errorMessage: return an *api.Error (api.Errorf) to choose the reason;
 // other errors are reported as GenericError.
+//
+// # Custom workers
+//
+// A custom worker reads its own rendition instructions, the keys the
+// contract does not define included, with Rendition.Decode (into a struct)
+// or Rendition.ExtraValue (one key); its deployment parameters, such as
+// an API endpoint and key bound at deploy time, with Param. A team that
+// wraps a command-line tool hands a shell script to Script instead of
+// writing Go (actions/script-worker deploys one). The lifecycle enforces
+// the same limits for every worker: MaxRenditionBytes (RenditionTooLarge),
+// the activation deadline (Timeout), no output (GenericError), a panic
+// (GenericError). docs/custom-workers.md walks through writing, testing
+// (`acs test-worker`, package workertest), building and deploying one.
 package worker

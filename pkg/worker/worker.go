@@ -208,7 +208,7 @@ func (w *Worker) Handle(ctx context.Context, params json.RawMessage) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return w.process(ctx, req, tr), nil
+	return w.process(WithParams(ctx, params), req, tr), nil
 }
 
 // Process runs the lifecycle for one worker request and returns exactly one
@@ -239,8 +239,14 @@ func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfe
 	closeSource := func() {}
 	defer func() {
 		// Give abandoned rendition functions a moment to notice their
-		// cancelled context before their files are removed.
-		waitTimeout(&running, time.Second)
+		// cancelled context before their files are removed, but no more
+		// than half the time left before the activation's deadline, or
+		// the result the watchdog made would miss it.
+		wait := time.Second
+		if deadline, ok := ctx.Deadline(); ok {
+			wait = max(0, min(wait, time.Until(deadline)/2))
+		}
+		waitTimeout(&running, wait)
 		closeSource()
 		if err := os.RemoveAll(dir); err != nil {
 			log.Warn("cannot remove activation directory", "error", err)

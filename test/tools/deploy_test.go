@@ -40,7 +40,7 @@ func TestManifestDeployBodies(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "manifest.yml"), manifest, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range []string{"thumbnail", "metadata", "fulltext", "process", "storage-event"} {
+	for _, a := range []string{"thumbnail", "metadata", "fulltext", "example-tagger", "process", "storage-event"} {
 		writeZip(t, filepath.Join(dir, "build", a+".zip"))
 	}
 
@@ -71,7 +71,8 @@ func TestManifestDeployBodies(t *testing.T) {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOME="+tmp, "ACS_RUNTIME_IMAGE=example/acs-runtime:1",
 		`ACS_PROFILE_RENDITIONS=[{"fmt":"png","width":319}]`, "ACS_EVENTS_TRIGGER=acs-events",
-		"ACS_S3_ENDPOINT=http://s3.example:7070", "ACS_S3_PATH_STYLE=true", "ACS_S3_ACCESS_KEY_ID=AKIDEPLOY", "ACS_S3_SECRET_ACCESS_KEY=deploysecret")
+		"ACS_S3_ENDPOINT=http://s3.example:7070", "ACS_S3_PATH_STYLE=true", "ACS_S3_ACCESS_KEY_ID=AKIDEPLOY", "ACS_S3_SECRET_ACCESS_KEY=deploysecret",
+		"ACS_TAGGER_URL=https://tagger.example/v1/tags", "ACS_TAGGER_KEY=tagger-secret")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("wskdeploy: %v\n%s", err, out)
@@ -106,7 +107,7 @@ func TestManifestDeployBodies(t *testing.T) {
 		t.Fatalf("no PUT for action %s; paths: %v", name, keys(puts))
 		return action{}
 	}
-	for _, name := range []string{"thumbnail", "metadata", "fulltext"} {
+	for _, name := range []string{"thumbnail", "metadata", "fulltext", "example-tagger"} {
 		a := get(name)
 		if a.Exec.Kind != "blackbox" || a.Exec.Image != "example/acs-runtime:1" {
 			t.Errorf("%s: exec kind %q image %q, want blackbox on the libvips image", name, a.Exec.Kind, a.Exec.Image)
@@ -129,6 +130,18 @@ func TestManifestDeployBodies(t *testing.T) {
 	}
 	if !strings.Contains(cfg, `"actionPrefix":"asset-compute/"`) || !strings.Contains(cfg, `"eventsTrigger":"acs-events"`) {
 		t.Errorf("process acsConfig parameter %s: want a JSON object with actionPrefix and the interpolated eventsTrigger", cfg)
+	}
+	if !strings.Contains(cfg, `"allowedWorkers":["asset-compute/example-tagger"]`) {
+		t.Errorf("process acsConfig parameter %s: want the example tagger on the allow-list", cfg)
+	}
+	tagger := map[string]string{}
+	for _, kv := range get("example-tagger").Parameters {
+		var v string
+		_ = json.Unmarshal(kv.Value, &v)
+		tagger[kv.Key] = v
+	}
+	if tagger["taggerUrl"] != "https://tagger.example/v1/tags" || tagger["taggerKey"] != "tagger-secret" {
+		t.Errorf("example-tagger parameters %v: want taggerUrl and taggerKey from $ACS_TAGGER_URL and $ACS_TAGGER_KEY", tagger)
 	}
 	if !hasAnnotation(p.Annotations, "provide-api-key") {
 		t.Errorf("process annotations %v lack provide-api-key", p.Annotations)
