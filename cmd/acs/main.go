@@ -3,10 +3,17 @@
 //	acs process -f request.json   run a processing request on this machine
 //	acs batch --profile p.json --out DIR [-j N] FILE...
 //	                              render image renditions for many files
+//	acs test-worker [ACTION] [CASE-GLOB]
+//	                              run worker test cases (test/cases/ACTION/CASE)
+//	acs serve                     run a local OpenWhisk-compatible controller
 //	acs version                   print the version
 //
 // `acs process` runs the same orchestrator and workers as the OpenWhisk
 // actions, in one process, with local files allowed as sources and targets.
+// `acs serve` runs the built action zips behind the OpenWhisk REST API, so
+// wsk, wskdeploy and openwhisk-client-go work against it (package devserver).
+// `acs test-worker` builds an action and checks it against expected
+// renditions (package workertest; docs/custom-workers.md).
 package main
 
 import (
@@ -64,7 +71,8 @@ Usage:
   acs process -f REQUEST.json    run a processing request on this machine ('-' reads stdin)
   acs batch --profile PROFILE.json --out DIR [-j N] FILE...
                                  render a profile of image renditions for many files
-  acs test-worker [ACTION] [CASE-GLOB]  run worker test cases from test/cases/ACTION/
+  acs test-worker [ACTION] [CASE-GLOB]
+                                 run worker test cases from test/cases/ACTION/
   acs serve [--addr HOST:PORT]   run a local OpenWhisk-compatible controller
   acs version                    print the version
 
