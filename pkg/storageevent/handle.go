@@ -7,15 +7,19 @@ import (
 )
 
 // Batch is the action result when a notification yields other than exactly
-// one request: several records, none accepted, or an SNS subscription
-// confirmation. Requests are complete processing requests; a process action
-// that accepts {"requests":[...]} runs each (follow-up: process does not yet
-// accept this form, so in the on-upload sequence a notification with
-// several records needs it).
+// one request: several records, none accepted (the service's own output,
+// a delete, a test event), or an SNS subscription confirmation. Requests
+// are complete processing requests; the process action runs each request
+// of a {"requests":[...]} body, so in the on-upload sequence a batch, even
+// an empty one, ends in a successful activation.
 type Batch struct {
 	Requests                 []*Request  `json:"requests"`
 	Skipped                  []Skip      `json:"skipped,omitempty"`
 	SubscriptionConfirmation *SNSConfirm `json:"subscriptionConfirmation,omitempty"`
+	// TestEvent is set when the notification was an s3:TestEvent (sent by
+	// AWS S3 when notifications are configured and by versitygw when it
+	// starts): nothing to process.
+	TestEvent bool `json:"testEvent,omitempty"`
 }
 
 // SNSConfirm reports an SNS subscription confirmation, to be confirmed by an
@@ -30,29 +34,11 @@ type SNSConfirm struct {
 // the profile. With exactly one accepted object and nothing skipped it
 // returns that object's *Request, which the sequence passes to process as
 // its parameters; otherwise it returns a *Batch. A malformed notification
-// or profile is an error.
-func Handle(_ context.Context, params json.RawMessage) (any, error) {
-	n, err := Parse(params)
-	if err != nil {
-		return nil, err
-	}
-	if c := n.SubscriptionConfirmation; c != nil {
-		return &Batch{Requests: []*Request{}, SubscriptionConfirmation: &SNSConfirm{
-			TopicARN: c.TopicARN, SubscribeURL: c.SubscribeURL, Message: c.Message,
-		}}, nil
-	}
-	p, err := ParseProfile(params)
-	if err != nil {
-		return nil, err
-	}
-	b, err := p.Process(n)
-	if err != nil {
-		return nil, err
-	}
-	if len(b.Requests) == 1 && len(b.Skipped) == 0 {
-		return b.Requests[0], nil
-	}
-	return b, nil
+// or profile is an error. An s3:TestEvent gives an empty Batch with
+// TestEvent set, whatever the profile. Handle does not check existing
+// renditions (skipExisting); a Handler with a Stater does.
+func Handle(ctx context.Context, params json.RawMessage) (any, error) {
+	return (&Handler{}).Handle(ctx, params)
 }
 
 // Process filters the notification's objects and builds a request for each

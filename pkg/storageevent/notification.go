@@ -10,12 +10,39 @@
 //     JSON string>"}; a SubscriptionConfirmation is reported, never followed;
 //   - MinIO webhooks: {"EventName":"s3:ObjectCreated:Put","Key":"bucket/key",
 //     "Records":[...]}, with S3-style records and "s3:"-prefixed event names;
-//   - versitygw webhooks (--event-webhook-url): S3-style records;
+//   - versitygw webhooks (--event-webhook-url): S3-style records with
+//     "s3:"-prefixed event names and keys NOT encoded (the gateway puts the
+//     decoded request path in the record), recognised by their
+//     configurationId ("webhook-global", "kafka-global", "nats-global",
+//     "rabbitmq-global") or their bucket ARN "arn:aws:s3:::/bucket/key";
+//   - the test event AWS S3 and versitygw send when notifications are set
+//     up: {"Service":"S3","Event":"s3:TestEvent",...}, which holds no
+//     objects;
 //   - IBM Cloud Object Storage triggers: {"bucket","key","notification":
 //     {"event_type":"Object:Write",...}}, keys not encoded.
 //
 // Parse reads any of them into Objects; a Profile (built from the action's
 // parameters) filters them and builds one api.Request per object.
+//
+// # Duplicate notifications
+//
+// Bucket notifications are delivered at least once. The requestId is
+// derived from the bucket, key and version id (or ETag), so a duplicate of
+// a notification builds the same request, and the workers store that id
+// with every rendition they upload to an s3:// target (user metadata
+// acs-request-id, next to acs-rendition). With the parameter skipExisting
+// (default true; false turns the check off) a Handler with a Stater checks
+// each s3:// target with a HEAD request before the request is sent on, and
+// drops the renditions already stored with this requestId: a duplicate
+// whose renditions all exist is reported under "skipped" with the reason
+// SkipReasonAlreadyProcessed and reaches no worker, and a partly processed
+// one sends only the missing renditions. A new version of the object (new
+// version id or ETag) gets a new requestId and is processed again. A
+// rendition that failed, or was embedded in its event instead of uploaded,
+// is never found and so is made again; a target that cannot be checked
+// (access denied, S3 unavailable) is logged and made again: the check never
+// loses work, at worst it repeats some. The check is stateless: S3 itself
+// is the record of what was done.
 package storageevent
 
 import (
@@ -143,6 +170,10 @@ type Object struct {
 type Notification struct {
 	// Objects are the object events it holds, in order.
 	Objects []Object
+	// TestEvent is set for the s3:TestEvent that AWS S3 (and versitygw, at
+	// start-up, to its webhook) sends when notifications are configured; it
+	// holds no objects.
+	TestEvent bool
 	// SubscriptionConfirmation is set for an SNS subscription confirmation,
 	// which holds no objects; the subscription must be confirmed by an
 	// operator (see docs/deploy.md), never automatically.
@@ -158,6 +189,8 @@ func Parse(body []byte) (*Notification, error) {
 		return nil, fmt.Errorf("%w: body is not a JSON object", ErrMalformed)
 	}
 	switch {
+	case probe["Records"] == nil && isTestEvent(probe["Event"]):
+		return &Notification{TestEvent: true}, nil
 	case probe["Records"] != nil:
 		var ev S3Event
 		if err := json.Unmarshal(body, &ev); err != nil {
@@ -181,7 +214,7 @@ func Parse(body []byte) (*Notification, error) {
 		}
 		return &Notification{Objects: []Object{obj}}, nil
 	}
-	return nil, fmt.Errorf("%w: expected S3/MinIO/versitygw \"Records\", an SNS \"Type\" and \"Message\", or a COS \"notification\"", ErrMalformed)
+	return nil, fmt.Errorf("%w: expected S3/MinIO/versitygw \"Records\", an SNS \"Type\" and \"Message\", a COS \"notification\", or an s3:TestEvent", ErrMalformed)
 }
 
 func parseSNS(body []byte) (*Notification, error) {
@@ -202,7 +235,7 @@ func parseSNS(body []byte) (*Notification, error) {
 	}
 	if ev.Records == nil {
 		// S3 sends an s3:TestEvent when the notification is configured.
-		return &Notification{}, nil
+		return &Notification{TestEvent: true}, nil
 	}
 	objs, err := fromS3(ev, "sns")
 	if err != nil {
@@ -217,9 +250,13 @@ func fromS3(ev S3Event, sender string) ([]Object, error) {
 		if r.S3.Bucket.Name == "" || r.S3.Object.Key == "" {
 			return nil, fmt.Errorf("%w: Records[%d]: s3.bucket.name and s3.object.key are required", ErrMalformed, i)
 		}
-		key, err := DecodeKey(r.S3.Object.Key)
-		if err != nil {
-			return nil, fmt.Errorf("%w: Records[%d]: %v", ErrMalformed, i, err)
+		key := r.S3.Object.Key
+		if !isVersitygw(r) {
+			k, err := DecodeKey(key)
+			if err != nil {
+				return nil, fmt.Errorf("%w: Records[%d]: %v", ErrMalformed, i, err)
+			}
+			key = k
 		}
 		objs = append(objs, Object{
 			Sender:    sender,
@@ -290,6 +327,27 @@ func DecodeKey(key string) (string, error) {
 		return "", fmt.Errorf("object key %q is not URL-encoded: %v", key, err)
 	}
 	return k, nil
+}
+
+// versitygwConfigurationIDs are the configurationId values versitygw puts
+// in its records: one global configuration per event target.
+var versitygwConfigurationIDs = map[string]bool{
+	"webhook-global": true, "kafka-global": true, "nats-global": true, "rabbitmq-global": true,
+}
+
+// isVersitygw reports whether a record was made by versitygw, whose keys
+// are not URL-encoded: its configurationId is one of versitygw's global
+// ones, or its bucket ARN is versitygw's "arn:aws:s3:::/bucket/key" (AWS
+// and MinIO give "arn:aws:s3:::bucket").
+func isVersitygw(r S3Record) bool {
+	return versitygwConfigurationIDs[r.S3.ConfigurationID] ||
+		strings.HasPrefix(r.S3.Bucket.ARN, "arn:aws:s3:::/"+r.S3.Bucket.Name+"/")
+}
+
+// isTestEvent reports whether raw is the JSON string "s3:TestEvent".
+func isTestEvent(raw json.RawMessage) bool {
+	var ev string
+	return isJSONString(raw) && json.Unmarshal(raw, &ev) == nil && ev == "s3:TestEvent"
 }
 
 // isJSONString reports whether raw is a JSON string.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
@@ -49,6 +50,11 @@ type Profile struct {
 	Suffixes StringList `json:"suffix,omitempty"`
 	// UserData is copied into every request.
 	UserData json.RawMessage `json:"userData,omitempty"`
+	// SkipExisting (parameter skipExisting, default true; a boolean or
+	// the string "true"/"false") drops the renditions that already exist
+	// at their s3:// targets with this request's id, so a duplicate
+	// notification does no work (see SkipExisting).
+	SkipExisting bool `json:"skipExisting"`
 }
 
 // StringList is a list of strings that also decodes from one
@@ -84,7 +90,8 @@ func (l *StringList) UnmarshalJSON(data []byte) error {
 func ParseProfile(params []byte) (*Profile, error) {
 	var raw struct {
 		Profile
-		Renditions json.RawMessage `json:"renditions"`
+		Renditions   json.RawMessage `json:"renditions"`
+		SkipExisting json.RawMessage `json:"skipExisting"`
 	}
 	if err := json.Unmarshal(params, &raw); err != nil {
 		return nil, fmt.Errorf("profile: %w", err)
@@ -105,6 +112,11 @@ func ParseProfile(params []byte) (*Profile, error) {
 	if len(p.Renditions) == 0 {
 		return nil, fmt.Errorf("profile: renditions is empty")
 	}
+	skip, err := parseBool(raw.SkipExisting, true)
+	if err != nil {
+		return nil, fmt.Errorf("profile: skipExisting: %w", err)
+	}
+	p.SkipExisting = skip
 	if p.TargetTemplate == "" {
 		p.TargetTemplate = DefaultTargetTemplate
 	}
@@ -132,12 +144,41 @@ func ParseProfile(params []byte) (*Profile, error) {
 	return &p, nil
 }
 
+// parseBool reads an optional boolean parameter: a JSON boolean, or a
+// string "true"/"false" (deployment inputs are strings); absent, null and
+// "" give def.
+func parseBool(raw json.RawMessage, def bool) (bool, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return def, nil
+	}
+	var b bool
+	if json.Unmarshal(raw, &b) == nil {
+		return b, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		if s = strings.TrimSpace(s); s == "" {
+			return def, nil
+		}
+		if v, err := strconv.ParseBool(s); err == nil {
+			return v, nil
+		}
+	}
+	return false, fmt.Errorf("want true or false, got %s", raw)
+}
+
 // Skip explains why an object was not processed.
 type Skip struct {
 	Bucket string `json:"bucket"`
 	Key    string `json:"key"`
 	Event  string `json:"event"`
-	Reason string `json:"reason"`
+	// RequestID is set when a request was built for the object and then
+	// not sent, because every rendition already exists (SkipExisting).
+	RequestID string `json:"requestId,omitempty"`
+	Reason    string `json:"reason"`
+	// Renditions are the names of the renditions found already made.
+	Renditions []string `json:"renditions,omitempty"`
 }
 
 // Accept reports whether the profile processes the object, and if not, why.
@@ -179,6 +220,9 @@ type Request struct {
 	Source     string                       `json:"source"`
 	Renditions []map[string]json.RawMessage `json:"renditions"`
 	UserData   json.RawMessage              `json:"userData,omitempty"`
+
+	// object is the notification's object the request was built for.
+	object Object
 }
 
 // RequestID derives the request id of an object from its bucket, key and
@@ -203,6 +247,7 @@ func (p *Profile) Build(o Object) (*Request, error) {
 		RequestID: RequestID(o),
 		Source:    "s3://" + o.Bucket + "/" + o.Key,
 		UserData:  p.UserData,
+		object:    o,
 	}
 	for i := range p.Renditions {
 		r, err := p.buildRendition(i, o.Bucket, o.Key, bucket)

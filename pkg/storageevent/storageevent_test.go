@@ -52,6 +52,7 @@ func TestSamplesRoundTrip(t *testing.T) {
 
 	vgw := roundTrip[S3Event](t, readSample(t, "versitygw_put.json"))
 	assert.Equal(t, "s3:ObjectCreated:Put", vgw.Records[0].EventName)
+	assert.Equal(t, "webhook-global", vgw.Records[0].S3.ConfigurationID)
 
 	cos := roundTrip[COSEvent](t, readSample(t, "cos_write.json"))
 	assert.Equal(t, "Object:Write", cos.Notification.EventType)
@@ -69,8 +70,20 @@ func TestParseSamples(t *testing.T) {
 			Bucket: "photos", Key: "raw/IMG 0001.HEIC", Size: 3145728, ETag: "9b2cf535f27731c974343645a3985328-2"}}},
 		{"minio_put.json", []Object{{Sender: "s3", Event: "ObjectCreated:Put", Bucket: "assets",
 			Key: "docs/日本 report.pdf", Size: 52311, ETag: "5fc7298143efe1276d39a3466d4e255f"}}},
-		{"versitygw_put.json", []Object{{Sender: "s3", Event: "ObjectCreated:Put", Bucket: "media",
-			Key: "incoming/naïve photo.png", Size: 2048, ETag: "6f5902ac237024bdd0c176cb93063dc4"}}},
+		// The versitygw_*.json bodies are exactly what versitygw v1.8.0
+		// POSTed to its --event-webhook-url (captured by
+		// test/e2e TestVersitygwNotifications with E2E_CAPTURE_DIR): keys
+		// are not URL-encoded, multipart and copy events carry size 0.
+		{"versitygw_put.json", []Object{{Sender: "s3", Event: "ObjectCreated:Put", Bucket: "captures",
+			Key: "incoming/naïve photo (1).jpg", Size: 35, ETag: "f0183076a74044986a183ce06f80bd1c"}}},
+		{"versitygw_put_odd_key.json", []Object{{Sender: "s3", Event: "ObjectCreated:Put", Bucket: "captures",
+			Key: "odd/100% a+b=c&d;e,f#g?h.txt", Size: 34, ETag: "0ea3de8f7d93c4bc02e31da38e70730c"}}},
+		{"versitygw_multipart.json", []Object{{Sender: "s3", Event: "ObjectCreated:CompleteMultipartUpload", Bucket: "captures",
+			Key: "multi/part é.bin", ETag: "dd1fd2c473c304eca8d2822fcc4d7d33-2"}}},
+		{"versitygw_copy.json", []Object{{Sender: "s3", Event: "ObjectCreated:Copy", Bucket: "captures",
+			Key: "copies/naïve copy.jpg", ETag: "f0183076a74044986a183ce06f80bd1c"}}},
+		{"versitygw_delete.json", []Object{{Sender: "s3", Event: "ObjectRemoved:Delete", Bucket: "captures",
+			Key: "plain.jpg"}}},
 		{"cos_write.json", []Object{{Sender: "cos", Event: "ObjectCreated:Put", Bucket: "cos-assets",
 			Key: "catalog/red shoe (1).jpg", Size: 48213, ETag: "8c3b5f0f2d8e1c7a9b6e4d2f1a0c9b8e"}}},
 	}
@@ -104,6 +117,101 @@ func TestDecodeKey(t *testing.T) {
 	}
 	_, err := DecodeKey("bad%zz.jpg")
 	assert.Error(t, err)
+}
+
+// TestVersitygwKeysAreNotDecoded: versitygw puts the decoded request path
+// in its records, so "+" and "%" in its keys are literal; AWS-style records
+// with the same key are URL-decoded.
+func TestVersitygwKeysAreNotDecoded(t *testing.T) {
+	const raw = "a+b/100%.jpg"
+	tests := []struct {
+		name, configurationID, arn, want string
+		wantErr                          bool
+	}{
+		{"versitygw webhook", "webhook-global", "arn:aws:s3:::/b/" + raw, raw, false},
+		{"versitygw kafka", "kafka-global", "", raw, false},
+		{"versitygw by ARN", "", "arn:aws:s3:::/b/" + raw, raw, false},
+		{"AWS S3", "upload-config", "arn:aws:s3:::b", "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var ev S3Event
+			ev.Records = []S3Record{{EventName: "s3:ObjectCreated:Put"}}
+			ev.Records[0].S3.ConfigurationID = tc.configurationID
+			ev.Records[0].S3.Bucket = S3Bucket{Name: "b", ARN: tc.arn}
+			ev.Records[0].S3.Object.Key = raw
+			body, _ := json.Marshal(ev)
+			n, err := Parse(body)
+			if tc.wantErr {
+				require.ErrorIs(t, err, ErrMalformed, "%%.j is not a valid escape")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, n.Objects[0].Key)
+		})
+	}
+	// The same key, URL-encoded as AWS sends it.
+	n, err := Parse([]byte(`{"Records":[{"eventName":"ObjectCreated:Put","s3":{"configurationId":"c","bucket":{"name":"b","arn":"arn:aws:s3:::b"},"object":{"key":"a%2Bb/100%25.jpg"}}}]}`))
+	require.NoError(t, err)
+	assert.Equal(t, raw, n.Objects[0].Key)
+}
+
+// TestHandleVersitygwUploads: every object-created notification versitygw
+// sends (put, multipart complete, copy) gives a processing request for the
+// exact key; its start-up test event and deletes give nothing to do.
+func TestHandleVersitygwUploads(t *testing.T) {
+	profile := `{"renditions":[{"fmt":"png","width":100,"name":"t.png"}],"targetTemplate":"renditions/{key}/{name}"}`
+	for file, key := range map[string]string{
+		"versitygw_put.json":         "incoming/naïve photo (1).jpg",
+		"versitygw_put_odd_key.json": "odd/100% a+b=c&d;e,f#g?h.txt",
+		"versitygw_multipart.json":   "multi/part é.bin",
+		"versitygw_copy.json":        "copies/naïve copy.jpg",
+	} {
+		t.Run(file, func(t *testing.T) {
+			res, err := Handle(context.Background(), mergeParams(t, readSample(t, file), profile))
+			require.NoError(t, err)
+			req, ok := res.(*Request)
+			require.True(t, ok, "%T %+v", res, res)
+			assert.Equal(t, "s3://captures/"+key, req.Source)
+			var target string
+			require.NoError(t, json.Unmarshal(req.Renditions[0]["target"], &target))
+			assert.Equal(t, "s3://captures/renditions/"+key+"/t.png", target)
+			_, err = api.DecodeRequest(mustJSON(t, req))
+			require.NoError(t, err)
+		})
+	}
+	t.Run("delete", func(t *testing.T) {
+		res, err := Handle(context.Background(), mergeParams(t, readSample(t, "versitygw_delete.json"), profile))
+		require.NoError(t, err)
+		b := res.(*Batch)
+		assert.Empty(t, b.Requests)
+		require.Len(t, b.Skipped, 1)
+		assert.Contains(t, b.Skipped[0].Reason, "ObjectRemoved:Delete")
+	})
+	t.Run("test event", func(t *testing.T) {
+		// Sent once at start-up, before any profile may be bound.
+		for _, params := range [][]byte{readSample(t, "versitygw_test_event.json"), mergeParams(t, readSample(t, "versitygw_test_event.json"), profile)} {
+			res, err := Handle(context.Background(), params)
+			require.NoError(t, err)
+			b := res.(*Batch)
+			assert.True(t, b.TestEvent)
+			assert.Empty(t, b.Requests)
+			assert.JSONEq(t, `{"requests":[],"testEvent":true}`, string(mustJSON(t, b)))
+		}
+	})
+	t.Run("AWS S3 test event", func(t *testing.T) {
+		n, err := Parse([]byte(`{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-11-28T12:00:00.000Z","Bucket":"photos","RequestId":"R","HostId":"H"}`))
+		require.NoError(t, err)
+		assert.True(t, n.TestEvent)
+		assert.Empty(t, n.Objects)
+	})
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return b
 }
 
 func TestParseMalformed(t *testing.T) {

@@ -45,6 +45,12 @@
 // part, in order, using only as many URLs as needed), s3://bucket/key
 // (PutObject, or a multipart upload above Options.MultipartThreshold that is
 // aborted when it fails), or in local mode a path, written atomically.
+// PutOptions.Metadata is stored as S3 user metadata (x-amz-meta-*) by
+// s3:// targets, single or multipart; the other targets ignore it.
+//
+// Client.Stat reads what is stored at an s3://bucket/key URL (HeadObject):
+// size, ETag and user metadata. A missing object gives an error wrapping
+// ErrNotFound, so a caller can tell "absent" apart from "could not check".
 //
 // # Retries
 //

@@ -13,6 +13,15 @@ type PutOptions struct {
 	// ContentType is the rendition's media type, sent with every upload;
 	// default application/octet-stream.
 	ContentType string
+	// Metadata is user metadata stored with the object: s3:// targets keep
+	// it as S3 user metadata (x-amz-meta-<key> headers), on single and
+	// multipart uploads alike, and Stat returns it. Keys are
+	// case-insensitive (stored lower-case) and must be made of letters,
+	// digits, '-', '_' and '.'. A value with characters outside printable
+	// ASCII is sent RFC 2047-encoded (as AWS S3 does itself) and decoded
+	// again by Stat. Presigned URLs, multipart-URL targets and local paths
+	// ignore it: a presigned PUT would have to have signed the headers.
+	Metadata map[string]string
 }
 
 // Put uploads the file at path to target. Errors carry an api reason:
@@ -40,6 +49,10 @@ func (c *Client) Put(ctx context.Context, target api.Target, path string, opts P
 		return api.Errorf(api.ReasonGeneric, "rendition %s is not a regular file", path)
 	}
 	size := info.Size()
+	meta, err := encodeMetadata(opts.Metadata)
+	if err != nil {
+		return err
+	}
 
 	if target.IsMultipart() {
 		return c.putParts(ctx, target, f, size, contentType)
@@ -52,7 +65,7 @@ func (c *Client) Put(ctx context.Context, target api.Target, path string, opts P
 	case kindHTTP:
 		return c.putHTTP(ctx, target.URL, f, 0, size, contentType, "uploading to "+api.RedactURL(target.URL))
 	case kindS3:
-		return c.putS3(ctx, target.URL, f, size, contentType)
+		return c.putS3(ctx, target.URL, f, size, contentType, meta)
 	case kindLocal:
 		return putLocal(f, localPath(target.URL))
 	}

@@ -53,15 +53,16 @@ func (c *Client) fetchS3(ctx context.Context, rawURL string, s *sink) (string, e
 }
 
 // putS3 uploads f (size bytes) to s3://bucket/key: one PutObject up to
-// Options.MultipartThreshold, a multipart upload above it.
-func (c *Client) putS3(ctx context.Context, rawURL string, f *os.File, size int64, contentType string) error {
+// Options.MultipartThreshold, a multipart upload above it; meta (already
+// encoded by encodeMetadata) is the object's user metadata.
+func (c *Client) putS3(ctx context.Context, rawURL string, f *os.File, size int64, contentType string, meta map[string]string) error {
 	bucket, key, err := parseS3URL(rawURL)
 	if err != nil {
 		return api.Errorf(api.ReasonGeneric, "target: %s", err.Error())
 	}
 	loc := "s3://" + bucket + "/" + key
 	if size > c.opts.MultipartThreshold {
-		return c.putS3Multipart(ctx, bucket, key, f, size, contentType)
+		return c.putS3Multipart(ctx, bucket, key, f, size, contentType, meta)
 	}
 	return c.retry(ctx, "uploading to "+loc, func(ctx context.Context, w *watchdog) error {
 		_, err := c.s3.PutObject(ctx, &s3.PutObjectInput{
@@ -70,6 +71,7 @@ func (c *Client) putS3(ctx context.Context, rawURL string, f *os.File, size int6
 			Body:          w.reader(io.NewSectionReader(f, 0, size)),
 			ContentLength: aws.Int64(size),
 			ContentType:   aws.String(contentType),
+			Metadata:      meta,
 		})
 		if err != nil {
 			return s3Error(err, roleTarget, "PutObject", loc)
@@ -81,13 +83,14 @@ func (c *Client) putS3(ctx context.Context, rawURL string, f *os.File, size int6
 // putS3Multipart uploads f in parts of Options.PartSize (larger when the
 // file would need more than 10000 parts), one after the other. A failed
 // upload is aborted, so no parts are left behind to be billed.
-func (c *Client) putS3Multipart(ctx context.Context, bucket, key string, f *os.File, size int64, contentType string) (err error) {
+func (c *Client) putS3Multipart(ctx context.Context, bucket, key string, f *os.File, size int64, contentType string, meta map[string]string) (err error) {
 	loc := "s3://" + bucket + "/" + key
 	partSize := max(c.opts.PartSize, ceilDiv(size, maxS3Parts))
 	var uploadID string
 	err = c.retry(ctx, "starting a multipart upload to "+loc, func(ctx context.Context, _ *watchdog) error {
 		out, err := c.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
 			Bucket: aws.String(bucket), Key: aws.String(key), ContentType: aws.String(contentType),
+			Metadata: meta,
 		})
 		if err != nil {
 			return s3Error(err, roleTarget, "CreateMultipartUpload", loc)

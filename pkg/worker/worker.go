@@ -277,7 +277,7 @@ func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfe
 			defer running.Done()
 			errs := w.callBatch(workCtx, src, rends)
 			for i, r := range rends {
-				done <- indexedResult{i, w.finish(workCtx, tr, r, errs[i])}
+				done <- indexedResult{i, w.finish(workCtx, tr, req.RequestID, r, errs[i])}
 			}
 		}()
 	} else {
@@ -294,7 +294,7 @@ func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfe
 				}
 				defer func() { <-sem }()
 				err := w.callOne(workCtx, src, r)
-				done <- indexedResult{r.Index, w.finish(workCtx, tr, r, err)}
+				done <- indexedResult{r.Index, w.finish(workCtx, tr, req.RequestID, r, err)}
 			}()
 		}
 	}
@@ -415,8 +415,12 @@ func (w *Worker) callBatch(ctx context.Context, src *Source, rs []*Rendition) (e
 }
 
 // finish turns a function's outcome into the rendition's result: it checks
-// the output, computes metadata, and embeds or uploads the rendition.
-func (w *Worker) finish(ctx context.Context, tr Transfer, r *Rendition, err error) api.RenditionResult {
+// the output, computes metadata, and embeds or uploads the rendition. An
+// upload carries the object metadata MetaRequestID (the worker request's
+// requestId, when it has one) and MetaRendition (the rendition's name),
+// which s3:// targets store and storage-event reads to recognise a
+// rendition already made for the same object version.
+func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *Rendition, err error) api.RenditionResult {
 	if err != nil {
 		return api.Failed(r.Name, timeoutIfDone(ctx, err, "making the rendition"))
 	}
@@ -453,12 +457,27 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, r *Rendition, err erro
 			r.Name, size, *r.EmbedBinaryLimit))
 	}
 	start := time.Now()
-	if err := tr.Put(ctx, r.Target, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string)}); err != nil {
+	objMeta := map[string]string{MetaRendition: r.Name}
+	if requestID != "" {
+		objMeta[MetaRequestID] = requestID
+	}
+	if err := tr.Put(ctx, r.Target, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string), Metadata: objMeta}); err != nil {
 		return api.Failed(r.Name, timeoutIfDone(ctx, err, "uploading the rendition"))
 	}
 	w.opts.Logger.Info("rendition stored", "rendition", r.Name, "target", r.Target.Redacted(), "bytes", size, "ms", time.Since(start).Milliseconds())
 	return res
 }
+
+// The user metadata keys a worker stores with every uploaded rendition
+// (x-amz-meta-acs-request-id and x-amz-meta-acs-rendition on s3://
+// targets; presigned and local targets ignore metadata).
+const (
+	// MetaRequestID holds the requestId of the request that made the
+	// rendition.
+	MetaRequestID = "acs-request-id"
+	// MetaRendition holds the rendition's name.
+	MetaRendition = "acs-rendition"
+)
 
 // timeoutIfDone reports err as a Timeout when ctx has expired, since a
 // deadline usually surfaces as some other error from deep inside a step.
