@@ -6,9 +6,9 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
 # Packages without cgo, tested with the race detector as well.
-PURE_PKGS := ./pkg/api/... ./pkg/owaction/... ./pkg/transfer/... ./pkg/worker/... ./pkg/invoke/... ./pkg/process/... ./pkg/storageevent/... ./pkg/events/...
+PURE_PKGS := ./pkg/api/... ./pkg/owaction/... ./pkg/transfer/... ./pkg/worker/... ./pkg/invoke/... ./pkg/process/... ./pkg/storageevent/... ./pkg/events/... ./pkg/devserver/... ./pkg/workertest/...
 
-.PHONY: all deps build actions test test-race demo lint fmt clean deploy
+.PHONY: all deps build actions test test-race demo lint fmt clean deploy e2e
 
 all: build
 
@@ -29,6 +29,19 @@ test: deps
 
 deploy:
 	bash scripts/deploy.sh
+
+# End-to-end test (test/e2e): versitygw bucket notifications -> trigger on
+# `acs serve` -> storage-event -> process -> workers -> renditions in the
+# bucket and signed webhook events. Builds bin/acs, build/*.zip, and the
+# pinned tools bin/wskdeploy (test/tools) and bin/versitygw
+# (test/e2e/tools); a tool that cannot be built makes the test skip.
+# E2E_BENCH=1 also prints the photo latency breakdown without -v.
+e2e: deps
+	$(GO) build -o bin/acs ./cmd/acs
+	bash scripts/build-actions.sh
+	cd test/tools && $(GO) build -o ../../bin/wskdeploy github.com/apache/openwhisk-wskdeploy || { rm -f ../../bin/wskdeploy; echo "e2e: cannot build wskdeploy: the test will skip"; }
+	cd test/e2e/tools && $(GO) build -trimpath -ldflags "-s -w" -o ../../../bin/versitygw github.com/versity/versitygw/cmd/versitygw || { rm -f ../../../bin/versitygw; echo "e2e: cannot build versitygw: the test will skip"; }
+	cd test/e2e && E2E_BIN_DIR=$(CURDIR)/bin $(GO) test -count=1 -timeout 10m -v ./...
 
 demo: build
 	bash scripts/demo.sh
