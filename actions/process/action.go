@@ -26,8 +26,9 @@ import (
 type server struct {
 	// getenv reads the action's environment (os.Getenv).
 	getenv func(string) string
-	// local returns the in-process invoker used when the action has no API
-	// key (not annotated provide-api-key: true).
+	// local returns the invoker used when the action has no API key (not
+	// annotated provide-api-key: true): in the action, an error saying so;
+	// in tests, an in-process invoker.
 	local func() (invoke.Invoker, error)
 	// owOptions adjusts the OpenWhisk client options (tests).
 	owOptions func(*invoke.OpenWhiskOptions)

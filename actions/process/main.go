@@ -2,10 +2,12 @@
 // processing request, fans its renditions out to the worker actions and
 // returns one event per rendition. See package process.
 //
-// With an API key (annotation provide-api-key: true, so the activation
-// carries __OW_API_HOST and __OW_API_KEY) it invokes the worker actions
-// through the OpenWhisk REST API; without one it runs the built-in workers in
-// its own process.
+// It needs an API key (annotation provide-api-key: true, so the activation
+// carries __OW_API_HOST and __OW_API_KEY): it invokes the worker actions
+// through the OpenWhisk REST API. Without one every activation fails with a
+// message saying so. It links no C library, so it runs on the stock Go
+// runtime image; `acs process` runs a request with the built-in workers in
+// one process instead.
 //
 // Invoked as a web action (the parameters carry __ow_method), it accepts a
 // POSTed JSON request, starts a non-blocking activation of itself with it
@@ -17,31 +19,22 @@
 package main
 
 import (
+	"errors"
 	"log/slog"
 	"os"
-	"sync"
 
-	"github.com/assetcompute/assetcompute/pkg/builtin"
-	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
-	"github.com/assetcompute/assetcompute/pkg/worker"
 )
+
+// errNoAPIKey is the answer of an activation without __OW_API_KEY.
+var errNoAPIKey = errors.New("process has no OpenWhisk API key to invoke the worker actions with: " +
+	"annotate the action provide-api-key: true (manifest.yml does), or run the request on one machine with `acs process`")
 
 func main() {
 	s := &server{
 		getenv: os.Getenv,
-		local: sync.OnceValues(func() (invoke.Invoker, error) {
-			wopts, err := worker.DefaultOptions()
-			if err != nil {
-				return nil, err
-			}
-			handlers, err := builtin.Handlers(wopts, image.Options{})
-			if err != nil {
-				return nil, err
-			}
-			return invoke.NewInProcess(handlers), nil
-		}),
+		local:  func() (invoke.Invoker, error) { return nil, errNoAPIKey },
 		logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)),
 	}
 	owaction.Run(s.handle)
