@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,12 +25,19 @@ import (
 type Client struct {
 	opts Options
 	http *http.Client
-	s3   *s3.Client
 	log  *slog.Logger
+
+	// The S3 client is built on the first s3:// transfer: loading the AWS
+	// configuration costs about 10 ms, which a worker that never sees an
+	// s3:// URL should not pay at every cold start.
+	s3Once sync.Once
+	s3c    *s3.Client
+	s3Err  error
 }
 
-// New validates opts and returns a Client. The S3 client is built here,
-// once; credentials are resolved lazily, on the first s3:// transfer.
+// New validates opts and returns a Client. The S3 client is built on the
+// first s3:// transfer, once; an error in the AWS configuration (a
+// malformed shared config file, say) is reported by that transfer.
 func New(opts Options) (*Client, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("transfer options: %w", err)
@@ -45,12 +53,16 @@ func New(opts Options) (*Client, error) {
 	} else {
 		c.http = &http.Client{Transport: c.newTransport(), CheckRedirect: c.checkRedirect}
 	}
-	s3c, err := newS3Client(opts)
-	if err != nil {
-		return nil, err
-	}
-	c.s3 = s3c
 	return c, nil
+}
+
+// s3Client returns the S3 client, building it on first use.
+func (c *Client) s3Client() (*s3.Client, error) {
+	c.s3Once.Do(func() { c.s3c, c.s3Err = newS3Client(c.opts) })
+	if c.s3Err != nil {
+		return nil, api.Wrap(api.ReasonGeneric, c.s3Err, "S3 is not configured correctly")
+	}
+	return c.s3c, nil
 }
 
 // newTransport returns the http(s) transport: the guarded dialer, no

@@ -103,5 +103,7 @@ func TestNewAppliesDefaults(t *testing.T) {
 	assert.Equal(t, DefaultMultipartThreshold, c.opts.MultipartThreshold)
 	assert.Equal(t, DefaultPartSize, c.opts.PartSize)
 	assert.NotNil(t, c.log)
-	assert.NotEmpty(t, c.s3.Options().Region)
+	s3c, err := c.s3Client()
+	require.NoError(t, err)
+	assert.NotEmpty(t, s3c.Options().Region)
 }

@@ -23,6 +23,10 @@ func (c *Client) openRangedS3(ctx context.Context, src api.Source, opts RangeOpt
 		return nil, api.Errorf(api.ReasonSourceUnsupported, "source: %s", err.Error())
 	}
 	loc := "s3://" + bucket + "/" + key
+	s3c, err := c.s3Client()
+	if err != nil {
+		return nil, err
+	}
 	var (
 		p         probe
 		etag      string
@@ -32,7 +36,7 @@ func (c *Client) openRangedS3(ctx context.Context, src api.Source, opts RangeOpt
 	err = c.retry(ctx, "opening "+loc, func(ctx context.Context, w *watchdog) error {
 		usable = false
 		reqs.Add(1)
-		out, err := c.s3.GetObject(ctx, &s3.GetObjectInput{
+		out, err := s3c.GetObject(ctx, &s3.GetObjectInput{
 			Bucket: aws.String(bucket), Key: aws.String(key),
 			Range: aws.String(fmt.Sprintf("bytes=0-%d", opts.BlockSize-1)),
 		})
@@ -73,7 +77,7 @@ func (c *Client) openRangedS3(ctx context.Context, src api.Source, opts RangeOpt
 			if etag != "" {
 				in.IfMatch = aws.String(etag)
 			}
-			out, err := c.s3.GetObject(ctx, in)
+			out, err := s3c.GetObject(ctx, in)
 			if err != nil {
 				switch s3Status(err) {
 				case http.StatusPreconditionFailed, http.StatusRequestedRangeNotSatisfiable:

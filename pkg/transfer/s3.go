@@ -26,12 +26,16 @@ func (c *Client) fetchS3(ctx context.Context, rawURL string, s *sink) (string, e
 		return "", api.Errorf(api.ReasonSourceUnsupported, "source: %s", err.Error())
 	}
 	loc := "s3://" + bucket + "/" + key
+	s3c, err := c.s3Client()
+	if err != nil {
+		return "", err
+	}
 	var contentType string
 	err = c.retry(ctx, "fetching "+loc, func(ctx context.Context, w *watchdog) error {
 		if err := s.reset(); err != nil {
 			return err
 		}
-		out, err := c.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 		if err != nil {
 			return s3Error(err, roleSource, "GetObject", loc)
 		}
@@ -64,8 +68,12 @@ func (c *Client) putS3(ctx context.Context, rawURL string, f *os.File, size int6
 	if size > c.opts.MultipartThreshold {
 		return c.putS3Multipart(ctx, bucket, key, f, size, contentType, meta)
 	}
+	s3c, err := c.s3Client()
+	if err != nil {
+		return err
+	}
 	return c.retry(ctx, "uploading to "+loc, func(ctx context.Context, w *watchdog) error {
-		_, err := c.s3.PutObject(ctx, &s3.PutObjectInput{
+		_, err := s3c.PutObject(ctx, &s3.PutObjectInput{
 			Bucket:        aws.String(bucket),
 			Key:           aws.String(key),
 			Body:          w.reader(io.NewSectionReader(f, 0, size)),
@@ -85,10 +93,14 @@ func (c *Client) putS3(ctx context.Context, rawURL string, f *os.File, size int6
 // upload is aborted, so no parts are left behind to be billed.
 func (c *Client) putS3Multipart(ctx context.Context, bucket, key string, f *os.File, size int64, contentType string, meta map[string]string) (err error) {
 	loc := "s3://" + bucket + "/" + key
+	s3c, err := c.s3Client()
+	if err != nil {
+		return err
+	}
 	partSize := max(c.opts.PartSize, ceilDiv(size, maxS3Parts))
 	var uploadID string
 	err = c.retry(ctx, "starting a multipart upload to "+loc, func(ctx context.Context, _ *watchdog) error {
-		out, err := c.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+		out, err := s3c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
 			Bucket: aws.String(bucket), Key: aws.String(key), ContentType: aws.String(contentType),
 			Metadata: meta,
 		})
@@ -108,7 +120,7 @@ func (c *Client) putS3Multipart(ctx context.Context, bucket, key string, f *os.F
 		// Abort even when ctx is done, within a bound of its own.
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.Timeout)
 		defer cancel()
-		if _, aerr := c.s3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
+		if _, aerr := s3c.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
 			Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
 		}); aerr != nil {
 			c.log.Warn("cannot abort a failed multipart upload", "target", loc, "error", aerr.Error())
@@ -122,7 +134,7 @@ func (c *Client) putS3Multipart(ctx context.Context, bucket, key string, f *os.F
 		n := min(partSize, size-off)
 		number := int32(i + 1)
 		err = c.retry(ctx, fmt.Sprintf("uploading part %d of %d to %s", number, nparts, loc), func(ctx context.Context, w *watchdog) error {
-			out, err := c.s3.UploadPart(ctx, &s3.UploadPartInput{
+			out, err := s3c.UploadPart(ctx, &s3.UploadPartInput{
 				Bucket:        aws.String(bucket),
 				Key:           aws.String(key),
 				UploadId:      aws.String(uploadID),
@@ -141,7 +153,7 @@ func (c *Client) putS3Multipart(ctx context.Context, bucket, key string, f *os.F
 		}
 	}
 	return c.retry(ctx, "completing the multipart upload to "+loc, func(ctx context.Context, _ *watchdog) error {
-		_, err := c.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		_, err := s3c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 			Bucket:          aws.String(bucket),
 			Key:             aws.String(key),
 			UploadId:        aws.String(uploadID),

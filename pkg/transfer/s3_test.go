@@ -83,9 +83,17 @@ next:
 	return out
 }
 
+// s3 returns the fixture client's S3 client.
+func (fx *s3Fixture) s3(t *testing.T) *s3.Client {
+	t.Helper()
+	c, err := fx.client.s3Client()
+	require.NoError(t, err)
+	return c
+}
+
 func (fx *s3Fixture) object(t *testing.T, key string) ([]byte, string) {
 	t.Helper()
-	out, err := fx.client.s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String(key)})
+	out, err := fx.s3(t).GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: aws.String(key)})
 	require.NoError(t, err)
 	defer out.Body.Close()
 	data, err := io.ReadAll(out.Body)
@@ -200,7 +208,7 @@ func TestS3Failures(t *testing.T) {
 
 func TestS3PresignedURLs(t *testing.T) {
 	fx := newS3Fixture(t, nil)
-	presign := s3.NewPresignClient(fx.client.s3)
+	presign := s3.NewPresignClient(fx.s3(t))
 	ctx := context.Background()
 	data := payload(50_000)
 	require.NoError(t, fx.client.Put(ctx, api.Target{URL: "s3://bucket/in/source.jpg"}, writeTemp(t, data), PutOptions{ContentType: "image/jpeg"}))
@@ -234,4 +242,23 @@ func TestS3PresignedURLs(t *testing.T) {
 		assert.NotContains(t, err.Error(), "X-Amz-")
 		assert.NotContains(t, fx.logs.String(), "X-Amz-")
 	})
+}
+
+// TestS3ConfigurationErrorsSurfaceOnFirstUse checks that the AWS
+// configuration is loaded lazily: a client whose configuration cannot load
+// is still built (workers that never see s3:// do not pay for it), and the
+// first s3:// transfer reports the problem as a GenericError without retrying.
+func TestS3ConfigurationErrorsSurfaceOnFirstUse(t *testing.T) {
+	t.Setenv("AWS_PROFILE", "acs-no-such-profile")
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/config")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/credentials")
+	c, err := New(Options{})
+	require.NoError(t, err)
+	start := time.Now()
+	_, err = c.Fetch(context.Background(), api.Source{URL: "s3://bucket/key.jpg"}, t.TempDir())
+	require.Error(t, err)
+	assert.Equal(t, api.ReasonGeneric, api.ReasonOf(err))
+	assert.Contains(t, err.Error(), "S3 is not configured correctly")
+	assert.Contains(t, err.Error(), "acs-no-such-profile")
+	assert.Less(t, time.Since(start), 2*time.Second, "a configuration error is not retried")
 }

@@ -53,9 +53,13 @@ func (c *Client) Stat(ctx context.Context, rawURL string) (*ObjectInfo, error) {
 		return nil, api.Errorf(api.ReasonGeneric, "target: %s", err.Error())
 	}
 	loc := "s3://" + bucket + "/" + key
+	s3c, err := c.s3Client()
+	if err != nil {
+		return nil, err
+	}
 	var info *ObjectInfo
 	err = c.retry(ctx, "checking "+loc, func(ctx context.Context, _ *watchdog) error {
-		out, err := c.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		out, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 		if err != nil {
 			if s3Status(err) == http.StatusNotFound {
 				return api.Errorf(api.ReasonGeneric, "%s: %w (404)", loc, ErrNotFound)

@@ -60,7 +60,7 @@ func TestS3PutMetadataAndStat(t *testing.T) {
 			assert.Equal(t, tc.want, info.Metadata)
 			if tc.wantParts == 0 {
 				// A single upload's ETag is the MD5, as a listing reports it.
-				out, err := fx.client.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("bucket"), Key: aws.String(strings.TrimPrefix(url, "s3://bucket/"))})
+				out, err := fx.s3(t).HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("bucket"), Key: aws.String(strings.TrimPrefix(url, "s3://bucket/"))})
 				require.NoError(t, err)
 				assert.Equal(t, strings.Trim(aws.ToString(out.ETag), `"`), info.ETag)
 			}
