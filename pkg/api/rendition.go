@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -110,7 +109,18 @@ func IntOr(p *int, def int) int {
 // MaxDimension, which bounds outputs) so they always fit in an int.
 const maxCropCoordinate = MaxDimension * 10
 
-var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+// isHexColor reports whether s is a colour written #RGB or #RRGGBB.
+func isHexColor(s string) bool {
+	if (len(s) != 4 && len(s) != 7) || s[0] != '#' {
+		return false
+	}
+	for _, c := range []byte(s[1:]) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
 
 // knownKeys are the keys that parseRendition consumes; "url" and
 // "pdfbgcolor" are accepted aliases of "target" and "background".
@@ -197,7 +207,7 @@ func ParseRendition(data []byte) (Rendition, error) {
 	r.Watermark = p.watermark("watermark")
 	if k, ok := p.first("background", "pdfbgcolor"); ok {
 		bg := p.str(k)
-		if !hexColor.MatchString(bg) {
+		if !isHexColor(bg) {
 			p.fail(fieldErr(k, "must be a colour #RGB or #RRGGBB, got %q", bg))
 		} else {
 			r.Background = strings.ToLower(bg)

@@ -222,3 +222,13 @@ func TestFormats(t *testing.T) {
 	n := 3
 	assert.Equal(t, 3, IntOr(&n, 7))
 }
+
+func TestIsHexColor(t *testing.T) {
+	for s, want := range map[string]bool{
+		"#fff": true, "#FfF0a9": true, "#000000": true,
+		"": false, "#": false, "fff": false, "#ffff": false, "#12345g": false,
+		"#ggg": false, "#ééé": false, " #fff": false, "#fff ": false,
+	} {
+		assert.Equal(t, want, isHexColor(s), "%q", s)
+	}
+}
