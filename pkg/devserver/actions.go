@@ -34,12 +34,7 @@ type actionPut struct {
 // serveActions serves /actions, /actions/PKG/ and /actions/[PKG/]NAME.
 func (s *Server) serveActions(w http.ResponseWriter, r *http.Request, name string) {
 	if name == "" || strings.HasSuffix(name, "/") {
-		if r.Method != http.MethodGet {
-			methodNotAllowed(w, "GET")
-			return
-		}
-		skip, limit := listRange(r)
-		writeJSON(w, http.StatusOK, page(s.listActions(strings.TrimSuffix(name, "/"), name != ""), skip, limit))
+		serveList(w, r, func() []Action { return s.listActions(strings.TrimSuffix(name, "/"), name != "") })
 		return
 	}
 	switch r.Method {

@@ -143,3 +143,27 @@ func splitFQN(s string) (ns, name string) {
 	}
 	return "", s
 }
+
+// serveList answers a request on a collection: GET gets a page of list()
+// (?skip, ?limit), any other method is 405.
+func serveList[T any](w http.ResponseWriter, r *http.Request, list func() []T) {
+	if r.Method != http.MethodGet {
+		methodNotAllowed(w, "GET")
+		return
+	}
+	skip, limit := listRange(r)
+	writeJSON(w, http.StatusOK, page(list(), skip, limit))
+}
+
+// serveEntity answers GET on one entity: view, called under the read lock,
+// returns it as the API shows it, or false when there is none (404).
+func serveEntity[T any](s *Server, w http.ResponseWriter, view func() (T, bool)) {
+	s.mu.RLock()
+	out, ok := view()
+	s.mu.RUnlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, msgNotFound)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -20,28 +20,18 @@ type packagePut struct {
 // servePackages serves /packages and /packages/NAME.
 func (s *Server) servePackages(w http.ResponseWriter, r *http.Request, name string) {
 	if name == "" {
-		if r.Method != http.MethodGet {
-			methodNotAllowed(w, "GET")
-			return
-		}
-		skip, limit := listRange(r)
-		writeJSON(w, http.StatusOK, page(s.listPackages(), skip, limit))
+		serveList(w, r, s.listPackages)
 		return
 	}
 	switch r.Method {
 	case http.MethodGet:
-		s.mu.RLock()
-		p, ok := s.packages[name]
-		var out Package
-		if ok {
-			out = s.packageView(p)
-		}
-		s.mu.RUnlock()
-		if !ok {
-			writeError(w, http.StatusNotFound, msgNotFound)
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
+		serveEntity(s, w, func() (Package, bool) {
+			p, ok := s.packages[name]
+			if !ok {
+				return Package{}, false
+			}
+			return s.packageView(p), true
+		})
 	case http.MethodPut:
 		s.putPackage(w, r, name)
 	case http.MethodDelete:

@@ -20,28 +20,18 @@ type rulePut struct {
 // serveRules serves /rules and /rules/NAME.
 func (s *Server) serveRules(w http.ResponseWriter, r *http.Request, name string) {
 	if name == "" {
-		if r.Method != http.MethodGet {
-			methodNotAllowed(w, "GET")
-			return
-		}
-		skip, limit := listRange(r)
-		writeJSON(w, http.StatusOK, page(s.listRules(), skip, limit))
+		serveList(w, r, s.listRules)
 		return
 	}
 	switch r.Method {
 	case http.MethodGet:
-		s.mu.RLock()
-		rl, ok := s.rules[name]
-		var out Rule
-		if ok {
-			out = ruleView(rl)
-		}
-		s.mu.RUnlock()
-		if !ok {
-			writeError(w, http.StatusNotFound, msgNotFound)
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
+		serveEntity(s, w, func() (Rule, bool) {
+			rl, ok := s.rules[name]
+			if !ok {
+				return Rule{}, false
+			}
+			return ruleView(rl), true
+		})
 	case http.MethodPut:
 		s.putRule(w, r, name)
 	case http.MethodPost:

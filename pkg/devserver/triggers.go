@@ -20,28 +20,18 @@ type triggerPut struct {
 // serveTriggers serves /triggers and /triggers/NAME.
 func (s *Server) serveTriggers(w http.ResponseWriter, r *http.Request, name string) {
 	if name == "" {
-		if r.Method != http.MethodGet {
-			methodNotAllowed(w, "GET")
-			return
-		}
-		skip, limit := listRange(r)
-		writeJSON(w, http.StatusOK, page(s.listTriggers(), skip, limit))
+		serveList(w, r, s.listTriggers)
 		return
 	}
 	switch r.Method {
 	case http.MethodGet:
-		s.mu.RLock()
-		t, ok := s.triggers[name]
-		var out Trigger
-		if ok {
-			out = s.triggerView(t)
-		}
-		s.mu.RUnlock()
-		if !ok {
-			writeError(w, http.StatusNotFound, msgNotFound)
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
+		serveEntity(s, w, func() (Trigger, bool) {
+			t, ok := s.triggers[name]
+			if !ok {
+				return Trigger{}, false
+			}
+			return s.triggerView(t), true
+		})
 	case http.MethodPut:
 		s.putTrigger(w, r, name)
 	case http.MethodPost:
