@@ -55,10 +55,13 @@ func TestInvokeEcho(t *testing.T) {
 	act := ts.waitActivation(accepted.ActivationID)
 	assert.Equal(t, "success", act.Response.Status)
 	assert.True(t, act.Response.Success)
+	// Each line is labelled with the stream it was written to.
 	require.Eventually(t, func() bool {
 		_, out := ts.do("GET", "/api/v1/namespaces/_/activations/"+accepted.ActivationID+"/logs", nil)
-		return strings.Contains(string(out), "stdout: hello log") && strings.Contains(string(out), "stderr: hello log") // the action writes "stderr: TEXT" to stderr
+		return strings.Contains(string(out), "stdout: hello log") && strings.Contains(string(out), "stderr: on stderr: hello log")
 	}, 5*time.Second, 10*time.Millisecond)
+	_, out = ts.do("GET", "/api/v1/namespaces/_/activations/"+accepted.ActivationID+"/logs", nil)
+	assert.NotContains(t, string(out), "stdout: on stderr", "stderr is not logged as stdout")
 	status, out = ts.do("GET", "/api/v1/namespaces/_/activations/"+accepted.ActivationID+"/result", nil)
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, string(out), `"status":"success"`)

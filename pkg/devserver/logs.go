@@ -3,12 +3,13 @@ package devserver
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 )
 
 // logBuffer collects an activation's log lines, OpenWhisk-style:
-// "TIMESTAMP stdout: text". It keeps at most limit bytes and then notes the
+// "TIMESTAMP stdout: text" or "TIMESTAMP stderr: text". It keeps at most limit bytes and then notes the
 // truncation once.
 type logBuffer struct {
 	mu        sync.Mutex
@@ -16,7 +17,8 @@ type logBuffer struct {
 	size      int
 	limit     int
 	truncated bool
-	partial   []byte
+	// partial holds each stream's unfinished line.
+	partial map[string][]byte
 }
 
 // newLogBuffer returns a buffer holding at most limit bytes of lines.
@@ -43,69 +45,93 @@ func (b *logBuffer) addLocked(stream, text string) {
 	b.ls = append(b.ls, line)
 }
 
-// write splits p into lines; an unfinished line waits for its end.
-func (b *logBuffer) write(p []byte) {
+// streams are the log streams in the order unfinished lines are shown.
+var streams = [...]string{"stdout", "stderr"}
+
+// write splits p, written to stream, into lines; an unfinished line waits
+// for its end.
+func (b *logBuffer) write(stream string, p []byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.partial = append(b.partial, p...)
+	if b.partial == nil {
+		b.partial = map[string][]byte{}
+	}
+	part := append(b.partial[stream], p...)
 	for {
-		i := bytes.IndexByte(b.partial, '\n')
+		i := bytes.IndexByte(part, '\n')
 		if i < 0 {
 			break
 		}
-		b.addLocked("stdout", string(b.partial[:i]))
-		b.partial = b.partial[i+1:]
+		b.addLocked(stream, string(part[:i]))
+		part = part[i+1:]
 	}
-	if len(b.partial) > b.limit { // a runaway line without newline
-		b.addLocked("stdout", string(b.partial))
-		b.partial = nil
+	if len(part) > b.limit { // a runaway line without newline
+		b.addLocked(stream, string(part))
+		part = nil
 	}
+	b.partial[stream] = part
 }
 
-// flush ends an unfinished line.
+// flush ends the unfinished lines.
 func (b *logBuffer) flush() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.partial) > 0 {
-		b.addLocked("stdout", string(b.partial))
-		b.partial = nil
+	for _, stream := range streams {
+		if part := b.partial[stream]; len(part) > 0 {
+			b.addLocked(stream, string(part))
+		}
 	}
+	b.partial = nil
 }
 
 // byteSize returns the bytes held so far.
 func (b *logBuffer) byteSize() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.size + len(b.partial)
+	n := b.size
+	for _, part := range b.partial {
+		n += len(part)
+	}
+	return n
 }
 
 // lines returns a copy of the lines so far.
 func (b *logBuffer) lines() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make([]string, len(b.ls), len(b.ls)+1)
+	out := make([]string, len(b.ls), len(b.ls)+len(streams))
 	copy(out, b.ls)
-	if len(b.partial) > 0 {
-		out = append(out, fmt.Sprintf("%s stdout: %s", time.Now().UTC().Format(time.RFC3339Nano), b.partial))
+	for _, stream := range streams {
+		if part := b.partial[stream]; len(part) > 0 {
+			out = append(out, fmt.Sprintf("%s %s: %s", time.Now().UTC().Format(time.RFC3339Nano), stream, part))
+		}
 	}
 	return out
 }
 
-// logSwitch is the writer a process's stdout and stderr go to; it forwards
-// to the buffer of the activation the process serves now, or of the last
-// one it served.
+// logSwitch routes a process's stdout and stderr to the buffer of the
+// activation the process serves now, or of the last one it served.
 type logSwitch struct {
 	mu  sync.Mutex
 	cur *logBuffer
 }
 
+// stream returns the writer for one of the process's streams.
+func (s *logSwitch) stream(name string) io.Writer { return streamWriter{s, name} }
+
+// streamWriter is the writer of one stream of a logSwitch.
+type streamWriter struct {
+	s    *logSwitch
+	name string
+}
+
 // Write implements io.Writer.
-func (s *logSwitch) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	cur := s.cur
-	s.mu.Unlock()
+func (w streamWriter) Write(p []byte) (int, error) {
+	w.s.mu.Lock()
+	cur := w.s.cur
+	w.s.mu.Unlock()
 	if cur != nil {
-		cur.write(p)
+		cur.write(w.name, p)
 	}
 	return len(p), nil
 }

@@ -72,7 +72,7 @@ func (rt *actionPool) acquire(ctx context.Context, logs *logBuffer) (wp *warmPro
 	}
 	sw := &logSwitch{cur: logs}
 	opts := rt.popts
-	opts.Log = sw
+	opts.Log, opts.Stderr = sw.stream("stdout"), sw.stream("stderr")
 	start := time.Now()
 	p, err := owaction.StartProcess(ctx, rt.dir, rt.env, opts)
 	init = time.Since(start)

@@ -53,6 +53,10 @@ type ProcessOptions struct {
 	// Log receives the action's stdout and stderr, the activation log.
 	// Writes are serialised. Default: discarded.
 	Log io.Writer
+	// Stderr, when set, receives the action's stderr, and Log its stdout
+	// only, for hosts that label the two streams as OpenWhisk's activation
+	// logs do. Writes to each are serialised.
+	Stderr io.Writer
 	// AckTimeout bounds the wait for the start acknowledgement.
 	// Default: DefaultAckTimeout.
 	AckTimeout time.Duration
@@ -109,6 +113,9 @@ func StartProcess(ctx context.Context, dir string, env map[string]string, opts P
 	cmd.Env = environ(env)
 	logw := &syncWriter{w: opts.Log}
 	cmd.Stdout, cmd.Stderr = logw, logw
+	if opts.Stderr != nil {
+		cmd.Stderr = &syncWriter{w: opts.Stderr}
+	}
 	cmd.WaitDelay = exitGrace // do not wait forever for pipes a grandchild holds
 	setProcessGroup(cmd)
 

@@ -51,7 +51,7 @@ func echo(ctx context.Context, raw json.RawMessage) (any, error) {
 	_ = json.Unmarshal(raw, &p)
 	if msg, ok := p["log"].(string); ok {
 		fmt.Println(msg)
-		fmt.Fprintln(os.Stderr, "stderr:", msg)
+		fmt.Fprintln(os.Stderr, "on stderr:", msg)
 	}
 	if ms, ok := p["sleep"].(float64); ok {
 		time.Sleep(time.Duration(ms) * time.Millisecond)
