@@ -20,7 +20,7 @@ func TestStaticActionsLinkNoCLibraries(t *testing.T) {
 	if err != nil {
 		t.Skip("no go command to list the dependencies with")
 	}
-	for _, action := range []string{"../process", "../storage-event"} {
+	for _, action := range []string{"../process", "../storage-event", "../metadata"} {
 		out, err := exec.Command(goBin, "list", "-deps", "-f", "{{if .CgoFiles}}{{.ImportPath}}{{end}}", action).CombinedOutput()
 		require.NoError(t, err, "%s", out)
 		for _, pkg := range strings.Fields(string(out)) {

@@ -107,13 +107,13 @@ func TestManifestDeployBodies(t *testing.T) {
 		t.Fatalf("no PUT for action %s; paths: %v", name, keys(puts))
 		return action{}
 	}
-	for _, name := range []string{"thumbnail", "metadata", "fulltext", "example-tagger"} {
+	for _, name := range []string{"thumbnail", "fulltext", "example-tagger"} {
 		a := get(name)
 		if a.Exec.Kind != "blackbox" || a.Exec.Image != "example/acs-runtime:1" {
 			t.Errorf("%s: exec kind %q image %q, want blackbox on the libvips image", name, a.Exec.Kind, a.Exec.Image)
 		}
 	}
-	for _, name := range []string{"process", "storage-event"} {
+	for _, name := range []string{"process", "storage-event", "metadata"} {
 		if a := get(name); a.Exec.Kind != "go:1.24" {
 			t.Errorf("%s: exec kind %q, want go:1.24", name, a.Exec.Kind)
 		}
