@@ -10,10 +10,31 @@ import (
 
 type paramsKey struct{}
 
+// activationParams are an activation's parameters, decoded once per
+// activation into their top-level fields.
+type activationParams struct {
+	fields map[string]json.RawMessage
+	err    error // the parameters are not a JSON object
+}
+
+// decodeParams splits an activation's parameters into their top-level
+// fields.
+func decodeParams(params json.RawMessage) activationParams {
+	var p activationParams
+	if err := json.Unmarshal(params, &p.fields); err != nil {
+		p.err = api.Wrap(api.ReasonGeneric, err, "the activation parameters are not a JSON object")
+	}
+	return p
+}
+
 // WithParams returns ctx carrying an activation's parameters, for Param.
-// Worker.Handle calls it; tests of a RenditionFunc may too.
+// Worker.Handle does this; tests of a RenditionFunc may too.
 func WithParams(ctx context.Context, params json.RawMessage) context.Context {
-	return context.WithValue(ctx, paramsKey{}, params)
+	return withParams(ctx, decodeParams(params))
+}
+
+func withParams(ctx context.Context, p activationParams) context.Context {
+	return context.WithValue(ctx, paramsKey{}, p)
 }
 
 // Param decodes the action parameter name of the current activation into
@@ -32,15 +53,14 @@ func WithParams(ctx context.Context, params json.RawMessage) context.Context {
 // An empty string or null counts as absent. ctx must come from the
 // lifecycle (or WithParams); otherwise Param reports false.
 func Param(ctx context.Context, name string, v any) (bool, error) {
-	raw, _ := ctx.Value(paramsKey{}).(json.RawMessage)
-	if len(raw) == 0 {
+	p, ok := ctx.Value(paramsKey{}).(activationParams)
+	if !ok {
 		return false, nil
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return false, api.Wrap(api.ReasonGeneric, err, "the activation parameters are not a JSON object")
+	if p.err != nil {
+		return false, p.err
 	}
-	value, ok := fields[name]
+	value, ok := p.fields[name]
 	if !ok || string(value) == "null" || string(value) == `""` {
 		return false, nil
 	}

@@ -65,13 +65,17 @@ var settingParams = []struct {
 // parameters. Parameters that are absent, null or empty strings are unset.
 // A value that is an object or an array is an error naming the parameter.
 func SettingsFromParams(params json.RawMessage) (Settings, error) {
+	return settingsFrom(decodeParams(params))
+}
+
+// settingsFrom reads the settings from decoded parameters.
+func settingsFrom(ap activationParams) (Settings, error) {
 	var s Settings
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(params, &fields); err != nil {
-		return s, api.Errorf(api.ReasonGeneric, "invalid worker parameters: %v", err)
+	if ap.err != nil {
+		return s, ap.err
 	}
 	for _, p := range settingParams {
-		raw, ok := fields[p.param]
+		raw, ok := ap.fields[p.param]
 		if !ok {
 			continue
 		}

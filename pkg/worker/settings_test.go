@@ -32,7 +32,7 @@ func TestSettingsFromParams(t *testing.T) {
 		{"null and empty are unset", `{"s3Endpoint":null,"s3Region":""}`, Settings{}, ""},
 		{"object", `{"s3Endpoint":{"url":"x"}}`, Settings{}, "deployment parameter s3Endpoint: want a string, boolean or number, got an object"},
 		{"array", `{"allowHttp":[true]}`, Settings{}, "deployment parameter allowHttp: want a string, boolean or number, got an array"},
-		{"not an object", `[1]`, Settings{}, "invalid worker parameters"},
+		{"not an object", `[1]`, Settings{}, "the activation parameters are not a JSON object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -200,7 +200,10 @@ func (w *Worker) Handle(ctx context.Context, params json.RawMessage) (any, error
 	if err != nil {
 		return nil, err
 	}
-	settings, err := SettingsFromParams(params)
+	// The parameters are split into fields once, for the deployment
+	// settings and for Param.
+	ap := decodeParams(params)
+	settings, err := settingsFrom(ap)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +211,7 @@ func (w *Worker) Handle(ctx context.Context, params json.RawMessage) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return w.process(WithParams(ctx, params), req, tr), nil
+	return w.process(withParams(ctx, ap), req, tr), nil
 }
 
 // Process runs the lifecycle for one worker request and returns exactly one
