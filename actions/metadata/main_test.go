@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/builtin"
 	"github.com/assetcompute/assetcompute/pkg/builtin/metadata"
@@ -147,17 +148,6 @@ type storage struct {
 	uploads    map[string][]byte
 }
 
-type counting struct {
-	http.ResponseWriter
-	n *atomic.Int64
-}
-
-func (c counting) Write(p []byte) (int, error) {
-	n, err := c.ResponseWriter.Write(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
 func newStorage(t *testing.T, head, tail []byte, size int64) *storage {
 	s := &storage{uploads: map[string][]byte{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -170,7 +160,7 @@ func newStorage(t *testing.T, head, tail []byte, size int64) *storage {
 		}
 		s.gets.Add(1)
 		w.Header().Set("Content-Type", "image/tiff")
-		http.ServeContent(counting{w, &s.sent}, r, "", time.Unix(1_700_000_000, 0), &virtual{head: head, tail: tail, size: size})
+		http.ServeContent(testutil.CountingResponseWriter{ResponseWriter: w, N: &s.sent}, r, "", time.Unix(1_700_000_000, 0), &virtual{head: head, tail: tail, size: size})
 	}))
 	t.Cleanup(s.Close)
 	return s

@@ -13,47 +13,29 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 )
 
 const testExecEnv = "assetcompute/action-test-v1"
 
-// syncBuffer is a log sink the tests can read while an action writes to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type proxyFixture struct {
 	url   string
 	proxy *owaction.Proxy
-	log   *syncBuffer
+	log   *testutil.SyncBuffer
 }
 
 // newProxy serves a Proxy with opts from an httptest server. The action log
 // goes to fixture.log unless opts sets its own.
 func newProxy(t *testing.T, opts owaction.ProxyOptions) *proxyFixture {
 	t.Helper()
-	log := &syncBuffer{}
+	log := &testutil.SyncBuffer{}
 	if opts.Process.Log == nil {
 		opts.Process.Log = log
 	}

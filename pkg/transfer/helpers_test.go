@@ -1,17 +1,16 @@
 package transfer
 
 import (
-	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
 	"log/slog"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
@@ -20,22 +19,7 @@ import (
 const secret = "SECRETSIGNATURE"
 
 // logBuffer collects log output safely across goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer = testutil.SyncBuffer
 
 // testOptions are fast options for tests against local servers: plain
 // http, private addresses, tiny backoff.

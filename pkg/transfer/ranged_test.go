@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
@@ -82,18 +83,6 @@ type rangeServer struct {
 	ignoreRanges bool
 }
 
-// countingWriter counts the body bytes of a response.
-type countingWriter struct {
-	http.ResponseWriter
-	n *atomic.Int64
-}
-
-func (c countingWriter) Write(p []byte) (int, error) {
-	n, err := c.ResponseWriter.Write(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
 func newRangeServer(t *testing.T, size int64) *rangeServer {
 	t.Helper()
 	s := &rangeServer{}
@@ -108,7 +97,7 @@ func newRangeServer(t *testing.T, size int64) *rangeServer {
 		if respond != nil && respond(w, r, n) {
 			return
 		}
-		cw := countingWriter{ResponseWriter: w, n: &s.bytes}
+		cw := testutil.CountingResponseWriter{ResponseWriter: w, N: &s.bytes}
 		w.Header().Set("Content-Type", "image/tiff")
 		size := s.size.Load()
 		if ignore {

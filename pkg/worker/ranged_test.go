@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
 )
@@ -57,17 +58,6 @@ type sourceServer struct {
 	ignoreRanges bool
 }
 
-type countingResponse struct {
-	http.ResponseWriter
-	n *atomic.Int64
-}
-
-func (c countingResponse) Write(p []byte) (int, error) {
-	n, err := c.ResponseWriter.Write(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
 func newSourceServer(t *testing.T, size int64, ignoreRanges bool) *sourceServer {
 	s := &sourceServer{ignoreRanges: ignoreRanges}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +66,7 @@ func newSourceServer(t *testing.T, size int64, ignoreRanges bool) *sourceServer 
 			return
 		}
 		s.gets.Add(1)
-		cw := countingResponse{w, &s.sent}
+		cw := testutil.CountingResponseWriter{ResponseWriter: w, N: &s.sent}
 		if s.ignoreRanges {
 			w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 			_, _ = io.Copy(cw, &sparseSource{size: size})
