@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/assetcompute/assetcompute/pkg/storageevent"
+	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
 // TestDuplicateNotificationIsSkipped runs the action's handler as wired in
@@ -28,7 +29,7 @@ func TestDuplicateNotificationIsSkipped(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	env := map[string]string{} // nothing from the process environment
-	st := newStaters(func(k string) string { return env[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st := &staters{clients: &worker.Clients{Getenv: func(k string) string { return env[k] }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	h := &storageevent.Handler{Stater: st.forParams}
 	params := []byte(`{
 		"Records":[{"eventName":"s3:ObjectCreated:Put","s3":{"configurationId":"webhook-global","bucket":{"name":"assets"},"object":{"key":"in/a b.jpg","eTag":"\"abc\""}}}],
@@ -78,11 +79,15 @@ func TestDuplicateNotificationIsSkipped(t *testing.T) {
 			assert.Equal(t, tc.want, names)
 		})
 	}
-	assert.Len(t, st.clients, 1, "one client for the deployment's settings, reused")
+	a, err := st.forParams(params)
+	require.NoError(t, err)
+	b, err := st.forParams(params)
+	require.NoError(t, err)
+	assert.Same(t, a, b, "one client for the deployment's settings, reused")
 }
 
 func TestStatersRejectBadSettings(t *testing.T) {
-	st := newStaters(func(string) string { return "" }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st := &staters{clients: &worker.Clients{Getenv: func(string) string { return "" }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	_, err := st.forParams([]byte(`{"s3Endpoint":"ftp://nope","s3SecretAccessKey":"hidden"}`))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "S3 endpoint")

@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/assetcompute/assetcompute/pkg/owaction"
-	"github.com/assetcompute/assetcompute/pkg/transfer"
 )
 
 // DefaultOptions returns worker options for an action process: transfer
@@ -15,18 +14,14 @@ import (
 // and JSON logs on stderr.
 func DefaultOptions() (Options, error) {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	newClient := func(s Settings) (*transfer.Client, error) {
-		topts := transfer.OptionsFromEnv(s.Getenv(os.Getenv))
-		topts.Logger = logger
-		return transfer.New(topts)
-	}
-	client, err := newClient(Settings{})
+	clients := &Clients{Getenv: os.Getenv, Logger: logger}
+	client, err := clients.For(Settings{})
 	if err != nil {
 		return Options{}, fmt.Errorf("worker: transfer settings: %w", err)
 	}
 	return Options{
 		Transfer:    client,
-		NewTransfer: func(s Settings) (Transfer, error) { return newClient(s) },
+		NewTransfer: func(s Settings) (Transfer, error) { return clients.For(s) },
 		Logger:      logger,
 	}, nil
 }

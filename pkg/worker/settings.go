@@ -3,9 +3,13 @@ package worker
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"os"
 	"strings"
+	"sync"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/transfer"
 )
 
 // Settings are the deployment's storage and network settings as a worker
@@ -152,29 +156,55 @@ func (s Settings) String() string {
 	return "{" + strings.Join(parts, " ") + "}"
 }
 
-// maxCachedTransfers bounds the transfer clients a worker keeps for
+// maxCachedClients bounds the transfer clients a Clients keeps for
 // distinct settings; a deployment normally has one.
-const maxCachedTransfers = 8
+const maxCachedClients = 8
+
+// Clients builds transfer clients for deployment settings: the ACS_*
+// environment (Getenv) overridden by the settings, once per distinct
+// settings, reused by the activations of a warm action process. The zero
+// value reads os.Getenv and logs nowhere. It is safe for concurrent use.
+type Clients struct {
+	// Getenv reads the environment; default os.Getenv.
+	Getenv func(string) string
+	// Logger is given to the clients; default slog.Default().
+	Logger *slog.Logger
+
+	mu      sync.Mutex
+	clients map[Settings]*transfer.Client
+}
+
+// For returns the client for s, building it on first use. Settings that
+// are out of range are a GenericError naming them, without secrets.
+func (c *Clients) For(s Settings) (*transfer.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if tc, ok := c.clients[s]; ok {
+		return tc, nil
+	}
+	getenv := c.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	opts := transfer.OptionsFromEnv(s.Getenv(getenv))
+	opts.Logger = c.Logger
+	tc, err := transfer.New(opts)
+	if err != nil {
+		return nil, api.Wrap(api.ReasonGeneric, err, "invalid deployment settings "+s.String())
+	}
+	if c.clients == nil || len(c.clients) >= maxCachedClients {
+		c.clients = map[Settings]*transfer.Client{}
+	}
+	c.clients[s] = tc
+	return tc, nil
+}
 
 // transferFor returns the transfer client for an activation's settings:
 // Options.Transfer when none is set or the worker cannot build others,
-// otherwise a client built once by Options.NewTransfer and cached.
+// otherwise Options.NewTransfer's.
 func (w *Worker) transferFor(s Settings) (Transfer, error) {
 	if s.IsZero() || w.opts.NewTransfer == nil {
 		return w.opts.Transfer, nil
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if tr, ok := w.transfers[s]; ok {
-		return tr, nil
-	}
-	tr, err := w.opts.NewTransfer(s)
-	if err != nil {
-		return nil, api.Wrap(api.ReasonGeneric, err, "invalid deployment settings "+s.String())
-	}
-	if w.transfers == nil || len(w.transfers) >= maxCachedTransfers {
-		w.transfers = map[Settings]Transfer{}
-	}
-	w.transfers[s] = tr
-	return tr, nil
+	return w.opts.NewTransfer(s)
 }

@@ -151,3 +151,19 @@ func TestInvalidDeploymentSettingsFailTheActivation(t *testing.T) {
 	assert.Contains(t, err.Error(), "S3 endpoint")
 	assert.NotContains(t, err.Error(), "TOPSECRET")
 }
+
+func TestClientsReuseOneClientPerSettings(t *testing.T) {
+	c := &Clients{Getenv: func(string) string { return "" }, Logger: quiet}
+	a, err := c.For(Settings{S3Region: "eu-west-1"})
+	require.NoError(t, err)
+	b, err := c.For(Settings{S3Region: "eu-west-1"})
+	require.NoError(t, err)
+	assert.Same(t, a, b)
+	other, err := c.For(Settings{S3Region: "us-east-1"})
+	require.NoError(t, err)
+	assert.NotSame(t, a, other)
+	_, err = c.For(Settings{S3Endpoint: "ftp://nope", S3SecretAccessKey: "hidden"})
+	require.Error(t, err)
+	assert.Equal(t, api.ReasonGeneric, api.ReasonOf(err))
+	assert.NotContains(t, err.Error(), "hidden")
+}

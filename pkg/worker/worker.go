@@ -91,10 +91,11 @@ type RangedTransfer interface {
 type Options struct {
 	// Transfer fetches the source and uploads renditions. Required.
 	Transfer Transfer
-	// NewTransfer, when set, builds the transfer client for activations
-	// whose parameters carry deployment settings (see Settings); such
-	// clients are built once per distinct settings and reused. When nil,
-	// every activation uses Transfer. DefaultOptions sets it.
+	// NewTransfer, when set, returns the transfer client for activations
+	// whose parameters carry deployment settings (see Settings); it is
+	// called for every such activation, so it should reuse its clients, as
+	// Clients.For does. When nil, every activation uses Transfer.
+	// DefaultOptions sets it.
 	NewTransfer func(Settings) (Transfer, error)
 	// RangedSource makes the worker open the source for random access
 	// instead of downloading it first: Source.Reader then reads byte
@@ -162,9 +163,6 @@ type Worker struct {
 	opts  Options
 	one   RenditionFunc
 	batch BatchFunc
-
-	mu        sync.Mutex // guards transfers
-	transfers map[Settings]Transfer
 }
 
 // New returns a Worker that calls fn once per rendition.
