@@ -123,3 +123,10 @@ func TestEventOfAFailedRenditionDecodes(t *testing.T) {
 	var notObject Event
 	assert.Error(t, json.Unmarshal([]byte(`{"type": "rendition_created", "rendition": 5}`), &notObject))
 }
+
+// TestObjectMetadataKeysAreStable pins the keys stored with renditions:
+// objects written by earlier versions must still be recognised.
+func TestObjectMetadataKeysAreStable(t *testing.T) {
+	assert.Equal(t, "acs-request-id", ObjectMetaRequestID)
+	assert.Equal(t, "acs-rendition", ObjectMetaRendition)
+}

@@ -10,17 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
-)
-
-// Object metadata the workers store with every rendition they upload to an
-// s3:// target (see pkg/worker: worker.MetaRequestID, worker.MetaRendition).
-const (
-	// MetaRequestID is the user metadata key holding the requestId of the
-	// request that made a rendition.
-	MetaRequestID = "acs-request-id"
-	// MetaRendition is the user metadata key holding the rendition's name.
-	MetaRendition = "acs-rendition"
 )
 
 // SkipReasonAlreadyProcessed is the Skip reason of a request none of whose
@@ -119,7 +110,8 @@ func (h *Handler) logger() *slog.Logger {
 
 // SkipExisting makes a duplicate notification do no work: for each request
 // of b it checks every s3:// rendition target with st and drops the
-// renditions whose target already exists with user metadata MetaRequestID
+// renditions whose target already exists with user metadata
+// api.ObjectMetaRequestID
 // equal to the request's id (same bucket, key and version or ETag, so the
 // same object version, already rendered by a previous delivery). A request
 // left with no rendition moves to b.Skipped with
@@ -168,7 +160,7 @@ func SkipExisting(ctx context.Context, st Stater, b *Batch, log *slog.Logger) {
 				log.Warn("cannot check whether a rendition exists; making it again",
 					"requestId", id, "rendition", renditionNameOf(b.Requests[c.req].Renditions[c.rend]), "error", err.Error())
 			default:
-				c.exists = info.Metadata[MetaRequestID] == id
+				c.exists = info.Metadata[api.ObjectMetaRequestID] == id
 			}
 		}()
 	}

@@ -21,7 +21,6 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
-	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
 // fakeStater answers Stat from a map of target URL to stored request id;
@@ -46,7 +45,7 @@ func (f *fakeStater) Stat(_ context.Context, url string) (*transfer.ObjectInfo, 
 	}
 	meta := map[string]string{}
 	if id != "" {
-		meta[MetaRequestID] = id
+		meta[api.ObjectMetaRequestID] = id
 	}
 	return &transfer.ObjectInfo{Size: 1, ETag: "e", Metadata: meta}, nil
 }
@@ -250,11 +249,6 @@ func TestHandlerCheckTimeoutKeepsTheWork(t *testing.T) {
 			assert.Contains(t, logs.String(), "cannot check whether a rendition exists")
 		})
 	}
-}
-
-func TestMetadataKeysMatchTheWorkers(t *testing.T) {
-	assert.Equal(t, worker.MetaRequestID, MetaRequestID)
-	assert.Equal(t, worker.MetaRendition, MetaRendition)
 }
 
 // TestSkipExistingWithS3: the real transfer client against an in-process

@@ -46,16 +46,16 @@ func TestUploadsCarryRequestAndRenditionMetadata(t *testing.T) {
 		want      map[string]map[string]string // by target URL
 	}{
 		{"one function per rendition", "se-0123", false, map[string]map[string]string{
-			"s3://b/r/a.png": {MetaRequestID: "se-0123", MetaRendition: "a.png"},
-			"s3://b/r/b.png": {MetaRequestID: "se-0123", MetaRendition: "b.png"},
+			"s3://b/r/a.png": {api.ObjectMetaRequestID: "se-0123", api.ObjectMetaRendition: "a.png"},
+			"s3://b/r/b.png": {api.ObjectMetaRequestID: "se-0123", api.ObjectMetaRendition: "b.png"},
 		}},
 		{"batch function", "req-9", true, map[string]map[string]string{
-			"s3://b/r/a.png": {MetaRequestID: "req-9", MetaRendition: "a.png"},
-			"s3://b/r/b.png": {MetaRequestID: "req-9", MetaRendition: "b.png"},
+			"s3://b/r/a.png": {api.ObjectMetaRequestID: "req-9", api.ObjectMetaRendition: "a.png"},
+			"s3://b/r/b.png": {api.ObjectMetaRequestID: "req-9", api.ObjectMetaRendition: "b.png"},
 		}},
 		{"no requestId: only the rendition name", "", false, map[string]map[string]string{
-			"s3://b/r/a.png": {MetaRendition: "a.png"},
-			"s3://b/r/b.png": {MetaRendition: "b.png"},
+			"s3://b/r/a.png": {api.ObjectMetaRendition: "a.png"},
+			"s3://b/r/b.png": {api.ObjectMetaRendition: "b.png"},
 		}},
 	}
 	for _, tc := range tests {

@@ -417,10 +417,10 @@ func (w *Worker) callBatch(ctx context.Context, src *Source, rs []*Rendition) (e
 
 // finish turns a function's outcome into the rendition's result: it checks
 // the output, computes metadata, and embeds or uploads the rendition. An
-// upload carries the object metadata MetaRequestID (the worker request's
-// requestId, when it has one) and MetaRendition (the rendition's name),
-// which s3:// targets store and storage-event reads to recognise a
-// rendition already made for the same object version.
+// upload carries the object metadata api.ObjectMetaRequestID (the worker
+// request's requestId, when it has one) and api.ObjectMetaRendition (the
+// rendition's name), which s3:// targets store and storage-event reads to
+// recognise a rendition already made for the same object version.
 func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *Rendition, err error) api.RenditionResult {
 	if err != nil {
 		return api.Failed(r.Name, timeoutIfDone(ctx, err, "making the rendition"))
@@ -458,9 +458,9 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 			r.Name, size, *r.EmbedBinaryLimit))
 	}
 	start := time.Now()
-	objMeta := map[string]string{MetaRendition: r.Name}
+	objMeta := map[string]string{api.ObjectMetaRendition: r.Name}
 	if requestID != "" {
-		objMeta[MetaRequestID] = requestID
+		objMeta[api.ObjectMetaRequestID] = requestID
 	}
 	if err := tr.Put(ctx, r.Target, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string), Metadata: objMeta}); err != nil {
 		return api.Failed(r.Name, timeoutIfDone(ctx, err, "uploading the rendition"))
@@ -468,17 +468,6 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 	w.opts.Logger.Info("rendition stored", "rendition", r.Name, "target", r.Target.Redacted(), "bytes", size, "ms", time.Since(start).Milliseconds())
 	return res
 }
-
-// The user metadata keys a worker stores with every uploaded rendition
-// (x-amz-meta-acs-request-id and x-amz-meta-acs-rendition on s3://
-// targets; presigned and local targets ignore metadata).
-const (
-	// MetaRequestID holds the requestId of the request that made the
-	// rendition.
-	MetaRequestID = "acs-request-id"
-	// MetaRendition holds the rendition's name.
-	MetaRendition = "acs-rendition"
-)
 
 // timeoutIfDone reports err as a Timeout when ctx has expired, since a
 // deadline usually surfaces as some other error from deep inside a step.
