@@ -111,8 +111,7 @@ func (h *Handler) logger() *slog.Logger {
 // SkipExisting makes a duplicate notification do no work: for each request
 // of b it checks every s3:// rendition target with st and drops the
 // renditions whose target already exists with user metadata
-// api.ObjectMetaRequestID
-// equal to the request's id (same bucket, key and version or ETag, so the
+// api.ObjectMetaRequestID equal to the request's id (same bucket, key and version or ETag, so the
 // same object version, already rendered by a previous delivery). A request
 // left with no rendition moves to b.Skipped with
 // SkipReasonAlreadyProcessed; one left with some keeps only those. A
