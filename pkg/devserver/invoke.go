@@ -101,19 +101,6 @@ func mergedParams(inv invocation) map[string]json.RawMessage {
 	return m
 }
 
-// runLine is the line an action process receives for one activation.
-type runLine struct {
-	Value         map[string]json.RawMessage `json:"value"`
-	Namespace     string                     `json:"namespace"`
-	ActionName    string                     `json:"action_name"`
-	ActionVersion string                     `json:"action_version"`
-	ActivationID  string                     `json:"activation_id"`
-	TransactionID string                     `json:"transaction_id"`
-	Deadline      string                     `json:"deadline"`
-	APIHost       string                     `json:"api_host,omitempty"`
-	APIKey        string                     `json:"api_key,omitempty"`
-}
-
 // runAction runs one activation of an action with code.
 func (s *Server) runAction(ctx context.Context, inv invocation) *record {
 	start := time.Now()
@@ -159,14 +146,14 @@ func (s *Server) runAction(ctx context.Context, inv invocation) *record {
 	deadline := time.Now().Add(timeout)
 	runCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	line := runLine{
+	line := owaction.Input{
 		Value:         mergedParams(inv),
 		Namespace:     s.opts.Namespace,
 		ActionName:    "/" + a.Namespace + "/" + a.Name,
 		ActionVersion: a.Version,
 		ActivationID:  inv.id,
 		TransactionID: inv.id,
-		Deadline:      strconv.FormatInt(deadline.UnixMilli(), 10),
+		Deadline:      owaction.DeadlineString(deadline),
 	}
 	if a.Annotations.isTrue("provide-api-key") {
 		line.APIHost, line.APIKey = inv.apiHost, s.opts.Auth

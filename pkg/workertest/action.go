@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -133,12 +132,14 @@ func (a *Action) Invoke(ctx context.Context, params json.RawMessage) (json.RawMe
 	if err != nil {
 		return nil, api.Wrap(api.ReasonGeneric, err, fmt.Sprintf("action %s could not start", a.name))
 	}
-	body, err := json.Marshal(map[string]any{
-		"value":         params,
-		"activation_id": newID(),
-		"action_name":   "/guest/" + a.name,
-		"namespace":     "guest",
-		"deadline":      strconv.FormatInt(deadline.UnixMilli(), 10),
+	id := newID()
+	body, err := json.Marshal(owaction.Input{
+		Value:         params,
+		Namespace:     "guest",
+		ActionName:    "/guest/" + a.name,
+		ActivationID:  id,
+		TransactionID: id,
+		Deadline:      owaction.DeadlineString(deadline),
 	})
 	if err != nil {
 		a.put(p)
