@@ -203,7 +203,7 @@ func gifHugeScreen() []byte {
 	b.WriteByte(0x2c)
 	binary.Write(&b, binary.LittleEndian, [4]uint16{0, 0, 65535, 65535})
 	b.WriteByte(0)
-	b.WriteByte(2)                                 // LZW minimum code size
+	b.WriteByte(2)                       // LZW minimum code size
 	b.Write([]byte{3, 0x84, 0x8f, 0x02}) // a short code stream
 	b.WriteByte(0)
 	b.WriteByte(0x3b)
