@@ -12,8 +12,8 @@
 #
 # Thumbnails (a 256x256 box, JPEG quality 80, one libvips thread each):
 #   sets     corpus: the decodable JPEGs of ../shared/corpus/images but
-#            giant-image.jpg (10 files, 450x600 to 2725x2225, 8 of them
-#            EXIF-rotated); photos: BENCH_PHOTOS generated photo-like
+#            giant-image.jpg (10 files, 450x600 to 2725x2225, 7 of them
+#            EXIF-rotated, 8 with an ICC profile); photos: BENCH_PHOTOS generated photo-like
 #            4000x3000 JPEGs (q90) with camera and GPS EXIF; rotated: the
 #            same with EXIF orientation 6; giant: giant-image.jpg
 #            (20000x14000).
@@ -25,7 +25,8 @@
 #            then timed passes) and CPU ms per image (their median),
 #            peak RSS of one pass in a separate process (/usr/bin/time -v),
 #            output sizes, PSNR against a reference made by ImageMagick
-#            from the fully decoded source (auto-oriented, Lanczos), and
+#            from the fully decoded source (auto-oriented, converted from
+#            its ICC profile to sRGB, Lanczos), and
 #            what each does with a truncated file, a corrupt header, EXIF
 #            orientation and the source's metadata.
 # EXIF (exifbench):
