@@ -376,9 +376,13 @@ func (p *Processor) runBatch(ctx context.Context, req *api.Request, b batch) []a
 // of the batch fails with.
 func invocationError(ctx context.Context, action string, rs []api.Rendition, err error) error {
 	var ae *invoke.ActionError
+	var ue *invoke.UnreachableError
 	switch {
 	case errors.As(err, &ae):
 		return ae.AsAPIError()
+	case errors.As(err, &ue):
+		// A configuration error: say what to fix, not that time ran out.
+		return api.Errorf(api.ReasonGeneric, "could not run action %s: %s", action, ue.Error())
 	case errors.Is(err, invoke.ErrUnknownAction):
 		fmts := make([]string, 0, len(rs))
 		for _, r := range rs {
