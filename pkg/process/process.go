@@ -220,6 +220,9 @@ func (p *Processor) Run(ctx context.Context, req *api.Request) *Result {
 		decided[i] = true
 	}
 
+	// A request built in code may not have been through DecodeRequest:
+	// check it here too, before anything is invoked.
+	req.CheckRenditions()
 	batches := p.plan(req, decide)
 
 	workCtx, cancel := p.deadlineContext(ctx)
