@@ -361,11 +361,14 @@ func (p *Processor) runBatch(ctx context.Context, req *api.Request, b batch) []a
 		if k < len(wres.Renditions) && (wres.Renditions[k].Status == api.StatusCreated || wres.Renditions[k].Status == api.StatusFailed) {
 			out[k] = wres.Renditions[k]
 			out[k].Name = r.Name
-			if out[k].Created() {
-				// A worker in any language can send metadata of the wrong
-				// type; clients must be able to trust the reserved keys.
-				if err := api.CheckMetadata(out[k].Metadata); err != nil {
+			// A worker in any language can send metadata of the wrong
+			// type; clients must be able to trust the reserved keys. A
+			// failure keeps its own reason and loses the metadata.
+			if err := api.CheckMetadata(out[k].Metadata); err != nil {
+				if out[k].Created() {
 					out[k] = api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "action %s returned unusable metadata: %s", b.action, api.MessageOf(err)))
+				} else {
+					out[k].Metadata = nil
 				}
 			}
 			continue
