@@ -154,7 +154,8 @@ func shorten(s string) string {
 //     which picks one frame;
 //   - compression is refused for every built-in fmt: tiff renditions are
 //     always LZW-compressed (png has compressionLevel);
-//   - crop "smart" needs both width and height, the size of the crop.
+//   - crop "smart" needs both width and height, the size of the crop;
+//   - maxChars applies to text only, and must be a positive integer.
 //
 // What needs the pixels (a crop inside the source, a page the source has)
 // is checked by the engine that reads them.
@@ -186,6 +187,9 @@ func (r *Rendition) Validate() error {
 			return validationErr(in.field, "%s", msg)
 		}
 	}
+	if err := checkMaxChars(r); err != nil {
+		return err
+	}
 	if family != FamilyImage {
 		return nil
 	}
@@ -199,6 +203,27 @@ func (r *Rendition) Validate() error {
 		if err := checkXMP(r.XMP, r.Fmt); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkMaxChars checks maxChars, the text renditions' own instruction (a
+// lower character limit, read by the fulltext action), as that action
+// reads it: a positive integer.
+func checkMaxChars(r *Rendition) error {
+	raw, ok := r.Extra["maxChars"]
+	if !ok {
+		return nil
+	}
+	if r.Fmt != "text" {
+		if string(raw) == "null" {
+			return nil
+		}
+		return validationErr("maxChars", "%s is not honoured by %s renditions; it applies to text", abbreviate(raw), r.Fmt)
+	}
+	var n int
+	if err := json.Unmarshal(raw, &n); err != nil || n < 1 {
+		return validationErr("maxChars", "must be a positive integer, got %s", abbreviate(raw))
 	}
 	return nil
 }

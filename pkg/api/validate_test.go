@@ -37,6 +37,7 @@ var honouredBy = map[string]struct {
 	"xmp":              {`"` + base64.StdEncoding.EncodeToString([]byte("<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")) + `"`, "png jpg webp tiff avif heic"},
 	"animated":         {`true`, "gif webp"},
 	"compression":      {`"lzw"`, ""},
+	"maxChars":         {`20`, "text"},
 }
 
 func TestInstructionsAreRefusedWhereTheFmtCannotHonourThem(t *testing.T) {
@@ -86,6 +87,11 @@ func TestValidateMessages(t *testing.T) {
 		{`{"fmt": "jpg", "crop": "smart", "height": 10}`, []string{"sets only height"}},
 		{`{"fmt": "webp", "crop": "smart"}`, []string{"sets neither"}},
 		{`{"fmt": "gif", "animated": true, "page": 2}`, []string{"animated: true cannot be combined with page (2)"}},
+		{`{"fmt": "xmp", "maxChars": 20}`, []string{"maxChars: 20 is not honoured by xmp renditions; it applies to text"}},
+		{`{"fmt": "text", "maxChars": 0}`, []string{"maxChars: must be a positive integer, got 0"}},
+		{`{"fmt": "txt", "maxChars": "20"}`, []string{`maxChars: must be a positive integer, got "20"`}},
+		{`{"fmt": "text", "maxChars": 2.5}`, []string{"maxChars: must be a positive integer, got 2.5"}},
+		{`{"fmt": "text", "maxChars": null}`, []string{"maxChars: must be a positive integer, got null"}},
 		{`{"fmt": "png", "xmp": "` + base64.StdEncoding.EncodeToString([]byte("<a><b></a>")) + `"}`, []string{"xmp: the packet is not well-formed XML"}},
 		{`{"fmt": "png", "xmp": "` + base64.StdEncoding.EncodeToString([]byte("just text")) + `"}`, []string{"xmp: the packet holds no XML element"}},
 		{`{"fmt": "jpg", "xmp": "` + base64.StdEncoding.EncodeToString([]byte("<a>"+strings.Repeat("x", MaxJPEGXMP)+"</a>")) + `"}`, []string{"xmp: the packet is 65511 bytes; a jpg rendition holds at most 65504"}},
