@@ -27,7 +27,8 @@ type instruction struct {
 	// and false when it is not set. A false boolean is not set: it asks
 	// for the default.
 	value func(r *Rendition) (string, bool)
-	// fmts are the image fmts that honour the instruction; nil means all.
+	// fmts are the image fmts that honour the instruction; nil means all,
+	// and an empty list none.
 	fmts []string
 	// note explains why the other image fmts do not, for the message.
 	note string
