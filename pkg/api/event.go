@@ -29,7 +29,9 @@ type Event struct {
 	Rendition Rendition       `json:"rendition"`
 	UserData  json.RawMessage `json:"userData,omitempty"`
 	// Metadata describes a created rendition (repo:size, repo:sha1,
-	// dc:format, tiff:imageWidth, ...).
+	// dc:format, tiff:imageWidth, ...). A rendition_failed event carries
+	// what the worker knew of the rendition, when anything: repo:size for
+	// RenditionTooLarge, so a client can retry with a larger target.
 	Metadata map[string]any `json:"metadata,omitempty"`
 	// Data is the rendition itself as a data: URI when it was small enough
 	// for embedBinaryLimit; it was then not uploaded.
@@ -96,6 +98,9 @@ func NewEvent(req *Request, index int, r Rendition, res RenditionResult, now tim
 			ev.ErrorReason = ReasonGeneric
 		}
 		ev.ErrorMessage = res.Message
+		if len(res.Metadata) > 0 {
+			ev.Metadata = res.Metadata
+		}
 	}
 	ev.ID = EventID(req.RequestID, index, ev.Type)
 	return ev

@@ -95,8 +95,19 @@ func TestNewEventForAFailedRendition(t *testing.T) {
 		})
 	}
 
+	// A failure the worker measured keeps its size, so the client can
+	// retry with a larger target.
+	tooLarge := RenditionResult{Name: "b.png", Status: StatusFailed, Reason: ReasonRenditionTooLarge, Message: "too large",
+		Metadata: map[string]any{MetadataSize: int64(5 << 30)}}
+	ev := NewEvent(req, 1, req.Renditions[1], tooLarge, time.Now())
+	assert.Equal(t, ReasonRenditionTooLarge, ev.ErrorReason)
+	assert.Equal(t, map[string]any{"repo:size": int64(5 << 30)}, ev.Metadata)
+	b, err := json.Marshal(ev)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"metadata":{"repo:size":5368709120}`)
+
 	// A result with an unknown status is not a success.
-	ev := NewEvent(req, 1, req.Renditions[1], RenditionResult{Name: "b.png"}, time.Now())
+	ev = NewEvent(req, 1, req.Renditions[1], RenditionResult{Name: "b.png"}, time.Now())
 	assert.Equal(t, EventRenditionFailed, ev.Type)
 	assert.Equal(t, ReasonGeneric, ev.ErrorReason)
 }

@@ -155,11 +155,13 @@ func (r *Rendition) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// ParseRendition parses and validates one rendition's instructions. On error
-// it still returns what it could read (name, fmt, worker, userData, target),
-// so a failure event can describe the rendition. The error is an *Error with
-// reason RenditionFormatUnsupported for an unknown fmt and GenericError for
-// any other invalid field; its message names the field.
+// ParseRendition parses and validates one rendition's instructions: each
+// field on its own, then the instructions against the fmt (Validate). On
+// error it still returns what it could read (name, fmt, worker, userData,
+// target), so a failure event can describe the rendition. The error is an
+// *Error with reason RenditionFormatUnsupported for an unknown fmt and
+// GenericError for any other invalid field or combination; its message
+// names the field.
 func ParseRendition(data []byte) (Rendition, error) {
 	var r Rendition
 	var raw map[string]json.RawMessage
@@ -245,6 +247,13 @@ func ParseRendition(data []byte) (Rendition, error) {
 	}
 	if r.Target.IsZero() && r.EmbedBinaryLimit == nil && p.err == nil {
 		p.fail(fieldErr("target", "is required (a presigned PUT URL, s3://bucket/key, or {urls, minPartSize, maxPartSize}) unless embedBinaryLimit is set"))
+	}
+	if p.err == nil {
+		// Instructions the fmt cannot honour, last: each field is valid
+		// on its own by now.
+		if err := r.Validate(); err != nil {
+			p.err = err
+		}
 	}
 	return r, p.err
 }

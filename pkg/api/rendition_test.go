@@ -124,22 +124,29 @@ func TestParseRenditionAcceptsValidInstructions(t *testing.T) {
 		}},
 		{"fmt aliases and case", `{"fmt": " JPEG ", "target": "s3://b/k"}`, func(t *testing.T, r Rendition) { assert.Equal(t, "jpg", r.Fmt) }},
 		{"tif alias", `{"fmt": "tif", "target": "s3://b/k"}`, func(t *testing.T, r Rendition) { assert.Equal(t, "tiff", r.Fmt) }},
-		{"lower bounds", withField(`"width": 1, "height": 1, "quality": 1, "compressionLevel": 0, "page": 1, "jpegSize": 1, "embedBinaryLimit": 0`), func(t *testing.T, r Rendition) {
+		{"lower bounds", withField(`"width": 1, "height": 1, "compressionLevel": 0, "page": 1, "embedBinaryLimit": 0`), func(t *testing.T, r Rendition) {
 			assert.Equal(t, 1, *r.Width)
 			assert.Equal(t, 0, *r.CompressionLevel)
 			assert.EqualValues(t, 0, *r.EmbedBinaryLimit)
 		}},
-		{"upper bounds", withField(`"width": 100000, "maxHeight": 100000, "quality": 100, "compressionLevel": 9, "dpi": 10000`), func(t *testing.T, r Rendition) {
+		{"lower bounds of jpg instructions", `{"fmt": "jpg", "target": "s3://b/k.jpg", "quality": 1, "jpegSize": 1}`, func(t *testing.T, r Rendition) {
+			assert.Equal(t, 1, *r.Quality)
+			assert.EqualValues(t, 1, *r.JPEGSize)
+		}},
+		{"upper bounds", withField(`"width": 100000, "maxHeight": 100000, "compressionLevel": 9, "dpi": 10000`), func(t *testing.T, r Rendition) {
 			assert.Equal(t, 100000, *r.Width)
 			assert.Equal(t, 9, *r.CompressionLevel)
 			assert.Equal(t, &DPI{X: 10000, Y: 10000}, r.DPI)
+		}},
+		{"upper bound of quality", `{"fmt": "webp", "target": "s3://b/k.webp", "quality": 100}`, func(t *testing.T, r Rendition) {
+			assert.Equal(t, 100, *r.Quality)
 		}},
 		{"integral numbers in other spellings", withField(`"width": 1e2, "height": 200.0`), func(t *testing.T, r Rendition) {
 			assert.Equal(t, 100, *r.Width)
 			assert.Equal(t, 200, *r.Height)
 		}},
 		{"fractional dpi", withField(`"dpi": 72.5`), func(t *testing.T, r Rendition) { assert.Equal(t, &DPI{X: 72.5, Y: 72.5}, r.DPI) }},
-		{"smart crop in any case", withField(`"crop": "Smart"`), func(t *testing.T, r Rendition) { assert.True(t, r.Crop.Smart) }},
+		{"smart crop in any case", withField(`"crop": "Smart", "width": 10, "height": 20`), func(t *testing.T, r Rendition) { assert.True(t, r.Crop.Smart) }},
 		{"crop at origin", withField(`"crop": {"x": 0, "y": 0, "w": 1, "h": 1}`), func(t *testing.T, r Rendition) {
 			assert.Equal(t, &Crop{W: 1, H: 1}, r.Crop)
 		}},

@@ -52,7 +52,10 @@ func NewRequestID() string {
 // must fail on its own without stopping the others. A requestId that is
 // not a string, a missing or unusable source and a missing, empty or
 // oversized renditions list make the whole request invalid. Renditions without a
-// name get "rendition-<n>.<fmt>" (n counts from 1).
+// name get "rendition-<n>.<fmt>" (n counts from 1). A rendition is invalid
+// on its own when its instructions are (ParseRendition, which includes
+// Rendition.Validate), or when an earlier rendition already writes to its
+// target (CheckRenditions): it never silently overwrites another.
 func DecodeRequest(data []byte) (*Request, error) {
 	// Every field is read raw, so that one field of the wrong type is
 	// reported against that field and the renditions can still be listed.
@@ -118,6 +121,7 @@ func DecodeRequest(data []byte) (*Request, error) {
 		}
 		req.Renditions = append(req.Renditions, r)
 	}
+	req.CheckRenditions()
 
 	if problem == "" {
 		switch {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"path/filepath"
 	"strings"
 )
 
@@ -92,4 +94,80 @@ func (t Target) Redacted() string {
 		return fmt.Sprintf("multipart(%d parts) %s", len(t.URLs), RedactURL(t.URLs[0]))
 	}
 	return RedactURL(t.URL)
+}
+
+// targetKeys returns the places a target writes to, each as a key that is
+// the same for two spellings of one place, without duplicates, in order;
+// given holds the URL each key came from.
+func targetKeys(t Target) (keys, given []string) {
+	urls := t.URLs
+	if !t.IsMultipart() {
+		urls = []string{t.URL}
+	}
+	seen := map[string]bool{}
+	for _, u := range urls {
+		k := targetKey(u)
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+			given = append(given, u)
+		}
+	}
+	return keys, given
+}
+
+// targetKey normalises one target URL to the place it writes to:
+//
+//   - s3://bucket/key: the bucket and the key, taken literally as the
+//     transfer layer takes them (S3 keys are case-sensitive and "a//b" is
+//     not "a/b");
+//   - an http(s) URL: the scheme and host in lower case, without a default
+//     port, and the unescaped path; the query (a presigned signature, or
+//     the part number and upload id of a multipart part), the fragment and
+//     any user information are left out, since they do not change the
+//     object written;
+//   - a file:// URL or a local path: the cleaned path, made absolute.
+func targetKey(raw string) string {
+	u := strings.TrimSpace(raw)
+	if hasPrefixFold(u, "s3://") {
+		return "s3://" + u[len("s3://"):]
+	}
+	if parsed, err := url.Parse(u); err == nil && len(parsed.Scheme) > 1 {
+		scheme := strings.ToLower(parsed.Scheme)
+		if scheme == "file" {
+			return "file://" + localKey(parsed.Path)
+		}
+		host := strings.ToLower(parsed.Hostname())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]" // an IPv6 literal
+		}
+		if port := parsed.Port(); port != "" && !(scheme == "https" && port == "443") && !(scheme == "http" && port == "80") {
+			host += ":" + port
+		}
+		path := parsed.Path
+		if path == "" {
+			path = "/"
+		}
+		return scheme + "://" + host + path
+	}
+	if looksLikeURL(u) {
+		// Unparsable: compare what the transfer layer would refuse anyway,
+		// without its query.
+		before, _, _ := strings.Cut(u, "?")
+		return before
+	}
+	return "file://" + localKey(u)
+}
+
+// localKey cleans a local path and makes it absolute, so that "out/a.png",
+// "./out/a.png" and its absolute form are one place.
+func localKey(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return filepath.Clean(p)
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

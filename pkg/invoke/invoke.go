@@ -7,8 +7,11 @@
 // did not answer (unknown action, transport failure, deadline).
 //
 // OpenWhisk calls actions through a controller's REST API (blocking, with
-// retries on 429/5xx and polling of activations that outlive the blocking
-// wait); it also starts non-blocking activations and fires triggers.
+// retries on 429/5xx and transient transport failures, and polling of
+// activations that outlive the blocking wait); it also starts non-blocking
+// activations and fires triggers. An API host that cannot be reached at all
+// (no such host, connection refused, untrusted certificate) is an
+// *UnreachableError at once, naming the host and the setting to fix.
 // InProcess runs actions as functions in this process, with the same JSON
 // boundary as OpenWhisk, so `acs process` takes the code path a cluster
 // takes. Package owtest is a fake controller for tests.

@@ -3,15 +3,19 @@ package invoke
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/apache/openwhisk-client-go/whisk"
@@ -75,7 +79,11 @@ func (o OpenWhiskOptions) Validate() error {
 // application error) and transport failures are retried with exponential
 // backoff and full jitter while the context allows; a 202 (the action
 // outlived the controller's wait) is followed by polling its activation
-// record.
+// record. An API host that cannot be reached at all (its name does not
+// resolve, it refuses the connection, its TLS certificate is not trusted)
+// is a configuration error, not a transient one: Invoke, Start and Fire
+// return an *UnreachableError at once instead of retrying until the
+// deadline.
 type OpenWhisk struct {
 	opts OpenWhiskOptions
 }
@@ -134,6 +142,67 @@ func (o *OpenWhisk) splitName(name string) (string, string) {
 		}
 	}
 	return o.opts.Namespace, name
+}
+
+// UnreachableError means the OpenWhisk API host cannot be reached at all:
+// its name does not resolve, nothing listens at its address, or its TLS
+// certificate is not trusted. Retrying cannot help; the API host setting
+// must be fixed. Its message names the host, the cause and the setting.
+type UnreachableError struct {
+	// Host is the API host as configured (OpenWhiskOptions.APIHost).
+	Host string
+	// Cause says briefly what failed: "no such host",
+	// "connection refused by 127.0.0.1:7070", ...
+	Cause string
+	// Err is the transport error.
+	Err error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("the OpenWhisk API host %s cannot be reached (%s): "+
+		"check the API host setting (__OW_API_HOST of the action, apihost of wsk and wskdeploy)",
+		api.RedactURL(e.Host), e.Cause)
+}
+
+// Unwrap returns the transport error.
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// unreachable returns an *UnreachableError when err shows that the API host
+// cannot be reached at all, and nil for failures worth retrying (timeouts,
+// resets, temporary DNS failures).
+func (o *OpenWhisk) unreachable(err error) *UnreachableError {
+	var (
+		dnsErr   *net.DNSError
+		opErr    *net.OpError
+		certErr  *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	ue := &UnreachableError{Host: o.opts.APIHost, Err: err}
+	switch {
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		ue.Cause = "no such host " + dnsErr.Name
+	case errors.Is(err, syscall.ECONNREFUSED):
+		ue.Cause = "connection refused"
+		if errors.As(err, &opErr) && opErr.Addr != nil {
+			ue.Cause += " by " + opErr.Addr.String()
+		}
+	case errors.As(err, &certErr), errors.As(err, &unknown), errors.As(err, &hostname), errors.As(err, &invalid):
+		ue.Cause = "its TLS certificate is not trusted: " + certificateProblem(err)
+	default:
+		return nil
+	}
+	return ue
+}
+
+// certificateProblem returns the x509 part of a certificate error.
+func certificateProblem(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "x509: "); i >= 0 {
+		return msg[i:]
+	}
+	return msg
 }
 
 // answer is one HTTP exchange with the controller.
@@ -200,6 +269,9 @@ func (o *OpenWhisk) Invoke(ctx context.Context, action string, params json.RawMe
 		a, err := o.do(ctx, ns, http.MethodPost, route, params)
 		switch {
 		case err != nil:
+			if ue := o.unreachable(err); ue != nil {
+				return nil, fmt.Errorf("invoke %s: %w", action, ue)
+			}
 			last = err
 		case a.status == http.StatusOK:
 			return o.result(action, a.body)
@@ -327,6 +399,9 @@ func (o *OpenWhisk) postForID(ctx context.Context, ns, route string, body json.R
 		a, err := o.do(ctx, ns, http.MethodPost, route, body)
 		switch {
 		case err != nil:
+			if ue := o.unreachable(err); ue != nil {
+				return "", fmt.Errorf("%s: %w", what, ue)
+			}
 			last = err
 		case a.status >= 200 && a.status < 300:
 			var acc struct {

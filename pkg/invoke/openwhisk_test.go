@@ -5,6 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,4 +178,104 @@ func TestOpenWhiskStartAndFire(t *testing.T) {
 	calls := c.Calls()
 	assert.Equal(t, "blocking=false", calls[0].Query)
 	assert.Equal(t, "/api/v1/namespaces/guest/triggers/events", calls[1].Path)
+}
+
+// closedPort returns the address of a local port nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
+}
+
+// unresolvableHost returns a host name under .invalid (RFC 6761), skipping
+// the test when this machine's resolver does not answer "no such host" for
+// it (a sandbox without DNS answers with a temporary failure, which is
+// rightly retried).
+func unresolvableHost(t *testing.T) string {
+	t.Helper()
+	const host = "openwhisk.acs-test.invalid"
+	_, err := net.DefaultResolver.LookupHost(context.Background(), host)
+	var dnsErr *net.DNSError
+	if !errors.As(err, &dnsErr) || !dnsErr.IsNotFound {
+		t.Skipf("the resolver does not answer NXDOMAIN for %s here (got %v)", host, err)
+	}
+	return host
+}
+
+func TestOpenWhiskUnreachableAPIHostFailsAtOnce(t *testing.T) {
+	cases := []struct {
+		name  string
+		host  func(t *testing.T) string
+		cause string
+	}{
+		{"closed port", func(t *testing.T) string { return "http://" + closedPort(t) }, "connection refused by 127.0.0.1:"},
+		{"unresolvable host", func(t *testing.T) string { return "https://" + unresolvableHost(t) }, "no such host openwhisk.acs-test.invalid"},
+		{"bare unresolvable host", unresolvableHost, "no such host openwhisk.acs-test.invalid"},
+		{"untrusted certificate", func(t *testing.T) string {
+			srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+			srv.StartTLS()
+			t.Cleanup(srv.Close)
+			return srv.URL
+		}, "its TLS certificate is not trusted: x509: "},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			host := tc.host(t)
+			ow, err := invoke.NewOpenWhisk(invoke.OpenWhiskOptions{APIHost: host, APIKey: testKey, Namespace: "guest",
+				MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+			require.NoError(t, err)
+			// A deadline far away: the answer must not wait for it.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			calls := []func() error{
+				func() error { _, err := ow.Invoke(ctx, "thumbnail", json.RawMessage(`{}`)); return err },
+				func() error { _, err := ow.Start(ctx, "process", json.RawMessage(`{}`)); return err },
+				func() error { _, err := ow.Fire(ctx, "events", json.RawMessage(`{}`)); return err },
+			}
+			for i, call := range calls {
+				err := call()
+				var ue *invoke.UnreachableError
+				require.ErrorAs(t, err, &ue, "call %d", i)
+				assert.NotErrorIs(t, err, context.DeadlineExceeded)
+				assert.NoError(t, ctx.Err(), "call %d retried until the deadline", i)
+				assert.Equal(t, host, ue.Host)
+				assert.Contains(t, ue.Error(), tc.cause)
+				assert.Contains(t, ue.Error(), "__OW_API_HOST")
+				assert.Contains(t, ue.Error(), "apihost")
+				assert.NotContains(t, ue.Error(), "secretpart", "the API key never appears")
+			}
+		})
+	}
+}
+
+// A connection the controller drops is transient: it is retried, not
+// mistaken for an unreachable host.
+func TestOpenWhiskDroppedConnectionIsRetried(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) <= 2 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				if tcp, ok := conn.(*net.TCPConn); ok {
+					_ = tcp.SetLinger(0) // the client sees a reset
+				}
+				_ = conn.Close()
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"renditions":[]}`))
+	}))
+	defer srv.Close()
+	ow, err := invoke.NewOpenWhisk(invoke.OpenWhiskOptions{APIHost: srv.URL, APIKey: testKey, Namespace: "guest",
+		MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+	require.NoError(t, err)
+	out, err := ow.Invoke(context.Background(), "thumbnail", json.RawMessage(`{}`))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"renditions":[]}`, string(out))
+	assert.EqualValues(t, 3, calls.Load())
 }

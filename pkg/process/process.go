@@ -220,6 +220,9 @@ func (p *Processor) Run(ctx context.Context, req *api.Request) *Result {
 		decided[i] = true
 	}
 
+	// A request built in code may not have been through DecodeRequest:
+	// check it here too, before anything is invoked.
+	req.CheckRenditions()
 	batches := p.plan(req, decide)
 
 	workCtx, cancel := p.deadlineContext(ctx)
@@ -358,6 +361,16 @@ func (p *Processor) runBatch(ctx context.Context, req *api.Request, b batch) []a
 		if k < len(wres.Renditions) && (wres.Renditions[k].Status == api.StatusCreated || wres.Renditions[k].Status == api.StatusFailed) {
 			out[k] = wres.Renditions[k]
 			out[k].Name = r.Name
+			// A worker in any language can send metadata of the wrong
+			// type; clients must be able to trust the reserved keys. A
+			// failure keeps its own reason and loses the metadata.
+			if err := api.CheckMetadata(out[k].Metadata); err != nil {
+				if out[k].Created() {
+					out[k] = api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "action %s returned unusable metadata: %s", b.action, api.MessageOf(err)))
+				} else {
+					out[k].Metadata = nil
+				}
+			}
 			continue
 		}
 		out[k] = api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "action %s returned no outcome for rendition %q", b.action, r.Name))
@@ -369,9 +382,13 @@ func (p *Processor) runBatch(ctx context.Context, req *api.Request, b batch) []a
 // of the batch fails with.
 func invocationError(ctx context.Context, action string, rs []api.Rendition, err error) error {
 	var ae *invoke.ActionError
+	var ue *invoke.UnreachableError
 	switch {
 	case errors.As(err, &ae):
 		return ae.AsAPIError()
+	case errors.As(err, &ue):
+		// A configuration error: say what to fix, not that time ran out.
+		return api.Errorf(api.ReasonGeneric, "could not run action %s: %s", action, ue.Error())
 	case errors.Is(err, invoke.ErrUnknownAction):
 		fmts := make([]string, 0, len(rs))
 		for _, r := range rs {

@@ -76,6 +76,7 @@
 // writing Go (actions/script-worker deploys one). The lifecycle enforces
 // the same limits for every worker: MaxRenditionBytes (RenditionTooLarge),
 // the activation deadline (Timeout), no output (GenericError), a panic
-// (GenericError). docs/custom-workers.md walks through writing, testing
+// (GenericError), metadata of the wrong type, such as a dc:format that is
+// not a media type string (GenericError naming the key). docs/custom-workers.md walks through writing, testing
 // (`acs test-worker`, package workertest), building and deploying one.
 package worker

@@ -22,11 +22,11 @@ import (
 
 // Metadata keys the lifecycle computes for every created rendition.
 const (
-	keySize   = "repo:size"
-	keySHA1   = "repo:sha1"
-	keyFormat = "dc:format"
-	keyWidth  = "tiff:imageWidth"
-	keyHeight = "tiff:imageHeight"
+	keySize   = api.MetadataSize
+	keySHA1   = api.MetadataSHA1
+	keyFormat = api.MetadataFormat
+	keyWidth  = api.MetadataWidth
+	keyHeight = api.MetadataHeight
 )
 
 // describe computes the metadata of a rendition's output file: size, SHA-1,

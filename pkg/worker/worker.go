@@ -59,7 +59,11 @@ type Rendition struct {
 	// and is private to this rendition.
 	Path string
 	// Metadata may be filled by the function; its keys are added to (and win
-	// over) the metadata the lifecycle computes.
+	// over) the metadata the lifecycle computes. Every value must be
+	// encodable as JSON, and the reserved keys keep their contract types
+	// (dc:format a media type string, repo:size an integer, ...; see
+	// api.CheckMetadata): otherwise the rendition fails with GenericError
+	// naming the key.
 	Metadata map[string]any
 }
 
@@ -421,7 +425,20 @@ func (w *Worker) callBatch(ctx context.Context, src *Source, rs []*Rendition) (e
 // request's requestId, when it has one) and api.ObjectMetaRendition (the
 // rendition's name), which s3:// targets store and storage-event reads to
 // recognise a rendition already made for the same object version.
-func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *Rendition, err error) api.RenditionResult {
+//
+// It never panics: a panic while finishing (a hostile output that breaks
+// a decoder reading its size, metadata a Transfer cannot handle) fails the
+// rendition with GenericError, as a panic in the rendition function does.
+// Metadata the function set must keep the contract types of the reserved
+// keys (api.CheckMetadata), or the rendition fails with GenericError
+// naming the key, before anything is uploaded.
+func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *Rendition, err error) (res api.RenditionResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.opts.Logger.Error("finishing a rendition panicked", "rendition", r.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			res = api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "worker failed while finishing rendition %q: panic: %v", r.Name, p))
+		}
+	}()
 	if err != nil {
 		return api.Failed(r.Name, timeoutIfDone(ctx, err, "making the rendition"))
 	}
@@ -442,7 +459,10 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 	for k, v := range r.Metadata {
 		meta[k] = v
 	}
-	res := api.RenditionResult{Name: r.Name, Status: api.StatusCreated, Metadata: meta}
+	if err := api.CheckMetadata(meta); err != nil {
+		return api.Failed(r.Name, err)
+	}
+	res = api.RenditionResult{Name: r.Name, Status: api.StatusCreated, Metadata: meta}
 	size := info.Size()
 	if r.EmbedBinaryLimit != nil && size <= *r.EmbedBinaryLimit {
 		data, err := dataURI(r.Path, meta[keyFormat].(string))

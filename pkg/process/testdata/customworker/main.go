@@ -44,6 +44,17 @@ func render(ctx context.Context, src *worker.Source, r *worker.Rendition) error 
 	case "slow":
 		time.Sleep(time.Minute) // ignores ctx, like a hung library call
 		return nil
+	case "badformat":
+		// A reserved key of the wrong type: dc:format must be a string.
+		r.Metadata["dc:format"] = 42
+		return os.WriteFile(r.Path, []byte("made by "+in.Mode), 0o644)
+	case "badsize":
+		r.Metadata["repo:size"] = "twelve"
+		return os.WriteFile(r.Path, []byte("made by "+in.Mode), 0o644)
+	case "unencodable":
+		// A value JSON cannot hold would break the whole result.
+		r.Metadata["acme:callback"] = func() {}
+		return os.WriteFile(r.Path, []byte("made by "+in.Mode), 0o644)
 	case "corrupt":
 		return api.Errorf(api.ReasonSourceCorrupt, "the source is not what the worker expected")
 	default:
