@@ -398,7 +398,7 @@ func TestFetchStalledTransfer(t *testing.T) {
 			o.Attempts = 2
 		})
 		_, err := c.Fetch(context.Background(), api.Source{URL: srv.URL}, t.TempDir())
-		requireReason(t, err, api.ReasonGeneric)
+		requireReason(t, err, api.ReasonTimeout)
 		assert.Contains(t, err.Error(), "no progress for 150ms")
 		assert.EqualValues(t, 2, requests.Load())
 	})
