@@ -64,7 +64,8 @@
 // the cause of its last attempt ("connection reset by peer
 // (192.0.2.1:443)", "connection refused to 127.0.0.1:7070"), never a query
 // string. Other 4xx responses are final: 404 means the source was not
-// found, 401 and 403 that access was denied.
+// found, 401 and 403 that access was denied, 413 (and S3's EntityTooLarge)
+// on an upload that the rendition is too large.
 //
 // A host name that does not exist (the resolver answered NXDOMAIN, "no such
 // host") is final, not retried: the same resolver would give the same
@@ -81,6 +82,13 @@
 // last attempt stalled, the transfer fails with the Timeout reason (and
 // with GenericError when the last failure was something else). The
 // caller's context deadline bounds everything, and is a Timeout too.
+//
+// # Errors
+//
+// Errors of Fetch, OpenRanged, Put and Stat carry a reason (api.ReasonOf)
+// and a message safe to show a client (api.MessageOf). A RenditionTooLarge error from Put (the rendition does
+// not fit a multipart target's parts, or the storage refused it as too
+// large) wraps a *RenditionTooLargeError with the rendition's size.
 //
 // # Security model
 //

@@ -167,7 +167,8 @@ func (c *Client) putS3Multipart(ctx context.Context, bucket, key string, f *os.F
 }
 
 // s3Error classifies an S3 SDK error like an HTTP response: 404 not found,
-// 401/403 access denied, 408/429/5xx retryable, anything else final. A request that got no
+// 401/403 access denied, 408/429/5xx retryable, 413 or EntityTooLarge on
+// an upload RenditionTooLarge, anything else final. A request that got no
 // response at all (reset, refused, closed, stalled, unknown host) follows
 // the policy of http(s) transfers (see classifyNetError), and its message
 // names the cause.
@@ -182,8 +183,10 @@ func (c *Client) s3Error(err error, r role, op, loc string) error {
 	if code := s3Status(err); code != 0 {
 		detail := fmt.Sprintf("%d %s", code, http.StatusText(code))
 		var ae smithy.APIError
+		errorCode := ""
 		if errors.As(err, &ae) && ae.ErrorCode() != "" {
-			detail = ae.ErrorCode() + ", " + detail
+			errorCode = ae.ErrorCode()
+			detail = errorCode + ", " + detail
 		}
 		switch {
 		case code == http.StatusNotFound:
@@ -192,6 +195,8 @@ func (c *Client) s3Error(err error, r role, op, loc string) error {
 			return api.Errorf(api.ReasonGeneric, "access to the %s %s was denied (%d); check the S3 credentials and bucket policy", r, loc, code)
 		case code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500:
 			return retryable(fmt.Errorf("S3 %s returned %s", op, detail))
+		case r == roleTarget && (code == http.StatusRequestEntityTooLarge || errorCode == "EntityTooLarge"):
+			return api.Errorf(api.ReasonRenditionTooLarge, "S3 %s of %s refused the rendition as too large (%s)", op, loc, detail)
 		default:
 			return api.Errorf(api.ReasonGeneric, "S3 %s of %s failed: %s", op, loc, detail)
 		}
