@@ -10,8 +10,14 @@
 //   - https:// URLs (and http:// when Options.AllowHTTP is set), with the
 //     source's extra headers added to the request; presigned URLs work as is;
 //   - s3://bucket/key, read with the AWS SDK and the configured credentials;
-//   - data: URIs, base64 or percent-encoded;
+//   - data: URIs, base64 or percent-encoded; the size limit is checked
+//     on the encoded payload before anything is decoded, and the payload
+//     is decoded as a stream, so it costs no memory beyond the URI itself;
 //   - local paths and file:// URLs, in local mode only (Options.AllowLocal).
+//     Only regular files are sources: a directory, a device (/dev/zero), a
+//     named pipe or a socket is refused with SourceUnsupported, checked
+//     before the file is opened (and opened non-blocking), so a pipe never
+//     blocks a transfer.
 //
 // Any other scheme fails with the SourceUnsupported reason. A source larger
 // than Options.MaxSourceBytes fails with SourceTooLarge, decided up front
@@ -44,7 +50,10 @@
 // PUT), the multipart form {urls, minPartSize, maxPartSize} (one PUT per
 // part, in order, using only as many URLs as needed), s3://bucket/key
 // (PutObject, or a multipart upload above Options.MultipartThreshold that is
-// aborted when it fails), or in local mode a path, written atomically.
+// aborted when it fails), or in local mode a path, written atomically (into
+// a temporary file beside it, then renamed); a path where a directory, a
+// device, a named pipe or a socket exists is refused, never written to or
+// replaced.
 // PutOptions.Metadata is stored as S3 user metadata (x-amz-meta-*) by
 // s3:// targets, single or multipart; the other targets ignore it.
 //
