@@ -77,6 +77,29 @@ func fetchData(uri string, s *sink) (string, error) {
 	return mediaType, nil
 }
 
+// DataURISize returns the number of bytes the data: URI uri decodes to,
+// counted from its payload without decoding or copying it, as Fetch counts
+// it against Options.MaxSourceBytes. ok is false when uri is not a data:
+// URI or its payload is malformed (Fetch then fails with SourceCorrupt or
+// SourceUnsupported).
+func DataURISize(uri string) (size int64, ok bool) {
+	uri = strings.TrimSpace(uri)
+	if !hasPrefixFold(uri, "data:") {
+		return 0, false
+	}
+	meta, payload, found := strings.Cut(uri[len("data:"):], ",")
+	if !found {
+		return 0, false
+	}
+	for i, p := range strings.Split(meta, ";") {
+		if i > 0 && strings.EqualFold(strings.TrimSpace(p), "base64") {
+			chars, ok := countData(payload[:base64End(payload)], true)
+			return chars/4*3 + chars%4*3/4, ok
+		}
+	}
+	return countData(payload, false)
+}
+
 // dataSpace reports whether c is whitespace a base64 payload may contain.
 func dataSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 

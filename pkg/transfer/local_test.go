@@ -187,3 +187,24 @@ func TestDataURIsAreCheckedBeforeDecoding(t *testing.T) {
 		assert.Less(t, n, uint64(4<<20), "decoding a %d-byte data: URI allocated %d bytes", len(uri), n)
 	})
 }
+
+func TestDataURISize(t *testing.T) {
+	tests := []struct {
+		uri  string
+		size int64
+		ok   bool
+	}{
+		{"data:image/png;base64,aGVsbG8gd29ybGQ=", 11, true},
+		{"data:;base64,aGVs\r\nbG8g d29y%0AbGQ%3D%3D", 11, true},
+		{"DATA:,a%20b", 3, true},
+		{"data:,", 0, true},
+		{"data:,%zz", 0, false},
+		{"data:image/png;base64", 0, false},
+		{"https://example.com/a.png", 0, false},
+	}
+	for _, tc := range tests {
+		size, ok := DataURISize(tc.uri)
+		assert.Equal(t, tc.ok, ok, tc.uri)
+		assert.Equal(t, tc.size, size, tc.uri)
+	}
+}
