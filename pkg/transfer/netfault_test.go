@@ -30,6 +30,10 @@ const (
 	// faultClose reads the whole request, then closes the connection
 	// without answering, so the client reads EOF.
 	faultClose
+	// faultCloseAtOnce closes the connection as soon as it is accepted:
+	// the client sees EOF, a reset or a broken pipe, depending on how far
+	// it got.
+	faultCloseAtOnce
 )
 
 // faultyListener is a real TCP listener on loopback that sabotages some
@@ -73,6 +77,9 @@ func (l *faultyListener) Accept() (net.Conn, error) {
 // the connection.
 func (l *faultyListener) breakConn(conn net.Conn) {
 	defer conn.Close()
+	if l.fault == faultCloseAtOnce {
+		return
+	}
 	if req, err := http.ReadRequest(bufio.NewReader(conn)); err == nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
@@ -201,7 +208,7 @@ func TestS3NetworkFailuresAreRetried(t *testing.T) {
 	for _, f := range []struct {
 		name  string
 		fault fault
-	}{{"reset", faultReset}, {"closed without an answer", faultClose}} {
+	}{{"reset", faultReset}, {"closed without an answer", faultClose}, {"closed at once", faultCloseAtOnce}} {
 		t.Run(f.name, func(t *testing.T) {
 			t.Run("PutObject", func(t *testing.T) {
 				c, l, logs := newFaultyS3(t, f.fault, firstN(2), nil)
@@ -250,6 +257,34 @@ func TestS3NetworkFailuresAreRetried(t *testing.T) {
 				assert.Equal(t, sha1Hex(data), got.SHA1)
 			})
 		})
+	}
+}
+
+// TestHTTPNetworkFailuresAreRetried checks the same policy for http(s):
+// a GET and a PUT whose first connections break succeed on a later attempt.
+func TestHTTPNetworkFailuresAreRetried(t *testing.T) {
+	body := payload(5000)
+	var stored atomic.Int64
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			n, _ := io.Copy(io.Discard, r.Body)
+			stored.Store(n)
+			return
+		}
+		_, _ = w.Write(body)
+	})
+	for _, f := range []fault{faultReset, faultClose, faultCloseAtOnce} {
+		url, l := newFaultyServer(t, f, firstN(2), handler)
+		c, logs := newTestClient(t, nil)
+		got, err := c.Fetch(context.Background(), api.Source{URL: url + "/a.bin"}, t.TempDir())
+		require.NoError(t, err)
+		assert.Equal(t, sha1Hex(body), got.SHA1)
+
+		l.accepted.Store(0) // break the next two connections too
+		require.NoError(t, c.Put(context.Background(), api.Target{URL: url + "/out.bin"}, writeTemp(t, body), PutOptions{}))
+		assert.EqualValues(t, len(body), stored.Load())
+		assert.EqualValues(t, 4, l.sabotaged.Load())
+		assert.Equal(t, 4, retries(logs))
 	}
 }
 
