@@ -3,6 +3,7 @@ package transfer
 import (
 	"context"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -211,4 +212,22 @@ func TestStallsAreTimeouts(t *testing.T) {
 			assert.NotContains(t, err.Error(), secret)
 		})
 	}
+}
+
+// TestBadCertificateIsFinal checks that a certificate that does not verify
+// is not retried: another attempt would get the same certificate.
+func TestBadCertificateIsFinal(t *testing.T) {
+	var requests atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+	srv.StartTLS()
+	defer srv.Close()
+	c, logs := newTestClient(t, nil)
+	_, err := c.Fetch(context.Background(), api.Source{URL: srv.URL + "/a.png?sig=" + secret}, t.TempDir())
+	requireReason(t, err, api.ReasonGeneric)
+	assert.Contains(t, api.MessageOf(err), "the source's TLS certificate is not valid")
+	assert.Contains(t, api.MessageOf(err), "x509")
+	assert.Zero(t, retries(logs))
+	assert.Zero(t, requests.Load())
+	assert.NotContains(t, err.Error(), secret)
 }
