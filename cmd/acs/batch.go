@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -149,11 +150,18 @@ func batchSources(args []string) ([]batchSource, error) {
 	return out, nil
 }
 
+// maxProfileBytes caps the size of a profile file.
+const maxProfileBytes = 1 << 20
+
 // readProfile reads and validates a profile: a JSON list of image
 // rendition instructions without targets. A rendition without a name is
 // named rendition-N.<fmt>; names must be unique plain file names.
 func readProfile(path string) ([]api.Rendition, error) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path, nil, maxProfileBytes)
+	var tl *tooLongError
+	if errors.As(err, &tl) {
+		return nil, fmt.Errorf("profile %s %s, more than the limit of %d bytes", path, tl.what(), maxProfileBytes)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the profile: %w", err)
 	}
@@ -273,11 +281,16 @@ func (t *localTransfer) Fetch(ctx context.Context, src api.Source, dir string) (
 	return &transfer.Fetched{Path: src.URL, Size: fi.Size()}, nil
 }
 
-// Put moves the rendition into its target file.
+// Put moves the rendition into its target file. A target where something
+// other than a regular file exists (a directory, a named pipe, a device)
+// is left to the transfer client, which refuses it.
 func (t *localTransfer) Put(ctx context.Context, target api.Target, path string, opts transfer.PutOptions) error {
 	if filepath.IsAbs(target.URL) {
-		if err := os.MkdirAll(filepath.Dir(target.URL), 0o755); err == nil && os.Rename(path, target.URL) == nil {
-			return nil
+		fi, err := os.Stat(target.URL)
+		if (err != nil && os.IsNotExist(err)) || (err == nil && fi.Mode().IsRegular()) {
+			if err := os.MkdirAll(filepath.Dir(target.URL), 0o755); err == nil && os.Rename(path, target.URL) == nil {
+				return nil
+			}
 		}
 	}
 	c, err := t.remote()

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/builtin"
 	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
@@ -25,7 +29,8 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	timeout := fs.Duration("timeout", 10*time.Minute, "deadline for the whole request")
 	strict := fs.Bool("strict-network", false, "refuse local files, plain http and private addresses, as in production")
 	verbose := fs.Bool("v", false, "log progress to standard error")
-	maxSource := fs.Int64("max-source-bytes", 0, "refuse sources larger than this many bytes (default: the transfer default, 2 GiB)")
+	maxSource := fs.Int64("max-source-bytes", 0, "refuse sources larger than this many bytes (default: the transfer default, 2 GiB); a data: source is checked before it is decoded")
+	maxRequest := fs.Int64("max-request-bytes", defaultMaxRequestBytes, "refuse a request larger than this many bytes before parsing it (data: sources included)")
 	var custom customWorkers
 	custom.register(fs)
 	fs.Usage = func() {
@@ -35,11 +40,11 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err := fs.Parse(args); err != nil {
 		return exitInvalid
 	}
-	if *file == "" || fs.NArg() > 0 {
+	if *file == "" || fs.NArg() > 0 || *maxRequest <= 0 || *maxSource < 0 {
 		fs.Usage()
 		return exitInvalid
 	}
-	raw, err := readInput(*file, stdin)
+	raw, err := readRequest(*file, stdin, *maxRequest)
 	if err != nil {
 		fmt.Fprintln(stderr, "acs process:", err)
 		return exitInvalid
@@ -60,7 +65,7 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintln(stderr, "acs process:", err)
 		return exitInvalid
 	}
-	p, err := newLocalProcessor(logger, !*strict, *maxSource, customHandlers, allowed)
+	p, sourceLimit, err := newLocalProcessor(logger, !*strict, *maxSource, customHandlers, allowed)
 	if err != nil {
 		fmt.Fprintln(stderr, "acs process:", err)
 		return exitFailed
@@ -68,7 +73,14 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	res := p.Process(ctx, raw)
+	var res *process.Result
+	if req, err := api.DecodeRequest(raw); err != nil {
+		res = p.Process(ctx, raw) // reports the invalid request
+	} else {
+		raw = nil
+		announceDataSource(req, sourceLimit)
+		res = p.Run(ctx, req)
+	}
 
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
@@ -90,10 +102,14 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 // in this process, and the custom workers (allow-listed) through their
 // handlers. Local mode allows local files, plain http and private
 // addresses when local is true.
-func newLocalProcessor(logger *slog.Logger, local bool, maxSourceBytes int64, custom map[string]invoke.Handler, allowed []string) (*process.Processor, error) {
+func newLocalProcessor(logger *slog.Logger, local bool, maxSourceBytes int64, custom map[string]invoke.Handler, allowed []string) (*process.Processor, int64, error) {
 	topts := transfer.OptionsFromEnv(os.Getenv)
 	if maxSourceBytes > 0 {
 		topts.MaxSourceBytes = maxSourceBytes
+	}
+	sourceLimit := topts.MaxSourceBytes
+	if sourceLimit == 0 {
+		sourceLimit = transfer.DefaultMaxSourceBytes
 	}
 	if local {
 		topts.AllowLocal = true
@@ -103,25 +119,108 @@ func newLocalProcessor(logger *slog.Logger, local bool, maxSourceBytes int64, cu
 	topts.Logger = logger
 	client, err := transfer.New(topts)
 	if err != nil {
-		return nil, fmt.Errorf("transfer settings: %w", err)
+		return nil, 0, fmt.Errorf("transfer settings: %w", err)
 	}
 	handlers, err := builtin.Handlers(worker.Options{Transfer: client, Logger: logger}, image.Options{})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	for name, h := range custom {
 		handlers[name] = h
 	}
-	return process.New(process.Options{Invoker: invoke.NewInProcess(handlers), AllowedWorkers: allowed, Logger: logger})
+	p, err := process.New(process.Options{Invoker: invoke.NewInProcess(handlers), AllowedWorkers: allowed, Logger: logger})
+	return p, sourceLimit, err
 }
 
-func readInput(name string, stdin io.Reader) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(io.LimitReader(stdin, 16<<20))
+// announceDataSource applies the source size limit to a data: source
+// before the request goes to the workers. A data: URI travels in the
+// parameters of every worker activation, so one over the limit would be
+// copied for each batch only to be refused there. Its decoded size is
+// counted here without decoding it; when it is over limit, the request
+// announces that size (Source.Size, which the workers check first, failing
+// every rendition with SourceTooLarge) and drops the payload, which is
+// never read.
+func announceDataSource(req *api.Request, limit int64) {
+	size, ok := transfer.DataURISize(req.Source.URL)
+	if !ok || size <= limit {
+		return
 	}
-	b, err := os.ReadFile(name)
+	header, _, _ := strings.Cut(req.Source.URL, ",")
+	req.Source.URL = header + ","
+	req.Source.Size = max(req.Source.Size, size)
+}
+
+// defaultMaxRequestBytes is the default of --max-request-bytes. A request
+// is small unless its source is a data: URI; the request's parsed copies
+// and those in each worker activation's parameters cost about ten times
+// its size in memory, so this bounds a request to some 200 MB.
+const defaultMaxRequestBytes = 16 << 20
+
+// readRequest reads the request from the file name, or standard input for
+// "-", refusing one larger than limit bytes before it is parsed: a regular
+// file from its size, before it is read; anything else (a pipe, standard
+// input, a device such as /dev/zero) by reading no more than limit+1 bytes.
+func readRequest(name string, stdin io.Reader, limit int64) ([]byte, error) {
+	b, err := readLimited(name, stdin, limit)
+	var tl *tooLongError
+	if errors.As(err, &tl) {
+		return nil, fmt.Errorf("the request %s, more than the limit of %d bytes (--max-request-bytes)", tl.what(), limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the request: %w", err)
 	}
 	return b, nil
+}
+
+// tooLongError is the error of readLimited for an input over its limit;
+// size is the input's size when it is known, else -1.
+type tooLongError struct{ size int64 }
+
+func (e *tooLongError) Error() string { return "input " + e.what() }
+
+// what says how large the input is.
+func (e *tooLongError) what() string {
+	if e.size >= 0 {
+		return fmt.Sprintf("is %d bytes", e.size)
+	}
+	return "is larger"
+}
+
+// readLimited reads the file name ("-" for stdin) whole when it holds at
+// most limit bytes, and returns a *tooLongError otherwise, without reading
+// more than limit+1 bytes. A directory is refused.
+func readLimited(name string, stdin io.Reader, limit int64) ([]byte, error) {
+	r := stdin
+	var buf bytes.Buffer
+	if name != "-" {
+		info, err := os.Stat(name)
+		if err != nil {
+			return nil, err
+		}
+		if info.IsDir() {
+			return nil, fmt.Errorf("%s is a directory", name)
+		}
+		if info.Mode().IsRegular() {
+			if info.Size() > limit {
+				return nil, &tooLongError{size: info.Size()}
+			}
+			buf.Grow(int(info.Size()) + bytes.MinRead)
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	if r == nil {
+		return nil, nil
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > limit {
+		return nil, &tooLongError{size: -1}
+	}
+	return buf.Bytes(), nil
 }

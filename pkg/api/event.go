@@ -29,9 +29,9 @@ type Event struct {
 	Rendition Rendition       `json:"rendition"`
 	UserData  json.RawMessage `json:"userData,omitempty"`
 	// Metadata describes a created rendition (repo:size, repo:sha1,
-	// dc:format, tiff:imageWidth, ...). A rendition_failed event carries
-	// what the worker knew of the rendition, when anything: repo:size for
-	// RenditionTooLarge, so a client can retry with a larger target.
+	// dc:format, tiff:imageWidth, ...). On a rendition_failed event with
+	// reason RenditionTooLarge it holds repo:size, the rendition's size,
+	// when the rendition was made.
 	Metadata map[string]any `json:"metadata,omitempty"`
 	// Data is the rendition itself as a data: URI when it was small enough
 	// for embedBinaryLimit; it was then not uploaded.
@@ -98,8 +98,10 @@ func NewEvent(req *Request, index int, r Rendition, res RenditionResult, now tim
 			ev.ErrorReason = ReasonGeneric
 		}
 		ev.ErrorMessage = res.Message
-		if len(res.Metadata) > 0 {
-			ev.Metadata = res.Metadata
+		// A rendition too large for its target reports its size, so the
+		// client can ask again with a target that holds it.
+		if size, ok := res.Metadata["repo:size"]; ok && ev.ErrorReason == ReasonRenditionTooLarge {
+			ev.Metadata = map[string]any{"repo:size": size}
 		}
 	}
 	ev.ID = EventID(req.RequestID, index, ev.Type)

@@ -68,7 +68,7 @@ func (c *Client) s3Client() (*s3.Client, error) {
 // newTransport returns the http(s) transport: the guarded dialer, no
 // environment proxy, and Options.Timeout for each connection phase.
 func (c *Client) newTransport() *http.Transport {
-	d := &net.Dialer{Timeout: c.opts.Timeout, KeepAlive: 30 * time.Second}
+	d := &net.Dialer{Timeout: c.opts.Timeout, KeepAlive: 30 * time.Second, Resolver: c.opts.resolver}
 	if !c.opts.AllowPrivateNetworks || c.opts.allowAddr != nil {
 		allow := c.opts.allowAddr
 		if allow == nil {
@@ -96,10 +96,10 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	}
 	switch req.URL.Scheme {
 	case "https":
-		return nil
+		return c.checkHost(req.URL, "redirect", api.ReasonSourceUnsupported)
 	case "http":
 		if c.opts.AllowHTTP {
-			return nil
+			return c.checkHost(req.URL, "redirect", api.ReasonSourceUnsupported)
 		}
 	}
 	return api.Errorf(api.ReasonSourceUnsupported, "redirect to a %s: URL is not allowed (allowed: %s)", req.URL.Scheme, strings.Join(c.httpSchemes(), ", "))

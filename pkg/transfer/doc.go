@@ -10,8 +10,14 @@
 //   - https:// URLs (and http:// when Options.AllowHTTP is set), with the
 //     source's extra headers added to the request; presigned URLs work as is;
 //   - s3://bucket/key, read with the AWS SDK and the configured credentials;
-//   - data: URIs, base64 or percent-encoded;
+//   - data: URIs, base64 or percent-encoded; the size limit is checked
+//     on the encoded payload before anything is decoded, and the payload
+//     is decoded as a stream, so it costs no memory beyond the URI itself;
 //   - local paths and file:// URLs, in local mode only (Options.AllowLocal).
+//     Only regular files are sources: a directory, a device (/dev/zero), a
+//     named pipe or a socket is refused with SourceUnsupported, checked
+//     before the file is opened (and opened non-blocking), so a pipe never
+//     blocks a transfer.
 //
 // Any other scheme fails with the SourceUnsupported reason. A source larger
 // than Options.MaxSourceBytes fails with SourceTooLarge, decided up front
@@ -44,7 +50,10 @@
 // PUT), the multipart form {urls, minPartSize, maxPartSize} (one PUT per
 // part, in order, using only as many URLs as needed), s3://bucket/key
 // (PutObject, or a multipart upload above Options.MultipartThreshold that is
-// aborted when it fails), or in local mode a path, written atomically.
+// aborted when it fails), or in local mode a path, written atomically (into
+// a temporary file beside it, then renamed); a path where a directory, a
+// device, a named pipe or a socket exists is refused, never written to or
+// replaced.
 // PutOptions.Metadata is stored as S3 user metadata (x-amz-meta-*) by
 // s3:// targets, single or multipart; the other targets ignore it.
 //
@@ -54,15 +63,41 @@
 //
 // # Retries
 //
-// Each HTTP or S3 request is tried up to Options.Attempts times. 5xx, 429,
-// 408, connection errors, stalled transfers and truncated bodies are retried
-// after an exponential backoff with full jitter (Options.BackoffBase, capped
-// at 10 s); a Retry-After header is honoured up to the same cap. Other 4xx
-// responses are final: 404 means the source was not found, 401 and 403 that
-// access was denied. Options.Timeout bounds each phase of an attempt rather
-// than the whole transfer: connecting, waiting for response headers, and any
-// pause of the body in either direction; a large body that keeps flowing is
-// never cut off. The caller's context deadline bounds everything.
+// Each HTTP or S3 request is tried up to Options.Attempts times, with one
+// policy for http(s) and S3 alike. 5xx, 429, 408, network failures (a
+// connection reset, refused or closed without an answer, an unreachable
+// host, a DNS server that failed or did not answer), stalled transfers and
+// truncated bodies are retried after an exponential backoff with full
+// jitter (Options.BackoffBase, capped at 10 s); a Retry-After header is
+// honoured up to the same cap. The message of a transfer that failed names
+// the cause of its last attempt ("connection reset by peer
+// (192.0.2.1:443)", "connection refused to 127.0.0.1:7070"), never a query
+// string. Other 4xx responses are final: 404 means the source was not
+// found, 401 and 403 that access was denied, 413 (and S3's EntityTooLarge)
+// on an upload that the rendition is too large.
+//
+// A host name that does not exist (the resolver answered NXDOMAIN, "no such
+// host") is final, not retried: the same resolver would give the same
+// answer. A source then fails with SourceUnsupported, a target with
+// GenericError. So does a certificate that does not verify, with
+// GenericError. A URL that cannot name a server is refused before any
+// attempt: no host (https:x), a port out of range, or a host written as a
+// number other than a dotted IPv4 address (see the security model).
+//
+// Options.Timeout bounds each phase of an attempt rather than the whole
+// transfer: connecting, waiting for response headers, and any pause of the
+// body in either direction; a large body that keeps flowing is never cut
+// off. An attempt cut off this way is retried like any other; when the
+// last attempt stalled, the transfer fails with the Timeout reason (and
+// with GenericError when the last failure was something else). The
+// caller's context deadline bounds everything, and is a Timeout too.
+//
+// # Errors
+//
+// Errors of Fetch, OpenRanged, Put and Stat carry a reason (api.ReasonOf)
+// and a message safe to show a client (api.MessageOf). A RenditionTooLarge error from Put (the rendition does
+// not fit a multipart target's parts, or the storage refused it as too
+// large) wraps a *RenditionTooLargeError with the rendition's size.
 //
 // # Security model
 //
@@ -81,6 +116,12 @@
 //     Options.AllowPrivateNetworks turns the guard off (tests, local mode).
 //     Environment proxies are not used, since the guard would check the
 //     proxy instead of the destination.
+//   - A host written as a number that is not a dotted IPv4 address
+//     (2130706433, 0x7f000001, 0177.0.0.1, 127.1) is refused with
+//     SourceUnsupported before any look-up, since resolvers disagree on
+//     what it means; the message names the address it stands for and, with
+//     the guard on, says "address not allowed" when that address is not
+//     public. The same applies to redirects.
 //   - At most 10 redirects, never to a scheme that is not allowed.
 //   - S3 requests go to the configured endpoint (an operator setting, so the
 //     guard does not apply); bucket names are checked so a client cannot

@@ -30,10 +30,11 @@ type Fetched struct {
 
 // Fetch streams the source into a new file in dir (created if needed) and
 // returns it with its size and SHA-1. On failure no file is left behind.
-// Errors carry an api reason: SourceUnsupported for a scheme or address that
-// is not allowed, SourceTooLarge beyond Options.MaxSourceBytes, Timeout when
-// ctx's deadline passes, GenericError otherwise (not found, access denied,
-// retries exhausted).
+// Errors carry an api reason: SourceUnsupported for a scheme, URL, host or
+// address that is not allowed or cannot name a server (including a host
+// name that does not exist), SourceTooLarge beyond Options.MaxSourceBytes,
+// Timeout when ctx's deadline passes or the last attempt stalled,
+// GenericError otherwise (not found, access denied, retries exhausted).
 func (c *Client) Fetch(ctx context.Context, src api.Source, dir string) (*Fetched, error) {
 	kind, err := c.classify(src.URL, roleSource)
 	if err != nil {

@@ -264,7 +264,10 @@ func TestFetchSizeLimit(t *testing.T) {
 		{"streamed past the limit", api.Source{URL: srv.URL + "/streamed"}, 1, "larger than the limit of 1000"},
 		{"announced source size over the limit", api.Source{URL: srv.URL + "/exact", Size: 1001}, 0, "1001 bytes"},
 		{"data: URI over the limit", api.Source{URL: "data:;base64," + strings.Repeat("QUFB", 400)}, 0, "limit of 1000"},
+		{"data: URI one byte over the limit", api.Source{URL: "data:;base64," + strings.Repeat("QUFB", 333) + "QUE="}, 0, "1001 bytes, more than the limit of 1000"},
+		{"percent-encoded data: URI over the limit", api.Source{URL: "data:," + strings.Repeat("%41", 1001)}, 0, "1001 bytes, more than the limit of 1000"},
 		{"exactly the limit", api.Source{URL: srv.URL + "/exact"}, 1, ""},
+		{"data: URI of exactly the limit, over many lines", api.Source{URL: "data:;base64," + strings.Repeat("QUFB\r\n", 333) + "QQ=="}, 0, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -301,7 +304,14 @@ func TestFetchDataURI(t *testing.T) {
 		{"parameters only", "data:;charset=utf-8,hi", "hi", "text/plain;charset=utf-8", ""},
 		{"upper-case scheme", "DATA:,x", "x", "text/plain;charset=US-ASCII", ""},
 		{"empty", "data:,", "", "text/plain;charset=US-ASCII", ""},
+		{"base64 with spaces, tabs and escaped padding", "data:text/plain;base64, aGVs\tbG8g d29y bGQ%3D", "hello world", "text/plain", ""},
+		{"base64 with escaped letters and line breaks", "data:text/plain;base64,aGVs%62G8g%0D%0Ad29ybGQ=%0A", "hello world", "text/plain", ""},
+		{"base64 with padding, then whitespace", "data:text/plain;base64,aGk=\n", "hi", "text/plain", ""},
 		{"invalid base64", "data:image/png;base64,@@@@", "", "", api.ReasonSourceCorrupt},
+		{"padding in the middle", "data:text/plain;base64,aGk=aGk=", "", "", api.ReasonSourceCorrupt},
+		{"a dangling base64 character", "data:text/plain;base64,aGVsb", "", "", api.ReasonSourceCorrupt},
+		{"an invalid escape in base64", "data:text/plain;base64,aGV%zzsbG8", "", "", api.ReasonSourceCorrupt},
+		{"a truncated escape", "data:,abc%4", "", "", api.ReasonSourceCorrupt},
 		{"invalid escape", "data:,%zz", "", "", api.ReasonSourceCorrupt},
 		{"no comma", "data:image/png;base64", "", "", api.ReasonSourceUnsupported},
 	}
@@ -398,7 +408,7 @@ func TestFetchStalledTransfer(t *testing.T) {
 			o.Attempts = 2
 		})
 		_, err := c.Fetch(context.Background(), api.Source{URL: srv.URL}, t.TempDir())
-		requireReason(t, err, api.ReasonGeneric)
+		requireReason(t, err, api.ReasonTimeout)
 		assert.Contains(t, err.Error(), "no progress for 150ms")
 		assert.EqualValues(t, 2, requests.Load())
 	})

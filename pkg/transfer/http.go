@@ -33,7 +33,7 @@ func (c *Client) fetchHTTP(ctx context.Context, src api.Source, s *sink) (string
 		}
 		resp, err := c.http.Do(req)
 		if err != nil {
-			return transportError(err, api.ReasonSourceUnsupported)
+			return c.transportError(err, api.ReasonSourceUnsupported, roleSource)
 		}
 		defer closeBody(resp.Body)
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -69,7 +69,7 @@ func (c *Client) putHTTP(ctx context.Context, rawURL string, f *os.File, off, n 
 		req.Header.Set("Content-Type", contentType)
 		resp, err := c.http.Do(req)
 		if err != nil {
-			return transportError(err, api.ReasonGeneric)
+			return c.transportError(err, api.ReasonGeneric, roleTarget)
 		}
 		defer closeBody(resp.Body)
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -100,11 +100,12 @@ func statusError(resp *http.Response, role, rawURL string) error {
 	}
 }
 
-// transportError classifies an error of http.Client.Do. The URL it quotes
-// is redacted in place, so no later message can leak its query. A refused
-// address or redirect is final and gets reason; anything else (a reset or
-// refused connection, a DNS failure) is worth retrying.
-func transportError(err error, reason api.Reason) error {
+// transportError classifies an error of http.Client.Do for a request to
+// the source or target (what). The URL it quotes is redacted in place, so
+// no later message can leak its query. A refused address or redirect is
+// final and gets reason, and so is a host that does not exist; other
+// network failures are retried (see classifyNetError).
+func (c *Client) transportError(err error, reason api.Reason, what role) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		ue.URL = api.RedactURL(ue.URL)
@@ -119,10 +120,7 @@ func transportError(err error, reason api.Reason) error {
 		}
 		return ae
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return retryable(err)
+	return classifyNetError(err, reason, string(what), c.opts.Timeout)
 }
 
 // closeBody drains a little of a response body, so the connection can be

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -75,6 +76,9 @@ type Options struct {
 
 	// allowAddr, when set, replaces the address guard's rule (tests only).
 	allowAddr func(netip.AddrPort) bool
+	// resolver, when set, resolves the host names of http(s) transfers
+	// instead of the system's resolver (tests only).
+	resolver *net.Resolver
 	// envErr records settings OptionsFromEnv could not read.
 	envErr error
 }

@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -24,11 +25,43 @@ type PutOptions struct {
 	Metadata map[string]string
 }
 
+// RenditionTooLargeError is the cause of every RenditionTooLarge error Put
+// and PlanParts return, whether the rendition does not fit a multipart
+// target's parts or the storage refused it (HTTP 413, S3 413 or
+// EntityTooLarge). It carries the rendition's size, which a client needs
+// to ask again with a target that holds it; get it with errors.As.
+type RenditionTooLargeError struct {
+	// Size is the rendition's size in bytes.
+	Size int64
+	// Limit is the most the target takes, in bytes, when it is known (a
+	// multipart target's number of URLs times its maxPartSize), else 0.
+	Limit int64
+}
+
+func (e *RenditionTooLargeError) Error() string {
+	return fmt.Sprintf("rendition is %d bytes", e.Size)
+}
+
+// withRenditionSize gives a RenditionTooLarge error that does not carry a
+// RenditionTooLargeError one with the rendition's size; other errors are
+// returned as they are.
+func withRenditionSize(err error, size int64) error {
+	if err == nil || api.ReasonOf(err) != api.ReasonRenditionTooLarge {
+		return err
+	}
+	var tooLarge *RenditionTooLargeError
+	if errors.As(err, &tooLarge) {
+		return err
+	}
+	return api.Errorf(api.ReasonRenditionTooLarge, "%s; %w", api.MessageOf(err), &RenditionTooLargeError{Size: size})
+}
+
 // Put uploads the file at path to target. Errors carry an api reason:
 // RenditionTooLarge when the file does not fit a multipart target's parts
-// (decided before anything is uploaded), Timeout when ctx's deadline passes,
-// GenericError otherwise.
-func (c *Client) Put(ctx context.Context, target api.Target, path string, opts PutOptions) error {
+// (decided before anything is uploaded) or the storage refuses it as too
+// large, with a *RenditionTooLargeError in the chain; Timeout when ctx's
+// deadline passes or the storage stopped answering; GenericError otherwise.
+func (c *Client) Put(ctx context.Context, target api.Target, path string, opts PutOptions) (err error) {
 	if err := target.Validate(); err != nil {
 		return api.Errorf(api.ReasonGeneric, "target: %s", err.Error())
 	}
@@ -49,6 +82,7 @@ func (c *Client) Put(ctx context.Context, target api.Target, path string, opts P
 		return api.Errorf(api.ReasonGeneric, "rendition %s is not a regular file", path)
 	}
 	size := info.Size()
+	defer func() { err = withRenditionSize(err, size) }()
 	meta, err := encodeMetadata(opts.Metadata)
 	if err != nil {
 		return err
@@ -74,17 +108,21 @@ func (c *Client) Put(ctx context.Context, target api.Target, path string, opts P
 
 // PlanParts returns the part size and number of parts for uploading size
 // bytes to a multipart target: max(ceil(size/len(urls)), minPartSize), and
-// RenditionTooLarge when that exceeds maxPartSize (when set). A size of 0
-// is one empty part.
+// RenditionTooLarge (with a *RenditionTooLargeError) when that exceeds
+// maxPartSize (when set). A size of 0 is one empty part.
 func PlanParts(target api.Target, size int64) (partSize, parts int64, err error) {
 	if len(target.URLs) == 0 {
 		return 0, 0, api.Errorf(api.ReasonGeneric, "target: the multipart form has no urls")
 	}
 	partSize = max(ceilDiv(size, int64(len(target.URLs))), target.MinPartSize)
 	if target.MaxPartSize > 0 && partSize > target.MaxPartSize {
-		return 0, 0, api.Errorf(api.ReasonRenditionTooLarge,
-			"rendition is %d bytes, more than the target takes: %d part URLs of at most %d bytes (maxPartSize) hold %d bytes",
-			size, len(target.URLs), target.MaxPartSize, int64(len(target.URLs))*target.MaxPartSize)
+		limit := int64(len(target.URLs)) * target.MaxPartSize
+		return 0, 0, &api.Error{
+			Reason: api.ReasonRenditionTooLarge,
+			Message: fmt.Sprintf("rendition is %d bytes, more than the target takes: %d part URLs of at most %d bytes (maxPartSize) hold %d bytes",
+				size, len(target.URLs), target.MaxPartSize, limit),
+			Err: &RenditionTooLargeError{Size: size, Limit: limit},
+		}
 	}
 	if size == 0 || partSize == 0 {
 		return max(partSize, 0), 1, nil

@@ -274,21 +274,9 @@ func (sp *spool) source(ctx context.Context, contentType, what string) *RangedSo
 
 // openLocal opens a local file in place.
 func (c *Client) openLocal(ctx context.Context, path string) (*RangedSource, error) {
-	f, err := os.Open(path)
+	f, info, err := openLocalSource(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, api.Errorf(api.ReasonGeneric, "source not found: %s", path)
-		}
-		return nil, api.Wrap(api.ReasonGeneric, err, "cannot open the source file "+path)
-	}
-	info, err := f.Stat()
-	if err != nil {
-		_ = f.Close()
-		return nil, api.Wrap(api.ReasonGeneric, err, "cannot read the source file "+path)
-	}
-	if !info.Mode().IsRegular() {
-		_ = f.Close()
-		return nil, api.Errorf(api.ReasonSourceUnsupported, "source %s is not a regular file", path)
+		return nil, err
 	}
 	return &RangedSource{size: info.Size(), mode: ModeLocal, what: path, file: f, ctx: ctx, limit: c.opts.MaxSourceBytes}, nil
 }

@@ -161,7 +161,7 @@ func (c *Client) rangeRequest(ctx context.Context, src api.Source, first, last i
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, transportError(err, api.ReasonSourceUnsupported)
+		return nil, c.transportError(err, api.ReasonSourceUnsupported, roleSource)
 	}
 	return resp, nil
 }

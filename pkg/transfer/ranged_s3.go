@@ -44,7 +44,7 @@ func (c *Client) openRangedS3(ctx context.Context, src api.Source, opts RangeOpt
 			if s3Status(err) == http.StatusRequestedRangeNotSatisfiable {
 				return nil // an empty object
 			}
-			return s3Error(err, roleSource, "GetObject", loc)
+			return c.s3Error(err, roleSource, "GetObject", loc)
 		}
 		defer closeBody(out.Body)
 		cr, ok := parseContentRange(aws.ToString(out.ContentRange))
@@ -83,7 +83,7 @@ func (c *Client) openRangedS3(ctx context.Context, src api.Source, opts RangeOpt
 				case http.StatusPreconditionFailed, http.StatusRequestedRangeNotSatisfiable:
 					return errChanged(loc)
 				}
-				return s3Error(err, roleSource, "GetObject", loc)
+				return c.s3Error(err, roleSource, "GetObject", loc)
 			}
 			defer closeBody(out.Body)
 			cr, ok := parseContentRange(aws.ToString(out.ContentRange))

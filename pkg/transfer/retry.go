@@ -77,7 +77,9 @@ type attemptFunc func(ctx context.Context, w *watchdog) error
 
 // retry runs attempt up to Options.Attempts times with backoff between
 // attempts. what describes the transfer for messages and logs, and must
-// already be redacted.
+// already be redacted. When every attempt failed, the error has the
+// Timeout reason if the last one stalled (see stallError), GenericError
+// otherwise; its message names the last attempt's cause.
 func (c *Client) retry(ctx context.Context, what string, attempt attemptFunc) error {
 	var last error
 	n := c.opts.Attempts
@@ -118,7 +120,13 @@ func (c *Client) retry(ctx context.Context, what string, attempt attemptFunc) er
 	if n != 1 {
 		attempts = fmt.Sprintf("%d attempts", n)
 	}
-	return api.Wrap(api.ReasonGeneric, last, fmt.Sprintf("%s failed after %s: %s", what, attempts, last.Error()))
+	// A transfer whose last attempt stalled timed out, although the
+	// caller's deadline has not passed.
+	reason := api.ReasonGeneric
+	if errors.Is(last, errStalled) {
+		reason = api.ReasonTimeout
+	}
+	return api.Wrap(reason, last, fmt.Sprintf("%s failed after %s: %s", what, attempts, last.Error()))
 }
 
 // runAttempt runs one attempt under a watchdog.
@@ -132,7 +140,7 @@ func (c *Client) runAttempt(ctx context.Context, attempt attemptFunc) error {
 	}()
 	err := attempt(actx, w)
 	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(actx), errStalled) {
-		return retryable(fmt.Errorf("no progress for %s", c.opts.Timeout))
+		return retryable(&stallError{cause: fmt.Sprintf("no progress for %s", c.opts.Timeout)})
 	}
 	return err
 }

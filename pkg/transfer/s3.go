@@ -37,7 +37,7 @@ func (c *Client) fetchS3(ctx context.Context, rawURL string, s *sink) (string, e
 		}
 		out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 		if err != nil {
-			return s3Error(err, roleSource, "GetObject", loc)
+			return c.s3Error(err, roleSource, "GetObject", loc)
 		}
 		defer closeBody(out.Body)
 		want := aws.ToInt64(out.ContentLength)
@@ -82,7 +82,7 @@ func (c *Client) putS3(ctx context.Context, rawURL string, f *os.File, size int6
 			Metadata:      meta,
 		})
 		if err != nil {
-			return s3Error(err, roleTarget, "PutObject", loc)
+			return c.s3Error(err, roleTarget, "PutObject", loc)
 		}
 		return nil
 	})
@@ -105,7 +105,7 @@ func (c *Client) putS3Multipart(ctx context.Context, bucket, key string, f *os.F
 			Metadata: meta,
 		})
 		if err != nil {
-			return s3Error(err, roleTarget, "CreateMultipartUpload", loc)
+			return c.s3Error(err, roleTarget, "CreateMultipartUpload", loc)
 		}
 		uploadID = aws.ToString(out.UploadId)
 		return nil
@@ -143,7 +143,7 @@ func (c *Client) putS3Multipart(ctx context.Context, bucket, key string, f *os.F
 				ContentLength: aws.Int64(n),
 			})
 			if err != nil {
-				return s3Error(err, roleTarget, "UploadPart", loc)
+				return c.s3Error(err, roleTarget, "UploadPart", loc)
 			}
 			parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(number)})
 			return nil
@@ -160,30 +160,33 @@ func (c *Client) putS3Multipart(ctx context.Context, bucket, key string, f *os.F
 			MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
 		})
 		if err != nil {
-			return s3Error(err, roleTarget, "CompleteMultipartUpload", loc)
+			return c.s3Error(err, roleTarget, "CompleteMultipartUpload", loc)
 		}
 		return nil
 	})
 }
 
 // s3Error classifies an S3 SDK error like an HTTP response: 404 not found,
-// 401/403 access denied, 408/429/5xx and connection failures retryable,
-// anything else final.
-func s3Error(err error, r role, op, loc string) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+// 401/403 access denied, 408/429/5xx retryable, 413 or EntityTooLarge on
+// an upload RenditionTooLarge, anything else final. A request that got no
+// response at all (reset, refused, closed, stalled, unknown host) follows
+// the policy of http(s) transfers (see classifyNetError), and its message
+// names the cause.
+func (c *Client) s3Error(err error, r role, op, loc string) error {
+	if errors.Is(err, context.Canceled) {
 		return err
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		ue.URL = api.RedactURL(ue.URL)
 	}
-	var withStatus interface{ HTTPStatusCode() int }
-	if errors.As(err, &withStatus) {
-		code := withStatus.HTTPStatusCode()
+	if code := s3Status(err); code != 0 {
 		detail := fmt.Sprintf("%d %s", code, http.StatusText(code))
 		var ae smithy.APIError
+		errorCode := ""
 		if errors.As(err, &ae) && ae.ErrorCode() != "" {
-			detail = ae.ErrorCode() + ", " + detail
+			errorCode = ae.ErrorCode()
+			detail = errorCode + ", " + detail
 		}
 		switch {
 		case code == http.StatusNotFound:
@@ -192,15 +195,24 @@ func s3Error(err error, r role, op, loc string) error {
 			return api.Errorf(api.ReasonGeneric, "access to the %s %s was denied (%d); check the S3 credentials and bucket policy", r, loc, code)
 		case code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500:
 			return retryable(fmt.Errorf("S3 %s returned %s", op, detail))
+		case r == roleTarget && (code == http.StatusRequestEntityTooLarge || errorCode == "EntityTooLarge"):
+			return api.Errorf(api.ReasonRenditionTooLarge, "S3 %s of %s refused the rendition as too large (%s)", op, loc, detail)
 		default:
 			return api.Errorf(api.ReasonGeneric, "S3 %s of %s failed: %s", op, loc, detail)
 		}
 	}
+	var connErr interface{ ConnectionError() bool }
 	var netErr net.Error
-	if errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
-		return retryable(fmt.Errorf("S3 %s: %w", op, err))
+	if (errors.As(err, &connErr) && connErr.ConnectionError()) || errors.As(err, &netErr) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+		cerr := classifyNetError(err, api.ReasonGeneric, "S3 endpoint", c.opts.Timeout)
+		var re *retryableError
+		if errors.As(cerr, &re) {
+			re.err = &netError{cause: "S3 " + op + ": " + re.err.Error(), err: re.err}
+		}
+		return cerr
 	}
-	return api.Wrap(api.ReasonGeneric, err, fmt.Sprintf("S3 %s of %s failed", op, loc))
+	return api.Wrap(api.ReasonGeneric, err, fmt.Sprintf("S3 %s of %s failed: %s", op, loc, innermost(err)))
 }
 
 // ceilDiv returns a/b rounded up, for a >= 0 and b > 0.

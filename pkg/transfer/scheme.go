@@ -2,7 +2,9 @@ package transfer
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
@@ -52,10 +54,10 @@ func (c *Client) classify(rawURL string, r role) (kind, error) {
 	if err == nil && len(u.Scheme) > 1 {
 		switch scheme := strings.ToLower(u.Scheme); scheme {
 		case "https":
-			return kindHTTP, nil
+			return kindHTTP, c.checkHost(u, r, reason)
 		case "http":
 			if c.opts.AllowHTTP {
-				return kindHTTP, nil
+				return kindHTTP, c.checkHost(u, r, reason)
 			}
 			return 0, api.Errorf(reason, "plain http:// %ss are not allowed; use https (allowed: %s)", r, allowed())
 		case "s3":
@@ -77,6 +79,118 @@ func (c *Client) classify(rawURL string, r role) (kind, error) {
 		return kindLocal, nil
 	}
 	return 0, api.Errorf(reason, "local %s paths are only allowed in local mode; give a URL (allowed: %s)", r, allowed())
+}
+
+// checkHost refuses an http(s) URL that cannot name a server: no host
+// (https:x), a port that is not one, or a host written as a number that
+// is not a dotted IPv4 address (2130706433, 0x7f.1, 0177.0.0.1). Resolvers
+// disagree on such numbers (the C library reads 2130706433 as 127.0.0.1,
+// Go's resolver sends it to DNS), so none is ever looked up; the message
+// names the address it stands for and, with the address guard on, says
+// when that address is not public. The errors carry reason and are final.
+func (c *Client) checkHost(u *url.URL, r role, reason api.Reason) error {
+	host := u.Hostname()
+	if u.Opaque != "" || host == "" {
+		return api.Errorf(reason, "%s URL %s has no host; want %s://host/path", r, api.RedactURL(u.String()), strings.ToLower(u.Scheme))
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return api.Errorf(reason, "%s URL %s has an invalid port %q", r, api.RedactURL(u.String()), p)
+		}
+	}
+	if strings.Contains(host, ":") {
+		return nil // an IPv6 literal: the dial guard checks it
+	}
+	name := strings.TrimSuffix(host, ".")
+	if _, err := netip.ParseAddr(name); err == nil && name == host {
+		return nil // a dotted IPv4 address: the dial guard checks it
+	}
+	labels := strings.Split(name, ".")
+	if !numericLabel(labels[len(labels)-1]) {
+		return nil // a host name
+	}
+	ip, ok := legacyIPv4(name)
+	if !ok {
+		return api.Errorf(reason, "%s host %q is neither a host name nor an IPv4 address", r, host)
+	}
+	guard := !c.opts.AllowPrivateNetworks || c.opts.allowAddr != nil
+	allow := c.opts.allowAddr
+	if allow == nil {
+		allow = publicAddrPort
+	}
+	port := uint16(443)
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		port = uint16(p)
+	} else if strings.EqualFold(u.Scheme, "http") {
+		port = 80
+	}
+	if guard && !allow(netip.AddrPortFrom(ip, port)) {
+		return api.Errorf(reason, "address not allowed: %s host %q is the IPv4 address %s, which is not a public address", r, host, ip)
+	}
+	return api.Errorf(reason, "%s host %q is an unusual way to write the IPv4 address %s: write %s", r, host, ip, ip)
+}
+
+// numericLabel reports whether a host name label is a number as inet_aton
+// reads it: decimal digits, or 0x followed by hex digits (possibly none).
+func numericLabel(l string) bool {
+	if l == "" {
+		return false
+	}
+	digits := "0123456789"
+	if len(l) >= 2 && l[0] == '0' && (l[1] == 'x' || l[1] == 'X') {
+		l, digits = l[2:], "0123456789abcdefABCDEF"
+	}
+	for i := 0; i < len(l); i++ {
+		if !strings.ContainsRune(digits, rune(l[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// legacyIPv4 reads s as inet_aton does: one to four numbers separated by
+// dots, each decimal, octal (leading 0) or hex (leading 0x), the last one
+// filling the remaining bytes (so 2130706433, 127.1 and 0x7f.0.0.1 are all
+// 127.0.0.1).
+func legacyIPv4(s string) (netip.Addr, bool) {
+	parts := strings.Split(s, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	nums := make([]uint64, len(parts))
+	for i, p := range parts {
+		if !numericLabel(p) {
+			return netip.Addr{}, false
+		}
+		base := 10
+		switch {
+		case len(p) >= 2 && (p[1] == 'x' || p[1] == 'X'):
+			base, p = 16, p[2:]
+			if p == "" {
+				p = "0"
+			}
+		case len(p) > 1 && p[0] == '0':
+			base, p = 8, p[1:]
+		}
+		n, err := strconv.ParseUint(p, base, 32)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		nums[i] = n
+	}
+	last := len(nums) - 1
+	var v uint64
+	for i, n := range nums[:last] {
+		if n > 0xff {
+			return netip.Addr{}, false
+		}
+		v |= n << (8 * (3 - i))
+	}
+	if nums[last] >= 1<<(8*(4-last)) {
+		return netip.Addr{}, false
+	}
+	v |= nums[last]
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
 }
 
 // schemes lists what this client accepts for a role.

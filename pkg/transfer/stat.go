@@ -64,7 +64,7 @@ func (c *Client) Stat(ctx context.Context, rawURL string) (*ObjectInfo, error) {
 			if s3Status(err) == http.StatusNotFound {
 				return api.Errorf(api.ReasonGeneric, "%s: %w (404)", loc, ErrNotFound)
 			}
-			return s3Error(err, roleTarget, "HeadObject", loc)
+			return c.s3Error(err, roleTarget, "HeadObject", loc)
 		}
 		info = &ObjectInfo{
 			Size:         aws.ToInt64(out.ContentLength),

@@ -449,7 +449,7 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 	case info.Size() == 0:
 		return api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "worker produced an empty output for rendition %q", r.Name))
 	case info.Size() > w.opts.MaxRenditionBytes:
-		return api.Failed(r.Name, api.Errorf(api.ReasonRenditionTooLarge,
+		return failedOutput(r.Name, info.Size(), api.Errorf(api.ReasonRenditionTooLarge,
 			"rendition %q is %d bytes, more than the limit of %d", r.Name, info.Size(), w.opts.MaxRenditionBytes))
 	}
 	meta, err := describe(r)
@@ -473,7 +473,7 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 		return res
 	}
 	if r.Target.IsZero() {
-		return api.Failed(r.Name, api.Errorf(api.ReasonRenditionTooLarge,
+		return failedOutput(r.Name, size, api.Errorf(api.ReasonRenditionTooLarge,
 			"rendition %q is %d bytes, more than embedBinaryLimit (%d), and it has no target to upload to",
 			r.Name, size, *r.EmbedBinaryLimit))
 	}
@@ -483,7 +483,7 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 		objMeta[api.ObjectMetaRequestID] = requestID
 	}
 	if err := tr.Put(ctx, r.Target, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string), Metadata: objMeta}); err != nil {
-		return api.Failed(r.Name, timeoutIfDone(ctx, err, "uploading the rendition"))
+		return failedOutput(r.Name, size, timeoutIfDone(ctx, err, "uploading the rendition"))
 	}
 	w.opts.Logger.Info("rendition stored", "rendition", r.Name, "target", r.Target.Redacted(), "bytes", size, "ms", time.Since(start).Milliseconds())
 	return res
