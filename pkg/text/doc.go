@@ -38,6 +38,24 @@
 //     where pdftotext reverses them; hyphenation at line ends is kept as the
 //     document has it.
 //
+// # Documents without text
+//
+// A source that can be read but holds no text gives an empty text
+// (Result.Chars 0) and no error: a PDF of scanned pages or of drawings
+// only, an SVG without text elements, an RTF holding only a picture or an
+// object, a word processing document with an empty body, a text file of
+// white space. Its pages still count in Result.Pages, but they give no form
+// feeds: the text is empty, not a row of page separators. The text
+// rendition of such a document is created, empty, with acs:characters 0 in
+// its event.
+//
+// A zero-byte source is not a document of any type: it fails with
+// ReasonSourceCorrupt, whatever its name. A damaged source (malformed XML,
+// an RTF that ends inside a group) gives the text read before the damage,
+// with Result.Truncated set and a warning saying where; when there was no
+// text before it, the source fails with ReasonSourceCorrupt rather than
+// giving an empty text.
+//
 // # Limits
 //
 // Options holds the limits, each with a safe default. Text beyond MaxChars
@@ -51,8 +69,10 @@
 // # Errors
 //
 // Every error carries an api reason: ReasonSourceFormatUnsupported for a type
-// this package does not read, ReasonSourceUnsupported for an encrypted
-// (password protected) PDF, Office or OpenDocument file, ReasonSourceCorrupt
-// for a damaged or truncated file, ReasonSourceTooLarge for an archive that
-// would expand past the limits, and ReasonTimeout when the context ends.
+// this package does not read (images, archives, unknown binary data),
+// ReasonSourceUnsupported for an encrypted (password protected) PDF, Office,
+// OpenDocument or EPUB file, ReasonSourceCorrupt for a zero-byte source and
+// for a damaged or truncated file of a type it reads, ReasonSourceTooLarge
+// for an archive that would expand past the limits, and ReasonTimeout when
+// the context ends.
 package text

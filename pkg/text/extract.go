@@ -22,7 +22,8 @@ type Result struct {
 	// HTML, XML, RTF and e-mail. Empty for PDF, whose text has no single
 	// source encoding.
 	Encoding string `json:"encoding,omitempty"`
-	// Chars is the number of characters (Unicode code points) written.
+	// Chars is the number of characters (Unicode code points) written; 0
+	// for a document that has no text (see the package documentation).
 	Chars int `json:"chars"`
 	// Truncated reports that the text written is not the whole text of the
 	// source: the character cap or the page cap was reached, or nested
@@ -65,6 +66,12 @@ func Extract(ctx context.Context, path string, name string, w io.Writer, opts Op
 	if err != nil {
 		return nil, api.Errorf(api.ReasonGeneric, "text: cannot stat source: %w", err)
 	}
+	if !st.Mode().IsRegular() {
+		return nil, api.Errorf(api.ReasonGeneric, "text: source is not a regular file")
+	}
+	if st.Size() == 0 {
+		return nil, api.Errorf(api.ReasonSourceCorrupt, "source is empty (0 bytes)")
+	}
 	kind, err := detect(f, st.Size(), name, opts)
 	if err != nil {
 		return nil, err
@@ -83,6 +90,9 @@ func Extract(ctx context.Context, path string, name string, w io.Writer, opts Op
 	chars, cerr := s.close()
 	if cerr != nil {
 		return nil, classify(cerr, kind.format)
+	}
+	if chars == 0 && s.damage != "" {
+		return nil, api.Errorf(api.ReasonSourceCorrupt, "%s source is damaged before any text: %s", s.format, s.damage)
 	}
 	res := &Result{
 		Format:    s.format,

@@ -133,7 +133,7 @@ func TestPlainText(t *testing.T) {
 		{"README.md", "# Title\n\nText *here*.\n", "markdown", "# Title\n\nText *here*.\n"},
 		{"x.json", `{"k": "välue"}`, "json", "{\"k\": \"välue\"}\n"},
 		{"noext", "just words", "text", "just words\n"},
-		{"empty.txt", "", "text", ""},
+		{"blank.txt", " \n\n", "text", ""}, // a zero-byte source is TestZeroByteSource's case
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -129,7 +129,7 @@ func extractXML(s *sink, f *os.File, size int64) error {
 			}
 			var se *xml.SyntaxError
 			if errors.As(err, &se) {
-				s.truncate(fmt.Sprintf("XML is malformed at line %d (%s); the text after it is left out", se.Line, se.Msg))
+				s.damaged(fmt.Sprintf("XML is malformed at line %d (%s); the text after it is left out", se.Line, se.Msg))
 				return nil
 			}
 			return err
