@@ -11,10 +11,16 @@
 // (DOCX, XLSX, PPTX), odf.go (ODT, ODS, ODP), rtf.go, html.go (HTML, XHTML),
 // epub.go, eml.go (e-mail, MIME) and plain.go (plain text, CSV, Markdown,
 // JSON, XML). Zip-based formats are opened through zip.go, which caps the
-// expanded size and the compression ratio of every part it reads, both from
-// the archive's headers and while reading, and refuses nested archives.
-// XML is read with a streaming decoder (encoding/xml Decoder.Token); no
-// format builds a whole document tree in memory.
+// number of entries, the expanded size and the compression ratio of every
+// part it reads and of all of them together, from the archive's headers
+// before anything is expanded and again while reading, and refuses nested
+// archives. XML is read with a streaming decoder (encoding/xml): the parts
+// of zip-based documents strictly, with a cap on the nesting of elements
+// and on the size of one token; standalone XML and SVG files leniently, as
+// raw tokens with no element stack. No format builds a whole document tree
+// in memory, and no entity declared in a DTD is ever expanded (an
+// undeclared entity is a syntax error in a strict part and is kept as
+// written in a lenient file).
 //
 // # Output conventions
 //
@@ -62,9 +68,30 @@
 // characters (code points after normalization) is not written: Extract stops,
 // returns normally and sets Result.Truncated, with a warning saying why.
 // Pages beyond MaxPages are not read, which is also reported as truncation.
-// Truncation is never silent. The context is checked between pages, parts and
-// every few kilobytes of text, so a deadline ends extraction promptly with an
-// error whose reason is Timeout.
+// Truncation is never silent. The context is checked between pages, parts,
+// every few kilobytes of text and every few hundred kilobytes expanded out
+// of an archive, so a deadline ends extraction promptly with an error whose
+// reason is Timeout.
+//
+// Expansion is capped before it happens and while it happens, so a bomb
+// fails quickly and in bounded memory with ReasonSourceTooLarge:
+//
+//   - MaxZipEntries: entries of a zip-based document (DOCX, XLSX, PPTX,
+//     ODT, ODS, ODP, EPUB), counted from its end record before the central
+//     directory is read;
+//   - MaxExpandedBytes: bytes expanded out of it, all parts together; a
+//     part whose declared size does not fit is refused before it is
+//     expanded, and a part that expands past its declared size is corrupt;
+//   - MaxCompressionRatio: the expansion ratio of each part (from its
+//     header) and of all the parts read so far (while reading);
+//   - MaxXMLDepth and MaxTokenBytes: the nesting of elements and the size of
+//     one token (a text run, tag, comment) in their XML parts.
+//
+// In standalone files, which expand nothing, a token longer than
+// MaxTokenBytes (XML, SVG and HTML text runs, tags and comments, vCard and
+// iCalendar lines) ends the text there with a truncation warning instead.
+// PDF streams are decompressed inside poppler, page by page; only the
+// page's text reaches this package.
 //
 // # Errors
 //

@@ -72,7 +72,7 @@ func Extract(ctx context.Context, path string, name string, w io.Writer, opts Op
 	if st.Size() == 0 {
 		return nil, api.Errorf(api.ReasonSourceCorrupt, "source is empty (0 bytes)")
 	}
-	kind, err := detect(f, st.Size(), name, opts)
+	kind, err := detect(ctx, f, st.Size(), name, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -74,7 +74,7 @@ func FuzzOOXML(f *testing.F) {
 	addSeeds(f, "sample.docx", "sample.xlsx", "sample.pptx")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		runFuzz(t, func(s *sink) error {
-			k, err := detectZip(bytes.NewReader(data), int64(len(data)), ".docx", fuzzOpts)
+			k, err := detectZip(context.Background(), bytes.NewReader(data), int64(len(data)), ".docx", fuzzOpts)
 			if err != nil {
 				return err
 			}
