@@ -137,7 +137,10 @@ func detectText(head []byte, ext string) kind {
 	if isXML && (bytes.Contains(lower, []byte("<html")) || bytes.Contains(lower, []byte("<!doctype html"))) {
 		isHTML = true
 	}
+	isSVG := svgRoot(lower) || (ext == ".svg" && !isHTML && (len(lower) == 0 || lower[0] == '<'))
 	switch {
+	case isSVG:
+		return kind{format: "svg", extract: extractSVG}
 	case isHTML, ext == ".html", ext == ".htm", ext == ".xhtml", ext == ".xht", ext == ".mht" && !looksLikeMail(probe):
 		return kind{format: "html", extract: extractHTML}
 	case ext == ".eml", looksLikeMail(probe):

@@ -67,6 +67,8 @@ func TestTextRenditionEvents(t *testing.T) {
 		{name: "page.pdf", data: pdf("BT /F1 12 Tf 20 100 Td (Hello sea) Tj ET", ""), text: "Hello sea\n", chars: 10},
 		{name: "blank.txt", data: []byte("\n \n")},
 		{name: "picture.rtf", data: []byte(`{\rtf1\ansi{\fonttbl{\f0 Arial;}}{\pict\pngblip 89504e470d0a1a0a}}`)},
+		{name: "circle.svg", data: []byte(`<svg xmlns="http://www.w3.org/2000/svg"><circle r="5"/></svg>`)},
+		{name: "label.svg", data: []byte(`<svg xmlns="http://www.w3.org/2000/svg"><title>Chart</title><text>Tide</text></svg>`), text: "Chart\nTide\n", chars: 11},
 		{name: "empty.txt", data: nil, reason: api.ReasonSourceCorrupt},
 		{name: "empty.pdf", data: nil, reason: api.ReasonSourceCorrupt},
 		{name: "locked.pdf", data: pdf("BT /F1 12 Tf 20 100 Td (secret) Tj ET", passwordProtected), reason: api.ReasonSourceUnsupported},
