@@ -139,6 +139,10 @@ func detectText(head []byte, ext string) kind {
 	}
 	isSVG := svgRoot(lower) || (ext == ".svg" && !isHTML && (len(lower) == 0 || lower[0] == '<'))
 	switch {
+	case bytes.HasPrefix(lower, []byte("begin:vcard")):
+		return kind{format: "vcard", extract: extractVCard}
+	case bytes.HasPrefix(lower, []byte("begin:vcalendar")):
+		return kind{format: "icalendar", extract: extractVCard}
 	case isSVG:
 		return kind{format: "svg", extract: extractSVG}
 	case isHTML, ext == ".html", ext == ".htm", ext == ".xhtml", ext == ".xht", ext == ".mht" && !looksLikeMail(probe):
@@ -158,21 +162,27 @@ func detectText(head []byte, ext string) kind {
 }
 
 // mailHeaders are header fields whose presence at the top of a text marks it
-// as an e-mail message.
+// as an e-mail message; the first mailCoreHeaders of them belong to
+// messages only.
 var mailHeaders = []string{
 	"from:", "to:", "subject:", "date:", "received:", "return-path:", "message-id:",
 	"mime-version:", "delivered-to:", "content-type:", "reply-to:", "cc:", "x-",
 }
 
+const mailCoreHeaders = 9
+
 // looksLikeMail reports whether head starts with a block of RFC 5322 header
-// fields, at least two of them well-known ones.
+// fields, at least two of them well-known ones and one of them a field only
+// messages have (From, To, Subject, Date, Received...): "X-" fields and
+// "Key: value" lines alone, as in a vCard or an HTTP dump, are not enough.
 func looksLikeMail(head []byte) bool {
-	known := 0
+	known, core := 0, 0
+	enough := func() bool { return known >= 2 && core >= 1 }
 	lines := bytes.Split(head, []byte("\n"))
 	for i, line := range lines {
 		line = bytes.TrimRight(line, "\r")
 		if len(line) == 0 {
-			return known >= 2 && i > 0
+			return enough() && i > 0
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if i == 0 {
@@ -182,17 +192,20 @@ func looksLikeMail(head []byte) bool {
 		}
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 || bytes.ContainsAny(line[:colon], " \t") {
-			return known >= 2 && i == len(lines)-1 // a line cut by the sample's end
+			return enough() && i == len(lines)-1 // a line cut by the sample's end
 		}
 		field := strings.ToLower(string(line[:colon+1]))
-		for _, h := range mailHeaders {
+		for j, h := range mailHeaders {
 			if strings.HasPrefix(field, h) {
 				known++
+				if j < mailCoreHeaders {
+					core++
+				}
 				break
 			}
 		}
 	}
-	return known >= 2
+	return enough()
 }
 
 // detectZip tells the zip-based formats apart by their mimetype part (ODF,

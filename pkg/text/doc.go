@@ -10,8 +10,9 @@
 // ooxml.go
 // (DOCX, XLSX, PPTX), odf.go (ODT, ODS, ODP), rtf.go, html.go (HTML, XHTML),
 // epub.go, eml.go (e-mail, MIME), svg.go (the text elements, titles and
-// descriptions of an SVG drawing) and plain.go (plain text, CSV, Markdown,
-// JSON, XML). Zip-based formats are opened through zip.go, which caps the
+// descriptions of an SVG drawing), vcard.go (vCard contacts and iCalendar
+// calendars: their property values, unfolded and decoded) and plain.go
+// (plain text, CSV, Markdown, JSON, XML). Zip-based formats are opened through zip.go, which caps the
 // number of entries, the expanded size and the compression ratio of every
 // part it reads and of all of them together, from the archive's headers
 // before anything is expanded and again while reading, and refuses nested

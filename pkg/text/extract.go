@@ -13,8 +13,8 @@ import (
 // Result describes one extraction.
 type Result struct {
 	// Format is the detected source format: "pdf", "docx", "xlsx", "pptx",
-	// "odt", "ods", "odp", "rtf", "html", "epub", "eml", "svg", "text",
-	// "csv", "markdown", "json" or "xml".
+	// "odt", "ods", "odp", "rtf", "html", "epub", "eml", "svg", "vcard",
+	// "icalendar", "text", "csv", "markdown", "json" or "xml".
 	Format string `json:"format"`
 	// Encoding is the character encoding the source text was read in, as a
 	// lower-case IANA name ("utf-8", "utf-16le", "windows-1252",

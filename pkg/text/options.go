@@ -81,9 +81,9 @@ type Options struct {
 	// memory: an XML or HTML text run, a tag with its attributes, a comment
 	// or CDATA section, a vCard or iCalendar content line. In a zip-based
 	// document's XML part a longer token fails with ReasonSourceTooLarge; in
-	// an XML, SVG, HTML, EPUB content, vCard or iCalendar file the text
-	// after it is left out and the result is marked truncated. Default
-	// DefaultMaxTokenBytes.
+	// an XML, SVG, HTML or EPUB content file the text after it is left out,
+	// and a vCard or iCalendar line is cut there; either way the result is
+	// marked truncated. Default DefaultMaxTokenBytes.
 	MaxTokenBytes int
 }
 
