@@ -5,24 +5,23 @@
 //
 // Extract looks at a file on disk, decides what it is (magic bytes first, the
 // file name's extension second), and streams its text to an io.Writer through
-// one extractor per format family: pdf.go (poppler's text output device,
-// the engine and settings of pdftotext, through cgo in internal/poppler),
-// ooxml.go
-// (DOCX, XLSX, PPTX), odf.go (ODT, ODS, ODP), rtf.go, html.go (HTML, XHTML),
-// epub.go, eml.go (e-mail, MIME), svg.go (the text elements, titles and
-// descriptions of an SVG drawing), vcard.go (vCard contacts and iCalendar
-// calendars: their property values, unfolded and decoded) and plain.go
-// (plain text, CSV, Markdown, JSON, XML). Zip-based formats are opened through zip.go, which caps the
-// number of entries, the expanded size and the compression ratio of every
-// part it reads and of all of them together, from the archive's headers
-// before anything is expanded and again while reading, and refuses nested
-// archives. XML is read with a streaming decoder (encoding/xml): the parts
-// of zip-based documents strictly, with a cap on the nesting of elements
-// and on the size of one token; standalone XML and SVG files leniently, as
-// raw tokens with no element stack. No format builds a whole document tree
-// in memory, and no entity declared in a DTD is ever expanded (an
-// undeclared entity is a syntax error in a strict part and is kept as
-// written in a lenient file).
+// one extractor per format family: pdf.go (poppler's text output device, the
+// engine and settings of pdftotext, through cgo in internal/poppler),
+// ooxml.go (DOCX, XLSX, PPTX), odf.go (ODT, ODS, ODP), rtf.go, html.go (HTML,
+// XHTML), epub.go, eml.go (e-mail, MIME), svg.go (the text elements, titles
+// and descriptions of an SVG drawing), vcard.go (vCard contacts and iCalendar
+// calendars: their property values, unfolded and decoded) and plain.go (plain
+// text, CSV, Markdown, JSON, XML). Zip-based formats are opened through
+// zip.go, which caps the number of entries, the expanded size and the
+// compression ratio of every part it reads and of all of them together, from
+// the archive's headers before anything is expanded and again while reading,
+// and refuses nested archives. XML is read with a streaming decoder
+// (encoding/xml): the parts of zip-based documents strictly, with a cap on
+// the nesting of elements and on the size of one token; standalone XML and
+// SVG files leniently, as raw tokens with no element stack. No format builds
+// a whole document tree in memory, and no entity declared in a DTD is ever
+// expanded: a reference to one is a syntax error in a strict part (the
+// document is corrupt) and is kept as written in a lenient file.
 //
 // # Output conventions
 //
