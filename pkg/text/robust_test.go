@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,5 +81,55 @@ func TestTruncatedAndGarbageSources(t *testing.T) {
 				requireClean(t, buf.String(), !res.Truncated)
 			})
 		}
+	}
+}
+
+// countdownContext is a context whose deadline passes once its Err method
+// has been called a given number of times: a clock that advances with each
+// check, so that a test sees whether a reader checks its context without
+// depending on the speed of the machine.
+type countdownContext struct {
+	context.Context
+	left atomic.Int64
+	done chan struct{}
+	once sync.Once
+}
+
+func newCountdownContext(checks int64) *countdownContext {
+	c := &countdownContext{Context: context.Background(), done: make(chan struct{})}
+	c.left.Store(checks)
+	return c
+}
+
+func (c *countdownContext) Done() <-chan struct{} { return c.done }
+
+func (c *countdownContext) Err() error {
+	if c.left.Add(-1) < 0 {
+		c.once.Do(func() { close(c.done) })
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// Sources of markup without text stop at the deadline too: every reader
+// checks the context as it reads, not only as it writes text.
+func TestDeadlineWithoutText(t *testing.T) {
+	const n = 300_000
+	cases := map[string]string{
+		"shapes.svg":  `<svg xmlns="http://www.w3.org/2000/svg">` + strings.Repeat(`<rect/>`, n) + `</svg>`,
+		"markup.xml":  `<r>` + strings.Repeat(`<a/>`, n) + `</r>`,
+		"picture.rtf": `{\rtf1{\pict\pngblip ` + strings.Repeat("89504e47", n) + `}}`,
+		"photo.vcf":   "BEGIN:VCARD\r\nPHOTO;ENCODING=b:" + strings.Repeat("QUJD", n) + "\r\nEND:VCARD\r\n",
+	}
+	dir := t.TempDir()
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			require.NoError(t, os.WriteFile(path, []byte(data), 0o600))
+			// Extract checks once before it starts; the deadline passes at
+			// the reader's third check.
+			_, err := Extract(newCountdownContext(3), path, name, io.Discard, Options{})
+			requireReason(t, err, api.ReasonTimeout)
+		})
 	}
 }

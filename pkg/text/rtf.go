@@ -93,6 +93,9 @@ var rtfSymbols = map[string]string{
 	"rdblquote": "”", "emspace": " ", "enspace": " ", "qmspace": " ",
 }
 
+// rtfCheckBytes is how many bytes pass between two context checks.
+const rtfCheckBytes = 64 << 10
+
 // rtfGroup is the state a group inherits and restores.
 type rtfGroup struct {
 	skip    bool
@@ -177,7 +180,14 @@ func (p *rtfParser) out() *sink {
 }
 
 func (p *rtfParser) run() error {
-	for {
+	for n := 1; ; n++ {
+		if n%rtfCheckBytes == 0 {
+			// Skipped destinations (a picture's hex) write nothing that
+			// would check the context.
+			if err := ctxErr(p.s.ctx); err != nil {
+				return err
+			}
+		}
 		c, err := p.r.ReadByte()
 		if err == io.EOF {
 			return p.flush()

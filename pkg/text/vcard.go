@@ -86,7 +86,7 @@ func extractVCard(s *sink, f *os.File, size int64) error {
 // vcardText writes the text of the vCard or iCalendar content read from r,
 // whose bytes are in fileCS unless a property's CHARSET says otherwise.
 func vcardText(s *sink, r io.Reader, fileCS charset) error {
-	lr := &vcardLines{br: bufio.NewReaderSize(r, 64<<10), max: s.opts.MaxTokenBytes}
+	lr := &vcardLines{s: s, br: bufio.NewReaderSize(r, 64<<10), max: s.opts.MaxTokenBytes}
 	seen := map[string]bool{}
 	skip := 0 // depth inside a time zone definition, which holds no text
 	for {
@@ -142,6 +142,7 @@ func vcardText(s *sink, r io.Reader, fileCS charset) error {
 
 // vcardLines reads unfolded content lines, each at most max bytes.
 type vcardLines struct {
+	s   *sink // for its context
 	br  *bufio.Reader
 	max int
 	cut bool // the last line was cut at max
@@ -172,6 +173,11 @@ func (l *vcardLines) next() ([]byte, error) {
 // rest of a longer line is read and dropped.
 func (l *vcardLines) physical(line []byte) ([]byte, error) {
 	for {
+		// A chunk is up to the reader's 64 KiB: checking here keeps a
+		// gigabyte-long line under the deadline too.
+		if err := ctxErr(l.s.ctx); err != nil {
+			return line, err
+		}
 		chunk, err := l.br.ReadSlice('\n')
 		if room := l.max - len(line); len(chunk) > room {
 			chunk = chunk[:max(room, 0)]

@@ -117,6 +117,7 @@ func (l *tokenLimiter) mark() { l.base = l.n }
 // resolution, so deep nesting costs no memory), and each token capped at
 // Options.MaxTokenBytes. The input is already UTF-8.
 type markupDecoder struct {
+	s     *sink
 	d     *xml.Decoder
 	lim   *tokenLimiter
 	depth int // elements open, counted only
@@ -129,14 +130,18 @@ func newMarkupDecoder(s *sink, r io.Reader) *markupDecoder {
 	d.Entity = xml.HTMLEntity
 	// The stream is already UTF-8, whatever the declaration says.
 	d.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
-	return &markupDecoder{d: d, lim: lim}
+	return &markupDecoder{s: s, d: d, lim: lim}
 }
 
 // next returns the next token, or errTokenTooLarge for a token longer
 // than MaxTokenBytes (which markupErr turns into a truncation). A document
 // that ends while elements are still open ends with a syntax error, as for
-// a strict decoder.
+// a strict decoder. The context is checked through the sink, so that a
+// document of markup without text also stops at the deadline.
 func (m *markupDecoder) next() (xml.Token, error) {
+	if err := m.s.check(); err != nil {
+		return nil, err
+	}
 	m.lim.mark()
 	tok, err := m.d.RawToken()
 	switch {
