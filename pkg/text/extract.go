@@ -137,8 +137,12 @@ func ctxErrOf(err error) error {
 	return api.Errorf(api.ReasonGeneric, "text extraction canceled: %w", err)
 }
 
-// corrupt returns a SourceCorrupt error about format.
+// corrupt returns a SourceCorrupt error about format, unless err says the
+// context ended: a read cut short by the deadline is a Timeout.
 func corrupt(format string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return ctxErrOf(err)
+	}
 	return api.Errorf(api.ReasonSourceCorrupt, "%s source is corrupt or truncated: %w", format, err)
 }
 

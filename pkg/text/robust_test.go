@@ -120,16 +120,21 @@ func TestDeadlineWithoutText(t *testing.T) {
 		"markup.xml":  `<r>` + strings.Repeat(`<a/>`, n) + `</r>`,
 		"picture.rtf": `{\rtf1{\pict\pngblip ` + strings.Repeat("89504e47", n) + `}}`,
 		"photo.vcf":   "BEGIN:VCARD\r\nPHOTO;ENCODING=b:" + strings.Repeat("QUJD", n) + "\r\nEND:VCARD\r\n",
+		"attachment.eml": "From: a@example.org\r\nSubject: photo\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n" +
+			"Content-Type: image/jpeg\r\nContent-Disposition: attachment; filename=a.jpg\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+			strings.Repeat("QUJDRA==\r\n", n) + "--b--\r\n",
 	}
 	dir := t.TempDir()
 	for name, data := range cases {
-		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(dir, name)
-			require.NoError(t, os.WriteFile(path, []byte(data), 0o600))
-			// Extract checks once before it starts; the deadline passes at
-			// the reader's third check.
-			_, err := Extract(newCountdownContext(3), path, name, io.Discard, Options{})
-			requireReason(t, err, api.ReasonTimeout)
-		})
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, []byte(data), 0o600))
+		// Whichever check the deadline passes at, early or deep in the
+		// reading, the outcome is a Timeout.
+		for _, checks := range []int64{3, 5, 8} {
+			t.Run(fmt.Sprintf("%s/deadline at check %d", name, checks), func(t *testing.T) {
+				_, err := Extract(newCountdownContext(checks), path, name, io.Discard, Options{})
+				requireReason(t, err, api.ReasonTimeout)
+			})
+		}
 	}
 }
