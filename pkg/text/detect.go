@@ -2,6 +2,7 @@ package text
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"io"
 	"os"
@@ -50,7 +51,7 @@ var binarySignatures = []struct {
 
 // detect decides what the source is: magic bytes first, the name's
 // extension second.
-func detect(f *os.File, size int64, name string, opts Options) (kind, error) {
+func detect(ctx context.Context, f *os.File, size int64, name string, opts Options) (kind, error) {
 	head := make([]byte, min(size, headLen))
 	if _, err := f.ReadAt(head, 0); err != nil && err != io.EOF {
 		return kind{}, api.Errorf(api.ReasonGeneric, "text: cannot read source: %w", err)
@@ -61,7 +62,7 @@ func detect(f *os.File, size int64, name string, opts Options) (kind, error) {
 	case bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
 		return kind{format: "pdf", extract: extractPDF}, nil
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
-		return detectZip(f, size, ext, opts)
+		return detectZip(ctx, f, size, ext, opts)
 	case bytes.HasPrefix(head, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
 		return kind{}, detectOLE(f, size, ext)
 	case bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf"), []byte(`{\rtf`)):
@@ -136,7 +137,14 @@ func detectText(head []byte, ext string) kind {
 	if isXML && (bytes.Contains(lower, []byte("<html")) || bytes.Contains(lower, []byte("<!doctype html"))) {
 		isHTML = true
 	}
+	isSVG := svgRoot(lower) || (ext == ".svg" && !isHTML && (len(lower) == 0 || lower[0] == '<'))
 	switch {
+	case bytes.HasPrefix(lower, []byte("begin:vcard")):
+		return kind{format: "vcard", extract: extractVCard}
+	case bytes.HasPrefix(lower, []byte("begin:vcalendar")):
+		return kind{format: "icalendar", extract: extractVCard}
+	case isSVG:
+		return kind{format: "svg", extract: extractSVG}
 	case isHTML, ext == ".html", ext == ".htm", ext == ".xhtml", ext == ".xht", ext == ".mht" && !looksLikeMail(probe):
 		return kind{format: "html", extract: extractHTML}
 	case ext == ".eml", looksLikeMail(probe):
@@ -154,21 +162,27 @@ func detectText(head []byte, ext string) kind {
 }
 
 // mailHeaders are header fields whose presence at the top of a text marks it
-// as an e-mail message.
+// as an e-mail message; the first mailCoreHeaders of them belong to
+// messages only.
 var mailHeaders = []string{
 	"from:", "to:", "subject:", "date:", "received:", "return-path:", "message-id:",
 	"mime-version:", "delivered-to:", "content-type:", "reply-to:", "cc:", "x-",
 }
 
+const mailCoreHeaders = 9
+
 // looksLikeMail reports whether head starts with a block of RFC 5322 header
-// fields, at least two of them well-known ones.
+// fields, at least two of them well-known ones and one of them a field only
+// messages have (From, To, Subject, Date, Received...): "X-" fields and
+// "Key: value" lines alone, as in a vCard or an HTTP dump, are not enough.
 func looksLikeMail(head []byte) bool {
-	known := 0
+	known, core := 0, 0
+	enough := func() bool { return known >= 2 && core >= 1 }
 	lines := bytes.Split(head, []byte("\n"))
 	for i, line := range lines {
 		line = bytes.TrimRight(line, "\r")
 		if len(line) == 0 {
-			return known >= 2 && i > 0
+			return enough() && i > 0
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if i == 0 {
@@ -178,32 +192,35 @@ func looksLikeMail(head []byte) bool {
 		}
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 || bytes.ContainsAny(line[:colon], " \t") {
-			return known >= 2 && i == len(lines)-1 // a line cut by the sample's end
+			return enough() && i == len(lines)-1 // a line cut by the sample's end
 		}
 		field := strings.ToLower(string(line[:colon+1]))
-		for _, h := range mailHeaders {
+		for j, h := range mailHeaders {
 			if strings.HasPrefix(field, h) {
 				known++
+				if j < mailCoreHeaders {
+					core++
+				}
 				break
 			}
 		}
 	}
-	return known >= 2
+	return enough()
 }
 
 // detectZip tells the zip-based formats apart by their mimetype part (ODF,
 // EPUB) or their package relationships (OOXML).
-func detectZip(f io.ReaderAt, size int64, ext string, opts Options) (kind, error) {
+func detectZip(ctx context.Context, f io.ReaderAt, size int64, ext string, opts Options) (kind, error) {
 	format := "zip"
 	if ext != "" {
 		format = strings.TrimPrefix(ext, ".")
 	}
-	z, err := openZip(f, size, format, opts)
+	z, err := openZip(ctx, f, size, format, opts)
 	if err != nil {
 		return kind{}, err
 	}
 	if z.has("mimetype") {
-		mt, err := z.readAll("mimetype")
+		mt, err := z.readAll("mimetype", 4096)
 		if err == nil {
 			mime := strings.TrimSpace(string(mt))
 			switch {
@@ -299,22 +316,26 @@ type rel struct {
 }
 
 // readRels reads a relationships part. Targets are resolved against from,
-// unless from is empty. External targets are left out.
+// unless from is empty. External targets are left out. A part with more
+// relationships than MaxZipEntries is refused (SourceTooLarge).
 func readRels(z *safeZip, relsPart, from string) ([]rel, error) {
 	rc, err := z.open(relsPart)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	d := newXMLDecoder(rc)
+	d := newPartDecoder(z, relsPart, rc)
 	var out []rel
 	for {
-		tok, err := d.Token()
+		tok, err := d.next()
 		if err == io.EOF {
 			return out, nil
 		}
 		if err != nil {
-			return out, xmlErr(z.format, relsPart, err)
+			return out, err
+		}
+		if len(out) >= z.opts.MaxZipEntries {
+			return out, api.Errorf(api.ReasonSourceTooLarge, "%s part %s has more than %d relationships (MaxZipEntries)", z.format, relsPart, z.opts.MaxZipEntries)
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok || se.Name.Local != "Relationship" {

@@ -5,16 +5,23 @@
 //
 // Extract looks at a file on disk, decides what it is (magic bytes first, the
 // file name's extension second), and streams its text to an io.Writer through
-// one extractor per format family: pdf.go (poppler's text output device,
-// the engine and settings of pdftotext, through cgo in internal/poppler),
-// ooxml.go
-// (DOCX, XLSX, PPTX), odf.go (ODT, ODS, ODP), rtf.go, html.go (HTML, XHTML),
-// epub.go, eml.go (e-mail, MIME) and plain.go (plain text, CSV, Markdown,
-// JSON, XML). Zip-based formats are opened through zip.go, which caps the
-// expanded size and the compression ratio of every part it reads, both from
-// the archive's headers and while reading, and refuses nested archives.
-// XML is read with a streaming decoder (encoding/xml Decoder.Token); no
-// format builds a whole document tree in memory.
+// one extractor per format family: pdf.go (poppler's text output device, the
+// engine and settings of pdftotext, through cgo in internal/poppler),
+// ooxml.go (DOCX, XLSX, PPTX), odf.go (ODT, ODS, ODP), rtf.go, html.go (HTML,
+// XHTML), epub.go, eml.go (e-mail, MIME), svg.go (the text elements, titles
+// and descriptions of an SVG drawing), vcard.go (vCard contacts and iCalendar
+// calendars: their property values, unfolded and decoded) and plain.go (plain
+// text, CSV, Markdown, JSON, XML). Zip-based formats are opened through
+// zip.go, which caps the number of entries, the expanded size and the
+// compression ratio of every part it reads and of all of them together, from
+// the archive's headers before anything is expanded and again while reading,
+// and refuses nested archives. XML is read with a streaming decoder
+// (encoding/xml): the parts of zip-based documents strictly, with a cap on
+// the nesting of elements and on the size of one token; standalone XML and
+// SVG files leniently, as raw tokens with no element stack. No format builds
+// a whole document tree in memory, and no entity declared in a DTD is ever
+// expanded: a reference to one is a syntax error in a strict part (the
+// document is corrupt) and is kept as written in a lenient file.
 //
 // # Output conventions
 //
@@ -38,21 +45,62 @@
 //     where pdftotext reverses them; hyphenation at line ends is kept as the
 //     document has it.
 //
+// # Documents without text
+//
+// A source that can be read but holds no text gives an empty text
+// (Result.Chars 0) and no error: a PDF of scanned pages or of drawings
+// only, an SVG without text elements, an RTF holding only a picture or an
+// object, a word processing document with an empty body, a text file of
+// white space. Its pages still count in Result.Pages, but they give no form
+// feeds: the text is empty, not a row of page separators. The text
+// rendition of such a document is created, empty, with acs:characters 0 in
+// its event.
+//
+// A zero-byte source is not a document of any type: it fails with
+// ReasonSourceCorrupt, whatever its name. A damaged source (malformed XML,
+// an RTF that ends inside a group) gives the text read before the damage,
+// with Result.Truncated set and a warning saying where; when there was no
+// text before it, the source fails with ReasonSourceCorrupt rather than
+// giving an empty text.
+//
 // # Limits
 //
 // Options holds the limits, each with a safe default. Text beyond MaxChars
 // characters (code points after normalization) is not written: Extract stops,
 // returns normally and sets Result.Truncated, with a warning saying why.
 // Pages beyond MaxPages are not read, which is also reported as truncation.
-// Truncation is never silent. The context is checked between pages, parts and
-// every few kilobytes of text, so a deadline ends extraction promptly with an
-// error whose reason is Timeout.
+// Truncation is never silent. The context is checked between pages, parts,
+// every few kilobytes of text and every few hundred kilobytes expanded out
+// of an archive, so a deadline ends extraction promptly with an error whose
+// reason is Timeout.
+//
+// Expansion is capped before it happens and while it happens, so a bomb
+// fails quickly and in bounded memory with ReasonSourceTooLarge:
+//
+//   - MaxZipEntries: entries of a zip-based document (DOCX, XLSX, PPTX,
+//     ODT, ODS, ODP, EPUB), counted from its end record before the central
+//     directory is read;
+//   - MaxExpandedBytes: bytes expanded out of it, all parts together; a
+//     part whose declared size does not fit is refused before it is
+//     expanded, and a part that expands past its declared size is corrupt;
+//   - MaxCompressionRatio: the expansion ratio of each part (from its
+//     header) and of all the parts read so far (while reading);
+//   - MaxXMLDepth and MaxTokenBytes: the nesting of elements and the size of
+//     one token (a text run, tag, comment) in their XML parts.
+//
+// In standalone files, which expand nothing, a token longer than
+// MaxTokenBytes (XML, SVG and HTML text runs, tags and comments, vCard and
+// iCalendar lines) ends the text there with a truncation warning instead.
+// PDF streams are decompressed inside poppler, page by page; only the
+// page's text reaches this package.
 //
 // # Errors
 //
 // Every error carries an api reason: ReasonSourceFormatUnsupported for a type
-// this package does not read, ReasonSourceUnsupported for an encrypted
-// (password protected) PDF, Office or OpenDocument file, ReasonSourceCorrupt
-// for a damaged or truncated file, ReasonSourceTooLarge for an archive that
-// would expand past the limits, and ReasonTimeout when the context ends.
+// this package does not read (images, archives, unknown binary data),
+// ReasonSourceUnsupported for an encrypted (password protected) PDF, Office,
+// OpenDocument or EPUB file, ReasonSourceCorrupt for a zero-byte source and
+// for a damaged or truncated file of a type it reads, ReasonSourceTooLarge
+// for an archive that would expand past the limits, and ReasonTimeout when
+// the context ends.
 package text

@@ -28,7 +28,7 @@ var emlHeaders = []string{"Subject", "From", "To", "Cc", "Date"}
 // the names of attachments listed. A message whose header cannot be parsed
 // is written as plain text.
 func extractEML(s *sink, f *os.File, size int64) error {
-	msg, err := mail.ReadMessage(bufio.NewReaderSize(f, 64<<10))
+	msg, err := mail.ReadMessage(bufio.NewReaderSize(&ctxReader{s: s, r: f}, 64<<10))
 	if err != nil {
 		s.warn("e-mail header could not be parsed; written as plain text: " + err.Error())
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -248,4 +248,19 @@ func listAttachment(s *sink, name string) error {
 	}
 	s.Break()
 	return nil
+}
+
+// ctxReader checks the context at every read (of up to the reader's buffer
+// size), for parts that are read through without writing text: the body
+// of an attachment skipped by the multipart reader.
+type ctxReader struct {
+	s *sink
+	r io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := ctxErr(c.s.ctx); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

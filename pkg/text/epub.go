@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
 // extractEPUB writes the book's title and authors, then its content
@@ -26,8 +28,14 @@ func extractEPUB(s *sink, z *safeZip) error {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "item":
+				if len(manifest) >= z.opts.MaxZipEntries {
+					return epubTooLarge(z, "manifest items")
+				}
 				manifest[attr(t, "id")] = item{attr(t, "href"), attr(t, "media-type")}
 			case "itemref":
+				if len(spine) >= z.opts.MaxZipEntries {
+					return epubTooLarge(z, "spine items")
+				}
 				spine = append(spine, attr(t, "idref"))
 			case "title", "creator":
 				if strings.HasSuffix(t.Name.Space, "purl.org/dc/elements/1.1/") {
@@ -139,6 +147,9 @@ func epubEncrypted(s *sink, z *safeZip) (map[string]bool, error) {
 	}
 	err := walkXML(s, z, "META-INF/encryption.xml", func(tok xml.Token) error {
 		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "CipherReference" {
+			if len(out) >= z.opts.MaxZipEntries {
+				return epubTooLarge(z, "encrypted parts")
+			}
 			uri := attr(se, "URI")
 			if u, err := url.PathUnescape(uri); err == nil {
 				uri = u
@@ -148,4 +159,10 @@ func epubEncrypted(s *sink, z *safeZip) (map[string]bool, error) {
 		return nil
 	})
 	return out, err
+}
+
+// epubTooLarge is the error for a package that lists more things than the
+// archive has entries (MaxZipEntries).
+func epubTooLarge(z *safeZip, what string) error {
+	return api.Errorf(api.ReasonSourceTooLarge, "epub source lists more than %d %s (MaxZipEntries)", z.opts.MaxZipEntries, what)
 }

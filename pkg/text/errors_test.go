@@ -212,8 +212,9 @@ func TestXMLEntityExpansion(t *testing.T) {
 	})
 }
 
-// manyPagesPDF writes a valid PDF of n empty pages.
-func manyPagesPDF(n int) []byte {
+// manyPagesPDF writes a valid PDF of n pages, each showing text in
+// Helvetica, or empty when text is "".
+func manyPagesPDF(n int, text string) []byte {
 	var b bytes.Buffer
 	var offsets []int
 	obj := func(body string) {
@@ -226,9 +227,18 @@ func manyPagesPDF(n int) []byte {
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&kids, "%d 0 R ", i+3)
 	}
+	page := "<< /Type /Page /Parent 2 0 R >>"
+	if text != "" {
+		page = fmt.Sprintf("<< /Type /Page /Parent 2 0 R /Contents %d 0 R /Resources << /Font << /F1 %d 0 R >> >> >>", n+3, n+4)
+	}
 	obj(fmt.Sprintf("<< /Type /Pages /Count %d /Kids [%s] /MediaBox [0 0 200 200] >>", n, kids.String()))
 	for i := 0; i < n; i++ {
-		obj("<< /Type /Page /Parent 2 0 R >>")
+		obj(page)
+	}
+	if text != "" {
+		content := "BT /F1 12 Tf 20 100 Td (" + text + ") Tj ET"
+		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content))
+		obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
 	}
 	xref := b.Len()
 	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
@@ -240,14 +250,14 @@ func manyPagesPDF(n int) []byte {
 }
 
 func TestPDFPageCap(t *testing.T) {
-	out, res, err := extractBytes(t, "huge.pdf", manyPagesPDF(50_000), Options{})
+	out, res, err := extractBytes(t, "huge.pdf", manyPagesPDF(50_000, "page"), Options{})
 	require.NoError(t, err)
 	require.True(t, res.Truncated)
 	require.Equal(t, DefaultMaxPages, res.Pages)
 	require.Equal(t, DefaultMaxPages-1, strings.Count(out, "\f"), "one form feed between two pages")
 	require.Contains(t, strings.Join(res.Warnings, "\n"), "of 50000 pages")
 
-	_, res, err = extractBytes(t, "three.pdf", manyPagesPDF(3), Options{MaxPages: 5})
+	_, res, err = extractBytes(t, "three.pdf", manyPagesPDF(3, ""), Options{MaxPages: 5})
 	require.NoError(t, err)
 	require.False(t, res.Truncated)
 	require.Equal(t, 3, res.Pages)
@@ -266,7 +276,7 @@ func TestDeadline(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "big.html")
 	require.NoError(t, os.WriteFile(path, []byte(big), 0o600))
 	pdfPath := filepath.Join(t.TempDir(), "many.pdf")
-	require.NoError(t, os.WriteFile(pdfPath, manyPagesPDF(20_000), 0o600))
+	require.NoError(t, os.WriteFile(pdfPath, manyPagesPDF(20_000, ""), 0o600))
 	for _, p := range []string{path, pdfPath} {
 		t.Run(filepath.Base(p), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)

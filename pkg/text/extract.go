@@ -13,8 +13,8 @@ import (
 // Result describes one extraction.
 type Result struct {
 	// Format is the detected source format: "pdf", "docx", "xlsx", "pptx",
-	// "odt", "ods", "odp", "rtf", "html", "epub", "eml", "text", "csv",
-	// "markdown", "json" or "xml".
+	// "odt", "ods", "odp", "rtf", "html", "epub", "eml", "svg", "vcard",
+	// "icalendar", "text", "csv", "markdown", "json" or "xml".
 	Format string `json:"format"`
 	// Encoding is the character encoding the source text was read in, as a
 	// lower-case IANA name ("utf-8", "utf-16le", "windows-1252",
@@ -22,7 +22,8 @@ type Result struct {
 	// HTML, XML, RTF and e-mail. Empty for PDF, whose text has no single
 	// source encoding.
 	Encoding string `json:"encoding,omitempty"`
-	// Chars is the number of characters (Unicode code points) written.
+	// Chars is the number of characters (Unicode code points) written; 0
+	// for a document that has no text (see the package documentation).
 	Chars int `json:"chars"`
 	// Truncated reports that the text written is not the whole text of the
 	// source: the character cap or the page cap was reached, or nested
@@ -65,7 +66,13 @@ func Extract(ctx context.Context, path string, name string, w io.Writer, opts Op
 	if err != nil {
 		return nil, api.Errorf(api.ReasonGeneric, "text: cannot stat source: %w", err)
 	}
-	kind, err := detect(f, st.Size(), name, opts)
+	if !st.Mode().IsRegular() {
+		return nil, api.Errorf(api.ReasonGeneric, "text: source is not a regular file")
+	}
+	if st.Size() == 0 {
+		return nil, api.Errorf(api.ReasonSourceCorrupt, "source is empty (0 bytes)")
+	}
+	kind, err := detect(ctx, f, st.Size(), name, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +90,9 @@ func Extract(ctx context.Context, path string, name string, w io.Writer, opts Op
 	chars, cerr := s.close()
 	if cerr != nil {
 		return nil, classify(cerr, kind.format)
+	}
+	if chars == 0 && s.damage != "" {
+		return nil, api.Errorf(api.ReasonSourceCorrupt, "%s source is damaged before any text: %s", s.format, s.damage)
 	}
 	res := &Result{
 		Format:    s.format,
@@ -127,8 +137,12 @@ func ctxErrOf(err error) error {
 	return api.Errorf(api.ReasonGeneric, "text extraction canceled: %w", err)
 }
 
-// corrupt returns a SourceCorrupt error about format.
+// corrupt returns a SourceCorrupt error about format, unless err says the
+// context ended: a read cut short by the deadline is a Timeout.
 func corrupt(format string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return ctxErrOf(err)
+	}
 	return api.Errorf(api.ReasonSourceCorrupt, "%s source is corrupt or truncated: %w", format, err)
 }
 

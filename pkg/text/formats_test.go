@@ -133,7 +133,7 @@ func TestPlainText(t *testing.T) {
 		{"README.md", "# Title\n\nText *here*.\n", "markdown", "# Title\n\nText *here*.\n"},
 		{"x.json", `{"k": "välue"}`, "json", "{\"k\": \"välue\"}\n"},
 		{"noext", "just words", "text", "just words\n"},
-		{"empty.txt", "", "text", ""},
+		{"blank.txt", " \n\n", "text", ""}, // a zero-byte source is TestZeroByteSource's case
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -181,7 +181,11 @@ func TestOptionsValidate(t *testing.T) {
 	require.NoError(t, Options{}.Validate())
 	require.NoError(t, DefaultOptions().Validate())
 	require.Equal(t, DefaultMaxChars, DefaultOptions().MaxChars)
-	for _, o := range []Options{{MaxChars: -1}, {MaxPages: -1}, {MaxExpandedBytes: -1}, {MaxCompressionRatio: 0.5}, {MaxDepth: -2}} {
+	require.Equal(t, DefaultMaxZipEntries, DefaultOptions().MaxZipEntries)
+	require.Equal(t, DefaultMaxXMLDepth, DefaultOptions().MaxXMLDepth)
+	require.Equal(t, DefaultMaxTokenBytes, DefaultOptions().MaxTokenBytes)
+	for _, o := range []Options{{MaxChars: -1}, {MaxPages: -1}, {MaxExpandedBytes: -1}, {MaxCompressionRatio: 0.5}, {MaxDepth: -2},
+		{MaxZipEntries: -1}, {MaxXMLDepth: -1}, {MaxTokenBytes: -1}} {
 		require.Error(t, o.Validate(), "%+v", o)
 		_, _, err := extractBytes(t, "x.txt", []byte("x"), o)
 		require.Error(t, err)

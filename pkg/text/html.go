@@ -12,9 +12,6 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// htmlMaxToken caps one HTML token (a text run, a tag with its attributes).
-const htmlMaxToken = 16 << 20
-
 var htmlMetaCharset = regexp.MustCompile(`(?i)<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)`)
 
 // htmlDeclared returns the encoding an HTML document declares in a meta
@@ -67,7 +64,7 @@ var htmlBlock = map[atom.Atom]bool{
 // deep nesting costs nothing.
 func htmlText(s *sink, r io.Reader, skipTitle bool) error {
 	z := html.NewTokenizer(r)
-	z.SetMaxBuf(htmlMaxToken)
+	z.SetMaxBuf(s.opts.MaxTokenBytes)
 	skip, pre, cells, inTitle := 0, 0, 0, false
 	for {
 		tt := z.Next()
@@ -78,7 +75,7 @@ func htmlText(s *sink, r io.Reader, skipTitle bool) error {
 				return nil
 			}
 			if errors.Is(err, html.ErrBufferExceeded) {
-				s.truncate(fmt.Sprintf("an HTML token is longer than %d bytes; the text after it is left out", htmlMaxToken))
+				s.truncate(fmt.Sprintf("an HTML token is longer than %d bytes (MaxTokenBytes); the text after it is left out", s.opts.MaxTokenBytes))
 				return nil
 			}
 			return err

@@ -24,22 +24,23 @@ func extractOOXML(s *sink, z *safeZip, main string) error {
 	return fmt.Errorf("unknown OOXML format %q", z.format)
 }
 
-// walkXML streams the part through d's tokens, calling fn for each. It
-// checks the context between tokens through the sink.
+// walkXML streams the part's tokens, calling fn for each, under the limits
+// of a partDecoder. The zip reader checks the context as the part is
+// expanded.
 func walkXML(s *sink, z *safeZip, part string, fn func(tok xml.Token) error) error {
 	rc, err := z.open(part)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	d := newXMLDecoder(rc)
+	d := newPartDecoder(z, part, rc)
 	for {
-		tok, err := d.Token()
+		tok, err := d.next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return xmlErr(z.format, part, err)
+			return err
 		}
 		if err := fn(tok); err != nil {
 			return err
@@ -188,11 +189,15 @@ func extractPPTX(s *sink, z *safeZip, main string) error {
 	for _, r := range rels {
 		byID[r.ID] = r.Target
 	}
+	// Only the slides that will be read are kept; the others are counted.
 	var slides []string
+	total := 0
 	err = walkXML(s, z, main, func(tok xml.Token) error {
 		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "sldId" {
 			if target, ok := byID[attrNS(se, "/relationships", "id")]; ok {
-				slides = append(slides, target)
+				if total++; len(slides) < s.opts.MaxPages {
+					slides = append(slides, target)
+				}
 			}
 		}
 		return nil
@@ -203,10 +208,6 @@ func extractPPTX(s *sink, z *safeZip, main string) error {
 	for i, slide := range slides {
 		if err := ctxErr(s.ctx); err != nil {
 			return err
-		}
-		if i >= s.opts.MaxPages {
-			s.truncate(fmt.Sprintf("only the first %d of %d slides were read (MaxPages)", s.opts.MaxPages, len(slides)))
-			break
 		}
 		if i > 0 {
 			s.PageBreak()
@@ -229,6 +230,9 @@ func extractPPTX(s *sink, z *safeZip, main string) error {
 				return err
 			}
 		}
+	}
+	if total > len(slides) {
+		s.truncate(fmt.Sprintf("only the first %d of %d slides were read (MaxPages)", len(slides), total))
 	}
 	return nil
 }
@@ -317,8 +321,10 @@ func extractXLSX(s *sink, z *safeZip, main string) error {
 	for _, r := range rels {
 		byID[r.ID] = r.Target
 	}
+	// Only the sheets that will be read are kept; the others are counted.
 	type sheet struct{ name, part string }
 	var sheets []sheet
+	total := 0
 	date1904 := false
 	err = walkXML(s, z, main, func(tok xml.Token) error {
 		se, ok := tok.(xml.StartElement)
@@ -328,7 +334,9 @@ func extractXLSX(s *sink, z *safeZip, main string) error {
 		switch se.Name.Local {
 		case "sheet":
 			if target, ok := byID[attrNS(se, "/relationships", "id")]; ok {
-				sheets = append(sheets, sheet{attr(se, "name"), target})
+				if total++; len(sheets) < s.opts.MaxPages {
+					sheets = append(sheets, sheet{attr(se, "name"), target})
+				}
 			}
 		case "workbookPr":
 			date1904 = attr(se, "date1904") == "1" || attr(se, "date1904") == "true"
@@ -354,10 +362,6 @@ func extractXLSX(s *sink, z *safeZip, main string) error {
 		if err := ctxErr(s.ctx); err != nil {
 			return err
 		}
-		if i >= s.opts.MaxPages {
-			s.truncate(fmt.Sprintf("only the first %d of %d sheets were read (MaxPages)", s.opts.MaxPages, len(sheets)))
-			break
-		}
 		if i > 0 {
 			s.PageBreak()
 		}
@@ -374,12 +378,16 @@ func extractXLSX(s *sink, z *safeZip, main string) error {
 			return err
 		}
 	}
+	if total > len(sheets) {
+		s.truncate(fmt.Sprintf("only the first %d of %d sheets were read (MaxPages)", len(sheets), total))
+	}
 	return nil
 }
 
 // xlsxSharedStrings reads the shared string table. It keeps at most a
-// budget of bytes (8 per MaxChars character, at least 16 MiB); strings past
-// it read as empty, with a warning.
+// budget of bytes (8 per MaxChars character, at least 16 MiB), each string
+// counting its length plus the size of its header; strings past it are
+// left out (cells that use them read as empty), with a warning.
 func xlsxSharedStrings(s *sink, z *safeZip, part string) ([]string, error) {
 	budget := max(16<<20, 8*s.opts.MaxChars)
 	var out []string
@@ -404,11 +412,14 @@ func xlsxSharedStrings(s *sink, z *safeZip, part string) ([]string, error) {
 			case t.Name.Local == "si":
 				inSI = false
 				str := cur.String()
-				if len(str) > budget {
-					s.truncate("xlsx shared strings exceed the memory budget; later strings are left out")
-					str = ""
+				if cost := len(str) + xlsxStringCost; cost > budget {
+					if budget >= 0 {
+						s.truncate("xlsx shared strings exceed the memory budget; later strings are left out")
+						budget = -1
+					}
+					return nil
 				}
-				budget -= len(str)
+				budget -= len(str) + xlsxStringCost
 				out = append(out, str)
 			case t.Name.Local == "t":
 				inT--
@@ -423,8 +434,17 @@ func xlsxSharedStrings(s *sink, z *safeZip, part string) ([]string, error) {
 	return out, err
 }
 
+// xlsxStringCost is what a shared string costs in memory besides its
+// bytes: its string header in the table.
+const xlsxStringCost = 16
+
+// xlsxMaxStyles caps the custom number formats and the cell formats read
+// from styles.xml; Excel allows about 250 of the first and 64000 of the
+// second.
+const xlsxMaxStyles = 1 << 16
+
 // xlsxReadStyles reads custom number formats and the cell formats' number
-// format ids.
+// format ids, at most xlsxMaxStyles of each.
 func xlsxReadStyles(s *sink, z *safeZip, part string, st *xlsxStyles) error {
 	inXfs := false
 	return walkXML(s, z, part, func(tok xml.Token) error {
@@ -432,13 +452,13 @@ func xlsxReadStyles(s *sink, z *safeZip, part string, st *xlsxStyles) error {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "numFmt":
-				if id, err := strconv.Atoi(attr(t, "numFmtId")); err == nil {
+				if id, err := strconv.Atoi(attr(t, "numFmtId")); err == nil && len(st.formats) < xlsxMaxStyles {
 					st.formats[id] = attr(t, "formatCode")
 				}
 			case "cellXfs":
 				inXfs = true
 			case "xf":
-				if inXfs {
+				if inXfs && len(st.xfs) < xlsxMaxStyles {
 					id, _ := strconv.Atoi(attr(t, "numFmtId"))
 					st.xfs = append(st.xfs, id)
 				}

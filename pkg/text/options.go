@@ -14,17 +14,29 @@ const (
 	// DefaultMaxExpandedBytes is the default cap on the bytes read out of a
 	// zip-based document (DOCX, XLSX, PPTX, ODF, EPUB), all parts together.
 	DefaultMaxExpandedBytes int64 = 256 << 20
-	// DefaultMaxCompressionRatio is the default cap on the ratio between a
-	// zip part's expanded and compressed sizes.
+	// DefaultMaxCompressionRatio is the default cap on the ratio between
+	// expanded and compressed sizes, of each zip part and of all the parts
+	// read together.
 	DefaultMaxCompressionRatio = 100.0
+	// DefaultMaxZipEntries is the default cap on the entries of a zip-based
+	// document. Real documents have a few hundred.
+	DefaultMaxZipEntries = 100_000
 	// DefaultMaxDepth is the default cap on nesting: RTF groups, MIME parts
 	// and messages inside messages.
 	DefaultMaxDepth = 64
+	// DefaultMaxXMLDepth is the default cap on the nesting of elements in
+	// the XML parts of zip-based documents (the limit encoding/xml puts on
+	// Unmarshal).
+	DefaultMaxXMLDepth = 10_000
+	// DefaultMaxTokenBytes is the default cap on one markup token: an XML or
+	// HTML text run, a tag with its attributes, a comment, a CDATA section,
+	// or a vCard or iCalendar content line.
+	DefaultMaxTokenBytes = 16 << 20
 )
 
-// minRatioCheckBytes is the expanded size below which a zip part's
-// compression ratio is not checked: small parts cannot make a bomb, and
-// short repetitive XML compresses very well.
+// minRatioCheckBytes is the expanded size below which compression ratios
+// are not checked, of a zip part or of the parts read so far: small parts
+// cannot make a bomb, and short repetitive XML compresses very well.
 const minRatioCheckBytes = 1 << 20
 
 // Options are the limits of one extraction. The zero value is valid: every
@@ -43,13 +55,36 @@ type Options struct {
 	// Default DefaultMaxExpandedBytes.
 	MaxExpandedBytes int64
 	// MaxCompressionRatio caps a zip part's expanded size divided by its
-	// compressed size, for parts larger than 1 MiB. Default
-	// DefaultMaxCompressionRatio.
+	// compressed size, for parts larger than 1 MiB: checked from the
+	// archive's headers before the part is expanded. It also caps the bytes
+	// expanded so far divided by the compressed bytes of the parts opened,
+	// once more than 1 MiB was expanded, which catches a bomb spread over
+	// many small parts. Past either, extraction fails with
+	// ReasonSourceTooLarge. Default DefaultMaxCompressionRatio.
 	MaxCompressionRatio float64
+	// MaxZipEntries caps the entries of a zip-based document, counted from
+	// the archive's end record before its central directory is read;
+	// more fail with ReasonSourceTooLarge. It also caps the relationships
+	// of an OOXML part and the manifest and spine of an EPUB. Default
+	// DefaultMaxZipEntries.
+	MaxZipEntries int
 	// MaxDepth caps nesting: RTF groups, MIME multiparts and attached
 	// messages. Deeper content is skipped with a warning. Default
 	// DefaultMaxDepth.
 	MaxDepth int
+	// MaxXMLDepth caps the nesting of elements in the XML parts of
+	// zip-based documents, whose decoder keeps a stack of open elements;
+	// deeper fails with ReasonSourceTooLarge. Standalone XML and SVG files
+	// are read without a stack and need no cap. Default DefaultMaxXMLDepth.
+	MaxXMLDepth int
+	// MaxTokenBytes caps one markup token, which a decoder holds whole in
+	// memory: an XML or HTML text run, a tag with its attributes, a comment
+	// or CDATA section, a vCard or iCalendar content line. In a zip-based
+	// document's XML part a longer token fails with ReasonSourceTooLarge; in
+	// an XML, SVG, HTML or EPUB content file the text after it is left out,
+	// and a vCard or iCalendar line is cut there; either way the result is
+	// marked truncated. Default DefaultMaxTokenBytes.
+	MaxTokenBytes int
 }
 
 // DefaultOptions returns Options with every limit at its default.
@@ -71,8 +106,17 @@ func (o Options) withDefaults() Options {
 	if o.MaxCompressionRatio == 0 {
 		o.MaxCompressionRatio = DefaultMaxCompressionRatio
 	}
+	if o.MaxZipEntries == 0 {
+		o.MaxZipEntries = DefaultMaxZipEntries
+	}
 	if o.MaxDepth == 0 {
 		o.MaxDepth = DefaultMaxDepth
+	}
+	if o.MaxXMLDepth == 0 {
+		o.MaxXMLDepth = DefaultMaxXMLDepth
+	}
+	if o.MaxTokenBytes == 0 {
+		o.MaxTokenBytes = DefaultMaxTokenBytes
 	}
 	return o
 }
@@ -89,8 +133,14 @@ func (o Options) Validate() error {
 		return fmt.Errorf("text options: MaxExpandedBytes must not be negative, got %d", o.MaxExpandedBytes)
 	case o.MaxCompressionRatio < 0 || (o.MaxCompressionRatio > 0 && o.MaxCompressionRatio < 1):
 		return fmt.Errorf("text options: MaxCompressionRatio must be 0 (default) or at least 1, got %g", o.MaxCompressionRatio)
+	case o.MaxZipEntries < 0:
+		return fmt.Errorf("text options: MaxZipEntries must not be negative, got %d", o.MaxZipEntries)
 	case o.MaxDepth < 0:
 		return fmt.Errorf("text options: MaxDepth must not be negative, got %d", o.MaxDepth)
+	case o.MaxXMLDepth < 0:
+		return fmt.Errorf("text options: MaxXMLDepth must not be negative, got %d", o.MaxXMLDepth)
+	case o.MaxTokenBytes < 0:
+		return fmt.Errorf("text options: MaxTokenBytes must not be negative, got %d", o.MaxTokenBytes)
 	}
 	return nil
 }

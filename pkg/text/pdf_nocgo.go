@@ -14,4 +14,5 @@ func openPDF(string) (*pdfDoc, error) {
 
 func (d *pdfDoc) pages() int                   { return 0 }
 func (d *pdfDoc) pageText(int) (string, error) { return "", nil }
+func (d *pdfDoc) abort()                       {}
 func (d *pdfDoc) close()                       {}

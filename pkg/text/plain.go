@@ -3,8 +3,6 @@ package text
 import (
 	"bytes"
 	"encoding/xml"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"regexp"
@@ -113,26 +111,20 @@ func extractXML(s *sink, f *os.File, size int64) error {
 		return err
 	}
 	s.encoding = cs.name
-	d := xml.NewDecoder(r)
-	d.Strict = false
-	d.Entity = xml.HTMLEntity
-	// The stream is already UTF-8, whatever the declaration says.
-	d.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
+	return xmlText(s, r)
+}
+
+// xmlText writes the character data of the XML document read as UTF-8
+// from r.
+func xmlText(s *sink, r io.Reader) error {
+	d := newMarkupDecoder(s, r)
 	for {
-		tok, err := d.Token()
+		tok, err := d.next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			if isAPIError(err) || errors.Is(err, errTruncated) {
-				return err
-			}
-			var se *xml.SyntaxError
-			if errors.As(err, &se) {
-				s.truncate(fmt.Sprintf("XML is malformed at line %d (%s); the text after it is left out", se.Line, se.Msg))
-				return nil
-			}
-			return err
+			return markupErr(s, "XML", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement, xml.EndElement:

@@ -71,7 +71,20 @@ var rtfSkip = map[string]bool{
 	"atntime": true, "atndate": true, "fontemb": true, "fontfile": true, "falt": true, "panose": true,
 	"template": true, "pntxta": true, "pntxtb": true, "userprops": true, "docvar": true,
 	"background": true, "mmathPr": true, "wgrffmtfilter": true, "passwordhash": true, "defchp": true,
-	"defpap": true, "private": true, "blipuid": true,
+	"defpap": true, "private": true, "blipuid": true, "shprslt": true,
+}
+
+// rtfStarKept are ignorable destinations (\*\name) that hold document text:
+// the instructions and text of a shape, and the text box of an old-style
+// drawing object (\do ... \dptxbx ... \dptxbxtext). The result of a shape
+// for readers without shapes (\shprslt) repeats that text and is skipped.
+var rtfStarKept = map[string]bool{"shpinst": true, "shptxt": true, "do": true, "dptxbx": true}
+
+// rtfBlocks are destinations written on lines of their own: page headers
+// and footers, which sit inline at the start of a section.
+var rtfBlocks = map[string]bool{
+	"header": true, "headerl": true, "headerr": true, "headerf": true,
+	"footer": true, "footerl": true, "footerr": true, "footerf": true,
 }
 
 // rtfSymbols maps control words that stand for one character.
@@ -80,11 +93,16 @@ var rtfSymbols = map[string]string{
 	"rdblquote": "”", "emspace": " ", "enspace": " ", "qmspace": " ",
 }
 
+// rtfCheckBytes is how many bytes pass between two context checks.
+const rtfCheckBytes = 64 << 10
+
 // rtfGroup is the state a group inherits and restores.
 type rtfGroup struct {
 	skip    bool
 	note    bool // footnote or comment: held back and written at the end
 	fonttbl bool
+	block   bool // the group's text ends its line (headers, footers)
+	upr     bool // inside \upr, whose ANSI text is skipped for its \ud
 	uc      int
 	font    int
 }
@@ -112,9 +130,13 @@ type rtfParser struct {
 
 // extractRTF writes the text of an RTF document: \uN Unicode escapes (with
 // their \ucN fallbacks skipped), \'hh bytes decoded in the code page of
-// their font or of the document (\ansicpg), fields as their results, headers
-// and footnotes where they appear, font tables, pictures, objects' data and
-// other non-text destinations skipped.
+// their font or of the document (\ansicpg), the Unicode copy of \upr text
+// rather than its ANSI one, fields as their results, headers and footers on
+// lines of their own where they appear, footnotes and comments after the
+// body, the text of shapes and of old drawing objects' text boxes; font
+// tables, style sheets, pictures, objects' data, field instructions and
+// other non-text destinations skipped. A document holding none of that
+// text has an empty text; one that ends inside open groups is truncated.
 func extractRTF(s *sink, f *os.File, _ int64) error {
 	return rtfText(s, f)
 }
@@ -142,6 +164,9 @@ func rtfText(s *sink, r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	if open := len(p.stack) + p.overflow; open > 0 {
+		s.damaged(fmt.Sprintf("RTF ends inside %d open groups; it is truncated", open))
+	}
 	return p.notes.flushTo(s)
 }
 
@@ -155,7 +180,14 @@ func (p *rtfParser) out() *sink {
 }
 
 func (p *rtfParser) run() error {
-	for {
+	for n := 1; ; n++ {
+		if n%rtfCheckBytes == 0 {
+			// Skipped destinations (a picture's hex) write nothing that
+			// would check the context.
+			if err := ctxErr(p.s.ctx); err != nil {
+				return err
+			}
+		}
 		c, err := p.r.ReadByte()
 		if err == io.EOF {
 			return p.flush()
@@ -188,7 +220,10 @@ func (p *rtfParser) run() error {
 				continue
 			}
 			if len(p.stack) == 0 {
-				return p.flush() // end of the document
+				return p.flush() // a brace past the end of the document
+			}
+			if p.st.block && p.stack[len(p.stack)-1].block != p.st.block {
+				p.out().Break()
 			}
 			p.st = p.stack[len(p.stack)-1]
 			p.stack = p.stack[:len(p.stack)-1]
@@ -471,7 +506,23 @@ func (p *rtfParser) word(w string, param int, hasParam bool) error {
 		p.out().Break()
 		return nil
 	}
-	if star && w != "shpinst" && w != "shptxt" {
+	switch {
+	case w == "upr":
+		// {\upr{ANSI text}{\*\ud{Unicode text}}}: the same text twice.
+		p.st.upr, p.st.skip = true, true
+		return nil
+	case w == "ud" && star && p.st.upr:
+		p.st.upr, p.st.skip = false, false
+		return nil
+	case rtfBlocks[w] && p.visible():
+		if err := p.flush(); err != nil {
+			return err
+		}
+		p.out().Break()
+		p.st.block = true
+		return nil
+	}
+	if star && !rtfStarKept[w] {
 		if err := p.flush(); err != nil {
 			return err
 		}

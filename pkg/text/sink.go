@@ -50,6 +50,7 @@ type sink struct {
 	pages     int
 	truncated bool
 	warnings  []string
+	damage    string // why the text after some point was left out, if the source is damaged
 }
 
 func newSink(ctx context.Context, w io.Writer, opts Options) *sink {
@@ -77,6 +78,17 @@ func (s *sink) warn(msg string) {
 func (s *sink) truncate(msg string) {
 	s.truncated = true
 	s.warn(msg)
+}
+
+// damaged records that the source is damaged (malformed, cut short) from
+// some point on and the text after it is left out: a truncation with a
+// warning. When nothing at all was written before the damage, Extract fails
+// with SourceCorrupt instead of returning an empty text.
+func (s *sink) damaged(msg string) {
+	s.truncate(msg)
+	if s.damage == "" {
+		s.damage = msg
+	}
 }
 
 // check returns the sticky error, or the context's error every
@@ -268,11 +280,12 @@ func (s *sink) PageBreak() {
 }
 
 // close writes what is still due (the form feeds of trailing empty pages and
-// a final newline) and flushes the output. It returns the number of
+// a final newline) and flushes the output. A document without any text
+// gets no form feeds either: its text is empty. It returns the number of
 // characters written.
 func (s *sink) close() (int, error) {
 	if s.err == nil {
-		if s.pendingFF > 0 {
+		if s.pendingFF > 0 && s.last != 0 {
 			s.pendingWS = s.pendingWS[:0]
 			_ = s.emit("")
 		}

@@ -74,6 +74,11 @@ func TestSinkLayout(t *testing.T) {
 			s.PageBreak()
 			return nil
 		}, "\fp2\n\f"},
+		{"pages without any text give no text at all", func(s *sink) error {
+			s.PageBreak()
+			s.PageBreak()
+			return s.Text(" \n\t")
+		}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -4,9 +4,12 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path"
 	"strings"
@@ -14,35 +17,44 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
-// maxZipEntries caps the entries of a zip-based document. Real documents
-// have a few hundred; a central directory of millions is an attack on memory.
-const maxZipEntries = 100_000
-
 // safeZip opens the parts of a zip-based document under the limits of
-// Options: a part is refused before it is expanded when its declared size
-// does not fit what is left of MaxExpandedBytes or its declared compression
-// ratio is above MaxCompressionRatio, and while it is read neither its
-// declared size nor the budget can be exceeded. Parts that are themselves
-// archives are refused.
+// Options: the archive is refused before its central directory is read
+// when its end record declares more than MaxZipEntries entries; a part is
+// refused before it is expanded when its declared size does not fit what
+// is left of MaxExpandedBytes or its declared compression ratio is above
+// MaxCompressionRatio; and while a part is read, neither its declared size,
+// nor the budget, nor MaxCompressionRatio over all the parts opened can be
+// exceeded. Parts that are themselves archives are refused. Reading checks
+// the context every few hundred kilobytes, so every format that reads parts
+// stops at a deadline.
 type safeZip struct {
-	format string
-	zr     *zip.Reader
-	byName map[string]*zip.File
-	opts   Options
-	used   int64 // bytes expanded so far, all parts together
+	ctx        context.Context
+	format     string
+	zr         *zip.Reader
+	byName     map[string]*zip.File
+	opts       Options
+	used       int64 // bytes expanded so far, all parts together
+	compressed int64 // compressed bytes of the parts opened so far
+	sinceCheck int64 // bytes expanded since the last context check
 }
+
+// ctxCheckBytes is how many expanded bytes pass between two context checks.
+const ctxCheckBytes = 256 << 10
 
 // openZip reads the central directory of the zip in r. Errors are
 // SourceCorrupt: the caller already knows r starts like a zip.
-func openZip(r io.ReaderAt, size int64, format string, opts Options) (*safeZip, error) {
+func openZip(ctx context.Context, r io.ReaderAt, size int64, format string, opts Options) (*safeZip, error) {
+	if n, ok := zipDeclaredEntries(r, size); ok && n > uint64(opts.MaxZipEntries) {
+		return nil, api.Errorf(api.ReasonSourceTooLarge, "%s source declares %d zip entries, more than the limit of %d (MaxZipEntries)", format, n, opts.MaxZipEntries)
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, corrupt(format, err)
 	}
-	if len(zr.File) > maxZipEntries {
-		return nil, api.Errorf(api.ReasonSourceTooLarge, "%s source has %d zip entries, more than the limit of %d", format, len(zr.File), maxZipEntries)
+	if len(zr.File) > opts.MaxZipEntries {
+		return nil, api.Errorf(api.ReasonSourceTooLarge, "%s source has %d zip entries, more than the limit of %d (MaxZipEntries)", format, len(zr.File), opts.MaxZipEntries)
 	}
-	z := &safeZip{format: format, zr: zr, opts: opts, byName: make(map[string]*zip.File, len(zr.File))}
+	z := &safeZip{ctx: ctx, format: format, zr: zr, opts: opts, byName: make(map[string]*zip.File, len(zr.File))}
 	for _, zf := range zr.File {
 		name := strings.TrimPrefix(zf.Name, "/")
 		if _, dup := z.byName[name]; !dup {
@@ -113,6 +125,7 @@ func (z *safeZip) open(name string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, corrupt(z.format, fmt.Errorf("part %q: %w", name, err))
 	}
+	z.compressed += int64(min(zf.CompressedSize64, uint64(math.MaxInt64/2)))
 	lr := &limitedPart{z: z, name: name, r: rc, left: int64(declared)}
 	br := bufio.NewReaderSize(lr, 32<<10)
 	if head, _ := br.Peek(8); isArchive(head) {
@@ -125,17 +138,20 @@ func (z *safeZip) open(name string) (io.ReadCloser, error) {
 	}{br, rc}, nil
 }
 
-// readAll reads a whole part, within the limits; for small parts only
-// (manifests, relationships).
-func (z *safeZip) readAll(name string) ([]byte, error) {
+// readAll reads a whole small part (the mimetype of ODF and EPUB), within
+// the limits; a part larger than max bytes is an error.
+func (z *safeZip) readAll(name string, max int) ([]byte, error) {
 	rc, err := z.open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(rc)
+	b, err := io.ReadAll(io.LimitReader(rc, int64(max)+1))
 	if err != nil {
 		return nil, err
+	}
+	if len(b) > max {
+		return nil, corrupt(z.format, fmt.Errorf("part %q is larger than %d bytes", name, max))
 	}
 	return b, nil
 }
@@ -150,19 +166,76 @@ type limitedPart struct {
 }
 
 func (l *limitedPart) Read(p []byte) (int, error) {
+	z := l.z
+	if z.sinceCheck >= ctxCheckBytes {
+		z.sinceCheck = 0
+		if err := ctxErr(z.ctx); err != nil {
+			return 0, err
+		}
+	}
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
-	l.z.used += int64(n)
+	z.used += int64(n)
+	z.sinceCheck += int64(n)
 	if l.left < 0 {
-		return n, corrupt(l.z.format, fmt.Errorf("part %q is larger than its zip header says", l.name))
+		return n, corrupt(z.format, fmt.Errorf("part %q is larger than its zip header says", l.name))
 	}
-	if l.z.used > l.z.opts.MaxExpandedBytes {
-		return n, api.Errorf(api.ReasonSourceTooLarge, "%s source expands past the limit of %d bytes", l.z.format, l.z.opts.MaxExpandedBytes)
+	if z.used > z.opts.MaxExpandedBytes {
+		return n, api.Errorf(api.ReasonSourceTooLarge, "%s source expands past the limit of %d bytes (MaxExpandedBytes)", z.format, z.opts.MaxExpandedBytes)
+	}
+	if z.used > minRatioCheckBytes && float64(z.used) > z.opts.MaxCompressionRatio*float64(max(z.compressed, 1)) {
+		return n, api.Errorf(api.ReasonSourceTooLarge,
+			"%s source looks like a zip bomb: its parts expand more than %.0f times (MaxCompressionRatio), %d bytes out of %d",
+			z.format, z.opts.MaxCompressionRatio, z.used, z.compressed)
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return n, corrupt(l.z.format, fmt.Errorf("part %q: %w", l.name, err))
 	}
 	return n, err
+}
+
+// zipDeclaredEntries reads the number of entries a zip declares in its end
+// of central directory record (or its ZIP64 end record), without reading
+// the central directory. ok is false when no end record is found; the zip
+// reader then fails on its own.
+func zipDeclaredEntries(r io.ReaderAt, size int64) (n uint64, ok bool) {
+	const eocdLen, maxComment = 22, 65535
+	if size < eocdLen {
+		return 0, false
+	}
+	tail := make([]byte, min(size, eocdLen+maxComment))
+	start := size - int64(len(tail))
+	if _, err := r.ReadAt(tail, start); err != nil && err != io.EOF {
+		return 0, false
+	}
+	i := bytes.LastIndex(tail[:len(tail)-eocdLen+4], []byte("PK\x05\x06"))
+	if i < 0 {
+		return 0, false
+	}
+	eocd := tail[i:]
+	n = uint64(binary.LittleEndian.Uint16(eocd[10:12]))
+	if n != 0xffff && binary.LittleEndian.Uint32(eocd[16:20]) != 0xffffffff {
+		return n, true
+	}
+	// ZIP64: the locator sits just before the end record and points to the
+	// ZIP64 end record, which holds the 64-bit count.
+	locAt := start + int64(i) - 20
+	if locAt < 0 {
+		return n, true
+	}
+	loc := make([]byte, 20)
+	if _, err := r.ReadAt(loc, locAt); err != nil || !bytes.HasPrefix(loc, []byte("PK\x06\x07")) {
+		return n, true
+	}
+	recAt := binary.LittleEndian.Uint64(loc[8:16])
+	if size < 56 || recAt > uint64(size-56) {
+		return n, true
+	}
+	rec := make([]byte, 56)
+	if _, err := r.ReadAt(rec, int64(recAt)); err != nil || !bytes.HasPrefix(rec, []byte("PK\x06\x06")) {
+		return n, true
+	}
+	return binary.LittleEndian.Uint64(rec[32:40]), true
 }
 
 // isArchive reports whether head starts like a zip, gzip, 7z, rar, xz,

@@ -75,8 +75,10 @@
 // wraps a command-line tool hands a shell script to Script instead of
 // writing Go (actions/script-worker deploys one). The lifecycle enforces
 // the same limits for every worker: MaxRenditionBytes (RenditionTooLarge),
-// the activation deadline (Timeout), no output (GenericError), a panic
+// the activation deadline (Timeout), no output or an empty one
+// (GenericError, unless the function set Rendition.AllowEmpty), a panic
 // (GenericError), metadata of the wrong type, such as a dc:format that is
-// not a media type string (GenericError naming the key). docs/custom-workers.md walks through writing, testing
+// not a media type string (GenericError naming the key).
+// docs/custom-workers.md walks through writing, testing
 // (`acs test-worker`, package workertest), building and deploying one.
 package worker

@@ -65,6 +65,11 @@ type Rendition struct {
 	// api.CheckMetadata): otherwise the rendition fails with GenericError
 	// naming the key.
 	Metadata map[string]any
+	// AllowEmpty, set by the function, makes an empty output file a valid
+	// rendition: the text of a document that has no text. Without it an
+	// empty output fails the rendition with GenericError, since it is
+	// almost always a bug.
+	AllowEmpty bool
 }
 
 // RenditionFunc makes one rendition: it reads the source (src.Path, or
@@ -446,7 +451,7 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 	switch {
 	case err != nil || !info.Mode().IsRegular():
 		return api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "worker produced no output for rendition %q", r.Name))
-	case info.Size() == 0:
+	case info.Size() == 0 && !r.AllowEmpty:
 		return api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "worker produced an empty output for rendition %q", r.Name))
 	case info.Size() > w.opts.MaxRenditionBytes:
 		return failedOutput(r.Name, info.Size(), api.Errorf(api.ReasonRenditionTooLarge,

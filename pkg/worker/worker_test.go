@@ -174,6 +174,28 @@ func TestRenditionFailures(t *testing.T) {
 	}
 }
 
+func TestAllowEmptyOutput(t *testing.T) {
+	srv := newPutServer(t)
+	w, _ := newTestWorker(t, func(_ context.Context, _ *Source, r *Rendition) error {
+		r.AllowEmpty = true
+		return os.WriteFile(r.Path, nil, 0o644)
+	}, nil)
+	embedded := rendition("embedded.txt", "text", "")
+	embedded.EmbedBinaryLimit = int64p(100)
+	res := w.Process(context.Background(), &api.WorkerRequest{Source: api.Source{URL: srv.URL + "/src"},
+		Renditions: []api.Rendition{rendition("empty.txt", "text", srv.URL+"/empty.txt"), embedded}})
+	require.Len(t, res.Renditions, 2)
+	for _, r := range res.Renditions {
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		assert.EqualValues(t, 0, r.Metadata["repo:size"])
+		assert.Equal(t, "da39a3ee5e6b4b0d3255bfef95601890afd80709", r.Metadata["repo:sha1"], "the SHA-1 of no bytes")
+	}
+	assert.Equal(t, int32(1), srv.uploads.Load(), "the empty rendition is uploaded")
+	assert.Empty(t, srv.body("/empty.txt"))
+	assert.True(t, strings.HasPrefix(res.Renditions[1].Data, "data:text/plain") && strings.HasSuffix(res.Renditions[1].Data, ";base64,"),
+		"an empty embedded rendition is a data: URI with no data: %q", res.Renditions[1].Data)
+}
+
 func TestSourceFailureFailsEveryRendition(t *testing.T) {
 	srv := newPutServer(t)
 	w, _ := newTestWorker(t, writePNG(t, 2, 2), nil)

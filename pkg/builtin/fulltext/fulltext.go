@@ -15,10 +15,18 @@ import (
 
 // Func returns the rendition function of the fulltext action: text
 // renditions extracted by the text engine. The event metadata carries
-// repo:encoding (the rendition's encoding: always utf-8),
-// acs:sourceEncoding (the source's detected encoding, when it has one), and
-// acs:truncated plus acs:warnings when the text was cut at the character
-// limit. A rendition may lower the limit with the key maxChars.
+// repo:encoding (the rendition's encoding: always utf-8), acs:characters
+// (the number of characters, Unicode code points, of the text),
+// acs:sourceEncoding (the source's detected encoding, when it has one),
+// xmpTPg:NPages (the pages, slides or sheets read, for paged formats), and
+// acs:truncated plus acs:warnings when the text is not the whole text of the
+// source (a limit was reached, or the source is damaged past some point).
+// A rendition may lower the character limit with the key maxChars.
+//
+// A document that can be read but has no text (a PDF of scanned pages, an
+// SVG without text elements, an RTF holding only a picture) gives an empty
+// rendition: rendition_created with acs:characters 0. A zero-byte source
+// fails with SourceCorrupt; see package text for every failure reason.
 func Func(opts text.Options) worker.RenditionFunc {
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyText {
@@ -48,7 +56,9 @@ func Func(opts text.Options) worker.RenditionFunc {
 		if err := buf.Flush(); err != nil {
 			return api.Wrap(api.ReasonGeneric, err, "cannot write the rendition file")
 		}
+		r.AllowEmpty = true // a document without text has an empty text
 		r.Metadata["repo:encoding"] = "utf-8"
+		r.Metadata["acs:characters"] = res.Chars
 		if res.Encoding != "" {
 			r.Metadata["acs:sourceEncoding"] = res.Encoding
 		}
