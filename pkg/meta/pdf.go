@@ -41,7 +41,7 @@ type pdfDoc struct {
 	trailer pdfDict
 	objs    map[int]any
 	loads   int
-	objStms map[int][]byte
+	objStms map[int]*pdfObjStm
 }
 
 var errPDF = errors.New("malformed PDF")
@@ -56,7 +56,7 @@ func readPDF(x *extraction) error {
 			b.set("pdf:PDFVersion", Text(v), prioFile)
 		}
 	}
-	p := &pdfDoc{x: x, xref: map[int]pdfXref{}, objs: map[int]any{}, objStms: map[int][]byte{}}
+	p := &pdfDoc{x: x, xref: map[int]pdfXref{}, objs: map[int]any{}, objStms: map[int]*pdfObjStm{}}
 	if err := p.loadXref(); err != nil {
 		return corruptf("cannot read the cross-reference table: %v", err)
 	}
@@ -79,8 +79,10 @@ func readPDF(x *extraction) error {
 		}
 	}
 	if st, ok := p.resolve(root["Metadata"]).(*pdfStream); ok {
-		if data, err := p.streamData(st); err != nil {
-			b.warn("PDF: metadata stream: %v", err)
+		if data, err := p.streamData(st, b.opts.MaxXMPBytes, "MaxXMPBytes", "PDF metadata stream"); err != nil {
+			if err != errExpand { // expand said why
+				b.warn("PDF: metadata stream: %v", err)
+			}
 		} else {
 			parseXMP(b, data, prioXMP, "PDF XMP")
 		}
@@ -216,7 +218,7 @@ func (p *pdfDoc) xrefSection(off int64) (pdfDict, error) {
 	if !ok || st.dict["Type"] != pdfName("XRef") {
 		return nil, fmt.Errorf("offset %d is not a cross-reference section", off)
 	}
-	data, err := p.streamData(st)
+	data, err := p.streamData(st, p.x.b.opts.MaxExpandBytes, "MaxExpandBytes", "PDF cross-reference stream")
 	if err != nil {
 		return nil, err
 	}
@@ -406,8 +408,10 @@ func (p *pdfDoc) objectAt(off int64) (any, error) {
 }
 
 // streamData returns a stream's decoded data (FlateDecode only, with PNG
-// predictors), within the segment and expansion limits.
-func (p *pdfDoc) streamData(st *pdfStream) ([]byte, error) {
+// predictors): the raw data within MaxSegmentBytes, decompressed within
+// limit (the setting that names it) and the source's MaxExpandBytes. what
+// names the stream in warnings.
+func (p *pdfDoc) streamData(st *pdfStream, limit int64, setting, what string) ([]byte, error) {
 	b := p.x.b
 	raw := st.data
 	if st.off >= 0 {
@@ -416,7 +420,7 @@ func (p *pdfDoc) streamData(st *pdfStream) ([]byte, error) {
 			return nil, fmt.Errorf("stream without a length")
 		}
 		if int64(n) > b.opts.MaxSegmentBytes {
-			return nil, fmt.Errorf("stream of %d bytes is over the limit of %d", int64(n), b.opts.MaxSegmentBytes)
+			return nil, fmt.Errorf("stream of %d bytes is over the limit of %d (MaxSegmentBytes)", int64(n), b.opts.MaxSegmentBytes)
 		}
 		var err error
 		if raw, err = p.x.s.readAt(st.off, int64(n)); err != nil {
@@ -438,7 +442,7 @@ func (p *pdfDoc) streamData(st *pdfStream) ([]byte, error) {
 			if err != nil {
 				return nil, fmt.Errorf("bad compressed stream")
 			}
-			out, err := p.x.expand(zr, "PDF stream")
+			out, err := p.x.expand(zr, limit, setting, what)
 			if err != nil && len(out) == 0 {
 				return nil, err
 			}
@@ -513,38 +517,29 @@ func abs(n int) int {
 	return n
 }
 
+// pdfObjStm is a decoded object stream: N objects, the first at offset
+// First of data, after the N pairs of object number and offset.
+type pdfObjStm struct {
+	first, n int
+	data     []byte
+	err      error
+}
+
 // fromObjStm reads object index idx of the object stream num.
 func (p *pdfDoc) fromObjStm(num, idx int) (any, error) {
-	data, ok := p.objStms[num]
+	os, ok := p.objStms[num]
 	if !ok {
-		st, isStream := p.object(num).(*pdfStream)
-		if !isStream {
-			return nil, fmt.Errorf("object stream %d missing", num)
-		}
-		var err error
-		if data, err = p.streamData(st); err != nil {
-			return nil, err
-		}
-		p.objStms[num] = data
-		first, _ := st.dict["First"].(float64)
-		n, _ := st.dict["N"].(float64)
-		if first < 0 || int(first) > len(data) || n < 0 {
-			return nil, fmt.Errorf("bad object stream header")
-		}
-		p.objStms[num] = append([]byte(strconv.Itoa(int(first))+" "+strconv.Itoa(int(n))+" "), data...)
-		data = p.objStms[num]
+		os = p.loadObjStm(num)
+		p.objStms[num] = os
 	}
-	// The stored form is "First N " + data.
-	lx := &pdfLexer{r: newSeqReader(bytesSrc(p.x.s.ctx, data), 0)}
-	ft, _ := lx.token()
-	nt, _ := lx.token()
-	first, _ := strconv.Atoi(ft)
-	n, _ := strconv.Atoi(nt)
-	hdr := len(ft) + len(nt) + 2
-	if idx < 0 || idx >= n {
-		return nil, fmt.Errorf("index %d outside object stream", idx)
+	if os.err != nil {
+		return nil, os.err
 	}
-	var off int
+	if idx < 0 || idx >= os.n {
+		return nil, fmt.Errorf("index %d outside object stream %d", idx, num)
+	}
+	lx := &pdfLexer{r: newSeqReader(bytesSrc(p.x.s.ctx, os.data), 0)}
+	off := -1
 	for i := 0; i <= idx; i++ {
 		lx.token()
 		o, err := lx.token()
@@ -553,12 +548,29 @@ func (p *pdfDoc) fromObjStm(num, idx int) (any, error) {
 		}
 		off, _ = strconv.Atoi(o)
 	}
-	pos := hdr + first + off
-	if pos < 0 || pos >= len(data) {
-		return nil, fmt.Errorf("object offset outside object stream")
+	pos := os.first + off
+	if off < 0 || pos >= len(os.data) {
+		return nil, fmt.Errorf("object offset outside object stream %d", num)
 	}
-	lx = &pdfLexer{r: newSeqReader(bytesSrc(p.x.s.ctx, data), int64(pos))}
+	lx = &pdfLexer{r: newSeqReader(bytesSrc(p.x.s.ctx, os.data), int64(pos))}
 	return lx.object(0)
+}
+
+func (p *pdfDoc) loadObjStm(num int) *pdfObjStm {
+	st, isStream := p.object(num).(*pdfStream)
+	if !isStream {
+		return &pdfObjStm{err: fmt.Errorf("object stream %d missing", num)}
+	}
+	data, err := p.streamData(st, p.x.b.opts.MaxExpandBytes, "MaxExpandBytes", fmt.Sprintf("PDF object stream %d", num))
+	if err != nil {
+		return &pdfObjStm{err: err}
+	}
+	first, _ := p.resolve(st.dict["First"]).(float64)
+	n, _ := p.resolve(st.dict["N"]).(float64)
+	if first < 0 || first > float64(len(data)) || n < 0 || n > float64(len(data)) {
+		return &pdfObjStm{err: fmt.Errorf("bad object stream header")}
+	}
+	return &pdfObjStm{first: int(first), n: int(n), data: data}
 }
 
 // pdfLexer reads PDF tokens and objects from a seqReader.

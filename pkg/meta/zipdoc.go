@@ -84,7 +84,7 @@ func readZip(x *extraction) error {
 			return nil
 		}
 		if f.UncompressedSize64 > uint64(b.opts.MaxSegmentBytes) {
-			b.warn("%s: %d bytes is over the limit of %d; skipped", name, f.UncompressedSize64, b.opts.MaxSegmentBytes)
+			b.warn("%s: %d bytes is over the limit of %d (MaxSegmentBytes); skipped", name, f.UncompressedSize64, b.opts.MaxSegmentBytes)
 			return nil
 		}
 		rc, err := f.Open()
@@ -93,7 +93,7 @@ func readZip(x *extraction) error {
 			return nil
 		}
 		defer rc.Close()
-		data, err := x.expand(io.LimitReader(rc, b.opts.MaxSegmentBytes), name)
+		data, err := x.expand(rc, b.opts.MaxSegmentBytes, "MaxSegmentBytes", name)
 		if err != nil {
 			return nil
 		}
