@@ -51,7 +51,14 @@
 //     format it does not start like (a truncated or damaged file).
 //   - api.ReasonSourceFormatUnsupported: a format this package does not
 //     read (a plain zip archive, a legacy binary Office file, video).
-//   - api.ReasonSourceUnsupported: a password-protected Office document.
+//   - api.ReasonSourceUnsupported: an encrypted document that needs a
+//     password to be opened (a PDF with a user password, a
+//     password-protected Office document), or a PDF encrypted by a security
+//     handler other than the standard one (certificates, DRM plug-ins).
+//     A PDF encrypted with an empty user password (protected by an owner
+//     password only: it opens without a password, with restricted
+//     permissions) is decrypted (RC4 and AES, revisions 2 to 6) and read
+//     in full.
 //   - api.ReasonSourceTooLarge: metadata beyond Options.MaxBytes, a zip
 //     directory over its limits.
 //   - api.ReasonTimeout: the context ended.

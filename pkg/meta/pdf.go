@@ -13,8 +13,10 @@ import (
 // A minimal PDF object reader: enough to follow the cross-reference
 // table or stream from the end of the file to the trailer, the document
 // information dictionary, the catalog's XMP metadata stream and the page
-// tree's count. Every read is bounded: object count, nesting depth, stream
-// sizes (MaxSegmentBytes, MaxExpandBytes) and xref chain length.
+// tree's count, decrypting them when the document is encrypted with an
+// empty user password (pdfcrypt.go). Every read is bounded: object count,
+// nesting depth, stream sizes (MaxSegmentBytes, MaxXMPBytes,
+// MaxExpandBytes) and xref chain length.
 
 type pdfRef struct{ num, gen int }
 
@@ -23,9 +25,10 @@ type pdfName string
 type pdfDict map[pdfName]any
 
 type pdfStream struct {
-	dict pdfDict
-	off  int64 // offset of the data in the file (or -1 when data is set)
-	data []byte
+	dict     pdfDict
+	off      int64 // offset of the data in the file (or -1 when data is set)
+	data     []byte
+	num, gen int // the object that holds the stream (its encryption key)
 }
 
 type pdfXref struct {
@@ -42,6 +45,7 @@ type pdfDoc struct {
 	objs    map[int]any
 	loads   int
 	objStms map[int]*pdfObjStm
+	crypt   *pdfCrypt // nil for a document that is not encrypted
 }
 
 var errPDF = errors.New("malformed PDF")
@@ -60,13 +64,13 @@ func readPDF(x *extraction) error {
 	if err := p.loadXref(); err != nil {
 		return corruptf("cannot read the cross-reference table: %v", err)
 	}
-	if _, enc := p.trailer["Encrypt"]; enc {
-		b.warn("PDF: the document is encrypted; its information strings are not read")
+	if enc, ok := p.trailer["Encrypt"]; ok && enc != nil {
+		if err := p.setupCrypt(enc); err != nil {
+			return err
+		}
 	}
 	if info, ok := p.resolve(p.trailer["Info"]).(pdfDict); ok {
-		if _, enc := p.trailer["Encrypt"]; !enc {
-			p.info(info)
-		}
+		p.info(info)
 	}
 	root, ok := p.resolve(p.trailer["Root"]).(pdfDict)
 	if !ok {
@@ -368,10 +372,12 @@ func (p *pdfDoc) object(num int) any {
 }
 
 // objectAt reads "N G obj ... endobj" at off; a stream's data stays in the
-// file until streamData reads it.
+// file until streamData reads it. The strings of an encrypted document are
+// decrypted with the key of object N G.
 func (p *pdfDoc) objectAt(off int64) (any, error) {
 	lx := &pdfLexer{r: newSeqReader(p.x.s, off)}
-	for _, want := range []string{"", "", "obj"} {
+	var ids [2]int
+	for i, want := range []string{"", "", "obj"} {
 		t, err := lx.token()
 		if err != nil {
 			return nil, err
@@ -379,10 +385,20 @@ func (p *pdfDoc) objectAt(off int64) (any, error) {
 		if want != "" && t != want {
 			return nil, fmt.Errorf("no object at offset %d", off)
 		}
+		if i < 2 {
+			n, err := strconv.Atoi(t)
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("no object at offset %d", off)
+			}
+			ids[i] = n
+		}
 	}
 	v, err := lx.object(0)
 	if err != nil {
 		return nil, err
+	}
+	if p.crypt != nil {
+		v = p.crypt.decryptStrings(v, ids[0], ids[1], 0)
 	}
 	d, ok := v.(pdfDict)
 	if !ok {
@@ -404,13 +420,14 @@ func (p *pdfDoc) objectAt(off int64) (any, error) {
 	if c != '\n' {
 		start--
 	}
-	return &pdfStream{dict: d, off: start}, nil
+	return &pdfStream{dict: d, off: start, num: ids[0], gen: ids[1]}, nil
 }
 
 // streamData returns a stream's decoded data (FlateDecode only, with PNG
-// predictors): the raw data within MaxSegmentBytes, decompressed within
-// limit (the setting that names it) and the source's MaxExpandBytes. what
-// names the stream in warnings.
+// predictors): the raw data within MaxSegmentBytes, decrypted when the
+// document is encrypted, and decompressed within limit (the setting that
+// names it) and the source's MaxExpandBytes. what names the stream in
+// warnings.
 func (p *pdfDoc) streamData(st *pdfStream, limit int64, setting, what string) ([]byte, error) {
 	b := p.x.b
 	raw := st.data
@@ -426,6 +443,11 @@ func (p *pdfDoc) streamData(st *pdfStream, limit int64, setting, what string) ([
 		if raw, err = p.x.s.readAt(st.off, int64(n)); err != nil {
 			return nil, err
 		}
+		if p.crypt != nil && p.encrypted(st) {
+			if raw, err = p.crypt.decrypt(p.crypt.stm, st.num, st.gen, raw); err != nil {
+				return nil, err
+			}
+		}
 	}
 	filters := []any{}
 	switch f := p.resolve(st.dict["Filter"]).(type) {
@@ -437,6 +459,8 @@ func (p *pdfDoc) streamData(st *pdfStream, limit int64, setting, what string) ([
 	data := raw
 	for _, f := range filters {
 		switch p.resolve(f) {
+		case pdfName("Crypt"):
+			// Decrypted above, or named Identity.
 		case pdfName("FlateDecode"), pdfName("Fl"):
 			zr, err := zlib.NewReader(bytes.NewReader(data))
 			if err != nil {
@@ -461,6 +485,39 @@ func (p *pdfDoc) streamData(st *pdfStream, limit int64, setting, what string) ([
 		}
 	}
 	return data, nil
+}
+
+// encrypted reports whether the data of a stream read from the file is
+// encrypted: all are but cross-reference streams, the metadata stream
+// when EncryptMetadata is false, and streams whose own Crypt filter is
+// Identity. A stream's own crypt filter of another name is taken to be
+// the document's default stream filter.
+func (p *pdfDoc) encrypted(st *pdfStream) bool {
+	switch p.resolve(st.dict["Type"]) {
+	case pdfName("XRef"):
+		return false
+	case pdfName("Metadata"):
+		if !p.crypt.encryptMetadata {
+			return false
+		}
+	}
+	if fs, ok := p.resolve(st.dict["Filter"]).([]any); ok && len(fs) > 0 && p.resolve(fs[0]) == pdfName("Crypt") {
+		parms, _ := p.resolve(st.dict["DecodeParms"]).([]any)
+		var d pdfDict
+		if len(parms) > 0 {
+			d, _ = p.resolve(parms[0]).(pdfDict)
+		}
+		if name, _ := p.resolve(d["Name"]).(pdfName); name == "" || name == cryptIdentity {
+			return false
+		}
+	}
+	if p.resolve(st.dict["Filter"]) == pdfName("Crypt") {
+		d, _ := p.resolve(st.dict["DecodeParms"]).(pdfDict)
+		if name, _ := p.resolve(d["Name"]).(pdfName); name == "" || name == cryptIdentity {
+			return false
+		}
+	}
+	return true
 }
 
 // pngUnpredict reverses the PNG "Up"/"Sub"/... row filters used by xref
