@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
@@ -170,4 +171,22 @@ func TestZipDirectoryLimits(t *testing.T) {
 		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), err.Error())
 		assert.Contains(t, err.Error(), "cannot hold")
 	})
+}
+
+// TestXMLTextInManyPieces: an element whose text comes in many pieces
+// (split by comments) costs memory in proportion to the text, not to its
+// square: each piece used to copy the text read so far.
+func TestXMLTextInManyPieces(t *testing.T) {
+	const pieces = 60000
+	title := strings.Repeat("a<!---->", pieces)
+	data := zipEntries(t, [][2]string{
+		{"docProps/core.xml", `<cp:coreProperties xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>` + title + `</dc:title></cp:coreProperties>`},
+		{"word/document.xml", "<w/>"},
+	})
+	var md *Metadata
+	var err error
+	alloc := allocated(func() { md, err = extractBytes(t, data, "pieces.docx") })
+	require.NoError(t, err)
+	assert.Equal(t, strings.Repeat("a", pieces), get(md, "dc:title"))
+	assert.Less(t, alloc, uint64(64<<20), "allocated %d bytes", alloc)
 }
