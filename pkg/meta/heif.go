@@ -225,23 +225,25 @@ func readHEIF(x *extraction) error {
 
 func (x *extraction) heifItemData(it *heifItem, idat []byte) ([]byte, error) {
 	var out []byte
+	limit := uint64(x.b.opts.MaxSegmentBytes)
 	for _, e := range it.extents {
-		if uint64(len(out))+e.len > uint64(x.b.opts.MaxSegmentBytes) {
+		// Sizes and offsets are 64-bit fields: compare without overflow.
+		if e.len > limit || uint64(len(out)) > limit-e.len {
 			return nil, fmt.Errorf("item over the limit of %d bytes", x.b.opts.MaxSegmentBytes)
+		}
+		if it.base > 1<<62 || e.off > 1<<62 {
+			return nil, errTruncated
 		}
 		off := it.base + e.off
 		switch it.method {
 		case 0:
-			if off > 1<<62 {
-				return nil, errTruncated
-			}
 			d, err := x.s.readAt(int64(off), int64(e.len))
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, d...)
 		case 1:
-			if off+e.len > uint64(len(idat)) {
+			if off > uint64(len(idat)) || e.len > uint64(len(idat))-off {
 				return nil, errTruncated
 			}
 			out = append(out, idat[off:off+e.len]...)
