@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -33,6 +34,22 @@ func zlibBomb(t testing.TB, prefix []byte, n int) []byte {
 }
 
 func zlibOf(t testing.TB, data []byte) []byte { return zlibBomb(t, data, 0) }
+
+// bombSize is what the shared bomb inflates to: more than the
+// MaxExpandBytes of a whole source.
+const bombSize = 24 << 20
+
+var (
+	bombOnce sync.Once
+	bombData []byte
+)
+
+// sharedBomb is an XMP packet followed by bombSize zero bytes,
+// zlib-compressed (24 KiB), made once per test binary.
+func sharedBomb(t testing.TB) []byte {
+	bombOnce.Do(func() { bombData = zlibBomb(t, fmt.Appendf(nil, testXMP, "Bomb"), bombSize) })
+	return bombData
+}
 
 const testXMP = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="3"><dc:title><rdf:Alt><rdf:li xml:lang="x-default">%s</rdf:li></rdf:Alt></dc:title></rdf:Description></rdf:RDF></x:xmpmeta>`
 
@@ -70,12 +87,11 @@ func allocated(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
-// TestPDFMetadataBomb: a PDF whose metadata stream inflates to 64 MiB
+// TestPDFMetadataBomb: a PDF whose metadata stream inflates to 24 MiB
 // keeps its other metadata; the stream is skipped as soon as it passes
 // MaxXMPBytes, so its cost is bounded by that limit, not by the bomb.
 func TestPDFMetadataBomb(t *testing.T) {
-	const inflated = 64 << 20
-	bomb := zlibBomb(t, fmt.Appendf(nil, testXMP, "Bomb"), inflated)
+	bomb := sharedBomb(t)
 	data := testPDF("/Root 1 0 R /Info 4 0 R",
 		"<< /Type /Catalog /Pages 2 0 R /Metadata 3 0 R >>",
 		"<< /Type /Pages /Kids [] /Count 7 >>",
@@ -92,18 +108,18 @@ func TestPDFMetadataBomb(t *testing.T) {
 	assert.Equal(t, 7.0, m["xmpTPg:NPages"])
 	assert.Contains(t, strings.Join(md.Warnings, "\n"),
 		fmt.Sprintf("PDF metadata stream: skipped: it decompresses to more than the limit of %d bytes (MaxXMPBytes)", DefaultMaxXMPBytes))
-	t.Logf("a metadata stream inflating to %d MiB: %d MiB allocated", inflated>>20, alloc>>20)
+	t.Logf("a metadata stream inflating to %d MiB: %d MiB allocated", bombSize>>20, alloc>>20)
 	assert.Less(t, alloc, uint64(4*DefaultMaxXMPBytes), "decompression stops at the limit")
 	checkOutput(t, md)
 }
 
-// TestPNGTextBombKeepsTheXMP: a zTXt chunk inflating to 64 MiB is skipped
+// TestPNGTextBombKeepsTheXMP: a zTXt chunk inflating to 24 MiB is skipped
 // at MaxSegmentBytes, and the compressed XMP after it is still read: one
 // bomb does not spend the whole MaxExpandBytes of the source.
 func TestPNGTextBombKeepsTheXMP(t *testing.T) {
 	png := []byte("\x89PNG\r\n\x1a\n")
 	png = append(png, chunk("IHDR", []byte{0, 0, 0, 9, 0, 0, 0, 7, 8, 2, 0, 0, 0})...)
-	png = append(png, chunk("zTXt", append([]byte("Comment\x00\x00"), zlibBomb(t, nil, 64<<20)...))...)
+	png = append(png, chunk("zTXt", append([]byte("Comment\x00\x00"), sharedBomb(t)...))...)
 	itxt := append([]byte("XML:com.adobe.xmp\x00\x01\x00\x00\x00"), zlibOf(t, fmt.Appendf(nil, testXMP, "After the bomb"))...)
 	png = append(png, chunk("iTXt", itxt)...)
 	png = append(png, chunk("IEND", nil)...)
