@@ -231,3 +231,40 @@ func TestCyclicStructures(t *testing.T) {
 		require.Contains(t, strings.Join(md.Warnings, "\n"), "cycle")
 	})
 }
+
+// TestManyTinyStructures: a file made of millions of minimal structures
+// (JPEG fill bytes or empty segments, empty RIFF chunks, empty boxes) is
+// walked in a bounded number of reads, instead of one small read per
+// structure up to MaxBytes.
+func TestManyTinyStructures(t *testing.T) {
+	sof := segment(0xC0, []byte{8, 0, 10, 0, 20, 1, 1, 0x11, 0})
+	emptyRIFF := func(n int) []byte { return bytes.Repeat([]byte("JUNK\x00\x00\x00\x00"), n) }
+	webp := append(emptyRIFF(1<<20), webpLossy[12:]...)
+	webp = append(append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(4+len(webp)))...), append([]byte("WEBP"), webp...)...)
+	free := bytes.Repeat(isoBox("free"), 1<<20)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		ok   bool // metadata is still read (else SourceCorrupt)
+	}{
+		{"fill.jpg", append(append([]byte{0xFF, 0xD8}, bytes.Repeat([]byte{0xFF}, 24<<20)...), sof...), true},
+		{"segments.jpg", append(append([]byte{0xFF, 0xD8}, bytes.Repeat([]byte{0xFF, 0xEF, 0, 2}, 1<<20)...), sof...), false},
+		{"chunks.webp", webp, false},
+		{"boxes.heic", append(append(isoBox("ftyp", []byte("heic"), be32(0), []byte("mif1heic")), free...), heifWithItems(nil, [2][2]uint64{})[24:]...), false},
+		{"boxes.jp2", append(append(isoBox("jP  ", []byte("\r\n\x87\n")), free...), isoBox("jp2h", isoBox("ihdr", be32(8), be32(16), be16(1), []byte{7, 7, 0, 0}))...), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &countingReaderAt{r: bytes.NewReader(tc.data)}
+			md, err := Extract(context.Background(), c, int64(len(tc.data)), tc.name, Options{})
+			t.Logf("%d bytes: %d reads", len(tc.data), c.calls.Load())
+			if tc.ok {
+				require.NoError(t, err)
+				require.NotEmpty(t, md.Properties)
+			} else {
+				require.Error(t, err)
+				require.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), err.Error())
+			}
+			require.Less(t, c.calls.Load(), int64(120000))
+		})
+	}
+}

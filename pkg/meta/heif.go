@@ -36,6 +36,10 @@ func heifType(h []byte) string {
 	return heif
 }
 
+// maxTopBoxes bounds the top-level boxes of a HEIF or JPEG 2000 file
+// walked: a real file has a handful.
+const maxTopBoxes = 10000
+
 // box is one ISOBMFF box inside a byte slice.
 type box struct {
 	typ  string
@@ -87,7 +91,10 @@ type heifItem struct {
 func readHEIF(x *extraction) error {
 	s, b := x.s, x.b
 	var meta []byte
-	for pos := int64(0); pos+8 <= s.size; {
+	for pos, n := int64(0), 0; pos+8 <= s.size; n++ {
+		if n >= maxTopBoxes {
+			return corruptf("no meta box in the first %d boxes", maxTopBoxes)
+		}
 		h, err := s.readAt(pos, 16)
 		if err != nil {
 			h, err = s.readAt(pos, 8)
@@ -398,7 +405,11 @@ func (c *bitCursor) n(size int) uint64 {
 func readJP2(x *extraction) error {
 	s, b := x.s, x.b
 	sized := false
-	for pos := int64(0); pos+8 <= s.size; {
+	for pos, n := int64(0), 0; pos+8 <= s.size; n++ {
+		if n >= maxTopBoxes {
+			b.warn("JPEG 2000: more than %d boxes; stopped", maxTopBoxes)
+			break
+		}
 		h, err := s.readAt(pos, 8)
 		if err != nil {
 			return err

@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// maxRIFFChunks bounds the chunks of a WebP file walked (an animation
+// has one per frame).
+const maxRIFFChunks = 100000
+
 // readWebP walks the RIFF chunks: VP8X (canvas size and flags), VP8 and
 // VP8L (the size of a simple file: a lossy or lossless bitstream without a
 // VP8X chunk, as cwebp and ImageMagick write by default), ANIM and ANMF
@@ -19,7 +23,11 @@ func readWebP(x *extraction) error {
 	}
 	frames := 0
 	sized := false
-	for pos := int64(12); pos+8 <= end; {
+	for pos, chunks := int64(12), 0; pos+8 <= end; chunks++ {
+		if chunks >= maxRIFFChunks {
+			b.warn("WebP: more than %d chunks; stopped", maxRIFFChunks)
+			break
+		}
 		h, err := s.readAt(pos, 8)
 		if err != nil {
 			return err
