@@ -52,3 +52,13 @@ func TestReasons(t *testing.T) {
 		})
 	}
 }
+
+// TestReadLimitBeforeAnything: a source whose metadata lies past
+// MaxBytes is SourceTooLarge, naming the limit, not a truncated file.
+func TestReadLimitBeforeAnything(t *testing.T) {
+	data := append(append([]byte{0xFF, 0xD8}, bytes.Repeat([]byte{0xFF}, 2<<20)...), segment(0xC0, []byte{8, 0, 10, 0, 20, 1, 1, 0x11, 0})...)
+	_, err := Extract(context.Background(), bytes.NewReader(data), int64(len(data)), "far.jpg", Options{MaxBytes: 1 << 20})
+	require.Error(t, err)
+	assert.Equal(t, api.ReasonSourceTooLarge, api.ReasonOf(err), err.Error())
+	assert.Contains(t, err.Error(), "beyond the read limit of 1048576 bytes")
+}
