@@ -3,7 +3,6 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"compress/zlib"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/builtin/metadata"
 	"github.com/assetcompute/assetcompute/pkg/meta"
@@ -64,15 +64,8 @@ func (f *files) upload(path string) []byte {
 }
 
 // bombPDF is a PDF of about 1 MB whose metadata stream inflates to 1 GiB.
-func bombPDF(t *testing.T) []byte {
-	var z bytes.Buffer
-	w, err := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	require.NoError(t, err)
-	zero := make([]byte, 1<<20)
-	for i := 0; i < 1024; i++ {
-		w.Write(zero)
-	}
-	require.NoError(t, w.Close())
+func bombPDF() []byte {
+	z := testutil.ZlibBomb(nil, 1<<30)
 	var b bytes.Buffer
 	var offs []int
 	obj := func(body string) {
@@ -82,7 +75,7 @@ func bombPDF(t *testing.T) []byte {
 	b.WriteString("%PDF-1.7\n")
 	obj("<< /Type /Catalog /Pages 2 0 R /Metadata 3 0 R >>")
 	obj("<< /Type /Pages /Kids [] /Count 1 >>")
-	obj(fmt.Sprintf("<< /Type /Metadata /Subtype /XML /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream", z.Len(), z.Bytes()))
+	obj(fmt.Sprintf("<< /Type /Metadata /Subtype /XML /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream", len(z), z))
 	obj("<< /Title (Bomb) >>")
 	x := b.Len()
 	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
@@ -126,7 +119,7 @@ func TestHostileSourcesEndToEnd(t *testing.T) {
 		"owner.pdf":    ownerOnly,
 		"plain.webp":   plainWebP,
 		"minimal.docx": minimalDocx(t),
-		"bomb.pdf":     bombPDF(t),
+		"bomb.pdf":     bombPDF(),
 		"cut.png":      []byte("\x89PN"),
 	})
 	client, err := transfer.New(transfer.Options{AllowHTTP: true, AllowPrivateNetworks: true, Attempts: 1, Logger: slog.New(slog.DiscardHandler)})

@@ -10,46 +10,30 @@ import (
 	"hash/crc32"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// zlibBomb returns prefix followed by n zero bytes, zlib-compressed (about
-// a thousandth of n).
-func zlibBomb(t testing.TB, prefix []byte, n int) []byte {
+// zlibOf returns data zlib-compressed.
+func zlibOf(t testing.TB, data []byte) []byte {
 	t.Helper()
 	var z bytes.Buffer
 	w, err := zlib.NewWriterLevel(&z, zlib.BestCompression)
 	require.NoError(t, err)
-	w.Write(prefix)
-	zero := make([]byte, 1<<20)
-	for ; n > 0; n -= len(zero) {
-		w.Write(zero[:min(n, len(zero))])
-	}
+	w.Write(data)
 	require.NoError(t, w.Close())
 	return z.Bytes()
 }
 
-func zlibOf(t testing.TB, data []byte) []byte { return zlibBomb(t, data, 0) }
+// bombSize is what the bomb inflates to, after its XMP packet: far more
+// than the MaxExpandBytes of a whole source.
+const bombSize = 1 << 30
 
-// bombSize is what the shared bomb inflates to: more than the
-// MaxExpandBytes of a whole source.
-const bombSize = 24 << 20
-
-var (
-	bombOnce sync.Once
-	bombData []byte
-)
-
-// sharedBomb is an XMP packet followed by bombSize zero bytes,
-// zlib-compressed (24 KiB), made once per test binary.
-func sharedBomb(t testing.TB) []byte {
-	bombOnce.Do(func() { bombData = zlibBomb(t, fmt.Appendf(nil, testXMP, "Bomb"), bombSize) })
-	return bombData
-}
+// bomb is an XMP packet followed by 1 GiB of zeros, zlib-compressed (1 MB).
+func bomb() []byte { return testutil.ZlibBomb(fmt.Appendf(nil, testXMP, "Bomb"), bombSize) }
 
 const testXMP = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="3"><dc:title><rdf:Alt><rdf:li xml:lang="x-default">%s</rdf:li></rdf:Alt></dc:title></rdf:Description></rdf:RDF></x:xmpmeta>`
 
@@ -87,17 +71,16 @@ func allocated(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
-// TestPDFMetadataBomb: a PDF whose metadata stream inflates to 24 MiB
+// TestPDFMetadataBomb: a 1 MB PDF whose metadata stream inflates to 1 GiB
 // keeps its other metadata; the stream is skipped as soon as it passes
 // MaxXMPBytes, so its cost is bounded by that limit, not by the bomb.
 func TestPDFMetadataBomb(t *testing.T) {
-	bomb := sharedBomb(t)
 	data := testPDF("/Root 1 0 R /Info 4 0 R",
 		"<< /Type /Catalog /Pages 2 0 R /Metadata 3 0 R >>",
 		"<< /Type /Pages /Kids [] /Count 7 >>",
-		pdfStreamObj("/Type /Metadata /Subtype /XML /Filter /FlateDecode", bomb),
+		pdfStreamObj("/Type /Metadata /Subtype /XML /Filter /FlateDecode", bomb()),
 		"<< /Title (Info title) /Author (Ann) >>")
-	require.Less(t, len(data), 128<<10)
+	require.Less(t, len(data), 1100<<10)
 	var md *Metadata
 	var err error
 	alloc := allocated(func() { md, err = extractBytes(t, data, "bomb.pdf") })
@@ -113,13 +96,13 @@ func TestPDFMetadataBomb(t *testing.T) {
 	checkOutput(t, md)
 }
 
-// TestPNGTextBombKeepsTheXMP: a zTXt chunk inflating to 24 MiB is skipped
+// TestPNGTextBombKeepsTheXMP: a zTXt chunk inflating to 1 GiB is skipped
 // at MaxSegmentBytes, and the compressed XMP after it is still read: one
 // bomb does not spend the whole MaxExpandBytes of the source.
 func TestPNGTextBombKeepsTheXMP(t *testing.T) {
 	png := []byte("\x89PNG\r\n\x1a\n")
 	png = append(png, chunk("IHDR", []byte{0, 0, 0, 9, 0, 0, 0, 7, 8, 2, 0, 0, 0})...)
-	png = append(png, chunk("zTXt", append([]byte("Comment\x00\x00"), sharedBomb(t)...))...)
+	png = append(png, chunk("zTXt", append([]byte("Comment\x00\x00"), bomb()...))...)
 	itxt := append([]byte("XML:com.adobe.xmp\x00\x01\x00\x00\x00"), zlibOf(t, fmt.Appendf(nil, testXMP, "After the bomb"))...)
 	png = append(png, chunk("iTXt", itxt)...)
 	png = append(png, chunk("IEND", nil)...)
