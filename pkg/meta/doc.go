@@ -40,10 +40,30 @@
 // # Bad input
 //
 // Every structure is bounded (Options): IFD counts and entries, cycles,
-// value sizes, XML depth, list lengths, decompressed bytes. A reader that
-// cannot make sense of the source at all fails with api.ReasonSourceCorrupt;
-// an unknown format fails with api.ReasonSourceFormatUnsupported; partial
-// damage yields what was read plus warnings. A panic in a parser is turned
-// into a warning. XML entities other than the predefined ones are never
-// expanded.
+// value sizes, XML depth, list lengths, decompressed bytes. A panic in a
+// parser is turned into a warning. XML entities other than the predefined
+// ones are never expanded.
+//
+// The reasons of a failed extraction:
+//
+//   - api.ReasonSourceCorrupt: an empty source; a source that cannot be
+//     read as its format at all; a source whose name promises a binary
+//     format it does not start like (a truncated or damaged file).
+//   - api.ReasonSourceFormatUnsupported: a format this package does not
+//     read (a plain zip archive, a legacy binary Office file, video).
+//   - api.ReasonSourceUnsupported: an encrypted document that needs a
+//     password to be opened (a PDF with a user password, a
+//     password-protected Office document), or a PDF encrypted by a security
+//     handler other than the standard one (certificates, DRM plug-ins).
+//     A PDF encrypted with an empty user password (protected by an owner
+//     password only: it opens without a password, with restricted
+//     permissions) is decrypted (RC4 and AES, revisions 2 to 6) and read
+//     in full.
+//   - api.ReasonSourceTooLarge: metadata beyond Options.MaxBytes, a zip
+//     directory over its limits.
+//   - api.ReasonTimeout: the context ended.
+//
+// A source that is only partly damaged yields what was read plus warnings.
+// Pixels are never decoded, so a file damaged only in its image data (a
+// JPEG cut in its scan) still yields its metadata.
 package meta

@@ -41,8 +41,11 @@ func corruptf(format string, args ...any) error {
 // r.ReadAt, never more than opts.MaxBytes in total, and never decodes
 // pixels. It fails with an *api.Error: ReasonSourceFormatUnsupported for a
 // format it does not know, ReasonSourceCorrupt for a source it cannot read
-// at all, ReasonTimeout when ctx ends. A source that is only partly damaged
-// yields what could be read, with Metadata.Warnings saying what could not.
+// at all, ReasonSourceUnsupported for an encrypted document it cannot open,
+// ReasonSourceTooLarge past a limit, ReasonTimeout when ctx ends (the
+// package documentation, "Bad input", has the details). A source that is
+// only partly damaged yields what could be read, with Metadata.Warnings
+// saying what could not.
 func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, opts Options) (md *Metadata, err error) {
 	if err := opts.Validate(); err != nil {
 		return nil, api.Wrap(api.ReasonGeneric, err, "invalid metadata options")
@@ -59,6 +62,9 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, opts O
 	}
 	format, rd := detect(x.head, name)
 	if rd == nil {
+		if err := x.undetected(); err != nil {
+			return nil, err
+		}
 		return nil, api.Errorf(api.ReasonSourceFormatUnsupported,
 			"metadata extraction does not support the format of %s", displayName(name))
 	}
@@ -86,6 +92,10 @@ func (x *extraction) run(rd reader) (err error) {
 		}
 	}()
 	err = rd(x)
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		return err // a reasoned refusal (an encrypted document) stands
+	}
 	if err != nil && !errors.Is(err, errCorrupt) && len(x.b.props) > 0 {
 		// An I/O problem after something was read: keep what was read.
 		x.b.warn("%v", x.describe(err))
@@ -195,6 +205,40 @@ func detect(h []byte, name string) (string, reader) {
 		return "message/rfc822", readEML
 	}
 	return "", nil
+}
+
+// namedTypes maps the extensions of the binary formats Extract reads to
+// the name of the format, for a source whose name promises one of them
+// but whose bytes do not start like it.
+var namedTypes = map[string]string{
+	".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".png": "PNG", ".gif": "GIF",
+	".webp": "WebP", ".tif": "TIFF", ".tiff": "TIFF", ".psd": "PSD", ".psb": "PSD",
+	".heic": "HEIF", ".heif": "HEIF", ".avif": "AVIF", ".jp2": "JPEG 2000",
+	".j2c": "JPEG 2000", ".j2k": "JPEG 2000", ".bmp": "BMP", ".pdf": "PDF",
+	".docx": "DOCX", ".docm": "DOCX", ".dotx": "DOCX", ".xlsx": "XLSX", ".xlsm": "XLSX",
+	".xltx": "XLSX", ".pptx": "PPTX", ".pptm": "PPTX", ".potx": "PPTX", ".odt": "ODT",
+	".ods": "ODS", ".odp": "ODP", ".epub": "EPUB",
+}
+
+// undetected explains a source whose format was not recognised: a
+// password-protected Office document (an OLE2 container holding an
+// EncryptedPackage) is SourceUnsupported; a source whose name promises a
+// binary format it does not start like is truncated or damaged,
+// SourceCorrupt. Otherwise it returns nil (the format is unsupported).
+func (x *extraction) undetected() error {
+	if bytes.HasPrefix(x.head, []byte(oleSignature)) {
+		return x.oleEncrypted()
+	}
+	ext := strings.ToLower(path.Ext(strings.SplitN(x.name, "?", 2)[0]))
+	if _, raw := rawTypes[ext]; raw {
+		return api.Errorf(api.ReasonSourceCorrupt,
+			"%s does not start like a TIFF-based raw file; it is corrupt or truncated", displayName(x.name))
+	}
+	if f, ok := namedTypes[ext]; ok {
+		return api.Errorf(api.ReasonSourceCorrupt,
+			"%s does not start like a %s file; it is corrupt or truncated", displayName(x.name), f)
+	}
+	return nil
 }
 
 var rawTypes = map[string]string{

@@ -86,7 +86,7 @@ func TestErrors(t *testing.T) {
 		{"tiff with bad IFD", []byte("II*\x00\xff\xff\xff\x00"), api.ReasonSourceCorrupt},
 		{"gif header only", []byte("GIF89a\x01"), api.ReasonSourceCorrupt},
 		{"pdf without xref", []byte("%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"), api.ReasonSourceCorrupt},
-		{"plain zip", zipOf(t, map[string]string{"a.txt": "x"}), api.ReasonSourceCorrupt},
+		{"plain zip", zipOf(t, map[string]string{"a.txt": "x"}), api.ReasonSourceFormatUnsupported},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Extract(context.Background(), bytes.NewReader(tc.data), int64(len(tc.data)), "", Options{})

@@ -36,6 +36,10 @@ func heifType(h []byte) string {
 	return heif
 }
 
+// maxTopBoxes bounds the top-level boxes of a HEIF or JPEG 2000 file
+// walked: a real file has a handful.
+const maxTopBoxes = 10000
+
 // box is one ISOBMFF box inside a byte slice.
 type box struct {
 	typ  string
@@ -87,7 +91,10 @@ type heifItem struct {
 func readHEIF(x *extraction) error {
 	s, b := x.s, x.b
 	var meta []byte
-	for pos := int64(0); pos+8 <= s.size; {
+	for pos, n := int64(0), 0; pos+8 <= s.size; n++ {
+		if n >= maxTopBoxes {
+			return corruptf("no meta box in the first %d boxes", maxTopBoxes)
+		}
 		h, err := s.readAt(pos, 16)
 		if err != nil {
 			h, err = s.readAt(pos, 8)
@@ -225,23 +232,25 @@ func readHEIF(x *extraction) error {
 
 func (x *extraction) heifItemData(it *heifItem, idat []byte) ([]byte, error) {
 	var out []byte
+	limit := uint64(x.b.opts.MaxSegmentBytes)
 	for _, e := range it.extents {
-		if uint64(len(out))+e.len > uint64(x.b.opts.MaxSegmentBytes) {
+		// Sizes and offsets are 64-bit fields: compare without overflow.
+		if e.len > limit || uint64(len(out)) > limit-e.len {
 			return nil, fmt.Errorf("item over the limit of %d bytes", x.b.opts.MaxSegmentBytes)
+		}
+		if it.base > 1<<62 || e.off > 1<<62 {
+			return nil, errTruncated
 		}
 		off := it.base + e.off
 		switch it.method {
 		case 0:
-			if off > 1<<62 {
-				return nil, errTruncated
-			}
 			d, err := x.s.readAt(int64(off), int64(e.len))
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, d...)
 		case 1:
-			if off+e.len > uint64(len(idat)) {
+			if off > uint64(len(idat)) || e.len > uint64(len(idat))-off {
 				return nil, errTruncated
 			}
 			out = append(out, idat[off:off+e.len]...)
@@ -396,7 +405,11 @@ func (c *bitCursor) n(size int) uint64 {
 func readJP2(x *extraction) error {
 	s, b := x.s, x.b
 	sized := false
-	for pos := int64(0); pos+8 <= s.size; {
+	for pos, n := int64(0), 0; pos+8 <= s.size; n++ {
+		if n >= maxTopBoxes {
+			b.warn("JPEG 2000: more than %d boxes; stopped", maxTopBoxes)
+			break
+		}
 		h, err := s.readAt(pos, 8)
 		if err != nil {
 			return err

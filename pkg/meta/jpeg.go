@@ -3,8 +3,13 @@ package meta
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"sort"
 )
+
+// maxJPEGSegments bounds the marker segments (and runs of fill bytes)
+// walked before the image data: a real file has tens.
+const maxJPEGSegments = 100000
 
 const (
 	xmpSig    = "http://ns.adobe.com/xap/1.0/\x00"
@@ -33,9 +38,18 @@ func readJPEG(x *extraction) error {
 	var exifSeg []byte
 	var irbData []byte
 	sawSOF := false
+	var budget error // the read limit stopped the walk
 	pos := int64(2)
-	for {
+	for segments := 0; ; segments++ {
+		if segments >= maxJPEGSegments {
+			b.warn("JPEG: more than %d segments before the image data; stopped", maxJPEGSegments)
+			break
+		}
 		hdr, err := s.readAt(pos, 4)
+		if errors.Is(err, errBudget) {
+			budget = err
+			break
+		}
 		if err != nil {
 			if !sawSOF && len(b.props) == 0 {
 				return corruptf("the file ends before the image frame header")
@@ -48,8 +62,17 @@ func readJPEG(x *extraction) error {
 			break
 		}
 		marker := hdr[1]
-		if marker == 0xFF { // fill byte
-			pos++
+		if marker == 0xFF { // fill bytes: skip the whole run at once
+			run, err := s.readUpTo(pos+1, 4096)
+			if err != nil {
+				budget = err
+				break
+			}
+			n := 0
+			for n < len(run)-1 && run[n+1] == 0xFF {
+				n++
+			}
+			pos += int64(n) + 1
 			continue
 		}
 		if marker == 0xD8 || marker == 0x01 || marker >= 0xD0 && marker <= 0xD7 {
@@ -209,6 +232,9 @@ func readJPEG(x *extraction) error {
 	}
 	if !sawSOF {
 		if len(b.props) == 0 {
+			if budget != nil {
+				return budget
+			}
 			return corruptf("no image frame header")
 		}
 		b.warn("JPEG: no image frame header")

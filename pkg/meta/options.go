@@ -12,13 +12,24 @@ type Options struct {
 	// reading and adds a warning; what was read so far is returned.
 	MaxBytes int64
 	// MaxXMPBytes bounds one XMP packet, including the chunks of an Extended
-	// XMP packet in JPEG. Default 4 MiB.
+	// XMP packet in JPEG, and a compressed one once decompressed (a PNG
+	// iTXt chunk, a PDF metadata stream). Default 4 MiB.
 	MaxXMPBytes int64
 	// MaxSegmentBytes bounds any other single metadata block read into memory
-	// (an EXIF block, an ICC profile, a PNG text chunk, an IRB). Default 4 MiB.
+	// (an EXIF block, an ICC profile, a PNG text chunk, an IRB, a raw PDF
+	// stream, a zip directory), and a compressed one once decompressed (a PNG
+	// zTXt or iCCP chunk, a zip entry of an office document). Default 4 MiB.
 	MaxSegmentBytes int64
-	// MaxExpandBytes bounds the bytes produced by decompression (zTXt/iTXt,
-	// zip entries of office documents, PDF streams), per source. Default 16 MiB.
+	// MaxExpandBytes bounds the bytes produced by all decompression of one
+	// source (PNG zTXt, iTXt and iCCP chunks, zip entries, PDF streams,
+	// including the object and cross-reference streams). Default 16 MiB.
+	//
+	// Decompression stops as soon as its output passes the limit of its
+	// item or what is left of MaxExpandBytes: the item is then skipped with
+	// a warning naming the limit, and the rest of the metadata is read. A
+	// compression bomb (a 1 MB PDF whose metadata stream inflates to 1 GiB)
+	// costs at most about twice that limit in memory, and the time to
+	// inflate it.
 	MaxExpandBytes int64
 	// MaxTextBytes bounds how much of a text-based source (HTML, e-mail, SVG)
 	// is scanned for metadata. Default 1 MiB.

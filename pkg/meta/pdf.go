@@ -13,8 +13,10 @@ import (
 // A minimal PDF object reader: enough to follow the cross-reference
 // table or stream from the end of the file to the trailer, the document
 // information dictionary, the catalog's XMP metadata stream and the page
-// tree's count. Every read is bounded: object count, nesting depth, stream
-// sizes (MaxSegmentBytes, MaxExpandBytes) and xref chain length.
+// tree's count, decrypting them when the document is encrypted with an
+// empty user password (pdfcrypt.go). Every read is bounded: object count,
+// nesting depth, stream sizes (MaxSegmentBytes, MaxXMPBytes,
+// MaxExpandBytes) and xref chain length.
 
 type pdfRef struct{ num, gen int }
 
@@ -23,9 +25,10 @@ type pdfName string
 type pdfDict map[pdfName]any
 
 type pdfStream struct {
-	dict pdfDict
-	off  int64 // offset of the data in the file (or -1 when data is set)
-	data []byte
+	dict     pdfDict
+	off      int64 // offset of the data in the file (or -1 when data is set)
+	data     []byte
+	num, gen int // the object that holds the stream (its encryption key)
 }
 
 type pdfXref struct {
@@ -41,7 +44,8 @@ type pdfDoc struct {
 	trailer pdfDict
 	objs    map[int]any
 	loads   int
-	objStms map[int][]byte
+	objStms map[int]*pdfObjStm
+	crypt   *pdfCrypt // nil for a document that is not encrypted
 }
 
 var errPDF = errors.New("malformed PDF")
@@ -56,17 +60,17 @@ func readPDF(x *extraction) error {
 			b.set("pdf:PDFVersion", Text(v), prioFile)
 		}
 	}
-	p := &pdfDoc{x: x, xref: map[int]pdfXref{}, objs: map[int]any{}, objStms: map[int][]byte{}}
+	p := &pdfDoc{x: x, xref: map[int]pdfXref{}, objs: map[int]any{}, objStms: map[int]*pdfObjStm{}}
 	if err := p.loadXref(); err != nil {
 		return corruptf("cannot read the cross-reference table: %v", err)
 	}
-	if _, enc := p.trailer["Encrypt"]; enc {
-		b.warn("PDF: the document is encrypted; its information strings are not read")
+	if enc, ok := p.trailer["Encrypt"]; ok && enc != nil {
+		if err := p.setupCrypt(enc); err != nil {
+			return err
+		}
 	}
 	if info, ok := p.resolve(p.trailer["Info"]).(pdfDict); ok {
-		if _, enc := p.trailer["Encrypt"]; !enc {
-			p.info(info)
-		}
+		p.info(info)
 	}
 	root, ok := p.resolve(p.trailer["Root"]).(pdfDict)
 	if !ok {
@@ -79,8 +83,10 @@ func readPDF(x *extraction) error {
 		}
 	}
 	if st, ok := p.resolve(root["Metadata"]).(*pdfStream); ok {
-		if data, err := p.streamData(st); err != nil {
-			b.warn("PDF: metadata stream: %v", err)
+		if data, err := p.streamData(st, b.opts.MaxXMPBytes, "MaxXMPBytes", "PDF metadata stream"); err != nil {
+			if err != errExpand { // expand said why
+				b.warn("PDF: metadata stream: %v", err)
+			}
 		} else {
 			parseXMP(b, data, prioXMP, "PDF XMP")
 		}
@@ -216,7 +222,7 @@ func (p *pdfDoc) xrefSection(off int64) (pdfDict, error) {
 	if !ok || st.dict["Type"] != pdfName("XRef") {
 		return nil, fmt.Errorf("offset %d is not a cross-reference section", off)
 	}
-	data, err := p.streamData(st)
+	data, err := p.streamData(st, p.x.b.opts.MaxExpandBytes, "MaxExpandBytes", "PDF cross-reference stream")
 	if err != nil {
 		return nil, err
 	}
@@ -366,10 +372,12 @@ func (p *pdfDoc) object(num int) any {
 }
 
 // objectAt reads "N G obj ... endobj" at off; a stream's data stays in the
-// file until streamData reads it.
+// file until streamData reads it. The strings of an encrypted document are
+// decrypted with the key of object N G.
 func (p *pdfDoc) objectAt(off int64) (any, error) {
 	lx := &pdfLexer{r: newSeqReader(p.x.s, off)}
-	for _, want := range []string{"", "", "obj"} {
+	var ids [2]int
+	for i, want := range []string{"", "", "obj"} {
 		t, err := lx.token()
 		if err != nil {
 			return nil, err
@@ -377,10 +385,20 @@ func (p *pdfDoc) objectAt(off int64) (any, error) {
 		if want != "" && t != want {
 			return nil, fmt.Errorf("no object at offset %d", off)
 		}
+		if i < 2 {
+			n, err := strconv.Atoi(t)
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("no object at offset %d", off)
+			}
+			ids[i] = n
+		}
 	}
 	v, err := lx.object(0)
 	if err != nil {
 		return nil, err
+	}
+	if p.crypt != nil {
+		v = p.crypt.decryptStrings(v, ids[0], ids[1], 0)
 	}
 	d, ok := v.(pdfDict)
 	if !ok {
@@ -402,12 +420,15 @@ func (p *pdfDoc) objectAt(off int64) (any, error) {
 	if c != '\n' {
 		start--
 	}
-	return &pdfStream{dict: d, off: start}, nil
+	return &pdfStream{dict: d, off: start, num: ids[0], gen: ids[1]}, nil
 }
 
 // streamData returns a stream's decoded data (FlateDecode only, with PNG
-// predictors), within the segment and expansion limits.
-func (p *pdfDoc) streamData(st *pdfStream) ([]byte, error) {
+// predictors): the raw data within MaxSegmentBytes, decrypted when the
+// document is encrypted, and decompressed within limit (the setting that
+// names it) and the source's MaxExpandBytes. what names the stream in
+// warnings.
+func (p *pdfDoc) streamData(st *pdfStream, limit int64, setting, what string) ([]byte, error) {
 	b := p.x.b
 	raw := st.data
 	if st.off >= 0 {
@@ -416,11 +437,16 @@ func (p *pdfDoc) streamData(st *pdfStream) ([]byte, error) {
 			return nil, fmt.Errorf("stream without a length")
 		}
 		if int64(n) > b.opts.MaxSegmentBytes {
-			return nil, fmt.Errorf("stream of %d bytes is over the limit of %d", int64(n), b.opts.MaxSegmentBytes)
+			return nil, fmt.Errorf("stream of %d bytes is over the limit of %d (MaxSegmentBytes)", int64(n), b.opts.MaxSegmentBytes)
 		}
 		var err error
 		if raw, err = p.x.s.readAt(st.off, int64(n)); err != nil {
 			return nil, err
+		}
+		if p.crypt != nil && p.encrypted(st) {
+			if raw, err = p.crypt.decrypt(p.crypt.stm, st.num, st.gen, raw); err != nil {
+				return nil, err
+			}
 		}
 	}
 	filters := []any{}
@@ -433,12 +459,14 @@ func (p *pdfDoc) streamData(st *pdfStream) ([]byte, error) {
 	data := raw
 	for _, f := range filters {
 		switch p.resolve(f) {
+		case pdfName("Crypt"):
+			// Decrypted above, or named Identity.
 		case pdfName("FlateDecode"), pdfName("Fl"):
 			zr, err := zlib.NewReader(bytes.NewReader(data))
 			if err != nil {
 				return nil, fmt.Errorf("bad compressed stream")
 			}
-			out, err := p.x.expand(zr, "PDF stream")
+			out, err := p.x.expand(zr, limit, setting, what)
 			if err != nil && len(out) == 0 {
 				return nil, err
 			}
@@ -457,6 +485,39 @@ func (p *pdfDoc) streamData(st *pdfStream) ([]byte, error) {
 		}
 	}
 	return data, nil
+}
+
+// encrypted reports whether the data of a stream read from the file is
+// encrypted: all are but cross-reference streams, the metadata stream
+// when EncryptMetadata is false, and streams whose own Crypt filter is
+// Identity. A stream's own crypt filter of another name is taken to be
+// the document's default stream filter.
+func (p *pdfDoc) encrypted(st *pdfStream) bool {
+	switch p.resolve(st.dict["Type"]) {
+	case pdfName("XRef"):
+		return false
+	case pdfName("Metadata"):
+		if !p.crypt.encryptMetadata {
+			return false
+		}
+	}
+	if fs, ok := p.resolve(st.dict["Filter"]).([]any); ok && len(fs) > 0 && p.resolve(fs[0]) == pdfName("Crypt") {
+		parms, _ := p.resolve(st.dict["DecodeParms"]).([]any)
+		var d pdfDict
+		if len(parms) > 0 {
+			d, _ = p.resolve(parms[0]).(pdfDict)
+		}
+		if name, _ := p.resolve(d["Name"]).(pdfName); name == "" || name == cryptIdentity {
+			return false
+		}
+	}
+	if p.resolve(st.dict["Filter"]) == pdfName("Crypt") {
+		d, _ := p.resolve(st.dict["DecodeParms"]).(pdfDict)
+		if name, _ := p.resolve(d["Name"]).(pdfName); name == "" || name == cryptIdentity {
+			return false
+		}
+	}
+	return true
 }
 
 // pngUnpredict reverses the PNG "Up"/"Sub"/... row filters used by xref
@@ -513,38 +574,29 @@ func abs(n int) int {
 	return n
 }
 
+// pdfObjStm is a decoded object stream: N objects, the first at offset
+// First of data, after the N pairs of object number and offset.
+type pdfObjStm struct {
+	first, n int
+	data     []byte
+	err      error
+}
+
 // fromObjStm reads object index idx of the object stream num.
 func (p *pdfDoc) fromObjStm(num, idx int) (any, error) {
-	data, ok := p.objStms[num]
+	os, ok := p.objStms[num]
 	if !ok {
-		st, isStream := p.object(num).(*pdfStream)
-		if !isStream {
-			return nil, fmt.Errorf("object stream %d missing", num)
-		}
-		var err error
-		if data, err = p.streamData(st); err != nil {
-			return nil, err
-		}
-		p.objStms[num] = data
-		first, _ := st.dict["First"].(float64)
-		n, _ := st.dict["N"].(float64)
-		if first < 0 || int(first) > len(data) || n < 0 {
-			return nil, fmt.Errorf("bad object stream header")
-		}
-		p.objStms[num] = append([]byte(strconv.Itoa(int(first))+" "+strconv.Itoa(int(n))+" "), data...)
-		data = p.objStms[num]
+		os = p.loadObjStm(num)
+		p.objStms[num] = os
 	}
-	// The stored form is "First N " + data.
-	lx := &pdfLexer{r: newSeqReader(bytesSrc(p.x.s.ctx, data), 0)}
-	ft, _ := lx.token()
-	nt, _ := lx.token()
-	first, _ := strconv.Atoi(ft)
-	n, _ := strconv.Atoi(nt)
-	hdr := len(ft) + len(nt) + 2
-	if idx < 0 || idx >= n {
-		return nil, fmt.Errorf("index %d outside object stream", idx)
+	if os.err != nil {
+		return nil, os.err
 	}
-	var off int
+	if idx < 0 || idx >= os.n {
+		return nil, fmt.Errorf("index %d outside object stream %d", idx, num)
+	}
+	lx := &pdfLexer{r: newSeqReader(bytesSrc(p.x.s.ctx, os.data), 0)}
+	off := -1
 	for i := 0; i <= idx; i++ {
 		lx.token()
 		o, err := lx.token()
@@ -553,12 +605,29 @@ func (p *pdfDoc) fromObjStm(num, idx int) (any, error) {
 		}
 		off, _ = strconv.Atoi(o)
 	}
-	pos := hdr + first + off
-	if pos < 0 || pos >= len(data) {
-		return nil, fmt.Errorf("object offset outside object stream")
+	pos := os.first + off
+	if off < 0 || pos >= len(os.data) {
+		return nil, fmt.Errorf("object offset outside object stream %d", num)
 	}
-	lx = &pdfLexer{r: newSeqReader(bytesSrc(p.x.s.ctx, data), int64(pos))}
+	lx = &pdfLexer{r: newSeqReader(bytesSrc(p.x.s.ctx, os.data), int64(pos))}
 	return lx.object(0)
+}
+
+func (p *pdfDoc) loadObjStm(num int) *pdfObjStm {
+	st, isStream := p.object(num).(*pdfStream)
+	if !isStream {
+		return &pdfObjStm{err: fmt.Errorf("object stream %d missing", num)}
+	}
+	data, err := p.streamData(st, p.x.b.opts.MaxExpandBytes, "MaxExpandBytes", fmt.Sprintf("PDF object stream %d", num))
+	if err != nil {
+		return &pdfObjStm{err: err}
+	}
+	first, _ := p.resolve(st.dict["First"]).(float64)
+	n, _ := p.resolve(st.dict["N"]).(float64)
+	if first < 0 || first > float64(len(data)) || n < 0 || n > float64(len(data)) {
+		return &pdfObjStm{err: fmt.Errorf("bad object stream header")}
+	}
+	return &pdfObjStm{first: int(first), n: int(n), data: data}
 }
 
 // pdfLexer reads PDF tokens and objects from a seqReader.

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"io"
 	"strings"
 	"time"
@@ -87,7 +88,7 @@ func readPNG(x *extraction) error {
 				}
 			case "iCCP":
 				if i := bytes.IndexByte(data, 0); i > 0 && i+2 <= len(data) {
-					if icc, ok := x.inflate(data[i+2:], "PNG iCCP"); ok {
+					if icc, ok := x.inflate(data[i+2:], b.opts.MaxSegmentBytes, "MaxSegmentBytes", "PNG iCCP"); ok {
 						parseICC(b, icc, "PNG ICC profile")
 					}
 				}
@@ -145,35 +146,75 @@ func pngHeader(b *builder, d []byte) {
 	b.set("acs:Interlaced", Bool(d[12] == 1), prioFile)
 }
 
-// inflate decompresses zlib data within the source's expansion budget.
-func (x *extraction) inflate(data []byte, what string) ([]byte, bool) {
+// inflate decompresses zlib data, at most limit bytes (the limit named
+// by setting) and within the source's expansion budget.
+func (x *extraction) inflate(data []byte, limit int64, setting, what string) ([]byte, bool) {
 	zr, err := zlib.NewReader(bytes.NewReader(data))
 	if err != nil {
 		x.b.warn("%s: bad compressed data", what)
 		return nil, false
 	}
-	out, err := x.expand(zr, what)
+	out, err := x.expand(zr, limit, setting, what)
 	return out, err == nil
 }
 
-// expand reads r to the end within the expansion budget.
-func (x *extraction) expand(r io.Reader, what string) ([]byte, error) {
-	if x.expanded >= x.b.opts.MaxExpandBytes {
-		x.b.warn("%s: decompression limit of %d bytes reached; skipped", what, x.b.opts.MaxExpandBytes)
-		return nil, errBudget
-	}
+// errExpand reports decompressed data over its limit.
+var errExpand = errors.New("decompressed data over the limit")
+
+// expand reads the decompressed stream r to its end. It stops
+// decompressing as soon as the output passes limit (the limit of the item,
+// named by setting: MaxXMPBytes, MaxSegmentBytes) or what is left of
+// MaxExpandBytes for the source, and then warns and returns errExpand: a
+// compression bomb costs at most that much memory and time, and the rest
+// of the metadata is still read.
+func (x *extraction) expand(r io.Reader, limit int64, setting, what string) ([]byte, error) {
 	left := x.b.opts.MaxExpandBytes - x.expanded
-	out, err := io.ReadAll(io.LimitReader(r, left+1))
-	x.expanded += int64(len(out))
-	if int64(len(out)) > left {
-		x.b.warn("%s: decompressed data is over the limit of %d bytes; skipped", what, x.b.opts.MaxExpandBytes)
-		return nil, errBudget
+	if left <= 0 {
+		x.b.warn("%s: skipped: the source already decompressed to the limit of %d bytes (MaxExpandBytes)", what, x.b.opts.MaxExpandBytes)
+		return nil, errExpand
+	}
+	if limit > left {
+		limit, setting = left, "MaxExpandBytes"
+	}
+	out, err := readCapped(r, limit+1)
+	n := int64(len(out))
+	x.expanded += n
+	if n > limit {
+		if setting == "MaxExpandBytes" {
+			x.b.warn("%s: skipped: the source decompresses to more than the limit of %d bytes (MaxExpandBytes)", what, x.b.opts.MaxExpandBytes)
+		} else {
+			x.b.warn("%s: skipped: it decompresses to more than the limit of %d bytes (%s)", what, limit, setting)
+		}
+		return nil, errExpand
 	}
 	if err != nil {
 		x.b.warn("%s: bad compressed data: %v", what, err)
 		return out, err
 	}
 	return out, nil
+}
+
+// readCapped reads r to its end or to max bytes, whichever comes first. Its
+// buffer grows by doubling but never past max, so reading costs at most
+// about twice max.
+func readCapped(r io.Reader, max int64) ([]byte, error) {
+	buf := make([]byte, 0, min(max, 32<<10))
+	for int64(len(buf)) < max {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(max, 2*int64(cap(buf))))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // pngText reads a tEXt, zTXt or iTXt chunk.
@@ -195,7 +236,7 @@ func (x *extraction) pngText(typ string, data []byte) {
 		if len(rest) < 1 {
 			return
 		}
-		out, ok := x.inflate(rest[1:], "PNG zTXt "+key)
+		out, ok := x.inflate(rest[1:], x.b.opts.MaxSegmentBytes, "MaxSegmentBytes", "PNG zTXt "+key)
 		if !ok {
 			return
 		}
@@ -218,7 +259,7 @@ func (x *extraction) pngText(typ string, data []byte) {
 		}
 		rest = rest[k+1:]
 		if compressed {
-			out, ok := x.inflate(rest, "PNG iTXt "+key)
+			out, ok := x.inflate(rest, x.b.opts.MaxXMPBytes, "MaxXMPBytes", "PNG iTXt "+key)
 			if !ok {
 				return
 			}

@@ -29,29 +29,37 @@ func xmlElems(b *builder, data []byte, what string) []xmlElem {
 		return nil, io.ErrUnexpectedEOF
 	}
 	var out []xmlElem
+	var texts [][]byte // the text of out[i], appended to without copying it again at each piece
 	var stack []int
+	done := func() []xmlElem {
+		for i := range out {
+			out[i].Text = string(texts[i])
+		}
+		return out
+	}
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
-			return out
+			return done()
 		}
 		if err != nil {
 			b.warn("%s: malformed XML: %v", what, err)
-			return out
+			return done()
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if len(stack) >= b.opts.MaxXMLDepth || len(out) >= 10000 {
 				b.warn("%s: XML too deep or too large; stopped", what)
-				return out
+				return done()
 			}
 			out = append(out, xmlElem{Space: t.Name.Space, Local: t.Name.Local, Attr: t.Attr, Depth: len(stack)})
+			texts = append(texts, nil)
 			stack = append(stack, len(out)-1)
 		case xml.CharData:
 			if len(stack) > 0 {
-				e := &out[stack[len(stack)-1]]
-				if len(e.Text) < b.opts.MaxValueBytes {
-					e.Text += string(t)
+				i := stack[len(stack)-1]
+				if room := b.opts.MaxValueBytes - len(texts[i]); room > 0 {
+					texts[i] = append(texts[i], t[:min(len(t), room)]...)
 				}
 			}
 		case xml.EndElement:

@@ -8,6 +8,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
 // maxZipEntries bounds the entries of a zip-based document.
@@ -49,30 +51,25 @@ func zipType(ext string) string {
 }
 
 // readZip reads the document properties of a zip-based document: OOXML
-// (docProps/core.xml, docProps/app.xml), ODF (meta.xml) and EPUB (the OPF
-// package named by META-INF/container.xml). Only the central directory
-// and those entries are read, each within MaxSegmentBytes and all within
-// MaxExpandBytes. A zip that is none of these is unsupported.
+// (docProps/core.xml, docProps/app.xml, or the parts the package
+// relationships name), ODF (meta.xml) and EPUB (the OPF package named by
+// META-INF/container.xml). Only the central directory and those entries
+// are read, each within MaxSegmentBytes (decompressed) and all within
+// MaxExpandBytes. An OOXML package without document properties (a minimal
+// valid document) yields its format alone. A zip that is none of these is
+// unsupported.
 func readZip(x *extraction) error {
 	b := x.b
-	// archive/zip allocates per directory entry: refuse an absurd count
-	// before it reads the directory.
-	tailLen := min(x.s.size, 65557)
-	tail, err := x.s.readAt(x.s.size-tailLen, tailLen)
-	if err != nil {
+	if err := x.checkZipDirectory(); err != nil {
 		return err
-	}
-	if i := bytes.LastIndex(tail, []byte("PK\x05\x06")); i >= 0 && i+12 <= len(tail) {
-		if n := binary.LittleEndian.Uint16(tail[i+10:]); n > maxZipEntries && n != 0xFFFF {
-			return corruptf("zip directory of %d entries is over the limit of %d", n, maxZipEntries)
-		}
 	}
 	zr, err := zip.NewReader(srcReaderAt{x.s}, x.s.size)
 	if err != nil {
 		return corruptf("unreadable zip directory: %v", err)
 	}
 	if len(zr.File) > maxZipEntries {
-		return corruptf("zip directory of %d entries is over the limit of %d", len(zr.File), maxZipEntries)
+		return api.Errorf(api.ReasonSourceTooLarge, "%s: zip directory of %d entries is over the limit of %d",
+			displayName(x.name), len(zr.File), maxZipEntries)
 	}
 	files := map[string]*zip.File{}
 	for _, f := range zr.File {
@@ -83,8 +80,9 @@ func readZip(x *extraction) error {
 		if f == nil {
 			return nil
 		}
-		if f.UncompressedSize64 > uint64(b.opts.MaxSegmentBytes) {
-			b.warn("%s: %d bytes is over the limit of %d; skipped", name, f.UncompressedSize64, b.opts.MaxSegmentBytes)
+		limit := b.opts.MaxSegmentBytes
+		if f.UncompressedSize64 > uint64(limit) {
+			b.warn("%s: %d bytes is over the limit of %d (MaxSegmentBytes); skipped", name, f.UncompressedSize64, limit)
 			return nil
 		}
 		rc, err := f.Open()
@@ -93,7 +91,7 @@ func readZip(x *extraction) error {
 			return nil
 		}
 		defer rc.Close()
-		data, err := x.expand(io.LimitReader(rc, b.opts.MaxSegmentBytes), name)
+		data, err := x.expand(rc, limit, "MaxSegmentBytes", name)
 		if err != nil {
 			return nil
 		}
@@ -101,17 +99,24 @@ func readZip(x *extraction) error {
 	}
 	mimetype := strings.TrimSpace(string(read("mimetype")))
 	switch {
-	case files["docProps/core.xml"] != nil || files["docProps/app.xml"] != nil:
-		switch {
-		case files["word/document.xml"] != nil:
-			b.format = zipType(".docx")
-		case files["xl/workbook.xml"] != nil:
-			b.format = zipType(".xlsx")
-		case files["ppt/presentation.xml"] != nil:
-			b.format = zipType(".pptx")
+	case files["[Content_Types].xml"] != nil || files["docProps/core.xml"] != nil || files["docProps/app.xml"] != nil:
+		main, core, app := ooxmlParts(b, read("_rels/.rels"))
+		format := ooxmlFormat(b, read("[Content_Types].xml"), main, files)
+		if format == "" && core == "" && app == "" {
+			return api.Errorf(api.ReasonSourceFormatUnsupported,
+				"%s is an Open Packaging archive that is not a Word, Excel or PowerPoint document", displayName(x.name))
 		}
-		ooxmlCore(b, xmlElems(b, read("docProps/core.xml"), "docProps/core.xml"))
-		ooxmlApp(b, xmlElems(b, read("docProps/app.xml"), "docProps/app.xml"))
+		if format != "" {
+			b.format = format
+		}
+		if core == "" {
+			core = "docProps/core.xml"
+		}
+		if app == "" {
+			app = "docProps/app.xml"
+		}
+		ooxmlCore(b, xmlElems(b, read(core), core))
+		ooxmlApp(b, xmlElems(b, read(app), app))
 	case strings.HasPrefix(mimetype, "application/vnd.oasis.opendocument."):
 		b.format = mimetype
 		odfMeta(b, xmlElems(b, read("meta.xml"), "meta.xml"))
@@ -128,9 +133,117 @@ func readZip(x *extraction) error {
 		}
 		epubOPF(b, xmlElems(b, read(opf), opf))
 	default:
-		return corruptf("a zip archive that is not an office document or EPUB")
+		return api.Errorf(api.ReasonSourceFormatUnsupported,
+			"%s is a zip archive that is not an Office, OpenDocument or EPUB document", displayName(x.name))
 	}
 	return nil
+}
+
+// checkZipDirectory reads the end of central directory record (and the
+// Zip64 one it points to) and refuses, before archive/zip reads and
+// allocates the directory, one whose declared entry count or size is over
+// the limits: more than maxZipEntries entries, or more than
+// MaxSegmentBytes of directory.
+func (x *extraction) checkZipDirectory() error {
+	tailLen := min(x.s.size, 65557)
+	tail, err := x.s.readAt(x.s.size-tailLen, tailLen)
+	if err != nil {
+		return err
+	}
+	i := bytes.LastIndex(tail, []byte("PK\x05\x06"))
+	if i < 0 || i+22 > len(tail) {
+		return corruptf("no end of central directory record")
+	}
+	le := binary.LittleEndian
+	entries := uint64(le.Uint16(tail[i+10:]))
+	dirSize := uint64(le.Uint32(tail[i+12:]))
+	if i >= 20 && string(tail[i-20:i-16]) == "PK\x06\x07" {
+		// Zip64: the locator gives the offset of the Zip64 record.
+		off := le.Uint64(tail[i-20+8:])
+		if off > uint64(x.s.size) {
+			return corruptf("Zip64 end of central directory record outside the file")
+		}
+		rec, err := x.s.readAt(int64(off), min(56, x.s.size-int64(off)))
+		if err != nil || len(rec) < 56 || string(rec[:4]) != "PK\x06\x06" {
+			return corruptf("bad Zip64 end of central directory record")
+		}
+		entries, dirSize = le.Uint64(rec[32:]), le.Uint64(rec[40:])
+	}
+	switch {
+	case dirSize > uint64(x.s.size) || entries > dirSize/46:
+		return corruptf("the zip directory declares %d entries in %d bytes, which the file cannot hold", entries, dirSize)
+	case entries > maxZipEntries:
+		return api.Errorf(api.ReasonSourceTooLarge, "%s: zip directory of %d entries is over the limit of %d",
+			displayName(x.name), entries, maxZipEntries)
+	case dirSize > uint64(x.b.opts.MaxSegmentBytes):
+		return api.Errorf(api.ReasonSourceTooLarge, "%s: zip directory of %d bytes is over the limit of %d (MaxSegmentBytes)",
+			displayName(x.name), dirSize, x.b.opts.MaxSegmentBytes)
+	}
+	return nil
+}
+
+// ooxmlParts reads the package relationships (_rels/.rels) for the parts
+// they name: the main document, the core and the extended properties.
+func ooxmlParts(b *builder, rels []byte) (main, core, app string) {
+	for _, e := range xmlElems(b, rels, "_rels/.rels") {
+		if e.Local != "Relationship" || strings.EqualFold(attr(e.Attr, "TargetMode"), "External") {
+			continue
+		}
+		target := strings.TrimPrefix(path.Clean("/"+attr(e.Attr, "Target")), "/")
+		typ := attr(e.Attr, "Type")
+		switch {
+		case strings.HasSuffix(typ, "/officeDocument") && main == "":
+			main = target
+		case strings.HasSuffix(typ, "/metadata/core-properties") && core == "":
+			core = target
+		case strings.HasSuffix(typ, "/extended-properties") && app == "":
+			app = target
+		}
+	}
+	return main, core, app
+}
+
+// ooxmlFormat returns the media type of an OOXML package from the content
+// type of its main part ([Content_Types].xml), else from the part names.
+func ooxmlFormat(b *builder, types []byte, main string, files map[string]*zip.File) string {
+	byType := func(ct string) string {
+		ct = strings.ToLower(ct)
+		switch {
+		case strings.Contains(ct, "wordprocessingml") || strings.Contains(ct, "ms-word"):
+			return zipType(".docx")
+		case strings.Contains(ct, "spreadsheetml") || strings.Contains(ct, "ms-excel"):
+			return zipType(".xlsx")
+		case strings.Contains(ct, "presentationml") || strings.Contains(ct, "ms-powerpoint"):
+			return zipType(".pptx")
+		}
+		return ""
+	}
+	if main != "" {
+		for _, e := range xmlElems(b, types, "[Content_Types].xml") {
+			if e.Local == "Override" && strings.TrimPrefix(attr(e.Attr, "PartName"), "/") == main {
+				if f := byType(attr(e.Attr, "ContentType")); f != "" {
+					return f
+				}
+			}
+		}
+	}
+	for _, p := range []struct{ part, ext string }{
+		{main, ""}, {"word/document.xml", ".docx"}, {"xl/workbook.xml", ".xlsx"}, {"ppt/presentation.xml", ".pptx"},
+	} {
+		if p.part == "" || files[p.part] == nil {
+			continue
+		}
+		dir, _, _ := strings.Cut(p.part, "/")
+		switch dir {
+		case "word":
+			return zipType(".docx")
+		case "xl":
+			return zipType(".xlsx")
+		case "ppt":
+			return zipType(".pptx")
+		}
+	}
+	return ""
 }
 
 func setKeywords(b *builder, s string, prio int) {
