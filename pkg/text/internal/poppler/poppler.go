@@ -17,6 +17,9 @@ import (
 	"fmt"
 	"sync"
 	"unsafe"
+
+	// Pins poppler's global parameters, shared with libvips' PDF loader.
+	_ "github.com/assetcompute/assetcompute/pkg/internal/pdfguard"
 )
 
 // Errors of Open.
