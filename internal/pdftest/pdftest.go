@@ -11,6 +11,9 @@ import (
 	"strings"
 )
 
+// Copyright is the rights statement of the XMP packet of a MetadataBomb.
+const Copyright = "© Generated Documents"
+
 // Bomb says which stream of a document is a decompression bomb.
 type Bomb int
 
@@ -18,7 +21,8 @@ type Bomb int
 const (
 	// NoBomb makes a plain document.
 	NoBomb Bomb = iota
-	// MetadataBomb makes the catalog's /Metadata (XMP) stream the bomb.
+	// MetadataBomb makes the catalog's /Metadata (XMP) stream the bomb:
+	// a packet with the dc:rights Copyright, padded with BombBytes spaces.
 	MetadataBomb
 	// ContentBomb makes the first page's content stream the bomb: the
 	// page's text followed by spaces.
@@ -126,7 +130,9 @@ func write(w *countingWriter, s Spec) error {
 	if s.Bomb == MetadataBomb {
 		head := `<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">` +
 			`<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" ` +
-			`xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:format>application/pdf</dc:format></rdf:Description></rdf:RDF></x:xmpmeta>`
+			`xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:format>application/pdf</dc:format>` +
+			`<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">` + Copyright + `</rdf:li></rdf:Alt></dc:rights>` +
+			`</rdf:Description></rdf:RDF></x:xmpmeta>`
 		tail := `<?xpacket end="w"?>`
 		if err := flateStream(w, "/Type /Metadata /Subtype /XML", head, s.BombBytes, tail); err != nil {
 			return err
