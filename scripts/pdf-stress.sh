@@ -8,8 +8,9 @@
 #      both renditions created. Poppler's global state shared by the two
 #      engines made this crash with SIGSEGV.
 #   2. decompression bombs of about 1 MB that inflate to 1 GiB, in the
-#      XMP metadata stream, in the first page's content stream and in an
-#      image the page draws; a 200-pixel png of each, and the text and
+#      XMP metadata stream, in the first page's content stream, in an
+#      image the page draws and in an inline image of its content stream;
+#      a 200-pixel png of each, and the text and
 #      metadata renditions of the metadata bomb, measured with
 #      /usr/bin/time -v (peak RSS, wall seconds) next to the same png of
 #      the plain document. The metadata bomb's png must be created in
@@ -34,7 +35,7 @@ fi
 go build -o "$work/genpdf" ./internal/pdftest/genpdf
 "$work/genpdf" -pages 300 >"$work/doc300.pdf"
 "$work/genpdf" -pages 1 >"$work/plain.pdf"
-for b in metadata content image; do
+for b in metadata content image inline; do
   "$work/genpdf" -bomb "$b" -bytes $((1 << 30)) >"$work/bomb-$b.pdf"
 done
 
@@ -93,7 +94,7 @@ echo "== decompression bombs (1 GiB inflated), 200 px png"
 request "$work/plain.pdf" thumb.png:png:200 >"$work/req.json"
 measure "plain 1-page PDF (baseline)" "$work/req.json"
 fail=0
-for b in metadata content image; do
+for b in metadata content image inline; do
   request "$work/bomb-$b.pdf" thumb.png:png:200 >"$work/req.json"
   measure "$b bomb ($(($(stat -c %s "$work/bomb-$b.pdf") / 1024)) kB)" "$work/req.json"
   if [ "$b" = metadata ]; then

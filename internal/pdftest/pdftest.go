@@ -31,6 +31,10 @@ const (
 	// is the bomb (a black RGB image whose declared size matches the
 	// inflated length).
 	ImageBomb
+	// InlineImageBomb draws on the first page an inline image (BI ... ID
+	// ... EI in the content stream) whose Flate data is the bomb (a black
+	// RGB image, sized as for ImageBomb).
+	InlineImageBomb
 )
 
 // Spec describes a document.
@@ -170,6 +174,16 @@ func write(w *countingWriter, s Spec) error {
 		w.printf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources << %s >> /Contents %d 0 R >>\nendobj\n",
 			objPages, res, content)
 		begin(content)
+		if i == 0 && s.Bomb == InlineImageBomb {
+			const cols = 16384 // as for ImageBomb
+			rows := max(s.BombBytes/(3*cols), 1)
+			data, err := deflate("", 3*rows*cols, "")
+			if err != nil {
+				return err
+			}
+			text += fmt.Sprintf("q 468 0 0 300 72 300 cm BI /W %d /H %d /CS /RGB /BPC 8 /F /Fl ID ", cols, rows) +
+				data + "\nEI Q\n"
+		}
 		if i == 0 && s.Bomb == ContentBomb {
 			if err := flateStream(w, "", text, s.BombBytes, ""); err != nil {
 				return err
@@ -189,15 +203,27 @@ func write(w *countingWriter, s Spec) error {
 }
 
 // flateStream writes a stream object (the rest of an object begun by the
-// caller) whose FlateDecode data inflates to head, then fill spaces (for
-// text) or zero bytes (for an image, head and tail empty), then tail.
-// Its /Length is a direct number, so the data is compressed into memory
-// first: about a thousandth of fill.
+// caller) whose FlateDecode data inflates to head, then fill bytes, then
+// tail (see deflate). Its /Length is a direct number, so the data is
+// compressed into memory first: about a thousandth of fill.
 func flateStream(w *countingWriter, dict, head string, fill int64, tail string) error {
+	data, err := deflate(head, fill, tail)
+	if err != nil {
+		return err
+	}
+	w.printf("<< %s /Filter /FlateDecode /Length %d >>\nstream\n", dict, len(data))
+	io.WriteString(w, data)
+	w.printf("\nendstream\nendobj\n")
+	return w.err
+}
+
+// deflate returns the zlib data of head, then fill spaces (for text) or
+// zero bytes (for an image: head and tail empty), then tail.
+func deflate(head string, fill int64, tail string) (string, error) {
 	var data strings.Builder
 	fw, err := zlib.NewWriterLevel(&data, zlib.BestCompression)
 	if err != nil {
-		return err
+		return "", err
 	}
 	io.WriteString(fw, head)
 	b := byte(' ')
@@ -208,16 +234,13 @@ func flateStream(w *countingWriter, dict, head string, fill int64, tail string) 
 	for left := fill; left > 0; {
 		n := min(left, int64(len(block)))
 		if _, err := fw.Write(block[:n]); err != nil {
-			return err
+			return "", err
 		}
 		left -= n
 	}
 	io.WriteString(fw, tail)
 	if err := fw.Close(); err != nil {
-		return err
+		return "", err
 	}
-	w.printf("<< %s /Filter /FlateDecode /Length %d >>\nstream\n", dict, data.Len())
-	io.WriteString(w, data.String())
-	w.printf("\nendstream\nendobj\n")
-	return w.err
+	return data.String(), nil
 }

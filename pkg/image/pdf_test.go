@@ -97,17 +97,20 @@ func TestPDFContentBomb(t *testing.T) {
 	require.Equal(t, 200, res.Width)
 }
 
-// An image that declares 16384x1024 pixels is refused from its dictionary:
-// poppler would decode it whole to draw it.
+// An image that declares 16384x1024 pixels, as an XObject or inline in the
+// content stream, is refused from its dictionary: poppler would decode it
+// whole to draw it.
 func TestPDFImageBomb(t *testing.T) {
 	e, err := New(Options{Limits: Limits{MaxFullDecodePixels: 10_000_000}})
 	require.NoError(t, err)
-	src := writeBomb(t, pdftest.Spec{Pages: 2, Bomb: pdftest.ImageBomb, BombBytes: 48 << 20})
-	out := filepath.Join(t.TempDir(), "out.png")
-	_, err = e.Render(context.Background(), src, api.Rendition{Fmt: "png", Width: intp(200)}, out, RenderOptions{})
-	require.Equal(t, api.ReasonSourceTooLarge, api.ReasonOf(err))
-	require.Contains(t, err.Error(), "source PDF page 1 draws an image of 16384x1024 pixels (16.8 MP), more than the limit of 10.0 MP")
-	require.NoFileExists(t, out)
+	for _, bomb := range []pdftest.Bomb{pdftest.ImageBomb, pdftest.InlineImageBomb} {
+		src := writeBomb(t, pdftest.Spec{Pages: 2, Bomb: bomb, BombBytes: 48 << 20})
+		out := filepath.Join(t.TempDir(), "out.png")
+		_, err = e.Render(context.Background(), src, api.Rendition{Fmt: "png", Width: intp(200)}, out, RenderOptions{})
+		require.Equal(t, api.ReasonSourceTooLarge, api.ReasonOf(err))
+		require.Contains(t, err.Error(), "source PDF page 1 draws an image of 16384x1024 pixels (16.8 MP), more than the limit of 10.0 MP")
+		require.NoFileExists(t, out)
+	}
 }
 
 // A PDF that needs a password is SourceUnsupported, as for text and

@@ -15,7 +15,7 @@ import (
 
 func main() {
 	pages := flag.Int("pages", 1, "number of text pages")
-	bomb := flag.String("bomb", "", "stream that is a decompression bomb: metadata, content or image")
+	bomb := flag.String("bomb", "", "stream that is a decompression bomb: metadata, content, image or inline (an inline image)")
 	size := flag.Int64("bytes", 1<<30, "inflated size of the bomb stream")
 	flag.Parse()
 	s := pdftest.Spec{Pages: *pages, BombBytes: *size}
@@ -27,8 +27,10 @@ func main() {
 		s.Bomb = pdftest.ContentBomb
 	case "image":
 		s.Bomb = pdftest.ImageBomb
+	case "inline":
+		s.Bomb = pdftest.InlineImageBomb
 	default:
-		fmt.Fprintf(os.Stderr, "genpdf: -bomb %q: want metadata, content or image\n", *bomb)
+		fmt.Fprintf(os.Stderr, "genpdf: -bomb %q: want metadata, content, image or inline\n", *bomb)
 		os.Exit(2)
 	}
 	if err := pdftest.Write(os.Stdout, s); err != nil {

@@ -2,11 +2,13 @@
 // (through poppler-glib) or the text engine hands it to poppler.
 #include "pdfguard.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 
 #include <poppler/Catalog.h>
 #include <poppler/Dict.h>
@@ -59,11 +61,19 @@ extern "C" void acg_init(void) {
     });
 }
 
+// StreamSize is a stream's decoded length and, for a content stream, the
+// largest inline image it draws.
+struct StreamSize {
+    long long bytes;
+    double inline_pixels;
+    long long width, height;
+};
+
 struct acg_pdf {
     std::unique_ptr<PDFDoc> doc;
-    // sizes caches the decoded length of streams read to their end, by
+    // sizes caches what was found in streams read to their end, by
     // object, for pages that share fonts and forms.
-    std::map<Ref, long long> sizes;
+    std::map<Ref, struct StreamSize> sizes;
 };
 
 extern "C" acg_pdf *acg_open(const char *path, int *err) {
@@ -83,9 +93,84 @@ extern "C" int acg_pages(acg_pdf *pdf) { return pdf->doc->getNumPages(); }
 
 extern "C" void acg_close(acg_pdf *pdf) { delete pdf; }
 
+static bool is_space(int c) { return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' '; }
+
+static bool is_separator(int c) { return is_space(c) || std::strchr("()<>[]{}/%", c) != nullptr; }
+
+// InlineImages finds the inline images (BI <dictionary> ID <data> EI) of a
+// content stream as its decoded bytes go by, and keeps the largest size
+// one declares: poppler decodes an inline image whole, like any other.
+// It is a scanner, not a parser: bytes of image data that happened to
+// read "BI /W 99999 /H 99999 ID" would count as an image too.
+class InlineImages {
+public:
+    double max_pixels = 0;
+    long long width = 0, height = 0;
+
+    void feed(const unsigned char *p, int n) {
+        for (int i = 0; i < n; ++i) {
+            step(p[i]);
+        }
+    }
+
+private:
+    // The last three bytes, oldest first; separators before the start.
+    int a = ' ', b = ' ', c = ' ';
+    bool in_dict = false;
+    std::string dict;
+
+    void step(int cur) {
+        if (in_dict) {
+            if (dict.size() < 4096) {
+                dict.push_back(char(cur));
+            } else {
+                in_dict = false; // not an image dictionary after all
+                dict.clear();
+            }
+            if (b == 'I' && c == 'D' && is_separator(a) && is_space(cur)) {
+                measure();
+                in_dict = false;
+                dict.clear();
+            }
+        } else if (b == 'B' && c == 'I' && is_separator(a) && is_separator(cur)) {
+            in_dict = true;
+            dict.assign(1, char(cur));
+        }
+        a = b;
+        b = c;
+        c = cur;
+    }
+
+    // measure reads /W (/Width) and /H (/Height) from the dictionary.
+    void measure() {
+        double w = 0, h = 0;
+        for (size_t i = 0; i < dict.size(); ++i) {
+            if (dict[i] != '/') {
+                continue;
+            }
+            size_t j = i + 1;
+            while (j < dict.size() && !is_separator((unsigned char)dict[j])) {
+                ++j;
+            }
+            std::string key = dict.substr(i + 1, j - i - 1);
+            if (key != "W" && key != "Width" && key != "H" && key != "Height") {
+                continue;
+            }
+            double v = std::strtod(dict.c_str() + j, nullptr);
+            (key[0] == 'W' ? w : h) = v;
+        }
+        if (w > 0 && h > 0 && w * h > max_pixels) {
+            max_pixels = w * h;
+            width = (long long)w;
+            height = (long long)h;
+        }
+    }
+};
+
 // read_capped decodes s and returns its length, reading at most cap + 1
-// bytes: a result above cap means "more than cap".
-static long long read_capped(Stream *s, long long cap) {
+// bytes: a result above cap means "more than cap". The bytes are fed to
+// images, when given.
+static long long read_capped(Stream *s, long long cap, InlineImages *images = nullptr) {
     unsigned char buf[65536];
     long long n = 0;
     s->reset();
@@ -94,6 +179,9 @@ static long long read_capped(Stream *s, long long cap) {
         k = s->doGetChars(want < (long long)sizeof buf ? int(want) : int(sizeof buf), buf);
         if (k <= 0) {
             break;
+        }
+        if (images != nullptr) {
+            images->feed(buf, k);
         }
     }
     s->close();
@@ -133,7 +221,8 @@ static bool skip_key(const char *k) {
 // Walker visits everything drawing a page reads (its content streams,
 // resources with their fonts, forms, patterns, shadings and images, and
 // its annotations' appearances), once per object, adding up the decoded
-// length of every stream but images and checking each image's size.
+// length of every stream but images and checking the size of each image,
+// inline images in content streams included.
 struct Walker {
     acg_pdf *pdf;
     XRef *xref;
@@ -149,7 +238,10 @@ struct Walker {
         return false;
     }
 
-    bool walk(const Object &o, int depth) {
+    // walk visits o. content says that the streams found below it, until
+    // the next stream, are content streams (page contents, annotation
+    // appearances, Type 3 glyphs), which may hold inline images.
+    bool walk(const Object &o, int depth, bool content = false) {
         if (depth > max_depth) {
             return fail(ACG_DEPTH, depth, max_depth);
         }
@@ -164,16 +256,16 @@ struct Walker {
             }
             Object f = o.fetch(xref);
             if (f.isStream()) {
-                return stream(f, r, depth);
+                return stream(f, r, depth, content);
             }
-            return walk(f, depth + 1);
+            return walk(f, depth + 1, content);
         }
         case objArray:
             if (++objects > max_objects) {
                 return fail(ACG_OBJECTS, objects, max_objects);
             }
             for (int i = 0; i < o.arrayGetLength(); ++i) {
-                if (!walk(o.arrayGetNF(i), depth + 1)) {
+                if (!walk(o.arrayGetNF(i), depth + 1, content)) {
                     return false;
                 }
             }
@@ -183,50 +275,67 @@ struct Walker {
                 return fail(ACG_OBJECTS, objects, max_objects);
             }
             for (int i = 0; i < o.dictGetLength(); ++i) {
-                if (!skip_key(o.dictGetKey(i)) && !walk(o.dictGetValNF(i), depth + 1)) {
+                const char *key = o.dictGetKey(i);
+                bool glyphs = std::strcmp(key, "CharProcs") == 0;
+                if (!skip_key(key) && !walk(o.dictGetValNF(i), depth + 1, content || glyphs)) {
                     return false;
                 }
             }
             return true;
         case objStream:
-            return stream(o, Ref::INVALID(), depth);
+            return stream(o, Ref::INVALID(), depth, content);
         default:
             return true;
         }
     }
 
-    // stream checks an image's size, or adds a stream's decoded length,
-    // then walks its dictionary (a form's resources, an image's mask, a
-    // font's files).
-    bool stream(const Object &o, Ref r, int depth) {
+    bool image_too_large(double px, long long w, long long h) {
+        if (px <= double(max_pixels)) {
+            return false;
+        }
+        out->width = w;
+        out->height = h;
+        fail(ACG_IMAGE_PIXELS, px > 9e18 ? (long long)9e18 : (long long)px, max_pixels);
+        return true;
+    }
+
+    // stream checks an image's size, or adds a stream's decoded length
+    // and checks its inline images, then walks its dictionary (a form's
+    // resources, an image's mask, a font's files).
+    bool stream(const Object &o, Ref r, int depth, bool content) {
         Dict *d = o.streamGetDict();
         Object subtype = d->lookup("Subtype");
         if (subtype.isName("Image")) {
             Object w = d->lookup("Width"), h = d->lookup("Height");
-            if (w.isNum() && h.isNum() && w.getNum() > 0 && h.getNum() > 0) {
-                double px = w.getNum() * h.getNum();
-                if (px > double(max_pixels)) {
-                    out->width = (long long)w.getNum();
-                    out->height = (long long)h.getNum();
-                    return fail(ACG_IMAGE_PIXELS, px > 9e18 ? (long long)9e18 : (long long)px, max_pixels);
-                }
+            if (w.isNum() && h.isNum() && w.getNum() > 0 && h.getNum() > 0 &&
+                image_too_large(w.getNum() * h.getNum(), (long long)w.getNum(), (long long)h.getNum())) {
+                return false;
             }
         } else {
-            long long n;
+            Object pattern = d->lookup("PatternType");
+            content = content || subtype.isName("Form") || (pattern.isInt() && pattern.getInt() == 1);
+            StreamSize size;
             auto cached = pdf->sizes.find(r);
             if (r != Ref::INVALID() && cached != pdf->sizes.end()) {
-                n = cached->second;
+                size = cached->second;
             } else {
                 long long room = max_bytes - bytes;
-                n = read_capped(o.getStream(), room);
-                if (n > room) {
-                    return fail(ACG_STREAM_BYTES, bytes + n, max_bytes);
+                InlineImages images;
+                size.bytes = read_capped(o.getStream(), room, content ? &images : nullptr);
+                if (size.bytes > room) {
+                    return fail(ACG_STREAM_BYTES, bytes + size.bytes, max_bytes);
                 }
+                size.inline_pixels = images.max_pixels;
+                size.width = images.width;
+                size.height = images.height;
                 if (r != Ref::INVALID()) {
-                    pdf->sizes[r] = n;
+                    pdf->sizes[r] = size;
                 }
             }
-            bytes += n;
+            if (image_too_large(size.inline_pixels, size.width, size.height)) {
+                return false;
+            }
+            bytes += size.bytes;
             if (bytes > max_bytes) {
                 return fail(ACG_STREAM_BYTES, bytes, max_bytes);
             }
@@ -245,7 +354,7 @@ extern "C" void acg_check_page(acg_pdf *pdf, int page, long long max_stream_byte
     }
     Walker w{pdf, pdf->doc->getXRef(), max_stream_bytes, max_image_pixels, out};
     Object contents = p->getContents();
-    if (!w.walk(contents, 0) || !w.walk(*p->getResourceDictObject(), 0)) {
+    if (!w.walk(contents, 0, true) || !w.walk(*p->getResourceDictObject(), 0)) {
         return;
     }
     Object annots = p->getAnnotsObject();
@@ -254,7 +363,7 @@ extern "C" void acg_check_page(acg_pdf *pdf, int page, long long max_stream_byte
     }
     for (int i = 0; i < annots.arrayGetLength(); ++i) {
         Object annot = annots.arrayGet(i);
-        if (annot.isDict() && !w.walk(annot.dictLookupNF("AP"), 1)) {
+        if (annot.isDict() && !w.walk(annot.dictLookupNF("AP"), 1, true)) {
             return;
         }
     }

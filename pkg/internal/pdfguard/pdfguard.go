@@ -9,8 +9,9 @@
 // Its checks read what drawing a page would decompress, with caps, so that
 // a decompression bomb is found by reading at most the cap: the size of
 // the page's streams (content, forms, fonts, patterns, annotation
-// appearances), the declared size of its images, and the size of the
-// document's XMP metadata stream.
+// appearances), the declared size of its images (inline images in its
+// content streams included), and the size of the document's XMP metadata
+// stream.
 package pdfguard
 
 /*
@@ -113,7 +114,8 @@ type PageLimits struct {
 	// shadings and annotation appearances, each counted once.
 	StreamBytes int64
 	// ImagePixels is the largest image (width x height) the page may
-	// draw; poppler decodes an image whole, at its own size, to draw it.
+	// draw, as an XObject or inline; poppler decodes an image whole, at
+	// its own size, to draw it.
 	ImagePixels int64
 }
 

@@ -73,6 +73,20 @@ func TestCheckPageImageBomb(t *testing.T) {
 		"the image's stream is not counted as page bytes")
 }
 
+// An inline image is checked by the size its dictionary declares, found in
+// the content stream as it is read.
+func TestCheckPageInlineImageBomb(t *testing.T) {
+	d := open(t, write(t, pdftest.Spec{Pages: 1, Bomb: pdftest.InlineImageBomb, BombBytes: 48 << 20}))
+	err := d.CheckPage(0, limits)
+	var le *LimitError
+	require.ErrorAs(t, err, &le)
+	require.Equal(t, ImagePixels, le.Kind)
+	require.Equal(t, [2]int64{16384, 1024}, [2]int64{le.Width, le.Height})
+
+	small := open(t, write(t, pdftest.Spec{Pages: 1, Bomb: pdftest.InlineImageBomb, BombBytes: 3 * 16384 * 10}))
+	require.NoError(t, small.CheckPage(0, limits), "16384x10 is within the limit")
+}
+
 func TestMetadata(t *testing.T) {
 	small := open(t, write(t, pdftest.Spec{Pages: 1, Bomb: pdftest.MetadataBomb, BombBytes: 1000}))
 	n := small.MetadataBytes(1 << 20)
