@@ -9,8 +9,9 @@
 #      engines made this crash with SIGSEGV.
 #   2. decompression bombs of about 1 MB that inflate to 1 GiB, in the
 #      XMP metadata stream, in the first page's content stream, in an
-#      image the page draws and in an inline image of its content stream;
-#      a 200-pixel png of each, and the text and
+#      image the page draws and in an inline image of its content stream,
+#      and a 15 kB PDF whose nested forms invoke each other a million
+#      times; a 200-pixel png of each, and the text and
 #      metadata renditions of the metadata bomb, measured with
 #      /usr/bin/time -v (peak RSS, wall seconds) next to the same png of
 #      the plain document. The metadata bomb's png must be created in
@@ -38,6 +39,7 @@ go build -o "$work/genpdf" ./internal/pdftest/genpdf
 for b in metadata content image inline; do
   "$work/genpdf" -bomb "$b" -bytes $((1 << 30)) >"$work/bomb-$b.pdf"
 done
+"$work/genpdf" -bomb forms -fanout 1000 >"$work/bomb-forms.pdf"
 
 # request SOURCE NAME:FMT[:WIDTH]...: writes a request to stdout.
 request() {
@@ -90,11 +92,11 @@ measure() {
   printf '%-40s exit %d  %6s s  %5s MB  %s\n' "$label" "$rc" "$secs" "$rss_mb" "$status"
 }
 
-echo "== decompression bombs (1 GiB inflated), 200 px png"
+echo "== bombs (1 GiB inflated; forms: 1000 x 1000 invocations), 200 px png"
 request "$work/plain.pdf" thumb.png:png:200 >"$work/req.json"
 measure "plain 1-page PDF (baseline)" "$work/req.json"
 fail=0
-for b in metadata content image inline; do
+for b in metadata content image inline forms; do
   request "$work/bomb-$b.pdf" thumb.png:png:200 >"$work/req.json"
   measure "$b bomb ($(($(stat -c %s "$work/bomb-$b.pdf") / 1024)) kB)" "$work/req.json"
   if [ "$b" = metadata ]; then

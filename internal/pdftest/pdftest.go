@@ -35,6 +35,11 @@ const (
 	// ... EI in the content stream) whose Flate data is the bomb (a black
 	// RGB image, sized as for ImageBomb).
 	InlineImageBomb
+	// FormBomb draws on the first page a form that invokes a second form
+	// Spec.Fanout times, which invokes a third Fanout times: a file of a
+	// few kB that draws Fanout² squares, each a form to fetch and set up.
+	// BombBytes is not used.
+	FormBomb
 )
 
 // Spec describes a document.
@@ -46,6 +51,8 @@ type Spec struct {
 	Bomb Bomb
 	// BombBytes is the inflated size of the bomb stream.
 	BombBytes int64
+	// Fanout is the number of invocations of each form of a FormBomb.
+	Fanout int
 }
 
 // Write writes the document described by s to w.
@@ -93,14 +100,15 @@ func (c *countingWriter) printf(format string, args ...any) {
 }
 
 // Object numbers: 1 catalog, 2 page tree, 3 font, 4 metadata, 5 image,
-// then a page and its content stream for each page.
+// 6 to 8 forms, then a page and its content stream for each page.
 const (
 	objCatalog = 1
 	objPages   = 2
 	objFont    = 3
 	objMeta    = 4
 	objImage   = 5
-	objFirst   = 6
+	objForms   = 6 // three forms, see FormBomb
+	objFirst   = 9
 )
 
 func write(w *countingWriter, s Spec) error {
@@ -160,6 +168,24 @@ func write(w *countingWriter, s Spec) error {
 		w.printf("null\nendobj\n")
 	}
 
+	// Form 6 invokes form 7 Fanout times, which invokes form 8 Fanout
+	// times, which fills a small square.
+	fanout := max(s.Fanout, 1)
+	for f := 0; f < 3; f++ {
+		begin(objForms + f)
+		if s.Bomb != FormBomb {
+			w.printf("null\nendobj\n")
+			continue
+		}
+		dict := "/Type /XObject /Subtype /Form /BBox [0 0 612 792]"
+		body := "72 72 4 4 re f\n"
+		if f < 2 {
+			dict += fmt.Sprintf(" /Resources << /XObject << /F%d %d 0 R >> >>", f+1, objForms+f+1)
+			body = strings.Repeat(fmt.Sprintf("/F%d Do\n", f+1), fanout)
+		}
+		w.printf("<< %s /Length %d >>\nstream\n%s\nendstream\nendobj\n", dict, len(body), body)
+	}
+
 	for i := 0; i < pages; i++ {
 		page, content := objFirst+2*i, objFirst+2*i+1
 		// "é" is \351 in WinAnsiEncoding.
@@ -169,6 +195,10 @@ func write(w *countingWriter, s Spec) error {
 		if i == 0 && s.Bomb == ImageBomb {
 			res += fmt.Sprintf(" /XObject << /Im1 %d 0 R >>", objImage)
 			text += "q 468 0 0 300 72 300 cm /Im1 Do Q\n"
+		}
+		if i == 0 && s.Bomb == FormBomb {
+			res += fmt.Sprintf(" /XObject << /F0 %d 0 R >>", objForms)
+			text += "/F0 Do\n"
 		}
 		begin(page)
 		w.printf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources << %s >> /Contents %d 0 R >>\nendobj\n",

@@ -69,7 +69,9 @@ type Limits struct {
 	// MaxPDFPageBytes is the most the PDF page rendered may decompress
 	// to: its content streams, fonts, forms, patterns, shadings and
 	// annotation appearances together, images excepted (SourceTooLarge).
-	// It is checked by reading the page's streams up to the limit, before
+	// It also bounds the content parsed to draw the page, in which a form
+	// counts each time it is invoked, plus 2 kB per invocation. It is
+	// checked by reading the page's streams up to the limit, before
 	// libvips draws the page.
 	MaxPDFPageBytes int64
 }

@@ -24,7 +24,10 @@ import (
 //
 //   - the page to draw is walked: its content streams, fonts, forms,
 //     patterns, shadings and annotation appearances may decompress to at
-//     most Limits.MaxPDFPageBytes together, and each image it draws
+//     most Limits.MaxPDFPageBytes together, and so may the content parsed
+//     to draw it, in which a form counts each time it is invoked (a 15 kB
+//     file whose forms invoke each other a million times took 26 to 43 s
+//     to draw); each image it draws
 //     (inline images in its content included) may declare at most
 //     Limits.MaxFullDecodePixels pixels, since poppler decodes an image
 //     whole, at its own size, to draw it: 1 MB of Flate data can hold a

@@ -113,6 +113,18 @@ func TestPDFImageBomb(t *testing.T) {
 	}
 }
 
+// A page whose forms invoke each other a million times, from a file of
+// 15 kB, is refused before libvips draws it.
+func TestPDFFormBomb(t *testing.T) {
+	e := testEngine(t)
+	src := writeBomb(t, pdftest.Spec{Pages: 1, Bomb: pdftest.FormBomb, Fanout: 1000})
+	out := filepath.Join(t.TempDir(), "out.png")
+	_, err := e.Render(context.Background(), src, api.Rendition{Fmt: "png", Width: intp(200)}, out, RenderOptions{})
+	require.Equal(t, api.ReasonSourceTooLarge, api.ReasonOf(err))
+	require.Contains(t, err.Error(), "source PDF page 1: drawing it invokes its forms so often that it parses more than 134217728 bytes")
+	require.NoFileExists(t, out)
+}
+
 // A PDF that needs a password is SourceUnsupported, as for text and
 // metadata.
 func TestPDFEncrypted(t *testing.T) {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <poppler/Catalog.h>
 #include <poppler/Dict.h>
@@ -61,19 +62,23 @@ extern "C" void acg_init(void) {
     });
 }
 
-// StreamSize is a stream's decoded length and, for a content stream, the
-// largest inline image it draws.
-struct StreamSize {
-    long long bytes;
-    double inline_pixels;
-    long long width, height;
+// Content is what a content stream draws, as far as the checks go: its
+// decoded length, the largest inline image in it, and how many times it
+// invokes each XObject (the "/Name Do" operator).
+struct Content {
+    long long bytes = 0;
+    double inline_pixels = 0;
+    long long width = 0, height = 0;
+    std::map<std::string, long long> dos;
 };
 
 struct acg_pdf {
     std::unique_ptr<PDFDoc> doc;
-    // sizes caches what was found in streams read to their end, by
+    // streams caches what was found in streams read to their end, by
     // object, for pages that share fonts and forms.
-    std::map<Ref, struct StreamSize> sizes;
+    std::map<Ref, Content> streams;
+    // drawn caches the cost of drawing a form once, see Walker::drawn.
+    std::map<Ref, double> drawn;
 };
 
 extern "C" acg_pdf *acg_open(const char *path, int *err) {
@@ -95,17 +100,17 @@ extern "C" void acg_close(acg_pdf *pdf) { delete pdf; }
 
 static bool is_space(int c) { return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' '; }
 
-static bool is_separator(int c) { return is_space(c) || std::strchr("()<>[]{}/%", c) != nullptr; }
+static bool is_delimiter(int c) { return c != 0 && std::strchr("()<>[]{}/%", c) != nullptr; }
 
-// InlineImages finds the inline images (BI <dictionary> ID <data> EI) of a
-// content stream as its decoded bytes go by, and keeps the largest size
-// one declares: poppler decodes an inline image whole, like any other.
-// It is a scanner, not a parser: bytes of image data that happened to
-// read "BI /W 99999 /H 99999 ID" would count as an image too.
-class InlineImages {
+// Scanner reads a content stream's decoded bytes as they go by and fills a
+// Content: the XObjects each "/Name Do" invokes, and the size each inline
+// image (BI <dictionary> ID <data> EI) declares. It splits tokens at white
+// space and delimiters and does not parse strings or comments, so text
+// that reads "/X Do" counts as an invocation too: it errs towards
+// counting more.
+class Scanner {
 public:
-    double max_pixels = 0;
-    long long width = 0, height = 0;
+    explicit Scanner(Content *c) : out(c) {}
 
     void feed(const unsigned char *p, int n) {
         for (int i = 0; i < n; ++i) {
@@ -114,63 +119,104 @@ public:
     }
 
 private:
-    // The last three bytes, oldest first; separators before the start.
-    int a = ' ', b = ' ', c = ' ';
-    bool in_dict = false;
-    std::string dict;
+    Content *out;
+    std::string token;
+    bool name = false;        // token is a name (it began with '/')
+    std::string last_name;    // the previous token, when it was a name
+    bool in_dict = false;     // between BI and ID
+    std::string dict_key;     // the previous name, in an image dictionary
+    double w = 0, h = 0;      // the image dictionary's /W and /H
+    int data = 0;             // after ID: 0 no, 1 in the data, 2 'E' seen after white space, 3 "EI"
+    int prev = ' ';
 
-    void step(int cur) {
-        if (in_dict) {
-            if (dict.size() < 4096) {
-                dict.push_back(char(cur));
-            } else {
-                in_dict = false; // not an image dictionary after all
-                dict.clear();
-            }
-            if (b == 'I' && c == 'D' && is_separator(a) && is_space(cur)) {
-                measure();
-                in_dict = false;
-                dict.clear();
-            }
-        } else if (b == 'B' && c == 'I' && is_separator(a) && is_separator(cur)) {
-            in_dict = true;
-            dict.assign(1, char(cur));
+    void step(int c) {
+        if (data != 0) {
+            skip_data(c);
+            return;
         }
-        a = b;
-        b = c;
-        c = cur;
+        if (is_space(c) || is_delimiter(c)) {
+            end_token();
+            if (c == '/') {
+                name = true;
+            }
+        } else if (token.size() < 256) {
+            token.push_back(char(c));
+        }
+        prev = c;
     }
 
-    // measure reads /W (/Width) and /H (/Height) from the dictionary.
-    void measure() {
-        double w = 0, h = 0;
-        for (size_t i = 0; i < dict.size(); ++i) {
-            if (dict[i] != '/') {
-                continue;
-            }
-            size_t j = i + 1;
-            while (j < dict.size() && !is_separator((unsigned char)dict[j])) {
-                ++j;
-            }
-            std::string key = dict.substr(i + 1, j - i - 1);
-            if (key != "W" && key != "Width" && key != "H" && key != "Height") {
-                continue;
-            }
-            double v = std::strtod(dict.c_str() + j, nullptr);
-            (key[0] == 'W' ? w : h) = v;
+    // skip_data passes over an inline image's data up to "EI" after white
+    // space, followed by white space.
+    void skip_data(int c) {
+        if (data == 1 && c == 'E' && is_space(prev)) {
+            data = 2;
+        } else if (data == 2 && c == 'I') {
+            data = 3;
+        } else if (data == 3 && (is_space(c) || is_delimiter(c))) {
+            data = 0;
+        } else {
+            data = 1;
         }
-        if (w > 0 && h > 0 && w * h > max_pixels) {
-            max_pixels = w * h;
-            width = (long long)w;
-            height = (long long)h;
+        prev = c;
+    }
+
+    void end_token() {
+        if (token.empty() && !name) {
+            return;
         }
+        std::string t;
+        t.swap(token);
+        bool was_name = name;
+        name = false;
+        if (in_dict) {
+            dictionary_token(t, was_name);
+            return;
+        }
+        if (was_name) {
+            last_name = t;
+            return;
+        }
+        if (t == "Do" && !last_name.empty()) {
+            if (out->dos.size() < 10000 || out->dos.count(last_name)) {
+                out->dos[last_name]++;
+            }
+        } else if (t == "BI") {
+            in_dict = true;
+            w = h = 0;
+            dict_key.clear();
+        }
+        last_name.clear();
+    }
+
+    void dictionary_token(const std::string &t, bool was_name) {
+        if (was_name) {
+            dict_key = t;
+            return;
+        }
+        if (t == "ID") {
+            if (w > 0 && h > 0 && w * h > out->inline_pixels) {
+                out->inline_pixels = w * h;
+                out->width = (long long)w;
+                out->height = (long long)h;
+            }
+            in_dict = false;
+            data = 1;
+            prev = ' '; // the white space after ID
+            return;
+        }
+        if (dict_key == "W" || dict_key == "Width") {
+            w = std::strtod(t.c_str(), nullptr);
+        } else if (dict_key == "H" || dict_key == "Height") {
+            h = std::strtod(t.c_str(), nullptr);
+        }
+        dict_key.clear();
     }
 };
 
 // read_capped decodes s and returns its length, reading at most cap + 1
 // bytes: a result above cap means "more than cap". The bytes are fed to
-// images, when given.
-static long long read_capped(Stream *s, long long cap, InlineImages *images = nullptr) {
+// scanner, when given.
+static long long read_capped(Stream *s, long long cap, Scanner *scanner = nullptr) {
     unsigned char buf[65536];
     long long n = 0;
     s->reset();
@@ -180,8 +226,8 @@ static long long read_capped(Stream *s, long long cap, InlineImages *images = nu
         if (k <= 0) {
             break;
         }
-        if (images != nullptr) {
-            images->feed(buf, k);
+        if (scanner != nullptr) {
+            scanner->feed(buf, k);
         }
     }
     s->close();
@@ -204,6 +250,13 @@ extern "C" long long acg_metadata_bytes(acg_pdf *pdf, long long max) {
 static const long long max_objects = 1000000;
 static const int max_depth = 100;
 
+// do_cost is what one XObject invocation costs poppler besides the content
+// it draws, counted as bytes of content: it fetches and parses the object
+// from the file, saves and restores the graphics state. A form invoked a
+// million times took 26 s to draw, as long as parsing some 5 GB of
+// content.
+static const double do_cost = 2048;
+
 // skip_key reports the dictionary entries the walk does not follow: links
 // to the page tree and other pages, navigation, and data poppler does not
 // read to draw a page.
@@ -220,9 +273,10 @@ static bool skip_key(const char *k) {
 
 // Walker visits everything drawing a page reads (its content streams,
 // resources with their fonts, forms, patterns, shadings and images, and
-// its annotations' appearances), once per object, adding up the decoded
-// length of every stream but images and checking the size of each image,
-// inline images in content streams included.
+// its annotations' appearances), once per object: it adds up the decoded
+// length of every stream but images, checks the size of each image,
+// inline images in content streams included, and then the cost of drawing
+// the page, in which a form counts as many times as it is invoked.
 struct Walker {
     acg_pdf *pdf;
     XRef *xref;
@@ -230,6 +284,11 @@ struct Walker {
     acg_limit *out;
     long long bytes = 0, objects = 0;
     std::set<Ref> seen;
+    // roots are the content streams drawn once each (the page's
+    // contents, annotation appearances, Type 3 glyphs, tiling patterns);
+    // forms are drawn as often as these invoke them.
+    std::vector<Ref> roots;
+    std::set<Ref> drawing; // forms being costed, against cycles
 
     bool fail(int kind, long long value, long long limit) {
         out->kind = kind;
@@ -239,8 +298,8 @@ struct Walker {
     }
 
     // walk visits o. content says that the streams found below it, until
-    // the next stream, are content streams (page contents, annotation
-    // appearances, Type 3 glyphs), which may hold inline images.
+    // the next stream, are content streams drawn as they are (page
+    // contents, annotation appearances, Type 3 glyphs).
     bool walk(const Object &o, int depth, bool content = false) {
         if (depth > max_depth) {
             return fail(ACG_DEPTH, depth, max_depth);
@@ -300,7 +359,8 @@ struct Walker {
     }
 
     // stream checks an image's size, or adds a stream's decoded length
-    // and checks its inline images, then walks its dictionary (a form's
+    // and, for a content stream, checks its inline images and notes what
+    // it invokes; then it walks the stream's dictionary (a form's
     // resources, an image's mask, a font's files).
     bool stream(const Object &o, Ref r, int depth, bool content) {
         Dict *d = o.streamGetDict();
@@ -311,59 +371,121 @@ struct Walker {
                 image_too_large(w.getNum() * h.getNum(), (long long)w.getNum(), (long long)h.getNum())) {
                 return false;
             }
+            return walk(*o.getStream()->getDictObject(), depth + 1);
+        }
+        Object pattern = d->lookup("PatternType");
+        bool tiling = pattern.isInt() && pattern.getInt() == 1;
+        bool is_content = content || tiling || subtype.isName("Form");
+        Content c;
+        auto cached = pdf->streams.find(r);
+        if (r != Ref::INVALID() && cached != pdf->streams.end()) {
+            c = cached->second;
         } else {
-            Object pattern = d->lookup("PatternType");
-            content = content || subtype.isName("Form") || (pattern.isInt() && pattern.getInt() == 1);
-            StreamSize size;
-            auto cached = pdf->sizes.find(r);
-            if (r != Ref::INVALID() && cached != pdf->sizes.end()) {
-                size = cached->second;
-            } else {
-                long long room = max_bytes - bytes;
-                InlineImages images;
-                size.bytes = read_capped(o.getStream(), room, content ? &images : nullptr);
-                if (size.bytes > room) {
-                    return fail(ACG_STREAM_BYTES, bytes + size.bytes, max_bytes);
-                }
-                size.inline_pixels = images.max_pixels;
-                size.width = images.width;
-                size.height = images.height;
-                if (r != Ref::INVALID()) {
-                    pdf->sizes[r] = size;
-                }
+            long long room = max_bytes - bytes;
+            Scanner scanner(&c);
+            c.bytes = read_capped(o.getStream(), room, is_content ? &scanner : nullptr);
+            if (c.bytes > room) {
+                return fail(ACG_STREAM_BYTES, bytes + c.bytes, max_bytes);
             }
-            if (image_too_large(size.inline_pixels, size.width, size.height)) {
-                return false;
-            }
-            bytes += size.bytes;
-            if (bytes > max_bytes) {
-                return fail(ACG_STREAM_BYTES, bytes, max_bytes);
+            if (r != Ref::INVALID()) {
+                pdf->streams[r] = c;
             }
         }
+        if (image_too_large(c.inline_pixels, c.width, c.height)) {
+            return false;
+        }
+        bytes += c.bytes;
+        if (bytes > max_bytes) {
+            return fail(ACG_STREAM_BYTES, bytes, max_bytes);
+        }
+        if ((content || tiling) && r != Ref::INVALID()) {
+            roots.push_back(r);
+        }
         return walk(*o.getStream()->getDictObject(), depth + 1);
+    }
+
+    // cost returns what drawing content stream r once costs: its bytes,
+    // and for each XObject it invokes, do_cost and the cost of the form
+    // (the XObject named in its own resources, or else in resources, the
+    // resources it inherits), as many times as it is invoked.
+    double cost(Ref r, const Object &resources) {
+        auto c = pdf->streams.find(r);
+        if (c == pdf->streams.end()) {
+            return 0; // not read: not drawn either
+        }
+        double total = double(c->second.bytes);
+        if (c->second.dos.empty()) {
+            return total;
+        }
+        Object self = xref->fetch(r);
+        Object own = self.isStream() ? self.streamGetDict()->lookup("Resources") : Object();
+        const Object &res = own.isDict() ? own : resources;
+        Object xobjects = res.isDict() ? res.dictLookup("XObject") : Object();
+        for (const auto &[name, times] : c->second.dos) {
+            double each = do_cost;
+            static const Object none;
+            const Object &x = xobjects.isDict() ? xobjects.dictLookupNF(name.c_str()) : none;
+            if (x.isRef()) {
+                each += drawn(x.getRef(), res);
+            }
+            total += double(times) * each;
+            if (total > 1e18) {
+                return total;
+            }
+        }
+        return total;
+    }
+
+    // drawn returns the cost of drawing form r once, cached per document.
+    // A form that invokes itself, directly or not, is not drawn again by
+    // poppler: the cycle costs nothing more.
+    double drawn(Ref r, const Object &resources) {
+        auto cached = pdf->drawn.find(r);
+        if (cached != pdf->drawn.end()) {
+            return cached->second;
+        }
+        if (!drawing.insert(r).second) {
+            return 0;
+        }
+        double c = cost(r, resources);
+        drawing.erase(r);
+        pdf->drawn[r] = c;
+        return c;
     }
 };
 
 extern "C" void acg_check_page(acg_pdf *pdf, int page, long long max_stream_bytes, long long max_image_pixels,
                                acg_limit *out) {
     std::memset(out, 0, sizeof *out);
-    Page *p = page >= 1 && page <= pdf->doc->getNumPages() ? pdf->doc->getCatalog()->getPage(page) : nullptr;
-    if (p == nullptr) {
+    Catalog *cat = pdf->doc->getCatalog();
+    Page *p = page >= 1 && page <= pdf->doc->getNumPages() ? cat->getPage(page) : nullptr;
+    Ref *ref = p != nullptr ? cat->getPageRef(page) : nullptr;
+    if (p == nullptr || ref == nullptr) {
         out->kind = ACG_NO_PAGE;
         return;
     }
     Walker w{pdf, pdf->doc->getXRef(), max_stream_bytes, max_image_pixels, out};
-    Object contents = p->getContents();
-    if (!w.walk(contents, 0, true) || !w.walk(*p->getResourceDictObject(), 0)) {
+    Object dict = w.xref->fetch(*ref);
+    if (!dict.isDict()) {
+        out->kind = ACG_NO_PAGE;
+        return;
+    }
+    const Object &resources = *p->getResourceDictObject();
+    if (!w.walk(dict.dictLookupNF("Contents"), 0, true) || !w.walk(resources, 0)) {
         return;
     }
     Object annots = p->getAnnotsObject();
-    if (!annots.isArray()) {
-        return;
-    }
-    for (int i = 0; i < annots.arrayGetLength(); ++i) {
+    for (int i = 0; annots.isArray() && i < annots.arrayGetLength(); ++i) {
         Object annot = annots.arrayGet(i);
         if (annot.isDict() && !w.walk(annot.dictLookupNF("AP"), 1, true)) {
+            return;
+        }
+    }
+    double total = 0;
+    for (Ref r : w.roots) {
+        total += w.drawn(r, resources);
+        if (total > double(max_stream_bytes)) {
+            w.fail(ACG_DRAWN_BYTES, total > 9e18 ? (long long)9e18 : (long long)total, max_stream_bytes);
             return;
         }
     }

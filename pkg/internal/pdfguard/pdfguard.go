@@ -111,7 +111,11 @@ func (d *Doc) WithoutMetadata(path string) error {
 type PageLimits struct {
 	// StreamBytes is the most the page's streams other than images may
 	// decompress to, together: its content, forms, fonts, patterns,
-	// shadings and annotation appearances, each counted once.
+	// shadings and annotation appearances, each counted once. It also
+	// bounds the content poppler parses to draw the page, in which a form
+	// counts each time it is invoked, plus 2 kB per invocation of any
+	// XObject (what fetching and setting it up costs): 1000 invocations of
+	// a form that invokes another 1000 times take poppler 26 s.
 	StreamBytes int64
 	// ImagePixels is the largest image (width x height) the page may
 	// draw, as an XObject or inline; poppler decodes an image whole, at
@@ -145,6 +149,9 @@ const (
 	Objects
 	// Depth is the walk's own bound on nesting.
 	Depth
+	// DrawnBytes is PageLimits.StreamBytes applied to the content parsed
+	// to draw the page, forms counted each time they are invoked.
+	DrawnBytes
 )
 
 func (e *LimitError) Error() string {
@@ -155,6 +162,8 @@ func (e *LimitError) Error() string {
 		return fmt.Sprintf("page %d: it draws an image of %dx%d pixels, more than %d", e.Page, e.Width, e.Height, e.Limit)
 	case Objects:
 		return fmt.Sprintf("page %d: it refers to more than %d objects", e.Page, e.Limit)
+	case DrawnBytes:
+		return fmt.Sprintf("page %d: drawing it invokes its forms so often that it parses more than %d bytes", e.Page, e.Limit)
 	}
 	return fmt.Sprintf("page %d: its resources are nested more than %d levels deep", e.Page, e.Limit)
 }
@@ -176,7 +185,7 @@ func (d *Doc) CheckPage(i int, l PageLimits) error {
 		return fmt.Errorf("%w: page %d cannot be read", ErrDamaged, i+1)
 	}
 	kind := map[C.int]LimitKind{C.ACG_STREAM_BYTES: StreamBytes, C.ACG_IMAGE_PIXELS: ImagePixels,
-		C.ACG_OBJECTS: Objects, C.ACG_DEPTH: Depth}[out.kind]
+		C.ACG_OBJECTS: Objects, C.ACG_DEPTH: Depth, C.ACG_DRAWN_BYTES: DrawnBytes}[out.kind]
 	return &LimitError{Page: i + 1, Kind: kind, Value: int64(out.value), Limit: int64(out.limit),
 		Width: int64(out.width), Height: int64(out.height)}
 }

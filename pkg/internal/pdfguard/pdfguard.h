@@ -29,7 +29,9 @@ enum {
 	ACG_IMAGE_PIXELS, // value: width x height of the image
 	ACG_OBJECTS,      // value: objects visited (> limit)
 	ACG_DEPTH,        // value: the nesting depth reached (> limit)
-	ACG_NO_PAGE       // the page cannot be read
+	ACG_NO_PAGE,      // the page cannot be read
+	ACG_DRAWN_BYTES   // value: the cost of drawing the page, forms counted
+	                  // each time they are invoked (> limit)
 };
 
 typedef struct {
@@ -40,6 +42,9 @@ typedef struct {
 
 // acg_check_page walks what drawing page (1-based) reads and stops at the
 // first limit it breaks, which it describes in *out (kind ACG_OK when none).
+// max_stream_bytes bounds both the bytes its streams decompress to, each
+// counted once, and the cost of drawing it, which counts a form's bytes
+// (and a fixed cost) each time it is invoked.
 void acg_check_page(acg_pdf *doc, int page, long long max_stream_bytes, long long max_image_pixels, acg_limit *out);
 
 // acg_save_without_metadata writes to path the document with its catalog's

@@ -87,6 +87,26 @@ func TestCheckPageInlineImageBomb(t *testing.T) {
 	require.NoError(t, small.CheckPage(0, limits), "16384x10 is within the limit")
 }
 
+// A form invoked 1000 times by a form invoked 1000 times: 15 kB of file,
+// a million forms for poppler to set up (26 s). Each invocation counts.
+func TestCheckPageFormBomb(t *testing.T) {
+	d := open(t, write(t, pdftest.Spec{Pages: 2, Bomb: pdftest.FormBomb, Fanout: 1000}))
+	err := d.CheckPage(0, PageLimits{StreamBytes: 128 << 20, ImagePixels: 1})
+	var le *LimitError
+	require.ErrorAs(t, err, &le)
+	require.Equal(t, DrawnBytes, le.Kind)
+	require.Greater(t, le.Value, le.Limit)
+	require.Contains(t, err.Error(), "page 1: drawing it invokes its forms so often that it parses more than 134217728 bytes")
+	require.NoError(t, d.CheckPage(1, limits))
+
+	// 100 x 100 forms: 10000 invocations, about 20 MB.
+	few := open(t, write(t, pdftest.Spec{Pages: 1, Bomb: pdftest.FormBomb, Fanout: 100}))
+	require.NoError(t, few.CheckPage(0, PageLimits{StreamBytes: 128 << 20, ImagePixels: 1}))
+	err = few.CheckPage(0, PageLimits{StreamBytes: 10 << 20, ImagePixels: 1})
+	require.ErrorAs(t, err, &le)
+	require.Equal(t, DrawnBytes, le.Kind)
+}
+
 func TestMetadata(t *testing.T) {
 	small := open(t, write(t, pdftest.Spec{Pages: 1, Bomb: pdftest.MetadataBomb, BombBytes: 1000}))
 	n := small.MetadataBytes(1 << 20)

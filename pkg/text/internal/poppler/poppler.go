@@ -26,9 +26,11 @@ import (
 
 // MaxPageBytes is the most one page may decompress to before its text is
 // read: its content streams, fonts and forms together (images are not
-// decoded for text). A page above it, a decompression bomb, is not read
-// and PageText returns ErrPageTooLarge; finding it costs reading
-// MaxPageBytes. Poppler parses 128 MiB of content in about a second.
+// decoded for text); it also bounds the content parsed to read the page,
+// in which a form counts each time it is invoked (see pdfguard). A page
+// above it, a decompression bomb, is not read and PageText returns
+// ErrPageTooLarge; finding it costs reading MaxPageBytes. Poppler parses
+// 128 MiB of content in about a second.
 const MaxPageBytes = 128 << 20
 
 // Errors of Open.
