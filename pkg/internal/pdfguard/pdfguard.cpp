@@ -98,9 +98,24 @@ extern "C" int acg_pages(acg_pdf *pdf) { return pdf->doc->getNumPages(); }
 
 extern "C" void acg_close(acg_pdf *pdf) { delete pdf; }
 
-static bool is_space(int c) { return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' '; }
+// Byte classes of the content scanner: white space and delimiters.
+enum : unsigned char { regular = 0, space = 1, delimiter = 2 };
 
-static bool is_delimiter(int c) { return c != 0 && std::strchr("()<>[]{}/%", c) != nullptr; }
+static const struct ByteClasses {
+    unsigned char of[256] = {};
+    ByteClasses() {
+        for (unsigned char c : {'\0', '\t', '\n', '\f', '\r', ' '}) {
+            of[c] = space;
+        }
+        for (unsigned char c : {'(', ')', '<', '>', '[', ']', '{', '}', '/', '%'}) {
+            of[c] = delimiter;
+        }
+    }
+} byte_classes;
+
+static bool is_space(int c) { return byte_classes.of[c & 0xff] == space; }
+
+static bool is_delimiter(int c) { return byte_classes.of[c & 0xff] == delimiter; }
 
 // Scanner reads a content stream's decoded bytes as they go by and fills a
 // Content: the XObjects each "/Name Do" invokes, and the size each inline
@@ -134,7 +149,7 @@ private:
             skip_data(c);
             return;
         }
-        if (is_space(c) || is_delimiter(c)) {
+        if (byte_classes.of[c] != regular) {
             end_token();
             if (c == '/') {
                 name = true;
