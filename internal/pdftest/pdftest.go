@@ -53,6 +53,9 @@ type Spec struct {
 	BombBytes int64
 	// Fanout is the number of invocations of each form of a FormBomb.
 	Fanout int
+	// Content is added to the first page's content stream, after its
+	// line of text and before the bomb's operators.
+	Content string
 }
 
 // Write writes the document described by s to w.
@@ -191,6 +194,9 @@ func write(w *countingWriter, s Spec) error {
 		// "é" is \351 in WinAnsiEncoding.
 		line := strings.Replace(PageText(i+1), "é", `\351`, 1)
 		text := fmt.Sprintf("BT /F1 24 Tf 72 700 Td (%s) Tj ET\n", line)
+		if i == 0 {
+			text += s.Content
+		}
 		res := fmt.Sprintf("/Font << /F1 %d 0 R >>", objFont)
 		if i == 0 && s.Bomb == ImageBomb {
 			res += fmt.Sprintf(" /XObject << /Im1 %d 0 R >>", objImage)

@@ -113,16 +113,15 @@ static const struct ByteClasses {
     }
 } byte_classes;
 
-static bool is_space(int c) { return byte_classes.of[c & 0xff] == space; }
-
-static bool is_delimiter(int c) { return byte_classes.of[c & 0xff] == delimiter; }
-
 // Scanner reads a content stream's decoded bytes as they go by and fills a
 // Content: the XObjects each "/Name Do" invokes, and the size each inline
-// image (BI <dictionary> ID <data> EI) declares. It splits tokens at white
-// space and delimiters and does not parse strings or comments, so text
-// that reads "/X Do" counts as an invocation too: it errs towards
-// counting more.
+// image (BI <dictionary> ID <data> EI) declares. It splits tokens as
+// poppler's lexer does (white space, delimiters, strings and comments) but
+// is not its parser: it takes an inline image's data to end at the first
+// "EI" after ID, where poppler reads the length the image needs first, so
+// content crafted to tell the two apart can hide invocations from it. It
+// errs towards counting more otherwise: "/Name Do" counts wherever it
+// appears, inline image dictionaries included.
 class Scanner {
 public:
     explicit Scanner(Content *c) : out(c) {}
@@ -134,43 +133,74 @@ public:
     }
 
 private:
+    enum Mode { tokens, literal, hex, comment, data };
     Content *out;
+    Mode mode = tokens;
+    int depth = 0;            // literal string nesting
+    bool escape = false;      // a backslash in a literal string
     std::string token;
     bool name = false;        // token is a name (it began with '/')
     std::string last_name;    // the previous token, when it was a name
     bool in_dict = false;     // between BI and ID
     std::string dict_key;     // the previous name, in an image dictionary
     double w = 0, h = 0;      // the image dictionary's /W and /H
-    int data = 0;             // after ID: 0 no, 1 in the data, 2 'E' seen after white space, 3 "EI"
     int prev = ' ';
 
     void step(int c) {
-        if (data != 0) {
-            skip_data(c);
-            return;
-        }
-        if (byte_classes.of[c] != regular) {
+        switch (mode) {
+        case data: // up to "EI"
+            if (prev == 'E' && c == 'I') {
+                mode = tokens;
+                c = ' ';
+            }
+            break;
+        case literal:
+            if (escape) {
+                escape = false;
+            } else if (c == '\\') {
+                escape = true;
+            } else if (c == '(') {
+                ++depth;
+            } else if (c == ')' && --depth == 0) {
+                mode = tokens;
+            }
+            break;
+        case hex:
+            if (c == '>') {
+                mode = tokens;
+            }
+            break;
+        case comment:
+            if (c == '\r' || c == '\n') {
+                mode = tokens;
+            }
+            break;
+        case tokens:
+            if (byte_classes.of[c] == regular) {
+                if (token.size() < 256) {
+                    token.push_back(char(c));
+                }
+                break;
+            }
             end_token();
+            if (mode != tokens) {
+                break; // "ID" was ended: the data follows
+            }
             if (c == '/') {
                 name = true;
+            } else if (c == '(') {
+                mode = literal;
+                depth = 1;
+                last_name.clear();
+            } else if (c == '%') {
+                mode = comment;
+            } else if (c == '<') {
+                // "<<" opens a dictionary: the second '<' ends this hex
+                // string at once, which is harmless.
+                mode = hex;
+                last_name.clear();
             }
-        } else if (token.size() < 256) {
-            token.push_back(char(c));
-        }
-        prev = c;
-    }
-
-    // skip_data passes over an inline image's data up to "EI" after white
-    // space, followed by white space.
-    void skip_data(int c) {
-        if (data == 1 && c == 'E' && is_space(prev)) {
-            data = 2;
-        } else if (data == 2 && c == 'I') {
-            data = 3;
-        } else if (data == 3 && (is_space(c) || is_delimiter(c))) {
-            data = 0;
-        } else {
-            data = 1;
+            break;
         }
         prev = c;
     }
@@ -183,31 +213,29 @@ private:
         t.swap(token);
         bool was_name = name;
         name = false;
-        if (in_dict) {
-            dictionary_token(t, was_name);
-            return;
-        }
         if (was_name) {
             last_name = t;
+            if (in_dict) {
+                dict_key = t;
+            }
             return;
         }
         if (t == "Do" && !last_name.empty()) {
             if (out->dos.size() < 10000 || out->dos.count(last_name)) {
                 out->dos[last_name]++;
             }
+        }
+        last_name.clear();
+        if (in_dict) {
+            dictionary_token(t);
         } else if (t == "BI") {
             in_dict = true;
             w = h = 0;
             dict_key.clear();
         }
-        last_name.clear();
     }
 
-    void dictionary_token(const std::string &t, bool was_name) {
-        if (was_name) {
-            dict_key = t;
-            return;
-        }
+    void dictionary_token(const std::string &t) {
         if (t == "ID") {
             if (w > 0 && h > 0 && w * h > out->inline_pixels) {
                 out->inline_pixels = w * h;
@@ -215,8 +243,7 @@ private:
                 out->height = (long long)h;
             }
             in_dict = false;
-            data = 1;
-            prev = ' '; // the white space after ID
+            mode = data; // after the white space that ended "ID"
             return;
         }
         if (dict_key == "W" || dict_key == "Width") {

@@ -107,6 +107,22 @@ func TestCheckPageFormBomb(t *testing.T) {
 	require.Equal(t, DrawnBytes, le.Kind)
 }
 
+// What looks like an inline image inside a string or a comment does not
+// hide the operators after it.
+func TestCheckPageStringsAndComments(t *testing.T) {
+	content := "BT (BI /W 1 /H 1 ID \\) \\( \\\\) Tj ET % BI /W 1 /H 1 ID\n"
+	d := open(t, write(t, pdftest.Spec{Pages: 1, Bomb: pdftest.FormBomb, Fanout: 1000, Content: content}))
+	var le *LimitError
+	require.ErrorAs(t, d.CheckPage(0, limits), &le)
+	require.Equal(t, DrawnBytes, le.Kind)
+
+	// A real inline image before the invocation.
+	content = "q BI /W 1 /H 1 /CS /G /BPC 8 ID \x00EI Q\n"
+	d = open(t, write(t, pdftest.Spec{Pages: 1, Bomb: pdftest.FormBomb, Fanout: 1000, Content: content}))
+	require.ErrorAs(t, d.CheckPage(0, limits), &le)
+	require.Equal(t, DrawnBytes, le.Kind)
+}
+
 func TestMetadata(t *testing.T) {
 	small := open(t, write(t, pdftest.Spec{Pages: 1, Bomb: pdftest.MetadataBomb, BombBytes: 1000}))
 	n := small.MetadataBytes(1 << 20)
