@@ -18,7 +18,12 @@
 //     use, by encoding a tiny image; see OutputFormats);
 //  3. check the source's byte size (Limits.MaxSourceBytes);
 //  4. detect the source type from its magic bytes, never its name (Sniff);
-//     an empty file or an unknown type is SourceFormatUnsupported;
+//     an empty file or an unknown type is SourceFormatUnsupported; a PDF
+//     is then checked with poppler before libvips opens it (pdf.go): a
+//     page that decompresses to more than Limits.MaxPDFPageBytes, or draws
+//     an image above Limits.MaxFullDecodePixels, is SourceTooLarge, an
+//     oversized XMP metadata stream is left out of what libvips reads, and
+//     a password-protected PDF is SourceUnsupported;
 //  5. read the header only: a header that cannot be read is SourceCorrupt;
 //     the page count (Limits.MaxPages), the page asked for, the frames of
 //     an animation (Limits.MaxFrames) and the pixels (Limits.MaxSourcePixels,

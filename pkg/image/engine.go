@@ -34,6 +34,10 @@ const (
 	// DefaultMaxPages is the default largest number of pages a source may
 	// declare (PDF, TIFF, HEIF).
 	DefaultMaxPages = 10000
+	// DefaultMaxPDFPageBytes is the default most a PDF page may
+	// decompress to, 128 MiB: far above real pages (a few MB; maps and
+	// drawings some tens), and parsed by poppler in well under a second.
+	DefaultMaxPDFPageBytes int64 = 128 << 20
 )
 
 // Limits bound the work one rendition may cause. They are checked from the
@@ -50,7 +54,8 @@ type Limits struct {
 	MaxSourcePixels int64
 	// MaxFullDecodePixels is the largest source accepted among the formats
 	// that are decoded whole into memory before resizing (BMP, PSD), in
-	// pixels (SourceTooLarge).
+	// pixels (SourceTooLarge). It also bounds each image a PDF page draws,
+	// which poppler decodes whole at its own size.
 	MaxFullDecodePixels int64
 	// MaxOutputPixels is the largest rendition accepted, in width x height
 	// pixels times its frames (RenditionTooLarge).
@@ -61,6 +66,14 @@ type Limits struct {
 	// MaxPages is the largest number of pages or images a source may
 	// declare, whichever page is rendered (SourceTooLarge).
 	MaxPages int
+	// MaxPDFPageBytes is the most the PDF page rendered may decompress
+	// to: its content streams, fonts, forms, patterns, shadings and
+	// annotation appearances together, images excepted (SourceTooLarge).
+	// It also bounds the content parsed to draw the page, in which a form
+	// counts each time it is invoked, plus 2 kB per invocation. It is
+	// checked by reading the page's streams up to the limit, before
+	// libvips draws the page.
+	MaxPDFPageBytes int64
 }
 
 // Validate checks the limits.
@@ -72,6 +85,7 @@ func (l Limits) Validate() error {
 		{"MaxSourceBytes", l.MaxSourceBytes}, {"MaxSourcePixels", l.MaxSourcePixels},
 		{"MaxFullDecodePixels", l.MaxFullDecodePixels}, {"MaxOutputPixels", l.MaxOutputPixels},
 		{"MaxFrames", int64(l.MaxFrames)}, {"MaxPages", int64(l.MaxPages)},
+		{"MaxPDFPageBytes", l.MaxPDFPageBytes},
 	} {
 		if f.v < 0 {
 			return fmt.Errorf("image: Limits.%s must be 0 (the default) or positive, got %d", f.name, f.v)
@@ -98,6 +112,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxPages == 0 {
 		l.MaxPages = DefaultMaxPages
+	}
+	if l.MaxPDFPageBytes == 0 {
+		l.MaxPDFPageBytes = DefaultMaxPDFPageBytes
 	}
 	return l
 }

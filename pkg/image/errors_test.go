@@ -242,7 +242,7 @@ func TestNewValidatesOptions(t *testing.T) {
 	assert.Equal(t, Limits{
 		MaxSourceBytes: DefaultMaxSourceBytes, MaxSourcePixels: DefaultMaxSourcePixels,
 		MaxFullDecodePixels: DefaultMaxFullDecodePixels, MaxOutputPixels: DefaultMaxOutputPixels,
-		MaxFrames: DefaultMaxFrames, MaxPages: DefaultMaxPages,
+		MaxFrames: DefaultMaxFrames, MaxPages: DefaultMaxPages, MaxPDFPageBytes: DefaultMaxPDFPageBytes,
 	}, e.Limits())
 }
 

@@ -43,6 +43,8 @@ type job struct {
 	// the rendition is tagged sRGB.
 	colourManaged bool
 	img           *vipsImage // the current image; each step replaces it
+	// cleanup removes the temporary files the job made (a PDF copy).
+	cleanup []func()
 }
 
 // replace makes next the current image and releases the previous one.
@@ -51,7 +53,12 @@ func (j *job) replace(next *vipsImage) {
 	j.img = next
 }
 
-func (j *job) close() { j.img.close() }
+func (j *job) close() {
+	j.img.close()
+	for _, f := range j.cleanup {
+		f()
+	}
+}
 
 // animated reports whether the rendition keeps every frame.
 func (j *job) animated() bool { return j.frames > 1 }
@@ -71,6 +78,7 @@ var pipeline = []step{
 	{"choosing the encoder", chooseEncoder},
 	{"checking the source size", checkSourceBytes},
 	{"detecting the source type", detectType},
+	{"checking the PDF", checkPDF},
 	{"reading the source header", readSourceHeader},
 	{"planning the rendition size", planSize},
 	{"shrinking the source", shrink},

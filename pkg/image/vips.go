@@ -511,6 +511,17 @@ func (im *vipsImage) blob(name string) []byte {
 	return C.GoBytes(data, C.int(n))
 }
 
+// stringField returns a string metadata field, or "".
+func (im *vipsImage) stringField(name string) string {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var v *C.char
+	if C.vips_image_get_typeof(im.p, cname) == 0 || C.vips_image_get_string(im.p, cname, &v) != 0 {
+		return ""
+	}
+	return C.GoString(v)
+}
+
 // intField returns an integer metadata field, or def.
 func (im *vipsImage) intField(name string, def int) int {
 	cname := C.CString(name)

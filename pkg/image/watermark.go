@@ -86,6 +86,16 @@ func loadWatermark(ctx context.Context, path string, frame size, scale float64, 
 	if !t.Decodable() {
 		return nil, errNotDecodable(t)
 	}
+	if t == TypePDF {
+		p, cleanup, err := preparePDF(path, 0, limits, "the image")
+		if err != nil {
+			return nil, err
+		}
+		// libvips is done with the file when this function returns: the
+		// image is decoded into memory.
+		defer cleanup()
+		path = p
+	}
 	dec := goDecoders[t]
 	h, err := sourceHeader(path, t, dec, "")
 	if err != nil {

@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include <poppler/Error.h>
 #include <poppler/ErrorCodes.h>
 #include <poppler/GlobalParams.h>
 #include <poppler/PDFDoc.h>
@@ -27,18 +26,17 @@ struct ac_pdf {
     std::atomic<int> aborted{0};
 };
 
-static std::once_flag init_once;
-
-static void quiet_errors(ErrorCategory, Goffset, const char *) {}
-
-static void init_poppler() {
-    std::call_once(init_once, [] {
-        if (!globalParams) {
-            globalParams = std::make_unique<GlobalParams>();
+// init_poppler sets the text encoding of poppler's global parameters.
+// Those are created, once for the process, by package pdfguard, which this
+// package imports: see pdfguard.cpp for why they must not be created here.
+static bool init_poppler() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (globalParams) {
+            globalParams->setTextEncoding("UTF-8");
         }
-        globalParams->setTextEncoding("UTF-8");
-        setErrorCallback(quiet_errors); // no parser noise in the activation log
     });
+    return globalParams != nullptr;
 }
 
 // is_rtl reports whether c belongs to a right-to-left script block (Hebrew,
@@ -104,7 +102,10 @@ static bool abort_check(void *data) {
 }
 
 extern "C" ac_pdf *ac_pdf_open(const char *path, int *err) {
-    init_poppler();
+    if (!init_poppler()) {
+        *err = errBadCatalog; // no global parameters: cannot happen
+        return nullptr;
+    }
     auto pdf = new ac_pdf();
     pdf->doc = std::make_unique<PDFDoc>(std::make_unique<GooString>(path));
     if (!pdf->doc->isOk()) {

@@ -1,10 +1,15 @@
 package poppler
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/assetcompute/assetcompute/internal/pdftest"
 )
 
 func testdata(name string) string {
@@ -57,4 +62,23 @@ func TestAbort(t *testing.T) {
 	require.ErrorIs(t, err, ErrAborted)
 	d.Close()
 	d.Abort() // after Close: a no-op
+}
+
+// A page whose content stream inflates to more than MaxPageBytes (from a
+// file of 160 kB) is not read; the other pages are.
+func TestPageTooLarge(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, pdftest.Write(&b, pdftest.Spec{Pages: 2, Bomb: pdftest.ContentBomb, BombBytes: MaxPageBytes + 32<<20}))
+	require.Less(t, b.Len(), 1<<20)
+	path := filepath.Join(t.TempDir(), "bomb.pdf")
+	require.NoError(t, os.WriteFile(path, b.Bytes(), 0o644))
+	d, err := Open(path)
+	require.NoError(t, err)
+	defer d.Close()
+	_, err = d.PageText(0)
+	require.ErrorIs(t, err, ErrPageTooLarge)
+	require.ErrorContains(t, err, "page 1: its content, fonts and forms decompress to more than 134217728 bytes")
+	text, err := d.PageText(1)
+	require.NoError(t, err)
+	require.Equal(t, pdftest.PageText(2), strings.TrimSpace(text))
 }
