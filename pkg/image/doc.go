@@ -18,7 +18,8 @@
 //     use, by encoding a tiny image; see OutputFormats);
 //  3. check the source's byte size (Limits.MaxSourceBytes);
 //  4. detect the source type from its magic bytes, never its name (Sniff);
-//     an empty file or an unknown type is SourceFormatUnsupported;
+//     an empty file is SourceCorrupt, an unknown type
+//     SourceFormatUnsupported;
 //  5. read the header only: a header that cannot be read is SourceCorrupt;
 //     the page count (Limits.MaxPages), the page asked for, the frames of
 //     an animation (Limits.MaxFrames) and the pixels (Limits.MaxSourcePixels,

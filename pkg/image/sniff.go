@@ -75,9 +75,10 @@ func (t SourceType) Decodable() bool { return sourceTypes[t].decodable }
 const sniffLen = 4096
 
 // Sniff reads the first bytes of the file at path and returns its type.
-// The file name plays no part. An empty file or content of no known image
-// type is an *api.Error with reason SourceFormatUnsupported; a file that
-// cannot be read is a GenericError.
+// The file name plays no part. An empty file is an *api.Error with reason
+// SourceCorrupt (a source that was cut to nothing), content of no known
+// image type one with SourceFormatUnsupported; a file that cannot be read
+// is a GenericError.
 func Sniff(path string) (SourceType, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -90,7 +91,7 @@ func Sniff(path string) (SourceType, error) {
 		return TypeUnknown, api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
 	}
 	if n == 0 {
-		return TypeUnknown, api.Errorf(api.ReasonSourceFormatUnsupported, "source is empty (0 bytes), not an image")
+		return TypeUnknown, api.Errorf(api.ReasonSourceCorrupt, "source is empty (0 bytes)")
 	}
 	t := SniffBytes(head[:n])
 	if t == TypeUnknown {

@@ -88,9 +88,10 @@ func TestSniffCorpusByContentNotName(t *testing.T) {
 		_, err := Sniff(writeTemp(t, "a.png", []byte("just text")))
 		assert.Equal(t, api.ReasonSourceFormatUnsupported, api.ReasonOf(err))
 	})
-	t.Run("empty is unsupported", func(t *testing.T) {
+	t.Run("empty is corrupt", func(t *testing.T) {
 		_, err := Sniff(writeTemp(t, "a.png", nil))
-		assert.Equal(t, api.ReasonSourceFormatUnsupported, api.ReasonOf(err))
+		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err))
+		assert.Equal(t, "source is empty (0 bytes)", api.MessageOf(err))
 	})
 	t.Run("a missing file is a generic error", func(t *testing.T) {
 		_, err := Sniff(t.TempDir() + "/missing")
