@@ -20,7 +20,10 @@
 //  4. detect the source type from its magic bytes, never its name (Sniff);
 //     an empty file is SourceCorrupt, an unknown type
 //     SourceFormatUnsupported;
-//  5. read the header only: a header that cannot be read is SourceCorrupt;
+//  5. read the header only: a header that cannot be read is SourceCorrupt
+//     (also when libvips' own check of the first bytes rejects a file of a
+//     type it has a loader for), a PDF that needs a password
+//     SourceUnsupported;
 //     the page count (Limits.MaxPages), the page asked for, the frames of
 //     an animation (Limits.MaxFrames) and the pixels (Limits.MaxSourcePixels,
 //     and Limits.MaxFullDecodePixels for BMP and PSD) are checked here;

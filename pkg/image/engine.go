@@ -234,7 +234,8 @@ type RenderOptions struct {
 // XMP), SourceFormatUnsupported for a source that is not a supported image,
 // SourceCorrupt for one that cannot be decoded in full, SourceTooLarge and
 // RenditionTooLarge for the limits and for a jpegSize that even quality 1
-// exceeds, RenditionFormatUnsupported for a fmt this build cannot write.
+// exceeds, SourceUnsupported for a PDF that needs a password,
+// RenditionFormatUnsupported for a fmt this build cannot write.
 // When ctx ends first the error wraps ctx.Err(). On any error no file is
 // left at outPath.
 func (e *Engine) Render(ctx context.Context, srcPath string, r api.Rendition, outPath string, opts RenderOptions) (res *Result, err error) {

@@ -244,14 +244,23 @@ func sourceHeader(path string, t SourceType, dec *goDecoder, options string) (he
 		h, err = dec.header(path)
 	} else {
 		h, err = readHeader(path, options)
-		if errors.Is(err, errNoLoader) {
+	}
+	if errors.Is(err, errNoLoader) {
+		if !hasOperation(loaders[t]) {
 			return h, api.Wrap(api.ReasonSourceFormatUnsupported, err,
 				"source looks like "+t.MimeType()+" but no decoder in this build reads it")
 		}
+		// The loader exists but its own check of the first bytes failed.
+		return h, api.Wrap(api.ReasonSourceCorrupt, err,
+			"source is a corrupt "+t.MimeType()+" file: its header cannot be read")
 	}
 	var ae *api.Error
 	if errors.As(err, &ae) {
 		return h, err
+	}
+	if err != nil && t == TypePDF && pdfEncrypted(path) {
+		return h, api.Wrap(api.ReasonSourceUnsupported, err,
+			"source PDF is encrypted with a password and cannot be opened without it")
 	}
 	if err != nil {
 		return h, api.Wrap(api.ReasonSourceCorrupt, err,

@@ -78,6 +78,12 @@ static VipsImage *acs_open(const char *path, const char *options, int *no_loader
 	return im;
 }
 
+// acs_has_operation reports whether this libvips build has the operation
+// (a loader of a dynamic module may be missing).
+static int acs_has_operation(const char *name) {
+	return vips_type_find("VipsOperation", name) != 0;
+}
+
 static int acs_get_blob(VipsImage *im, const char *name, const void **data, size_t *len) {
 	if (vips_image_get_typeof(im, name) != VIPS_TYPE_BLOB)
 		return -1;
@@ -439,6 +445,14 @@ func open(path, options, op string) (*vipsImage, error) {
 		return nil, lastError(op)
 	}
 	return wrapImage(p), nil
+}
+
+// hasOperation reports whether this libvips build has the operation
+// named, such as "tiffload_source".
+func hasOperation(name string) bool {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	return C.acs_has_operation(cname) != 0
 }
 
 // header describes an opened image.
