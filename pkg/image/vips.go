@@ -388,6 +388,14 @@ func vipsStartup(threads, arenas int, warnings bool) error {
 	return nil
 }
 
+// The most of a source's metadata blocks the header copies: the rights
+// are read from the start of the EXIF, XMP and IPTC blocks, and the
+// profile is only needed whole by the tests.
+const (
+	maxHeaderMetadata = 4 << 20
+	maxHeaderICC      = 4 << 20
+)
+
 // header is what the engine needs from a source before decoding it.
 type header struct {
 	Width, Height int
@@ -395,7 +403,8 @@ type header struct {
 	// Orientation is the EXIF orientation, 1 to 8 (1 when absent).
 	Orientation int
 	HasProfile  bool
-	// ICC is the embedded colour profile, when there is one.
+	// ICC is the embedded colour profile, when there is one of at most
+	// maxHeaderICC bytes.
 	ICC   []byte
 	Space colourSpace
 	// Pages is the number of pages (PDF, TIFF) or frames (GIF, WebP).
@@ -405,7 +414,8 @@ type header struct {
 	XRes, YRes float64
 	// Loader is the libvips loader that recognised the file.
 	Loader string
-	// EXIF, XMP and IPTC are the source's metadata blocks, when present.
+	// EXIF, XMP and IPTC are the source's metadata blocks, when present,
+	// cut to their first maxHeaderMetadata bytes.
 	EXIF, XMP, IPTC []byte
 }
 
@@ -462,16 +472,16 @@ func (im *vipsImage) header() header {
 		Height:      im.height(),
 		Bands:       im.bands(),
 		Orientation: im.orientation(),
-		ICC:         im.blob("icc-profile-data"),
+		ICC:         im.blob("icc-profile-data", maxHeaderICC, false),
+		HasProfile:  im.hasBlob("icc-profile-data"),
 		Space:       im.space(),
 		Pages:       int(C.vips_image_get_n_pages(im.p)),
 		XRes:        float64(im.p.Xres),
 		YRes:        float64(im.p.Yres),
-		EXIF:        im.blob("exif-data"),
-		XMP:         im.blob("xmp-data"),
-		IPTC:        im.blob("iptc-data"),
+		EXIF:        im.blob("exif-data", maxHeaderMetadata, true),
+		XMP:         im.blob("xmp-data", maxHeaderMetadata, true),
+		IPTC:        im.blob("iptc-data", maxHeaderMetadata, true),
 	}
-	h.HasProfile = h.ICC != nil
 	var loader *C.char
 	cname := C.CString("vips-loader")
 	defer C.free(unsafe.Pointer(cname))
@@ -513,8 +523,10 @@ func (im *vipsImage) space() colourSpace {
 func (im *vipsImage) orientation() int { return int(C.vips_image_get_orientation(im.p)) }
 func (im *vipsImage) kill()            { C.vips_image_set_kill(im.p, C.TRUE) }
 
-// blob returns a copy of a binary metadata field, or nil.
-func (im *vipsImage) blob(name string) []byte {
+// blob returns a copy of a binary metadata field of at most limit bytes,
+// or nil; a larger one is cut to limit bytes when prefix is set, nil
+// otherwise.
+func (im *vipsImage) blob(name string, limit int, prefix bool) []byte {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	var data unsafe.Pointer
@@ -522,7 +534,22 @@ func (im *vipsImage) blob(name string) []byte {
 	if C.acs_get_blob(im.p, cname, &data, &n) != 0 || data == nil {
 		return nil
 	}
+	if int64(n) > int64(limit) {
+		if !prefix {
+			return nil
+		}
+		n = C.size_t(limit)
+	}
 	return C.GoBytes(data, C.int(n))
+}
+
+// hasBlob reports whether the image has a binary metadata field.
+func (im *vipsImage) hasBlob(name string) bool {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var data unsafe.Pointer
+	var n C.size_t
+	return C.acs_get_blob(im.p, cname, &data, &n) == 0 && data != nil
 }
 
 // intField returns an integer metadata field, or def.
