@@ -146,6 +146,14 @@
 //     vips_thumbnail's, which leaves a factor of two for its resize: the
 //     8x8 block average is a proper low-pass filter, and decoding is the
 //     bulk of a thumbnail's time.
+//   - SVG entities: an SVG may declare entities in its document type
+//     declaration, as Adobe Illustrator does; the text their references
+//     expand to is added up in Go first, and over 8 MiB (billion laughs,
+//     quadratic blow-up) the source is SourceTooLarge. External and
+//     parameter entities are SourceFormatUnsupported; librsvg loads no
+//     other file. SVG is read with its libvips loader named, since
+//     libvips' own detection misses an svg element after the first 1000
+//     bytes.
 //   - Untrusted loaders: libvips loaders marked unsafe for untrusted input
 //     (ImageMagick, FITS, Matlab, raw, ...) are blocked; SVG, PDF, JPEG
 //     2000 and JPEG XL are allowed back. BMP (uncompressed 1 to 32-bit,

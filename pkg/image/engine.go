@@ -239,7 +239,8 @@ type RenderOptions struct {
 // When ctx ends first the error wraps ctx.Err(). On any error no file is
 // left at outPath.
 func (e *Engine) Render(ctx context.Context, srcPath string, r api.Rendition, outPath string, opts RenderOptions) (res *Result, err error) {
-	j := &job{limits: e.limits, src: srcPath, r: r, fmt: api.CanonicalFormat(r.Fmt), fetch: opts.Fetch}
+	j := &job{limits: e.limits, src: srcPath, r: r, fmt: api.CanonicalFormat(r.Fmt), fetch: opts.Fetch,
+		tmpDir: filepath.Dir(outPath)}
 	defer j.close()
 	defer func() {
 		if err != nil {

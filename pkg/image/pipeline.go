@@ -20,9 +20,16 @@ type job struct {
 	fmt    string
 	fetch  FetchFunc
 
+	// tmpDir is where a copy of the source is written when it must be
+	// read without some of its metadata: the rendition's directory.
+	tmpDir string
+
 	enc     encoder
 	save    saveOptions
 	srcType SourceType
+	// check is what the checks of the source's own bytes found (see
+	// precheck.go); check.path, when set, is the copy libvips reads.
+	check *sourceCheck
 	// dec decodes the source when libvips does not (BMP, PSD); nil
 	// otherwise.
 	dec *goDecoder
@@ -51,7 +58,19 @@ func (j *job) replace(next *vipsImage) {
 	j.img = next
 }
 
-func (j *job) close() { j.img.close() }
+func (j *job) close() {
+	j.img.close()
+	j.check.remove()
+}
+
+// read is the path of the file libvips reads: the source, or the copy
+// the checks made of it.
+func (j *job) read() string {
+	if j.check != nil && j.check.path != "" {
+		return j.check.path
+	}
+	return j.src
+}
 
 // animated reports whether the rendition keeps every frame.
 func (j *job) animated() bool { return j.frames > 1 }
@@ -71,6 +90,7 @@ var pipeline = []step{
 	{"choosing the encoder", chooseEncoder},
 	{"checking the source size", checkSourceBytes},
 	{"detecting the source type", detectType},
+	{"checking the source", inspectSource},
 	{"reading the source header", readSourceHeader},
 	{"planning the rendition size", planSize},
 	{"shrinking the source", shrink},
@@ -187,10 +207,21 @@ func detectType(_ context.Context, j *job) error {
 	return nil
 }
 
+// inspectSource runs the checks of the source's own bytes that come
+// before libvips reads it (precheck.go).
+func inspectSource(_ context.Context, j *job) error {
+	c, err := checkSource(j.src, j.srcType, j.limits, j.tmpDir)
+	if err != nil {
+		return err
+	}
+	j.check = c
+	return nil
+}
+
 // readSourceHeader reads the header without decoding, settles the page
 // and frames, and enforces MaxPages, MaxFrames and MaxSourcePixels.
 func readSourceHeader(_ context.Context, j *job) error {
-	h, err := sourceHeader(j.src, j.srcType, j.dec, "")
+	h, err := sourceHeader(j.read(), j.srcType, j.dec, "")
 	if err != nil {
 		return err
 	}
@@ -203,7 +234,7 @@ func readSourceHeader(_ context.Context, j *job) error {
 	}
 	if j.page > 0 {
 		// Pages of a PDF or TIFF may differ in size.
-		if h, err = sourceHeader(j.src, j.srcType, j.dec, "page="+strconv.Itoa(j.page)); err != nil {
+		if h, err = sourceHeader(j.read(), j.srcType, j.dec, "page="+strconv.Itoa(j.page)); err != nil {
 			return err
 		}
 	}
@@ -240,9 +271,12 @@ func readSourceHeader(_ context.Context, j *job) error {
 func sourceHeader(path string, t SourceType, dec *goDecoder, options string) (header, error) {
 	var h header
 	var err error
-	if dec != nil {
+	switch {
+	case dec != nil:
 		h, err = dec.header(path)
-	} else {
+	case t == TypeSVG:
+		h, err = readHeaderWith(path, loaders[t], options)
+	default:
 		h, err = readHeader(path, options)
 	}
 	if errors.Is(err, errNoLoader) {
@@ -351,7 +385,7 @@ func (j *job) load(ctx context.Context, o thumbnailOptions) (*vipsImage, error) 
 	if j.dec == nil {
 		opts := j.loaderOptions()
 		if s := jpegShrink(j.header, o); s > 1 && j.srcType == TypeJPEG {
-			img, err := openImage(j.src, opts+",shrink="+strconv.Itoa(s))
+			img, err := openImage(j.read(), opts+",shrink="+strconv.Itoa(s))
 			if err != nil {
 				return nil, err
 			}
@@ -359,7 +393,7 @@ func (j *job) load(ctx context.Context, o thumbnailOptions) (*vipsImage, error) 
 			return img.thumbnailImage(o)
 		}
 		o.Loader = opts
-		return thumbnail(j.src, o)
+		return thumbnailOf(j.read(), j.srcType, j.header, o)
 	}
 	decoded, err := j.dec.decode(ctx, j.src)
 	if err != nil {

@@ -6,6 +6,7 @@ package image
 
 /*
 #cgo pkg-config: vips
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
@@ -76,6 +77,27 @@ static VipsImage *acs_open(const char *path, const char *options, int *no_loader
 	VipsImage *im = vips_image_new_from_source(src, options, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 	g_object_unref(src);
 	return im;
+}
+
+static int acs_call_loader(const char *loader, const char *options, VipsSource *src, VipsImage **out, ...) {
+	va_list ap;
+	va_start(ap, out);
+	int r = vips_call_split_option_string(loader, options, ap, src, out);
+	va_end(ap);
+	return r;
+}
+
+// acs_open_with is acs_open with the loader named (such as
+// "svgload_source") rather than found by libvips' own detection, which for
+// SVG only looks at the first 1000 bytes.
+static VipsImage *acs_open_with(const char *path, const char *loader, const char *options) {
+	VipsSource *src = vips_source_new_from_file(path);
+	if (!src)
+		return NULL;
+	VipsImage *im = NULL;
+	int r = acs_call_loader(loader, options, src, &im, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	g_object_unref(src);
+	return r ? NULL : im;
 }
 
 // acs_has_operation reports whether this libvips build has the operation
@@ -452,6 +474,22 @@ func open(path, options, op string) (*vipsImage, error) {
 		if noLoader != 0 {
 			return nil, errNoLoader
 		}
+		return nil, lastError(op)
+	}
+	return wrapImage(p), nil
+}
+
+// openWith opens path lazily (sequential access) with the libvips loader
+// named, such as "svgload_source", and loader options.
+func openWith(path, loader, options, op string) (*vipsImage, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	cloader := C.CString(loader)
+	defer C.free(unsafe.Pointer(cloader))
+	copts := C.CString(options)
+	defer C.free(unsafe.Pointer(copts))
+	p := C.acs_open_with(cpath, cloader, copts)
+	if p == nil {
 		return nil, lastError(op)
 	}
 	return wrapImage(p), nil
