@@ -21,8 +21,9 @@ const (
 	// shrink-on-load renders cheaply.
 	DefaultMaxSourcePixels int64 = 300_000_000
 	// DefaultMaxFullDecodePixels is the default largest source decoded
-	// whole into memory (BMP, PSD), 100 megapixels: at most 800 MB for
-	// 16-bit RGBA, 400 MB for 8-bit.
+	// whole into memory (BMP, PSD, interlaced PNG, progressive JPEG, GIF,
+	// HEIF, AVIF, JPEG XL), 100 megapixels: at most 800 MB for 16-bit
+	// RGBA, 400 MB for 8-bit.
 	DefaultMaxFullDecodePixels int64 = 100_000_000
 	// DefaultMaxOutputPixels is the default largest rendition, 25
 	// megapixels (for example 6000x4166): the rendition is held in memory
@@ -48,8 +49,9 @@ type Limits struct {
 	// pixels of the page rendered, times the frames of an animated
 	// rendition (SourceTooLarge).
 	MaxSourcePixels int64
-	// MaxFullDecodePixels is the largest source accepted among the formats
-	// that are decoded whole into memory before resizing (BMP, PSD), in
+	// MaxFullDecodePixels is the largest source accepted among those whose
+	// decoder holds the whole image in memory before resizing (BMP, PSD,
+	// interlaced PNG, progressive JPEG, GIF, HEIF, AVIF, JPEG XL), in
 	// pixels (SourceTooLarge).
 	MaxFullDecodePixels int64
 	// MaxOutputPixels is the largest rendition accepted, in width x height

@@ -22,7 +22,7 @@ import (
 
 // Hostile and unlucky sources: truncated and garbled files of every type,
 // files libvips' own detection rejects, encrypted PDFs. Every input is
-// generated here.
+// generated here. See also precheck_test.go and svg_test.go.
 
 // noise is a deterministic picture with little redundancy, so that its
 // encodings are large enough to cut in several places.

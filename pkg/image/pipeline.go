@@ -219,7 +219,8 @@ func inspectSource(_ context.Context, j *job) error {
 }
 
 // readSourceHeader reads the header without decoding, settles the page
-// and frames, and enforces MaxPages, MaxFrames and MaxSourcePixels.
+// and frames, and enforces MaxPages, MaxFrames, MaxSourcePixels and
+// MaxFullDecodePixels.
 func readSourceHeader(_ context.Context, j *job) error {
 	h, err := sourceHeader(j.read(), j.srcType, j.dec, "")
 	if err != nil {
@@ -246,17 +247,13 @@ func readSourceHeader(_ context.Context, j *job) error {
 				j.frames, j.limits.MaxFrames)
 		}
 	}
-	if px := int64(h.Width) * int64(h.Height) * int64(j.frames); px > j.limits.MaxSourcePixels {
-		what := fmt.Sprintf("%dx%d", h.Width, h.Height)
-		if j.frames > 1 {
-			what += fmt.Sprintf(" x %d frames", j.frames)
-		}
-		return api.Errorf(api.ReasonSourceTooLarge, "source is %s (%s), more than the limit of %s",
-			what, megapixels(px), megapixels(j.limits.MaxSourcePixels))
+	if err := checkPixels(h.Width, h.Height, j.frames, j.limits.MaxSourcePixels, ""); err != nil {
+		return err
 	}
-	if px := int64(h.Width) * int64(h.Height); j.dec != nil && px > j.limits.MaxFullDecodePixels {
-		return api.Errorf(api.ReasonSourceTooLarge, "source is %dx%d (%s), more than the limit of %s for %s files, which are decoded whole",
-			h.Width, h.Height, megapixels(px), megapixels(j.limits.MaxFullDecodePixels), j.srcType.MimeType())
+	if kind := wholeDecodeKind(j.srcType, j.dec, j.check); kind != "" {
+		if err := checkPixels(h.Width, h.Height, 1, j.limits.MaxFullDecodePixels, kind); err != nil {
+			return err
+		}
 	}
 	j.header = h
 	j.colourManaged = h.HasProfile || h.Space == spaceCMYK
@@ -264,6 +261,20 @@ func readSourceHeader(_ context.Context, j *job) error {
 		j.xmp = rightsOf(h).xmp()
 	}
 	return nil
+}
+
+// wholeDecodeKind names the kind of source, for messages, when its
+// decoder holds the whole image in memory: the formats decoded in Go and
+// those the checks flagged (interlaced PNG, progressive JPEG, GIF, HEIF,
+// AVIF, JPEG XL); empty when the pixels stream.
+func wholeDecodeKind(t SourceType, dec *goDecoder, c *sourceCheck) string {
+	switch {
+	case dec != nil:
+		return t.MimeType()
+	case c != nil:
+		return c.wholeDecode
+	}
+	return ""
 }
 
 // sourceHeader reads the header of a file of type t with libvips, or with

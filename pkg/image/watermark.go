@@ -100,7 +100,8 @@ func loadWatermark(ctx context.Context, path string, frame size, scale float64, 
 	if err != nil {
 		return nil, err
 	}
-	if px := int64(h.Width) * int64(h.Height); px > limits.MaxSourcePixels || (dec != nil && px > limits.MaxFullDecodePixels) {
+	px := int64(h.Width) * int64(h.Height)
+	if px > limits.MaxSourcePixels || (wholeDecodeKind(t, dec, c) != "" && px > limits.MaxFullDecodePixels) {
 		return nil, api.Errorf(api.ReasonSourceTooLarge, "the image is %dx%d, more than the pixel limit", h.Width, h.Height)
 	}
 	box := size{max(1, int(math.Round(float64(frame.W)*scale))), max(1, int(math.Round(float64(frame.H)*scale)))}
