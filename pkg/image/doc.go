@@ -168,7 +168,11 @@
 //     expand to is added up in Go first, and over 8 MiB (billion laughs,
 //     quadratic blow-up) the source is SourceTooLarge. External and
 //     parameter entities are SourceFormatUnsupported; librsvg loads no
-//     other file. SVG is read with its libvips loader named, since
+//     other file. Images embedded as data: URIs, which librsvg decodes
+//     whole at their own size, are bounded together by
+//     MaxFullDecodePixels from their headers; an embedded SVG is checked
+//     like the source, one level deep. SVG is read with its libvips
+//     loader named, since
 //     libvips' own detection misses an svg element after the first 1000
 //     bytes.
 //   - Untrusted loaders: libvips loaders marked unsafe for untrusted input

@@ -25,8 +25,9 @@ import (
 //     JPEG are SourceFormatUnsupported, progressive JPEG is decoded whole
 //     (jpeg.go);
 //   - an SVG's entity declarations are read and the expansion of its
-//     entity references added up: an expansion bomb is SourceTooLarge
-//     (svg.go).
+//     entity references added up: an expansion bomb is SourceTooLarge;
+//     the images it embeds as data: URIs are bounded by
+//     Limits.MaxFullDecodePixels (svg.go).
 //
 // A PDF that libvips cannot open and that declares encryption is
 // SourceUnsupported: it needs a password (pdfEncrypted).
@@ -70,7 +71,7 @@ func checkSource(path string, t SourceType, limits Limits, dir string) (*sourceC
 	case TypeJPEG:
 		err = checkJPEG(path, c)
 	case TypeSVG:
-		err = checkSVGEntities(path)
+		err = checkSVG(path, limits.MaxFullDecodePixels)
 	}
 	if err == nil && c.width > 0 && c.height > 0 {
 		err = checkPixels(c.width, c.height, 1, limits.MaxSourcePixels, "")

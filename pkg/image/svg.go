@@ -3,8 +3,21 @@ package image
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
+	goimage "image"
 	"io"
 	"os"
+	"strconv"
+	"strings"
+
+	// The decoders whose DecodeConfig reads the size of images embedded
+	// in SVG.
+	_ "image/gif"
+	_ "image/jpeg"
+	_ "image/png"
+
+	_ "golang.org/x/image/tiff"
+	_ "golang.org/x/image/webp"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
@@ -369,35 +382,58 @@ func (z *entitySizer) text(v []byte) (int64, error) {
 	}
 }
 
-// checkSVGEntities refuses an SVG whose entity references expand to more
-// than maxSVGEntityText bytes, or that uses external or parameter
-// entities. Documents without a document type declaration cost nothing
-// more than reading their prolog.
-func checkSVGEntities(path string) error {
+// checkSVG runs the checks of an SVG file (see the top of this file and
+// checkSVGImages). maxPixels bounds the images it embeds, all together.
+func checkSVG(path string, maxPixels int64) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return api.Wrap(api.ReasonGeneric, err, "source file cannot be opened")
 	}
 	defer f.Close()
-	head := make([]byte, maxSVGProlog)
-	n, err := io.ReadFull(f, head)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+	fi, err := f.Stat()
+	if err != nil {
 		return api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
+	}
+	_, err = checkSVGData(f, fi.Size(), maxPixels, 0)
+	return err
+}
+
+// checkSVGData checks the SVG document r of size bytes, embedded in
+// another at the given depth (0 for the source itself), and returns the
+// pixels of the images it embeds. Documents without a document type
+// declaration or embedded images cost reading their prolog and looking
+// for "data:" in the rest.
+func checkSVGData(r io.ReaderAt, size, maxPixels int64, depth int) (int64, error) {
+	head := make([]byte, min(size, maxSVGProlog))
+	n, err := r.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		return 0, api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
 	}
 	head = head[:n]
 	res, subset, root := scanProlog(head)
 	switch {
 	case res == prologShort && n == maxSVGProlog:
-		return api.Errorf(api.ReasonSourceTooLarge,
+		return 0, api.Errorf(api.ReasonSourceTooLarge,
 			"source SVG has a prolog (XML declaration, comments, document type declaration) longer than %d KiB, more than this service reads", maxSVGProlog>>10)
 	case res == prologShort:
-		return api.Errorf(api.ReasonSourceCorrupt, "source is a corrupt SVG file: it ends before its svg element")
+		return 0, api.Errorf(api.ReasonSourceCorrupt, "source is a corrupt SVG file: it ends before its svg element")
 	case res != prologSVG:
-		return api.Errorf(api.ReasonSourceCorrupt, "source is a corrupt SVG file: its root element is not svg")
+		return 0, api.Errorf(api.ReasonSourceCorrupt, "source is a corrupt SVG file: its root element is not svg")
 	}
-	if bytes.IndexByte(subset, '%') < 0 && !bytes.Contains(subset, []byte("<!ENTITY")) {
-		return nil
+	body := io.NewSectionReader(r, int64(root), size-int64(root))
+	if bytes.IndexByte(subset, '%') >= 0 || bytes.Contains(subset, []byte("<!ENTITY")) {
+		if err := checkSVGEntities(subset, body); err != nil {
+			return 0, err
+		}
 	}
+	return checkSVGImages(body, maxPixels, depth)
+}
+
+// checkSVGEntities refuses an SVG whose entity references expand to more
+// than maxSVGEntityText bytes, or that uses external or parameter
+// entities. subset is the internal subset of its document type
+// declaration, body the document after its prolog.
+func checkSVGEntities(subset []byte, body *io.SectionReader) error {
 	entities, attrRefs, err := dtdEntities(subset)
 	if err != nil {
 		return err
@@ -424,10 +460,7 @@ func checkSVGEntities(path string) error {
 	// The document after the prolog: every reference to a declared entity
 	// counts (those in comments and CDATA sections too, which is on the
 	// safe side).
-	if _, err := f.Seek(int64(root), io.SeekStart); err != nil {
-		return api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
-	}
-	r := bufio.NewReaderSize(f, 64<<10)
+	r := bufio.NewReaderSize(body, 64<<10)
 	var name []byte
 	for {
 		if _, err := r.ReadSlice('&'); err == io.EOF {
@@ -462,4 +495,161 @@ func checkSVGEntities(path string) error {
 			name = append(name, c)
 		}
 	}
+}
+
+// Images embedded in an SVG as data: URIs.
+//
+// librsvg decodes an embedded raster image whole with gdk-pixbuf, at its
+// own size, whatever size it is drawn at: a 65 KB SVG embedding a
+// 20000x20000 PNG of one colour took 2.8 GB. The engine reads the header
+// of every embedded image (the first maxEmbeddedHeader bytes of its data)
+// and refuses the SVG when their pixels add up to more than
+// Limits.MaxFullDecodePixels, or when the size of one cannot be read. An
+// SVG embedded in an SVG is checked as the source is, once; deeper
+// nesting is refused.
+const (
+	maxEmbeddedHeader = 1 << 20
+	maxEmbeddedSVG    = 16 << 20
+	maxSVGDepth       = 1
+)
+
+// checkSVGImages finds the data: URIs of images in an SVG's body and
+// returns the pixels of the images they hold.
+func checkSVGImages(body *io.SectionReader, maxPixels int64, depth int) (int64, error) {
+	const block = 64 << 10
+	const overlap = 16
+	buf := make([]byte, block)
+	var total int64
+	for off := int64(0); off < body.Size(); {
+		n, err := body.ReadAt(buf, off)
+		if err != nil && err != io.EOF {
+			return 0, api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
+		}
+		i := bytes.Index(buf[:n], []byte("data:"))
+		if i < 0 {
+			if off+int64(n) >= body.Size() {
+				break
+			}
+			off += int64(max(n-overlap, 1))
+			continue
+		}
+		next, px, err := embeddedImage(body, off+int64(i)+5, maxPixels, depth)
+		if err != nil {
+			return 0, err
+		}
+		if total += px; total > maxPixels {
+			return 0, api.Errorf(api.ReasonSourceTooLarge,
+				"source SVG embeds images of %s in all, more than the limit of %s for images decoded whole",
+				megapixels(total), megapixels(maxPixels))
+		}
+		off = next
+	}
+	return total, nil
+}
+
+// embeddedImage reads the data: URI whose media type starts at pos and
+// returns where to look for the next one and the pixels of the image it
+// holds (0 when it holds no image).
+func embeddedImage(body *io.SectionReader, pos, maxPixels int64, depth int) (next, pixels int64, err error) {
+	head := make([]byte, 256)
+	n, rerr := body.ReadAt(head, pos)
+	if rerr != nil && rerr != io.EOF {
+		return 0, 0, api.Wrap(api.ReasonGeneric, rerr, "source file cannot be read")
+	}
+	head = head[:n]
+	comma := bytes.IndexByte(head, ',')
+	if comma < 0 || !bytes.HasPrefix(bytes.ToLower(head), []byte("image/")) {
+		return pos, 0, nil // not an image, or not a data: URI at all
+	}
+	params := strings.ToLower(string(head[:comma]))
+	mediaType, _, _ := strings.Cut(params, ";")
+	mediaType = strings.TrimSpace(mediaType)
+	isBase64 := strings.HasSuffix(params, ";base64")
+	payload := &dataURIReader{r: bufio.NewReader(io.NewSectionReader(body, pos+int64(comma)+1, body.Size())), base64: isBase64}
+	var data io.Reader = payload
+	if isBase64 {
+		data = base64.NewDecoder(base64.StdEncoding, payload)
+	}
+	next = pos + int64(comma) + 1
+	if mediaType == "image/svg+xml" {
+		if depth >= maxSVGDepth {
+			return 0, 0, api.Errorf(api.ReasonSourceFormatUnsupported,
+				"source SVG embeds SVG images inside embedded SVG images; one level of embedding is supported")
+		}
+		svg, _ := io.ReadAll(io.LimitReader(data, maxEmbeddedSVG+1))
+		if len(svg) > maxEmbeddedSVG {
+			return 0, 0, api.Errorf(api.ReasonSourceTooLarge,
+				"source SVG embeds an SVG image of more than %d MiB", maxEmbeddedSVG>>20)
+		}
+		px, err := checkSVGData(bytes.NewReader(svg), int64(len(svg)), maxPixels, depth+1)
+		if err != nil {
+			return 0, 0, api.Errorf(api.ReasonOf(err), "source SVG embeds an SVG image that is refused: %s", api.MessageOf(err))
+		}
+		return next, px, nil
+	}
+	prefix, _ := io.ReadAll(io.LimitReader(data, maxEmbeddedHeader))
+	cfg, _, err := goimage.DecodeConfig(bytes.NewReader(prefix))
+	if err != nil {
+		return 0, 0, api.Errorf(api.ReasonSourceFormatUnsupported,
+			"source SVG embeds an image (%s) whose size cannot be read from its first %d KiB", mediaType, maxEmbeddedHeader>>10)
+	}
+	px := int64(cfg.Width) * int64(cfg.Height)
+	if px > maxPixels {
+		return 0, 0, api.Errorf(api.ReasonSourceTooLarge,
+			"source SVG embeds a %dx%d image (%s), more than the limit of %s for images decoded whole",
+			cfg.Width, cfg.Height, megapixels(px), megapixels(maxPixels))
+	}
+	return next, px, nil
+}
+
+// dataURIReader reads the data of a data: URI in an XML attribute or
+// style: it ends at a quote, '<' or ')'; white space and character
+// references (line breaks written as &#10;) are skipped in base64, %XX
+// escapes decoded otherwise.
+type dataURIReader struct {
+	r      *bufio.Reader
+	base64 bool
+	done   bool
+}
+
+func (d *dataURIReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) && !d.done {
+		c, err := d.r.ReadByte()
+		if err != nil {
+			d.done = true
+			break
+		}
+		switch {
+		case c == '"' || c == '\'' || c == '<' || c == ')':
+			d.done = true
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		case c == '&':
+			for k := 0; k < 8; k++ { // &#10; &#xA;
+				if c, err := d.r.ReadByte(); err != nil || c == ';' {
+					break
+				}
+			}
+		case c == '%' && !d.base64:
+			var hex [2]byte
+			if _, err := io.ReadFull(d.r, hex[:]); err != nil {
+				d.done = true
+				break
+			}
+			v, err := strconv.ParseUint(string(hex[:]), 16, 8)
+			if err != nil {
+				d.done = true
+				break
+			}
+			p[n] = byte(v)
+			n++
+		default:
+			p[n] = c
+			n++
+		}
+	}
+	if n == 0 && d.done {
+		return 0, io.EOF
+	}
+	return n, nil
 }

@@ -1,8 +1,12 @@
 package image
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"image/png"
+	"slices"
 	"strings"
 	"testing"
 
@@ -142,6 +146,71 @@ func TestSVGEntityBombs(t *testing.T) {
 			if tc.want == "" {
 				require.NoError(t, err)
 				assert.Equal(t, 32, res.Width)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, tc.want, api.ReasonOf(err), "error: %v", err)
+			assert.Contains(t, api.MessageOf(err), tc.msg)
+		})
+	}
+}
+
+// svgEmbedding returns an SVG drawing each data: URI as an image.
+func svgEmbedding(uris ...string) string {
+	var b strings.Builder
+	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="50">`)
+	b.WriteString(`<rect width="50" height="50" fill="red"/><desc>data: is also a word</desc>`)
+	for _, u := range uris {
+		fmt.Fprintf(&b, `<image x="50" width="50" height="50" xlink:href="%s"/>`, u)
+	}
+	b.WriteString("</svg>")
+	return b.String()
+}
+
+func dataURI(mediaType string, data []byte) string {
+	return "data:" + mediaType + ";base64," + base64.StdEncoding.EncodeToString(data)
+}
+
+// Images embedded in an SVG are decoded whole at their own size by
+// librsvg: their sizes are read from their headers and bounded like the
+// sources decoded whole.
+func TestSVGEmbeddedImages(t *testing.T) {
+	e := testEngine(t)
+	var small bytes.Buffer
+	require.NoError(t, png.Encode(&small, gradient(40, 40)))
+	giant := zeroPNG(t, 20000, 20000) // 400 MP of one colour in 50 KB
+	wrapped := base64.StdEncoding.EncodeToString(small.Bytes())
+	for i := 76; i < len(wrapped); i += 77 { // base64 broken into lines
+		wrapped = wrapped[:i] + "&#10;\n" + wrapped[i:]
+	}
+	tests := []struct {
+		name string
+		svg  string
+		want api.Reason // empty: renders
+		msg  string
+	}{
+		{"a small PNG", svgEmbedding(dataURI("image/png", small.Bytes())), "", ""},
+		{"a small PNG in wrapped base64", svgEmbedding("data:image/png;base64," + wrapped), "", ""},
+		{"a 20000x20000 PNG", svgEmbedding(dataURI("image/png", giant)), api.ReasonSourceTooLarge, "embeds a 20000x20000 image (400.0 MP)"},
+		{"the same PNG under another media type", svgEmbedding(dataURI("image/jpeg", giant)), api.ReasonSourceTooLarge, "20000x20000"},
+		{"many PNGs adding up", svgEmbedding(slices.Repeat([]string{dataURI("image/png", zeroPNG(t, 5000, 5000))}, 5)...),
+			api.ReasonSourceTooLarge, "embeds images of 125.0 MP in all"},
+		{"an image whose size cannot be read", svgEmbedding(dataURI("image/x-icon", []byte("not an icon at all"))),
+			api.ReasonSourceFormatUnsupported, "embeds an image (image/x-icon) whose size cannot be read"},
+		{"an embedded SVG", svgEmbedding(dataURI("image/svg+xml", []byte(illustratorSVG(0)))), "", ""},
+		{"an embedded SVG entity bomb", svgEmbedding(dataURI("image/svg+xml", []byte(billionLaughs(9)))),
+			api.ReasonSourceTooLarge, "embeds an SVG image that is refused: source SVG is an entity expansion bomb"},
+		{"an embedded SVG embedding a giant PNG", svgEmbedding(dataURI("image/svg+xml", []byte(svgEmbedding(dataURI("image/png", giant))))),
+			api.ReasonSourceTooLarge, "20000x20000"},
+		{"SVG in SVG in SVG", svgEmbedding(dataURI("image/svg+xml", []byte(svgEmbedding(dataURI("image/svg+xml", []byte(illustratorSVG(0))))))),
+			api.ReasonSourceFormatUnsupported, "one level of embedding"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, _, err := renderErr(t, e, writeTemp(t, "src.svg", []byte(tc.svg)), api.Rendition{Width: intp(100)})
+			if tc.want == "" {
+				require.NoError(t, err)
+				assert.Equal(t, 100, res.Width)
 				return
 			}
 			require.Error(t, err)
