@@ -18,31 +18,42 @@
 //     use, by encoding a tiny image; see OutputFormats);
 //  3. check the source's byte size (Limits.MaxSourceBytes);
 //  4. detect the source type from its magic bytes, never its name (Sniff);
-//     an empty file or an unknown type is SourceFormatUnsupported; a PDF
-//     is then checked with poppler before libvips opens it (pdf.go): a
-//     page that decompresses to more than Limits.MaxPDFPageBytes, or draws
-//     an image above Limits.MaxFullDecodePixels, is SourceTooLarge, an
-//     oversized XMP metadata stream is left out of what libvips reads, and
-//     a password-protected PDF is SourceUnsupported;
-//  5. read the header only: a header that cannot be read is SourceCorrupt;
-//     the page count (Limits.MaxPages), the page asked for, the frames of
-//     an animation (Limits.MaxFrames) and the pixels (Limits.MaxSourcePixels,
-//     and Limits.MaxFullDecodePixels for BMP and PSD) are checked here;
-//  6. plan the layout (geometry.go): crop, resolution, fit inside, and
+//     an empty file is SourceCorrupt, an unknown type
+//     SourceFormatUnsupported; a PDF is then checked with poppler before
+//     libvips opens it (pdf.go): a page that decompresses to more than
+//     Limits.MaxPDFPageBytes, or draws an image above
+//     Limits.MaxFullDecodePixels, is SourceTooLarge, an oversized XMP
+//     metadata stream is left out of what libvips reads, and a
+//     password-protected PDF is SourceUnsupported;
+//  5. check the source's own bytes in Go before libvips reads them
+//     (precheck.go): a PNG's declared size (SourceTooLarge) and metadata
+//     chunks (those that inflate over a budget are left out of a copy that
+//     is read instead), a JPEG's frame header (lossless, hierarchical and
+//     12-bit JPEG are SourceFormatUnsupported), an SVG's entities (an
+//     expansion bomb is SourceTooLarge);
+//  6. read the header only: a header that cannot be read is SourceCorrupt
+//     (also when libvips' own check of the first bytes rejects a file of a
+//     type it has a loader for), a PDF that needs a password
+//     SourceUnsupported; the page count
+//     (Limits.MaxPages), the page asked for, the frames of an animation
+//     (Limits.MaxFrames) and the pixels (Limits.MaxSourcePixels, and
+//     Limits.MaxFullDecodePixels for the sources decoded whole) are
+//     checked here;
+//  7. plan the layout (geometry.go): crop, resolution, fit inside, and
 //     check the output against Limits.MaxOutputPixels (RenditionTooLarge);
-//  7. shrink: vips_thumbnail loads, applies the EXIF orientation, converts
+//  8. shrink: vips_thumbnail loads, applies the EXIF orientation, converts
 //     to sRGB and resizes in one lazy pipeline, with shrink-on-load where
 //     the format allows it (JPEG, WebP, PDF, SVG), and makes a smart crop;
-//  8. cut a rectangle crop (in every frame of an animation);
-//  9. convert to 8-bit sRGB (or grey);
-//  10. draw the watermark;
-//  11. flatten alpha onto the background when asked, or when the format
+//  9. cut a rectangle crop (in every frame of an animation);
+//  10. convert to 8-bit sRGB (or grey);
+//  11. draw the watermark;
+//  12. flatten alpha onto the background when asked, or when the format
 //     has no alpha (jpg);
-//  12. record the resolution (dpi, convertToDpi);
-//  13. decode: run the pipeline into memory. libvips is told to fail on
+//  13. record the resolution (dpi, convertToDpi);
+//  14. decode: run the pipeline into memory. libvips is told to fail on
 //     truncated data, so a truncated or corrupt source fails here with
 //     SourceCorrupt and a partial image is never passed off as a rendition;
-//  14. encode in memory (searching the quality for jpegSize), add the
+//  15. encode in memory (searching the quality for jpegSize), add the
 //     metadata the rendition keeps, write a temporary file next to the
 //     output and rename it into place. On any failure no file is left at
 //     the output path.
@@ -136,10 +147,14 @@
 //     full decode would take over 800 MB. A refusal would fail legitimate
 //     panoramas and scans that the engine can render cheaply. Formats
 //     without shrink-on-load stream through the resize a few scanlines at a
-//     time, so their memory stays small too; the exceptions are decoders
-//     that need the whole image (interlaced PNG, HEIF/AVIF, GIF), for which
-//     MaxSourcePixels is the guard, and BMP and PSD, which are decoded in
-//     Go and bounded by MaxFullDecodePixels (default 100 MP). The rendition
+//     time, so their memory stays small too. The exceptions are the
+//     decoders that hold the whole image in memory: interlaced PNG,
+//     progressive JPEG (its coefficients), GIF, HEIF/AVIF and JPEG XL in
+//     libvips, and BMP and PSD, decoded in Go. They are bounded by
+//     MaxFullDecodePixels (default 100 MP), checked from the header, since
+//     a few kilobytes of such a file can declare gigabytes of pixels (a
+//     24 MP GIF, HEIC or JPEG XL of one colour takes about 200 MB to
+//     decode, a 96 MP progressive JPEG 340 MB). The rendition
 //     itself is held in memory once decoded, which Limits.MaxOutputPixels
 //     (default 25 MP, all frames together) bounds.
 //   - JPEG shrink-on-load takes the largest DCT scaling that keeps the
@@ -147,6 +162,24 @@
 //     vips_thumbnail's, which leaves a factor of two for its resize: the
 //     8x8 block average is a proper low-pass filter, and decoding is the
 //     bulk of a thumbnail's time.
+//   - Metadata bombs: the engine reads no more than a budget of a source's
+//     metadata. A PNG's text and profile chunks are inflated into a counter
+//     before libvips sees them (at most 8 MiB each, 16 MiB together; see
+//     png.go); the EXIF, XMP and IPTC blocks are read for the rights up to
+//     4 MiB, and a rights value over 4 KiB is not carried into the
+//     rendition.
+//   - SVG entities: an SVG may declare entities in its document type
+//     declaration, as Adobe Illustrator does; the text their references
+//     expand to is added up in Go first, and over 8 MiB (billion laughs,
+//     quadratic blow-up) the source is SourceTooLarge. External and
+//     parameter entities are SourceFormatUnsupported; librsvg loads no
+//     other file. Images embedded as data: URIs, which librsvg decodes
+//     whole at their own size, are bounded together by
+//     MaxFullDecodePixels from their headers; an embedded SVG is checked
+//     like the source, one level deep. SVG is read with its libvips
+//     loader named, since
+//     libvips' own detection misses an svg element after the first 1000
+//     bytes.
 //   - Untrusted loaders: libvips loaders marked unsafe for untrusted input
 //     (ImageMagick, FITS, Matlab, raw, ...) are blocked; SVG, PDF, JPEG
 //     2000 and JPEG XL are allowed back. BMP (uncompressed 1 to 32-bit,

@@ -21,8 +21,9 @@ const (
 	// shrink-on-load renders cheaply.
 	DefaultMaxSourcePixels int64 = 300_000_000
 	// DefaultMaxFullDecodePixels is the default largest source decoded
-	// whole into memory (BMP, PSD), 100 megapixels: at most 800 MB for
-	// 16-bit RGBA, 400 MB for 8-bit.
+	// whole into memory (BMP, PSD, interlaced PNG, progressive JPEG, GIF,
+	// HEIF, AVIF, JPEG XL), 100 megapixels: at most 800 MB for 16-bit
+	// RGBA, 400 MB for 8-bit.
 	DefaultMaxFullDecodePixels int64 = 100_000_000
 	// DefaultMaxOutputPixels is the default largest rendition, 25
 	// megapixels (for example 6000x4166): the rendition is held in memory
@@ -52,8 +53,9 @@ type Limits struct {
 	// pixels of the page rendered, times the frames of an animated
 	// rendition (SourceTooLarge).
 	MaxSourcePixels int64
-	// MaxFullDecodePixels is the largest source accepted among the formats
-	// that are decoded whole into memory before resizing (BMP, PSD), in
+	// MaxFullDecodePixels is the largest source accepted among those whose
+	// decoder holds the whole image in memory before resizing (BMP, PSD,
+	// interlaced PNG, progressive JPEG, GIF, HEIF, AVIF, JPEG XL), in
 	// pixels (SourceTooLarge). It also bounds each image a PDF page draws,
 	// which poppler decodes whole at its own size.
 	MaxFullDecodePixels int64
@@ -251,11 +253,13 @@ type RenderOptions struct {
 // XMP), SourceFormatUnsupported for a source that is not a supported image,
 // SourceCorrupt for one that cannot be decoded in full, SourceTooLarge and
 // RenditionTooLarge for the limits and for a jpegSize that even quality 1
-// exceeds, RenditionFormatUnsupported for a fmt this build cannot write.
+// exceeds, SourceUnsupported for a PDF that needs a password,
+// RenditionFormatUnsupported for a fmt this build cannot write.
 // When ctx ends first the error wraps ctx.Err(). On any error no file is
 // left at outPath.
 func (e *Engine) Render(ctx context.Context, srcPath string, r api.Rendition, outPath string, opts RenderOptions) (res *Result, err error) {
-	j := &job{limits: e.limits, src: srcPath, r: r, fmt: api.CanonicalFormat(r.Fmt), fetch: opts.Fetch}
+	j := &job{limits: e.limits, src: srcPath, r: r, fmt: api.CanonicalFormat(r.Fmt), fetch: opts.Fetch,
+		tmpDir: filepath.Dir(outPath)}
 	defer j.close()
 	defer func() {
 		if err != nil {

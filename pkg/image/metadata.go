@@ -35,14 +35,24 @@ func (r rights) empty() bool {
 	return r.Copyright == "" && len(r.Creators) == 0 && r.Marked == "" && r.WebStatement == "" && r.UsageTerms == ""
 }
 
+// Bounds on the rights a rendition carries, so that a source with huge
+// metadata cannot make a large rendition: the metadata blocks are read up
+// to maxHeaderMetadata bytes, a value longer than maxRightsValue bytes is
+// left out and at most maxCreators creators are kept.
+const (
+	maxRightsValue = 4096
+	maxCreators    = 64
+)
+
 // rightsOf gathers the rights recorded in a source's metadata blocks.
 func rightsOf(h header) rights {
+	cut := func(b []byte) []byte { return b[:min(len(b), maxHeaderMetadata)] }
 	var r rights
 	if h.XMP != nil {
-		r = xmpRights(h.XMP)
+		r = xmpRights(cut(h.XMP))
 	}
 	if h.EXIF != nil {
-		copyright, artist := exifRights(h.EXIF)
+		copyright, artist := exifRights(cut(h.EXIF))
 		if r.Copyright == "" {
 			r.Copyright = copyright
 		}
@@ -51,7 +61,7 @@ func rightsOf(h header) rights {
 		}
 	}
 	if h.IPTC != nil && (r.Copyright == "" || len(r.Creators) == 0) {
-		copyright, bylines := iptcRights(h.IPTC)
+		copyright, bylines := iptcRights(cut(h.IPTC))
 		if r.Copyright == "" {
 			r.Copyright = copyright
 		}
@@ -59,6 +69,26 @@ func rightsOf(h header) rights {
 			r.Creators = bylines
 		}
 	}
+	return r.bounded()
+}
+
+// bounded returns r without the values longer than maxRightsValue bytes
+// and with at most maxCreators creators.
+func (r rights) bounded() rights {
+	keep := func(s string) string {
+		if len(s) > maxRightsValue {
+			return ""
+		}
+		return s
+	}
+	r.Copyright, r.Marked, r.WebStatement, r.UsageTerms = keep(r.Copyright), keep(r.Marked), keep(r.WebStatement), keep(r.UsageTerms)
+	var creators []string
+	for _, c := range r.Creators {
+		if c = keep(c); c != "" && len(creators) < maxCreators {
+			creators = append(creators, c)
+		}
+	}
+	r.Creators = creators
 	return r
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -245,4 +247,34 @@ func TestXMPPacketCheck(t *testing.T) {
 	}
 	assert.NoError(t, checkXMPPacket([]byte(`<?xpacket begin=""?><x:xmpmeta xmlns:x="adobe:ns:meta/"/><?xpacket end="w"?>`)))
 	assert.True(t, strings.HasPrefix(string(rights{Copyright: "c"}.xmp()), "<?xpacket"))
+}
+
+// A source whose metadata is huge does not make a huge rendition: a
+// rights value too long to be a notice is left out, the others kept.
+func TestRightsAreBounded(t *testing.T) {
+	e := testEngine(t)
+	xmp := `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="` + nsRDF + `"><rdf:Description xmlns:dc="` + nsDC + `">` +
+		`<dc:creator><rdf:Seq><rdf:li>Ann Example</rdf:li></rdf:Seq></dc:creator>` +
+		`<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">` + strings.Repeat("©", 3<<20) + `</rdf:li></rdf:Alt></dc:rights>` +
+		`</rdf:Description></rdf:RDF></x:xmpmeta>`
+	var b bytes.Buffer
+	require.NoError(t, png.Encode(&b, gradient(64, 48)))
+	data := b.Bytes()
+	const afterIHDR = 8 + 12 + 13
+	src := append(append(append([]byte{}, data[:afterIHDR]...),
+		pngChunk("iTXt", []byte("XML:com.adobe.xmp\x00\x00\x00\x00\x00"+xmp))...), data[afterIHDR:]...)
+	res, out := render(t, e, writeTemp(t, "rights.png", src), api.Rendition{Fmt: "png"})
+	assert.Less(t, res.Bytes, int64(64<<10), "a 6 MiB notice does not make a 6 MiB rendition")
+	kept := string(readBack(t, out).XMP)
+	assert.Contains(t, kept, "Ann Example", "the creator is kept")
+	assert.NotContains(t, kept, "©©©", "the oversized notice is not")
+
+	creators := make([]string, 100)
+	for i := range creators {
+		creators[i] = fmt.Sprintf("creator %d", i)
+	}
+	r := rights{Copyright: strings.Repeat("x", maxRightsValue+1), UsageTerms: "ok", Creators: creators}.bounded()
+	assert.Empty(t, r.Copyright)
+	assert.Equal(t, "ok", r.UsageTerms)
+	assert.Len(t, r.Creators, maxCreators)
 }

@@ -20,9 +20,16 @@ type job struct {
 	fmt    string
 	fetch  FetchFunc
 
+	// tmpDir is where a copy of the source is written when it must be
+	// read without some of its metadata: the rendition's directory.
+	tmpDir string
+
 	enc     encoder
 	save    saveOptions
 	srcType SourceType
+	// check is what the checks of the source's own bytes found (see
+	// precheck.go); check.path, when set, is the copy libvips reads.
+	check *sourceCheck
 	// dec decodes the source when libvips does not (BMP, PSD); nil
 	// otherwise.
 	dec *goDecoder
@@ -58,6 +65,16 @@ func (j *job) close() {
 	for _, f := range j.cleanup {
 		f()
 	}
+	j.check.remove()
+}
+
+// read is the path of the file libvips reads: the source, or the copy
+// the checks made of it.
+func (j *job) read() string {
+	if j.check != nil && j.check.path != "" {
+		return j.check.path
+	}
+	return j.src
 }
 
 // animated reports whether the rendition keeps every frame.
@@ -79,6 +96,7 @@ var pipeline = []step{
 	{"checking the source size", checkSourceBytes},
 	{"detecting the source type", detectType},
 	{"checking the PDF", checkPDF},
+	{"checking the source", inspectSource},
 	{"reading the source header", readSourceHeader},
 	{"planning the rendition size", planSize},
 	{"shrinking the source", shrink},
@@ -195,10 +213,22 @@ func detectType(_ context.Context, j *job) error {
 	return nil
 }
 
+// inspectSource runs the checks of the source's own bytes that come
+// before libvips reads it (precheck.go).
+func inspectSource(_ context.Context, j *job) error {
+	c, err := checkSource(j.src, j.srcType, j.limits, j.tmpDir)
+	if err != nil {
+		return err
+	}
+	j.check = c
+	return nil
+}
+
 // readSourceHeader reads the header without decoding, settles the page
-// and frames, and enforces MaxPages, MaxFrames and MaxSourcePixels.
+// and frames, and enforces MaxPages, MaxFrames, MaxSourcePixels and
+// MaxFullDecodePixels.
 func readSourceHeader(_ context.Context, j *job) error {
-	h, err := sourceHeader(j.src, j.srcType, j.dec, "")
+	h, err := sourceHeader(j.read(), j.srcType, j.dec, "")
 	if err != nil {
 		return err
 	}
@@ -211,7 +241,7 @@ func readSourceHeader(_ context.Context, j *job) error {
 	}
 	if j.page > 0 {
 		// Pages of a PDF or TIFF may differ in size.
-		if h, err = sourceHeader(j.src, j.srcType, j.dec, "page="+strconv.Itoa(j.page)); err != nil {
+		if h, err = sourceHeader(j.read(), j.srcType, j.dec, "page="+strconv.Itoa(j.page)); err != nil {
 			return err
 		}
 	}
@@ -223,17 +253,13 @@ func readSourceHeader(_ context.Context, j *job) error {
 				j.frames, j.limits.MaxFrames)
 		}
 	}
-	if px := int64(h.Width) * int64(h.Height) * int64(j.frames); px > j.limits.MaxSourcePixels {
-		what := fmt.Sprintf("%dx%d", h.Width, h.Height)
-		if j.frames > 1 {
-			what += fmt.Sprintf(" x %d frames", j.frames)
-		}
-		return api.Errorf(api.ReasonSourceTooLarge, "source is %s (%s), more than the limit of %s",
-			what, megapixels(px), megapixels(j.limits.MaxSourcePixels))
+	if err := checkPixels(h.Width, h.Height, j.frames, j.limits.MaxSourcePixels, ""); err != nil {
+		return err
 	}
-	if px := int64(h.Width) * int64(h.Height); j.dec != nil && px > j.limits.MaxFullDecodePixels {
-		return api.Errorf(api.ReasonSourceTooLarge, "source is %dx%d (%s), more than the limit of %s for %s files, which are decoded whole",
-			h.Width, h.Height, megapixels(px), megapixels(j.limits.MaxFullDecodePixels), j.srcType.MimeType())
+	if kind := wholeDecodeKind(j.srcType, j.dec, j.check); kind != "" {
+		if err := checkPixels(h.Width, h.Height, 1, j.limits.MaxFullDecodePixels, kind); err != nil {
+			return err
+		}
 	}
 	j.header = h
 	j.colourManaged = h.HasProfile || h.Space == spaceCMYK
@@ -243,23 +269,49 @@ func readSourceHeader(_ context.Context, j *job) error {
 	return nil
 }
 
+// wholeDecodeKind names the kind of source, for messages, when its
+// decoder holds the whole image in memory: the formats decoded in Go and
+// those the checks flagged (interlaced PNG, progressive JPEG, GIF, HEIF,
+// AVIF, JPEG XL); empty when the pixels stream.
+func wholeDecodeKind(t SourceType, dec *goDecoder, c *sourceCheck) string {
+	switch {
+	case dec != nil:
+		return t.MimeType()
+	case c != nil:
+		return c.wholeDecode
+	}
+	return ""
+}
+
 // sourceHeader reads the header of a file of type t with libvips, or with
 // its Go decoder. Errors carry the contract reason.
 func sourceHeader(path string, t SourceType, dec *goDecoder, options string) (header, error) {
 	var h header
 	var err error
-	if dec != nil {
+	switch {
+	case dec != nil:
 		h, err = dec.header(path)
-	} else {
+	case t == TypeSVG:
+		h, err = readHeaderWith(path, loaders[t], options)
+	default:
 		h, err = readHeader(path, options)
-		if errors.Is(err, errNoLoader) {
+	}
+	if errors.Is(err, errNoLoader) {
+		if !hasOperation(loaders[t]) {
 			return h, api.Wrap(api.ReasonSourceFormatUnsupported, err,
 				"source looks like "+t.MimeType()+" but no decoder in this build reads it")
 		}
+		// The loader exists but its own check of the first bytes failed.
+		return h, api.Wrap(api.ReasonSourceCorrupt, err,
+			"source is a corrupt "+t.MimeType()+" file: its header cannot be read")
 	}
 	var ae *api.Error
 	if errors.As(err, &ae) {
 		return h, err
+	}
+	if err != nil && t == TypePDF && pdfEncrypted(path) {
+		return h, api.Wrap(api.ReasonSourceUnsupported, err,
+			"source PDF is encrypted (password protected); it cannot be drawn")
 	}
 	if err != nil {
 		return h, api.Wrap(api.ReasonSourceCorrupt, err,
@@ -350,7 +402,7 @@ func (j *job) load(ctx context.Context, o thumbnailOptions) (*vipsImage, error) 
 	if j.dec == nil {
 		opts := j.loaderOptions()
 		if s := jpegShrink(j.header, o); s > 1 && j.srcType == TypeJPEG {
-			img, err := openImage(j.src, opts+",shrink="+strconv.Itoa(s))
+			img, err := openImage(j.read(), opts+",shrink="+strconv.Itoa(s))
 			if err != nil {
 				return nil, err
 			}
@@ -358,7 +410,7 @@ func (j *job) load(ctx context.Context, o thumbnailOptions) (*vipsImage, error) 
 			return img.thumbnailImage(o)
 		}
 		o.Loader = opts
-		return thumbnail(j.src, o)
+		return thumbnailOf(j.read(), j.srcType, j.header, o)
 	}
 	decoded, err := j.dec.decode(ctx, j.src)
 	if err != nil {

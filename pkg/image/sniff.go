@@ -70,14 +70,17 @@ func (t SourceType) vector() bool { return t == TypeSVG || t == TypePDF }
 // Decodable reports whether the engine can render sources of type t.
 func (t SourceType) Decodable() bool { return sourceTypes[t].decodable }
 
-// sniffLen is how much of a file Sniff reads: enough for every magic number
-// and for an SVG root element after an XML prolog and a comment or two.
+// sniffLen is how much of a file Sniff reads first: enough for every
+// magic number and for an SVG root element after a short prolog. An XML
+// file whose prolog goes on longer (a document type declaration with many
+// entities) is read further, up to maxSVGProlog.
 const sniffLen = 4096
 
 // Sniff reads the first bytes of the file at path and returns its type.
-// The file name plays no part. An empty file or content of no known image
-// type is an *api.Error with reason SourceFormatUnsupported; a file that
-// cannot be read is a GenericError.
+// The file name plays no part. An empty file is an *api.Error with reason
+// SourceCorrupt (a source that was cut to nothing), content of no known
+// image type one with SourceFormatUnsupported; a file that cannot be read
+// is a GenericError.
 func Sniff(path string) (SourceType, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -90,9 +93,31 @@ func Sniff(path string) (SourceType, error) {
 		return TypeUnknown, api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
 	}
 	if n == 0 {
-		return TypeUnknown, api.Errorf(api.ReasonSourceFormatUnsupported, "source is empty (0 bytes), not an image")
+		return TypeUnknown, api.Errorf(api.ReasonSourceCorrupt, "source is empty (0 bytes)")
 	}
 	t := SniffBytes(head[:n])
+	if t != TypeUnknown {
+		return t, nil
+	}
+	head = head[:n]
+	res, _, _ := scanProlog(head)
+	if res == prologShort && n == sniffLen {
+		// XML whose prolog goes on: read further for the root element.
+		more := make([]byte, maxSVGProlog)
+		copy(more, head)
+		m, err := io.ReadFull(f, more[n:])
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+			return TypeUnknown, api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
+		}
+		head = more[:n+m]
+		t = SniffBytes(head)
+		res, _, _ = scanProlog(head)
+	}
+	if t == TypeUnknown && res == prologShort && bytes.Contains(head, []byte("<!DOCTYPE svg")) {
+		// An SVG cut short or with a prolog too long to read:
+		// checkSVGEntities refuses it with its reason.
+		t = TypeSVG
+	}
 	if t == TypeUnknown {
 		return TypeUnknown, api.Errorf(api.ReasonSourceFormatUnsupported,
 			"source is not an image of a supported type (its first bytes are % x)", head[:min(n, 8)])
@@ -162,38 +187,11 @@ func sniffISOBMFF(head []byte) SourceType {
 	return TypeUnknown
 }
 
-// isSVG reports whether head is XML whose root element is svg.
+// isSVG reports whether head is XML whose root element is svg; see
+// scanProlog.
 func isSVG(head []byte) bool {
-	s := bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	s = bytes.TrimLeft(s, " \t\r\n")
-	if !bytes.HasPrefix(s, []byte("<")) {
-		return false
-	}
-	// Skip the prolog, comments and a doctype; the first element must be svg.
-	for len(s) > 0 {
-		s = bytes.TrimLeft(s, " \t\r\n")
-		switch {
-		case bytes.HasPrefix(s, []byte("<?")):
-			s = skipPast(s, "?>")
-		case bytes.HasPrefix(s, []byte("<!--")):
-			s = skipPast(s, "-->")
-		case bytes.HasPrefix(s, []byte("<!")):
-			s = skipPast(s, ">")
-		case bytes.HasPrefix(s, []byte("<svg")) && len(s) > 4 && bytes.IndexByte([]byte(" \t\r\n>/"), s[4]) >= 0:
-			return true
-		default:
-			return false
-		}
-	}
-	return false
-}
-
-func skipPast(s []byte, end string) []byte {
-	i := bytes.Index(s, []byte(end))
-	if i < 0 {
-		return nil
-	}
-	return s[i+len(end):]
+	res, _, _ := scanProlog(head)
+	return res == prologSVG
 }
 
 // String returns the type name, or "unknown".

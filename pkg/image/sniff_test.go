@@ -1,6 +1,7 @@
 package image
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -39,6 +40,10 @@ func TestSniffBytes(t *testing.T) {
 		{"BM that is not a BMP", "BM, or a note about it", TypeUnknown},
 		{"SVG", `<svg xmlns="http://www.w3.org/2000/svg"/>`, TypeSVG},
 		{"SVG after a prolog, comment and doctype", "\xef\xbb\xbf\n<?xml version=\"1.0\"?>\n<!-- drawn -->\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x\">\n<svg>", TypeSVG},
+		{"SVG after a doctype with an internal subset", "<?xml version=\"1.0\"?>\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x\" [\n" +
+			"\t<!ENTITY ns_svg \"http://www.w3.org/2000/svg\">\n\t<!ENTITY st0 'a > b ]'>\n\t<!-- ]> -->\n]>\n<svg xmlns=\"&ns_svg;\">", TypeSVG},
+		{"a doctype cut inside its internal subset", "<!DOCTYPE svg [<!ENTITY a \"b\">", TypeUnknown},
+		{"a doctype with a subset, then another root", "<!DOCTYPE html [<!ENTITY a \"]>\">]><html><svg/></html>", TypeUnknown},
 		{"XML that is not SVG", `<?xml version="1.0"?><html><svg/></html>`, TypeUnknown},
 		{"svgfoo is not svg", `<svgfoo/>`, TypeUnknown},
 		{"plain text", "hello world", TypeUnknown},
@@ -88,9 +93,22 @@ func TestSniffCorpusByContentNotName(t *testing.T) {
 		_, err := Sniff(writeTemp(t, "a.png", []byte("just text")))
 		assert.Equal(t, api.ReasonSourceFormatUnsupported, api.ReasonOf(err))
 	})
-	t.Run("empty is unsupported", func(t *testing.T) {
+	t.Run("empty is corrupt", func(t *testing.T) {
 		_, err := Sniff(writeTemp(t, "a.png", nil))
-		assert.Equal(t, api.ReasonSourceFormatUnsupported, api.ReasonOf(err))
+		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err))
+		assert.Equal(t, "source is empty (0 bytes)", api.MessageOf(err))
+	})
+	t.Run("an SVG whose svg element starts after the first 4 KiB", func(t *testing.T) {
+		got, err := Sniff(writeTemp(t, "a.svg", []byte(illustratorSVG(80))))
+		require.NoError(t, err)
+		assert.Equal(t, TypeSVG, got)
+	})
+	t.Run("XML whose prolog goes on past 64 KiB", func(t *testing.T) {
+		_, err := Sniff(writeTemp(t, "a.xml", []byte("<?xml version='1.0'?><!-- "+strings.Repeat("x", 70<<10)+" --><svg/>")))
+		assert.Equal(t, api.ReasonSourceFormatUnsupported, api.ReasonOf(err), "nothing says it is an SVG")
+		got, err := Sniff(writeTemp(t, "a.svg", []byte("<?xml version='1.0'?><!DOCTYPE svg [<!-- "+strings.Repeat("x", 70<<10)+" -->]><svg/>")))
+		require.NoError(t, err)
+		assert.Equal(t, TypeSVG, got, "its document type says so; the engine then refuses the prolog")
 	})
 	t.Run("a missing file is a generic error", func(t *testing.T) {
 		_, err := Sniff(t.TempDir() + "/missing")

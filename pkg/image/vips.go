@@ -6,6 +6,7 @@ package image
 
 /*
 #cgo pkg-config: vips
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
@@ -76,6 +77,33 @@ static VipsImage *acs_open(const char *path, const char *options, int *no_loader
 	VipsImage *im = vips_image_new_from_source(src, options, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 	g_object_unref(src);
 	return im;
+}
+
+static int acs_call_loader(const char *loader, const char *options, VipsSource *src, VipsImage **out, ...) {
+	va_list ap;
+	va_start(ap, out);
+	int r = vips_call_split_option_string(loader, options, ap, src, out);
+	va_end(ap);
+	return r;
+}
+
+// acs_open_with is acs_open with the loader named (such as
+// "svgload_source") rather than found by libvips' own detection, which for
+// SVG only looks at the first 1000 bytes.
+static VipsImage *acs_open_with(const char *path, const char *loader, const char *options) {
+	VipsSource *src = vips_source_new_from_file(path);
+	if (!src)
+		return NULL;
+	VipsImage *im = NULL;
+	int r = acs_call_loader(loader, options, src, &im, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	g_object_unref(src);
+	return r ? NULL : im;
+}
+
+// acs_has_operation reports whether this libvips build has the operation
+// (a loader of a dynamic module may be missing).
+static int acs_has_operation(const char *name) {
+	return vips_type_find("VipsOperation", name) != 0;
 }
 
 static int acs_get_blob(VipsImage *im, const char *name, const void **data, size_t *len) {
@@ -382,6 +410,14 @@ func vipsStartup(threads, arenas int, warnings bool) error {
 	return nil
 }
 
+// The most of a source's metadata blocks the header copies: the rights
+// are read from the start of the EXIF, XMP and IPTC blocks, and the
+// profile is only needed whole by the tests.
+const (
+	maxHeaderMetadata = 4 << 20
+	maxHeaderICC      = 4 << 20
+)
+
 // header is what the engine needs from a source before decoding it.
 type header struct {
 	Width, Height int
@@ -389,7 +425,8 @@ type header struct {
 	// Orientation is the EXIF orientation, 1 to 8 (1 when absent).
 	Orientation int
 	HasProfile  bool
-	// ICC is the embedded colour profile, when there is one.
+	// ICC is the embedded colour profile, when there is one of at most
+	// maxHeaderICC bytes.
 	ICC   []byte
 	Space colourSpace
 	// Pages is the number of pages (PDF, TIFF) or frames (GIF, WebP).
@@ -399,7 +436,8 @@ type header struct {
 	XRes, YRes float64
 	// Loader is the libvips loader that recognised the file.
 	Loader string
-	// EXIF, XMP and IPTC are the source's metadata blocks, when present.
+	// EXIF, XMP and IPTC are the source's metadata blocks, when present,
+	// cut to their first maxHeaderMetadata bytes.
 	EXIF, XMP, IPTC []byte
 }
 
@@ -441,6 +479,30 @@ func open(path, options, op string) (*vipsImage, error) {
 	return wrapImage(p), nil
 }
 
+// openWith opens path lazily (sequential access) with the libvips loader
+// named, such as "svgload_source", and loader options.
+func openWith(path, loader, options, op string) (*vipsImage, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	cloader := C.CString(loader)
+	defer C.free(unsafe.Pointer(cloader))
+	copts := C.CString(options)
+	defer C.free(unsafe.Pointer(copts))
+	p := C.acs_open_with(cpath, cloader, copts)
+	if p == nil {
+		return nil, lastError(op)
+	}
+	return wrapImage(p), nil
+}
+
+// hasOperation reports whether this libvips build has the operation
+// named, such as "tiffload_source".
+func hasOperation(name string) bool {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	return C.acs_has_operation(cname) != 0
+}
+
 // header describes an opened image.
 func (im *vipsImage) header() header {
 	h := header{
@@ -448,16 +510,16 @@ func (im *vipsImage) header() header {
 		Height:      im.height(),
 		Bands:       im.bands(),
 		Orientation: im.orientation(),
-		ICC:         im.blob("icc-profile-data"),
+		ICC:         im.blob("icc-profile-data", maxHeaderICC, false),
+		HasProfile:  im.hasBlob("icc-profile-data"),
 		Space:       im.space(),
 		Pages:       int(C.vips_image_get_n_pages(im.p)),
 		XRes:        float64(im.p.Xres),
 		YRes:        float64(im.p.Yres),
-		EXIF:        im.blob("exif-data"),
-		XMP:         im.blob("xmp-data"),
-		IPTC:        im.blob("iptc-data"),
+		EXIF:        im.blob("exif-data", maxHeaderMetadata, true),
+		XMP:         im.blob("xmp-data", maxHeaderMetadata, true),
+		IPTC:        im.blob("iptc-data", maxHeaderMetadata, true),
 	}
-	h.HasProfile = h.ICC != nil
 	var loader *C.char
 	cname := C.CString("vips-loader")
 	defer C.free(unsafe.Pointer(cname))
@@ -499,14 +561,22 @@ func (im *vipsImage) space() colourSpace {
 func (im *vipsImage) orientation() int { return int(C.vips_image_get_orientation(im.p)) }
 func (im *vipsImage) kill()            { C.vips_image_set_kill(im.p, C.TRUE) }
 
-// blob returns a copy of a binary metadata field, or nil.
-func (im *vipsImage) blob(name string) []byte {
+// blob returns a copy of a binary metadata field of at most limit bytes,
+// or nil; a larger one is cut to limit bytes when prefix is set, nil
+// otherwise.
+func (im *vipsImage) blob(name string, limit int, prefix bool) []byte {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	var data unsafe.Pointer
 	var n C.size_t
 	if C.acs_get_blob(im.p, cname, &data, &n) != 0 || data == nil {
 		return nil
+	}
+	if int64(n) > int64(limit) {
+		if !prefix {
+			return nil
+		}
+		n = C.size_t(limit)
 	}
 	return C.GoBytes(data, C.int(n))
 }
@@ -520,6 +590,15 @@ func (im *vipsImage) stringField(name string) string {
 		return ""
 	}
 	return C.GoString(v)
+}
+
+// hasBlob reports whether the image has a binary metadata field.
+func (im *vipsImage) hasBlob(name string) bool {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var data unsafe.Pointer
+	var n C.size_t
+	return C.acs_get_blob(im.p, cname, &data, &n) == 0 && data != nil
 }
 
 // intField returns an integer metadata field, or def.

@@ -28,7 +28,7 @@ func drawWatermark(ctx context.Context, j *job) error {
 		return api.Wrap(api.ReasonGeneric, err, "watermark: the image cannot be fetched: "+api.MessageOf(err))
 	}
 	frame := size{j.img.width(), j.img.height() / j.frames}
-	wm, err := loadWatermark(ctx, path, frame, w.Scale, j.limits)
+	wm, err := loadWatermark(ctx, path, frame, w.Scale, j.limits, j.tmpDir)
 	if err != nil {
 		if cerr := ctxErr(ctx, "the watermark image was decoded"); cerr != nil {
 			return errors.Join(cerr, err)
@@ -74,8 +74,9 @@ func drawWatermark(ctx context.Context, j *job) error {
 
 // loadWatermark reads the watermark image at path, sized to fit inside
 // scale times frame, as 8-bit sRGB with alpha, decoded in memory. Its
-// errors carry a reason and a message about the watermark image.
-func loadWatermark(ctx context.Context, path string, frame size, scale float64, limits Limits) (*vipsImage, error) {
+// errors carry a reason and a message about the watermark image. A copy
+// the source checks make goes into tmpDir.
+func loadWatermark(ctx context.Context, path string, frame size, scale float64, limits Limits, tmpDir string) (*vipsImage, error) {
 	if err := checkFileBytes(path, limits.MaxSourceBytes, "the image"); err != nil {
 		return nil, err
 	}
@@ -97,11 +98,20 @@ func loadWatermark(ctx context.Context, path string, frame size, scale float64, 
 		path = p
 	}
 	dec := goDecoders[t]
+	c, err := checkSource(path, t, limits, tmpDir)
+	if err != nil {
+		return nil, err
+	}
+	defer c.remove()
+	if c.path != "" {
+		path = c.path
+	}
 	h, err := sourceHeader(path, t, dec, "")
 	if err != nil {
 		return nil, err
 	}
-	if px := int64(h.Width) * int64(h.Height); px > limits.MaxSourcePixels || (dec != nil && px > limits.MaxFullDecodePixels) {
+	px := int64(h.Width) * int64(h.Height)
+	if px > limits.MaxSourcePixels || (wholeDecodeKind(t, dec, c) != "" && px > limits.MaxFullDecodePixels) {
 		return nil, api.Errorf(api.ReasonSourceTooLarge, "the image is %dx%d, more than the pixel limit", h.Width, h.Height)
 	}
 	box := size{max(1, int(math.Round(float64(frame.W)*scale))), max(1, int(math.Round(float64(frame.H)*scale)))}
@@ -121,7 +131,7 @@ func loadWatermark(ctx context.Context, path string, frame size, scale float64, 
 		if err != nil {
 			return nil, api.Wrap(api.ReasonSourceCorrupt, err, "the image cannot be decoded")
 		}
-	} else if img, err = thumbnail(path, o); err != nil {
+	} else if img, err = thumbnailOf(path, t, h, o); err != nil {
 		return nil, api.Wrap(api.ReasonSourceCorrupt, err, "the image cannot be decoded")
 	}
 	for _, stage := range []func(*vipsImage) (*vipsImage, error){
