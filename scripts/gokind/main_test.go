@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -144,7 +145,7 @@ func TestRenderAndActionsOfTheManifest(t *testing.T) {
 	if n != 4 {
 		t.Errorf("%d runtime lines set, want 4 (metadata, process, process-web, storage-event)", n)
 	}
-	if strings.Contains(string(out), "runtime: go:1.24") {
+	if regexp.MustCompile(`(?m)^\s+runtime: go:1\.24`).Match(out) {
 		t.Error("a runtime: go:1.24 line is left")
 	}
 	got := map[string]manifestAction{}
