@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"archive/zip"
 	"bufio"
 	"context"
 	"encoding/json"
@@ -11,17 +10,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 )
 
-// TestDeployToDevserver deploys manifest.yml with the real wskdeploy to
-// `acs serve` (run as a subprocess, so that wskdeploy's older
-// openwhisk-client-go stays out of the product's module graph), with
-// stand-in zips of devserver's echo test action, then invokes an action,
-// the sequence, the web action and the trigger through the server.
+// TestDeployToDevserver deploys manifest.yml with scripts/deploy.sh and the
+// real wskdeploy to `acs serve` (run as a subprocess, so that wskdeploy's
+// older openwhisk-client-go stays out of the product's module graph), on the
+// Go kind go:1.21, with stand-in zips of devserver's echo test action, then
+// invokes an action, the sequence, the web action and the trigger through
+// the server, and undeploys with the script.
 func TestDeployToDevserver(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds wskdeploy and acs")
@@ -32,11 +31,11 @@ func TestDeployToDevserver(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
+	// The project: the real manifest and scripts/deploy.sh next to
+	// stand-in zips of the echo action, for the Go kind go:1.21 (not the
+	// manifest's go:1.24; acs serve lists both).
+	p := newDeployProject(t, ctx)
 	tmp := t.TempDir()
-	wskdeploy := filepath.Join(tmp, "wskdeploy")
-	if out, err := exec.CommandContext(ctx, goBin, "build", "-o", wskdeploy, "github.com/apache/openwhisk-wskdeploy").CombinedOutput(); err != nil {
-		t.Skipf("cannot build wskdeploy with this toolchain: %v\n%s", err, out)
-	}
 	acs := filepath.Join(tmp, "acs")
 	echo := filepath.Join(tmp, "echo")
 	for _, b := range [][]string{{"-o", acs, "./cmd/acs"}, {"-o", echo, "./pkg/devserver/testdata/action"}} {
@@ -49,23 +48,11 @@ func TestDeployToDevserver(t *testing.T) {
 			t.Fatalf("go build %s: %v\n%s", b[2], err, out)
 		}
 	}
-
-	// The project: the real manifest next to stand-in zips.
-	dir := filepath.Join(tmp, "project")
-	if err := os.MkdirAll(filepath.Join(dir, "build"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	manifest, err := os.ReadFile("../../manifest.yml")
+	echoExe, err := os.ReadFile(echo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "manifest.yml"), manifest, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// Every zip the manifest names gets the stand-in.
-	for _, m := range regexp.MustCompile(`(?m)^\s*function:\s*(build/\S+\.zip)\s*$`).FindAllStringSubmatch(string(manifest), -1) {
-		writeEchoZip(t, filepath.Join(dir, m[1]), echo)
-	}
+	p.zips(t, echoExe, "openwhisk/action-golang-v1.21", "openwhisk/action-golang-v1.24")
 
 	// acs serve on a free port, with a wskprops file.
 	props := filepath.Join(tmp, "wskprops")
@@ -99,13 +86,11 @@ func TestDeployToDevserver(t *testing.T) {
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
 
-	// wskdeploy reads the wskprops file through WSK_CONFIG_FILE.
-	deploy := exec.CommandContext(ctx, wskdeploy, "-m", "manifest.yml")
-	deploy.Dir = dir
-	deploy.Env = append(os.Environ(), "HOME="+tmp, "WSK_CONFIG_FILE="+props, "ACS_RUNTIME_IMAGE=example/acs-runtime:1",
-		`ACS_PROFILE_RENDITIONS=[{"fmt":"png","width":319}]`, "ACS_S3_ENDPOINT=http://s3.example:7070")
-	if out, err := deploy.CombinedOutput(); err != nil {
-		t.Fatalf("wskdeploy: %v\n%s", err, out)
+	// scripts/deploy.sh, and wskdeploy, read the wskprops file through
+	// WSK_CONFIG_FILE.
+	deployEnv := []string{"WSK_CONFIG_FILE=" + props, "ACS_GO_KIND=go:1.21", "ACS_S3_ENDPOINT=http://s3.example:7070"}
+	if out, err := p.run(ctx, deployEnv, "--no-build"); err != nil {
+		t.Fatalf("deploy.sh: %v\n%s", err, out)
 	}
 
 	call := func(method, path, body string, auth bool) (int, map[string]any) {
@@ -192,51 +177,21 @@ func TestDeployToDevserver(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	// wskdeploy undeploy removes everything again.
-	undeploy := exec.CommandContext(ctx, wskdeploy, "undeploy", "-m", "manifest.yml")
-	undeploy.Dir = dir
-	undeploy.Env = deploy.Env
-	if out, err := undeploy.CombinedOutput(); err != nil {
-		t.Fatalf("wskdeploy undeploy: %v\n%s", err, out)
+	// The Go actions run on the kind asked for.
+	for _, a := range staticActions {
+		status, res := call("GET", "/api/v1/namespaces/guest/actions/asset-compute/"+a+"?code=false", "", true)
+		if ex, _ := res["exec"].(map[string]any); status != http.StatusOK || ex["kind"] != "go:1.21" {
+			t.Errorf("action %s: %d exec %v, want kind go:1.21", a, status, res["exec"])
+		}
+	}
+
+	// scripts/deploy.sh undeploy removes everything again.
+	if out, err := p.run(ctx, deployEnv, "undeploy"); err != nil {
+		t.Fatalf("deploy.sh undeploy: %v\n%s", err, out)
 	}
 	for _, path := range []string{"packages/asset-compute", "actions/asset-compute/process", "triggers/asset-uploaded", "rules/on-asset-uploaded"} {
 		if status, res := call("GET", "/api/v1/namespaces/guest/"+path, "", true); status != http.StatusNotFound {
 			t.Errorf("after undeploy, GET %s: %d %v", path, status, res)
 		}
-	}
-}
-
-// writeEchoZip writes an action zip holding the echo test action as exec.
-func writeEchoZip(t *testing.T, path, exe string) {
-	t.Helper()
-	data, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := zip.NewWriter(f)
-	for _, e := range []struct {
-		name string
-		mode os.FileMode
-		data []byte
-	}{{"exec", 0o755, data}, {"exec.env", 0o644, []byte("openwhisk/action-golang-v1.24")}, {"mode", 0o644, []byte("echo")}} {
-		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
-		h.SetMode(e.mode)
-		w, err := zw.CreateHeader(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(e.data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -2,7 +2,10 @@ module github.com/assetcompute/assetcompute/test/tools
 
 go 1.26.0
 
-require github.com/apache/openwhisk-wskdeploy v0.0.0-20221221215944-0e9b45ff5ff3
+require (
+	github.com/apache/openwhisk-wskdeploy v0.0.0-20221221215944-0e9b45ff5ff3
+	gopkg.in/yaml.v2 v2.4.0
+)
 
 require (
 	github.com/apache/openwhisk-client-go v0.0.0-20220811044404-a6921af2f086 // indirect
@@ -20,5 +23,4 @@ require (
 	github.com/spf13/cobra v1.1.3 // indirect
 	github.com/spf13/pflag v1.0.5 // indirect
 	golang.org/x/sys v0.0.0-20210304203436-1243437a8ec7 // indirect
-	gopkg.in/yaml.v2 v2.4.0 // indirect
 )

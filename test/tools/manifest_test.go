@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v2"
 )
 
 // runtimesJSON is what an OpenWhisk controller answers on GET /: wskdeploy
@@ -109,5 +111,43 @@ func writeZip(t *testing.T, path string) {
 	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestManifestEntitiesHaveBodies checks that no entity of manifest.yml is
+// an empty YAML entry (`name:` with nothing under it, which is null):
+// wskdeploy accepts one, but `aio runtime deploy` (@adobe/aio-lib-runtime's
+// processPackage) fails on it with "Cannot read properties of null".
+func TestManifestEntitiesHaveBodies(t *testing.T) {
+	b, err := os.ReadFile("../../manifest.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Packages map[string]map[string]any `yaml:"packages"`
+	}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Packages) == 0 {
+		t.Fatal("no packages in manifest.yml")
+	}
+	seen := 0
+	for pkg, body := range m.Packages {
+		for _, section := range []string{"actions", "sequences", "triggers", "rules", "apis", "dependencies"} {
+			entries, _ := body[section].(map[any]any)
+			if body[section] != nil && entries == nil {
+				t.Errorf("package %s: %s is not a map", pkg, section)
+			}
+			for name, entry := range entries {
+				seen++
+				if e, ok := entry.(map[any]any); !ok || len(e) == 0 {
+					t.Errorf("package %s: %s %v has no body (%v): give it one, e.g. an annotation", pkg, section, name, entry)
+				}
+			}
+		}
+	}
+	if seen < 10 {
+		t.Errorf("read only %d entities of manifest.yml", seen)
 	}
 }
