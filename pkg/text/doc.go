@@ -91,8 +91,11 @@
 // In standalone files, which expand nothing, a token longer than
 // MaxTokenBytes (XML, SVG and HTML text runs, tags and comments, vCard and
 // iCalendar lines) ends the text there with a truncation warning instead.
-// PDF streams are decompressed inside poppler, page by page; only the
-// page's text reaches this package.
+// PDF streams are decompressed inside poppler, page by page, after the
+// page has been costed: a page whose content, fonts and forms decompress
+// to more than poppler.MaxPageBytes (128 MiB) is not read and the
+// rendition fails with SourceTooLarge. Only the page's text reaches this
+// package.
 //
 // # Errors
 //
@@ -101,6 +104,7 @@
 // ReasonSourceUnsupported for an encrypted (password protected) PDF, Office,
 // OpenDocument or EPUB file, ReasonSourceCorrupt for a zero-byte source and
 // for a damaged or truncated file of a type it reads, ReasonSourceTooLarge
-// for an archive that would expand past the limits, and ReasonTimeout when
+// for an archive that would expand past the limits and a PDF page that
+// would decompress past them, and ReasonTimeout when
 // the context ends.
 package text

@@ -4,6 +4,7 @@ package text
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
@@ -33,7 +34,18 @@ func openPDF(path string) (*pdfDoc, error) {
 	return &pdfDoc{d: d}, nil
 }
 
-func (p *pdfDoc) pages() int                     { return p.d.Pages() }
-func (p *pdfDoc) pageText(i int) (string, error) { return p.d.PageText(i) }
-func (p *pdfDoc) abort()                         { p.d.Abort() }
-func (p *pdfDoc) close()                         { p.d.Close() }
+func (p *pdfDoc) pages() int { return p.d.Pages() }
+func (p *pdfDoc) abort()     { p.d.Abort() }
+func (p *pdfDoc) close()     { p.d.Close() }
+
+// pageText returns the text of page i (0-based). A page that decompresses
+// to more than poppler.MaxPageBytes, a decompression bomb, is
+// SourceTooLarge, as it is for an image rendition of that page.
+func (p *pdfDoc) pageText(i int) (string, error) {
+	t, err := p.d.PageText(i)
+	if errors.Is(err, poppler.ErrPageTooLarge) {
+		return "", api.Wrap(api.ReasonSourceTooLarge, err, fmt.Sprintf(
+			"pdf source page %d decompresses to more than the limit of %d bytes; its text is not read", i+1, poppler.MaxPageBytes))
+	}
+	return t, err
+}
