@@ -38,13 +38,13 @@ func ZlibBomb(prefix []byte, zeros int64) []byte {
 		w.bits(l, 3)
 	}
 	lenTwo, lenOne, run := func() { w.code(3, 2) }, func() { w.code(2, 2) }, func(n uint64) { w.code(0, 1); w.bits(n-11, 7) }
-	lenTwo()  // literal 0
-	run(138)  // literals 1-138
-	run(117)  // literals 139-255
-	lenTwo()  // end of block (256)
-	run(28)   // lengths 257-284
-	lenOne()  // length 258 (285)
-	lenOne()  // distance 1 (distance code 0)
+	lenTwo() // literal 0
+	run(138) // literals 1-138
+	run(117) // literals 139-255
+	lenTwo() // end of block (256)
+	run(28)  // lengths 257-284
+	lenOne() // length 258 (285)
+	lenOne() // distance 1 (distance code 0)
 	if zeros > 0 {
 		w.code(2, 2) // a literal 0, then copies of it
 		matches, rest := uint64(zeros-1)/258, uint64(zeros-1)%258
