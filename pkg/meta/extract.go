@@ -185,6 +185,8 @@ func detect(h []byte, name string) (string, reader) {
 		return "image/jp2", readJP2
 	case has("\xFF\x4F\xFF\x51"):
 		return "image/x-j2c", readJ2C
+	case isJXL(h):
+		return "image/jxl", readJXL
 	case has("BM") && len(h) >= 26 && ext != ".txt":
 		return "image/bmp", readBMP
 	case bytes.Contains(h[:min(len(h), 1024)], []byte("%PDF-")):
@@ -214,7 +216,7 @@ var namedTypes = map[string]string{
 	".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".png": "PNG", ".gif": "GIF",
 	".webp": "WebP", ".tif": "TIFF", ".tiff": "TIFF", ".psd": "PSD", ".psb": "PSD",
 	".heic": "HEIF", ".heif": "HEIF", ".avif": "AVIF", ".jp2": "JPEG 2000",
-	".j2c": "JPEG 2000", ".j2k": "JPEG 2000", ".bmp": "BMP", ".pdf": "PDF",
+	".j2c": "JPEG 2000", ".j2k": "JPEG 2000", ".jxl": "JPEG XL", ".bmp": "BMP", ".pdf": "PDF",
 	".docx": "DOCX", ".docm": "DOCX", ".dotx": "DOCX", ".xlsx": "XLSX", ".xlsm": "XLSX",
 	".xltx": "XLSX", ".pptx": "PPTX", ".pptm": "PPTX", ".potx": "PPTX", ".odt": "ODT",
 	".ods": "ODS", ".odp": "ODP", ".epub": "EPUB",
