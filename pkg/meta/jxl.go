@@ -34,9 +34,12 @@ func isJXL(h []byte) bool {
 // Brotli-compressed boxes (brob) are not read: a warning names them.
 func readJXL(x *extraction) error {
 	if bytes.HasPrefix(x.head, []byte(jxlCodestreamSig)) {
-		h, err := x.s.readUpTo(0, jxlHeaderBytes)
-		if err != nil {
-			return err
+		h := x.head
+		if int64(len(h)) < x.s.size && !jxlHeadersIn(h) {
+			var err error
+			if h, err = x.s.readUpTo(0, jxlHeaderBytes); err != nil {
+				return err
+			}
 		}
 		return x.jxlCodestream(h, int64(len(h)) < x.s.size)
 	}
@@ -161,6 +164,14 @@ func (x *extraction) jxlContainer() error {
 	return x.jxlCodestream(cs, more)
 }
 
+// jxlHeadersIn reports whether the codestream headers that are read are
+// whole in h, the start of a codestream.
+func jxlHeadersIn(h []byte) bool {
+	r := &jxlBits{b: h[len(jxlCodestreamSig):]}
+	r.sizeHeader()
+	return r.imageMetadata().parsed == jxlHasColour
+}
+
 // jxlCodestream reads the headers at the start of a codestream, h; more
 // tells whether the codestream goes on past h. A SizeHeader that cannot be
 // read makes the file corrupt; an ImageMetadata bundle that cannot be read
@@ -170,7 +181,7 @@ func (x *extraction) jxlCodestream(h []byte, more bool) error {
 	if !bytes.HasPrefix(h, []byte(jxlCodestreamSig)) {
 		return corruptf("the codestream does not start with FF 0A")
 	}
-	r := &jxlBits{b: h[2:]}
+	r := &jxlBits{b: h[len(jxlCodestreamSig):]}
 	w, ht := r.sizeHeader()
 	if r.bad {
 		return corruptf("the codestream header is truncated")
@@ -202,14 +213,14 @@ func (x *extraction) jxlCodestream(h []byte, more bool) error {
 		colours = 1
 		b.set("acs:ColorSpace", Text("Gray"), prioFile-2)
 	}
-	n := colours
-	if m.alpha {
-		n++
-	}
-	bps := make([]Value, n)
+	bps := make([]Value, colours, colours+1)
 	for i := range bps {
 		bps[i] = Number(float64(m.bits))
 	}
+	if m.alpha {
+		bps = append(bps, Number(float64(m.alphaBits)))
+	}
+	n := len(bps)
 	b.set("tiff:BitsPerSample", Seq(bps...), prioFile)
 	b.set("acs:Channels", Number(float64(n)), prioFile)
 	b.set("acs:HasAlpha", Bool(m.alpha), prioFile)
@@ -232,6 +243,7 @@ type jxlImageMetadata struct {
 	loops       uint64 // 0: forever
 	bits        uint64 // bits per sample of the colour channels
 	alpha       bool
+	alphaBits   uint64 // bits per sample of the (first) alpha channel
 	colourSpace uint64 // 0 RGB, 1 grey, 2 XYB, 3 unknown
 }
 
@@ -368,11 +380,13 @@ func (r *jxlBits) imageMetadata() (m jxlImageMetadata) {
 	// Each channel takes at least one bit: the loop ends with the buffer.
 	for i := uint64(0); i < extraChannels && !r.bad; i++ {
 		if r.bool() { // all_default: an 8-bit alpha channel
-			m.alpha = true
+			if !m.alpha {
+				m.alpha, m.alphaBits = true, 8
+			}
 			continue
 		}
 		typ := r.enum()
-		r.bitDepth()
+		bits := r.bitDepth()
 		r.u32([4]jxlDist{{0, 0}, {0, 3}, {0, 4}, {3, 1}}) // dim_shift
 		name := r.u32([4]jxlDist{{0, 0}, {4, 0}, {5, 16}, {10, 48}})
 		if r.pos+name*8 > uint64(len(r.b))*8 {
@@ -382,7 +396,9 @@ func (r *jxlBits) imageMetadata() (m jxlImageMetadata) {
 		r.pos += name * 8
 		switch typ {
 		case 0: // alpha
-			m.alpha = true
+			if !m.alpha {
+				m.alpha, m.alphaBits = true, bits
+			}
 			r.bool() // alpha_associated
 		case 2: // spot colour: four 16-bit floats
 			r.u(32)
