@@ -101,6 +101,8 @@ func damageSamples(t *testing.T) map[string][]byte {
 		require.NoError(t, err)
 		s[name] = data
 	}
+	s["codestream.jxl"] = readJXLSample(t, "vips-alpha.jxl")
+	s["container.jxl"] = readJXLSample(t, "libjxl-jxlp-exif-xml.jxl")
 	if _, err := os.Stat(exiftoolPath); err == nil {
 		dir := generated(t)
 		entries, err := os.ReadDir(dir)
@@ -252,6 +254,7 @@ func TestManyTinyStructures(t *testing.T) {
 		{"chunks.webp", webp, false},
 		{"boxes.heic", append(append(isoBox("ftyp", []byte("heic"), be32(0), []byte("mif1heic")), free...), heifWithItems(nil, [2][2]uint64{})[24:]...), false},
 		{"boxes.jp2", append(append(isoBox("jP  ", []byte("\r\n\x87\n")), free...), isoBox("jp2h", isoBox("ihdr", be32(8), be32(16), be16(1), []byte{7, 7, 0, 0}))...), false},
+		{"boxes.jxl", append(jxlContainerOf(free), isoBox("jxlc", readJXLSample(t, "vips-copy.jxl"))...), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &countingReaderAt{r: bytes.NewReader(tc.data)}
