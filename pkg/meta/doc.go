@@ -16,11 +16,12 @@
 // (JPEG markers up to the first scan, PNG chunk headers, TIFF IFDs, RIFF,
 // ISOBMFF and PSD sections, the headers of a JPEG XL codestream, the PDF
 // cross-reference table and a few objects, a zip's central directory and
-// its property entries) and never decodes pixels. The readers share parsers for the embedded blocks: EXIF
-// and TIFF IFDs, XMP (RDF/XML), IPTC IIM inside Photoshop image resource
-// blocks, and ICC profiles. Every read goes through one budget
-// (Options.MaxBytes), so a source on a ranged-read transport (HTTP Range,
-// S3 ranged GET) costs kilobytes even when the file is gigabytes.
+// its property entries) and never decodes pixels. The readers share
+// parsers for the embedded blocks: EXIF and TIFF IFDs, XMP (RDF/XML), IPTC
+// IIM inside Photoshop image resource blocks, and ICC profiles. Every read
+// goes through one budget (Options.MaxBytes), so a source on a ranged-read
+// transport (HTTP Range, S3 ranged GET) costs kilobytes even when the file
+// is gigabytes.
 //
 // # Precedence
 //
