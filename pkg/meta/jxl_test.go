@@ -380,3 +380,31 @@ func TestJXLBad(t *testing.T) {
 	assert.Equal(t, 256.0, get(md, "tiff:ImageWidth"))
 	assert.Equal(t, []string{`JPEG XL: box "jxlc" is truncated`}, md.Warnings)
 }
+
+// FuzzJXL feeds the codestream reader bytes after the FF 0A signature, as
+// a bare codestream and split over two jxlp boxes of a container whose
+// metadata boxes come between the parts.
+func FuzzJXL(f *testing.F) {
+	for _, name := range []string{"vips-alpha.jxl", "vips-grey16-alpha.jxl", "libjxl-animated.jxl", "libjxl-orientation6.jxl"} {
+		f.Add(readJXLSample(f, name)[2:])
+	}
+	f.Add(jxlFullMetadata(0)[2:])
+	exif := isoBox("Exif", be32(0), buildTIFF(binary.BigEndian, []testEntry{{0x0112, tSHORT, 1, be16(3)}}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cs := append([]byte{0xFF, 0x0A}, data...)
+		half := len(cs) / 2
+		for _, d := range [][]byte{cs, jxlContainerOf(isoBox("jxlp", be32(0), cs[:half]), exif, isoBox("jxlp", be32(0x80000001), cs[half:]))} {
+			md, err := Extract(context.Background(), bytes.NewReader(d), int64(len(d)), "fuzz.jxl", fuzzOpts)
+			if err != nil {
+				if r := api.ReasonOf(err); r != api.ReasonSourceCorrupt {
+					t.Fatalf("reason %s: %v", r, err)
+				}
+				continue
+			}
+			if get(md, "tiff:ImageWidth") == nil {
+				t.Fatalf("metadata without a size: %v", md.Map())
+			}
+			checkOutput(t, md)
+		}
+	})
+}
