@@ -1,10 +1,12 @@
 package transfer
 
 import (
+	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"log/slog"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +47,20 @@ func newTestClient(t *testing.T, edit func(*Options)) (*Client, *logBuffer) {
 	c, err := New(opts)
 	require.NoError(t, err)
 	return c, logs
+}
+
+// recordSleeps makes c's retries return at once instead of waiting, and
+// returns the waits they asked for.
+func recordSleeps(c *Client) *[]time.Duration {
+	var mu sync.Mutex
+	slept := &[]time.Duration{}
+	c.policy.Sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		*slept = append(*slept, d)
+		return ctx.Err()
+	}
+	return slept
 }
 
 // requireReason checks that err is an api error with the reason.

@@ -171,8 +171,9 @@ func After(err error) time.Duration {
 	return 0
 }
 
-// unmark returns the error a retryable mark wraps, or err itself.
-func unmark(err error) error {
+// Unmark returns the error the first retryable mark in err's chain wraps,
+// or err itself when nothing in it is marked.
+func Unmark(err error) error {
 	var re *retryError
 	if errors.As(err, &re) {
 		return re.err
@@ -240,7 +241,7 @@ func (p Policy) Do(ctx context.Context, attempt func(ctx context.Context) error,
 		if !IsRetryable(err) {
 			return err
 		}
-		last := unmark(err)
+		last := Unmark(err)
 		if cerr := ctx.Err(); cerr != nil {
 			return &GiveUpError{Attempts: n, Last: last, Reason: cerr}
 		}

@@ -277,4 +277,6 @@ func TestMarks(t *testing.T) {
 	assert.False(t, IsRetryable(base))
 	assert.Zero(t, After(base))
 	assert.Zero(t, After(RetryableAfter(base, -time.Second)), "a negative wish is no wish")
+	assert.Same(t, base, Unmark(wrapped))
+	assert.Same(t, base, Unmark(base))
 }
