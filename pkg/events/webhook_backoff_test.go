@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/backoff/backofftest"
 )
 
 // TestWebhookBackoffIsFullJitter drives the retries of a webhook with an
@@ -35,28 +36,20 @@ func TestWebhookBackoffIsFullJitter(t *testing.T) {
 		rand  func(n time.Duration) time.Duration
 		slept []time.Duration
 	}{
-		{"bottom of the window", func(time.Duration) time.Duration { return 0 }, []time.Duration{0, 0, 0}},
-		{"top of the window", func(n time.Duration) time.Duration { return n - 1 },
-			[]time.Duration{time.Second, 2 * time.Second, 3 * time.Second}},
+		{"bottom of the window", backofftest.Bottom, []time.Duration{0, 0, 0}},
+		{"top of the window", backofftest.Top, []time.Duration{time.Second, 2 * time.Second, 3 * time.Second}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			requests.Store(0)
 			w, err := NewWebhook(WebhookOptions{URL: srv.URL, Secret: "s", AllowHTTP: true,
 				MinBackoff: time.Second, MaxBackoff: 3 * time.Second})
 			require.NoError(t, err)
-			var slept, windows []time.Duration
-			w.policy.Rand = func(n time.Duration) time.Duration {
-				windows = append(windows, n)
-				return tc.rand(n)
-			}
-			w.policy.Sleep = func(ctx context.Context, d time.Duration) error {
-				slept = append(slept, d)
-				return nil
-			}
+			rec := &backofftest.Recorder{Draw: tc.rand}
+			rec.Install(&w.policy)
 			require.NoError(t, w.Deliver(context.Background(), api.Event{ID: "e1"}))
 			assert.EqualValues(t, 4, requests.Load())
-			assert.Equal(t, tc.slept, slept)
-			assert.Equal(t, []time.Duration{time.Second + 1, 2*time.Second + 1, 3*time.Second + 1}, windows,
+			assert.Equal(t, tc.slept, rec.Slept())
+			assert.Equal(t, []time.Duration{time.Second + 1, 2*time.Second + 1, 3*time.Second + 1}, rec.Windows(),
 				"windows from 0 to the ceiling, capped by MaxBackoff")
 		})
 	}
@@ -73,11 +66,11 @@ func TestWebhookGivesUpAfterAttempts(t *testing.T) {
 	defer srv.Close()
 	w, err := NewWebhook(WebhookOptions{URL: srv.URL, Secret: "s", AllowHTTP: true, Attempts: 3})
 	require.NoError(t, err)
-	waits := 0
-	w.policy.Sleep = func(context.Context, time.Duration) error { waits++; return nil }
+	rec := &backofftest.Recorder{}
+	rec.Install(&w.policy)
 	err = w.Deliver(context.Background(), api.Event{ID: "e1"})
 	require.Error(t, err)
 	assert.Equal(t, "receiver answered HTTP 429 (after 3 attempts)", err.Error())
 	assert.EqualValues(t, 3, requests.Load())
-	assert.Equal(t, 2, waits)
+	assert.Len(t, rec.Slept(), 2)
 }

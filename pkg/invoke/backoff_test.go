@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/assetcompute/assetcompute/pkg/internal/backoff/backofftest"
 )
 
 const backoffTestKey = "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:secretpart"
@@ -44,38 +46,30 @@ func TestOpenWhiskBackoffIsFullJitter(t *testing.T) {
 		rand  func(n time.Duration) time.Duration
 		slept []time.Duration
 	}{
-		{"bottom of the window", func(time.Duration) time.Duration { return 0 }, []time.Duration{0, 0, 0, 0}},
-		{"top of the window", func(n time.Duration) time.Duration { return n - 1 },
-			[]time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second}},
+		{"bottom of the window", backofftest.Bottom, []time.Duration{0, 0, 0, 0}},
+		{"top of the window", backofftest.Top, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, requests := busyController(t, 4)
 			ow, err := NewOpenWhisk(OpenWhiskOptions{APIHost: srv.URL, APIKey: backoffTestKey, Namespace: "guest",
 				MinBackoff: time.Second, MaxBackoff: 5 * time.Second})
 			require.NoError(t, err)
-			var slept, windows []time.Duration
-			ow.policy.Rand = func(n time.Duration) time.Duration {
-				windows = append(windows, n)
-				return tc.rand(n)
-			}
-			ow.policy.Sleep = func(ctx context.Context, d time.Duration) error {
-				slept = append(slept, d)
-				return nil
-			}
+			rec := &backofftest.Recorder{Draw: tc.rand}
+			rec.Install(&ow.policy)
 			out, err := ow.Invoke(context.Background(), "thumbnail", json.RawMessage(`{}`))
 			require.NoError(t, err)
 			assert.JSONEq(t, `{"activationId":"a1","ok":true}`, string(out))
 			assert.EqualValues(t, 5, requests.Load())
-			assert.Equal(t, tc.slept, slept)
-			assert.Equal(t, []time.Duration{time.Second + 1, 2*time.Second + 1, 4*time.Second + 1, 5*time.Second + 1}, windows)
+			assert.Equal(t, tc.slept, rec.Slept())
+			assert.Equal(t, []time.Duration{time.Second + 1, 2*time.Second + 1, 4*time.Second + 1, 5*time.Second + 1}, rec.Windows())
 
 			// Start and Fire space their retries the same way.
 			requests.Store(0)
-			slept, windows = nil, nil
+			rec.Reset()
 			id, err := ow.Fire(context.Background(), "t", json.RawMessage(`{}`))
 			require.NoError(t, err)
 			assert.Equal(t, "a1", id)
-			assert.Equal(t, tc.slept, slept)
+			assert.Equal(t, tc.slept, rec.Slept())
 		})
 	}
 }
@@ -127,10 +121,11 @@ func TestOpenWhiskPollWaitsDouble(t *testing.T) {
 	ow, err := NewOpenWhisk(OpenWhiskOptions{APIHost: srv.URL, APIKey: backoffTestKey, Namespace: "guest",
 		PollInterval: time.Second, MaxBackoff: 5 * time.Second})
 	require.NoError(t, err)
-	var slept []time.Duration
-	ow.policy.Sleep = func(ctx context.Context, d time.Duration) error { slept = append(slept, d); return nil }
+	rec := &backofftest.Recorder{}
+	rec.Install(&ow.policy)
 	out, err := ow.Invoke(context.Background(), "thumbnail", json.RawMessage(`{}`))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"ok":1}`, string(out))
-	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second}, slept)
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second}, rec.Slept())
+	assert.Empty(t, rec.Windows(), "no jitter between polls")
 }

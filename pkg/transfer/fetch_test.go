@@ -212,7 +212,7 @@ func TestFetchHonoursRetryAfter(t *testing.T) {
 	_, err := c.Fetch(context.Background(), api.Source{URL: srv.URL}, t.TempDir())
 	require.NoError(t, err)
 	assert.EqualValues(t, 3, requests.Load())
-	assert.Equal(t, []time.Duration{3 * time.Second, maxBackoff}, *slept, "the server's wish, capped")
+	assert.Equal(t, []time.Duration{3 * time.Second, maxBackoff}, slept.Slept(), "the server's wish, capped")
 
 	assert.Equal(t, 3*time.Second, retryAfter(http.Header{"Retry-After": {"3"}}))
 	assert.Equal(t, maxBackoff, retryAfter(http.Header{"Retry-After": {"86400"}}), "capped")
@@ -257,7 +257,7 @@ func TestRetryGivesUpBeforeTheDeadline(t *testing.T) {
 	_, err := c.Fetch(ctx, api.Source{URL: srv.URL}, t.TempDir())
 	requireReason(t, err, api.ReasonGeneric)
 	assert.EqualValues(t, 1, requests.Load())
-	assert.Empty(t, *slept)
+	assert.Empty(t, slept.Slept())
 	assert.Contains(t, err.Error(), "failed after 1 attempt: server returned 503 Service Unavailable")
 	assert.Contains(t, logs.String(), "no time left to retry")
 }

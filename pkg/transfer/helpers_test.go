@@ -1,12 +1,10 @@
 package transfer
 
 import (
-	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"log/slog"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/backoff/backofftest"
 )
 
 // secret is put in URL queries and user information by tests that check
@@ -50,17 +49,11 @@ func newTestClient(t *testing.T, edit func(*Options)) (*Client, *logBuffer) {
 }
 
 // recordSleeps makes c's retries return at once instead of waiting, and
-// returns the waits they asked for.
-func recordSleeps(c *Client) *[]time.Duration {
-	var mu sync.Mutex
-	slept := &[]time.Duration{}
-	c.policy.Sleep = func(ctx context.Context, d time.Duration) error {
-		mu.Lock()
-		defer mu.Unlock()
-		*slept = append(*slept, d)
-		return ctx.Err()
-	}
-	return slept
+// returns the recorder of the waits they asked for.
+func recordSleeps(c *Client) *backofftest.Recorder {
+	rec := &backofftest.Recorder{}
+	rec.Install(&c.policy)
+	return rec
 }
 
 // requireReason checks that err is an api error with the reason.
