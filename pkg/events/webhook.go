@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/backoff"
 )
 
 // Webhook header names.
@@ -41,8 +41,9 @@ type WebhookOptions struct {
 	HTTPClient *http.Client
 	// Attempts is how many times an event is tried; default 5.
 	Attempts int
-	// MinBackoff and MaxBackoff bound the exponential backoff (with
-	// jitter) between attempts; default 200 ms and 5 s.
+	// MinBackoff and MaxBackoff bound the exponential backoff between
+	// attempts: the wait before retry n is random (full jitter) between 0
+	// and MinBackoff*2^(n-1), at most MaxBackoff; default 200 ms and 5 s.
 	MinBackoff, MaxBackoff time.Duration
 	// Now gives the signing time; default time.Now.
 	Now func() time.Time
@@ -71,11 +72,14 @@ func (o WebhookOptions) Validate() error {
 // Each request carries X-ACS-Event-Id (the stable event id),
 // X-ACS-Timestamp (Unix seconds) and X-ACS-Signature:
 // "sha256=" + hex(HMAC-SHA256(secret, timestamp + "." + body)). A 2xx answer
-// is success; 429, 5xx and transport errors are retried with backoff; any
-// other status is a permanent failure.
+// is success; 429, 5xx and transport errors are retried, up to
+// WebhookOptions.Attempts in all, after an exponential backoff with full
+// jitter (a Retry-After header is not read); any other status is a
+// permanent failure. Retries stop when the context ends.
 type Webhook struct {
-	opts WebhookOptions
-	name string
+	opts   WebhookOptions
+	name   string
+	policy backoff.Policy
 }
 
 // NewWebhook returns a webhook sink.
@@ -99,7 +103,10 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 		opts.Now = time.Now
 	}
 	u, _ := url.Parse(opts.URL)
-	return &Webhook{opts: opts, name: "webhook:" + u.Scheme + "://" + u.Host + u.Path}, nil
+	return &Webhook{
+		opts: opts, name: "webhook:" + u.Scheme + "://" + u.Host + u.Path,
+		policy: backoff.Policy{Base: opts.MinBackoff, Cap: opts.MaxBackoff, Attempts: opts.Attempts},
+	}, nil
 }
 
 // Name returns "webhook:" and the URL without query or user info.
@@ -141,24 +148,21 @@ func (w *Webhook) Deliver(ctx context.Context, ev api.Event) error {
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)
 	}
-	var last error
-	for attempt := 0; attempt < w.opts.Attempts; attempt++ {
-		if attempt > 0 && !w.sleep(ctx, attempt-1) {
-			break
-		}
+	err = w.policy.Do(ctx, func(ctx context.Context) error {
 		retry, err := w.post(ctx, ev.ID, body)
-		if err == nil {
-			return nil
+		if retry {
+			return backoff.Retryable(err)
 		}
-		last = err
-		if !retry {
-			return err
-		}
+		return err
+	}, nil)
+	var gu *backoff.GiveUpError
+	if !errors.As(err, &gu) {
+		return err
 	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("%v (gave up: %v)", last, context.Cause(ctx))
+	if gu.Reason != nil {
+		return fmt.Errorf("%v (gave up: %v)", gu.Last, context.Cause(ctx))
 	}
-	return fmt.Errorf("%v (after %d attempts)", last, w.opts.Attempts)
+	return fmt.Errorf("%v (after %d attempts)", gu.Last, w.opts.Attempts)
 }
 
 // post makes one attempt; retry tells whether a failure is transient.
@@ -191,21 +195,5 @@ func (w *Webhook) post(ctx context.Context, id string, body []byte) (retry bool,
 		return true, fmt.Errorf("receiver answered HTTP %d", resp.StatusCode)
 	default:
 		return false, fmt.Errorf("receiver refused the event: HTTP %d", resp.StatusCode)
-	}
-}
-
-func (w *Webhook) sleep(ctx context.Context, n int) bool {
-	d := w.opts.MinBackoff << min(n, 20)
-	if d > w.opts.MaxBackoff || d <= 0 {
-		d = w.opts.MaxBackoff
-	}
-	d = d/2 + rand.N(d/2+1)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

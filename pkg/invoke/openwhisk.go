@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,6 +20,7 @@ import (
 	"github.com/apache/openwhisk-client-go/whisk"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/backoff"
 )
 
 // OpenWhiskOptions configure an OpenWhisk invoker.
@@ -38,7 +38,9 @@ type OpenWhiskOptions struct {
 	// a client with a 75 s timeout.
 	HTTPClient *http.Client
 	// MinBackoff and MaxBackoff bound the exponential backoff between
-	// retries of 429 and 5xx answers; default 100 ms and 5 s.
+	// retries of 429 and 5xx answers: the wait before retry n is random
+	// (full jitter) between 0 and MinBackoff*2^(n-1), at most MaxBackoff;
+	// default 100 ms and 5 s.
 	MinBackoff, MaxBackoff time.Duration
 	// PollInterval is the first interval between polls of an activation
 	// that outlived a blocking call; default 250 ms, doubling up to
@@ -77,7 +79,8 @@ func (o OpenWhiskOptions) Validate() error {
 //
 // Invoke is blocking with result=true. 429 and 5xx answers (other than an
 // application error) and transport failures are retried with exponential
-// backoff and full jitter while the context allows; a 202 (the action
+// backoff and full jitter (see OpenWhiskOptions.MinBackoff; a Retry-After
+// header is not read) until the context ends; a 202 (the action
 // outlived the controller's wait) is followed by polling its activation
 // record. An API host that cannot be reached at all (its name does not
 // resolve, it refuses the connection, its TLS certificate is not trusted)
@@ -86,6 +89,8 @@ func (o OpenWhiskOptions) Validate() error {
 // deadline.
 type OpenWhisk struct {
 	opts OpenWhiskOptions
+	// policy spaces the retries; its attempts are unlimited.
+	policy backoff.Policy
 }
 
 // NewOpenWhisk returns an OpenWhisk invoker.
@@ -111,7 +116,7 @@ func NewOpenWhisk(opts OpenWhiskOptions) (*OpenWhisk, error) {
 	if _, err := newWhiskClient(opts, opts.Namespace); err != nil {
 		return nil, err
 	}
-	return &OpenWhisk{opts: opts}, nil
+	return &OpenWhisk{opts: opts, policy: backoff.Policy{Base: opts.MinBackoff, Cap: opts.MaxBackoff}}, nil
 }
 
 // newWhiskClient makes a client for one call. The config sets neither
@@ -238,68 +243,66 @@ func retryable(a answer) bool {
 	return a.status == http.StatusTooManyRequests || a.status >= 500
 }
 
-// backoff sleeps before retry attempt n (0-based), with full jitter; it
-// returns false when ctx ends first.
-func (o *OpenWhisk) backoff(ctx context.Context, n int) bool {
-	return sleepBackoff(ctx, o.opts.MinBackoff, o.opts.MaxBackoff, n)
-}
-
-func sleepBackoff(ctx context.Context, minB, maxB time.Duration, n int) bool {
-	d := minB << min(n, 20)
-	if d > maxB || d <= 0 {
-		d = maxB
+// gaveUp returns the error of a call that Policy.Do stopped retrying
+// because ctx ended, naming the last attempt's failure; other errors are
+// returned as they are.
+func gaveUp(ctx context.Context, what string, err error) error {
+	var gu *backoff.GiveUpError
+	if errors.As(err, &gu) {
+		return fmt.Errorf("%s: %w (last attempt: %v)", what, context.Cause(ctx), gu.Last)
 	}
-	d = d/2 + rand.N(d/2+1)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return err
 }
 
 // Invoke calls the action blocking and returns its result.
 func (o *OpenWhisk) Invoke(ctx context.Context, action string, params json.RawMessage) (json.RawMessage, error) {
 	ns, name := o.splitName(action)
 	route := fmt.Sprintf("actions/%s?blocking=true&result=true", (&url.URL{Path: name}).String())
-	var last error
-	for attempt := 0; ; attempt++ {
+	var out json.RawMessage
+	err := o.policy.Do(ctx, func(ctx context.Context) error {
 		a, err := o.do(ctx, ns, http.MethodPost, route, params)
-		switch {
-		case err != nil:
-			if ue := o.unreachable(err); ue != nil {
-				return nil, fmt.Errorf("invoke %s: %w", action, ue)
-			}
-			last = err
-		case a.status == http.StatusOK:
-			return o.result(action, a.body)
-		case a.status == http.StatusAccepted:
-			var acc struct {
-				ActivationID string `json:"activationId"`
-			}
-			if json.Unmarshal(a.body, &acc) != nil || acc.ActivationID == "" {
-				return nil, fmt.Errorf("invoke %s: 202 without an activation id", action)
-			}
-			return o.poll(ctx, ns, action, acc.ActivationID)
-		case a.status == http.StatusNotFound:
-			return nil, fmt.Errorf("invoke %s: %w", action, ErrUnknownAction)
-		case a.status == http.StatusBadGateway:
-			// A 502 with {"error": ...} and no "code" is the action's own
-			// application error (or a crash the invoker reported).
-			if ae := appError(action, a.body); ae != nil {
-				return nil, ae
-			}
-			last = fmt.Errorf("HTTP %d", a.status)
-		case retryable(a):
-			last = fmt.Errorf("HTTP %d", a.status)
-		default:
-			return nil, fmt.Errorf("invoke %s: HTTP %d: %s", action, a.status, truncate(a.body))
+		out, err = o.invokeAnswer(ctx, ns, action, a, err)
+		return err
+	}, nil)
+	if err != nil {
+		return nil, gaveUp(ctx, "invoke "+action, err)
+	}
+	return out, nil
+}
+
+// invokeAnswer reads the answer a (or the transport error err) of one
+// blocking invoke: the result, a failure marked retryable, or a final
+// failure. A 202 is followed by polling.
+func (o *OpenWhisk) invokeAnswer(ctx context.Context, ns, action string, a answer, err error) (json.RawMessage, error) {
+	switch {
+	case err != nil:
+		if ue := o.unreachable(err); ue != nil {
+			return nil, fmt.Errorf("invoke %s: %w", action, ue)
 		}
-		if ctx.Err() != nil || !o.backoff(ctx, attempt) {
-			return nil, fmt.Errorf("invoke %s: %w (last attempt: %v)", action, context.Cause(ctx), last)
+		return nil, backoff.Retryable(err)
+	case a.status == http.StatusOK:
+		return o.result(action, a.body)
+	case a.status == http.StatusAccepted:
+		var acc struct {
+			ActivationID string `json:"activationId"`
 		}
+		if json.Unmarshal(a.body, &acc) != nil || acc.ActivationID == "" {
+			return nil, fmt.Errorf("invoke %s: 202 without an activation id", action)
+		}
+		return o.poll(ctx, ns, action, acc.ActivationID)
+	case a.status == http.StatusNotFound:
+		return nil, fmt.Errorf("invoke %s: %w", action, ErrUnknownAction)
+	case a.status == http.StatusBadGateway:
+		// A 502 with {"error": ...} and no "code" is the action's own
+		// application error (or a crash the invoker reported).
+		if ae := appError(action, a.body); ae != nil {
+			return nil, ae
+		}
+		return nil, backoff.Retryable(fmt.Errorf("HTTP %d", a.status))
+	case retryable(a):
+		return nil, backoff.Retryable(fmt.Errorf("HTTP %d", a.status))
+	default:
+		return nil, fmt.Errorf("invoke %s: HTTP %d: %s", action, a.status, truncate(a.body))
 	}
 }
 
@@ -364,11 +367,7 @@ func (o *OpenWhisk) poll(ctx context.Context, ns, action, id string) (json.RawMe
 		if err == nil && a.status != http.StatusNotFound && !retryable(a) {
 			return nil, fmt.Errorf("invoke %s: polling activation %s: HTTP %d", action, id, a.status)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
+		if o.policy.Wait(ctx, wait) != nil {
 			return nil, fmt.Errorf("invoke %s: activation %s not finished: %w", action, id, context.Cause(ctx))
 		}
 		wait = min(wait*2, o.opts.MaxBackoff)
@@ -393,33 +392,38 @@ func (o *OpenWhisk) Fire(ctx context.Context, trigger string, payload json.RawMe
 	return o.postForID(ctx, ns, route, payload, "fire "+trigger, ErrUnknownTrigger)
 }
 
+// postForID posts body to route, retrying as Invoke does, and returns the
+// activation id of the answer. what names the call in errors; notFound is
+// the error (wrapped) of a 404.
 func (o *OpenWhisk) postForID(ctx context.Context, ns, route string, body json.RawMessage, what string, notFound error) (string, error) {
-	var last error
-	for attempt := 0; ; attempt++ {
+	var id string
+	err := o.policy.Do(ctx, func(ctx context.Context) error {
 		a, err := o.do(ctx, ns, http.MethodPost, route, body)
 		switch {
 		case err != nil:
 			if ue := o.unreachable(err); ue != nil {
-				return "", fmt.Errorf("%s: %w", what, ue)
+				return fmt.Errorf("%s: %w", what, ue)
 			}
-			last = err
+			return backoff.Retryable(err)
 		case a.status >= 200 && a.status < 300:
 			var acc struct {
 				ActivationID string `json:"activationId"`
 			}
 			_ = json.Unmarshal(a.body, &acc)
-			return acc.ActivationID, nil
+			id = acc.ActivationID
+			return nil
 		case a.status == http.StatusNotFound:
-			return "", fmt.Errorf("%s: %w", what, notFound)
+			return fmt.Errorf("%s: %w", what, notFound)
 		case retryable(a):
-			last = fmt.Errorf("HTTP %d", a.status)
+			return backoff.Retryable(fmt.Errorf("HTTP %d", a.status))
 		default:
-			return "", fmt.Errorf("%s: HTTP %d: %s", what, a.status, truncate(a.body))
+			return fmt.Errorf("%s: HTTP %d: %s", what, a.status, truncate(a.body))
 		}
-		if ctx.Err() != nil || !o.backoff(ctx, attempt) {
-			return "", fmt.Errorf("%s: %w (last attempt: %v)", what, context.Cause(ctx), last)
-		}
+	}, nil)
+	if err != nil {
+		return "", gaveUp(ctx, what, err)
 	}
+	return id, nil
 }
 
 func truncate(b []byte) string {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/events"
+	"github.com/assetcompute/assetcompute/pkg/internal/deadline"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
 )
 
@@ -170,10 +171,9 @@ func (p *Processor) deliver(ctx context.Context, res *Result) {
 	if len(p.opts.Sinks) == 0 {
 		return
 	}
-	if deadline, ok := ctx.Deadline(); ok {
-		margin := min(p.opts.Margin, time.Until(deadline)/10) / 4
+	if d, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-margin))
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-deadline.Margin(d, time.Now(), p.opts.Margin)/4))
 		defer cancel()
 	}
 	res.Undelivered = events.Deliver(ctx, p.opts.Sinks, res.Events)
@@ -225,7 +225,9 @@ func (p *Processor) Run(ctx context.Context, req *api.Request) *Result {
 	req.CheckRenditions()
 	batches := p.plan(req, decide)
 
-	workCtx, cancel := p.deadlineContext(ctx)
+	// Stop Margin before the deadline, so unfinished renditions are
+	// reported before the orchestrator itself is stopped.
+	workCtx, cancel := deadline.WithMargin(ctx, p.opts.Margin, time.Now())
 	defer cancel()
 
 	type batchOutcome struct {
@@ -403,21 +405,6 @@ func invocationError(ctx context.Context, action string, rs []api.Rendition, err
 	default:
 		return api.Errorf(api.ReasonGeneric, "could not run action %s: %v", action, err)
 	}
-}
-
-// deadlineContext ends Margin before ctx's deadline (or a tenth of the time
-// left, when that is shorter), so unfinished renditions are reported before
-// the orchestrator itself is stopped.
-func (p *Processor) deadlineContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		return context.WithCancel(ctx)
-	}
-	margin := p.opts.Margin
-	if left := time.Until(deadline); left/10 < margin {
-		margin = left / 10
-	}
-	return context.WithDeadline(ctx, deadline.Add(-margin))
 }
 
 // fill adds summaries and events for the renditions to res.

@@ -18,14 +18,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/backoff"
 )
 
 // Client gets sources and puts renditions. It is safe for concurrent use;
 // build one per process with New and share it.
 type Client struct {
-	opts Options
-	http *http.Client
-	log  *slog.Logger
+	opts   Options
+	http   *http.Client
+	log    *slog.Logger
+	policy backoff.Policy
 
 	// The S3 client is built on the first s3:// transfer: loading the AWS
 	// configuration costs about 10 ms, which a worker that never sees an
@@ -43,7 +45,7 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("transfer options: %w", err)
 	}
 	opts = opts.withDefaults()
-	c := &Client{opts: opts, log: opts.Logger}
+	c := &Client{opts: opts, log: opts.Logger, policy: retryPolicy(opts)}
 	if opts.HTTPClient != nil {
 		hc := *opts.HTTPClient
 		if hc.CheckRedirect == nil {

@@ -68,9 +68,12 @@
 // connection reset, refused or closed without an answer, an unreachable
 // host, a DNS server that failed or did not answer), stalled transfers and
 // truncated bodies are retried after an exponential backoff with full
-// jitter (Options.BackoffBase, capped at 10 s); a Retry-After header is
-// honoured up to the same cap. The message of a transfer that failed names
-// the cause of its last attempt ("connection reset by peer
+// jitter: the wait before retry n is drawn uniformly from 0 to
+// Options.BackoffBase*2^(n-1), capped at 10 s. A Retry-After header (of a
+// 429 or 503) is honoured instead, up to the same cap. A retry whose wait
+// would end after the context's deadline is not waited for: the transfer
+// fails at once. The message of a transfer that failed names the attempts
+// made and the cause of the last one ("connection reset by peer
 // (192.0.2.1:443)", "connection refused to 127.0.0.1:7070"), never a query
 // string. Other 4xx responses are final: 404 means the source was not
 // found, 401 and 403 that access was denied, 413 (and S3's EntityTooLarge)

@@ -193,44 +193,73 @@ func TestFetchRetries(t *testing.T) {
 
 func TestFetchHonoursRetryAfter(t *testing.T) {
 	var requests atomic.Int64
-	var first time.Time
-	var waited time.Duration
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if requests.Add(1) == 1 {
-			first = time.Now()
-			w.Header().Set("Retry-After", "1")
+		switch requests.Add(1) {
+		case 1:
+			w.Header().Set("Retry-After", "3")
 			http.Error(w, "slow down", http.StatusTooManyRequests)
-			return
+		case 2:
+			w.Header().Set("Retry-After", "86400")
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		default:
+			_, _ = w.Write([]byte("ok"))
 		}
-		waited = time.Since(first)
-		_, _ = w.Write([]byte("ok"))
 	}))
 	defer srv.Close()
-	c, _ := newTestClient(t, nil) // backoff base 1 ms: any real wait comes from Retry-After
+	c, _ := newTestClient(t, nil) // backoff base 1 ms: any longer wait comes from Retry-After
+	slept := recordSleeps(c)
 
 	_, err := c.Fetch(context.Background(), api.Source{URL: srv.URL}, t.TempDir())
 	require.NoError(t, err)
-	assert.EqualValues(t, 2, requests.Load())
-	assert.GreaterOrEqual(t, waited, 900*time.Millisecond)
+	assert.EqualValues(t, 3, requests.Load())
+	assert.Equal(t, []time.Duration{3 * time.Second, maxBackoff}, slept.Slept(), "the server's wish, capped")
 
 	assert.Equal(t, 3*time.Second, retryAfter(http.Header{"Retry-After": {"3"}}))
 	assert.Equal(t, maxBackoff, retryAfter(http.Header{"Retry-After": {"86400"}}), "capped")
 	assert.Zero(t, retryAfter(http.Header{"Retry-After": {"soon"}}))
-	date := time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)
-	assert.InDelta(t, float64(2*time.Second), float64(retryAfter(http.Header{"Retry-After": {date}})), float64(1100*time.Millisecond))
+	assert.Zero(t, retryAfter(http.Header{}))
 }
 
-func TestBackoffIsJitteredAndCapped(t *testing.T) {
-	c, _ := newTestClient(t, func(o *Options) { o.BackoffBase = 100 * time.Millisecond })
+// TestRetryPolicy checks the policy Options give: exponential from
+// BackoffBase, capped at maxBackoff, full jitter, Attempts in all.
+func TestRetryPolicy(t *testing.T) {
+	c, _ := newTestClient(t, func(o *Options) { o.BackoffBase = 100 * time.Millisecond; o.Attempts = 6 })
+	p := c.policy
+	assert.Equal(t, 6, p.Attempts)
+	assert.True(t, p.FitDeadline)
 	for i := 1; i <= 12; i++ {
-		ceiling := min(100*time.Millisecond<<(i-1), maxBackoff)
-		for j := 0; j < 50; j++ {
-			d := c.backoff(i, 0)
-			require.GreaterOrEqual(t, d, time.Duration(0))
-			require.LessOrEqual(t, d, ceiling, "attempt %d", i)
-		}
+		assert.Equal(t, min(100*time.Millisecond<<(i-1), maxBackoff), p.Ceiling(i), "retry %d", i)
 	}
-	assert.Equal(t, 3*time.Second, c.backoff(1, 3*time.Second), "a server's Retry-After wins")
+	p.Rand = func(time.Duration) time.Duration { return 0 }
+	assert.Zero(t, p.Delay(3, 0), "full jitter")
+	assert.Equal(t, 3*time.Second, p.Delay(1, 3*time.Second), "a server's Retry-After wins")
+}
+
+// TestRetryGivesUpBeforeTheDeadline: a retry whose backoff would outlast
+// the context's deadline is not waited for; the error names the attempts
+// actually made.
+func TestRetryGivesUpBeforeTheDeadline(t *testing.T) {
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	c, logs := newTestClient(t, func(o *Options) { o.Attempts = 4 })
+	slept := recordSleeps(c)
+	// The policy's clock says 3 s are left; the real deadline is far off.
+	now := time.Now()
+	ctx, cancel := context.WithDeadline(context.Background(), now.Add(time.Hour))
+	defer cancel()
+	c.policy.Now = func() time.Time { return now.Add(time.Hour - 3*time.Second) }
+
+	_, err := c.Fetch(ctx, api.Source{URL: srv.URL}, t.TempDir())
+	requireReason(t, err, api.ReasonGeneric)
+	assert.EqualValues(t, 1, requests.Load())
+	assert.Empty(t, slept.Slept())
+	assert.Contains(t, err.Error(), "failed after 1 attempt: server returned 503 Service Unavailable")
+	assert.Contains(t, logs.String(), "no time left to retry")
 }
 
 func TestFetchSizeLimit(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/backoff/backofftest"
 )
 
 // secret is put in URL queries and user information by tests that check
@@ -45,6 +46,14 @@ func newTestClient(t *testing.T, edit func(*Options)) (*Client, *logBuffer) {
 	c, err := New(opts)
 	require.NoError(t, err)
 	return c, logs
+}
+
+// recordSleeps makes c's retries return at once instead of waiting, and
+// returns the recorder of the waits they asked for.
+func recordSleeps(c *Client) *backofftest.Recorder {
+	rec := &backofftest.Recorder{}
+	rec.Install(&c.policy)
+	return rec
 }
 
 // requireReason checks that err is an api error with the reason.

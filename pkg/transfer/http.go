@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/backoff"
 )
 
 // fetchHTTP downloads an http(s) source into s and returns its media type.
@@ -90,7 +91,7 @@ func statusError(resp *http.Response, role, rawURL string) error {
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		return api.Errorf(api.ReasonGeneric, "access to the %s was denied (%d): %s; check the URL, any credentials, and that a presigned URL has not expired", role, code, api.RedactURL(rawURL))
 	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
-		return &retryableError{err: fmt.Errorf("server returned %s", status), after: retryAfter(resp.Header)}
+		return backoff.RetryableAfter(fmt.Errorf("server returned %s", status), retryAfter(resp.Header))
 	case code == http.StatusRequestTimeout || code >= 500:
 		return retryable(fmt.Errorf("server returned %s", status))
 	case code == http.StatusRequestEntityTooLarge && role == "target":

@@ -153,17 +153,20 @@ func (c *Client) OpenRanged(ctx context.Context, src api.Source, opts RangeOptio
 	if err != nil {
 		return nil, err
 	}
-	var rs *RangedSource
+	var b rangeBackend
 	switch k {
 	case kindHTTP:
-		rs, err = c.openRangedHTTP(ctx, src, opts)
+		b = &httpRanges{c: c, src: src}
 	case kindS3:
-		rs, err = c.openRangedS3(ctx, src, opts)
+		if b, err = c.newS3Ranges(src); err != nil {
+			return nil, err
+		}
 	case kindLocal:
 		return c.openLocal(ctx, localPath(src.URL))
-	case kindData:
+	default:
 		return c.openDownloaded(ctx, src, k, opts)
 	}
+	rs, err := c.openRangedFrom(ctx, b, src, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -251,6 +254,18 @@ func (c *Client) newSpool(tempDir, name string) (*spool, error) {
 		return nil, api.Wrap(api.ReasonGeneric, err, "cannot create the download file")
 	}
 	return &spool{s: &sink{f: f, h: sha1.New(), limit: c.opts.MaxSourceBytes}, dir: own}, nil
+}
+
+// keep writes r, a whole source of n bytes (-1: unknown), into the spool,
+// replacing what an earlier attempt wrote.
+func (sp *spool) keep(r io.Reader, n int64) error {
+	if err := sp.s.reset(); err != nil {
+		return err
+	}
+	if n > sp.s.limit {
+		return sourceTooLarge(n, sp.s.limit)
+	}
+	return sp.s.copyFrom(r, n)
 }
 
 // discard removes the file (and its directory when it is the spool's own).

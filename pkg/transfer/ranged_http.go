@@ -2,22 +2,21 @@ package transfer
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
-// validator identifies the version of an http(s) source that was opened,
-// so later range requests fail (412) instead of mixing two versions.
+// validator identifies the version of a source that was opened, so later
+// range requests fail (412) instead of mixing two versions.
 type validator struct {
 	etag         string // a strong ETag, for If-Match
-	lastModified string // otherwise Last-Modified, for If-Unmodified-Since
+	lastModified string // otherwise Last-Modified, for If-Unmodified-Since (http only)
 }
+
+func (v validator) isZero() bool { return v == validator{} }
 
 func validatorOf(h http.Header) validator {
 	// If-Match compares strongly: a weak ETag would never match.
@@ -27,116 +26,44 @@ func validatorOf(h http.Header) validator {
 	return validator{lastModified: h.Get("Last-Modified")}
 }
 
-// openRangedHTTP opens an http(s) source with a ranged GET of its first
-// block. A server that answers with the whole body (200) has it kept as a
-// download. It returns nil and no error when the source is to be
-// downloaded with a new request (it answered 416, as for an empty source,
-// or a Content-Range that cannot be used).
-func (c *Client) openRangedHTTP(ctx context.Context, src api.Source, opts RangeOptions) (*RangedSource, error) {
-	what := api.RedactURL(src.URL)
-	var (
-		p           probe
-		v           validator
-		usable      bool
-		sp          *spool // the whole body of a 200 answer
-		downloaded  bool
-		contentType string
-		got, reqs   atomic.Int64
-	)
-	err := c.retry(ctx, "opening "+what, func(ctx context.Context, w *watchdog) error {
-		usable, downloaded = false, false
-		reqs.Add(1)
-		resp, err := c.rangeRequest(ctx, src, 0, opts.BlockSize-1, validator{})
-		if err != nil {
-			return err
-		}
-		defer closeBody(resp.Body)
-		switch resp.StatusCode {
-		case http.StatusPartialContent:
-		case http.StatusOK:
-			// No ranges here: this body is the download.
-			c.log.Info("server ignores byte ranges; downloading the source whole", "source", what)
-			if sp == nil {
-				if sp, err = c.newSpool(opts.TempDir, src.DisplayName()); err != nil {
-					return err
-				}
-			}
-			if err := sp.s.reset(); err != nil {
-				return err
-			}
-			if resp.ContentLength > sp.s.limit {
-				return sourceTooLarge(resp.ContentLength, sp.s.limit)
-			}
-			if err := sp.s.copyFrom(w.reader(resp.Body), resp.ContentLength); err != nil {
-				return err
-			}
-			contentType, downloaded = resp.Header.Get("Content-Type"), true
-			return nil
-		case http.StatusRequestedRangeNotSatisfiable:
-			// An empty source: download it.
-			return nil
-		default:
-			return statusError(resp, "source", src.URL)
-		}
-		cr, ok := parseContentRange(resp.Header.Get("Content-Range"))
-		if !ok || cr.first != 0 || cr.last >= opts.BlockSize || cr.total < 0 || encoded(resp.Header) {
-			return nil
-		}
-		buf := make([]byte, cr.last+1)
-		if err := readRange(w.reader(resp.Body), buf, &got); err != nil {
-			return err
-		}
-		p = probe{size: cr.total, contentType: resp.Header.Get("Content-Type"), first: buf}
-		v = validatorOf(resp.Header)
-		usable = true
-		return nil
-	})
-	if sp != nil && (err != nil || !downloaded) {
-		sp.discard()
-	}
+// httpRanges is the rangeBackend of an http(s) source: GET requests with a
+// Range header, under the client's address guard and redirect policy.
+type httpRanges struct {
+	c   *Client
+	src api.Source
+}
+
+func (h *httpRanges) name() string { return api.RedactURL(h.src.URL) }
+func (h *httpRanges) peer() string { return "the server" }
+
+// getRange sends GET with Range: bytes=first-last and, when v is set, a
+// precondition that the source is still that version. Statuses other than
+// 200, 206, 416 and (with a precondition) 412 are errors.
+func (h *httpRanges) getRange(ctx context.Context, first, last int64, v validator) (rangeAnswer, error) {
+	resp, err := h.c.rangeRequest(ctx, h.src, first, last, v)
 	if err != nil {
-		return nil, err
+		return rangeAnswer{}, err
 	}
-	if downloaded {
-		return sp.source(ctx, contentType, what), nil
+	a := rangeAnswer{
+		body: resp.Body, contentType: resp.Header.Get("Content-Type"), contentLength: resp.ContentLength,
+		contentRange: resp.Header.Get("Content-Range"), encoded: encoded(resp.Header),
+		version: validatorOf(resp.Header),
 	}
-	if !usable {
-		return nil, nil
+	switch {
+	case resp.StatusCode == http.StatusPartialContent:
+		a.status = rangePartial
+	case resp.StatusCode == http.StatusOK:
+		a.status = rangeWhole
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
+		a.status = rangeNotSatisfiable
+	case resp.StatusCode == http.StatusPreconditionFailed && !v.isZero():
+		a.status = rangeChanged
+	default:
+		err := statusError(resp, "source", h.src.URL)
+		closeBody(resp.Body)
+		return rangeAnswer{}, err
 	}
-	rs := c.newRanged(ctx, p, what, opts)
-	rs.bytes.Store(got.Load())
-	rs.requests.Store(reqs.Load())
-	rs.get = func(ctx context.Context, buf []byte, off int64) error {
-		last := off + int64(len(buf)) - 1
-		return c.retry(ctx, fmt.Sprintf("reading bytes %d-%d of %s", off, last, what), func(ctx context.Context, w *watchdog) error {
-			rs.requests.Add(1)
-			resp, err := c.rangeRequest(ctx, src, off, last, v)
-			if err != nil {
-				return err
-			}
-			defer closeBody(resp.Body)
-			switch resp.StatusCode {
-			case http.StatusPartialContent:
-			case http.StatusPreconditionFailed, http.StatusRequestedRangeNotSatisfiable:
-				return errChanged(what)
-			case http.StatusOK:
-				// Perhaps another server behind the same name: try again.
-				return retryable(errors.New("server sent the whole source instead of a byte range"))
-			default:
-				return statusError(resp, "source", src.URL)
-			}
-			cr, ok := parseContentRange(resp.Header.Get("Content-Range"))
-			switch {
-			case ok && cr.total >= 0 && cr.total != rs.size:
-				return errChanged(what)
-			case !ok || cr.first != off || cr.last != last || encoded(resp.Header):
-				return api.Errorf(api.ReasonGeneric, "%s: asked for bytes %d-%d, the server answered %q",
-					what, off, last, resp.Header.Get("Content-Range"))
-			}
-			return readRange(w.reader(resp.Body), buf, &rs.bytes)
-		})
-	}
-	return rs, nil
+	return a, nil
 }
 
 // rangeRequest sends GET src with a Range header for bytes first-last and,
@@ -171,18 +98,4 @@ func (c *Client) rangeRequest(ctx context.Context, src api.Source, first, last i
 func encoded(h http.Header) bool {
 	ce := strings.TrimSpace(h.Get("Content-Encoding"))
 	return ce != "" && !strings.EqualFold(ce, "identity")
-}
-
-// readRange reads exactly len(buf) bytes of r into buf, counting them. A
-// short body is retryable.
-func readRange(r io.Reader, buf []byte, counter *atomic.Int64) error {
-	n, err := io.ReadFull(r, buf)
-	counter.Add(int64(n))
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return retryable(fmt.Errorf("range broke off after %d of %d bytes: %w", n, len(buf), err))
 }

@@ -324,6 +324,91 @@ func TestOpenRangedRetries(t *testing.T) {
 	}
 }
 
+// TestOpenRangedAnswersThatAreNotTheRange covers the answers to a range
+// read that are not the range asked for: a whole body is retried (another
+// server behind the same name), a wrong Content-Range or a compressed body
+// is final.
+func TestOpenRangedAnswersThatAreNotTheRange(t *testing.T) {
+	const size = 1 << 20
+	tests := []struct {
+		name string
+		// answer answers the second request (the first range read).
+		answer       func(w http.ResponseWriter)
+		wantRequests int64
+		wantErr      string
+	}{
+		{"whole body, then the range", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Length", strconv.Itoa(size))
+			_, _ = io.Copy(w, &sparse{size: size})
+		}, 3, ""},
+		{"another range", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes 0-99/%d", size))
+			w.WriteHeader(http.StatusPartialContent)
+			_, _ = w.Write(pattern(0, 100))
+		}, 2, `asked for bytes 524288-589823, the server answered "bytes 0-99/1048576"`},
+		{"compressed range", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes 524288-589823/%d", size))
+			w.Header().Set("Content-Encoding", "gzip")
+			w.WriteHeader(http.StatusPartialContent)
+			_, _ = w.Write(pattern(524288, 65536))
+		}, 2, "the server answered"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newRangeServer(t, size)
+			srv.respond = func(w http.ResponseWriter, r *http.Request, n int64) bool {
+				if n == 2 {
+					tc.answer(w)
+					return true
+				}
+				return false
+			}
+			c, _ := newTestClient(t, nil)
+			rs, err := c.OpenRanged(context.Background(), api.Source{URL: srv.URL + "/a.tif"}, RangeOptions{})
+			require.NoError(t, err)
+			defer rs.Close()
+			require.Equal(t, ModeRanged, rs.Mode())
+			b := make([]byte, 100)
+			_, err = rs.ReadAt(b, 512<<10)
+			assert.Equal(t, tc.wantRequests, srv.requests.Load())
+			if tc.wantErr == "" {
+				require.NoError(t, err)
+				assert.Equal(t, pattern(512<<10, 100), b)
+				return
+			}
+			requireReason(t, err, api.ReasonGeneric)
+			assert.Contains(t, err.Error(), tc.wantErr)
+		})
+	}
+}
+
+// TestOpenRangedCompressedProbeFallsBackToDownload: a first block in a
+// content coding says nothing of the source's bytes; the source is
+// downloaded instead.
+func TestOpenRangedCompressedProbeFallsBackToDownload(t *testing.T) {
+	const size = 100 << 10
+	srv := newRangeServer(t, size)
+	srv.respond = func(w http.ResponseWriter, r *http.Request, n int64) bool {
+		if n == 1 {
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes 0-65535/%d", size))
+			w.Header().Set("Content-Encoding", "gzip")
+			w.WriteHeader(http.StatusPartialContent)
+			_, _ = w.Write(pattern(0, 65536))
+			return true
+		}
+		return false
+	}
+	c, _ := newTestClient(t, nil)
+	dir := t.TempDir()
+	rs, err := c.OpenRanged(context.Background(), api.Source{URL: srv.URL + "/a.tif"}, RangeOptions{TempDir: dir})
+	require.NoError(t, err)
+	assert.Equal(t, ModeDownloaded, rs.Mode())
+	assert.EqualValues(t, size, rs.Size())
+	assert.Equal(t, pattern(70000, 10), readAt(t, rs, 70000, 10))
+	require.NoError(t, rs.Close())
+	requireEmptyDir(t, dir)
+}
+
 func TestOpenRangedDetectsAChangedSource(t *testing.T) {
 	for _, withETag := range []bool{true, false} {
 		t.Run(fmt.Sprintf("etag %v", withETag), func(t *testing.T) {

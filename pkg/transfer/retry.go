@@ -5,26 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/backoff"
 )
 
-// retryableError marks the failure of one attempt that is worth repeating.
-type retryableError struct {
-	err error
-	// after is the wait the server asked for (Retry-After), or 0.
-	after time.Duration
-}
-
-func (e *retryableError) Error() string { return e.err.Error() }
-func (e *retryableError) Unwrap() error { return e.err }
-
 // retryable marks err as worth another attempt.
-func retryable(err error) error { return &retryableError{err: err} }
+func retryable(err error) error { return backoff.Retryable(err) }
 
 // errStalled is the cancellation cause of an attempt that made no progress
 // for Options.Timeout.
@@ -75,50 +64,47 @@ func (k *kickReadSeeker) Read(p []byte) (int, error) {
 // error, or any other error, which ends the transfer at once.
 type attemptFunc func(ctx context.Context, w *watchdog) error
 
+// retryPolicy returns the retry policy of opts: up to Attempts attempts,
+// with exponential backoff and full jitter from BackoffBase, capped (with
+// an honoured Retry-After) at maxBackoff, and no wait that would outlast
+// the context's deadline.
+func retryPolicy(opts Options) backoff.Policy {
+	return backoff.Policy{Base: opts.BackoffBase, Cap: maxBackoff, Attempts: opts.Attempts, FitDeadline: true}
+}
+
 // retry runs attempt up to Options.Attempts times with backoff between
-// attempts. what describes the transfer for messages and logs, and must
-// already be redacted. When every attempt failed, the error has the
-// Timeout reason if the last one stalled (see stallError), GenericError
-// otherwise; its message names the last attempt's cause.
+// attempts (see retryPolicy). what describes the transfer for messages and
+// logs, and must already be redacted. When every attempt failed, or the
+// deadline leaves no time for the next one, the error has the Timeout
+// reason if the last attempt stalled (see stallError), GenericError
+// otherwise; its message names the attempts made and the last one's cause.
 func (c *Client) retry(ctx context.Context, what string, attempt attemptFunc) error {
-	var last error
+	if ctx.Err() != nil {
+		return contextError(ctx, what)
+	}
 	n := c.opts.Attempts
-	for i := 1; ; i++ {
-		if ctx.Err() != nil {
-			return contextError(ctx, what)
-		}
-		err := c.runAttempt(ctx, attempt)
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return contextError(ctx, what)
-		}
-		var re *retryableError
-		if !errors.As(err, &re) {
-			return err
-		}
-		last = re.err
-		if i >= n {
-			break
-		}
-		delay := c.backoff(i, re.after)
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
-			c.log.Warn("transfer attempt failed; no time left to retry", "transfer", what, "attempt", i, "error", last.Error())
-			break
-		}
-		c.log.Info("transfer attempt failed; retrying", "transfer", what, "attempt", i, "attempts", n, "delay", delay.String(), "error", last.Error())
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return contextError(ctx, what)
-		case <-t.C:
-		}
+	err := c.policy.Do(ctx, func(ctx context.Context) error {
+		return c.runAttempt(ctx, attempt)
+	}, func(r backoff.Retry) {
+		c.log.Info("transfer attempt failed; retrying", "transfer", what, "attempt", r.Attempt, "attempts", n, "delay", r.Delay.String(), "error", r.Err.Error())
+	})
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return contextError(ctx, what)
+	}
+	var gu *backoff.GiveUpError
+	if !errors.As(err, &gu) {
+		return err
+	}
+	last := gu.Last
+	if errors.Is(gu.Reason, backoff.ErrNoTime) {
+		c.log.Warn("transfer attempt failed; no time left to retry", "transfer", what, "attempt", gu.Attempts, "error", last.Error())
 	}
 	attempts := "1 attempt"
-	if n != 1 {
-		attempts = fmt.Sprintf("%d attempts", n)
+	if gu.Attempts != 1 {
+		attempts = fmt.Sprintf("%d attempts", gu.Attempts)
 	}
 	// A transfer whose last attempt stalled timed out, although the
 	// caller's deadline has not passed.
@@ -145,37 +131,10 @@ func (c *Client) runAttempt(ctx context.Context, attempt attemptFunc) error {
 	return err
 }
 
-// backoff returns the wait before attempt i+1: the server's wish when it
-// expressed one, otherwise a random delay up to BackoffBase*2^(i-1) (full
-// jitter); both capped at maxBackoff.
-func (c *Client) backoff(i int, after time.Duration) time.Duration {
-	if after > 0 {
-		return min(after, maxBackoff)
-	}
-	ceiling := c.opts.BackoffBase
-	for j := 1; j < i && ceiling < maxBackoff; j++ {
-		ceiling *= 2
-	}
-	ceiling = min(ceiling, maxBackoff)
-	return rand.N(ceiling + 1)
-}
-
-// retryAfter reads a Retry-After header: delay seconds or an HTTP date.
+// retryAfter reads a Retry-After header (delay seconds or an HTTP date),
+// capped at maxBackoff.
 func retryAfter(h http.Header) time.Duration {
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
-			return 0
-		}
-		return min(time.Duration(secs)*time.Second, maxBackoff)
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return min(max(time.Until(t), 0), maxBackoff)
-	}
-	return 0
+	return min(backoff.ParseRetryAfter(h.Get("Retry-After"), time.Now()), maxBackoff)
 }
 
 // contextError reports the end of ctx: Timeout for a deadline, GenericError

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/backoff"
 )
 
 // fetchS3 downloads s3://bucket/key into s and returns its media type.
@@ -206,9 +207,9 @@ func (c *Client) s3Error(err error, r role, op, loc string) error {
 	if (errors.As(err, &connErr) && connErr.ConnectionError()) || errors.As(err, &netErr) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
 		cerr := classifyNetError(err, api.ReasonGeneric, "S3 endpoint", c.opts.Timeout)
-		var re *retryableError
-		if errors.As(cerr, &re) {
-			re.err = &netError{cause: "S3 " + op + ": " + re.err.Error(), err: re.err}
+		if backoff.IsRetryable(cerr) {
+			inner := backoff.Unmark(cerr)
+			return backoff.Retryable(&netError{cause: "S3 " + op + ": " + inner.Error(), err: inner})
 		}
 		return cerr
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/deadline"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
 )
 
@@ -238,7 +239,9 @@ func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfe
 		return &api.WorkerResult{Renditions: results}
 	}
 
-	workCtx, cancel := w.watchdogContext(ctx)
+	// End WatchdogMargin before the activation's deadline, so unfinished
+	// renditions are failed with Timeout before the platform stops the action.
+	workCtx, cancel := deadline.WithMargin(ctx, w.opts.WatchdogMargin, time.Now())
 	defer cancel()
 
 	dir, err := os.MkdirTemp(w.opts.TempDir, "acs-activation-")
@@ -373,20 +376,6 @@ func (w *Worker) openSource(ctx context.Context, tr Transfer, req *api.WorkerReq
 type indexedResult struct {
 	index  int
 	result api.RenditionResult
-}
-
-// watchdogContext returns a context that ends WatchdogMargin before ctx's
-// deadline (or a tenth of the time left, when that is shorter).
-func (w *Worker) watchdogContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		return context.WithCancel(ctx)
-	}
-	margin := w.opts.WatchdogMargin
-	if left := time.Until(deadline); left/10 < margin {
-		margin = left / 10
-	}
-	return context.WithDeadline(ctx, deadline.Add(-margin))
 }
 
 // callOne calls the rendition function with panics recovered.
