@@ -207,6 +207,17 @@ func New(opts Options) (*Engine, error) {
 // Limits returns the engine's limits, defaults filled in.
 func (e *Engine) Limits() Limits { return e.limits }
 
+// WithLimits returns an engine like e with limits l instead, zero fields
+// taking their defaults, for example to apply an activation's deployment
+// settings. It is cheap: libvips is not started again, and the engines
+// share its process-wide settings.
+func (e *Engine) WithLimits(l Limits) (*Engine, error) {
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	return &Engine{limits: l.withDefaults()}, nil
+}
+
 // Result describes a rendition that was written.
 type Result struct {
 	// Width and Height are the rendition's size in pixels (of one frame,
