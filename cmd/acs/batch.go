@@ -276,6 +276,10 @@ func (t *localTransfer) Fetch(ctx context.Context, src api.Source, dir string) (
 		return c.Fetch(ctx, src, dir)
 	}
 	fi, err := os.Stat(src.URL)
+	limit := t.opts.MaxSourceBytes
+	if limit == 0 {
+		limit = transfer.DefaultMaxSourceBytes
+	}
 	switch {
 	case err != nil && os.IsNotExist(err):
 		return nil, api.Errorf(api.ReasonGeneric, "source not found: %s", src.URL)
@@ -283,8 +287,8 @@ func (t *localTransfer) Fetch(ctx context.Context, src api.Source, dir string) (
 		return nil, api.Wrap(api.ReasonGeneric, err, "cannot read the source file "+src.URL)
 	case !fi.Mode().IsRegular():
 		return nil, api.Errorf(api.ReasonSourceUnsupported, "source %s is not a regular file", src.URL)
-	case fi.Size() > t.opts.MaxSourceBytes && t.opts.MaxSourceBytes > 0:
-		return nil, api.Errorf(api.ReasonSourceTooLarge, "source is %d bytes, more than the limit of %d bytes", fi.Size(), t.opts.MaxSourceBytes)
+	case fi.Size() > limit:
+		return nil, api.Errorf(api.ReasonSourceTooLarge, "source is %d bytes, more than the limit of %d bytes", fi.Size(), limit)
 	}
 	return &transfer.Fetched{Path: src.URL, Size: fi.Size()}, nil
 }
