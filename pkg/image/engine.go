@@ -47,7 +47,9 @@ const (
 type Limits struct {
 	// MaxSourceBytes is the largest source file accepted, checked before
 	// the file is opened by libvips (SourceTooLarge). It applies to a
-	// watermark image too.
+	// watermark image too. A deployment sets it with the setting
+	// maxSourceBytes, which sets the transfer's limit too (package
+	// settings), as it sets the other limits with imageMaxSourcePixels, ...
 	MaxSourceBytes int64
 	// MaxSourcePixels is the largest source accepted, in width x height
 	// pixels of the page rendered, times the frames of an animated

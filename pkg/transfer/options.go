@@ -47,6 +47,8 @@ type Options struct {
 	// transfers may reach loopback, private and link-local addresses.
 	AllowPrivateNetworks bool
 	// MaxSourceBytes is the largest source Fetch accepts; default 2 GiB.
+	// The deployment setting maxSourceBytes sets it, and the image
+	// engine's limit with it (package settings).
 	MaxSourceBytes int64
 	// Timeout bounds each phase of one attempt: connecting, waiting for
 	// the response headers, and any pause in the body. Default 60 s.
