@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,7 +21,9 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/image"
+	"github.com/assetcompute/assetcompute/pkg/meta"
 	"github.com/assetcompute/assetcompute/pkg/settings"
+	"github.com/assetcompute/assetcompute/pkg/text"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
@@ -100,4 +104,69 @@ func TestActivationSettingsSetEngineLimits(t *testing.T) {
 	_, err = handlers[ThumbnailAction](context.Background(), raw)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "deployment parameter imageMaxPages")
+}
+
+// TestSettingsDocumentTheEngineDefaults checks the defaults that the
+// settings package documents for the engine limits against the engines'
+// own, and that each row names a field the setting really sets.
+func TestSettingsDocumentTheEngineDefaults(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "settings", "doc.go"))
+	require.NoError(t, err)
+	engine, err := image.New(image.Options{})
+	require.NoError(t, err)
+	defaults := map[string]reflect.Value{
+		"image.Limits.": reflect.ValueOf(engine.Limits()),
+		"text.Options.": reflect.ValueOf(text.DefaultOptions()),
+		"meta.Options.": reflect.ValueOf(meta.DefaultOptions()),
+	}
+	units := map[string]float64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
+	rows := 0
+	for _, line := range strings.Split(string(doc), "\n") {
+		f := strings.Fields(strings.TrimPrefix(line, "//\t"))
+		if !strings.HasPrefix(line, "//\t") || len(f) < 4 {
+			continue
+		}
+		param, documented, field := f[0], f[2], f[3]
+		if _, ok := units[f[3]]; ok {
+			documented, field = f[2]+" "+f[3], f[4]
+		}
+		for prefix, v := range defaults {
+			if !strings.HasPrefix(field, prefix) {
+				continue
+			}
+			rows++
+			name := strings.TrimPrefix(field, prefix)
+			fv := v.FieldByName(name)
+			require.True(t, fv.IsValid(), "%s: no field %s", param, field)
+			var got float64
+			switch fv.Kind() {
+			case reflect.Int, reflect.Int64:
+				got = float64(fv.Int())
+			case reflect.Float64:
+				got = fv.Float()
+			}
+			num, unit, _ := strings.Cut(documented, " ")
+			want, err := strconv.ParseFloat(num, 64)
+			require.NoError(t, err, line)
+			if unit != "" {
+				want *= units[unit]
+			}
+			assert.Equal(t, want, got, "%s: documented default %s, %s is %v", param, documented, field, got)
+
+			// The setting sets that field.
+			var s settings.Settings
+			require.NoError(t, s.Set(param, "3"))
+			var il settings.ImageLimits
+			var tl settings.TextLimits
+			var ml settings.MetaLimits
+			s.ApplyImage(&il)
+			s.ApplyText(&tl)
+			s.ApplyMeta(&ml)
+			set := map[string]reflect.Value{"image.Limits.": reflect.ValueOf(il), "text.Options.": reflect.ValueOf(tl), "meta.Options.": reflect.ValueOf(ml)}[prefix]
+			sv := set.FieldByName(name)
+			require.True(t, sv.IsValid(), field)
+			assert.False(t, sv.IsZero(), "%s sets %s", param, field)
+		}
+	}
+	assert.Equal(t, 6+8+11, rows, "every engine limit is documented")
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -280,4 +281,25 @@ func TestClientsReuseOneClientPerTransferSettings(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, api.ReasonGeneric, api.ReasonOf(err))
 	assert.NotContains(t, err.Error(), "hidden")
+}
+
+// TestDocumentationListsEverySetting checks the table of the package
+// documentation against the settings read: every parameter, with its
+// environment variable, in order.
+func TestDocumentationListsEverySetting(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	var rows [][2]string
+	for _, line := range strings.Split(string(doc), "\n") {
+		f := strings.Fields(strings.TrimPrefix(line, "//\t"))
+		if strings.HasPrefix(line, "//\t") && len(f) >= 2 && f[0] != "parameter" &&
+			(strings.HasPrefix(f[1], "ACS_") || strings.HasPrefix(f[1], "AWS_")) {
+			rows = append(rows, [2]string{f[0], f[1]})
+		}
+	}
+	var want [][2]string
+	for _, d := range defs {
+		want = append(want, [2]string{d.param, d.env})
+	}
+	assert.Equal(t, want, rows)
 }
