@@ -36,7 +36,8 @@ type def struct {
 }
 
 // The settings, in the order of the package documentation; an index into
-// defs identifies a setting.
+// defs identifies a setting. Those Apply reads come first, up to
+// transferAttempts (Settings.transfer relies on it).
 const (
 	s3Endpoint = iota
 	s3Region
