@@ -7,23 +7,29 @@
 // rendition target with a HEAD request and drops the renditions a previous
 // delivery of the same notification already made, so a duplicate
 // notification does no work. The S3 settings come from the package
-// parameters exactly as the workers read them (worker.SettingsFromParams,
-// then the ACS_* environment).
+// parameters over the ACS_* environment, exactly as the workers read them
+// (package settings).
 package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/assetcompute/assetcompute/pkg/owaction"
+	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/storageevent"
-	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	st := &staters{clients: &worker.Clients{Getenv: os.Getenv, Logger: logger}}
+	env, err := settings.FromEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "storage-event:", err)
+		os.Exit(1)
+	}
+	st := &staters{env: env, clients: &settings.Clients{Logger: logger}}
 	h := &storageevent.Handler{Stater: st.forParams, Logger: logger}
 	owaction.Run(h.Handle)
 }
@@ -34,14 +40,15 @@ func main() {
 // s3AccessKeyId, ... over the ACS_* environment) exactly as the workers
 // build theirs, once per distinct settings.
 type staters struct {
-	clients *worker.Clients
+	env     settings.Settings // of the process environment
+	clients *settings.Clients
 }
 
 // forParams returns the client for an activation's parameters.
 func (s *staters) forParams(params json.RawMessage) (storageevent.Stater, error) {
-	settings, err := worker.SettingsFromParams(params)
+	p, err := settings.FromParams(params)
 	if err != nil {
 		return nil, err
 	}
-	return s.clients.For(settings)
+	return s.clients.For(s.env.Override(p))
 }

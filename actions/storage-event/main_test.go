@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/storageevent"
-	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
 // TestDuplicateNotificationIsSkipped runs the action's handler as wired in
@@ -28,8 +28,8 @@ func TestDuplicateNotificationIsSkipped(t *testing.T) {
 	srv := httptest.NewServer(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
 	t.Cleanup(srv.Close)
 
-	env := map[string]string{} // nothing from the process environment
-	st := &staters{clients: &worker.Clients{Getenv: func(k string) string { return env[k] }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	// nothing from the process environment
+	st := &staters{clients: &settings.Clients{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	h := &storageevent.Handler{Stater: st.forParams}
 	params := []byte(`{
 		"Records":[{"eventName":"s3:ObjectCreated:Put","s3":{"configurationId":"webhook-global","bucket":{"name":"assets"},"object":{"key":"in/a b.jpg","eTag":"\"abc\""}}}],
@@ -87,10 +87,10 @@ func TestDuplicateNotificationIsSkipped(t *testing.T) {
 }
 
 func TestStatersRejectBadSettings(t *testing.T) {
-	st := &staters{clients: &worker.Clients{Getenv: func(string) string { return "" }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	st := &staters{clients: &settings.Clients{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	_, err := st.forParams([]byte(`{"s3Endpoint":"ftp://nope","s3SecretAccessKey":"hidden"}`))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "S3 endpoint")
+	assert.Contains(t, err.Error(), "deployment parameter s3Endpoint: want an http(s) URL")
 	assert.NotContains(t, err.Error(), "hidden")
 	_, err = st.forParams([]byte(`{"s3Endpoint":{"x":1}}`))
 	require.ErrorContains(t, err, "s3Endpoint")

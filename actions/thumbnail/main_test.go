@@ -82,7 +82,7 @@ func TestActionThroughRuntimeProtocol(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
-	call := func(params api.WorkerRequest) api.WorkerResult {
+	call := func(params any) api.WorkerResult {
 		runBody, _ := json.Marshal(map[string]any{
 			"value": params, "activation_id": "a1", "action_name": "/guest/acs/thumbnail", "namespace": "guest",
 			"deadline": strconv.FormatInt(time.Now().Add(time.Minute).UnixMilli(), 10),
@@ -106,6 +106,13 @@ func TestActionThroughRuntimeProtocol(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "png", format)
 	assert.Equal(t, [2]int{120, 160}, [2]int{cfg.Width, cfg.Height}, "EXIF orientation applied, aspect kept")
+
+	// Engine limits bound as package parameters reach the engine: the
+	// source has 600x450 pixels, more than 50000.
+	res = call(map[string]any{"requestId": "r4", "source": storage.URL + "/in/portrait.jpg", "imageMaxSourcePixels": 50000,
+		"renditions": []map[string]any{{"name": "l.png", "fmt": "png", "width": 120, "target": storage.URL + "/out/l.png"}}})
+	require.Len(t, res.Renditions, 1)
+	assert.Equal(t, api.ReasonSourceTooLarge, res.Renditions[0].Reason, res.Renditions[0].Message)
 
 	// A watermark image is fetched through the action's transfer client,
 	// under the same rules as the source (here the same stand-in).

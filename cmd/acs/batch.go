@@ -21,6 +21,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/builtin"
 	"github.com/assetcompute/assetcompute/pkg/image"
+	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
@@ -39,6 +40,8 @@ func cmdBatch(ctx context.Context, args []string, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 10*time.Minute, "deadline for each source")
 	threads := fs.Int("threads", 0, "libvips threads per image (default: the CPUs divided by -j, at least 1)")
 	verbose := fs.Bool("v", false, "log the worker lifecycle to standard error")
+	var set settingFlags
+	fs.Var(&set, "setting", settingUsage)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: acs batch --profile PROFILE.json --out DIR [-j N] FILE...
 
@@ -59,6 +62,11 @@ Flags:
 	}
 	if *profilePath == "" || *outDir == "" || fs.NArg() == 0 || *jobs < 1 || *timeout <= 0 || *threads < 0 {
 		fs.Usage()
+		return exitInvalid
+	}
+	deployment, err := deploymentSettings(set.s)
+	if err != nil {
+		fmt.Fprintln(stderr, "acs batch:", err)
 		return exitInvalid
 	}
 	profile, err := readProfile(*profilePath)
@@ -96,7 +104,7 @@ Flags:
 	if *threads == 0 {
 		*threads = max(1, runtime.GOMAXPROCS(0) / *jobs)
 	}
-	w, err := newBatchWorker(logger, *threads, tmp)
+	w, err := newBatchWorker(logger, *threads, tmp, deployment)
 	if err != nil {
 		fmt.Fprintln(stderr, "acs batch:", err)
 		return exitFailed
@@ -217,22 +225,22 @@ func readProfile(path string) ([]api.Rendition, error) {
 // newBatchWorker returns the thumbnail worker over local files: the same
 // lifecycle, engine and rendition function as the thumbnail action, with
 // one rendition at a time per source (parallelism comes from -j), threads
-// libvips threads per image and its temporary files under tmp.
-func newBatchWorker(logger *slog.Logger, threads int, tmp string) (*worker.Worker, error) {
-	topts := transfer.OptionsFromEnv(os.Getenv)
+// libvips threads per image, its temporary files under tmp, and the
+// deployment settings s (the source size limit, the image limits, ...).
+func newBatchWorker(logger *slog.Logger, threads int, tmp string, s settings.Settings) (*worker.Worker, error) {
+	topts := transfer.Options{Logger: logger}
+	if err := s.Apply(&topts); err != nil {
+		return nil, err
+	}
 	topts.AllowLocal = true
 	topts.AllowHTTP = true
 	topts.AllowPrivateNetworks = true
-	topts.Logger = logger
-	if err := topts.Validate(); err != nil {
-		return nil, fmt.Errorf("transfer settings: %w", err)
-	}
 	engine, err := image.New(image.Options{Threads: threads})
 	if err != nil {
 		return nil, fmt.Errorf("image engine: %w", err)
 	}
 	local := &localTransfer{opts: topts}
-	return worker.New(builtin.Thumbnail(engine, local), worker.Options{Transfer: local, Logger: logger, Parallelism: 1, TempDir: tmp})
+	return worker.New(builtin.Thumbnail(engine, local), worker.Options{Transfer: local, Settings: s, Logger: logger, Parallelism: 1, TempDir: tmp})
 }
 
 // localTransfer is the transfer of acs batch. A source that is a local
@@ -268,6 +276,10 @@ func (t *localTransfer) Fetch(ctx context.Context, src api.Source, dir string) (
 		return c.Fetch(ctx, src, dir)
 	}
 	fi, err := os.Stat(src.URL)
+	limit := t.opts.MaxSourceBytes
+	if limit == 0 {
+		limit = transfer.DefaultMaxSourceBytes
+	}
 	switch {
 	case err != nil && os.IsNotExist(err):
 		return nil, api.Errorf(api.ReasonGeneric, "source not found: %s", src.URL)
@@ -275,8 +287,8 @@ func (t *localTransfer) Fetch(ctx context.Context, src api.Source, dir string) (
 		return nil, api.Wrap(api.ReasonGeneric, err, "cannot read the source file "+src.URL)
 	case !fi.Mode().IsRegular():
 		return nil, api.Errorf(api.ReasonSourceUnsupported, "source %s is not a regular file", src.URL)
-	case fi.Size() > t.opts.MaxSourceBytes && t.opts.MaxSourceBytes > 0:
-		return nil, api.Errorf(api.ReasonSourceTooLarge, "source is %d bytes, more than the limit of %d bytes", fi.Size(), t.opts.MaxSourceBytes)
+	case fi.Size() > limit:
+		return nil, api.Errorf(api.ReasonSourceTooLarge, "source is %d bytes, more than the limit of %d bytes", fi.Size(), limit)
 	}
 	return &transfer.Fetched{Path: src.URL, Size: fi.Size()}, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/process"
+	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
@@ -29,7 +30,9 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	timeout := fs.Duration("timeout", 10*time.Minute, "deadline for the whole request")
 	strict := fs.Bool("strict-network", false, "refuse local files, plain http and private addresses, as in production")
 	verbose := fs.Bool("v", false, "log progress to standard error")
-	maxSource := fs.Int64("max-source-bytes", 0, "refuse sources larger than this many bytes (default: the transfer default, 2 GiB); a data: source is checked before it is decoded")
+	maxSource := fs.Int64("max-source-bytes", 0, "refuse sources larger than this many bytes, as --setting maxSourceBytes=N does (default: 2 GiB to fetch, 1 GiB for an image); a data: source is checked before it is decoded")
+	var set settingFlags
+	fs.Var(&set, "setting", settingUsage)
 	maxRequest := fs.Int64("max-request-bytes", defaultMaxRequestBytes, "refuse a request larger than this many bytes before parsing it (data: sources included)")
 	var custom customWorkers
 	custom.register(fs)
@@ -42,6 +45,14 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	if *file == "" || fs.NArg() > 0 || *maxRequest <= 0 || *maxSource < 0 {
 		fs.Usage()
+		return exitInvalid
+	}
+	if *maxSource > 0 {
+		_ = set.s.Set("maxSourceBytes", fmt.Sprint(*maxSource)) // positive: valid
+	}
+	deployment, err := deploymentSettings(set.s)
+	if err != nil {
+		fmt.Fprintln(stderr, "acs process:", err)
 		return exitInvalid
 	}
 	raw, err := readRequest(*file, stdin, *maxRequest)
@@ -65,7 +76,7 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintln(stderr, "acs process:", err)
 		return exitInvalid
 	}
-	p, sourceLimit, err := newLocalProcessor(logger, !*strict, *maxSource, customHandlers, allowed)
+	p, sourceLimit, err := newLocalProcessor(logger, !*strict, deployment, customHandlers, allowed)
 	if err != nil {
 		fmt.Fprintln(stderr, "acs process:", err)
 		return exitFailed
@@ -99,13 +110,14 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 }
 
 // newLocalProcessor returns an orchestrator that runs the built-in workers
-// in this process, and the custom workers (allow-listed) through their
-// handlers. Local mode allows local files, plain http and private
-// addresses when local is true.
-func newLocalProcessor(logger *slog.Logger, local bool, maxSourceBytes int64, custom map[string]invoke.Handler, allowed []string) (*process.Processor, int64, error) {
-	topts := transfer.OptionsFromEnv(os.Getenv)
-	if maxSourceBytes > 0 {
-		topts.MaxSourceBytes = maxSourceBytes
+// in this process, with the deployment settings s, and the custom workers
+// (allow-listed) through their handlers. Local mode allows local files,
+// plain http and private addresses when local is true. It also returns the
+// source size limit the transfer client enforces.
+func newLocalProcessor(logger *slog.Logger, local bool, s settings.Settings, custom map[string]invoke.Handler, allowed []string) (*process.Processor, int64, error) {
+	topts := transfer.Options{Logger: logger}
+	if err := s.Apply(&topts); err != nil {
+		return nil, 0, err
 	}
 	sourceLimit := topts.MaxSourceBytes
 	if sourceLimit == 0 {
@@ -116,12 +128,11 @@ func newLocalProcessor(logger *slog.Logger, local bool, maxSourceBytes int64, cu
 		topts.AllowHTTP = true
 		topts.AllowPrivateNetworks = true
 	}
-	topts.Logger = logger
 	client, err := transfer.New(topts)
 	if err != nil {
 		return nil, 0, fmt.Errorf("transfer settings: %w", err)
 	}
-	handlers, err := builtin.Handlers(worker.Options{Transfer: client, Logger: logger}, image.Options{})
+	handlers, err := builtin.Handlers(worker.Options{Transfer: client, Settings: s, Logger: logger}, image.Options{})
 	if err != nil {
 		return nil, 0, err
 	}

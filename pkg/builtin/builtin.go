@@ -16,6 +16,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/meta"
+	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/text"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
@@ -34,11 +35,19 @@ const (
 // under the same rules and limits as a source, into the rendition's private
 // directory; with neither, a rendition that asks for a watermark fails with
 // GenericError.
+//
+// The engine's limits are overridden by those the activation's deployment
+// settings set (worker.Source.Settings: maxSourceBytes, imageMaxSourcePixels,
+// ...; see package settings).
 func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionFunc {
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyImage {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
 				"the thumbnail action makes image renditions; fmt %q is not an image format", r.Fmt)
+		}
+		engine, err := engineFor(engine, src.Settings)
+		if err != nil {
+			return err
 		}
 		var opts image.RenderOptions
 		fetcher := transfer
@@ -62,6 +71,21 @@ func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionF
 		r.Metadata["tiff:imageHeight"] = res.Height
 		return nil
 	}
+}
+
+// engineFor returns engine with the image limits that s sets.
+func engineFor(engine *image.Engine, s settings.Settings) (*image.Engine, error) {
+	base := settings.ImageLimits(engine.Limits())
+	l := base
+	s.ApplyImage(&l)
+	if l == base {
+		return engine, nil
+	}
+	e, err := engine.WithLimits(image.Limits(l))
+	if err != nil {
+		return nil, api.Wrap(api.ReasonGeneric, err, "invalid deployment settings")
+	}
+	return e, nil
 }
 
 // Handlers returns every built-in worker action as an in-process handler,

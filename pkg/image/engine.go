@@ -47,7 +47,9 @@ const (
 type Limits struct {
 	// MaxSourceBytes is the largest source file accepted, checked before
 	// the file is opened by libvips (SourceTooLarge). It applies to a
-	// watermark image too.
+	// watermark image too. A deployment sets it with the setting
+	// maxSourceBytes, which sets the transfer's limit too (package
+	// settings), as it sets the other limits with imageMaxSourcePixels, ...
 	MaxSourceBytes int64
 	// MaxSourcePixels is the largest source accepted, in width x height
 	// pixels of the page rendered, times the frames of an animated
@@ -206,6 +208,17 @@ func New(opts Options) (*Engine, error) {
 
 // Limits returns the engine's limits, defaults filled in.
 func (e *Engine) Limits() Limits { return e.limits }
+
+// WithLimits returns an engine like e with limits l instead, zero fields
+// taking their defaults, for example to apply an activation's deployment
+// settings. It is cheap: libvips is not started again, and the engines
+// share its process-wide settings.
+func (e *Engine) WithLimits(l Limits) (*Engine, error) {
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	return &Engine{limits: l.withDefaults()}, nil
+}
 
 // Result describes a rendition that was written.
 type Result struct {

@@ -133,23 +133,10 @@
 //     signatures live), its user information, or credentials: every URL is
 //     passed through api.RedactURL first.
 //
-// # Environment
+// # Settings
 //
-// OptionsFromEnv reads these settings (unset means the default):
-//
-//	ACS_ALLOW_LOCAL              true: allow local paths and file:// (default false)
-//	ACS_ALLOW_HTTP               true: allow plain http:// (default false)
-//	ACS_ALLOW_PRIVATE_NETWORKS   true: turn the address guard off (default false)
-//	ACS_MAX_SOURCE_BYTES         source size limit in bytes (default 2 GiB)
-//	ACS_TRANSFER_TIMEOUT         per-phase timeout, a Go duration (default 60s)
-//	ACS_TRANSFER_ATTEMPTS        attempts per request (default 4)
-//	ACS_S3_ENDPOINT              S3-compatible endpoint URL (default AWS)
-//	ACS_S3_REGION                region (default AWS_REGION, then us-east-1)
-//	ACS_S3_PATH_STYLE            true: path-style bucket addressing
-//	AWS_ACCESS_KEY_ID            static credentials; when unset the AWS
-//	AWS_SECRET_ACCESS_KEY        default credential chain is used
-//	AWS_SESSION_TOKEN
-//
-// A value that cannot be read is reported by Options.Validate (and so by
-// New), not silently ignored.
+// Deployments configure a client through package settings (go doc
+// ./pkg/settings), which reads the environment (ACS_S3_ENDPOINT,
+// ACS_MAX_SOURCE_BYTES, ...), an activation's parameters and command-line
+// flags into the same Options with Settings.Apply.
 package transfer

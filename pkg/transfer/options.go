@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
@@ -49,6 +47,8 @@ type Options struct {
 	// transfers may reach loopback, private and link-local addresses.
 	AllowPrivateNetworks bool
 	// MaxSourceBytes is the largest source Fetch accepts; default 2 GiB.
+	// The deployment setting maxSourceBytes sets it, and the image
+	// engine's limit with it (package settings).
 	MaxSourceBytes int64
 	// Timeout bounds each phase of one attempt: connecting, waiting for
 	// the response headers, and any pause in the body. Default 60 s.
@@ -79,8 +79,6 @@ type Options struct {
 	// resolver, when set, resolves the host names of http(s) transfers
 	// instead of the system's resolver (tests only).
 	resolver *net.Resolver
-	// envErr records settings OptionsFromEnv could not read.
-	envErr error
 }
 
 // S3Options configure access to S3 or an S3-compatible server.
@@ -104,9 +102,6 @@ type S3Options struct {
 // Validate reports every setting that is out of range, in one error.
 func (o Options) Validate() error {
 	var errs []error
-	if o.envErr != nil {
-		errs = append(errs, o.envErr)
-	}
 	if o.MaxSourceBytes < 0 {
 		errs = append(errs, fmt.Errorf("MaxSourceBytes must not be negative, got %d", o.MaxSourceBytes))
 	}
@@ -171,60 +166,5 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return o
-}
-
-// OptionsFromEnv reads Options from environment variables through getenv
-// (usually os.Getenv); see the package documentation for the list. A value
-// that cannot be parsed is reported by Validate.
-func OptionsFromEnv(getenv func(string) string) Options {
-	var o Options
-	var errs []error
-	boolVar := func(name string, dst *bool) {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return
-		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: want true or false, got %q", name, v))
-			return
-		}
-		*dst = b
-	}
-	boolVar("ACS_ALLOW_LOCAL", &o.AllowLocal)
-	boolVar("ACS_ALLOW_HTTP", &o.AllowHTTP)
-	boolVar("ACS_ALLOW_PRIVATE_NETWORKS", &o.AllowPrivateNetworks)
-	boolVar("ACS_S3_PATH_STYLE", &o.S3.PathStyle)
-	if v := strings.TrimSpace(getenv("ACS_MAX_SOURCE_BYTES")); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			errs = append(errs, fmt.Errorf("ACS_MAX_SOURCE_BYTES: want a positive number of bytes, got %q", v))
-		} else {
-			o.MaxSourceBytes = n
-		}
-	}
-	if v := strings.TrimSpace(getenv("ACS_TRANSFER_TIMEOUT")); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("ACS_TRANSFER_TIMEOUT: want a positive duration such as 60s, got %q", v))
-		} else {
-			o.Timeout = d
-		}
-	}
-	if v := strings.TrimSpace(getenv("ACS_TRANSFER_ATTEMPTS")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			errs = append(errs, fmt.Errorf("ACS_TRANSFER_ATTEMPTS: want a positive integer, got %q", v))
-		} else {
-			o.Attempts = n
-		}
-	}
-	o.S3.Endpoint = strings.TrimSpace(getenv("ACS_S3_ENDPOINT"))
-	o.S3.Region = strings.TrimSpace(getenv("ACS_S3_REGION"))
-	o.S3.AccessKeyID = getenv("AWS_ACCESS_KEY_ID")
-	o.S3.SecretAccessKey = getenv("AWS_SECRET_ACCESS_KEY")
-	o.S3.SessionToken = getenv("AWS_SESSION_TOKEN")
-	o.envErr = errors.Join(errs...)
 	return o
 }

@@ -8,57 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestOptionsFromEnv(t *testing.T) {
-	tests := []struct {
-		name    string
-		env     map[string]string
-		want    Options
-		wantErr []string
-	}{
-		{name: "nothing set is the zero value", env: nil, want: Options{}},
-		{
-			name: "every setting",
-			env: map[string]string{
-				"ACS_ALLOW_LOCAL": "true", "ACS_ALLOW_HTTP": "1", "ACS_ALLOW_PRIVATE_NETWORKS": "TRUE",
-				"ACS_MAX_SOURCE_BYTES": "1048576", "ACS_TRANSFER_TIMEOUT": "90s", "ACS_TRANSFER_ATTEMPTS": "2",
-				"ACS_S3_ENDPOINT": "http://minio:9000", "ACS_S3_REGION": "eu-central-1", "ACS_S3_PATH_STYLE": "true",
-				"AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s3cr3t", "AWS_SESSION_TOKEN": "tok",
-			},
-			want: Options{
-				AllowLocal: true, AllowHTTP: true, AllowPrivateNetworks: true,
-				MaxSourceBytes: 1 << 20, Timeout: 90 * time.Second, Attempts: 2,
-				S3: S3Options{Endpoint: "http://minio:9000", Region: "eu-central-1", PathStyle: true,
-					AccessKeyID: "AKIA", SecretAccessKey: "s3cr3t", SessionToken: "tok"},
-			},
-		},
-		{
-			name: "unreadable values are reported, naming the variable",
-			env: map[string]string{
-				"ACS_ALLOW_HTTP": "yes please", "ACS_MAX_SOURCE_BYTES": "2GB", "ACS_TRANSFER_TIMEOUT": "60",
-				"ACS_TRANSFER_ATTEMPTS": "0", "ACS_S3_ENDPOINT": "minio:9000",
-			},
-			wantErr: []string{"ACS_ALLOW_HTTP", "ACS_MAX_SOURCE_BYTES", "ACS_TRANSFER_TIMEOUT", "ACS_TRANSFER_ATTEMPTS", "S3 endpoint"},
-		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := OptionsFromEnv(func(k string) string { return tc.env[k] })
-			err := got.Validate()
-			if len(tc.wantErr) > 0 {
-				require.Error(t, err)
-				for _, want := range tc.wantErr {
-					assert.Contains(t, err.Error(), want)
-				}
-				_, err = New(got)
-				assert.Error(t, err, "New refuses what Validate refuses")
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, got)
-		})
-	}
-}
-
 func TestOptionsValidate(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -66,6 +66,18 @@
 // errorMessage: return an *api.Error (api.Errorf) to choose the reason;
 // other errors are reported as GenericError.
 //
+// # Deployment settings
+//
+// The storage and network settings, the source size limit and the engine
+// limits come from package settings: DefaultOptions reads them from the
+// environment once (Options.Settings), and each activation may override
+// them with the parameters OpenWhisk binds to it (the package parameters,
+// such as s3Endpoint or imageMaxSourcePixels). The lifecycle fetches the
+// source with a transfer client built for the merged settings and hands
+// them to the function as Source.Settings, from which an engine takes its
+// limits (Settings.ApplyImage, ApplyText, ApplyMeta). A parameter that
+// cannot be used fails the activation with GenericError naming it.
+//
 // # Custom workers
 //
 // A custom worker reads its own rendition instructions, the keys the

@@ -6,22 +6,29 @@ import (
 	"os"
 
 	"github.com/assetcompute/assetcompute/pkg/owaction"
+	"github.com/assetcompute/assetcompute/pkg/settings"
 )
 
-// DefaultOptions returns worker options for an action process: transfer
-// settings from the environment (see package transfer), overridden per
-// activation by the deployment settings in its parameters (see Settings),
-// and JSON logs on stderr.
+// DefaultOptions returns worker options for an action process: the
+// deployment settings of the environment (see package settings), read and
+// checked once, overridden per activation by those its parameters set, and
+// JSON logs on stderr. A setting of the environment that cannot be used is
+// an error naming it.
 func DefaultOptions() (Options, error) {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	clients := &Clients{Getenv: os.Getenv, Logger: logger}
-	client, err := clients.For(Settings{})
+	env, err := settings.FromEnv(os.Getenv)
 	if err != nil {
-		return Options{}, fmt.Errorf("worker: transfer settings: %w", err)
+		return Options{}, fmt.Errorf("worker: %w", err)
+	}
+	clients := &settings.Clients{Logger: logger}
+	client, err := clients.For(env)
+	if err != nil {
+		return Options{}, fmt.Errorf("worker: %w", err)
 	}
 	return Options{
 		Transfer:    client,
-		NewTransfer: func(s Settings) (Transfer, error) { return clients.For(s) },
+		Settings:    env,
+		NewTransfer: func(s settings.Settings) (Transfer, error) { return clients.For(s) },
 		Logger:      logger,
 	}, nil
 }

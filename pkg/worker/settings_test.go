@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/johannesboyne/gofakes3"
@@ -15,57 +18,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/settings"
+	"github.com/assetcompute/assetcompute/pkg/transfer"
 )
-
-func TestSettingsFromParams(t *testing.T) {
-	tests := []struct {
-		name    string
-		params  string
-		want    Settings
-		wantErr string
-	}{
-		{"none", `{"requestId":"r"}`, Settings{}, ""},
-		{"strings", `{"s3Endpoint":" http://s3.local:9000 ","s3Region":"eu-west-1","s3AccessKeyId":"AK","s3SecretAccessKey":"SK"}`,
-			Settings{S3Endpoint: "http://s3.local:9000", S3Region: "eu-west-1", S3AccessKeyID: "AK", S3SecretAccessKey: "SK"}, ""},
-		{"booleans and numbers", `{"s3ForcePathStyle":true,"allowHttp":false,"maxSourceBytes":1048576}`,
-			Settings{S3ForcePathStyle: "true", AllowHTTP: "false", MaxSourceBytes: "1048576"}, ""},
-		{"null and empty are unset", `{"s3Endpoint":null,"s3Region":""}`, Settings{}, ""},
-		{"object", `{"s3Endpoint":{"url":"x"}}`, Settings{}, "deployment parameter s3Endpoint: want a string, boolean or number, got an object"},
-		{"array", `{"allowHttp":[true]}`, Settings{}, "deployment parameter allowHttp: want a string, boolean or number, got an array"},
-		{"not an object", `[1]`, Settings{}, "the activation parameters are not a JSON object"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := SettingsFromParams(json.RawMessage(tt.params))
-			if tt.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tt.wantErr)
-				assert.Equal(t, api.ReasonGeneric, api.ReasonOf(err))
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
-		})
-	}
-}
-
-func TestSettingsGetenvOverridesFallback(t *testing.T) {
-	env := map[string]string{"ACS_S3_ENDPOINT": "http://env:9000", "ACS_S3_REGION": "env-region", "ACS_TRANSFER_ATTEMPTS": "2"}
-	getenv := Settings{S3Endpoint: "http://param:9000", S3SecretAccessKey: "SK"}.Getenv(func(k string) string { return env[k] })
-	assert.Equal(t, "http://param:9000", getenv("ACS_S3_ENDPOINT"), "a set parameter wins")
-	assert.Equal(t, "env-region", getenv("ACS_S3_REGION"), "an unset parameter falls back")
-	assert.Equal(t, "SK", getenv("AWS_SECRET_ACCESS_KEY"))
-	assert.Equal(t, "2", getenv("ACS_TRANSFER_ATTEMPTS"), "variables without a parameter fall back")
-}
-
-func TestSettingsStringHidesSecrets(t *testing.T) {
-	s := Settings{S3Endpoint: "http://s3.local", S3AccessKeyID: "AKIDSECRET", S3SecretAccessKey: "SUPERSECRET", S3SessionToken: "TOKENSECRET"}
-	out := s.String()
-	assert.Contains(t, out, "s3Endpoint=http://s3.local")
-	for _, secret := range []string{"AKIDSECRET", "SUPERSECRET", "TOKENSECRET"} {
-		assert.NotContains(t, out, secret)
-	}
-}
 
 // TestDeploymentSettingsReachTheTransfer runs a worker built with
 // DefaultOptions, in an environment without S3 settings, against an
@@ -122,20 +77,63 @@ func TestDeploymentSettingsReachTheTransfer(t *testing.T) {
 	assert.Equal(t, "HELLO S3", string(body))
 
 	// The same settings reuse one client; other settings get their own.
-	s, err := SettingsFromParams(raw)
+	_, a, err := w.activationSettings(decodeParams(raw))
 	require.NoError(t, err)
-	a, err := w.transferFor(s)
-	require.NoError(t, err)
-	b, err := w.transferFor(s)
+	_, b, err := w.activationSettings(decodeParams(raw))
 	require.NoError(t, err)
 	assert.Same(t, a, b)
-	s.S3Region = "eu-west-1"
-	c, err := w.transferFor(s)
+	params["s3Region"] = "eu-west-1"
+	raw, err = json.Marshal(params)
+	require.NoError(t, err)
+	_, c, err := w.activationSettings(decodeParams(raw))
 	require.NoError(t, err)
 	assert.NotSame(t, a, c)
-	d, err := w.transferFor(Settings{})
+	_, d, err := w.activationSettings(decodeParams([]byte(`{"requestId":"r"}`)))
 	require.NoError(t, err)
 	assert.Same(t, opts.Transfer, d, "no settings: the default client")
+}
+
+// TestActivationSettingsReachTheFunction checks that the function sees the
+// worker's settings overridden by those of the activation's parameters,
+// engine limits included, and that a parameter the worker does not know
+// as a setting changes nothing.
+func TestActivationSettingsReachTheFunction(t *testing.T) {
+	dir := t.TempDir()
+	srcPath := filepath.Join(dir, "src.txt")
+	require.NoError(t, os.WriteFile(srcPath, []byte("x"), 0o600))
+	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: quiet})
+	require.NoError(t, err)
+	var base settings.Settings
+	require.NoError(t, base.Set("imageMaxFrames", "5"))
+	require.NoError(t, base.Set("textMaxChars", "10"))
+	var seen []settings.Settings
+	var mu sync.Mutex
+	w, err := New(func(ctx context.Context, src *Source, r *Rendition) error {
+		mu.Lock()
+		seen = append(seen, src.Settings)
+		mu.Unlock()
+		return os.WriteFile(r.Path, []byte("out"), 0o600)
+	}, Options{Transfer: tc, Settings: base, Logger: quiet, TempDir: dir})
+	require.NoError(t, err)
+
+	run := func(extra string) {
+		raw := `{"requestId":"r","source":` + strconv.Quote(srcPath) + `,"renditions":[{"name":"a.txt","fmt":"txt","target":` +
+			strconv.Quote(filepath.Join(dir, "a.txt")) + `}]` + extra + `}`
+		out, err := w.Handle(context.Background(), []byte(raw))
+		require.NoError(t, err)
+		res := out.(*api.WorkerResult)
+		require.Equal(t, api.StatusCreated, res.Renditions[0].Status, res.Renditions[0].Message)
+	}
+	run(``)
+	run(`,"imageMaxFrames":"7","maxSourceBytes":4096,"unrelated":"x"`)
+	require.Len(t, seen, 2)
+	assert.Equal(t, base, seen[0], "no settings in the parameters: the worker's")
+	assert.Equal(t, "7", seen[1].Get("imageMaxFrames"), "a parameter wins")
+	assert.Equal(t, "4096", seen[1].Get("maxSourceBytes"))
+	assert.Equal(t, "10", seen[1].Get("textMaxChars"), "what the parameters leave is the worker's")
+	var l settings.ImageLimits
+	seen[1].ApplyImage(&l)
+	assert.Equal(t, settings.ImageLimits{MaxSourceBytes: 4096, MaxFrames: 7}, l)
 }
 
 func TestInvalidDeploymentSettingsFailTheActivation(t *testing.T) {
@@ -148,22 +146,13 @@ func TestInvalidDeploymentSettingsFailTheActivation(t *testing.T) {
 	_, err = w.Handle(context.Background(), raw)
 	require.Error(t, err)
 	assert.Equal(t, api.ReasonGeneric, api.ReasonOf(err))
-	assert.Contains(t, err.Error(), "S3 endpoint")
+	assert.Contains(t, err.Error(), "deployment parameter s3Endpoint: want an http(s) URL")
 	assert.NotContains(t, err.Error(), "TOPSECRET")
-}
 
-func TestClientsReuseOneClientPerSettings(t *testing.T) {
-	c := &Clients{Getenv: func(string) string { return "" }, Logger: quiet}
-	a, err := c.For(Settings{S3Region: "eu-west-1"})
-	require.NoError(t, err)
-	b, err := c.For(Settings{S3Region: "eu-west-1"})
-	require.NoError(t, err)
-	assert.Same(t, a, b)
-	other, err := c.For(Settings{S3Region: "us-east-1"})
-	require.NoError(t, err)
-	assert.NotSame(t, a, other)
-	_, err = c.For(Settings{S3Endpoint: "ftp://nope", S3SecretAccessKey: "hidden"})
+	raw = []byte(`{"source":"https://example.com/a.jpg","renditions":[{"name":"a","fmt":"png","target":"s3://b/k"}],"maxSourceBytes":"2GB","imageMaxFrames":-1}`)
+	_, err = w.Handle(context.Background(), raw)
 	require.Error(t, err)
 	assert.Equal(t, api.ReasonGeneric, api.ReasonOf(err))
-	assert.NotContains(t, err.Error(), "hidden")
+	assert.Contains(t, err.Error(), `deployment parameter maxSourceBytes: want a positive whole number, got "2GB"`)
+	assert.Contains(t, err.Error(), `deployment parameter imageMaxFrames`)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/internal/deadline"
+	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
 )
 
@@ -45,9 +46,13 @@ type Source struct {
 	// Content-Type; it may be empty or wrong, so sniff when it matters.
 	MimeType string
 	// Transfer is this activation's transfer client, configured with the
-	// deployment's storage settings (see Settings). Use it to fetch other
-	// files a rendition refers to, such as a watermark image.
+	// deployment's storage settings (see Options.Settings). Use it to fetch
+	// other files a rendition refers to, such as a watermark image.
 	Transfer Transfer
+	// Settings are this activation's deployment settings: Options.Settings
+	// overridden by the settings its parameters set. Engines take their
+	// limits from them (Settings.ApplyImage, ApplyText, ApplyMeta).
+	Settings settings.Settings
 }
 
 // Rendition is one rendition being made.
@@ -101,12 +106,18 @@ type RangedTransfer interface {
 type Options struct {
 	// Transfer fetches the source and uploads renditions. Required.
 	Transfer Transfer
+	// Settings are the deployment settings of the process (its
+	// environment, or flags), which Transfer was built with. An
+	// activation's parameters may set others (on OpenWhisk, the package
+	// parameters; see package settings): they win, and the function sees
+	// the result as Source.Settings.
+	Settings settings.Settings
 	// NewTransfer, when set, returns the transfer client for activations
-	// whose parameters carry deployment settings (see Settings); it is
-	// called for every such activation, so it should reuse its clients, as
-	// Clients.For does. When nil, every activation uses Transfer.
-	// DefaultOptions sets it.
-	NewTransfer func(Settings) (Transfer, error)
+	// whose parameters set deployment settings, given Settings overridden
+	// by them; it is called for every such activation, so it should reuse
+	// its clients, as settings.Clients.For does. When nil, every activation
+	// uses Transfer. DefaultOptions sets it.
+	NewTransfer func(settings.Settings) (Transfer, error)
 	// RangedSource makes the worker open the source for random access
 	// instead of downloading it first: Source.Reader then reads byte
 	// ranges from storage on demand (HTTP Range requests, S3 ranged GETs,
@@ -211,25 +222,22 @@ func (w *Worker) Handle(ctx context.Context, params json.RawMessage) (any, error
 	// The parameters are split into fields once, for the deployment
 	// settings and for Param.
 	ap := decodeParams(params)
-	settings, err := settingsFrom(ap)
+	s, tr, err := w.activationSettings(ap)
 	if err != nil {
 		return nil, err
 	}
-	tr, err := w.transferFor(settings)
-	if err != nil {
-		return nil, err
-	}
-	return w.process(withParams(ctx, ap), req, tr), nil
+	return w.process(withParams(ctx, ap), req, tr, s), nil
 }
 
 // Process runs the lifecycle for one worker request and returns exactly one
 // result per rendition, in order.
 func (w *Worker) Process(ctx context.Context, req *api.WorkerRequest) *api.WorkerResult {
-	return w.process(ctx, req, w.opts.Transfer)
+	return w.process(ctx, req, w.opts.Transfer, w.opts.Settings)
 }
 
-// process is Process with the transfer client of this activation.
-func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfer) *api.WorkerResult {
+// process is Process with the transfer client and the settings of this
+// activation.
+func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfer, s settings.Settings) *api.WorkerResult {
 	log := w.opts.Logger.With("requestId", req.RequestID)
 	results := make([]api.RenditionResult, len(req.Renditions))
 	failAll := func(err error) *api.WorkerResult {
@@ -273,6 +281,7 @@ func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfe
 		return failAll(err)
 	}
 	closeSource = closeSrc
+	src.Settings = s
 
 	rends := make([]*Rendition, len(req.Renditions))
 	for i, r := range req.Renditions {

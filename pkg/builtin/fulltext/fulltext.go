@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/text"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
@@ -21,7 +22,10 @@ import (
 // xmpTPg:NPages (the pages, slides or sheets read, for paged formats), and
 // acs:truncated plus acs:warnings when the text is not the whole text of the
 // source (a limit was reached, or the source is damaged past some point).
-// A rendition may lower the character limit with the key maxChars.
+// A rendition may lower the character limit with the key maxChars. The
+// limits of opts are overridden by those the activation's deployment
+// settings set (worker.Source.Settings: textMaxChars, textMaxPages, ...; see
+// package settings).
 //
 // A document that can be read but has no text (a PDF of scanned pages, an
 // SVG without text elements, an RTF holding only a picture) gives an empty
@@ -33,7 +37,9 @@ func Func(opts text.Options) worker.RenditionFunc {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
 				"the fulltext action makes text renditions; fmt %q is not text", r.Fmt)
 		}
-		o := opts
+		l := settings.TextLimits(opts)
+		src.Settings.ApplyText(&l)
+		o := text.Options(l)
 		if raw, ok := r.Extra["maxChars"]; ok {
 			var n int
 			if err := json.Unmarshal(raw, &n); err != nil || n < 1 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/meta"
+	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -19,6 +20,10 @@ import (
 // worker.Options.RangedSource (as the metadata action and Handlers build
 // it) transfers only the byte ranges that hold the metadata; a Source
 // without a Reader is read from src.Path.
+//
+// The limits of opts are overridden by those the activation's deployment
+// settings set (worker.Source.Settings: metaMaxBytes, metaMaxXmpBytes, ...;
+// see package settings).
 func Func(opts meta.Options) worker.RenditionFunc {
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyMetadata {
@@ -34,7 +39,9 @@ func Func(opts meta.Options) worker.RenditionFunc {
 			defer f.Close()
 			ra = f
 		}
-		md, err := meta.Extract(ctx, ra, src.Size, src.Name, opts)
+		l := settings.MetaLimits(opts)
+		src.Settings.ApplyMeta(&l)
+		md, err := meta.Extract(ctx, ra, src.Size, src.Name, meta.Options(l))
 		if err != nil {
 			return err
 		}
