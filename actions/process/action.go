@@ -56,8 +56,11 @@ func (s *server) handle(ctx context.Context, params json.RawMessage) (any, error
 	if err != nil {
 		return nil, api.Errorf(api.ReasonGeneric, "process cannot start: %v", err)
 	}
-	if batch, ok := fields["requests"]; ok && fields["source"] == nil {
-		return processBatch(ctx, p, batch, fields["skipped"])
+	if batch, ok, err := api.DecodeStorageEventBatch(params); ok {
+		if err != nil {
+			return nil, err
+		}
+		return processBatch(ctx, p, batch), nil
 	}
 	return p.Process(ctx, params), nil
 }
@@ -66,20 +69,13 @@ func (s *server) handle(ctx context.Context, params json.RawMessage) (any, error
 // emits when one notification holds several objects (or none to process):
 // one process result per request, in order, and the notification records
 // storage-event skipped, passed through.
-type BatchResult struct {
-	Results []*process.Result `json:"results"`
-	Skipped json.RawMessage   `json:"skipped,omitempty"`
-}
+type BatchResult = api.BatchResult[*process.Result]
 
 // processBatch runs every request of a batch concurrently.
-func processBatch(ctx context.Context, p *process.Processor, batch, skipped json.RawMessage) (any, error) {
-	var requests []json.RawMessage
-	if err := json.Unmarshal(batch, &requests); err != nil {
-		return nil, api.Errorf(api.ReasonGeneric, "requests: must be an array of processing requests")
-	}
-	res := BatchResult{Results: make([]*process.Result, len(requests)), Skipped: skipped}
+func processBatch(ctx context.Context, p *process.Processor, batch *api.StorageEventBatch) BatchResult {
+	res := BatchResult{Results: make([]*process.Result, len(batch.Requests)), Skipped: batch.Skipped}
 	var wg sync.WaitGroup
-	for i, r := range requests {
+	for i, r := range batch.Requests {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -87,7 +83,7 @@ func processBatch(ctx context.Context, p *process.Processor, batch, skipped json
 		}()
 	}
 	wg.Wait()
-	return res, nil
+	return res
 }
 
 // openWhisk returns an invoker for the current activation, or nil when the
