@@ -25,9 +25,9 @@ import (
 // DefaultActions maps each built-in rendition family to the action that
 // makes it.
 var DefaultActions = map[api.Family]string{
-	api.FamilyImage:    "thumbnail",
-	api.FamilyMetadata: "metadata",
-	api.FamilyText:     "fulltext",
+	api.FamilyImage:    api.ActionThumbnail,
+	api.FamilyMetadata: api.ActionMetadata,
+	api.FamilyText:     api.ActionFulltext,
 }
 
 // Options configure a Processor.
