@@ -199,7 +199,7 @@ func (s *server) web(ctx context.Context, fields map[string]json.RawMessage) web
 	}
 	ow, err := s.openWhisk(ctx)
 	if err != nil || ow == nil {
-		s.logger.Error("web form cannot start an activation", "requestId", id, "error", err)
+		s.logger.ErrorContext(ctx, "web form cannot start an activation", "requestId", id, "error", err)
 		return webError(http.StatusServiceUnavailable, "the process action cannot start activations: it needs the annotation provide-api-key: true")
 	}
 	self := s.getenv("__OW_ACTION_NAME")
@@ -213,10 +213,10 @@ func (s *server) web(ctx context.Context, fields map[string]json.RawMessage) web
 	defer cancel()
 	activationID, err := ow.Start(sctx, self, raw)
 	if err != nil {
-		s.logger.Error("web form could not start the request", "requestId", id, "error", err)
+		s.logger.ErrorContext(ctx, "web form could not start the request", "requestId", id, "error", err)
 		return webError(http.StatusBadGateway, fmt.Sprintf("could not start the request: %v", err))
 	}
-	s.logger.Info("web request started", "requestId", id, "requestActivationId", activationID)
+	s.logger.InfoContext(ctx, "web request started", "requestId", id, "requestActivationId", activationID)
 	return webJSON(http.StatusAccepted, map[string]any{"ok": true, "requestId": id, "activationId": activationID})
 }
 

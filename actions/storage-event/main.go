@@ -13,16 +13,16 @@ package main
 
 import (
 	"encoding/json"
-	"log/slog"
 	"os"
 
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 	"github.com/assetcompute/assetcompute/pkg/storageevent"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	logger := logctx.NewJSON(os.Stderr)
 	st := &staters{clients: &worker.Clients{Getenv: os.Getenv, Logger: logger}}
 	h := &storageevent.Handler{Stater: st.forParams, Logger: logger}
 	owaction.Run(h.Handle)

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 )
 
 // Client gets sources and puts renditions. It is safe for concurrent use;
@@ -43,7 +44,7 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("transfer options: %w", err)
 	}
 	opts = opts.withDefaults()
-	c := &Client{opts: opts, log: opts.Logger}
+	c := &Client{opts: opts, log: logctx.Wrap(opts.Logger)}
 	if opts.HTTPClient != nil {
 		hc := *opts.HTTPClient
 		if hc.CheckRedirect == nil {

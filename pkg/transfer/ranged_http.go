@@ -55,7 +55,7 @@ func (c *Client) openRangedHTTP(ctx context.Context, src api.Source, opts RangeO
 		case http.StatusPartialContent:
 		case http.StatusOK:
 			// No ranges here: this body is the download.
-			c.log.Info("server ignores byte ranges; downloading the source whole", "source", what)
+			c.log.InfoContext(ctx, "server ignores byte ranges; downloading the source whole", "source", what)
 			if sp == nil {
 				if sp, err = c.newSpool(opts.TempDir, src.DisplayName()); err != nil {
 					return err

@@ -104,10 +104,10 @@ func (c *Client) retry(ctx context.Context, what string, attempt attemptFunc) er
 		}
 		delay := c.backoff(i, re.after)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
-			c.log.Warn("transfer attempt failed; no time left to retry", "transfer", what, "attempt", i, "error", last.Error())
+			c.log.WarnContext(ctx, "transfer attempt failed; no time left to retry", "transfer", what, "attempt", i, "error", last.Error())
 			break
 		}
-		c.log.Info("transfer attempt failed; retrying", "transfer", what, "attempt", i, "attempts", n, "delay", delay.String(), "error", last.Error())
+		c.log.InfoContext(ctx, "transfer attempt failed; retrying", "transfer", what, "attempt", i, "attempts", n, "delay", delay.String(), "error", last.Error())
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

@@ -2,18 +2,19 @@ package worker
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 )
 
 // DefaultOptions returns worker options for an action process: transfer
 // settings from the environment (see package transfer), overridden per
 // activation by the deployment settings in its parameters (see Settings),
-// and JSON logs on stderr.
+// and JSON logs on stderr that name the activation and the request (see
+// package logctx).
 func DefaultOptions() (Options, error) {
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	logger := logctx.NewJSON(os.Stderr)
 	clients := &Clients{Getenv: os.Getenv, Logger: logger}
 	client, err := clients.For(Settings{})
 	if err != nil {
