@@ -16,6 +16,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/events"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 	"github.com/assetcompute/assetcompute/pkg/process"
 )
@@ -34,6 +35,10 @@ type server struct {
 	owOptions func(*invoke.OpenWhiskOptions)
 	logger    *slog.Logger
 }
+
+// log returns the server's logger, whose records name the activation and
+// the request of their context (package logctx).
+func (s *server) log() *slog.Logger { return logctx.Wrap(s.logger) }
 
 // handle is the action-loop handler.
 func (s *server) handle(ctx context.Context, params json.RawMessage) (any, error) {
@@ -199,7 +204,7 @@ func (s *server) web(ctx context.Context, fields map[string]json.RawMessage) web
 	}
 	ow, err := s.openWhisk(ctx)
 	if err != nil || ow == nil {
-		s.logger.ErrorContext(ctx, "web form cannot start an activation", "requestId", id, "error", err)
+		s.log().ErrorContext(ctx, "web form cannot start an activation", "requestId", id, "error", err)
 		return webError(http.StatusServiceUnavailable, "the process action cannot start activations: it needs the annotation provide-api-key: true")
 	}
 	self := s.getenv("__OW_ACTION_NAME")
@@ -213,10 +218,10 @@ func (s *server) web(ctx context.Context, fields map[string]json.RawMessage) web
 	defer cancel()
 	activationID, err := ow.Start(sctx, self, raw)
 	if err != nil {
-		s.logger.ErrorContext(ctx, "web form could not start the request", "requestId", id, "error", err)
+		s.log().ErrorContext(ctx, "web form could not start the request", "requestId", id, "error", err)
 		return webError(http.StatusBadGateway, fmt.Sprintf("could not start the request: %v", err))
 	}
-	s.logger.InfoContext(ctx, "web request started", "requestId", id, "requestActivationId", activationID)
+	s.log().InfoContext(ctx, "web request started", "requestId", id, "requestActivationId", activationID)
 	return webJSON(http.StatusAccepted, map[string]any{"ok": true, "requestId": id, "activationId": activationID})
 }
 
