@@ -7,33 +7,16 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/invoke/owtest"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 )
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestActivationLogNamesTheActivation serves process activations through
 // the action loop (a request with a worker that fails, a request invalid
@@ -47,7 +30,7 @@ func TestActivationLogNamesTheActivation(t *testing.T) {
 		return owtest.Reply{Status: 502, Body: map[string]any{"error": "the tagger is down"}}
 	})
 	c.Action("assetcompute/process", func(int, json.RawMessage) owtest.Reply { return owtest.Reply{} })
-	var out lockedBuffer
+	var out testutil.SyncBuffer
 	logger := slog.New(slog.NewJSONHandler(&out, nil))
 	s := testServer(t, owEnv(c), nil)
 	s.logger = logger

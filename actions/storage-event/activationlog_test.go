@@ -9,34 +9,17 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 	"github.com/assetcompute/assetcompute/pkg/storageevent"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestActivationLogNamesTheActivation serves a notification of two objects
 // through the action loop, wired as in main, against an S3 endpoint that
@@ -49,7 +32,7 @@ func TestActivationLogNamesTheActivation(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
 	t.Cleanup(s3.Close)
-	var out lockedBuffer
+	var out testutil.SyncBuffer
 	logger := slog.New(slog.NewJSONHandler(&out, nil))
 	env := map[string]string{"ACS_TRANSFER_ATTEMPTS": "2"}
 	st := &staters{clients: &worker.Clients{Getenv: func(k string) string { return env[k] }, Logger: logger}}

@@ -20,28 +20,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 )
-
-// lockedBuffer is a bytes.Buffer safe for the concurrent writes of
-// several loggers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // flakyServer serves a source at /src and accepts uploads under /up/,
 // answering the first request to each path with 503, so every transfer
@@ -85,7 +67,7 @@ func TestActivationLogNamesTheActivation(t *testing.T) {
 	web := flakyServer(t, []byte("source bytes"))
 	presign := "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAPRESIGN%2F20250101&X-Amz-Security-Token=" + token + "&X-Amz-Signature=" + signature
 
-	var out lockedBuffer
+	var out testutil.SyncBuffer
 	// A plain JSON logger: the worker, its transfer clients and the loop
 	// add the ids themselves.
 	logger := slog.New(slog.NewJSONHandler(&out, nil))
