@@ -34,6 +34,8 @@ type server struct {
 	// owOptions adjusts the OpenWhisk client options (tests).
 	owOptions func(*invoke.OpenWhiskOptions)
 	logger    *slog.Logger
+	// now is the clock of event dates; nil is time.Now (tests set it).
+	now func() time.Time
 }
 
 // log returns the server's logger, whose records name the activation and
@@ -126,6 +128,7 @@ func (s *server) processor(ctx context.Context, cfg config) (*process.Processor,
 		BatchSize:      cfg.BatchSize,
 		Concurrency:    cfg.Concurrency,
 		Logger:         s.logger,
+		Now:            s.now,
 	}
 	if ow != nil {
 		opts.Invoker = ow
