@@ -1,7 +1,8 @@
 package api
 
 // The names of the service's own actions, as deployed (a deployment may
-// prefix them with a package, "asset-compute/thumbnail").
+// prefix them with a package, "asset-compute/thumbnail"). Which action
+// makes which rendition family is process.DefaultActions.
 const (
 	// ActionThumbnail makes image renditions (FamilyImage).
 	ActionThumbnail = "thumbnail"
@@ -16,17 +17,3 @@ const (
 	// request or a StorageEventBatch for ActionProcess.
 	ActionStorageEvent = "storage-event"
 )
-
-// BuiltinAction returns the built-in worker action that makes renditions
-// of family, and false for a family no built-in action makes.
-func BuiltinAction(family Family) (string, bool) {
-	switch family {
-	case FamilyImage:
-		return ActionThumbnail, true
-	case FamilyMetadata:
-		return ActionMetadata, true
-	case FamilyText:
-		return ActionFulltext, true
-	}
-	return "", false
-}

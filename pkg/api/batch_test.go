@@ -106,19 +106,3 @@ func TestDecodeStorageEventBatch(t *testing.T) {
 		})
 	}
 }
-
-func TestBuiltinAction(t *testing.T) {
-	for f, want := range map[Family]string{FamilyImage: ActionThumbnail, FamilyMetadata: ActionMetadata, FamilyText: ActionFulltext} {
-		got, ok := BuiltinAction(f)
-		assert.True(t, ok)
-		assert.Equal(t, want, got)
-	}
-	for _, fmt := range []string{"png", "jpg", "xmp", "machine-metadata-json", "text"} {
-		family, builtin := FormatFamily(fmt)
-		require.True(t, builtin, fmt)
-		_, ok := BuiltinAction(family)
-		assert.True(t, ok, "every built-in fmt has a built-in action: %s", fmt)
-	}
-	_, ok := BuiltinAction("video")
-	assert.False(t, ok)
-}
