@@ -95,8 +95,8 @@ func (t *tagger) render(ctx context.Context, src *worker.Source, r *worker.Rendi
 	names, scores := pick(ans.Labels, in.MinScore, maxLabels)
 	r.Metadata["tagger:labels"] = names
 	r.Metadata["tagger:scores"] = scores
-	r.Metadata["tiff:imageWidth"] = res.Width
-	r.Metadata["tiff:imageHeight"] = res.Height
+	r.Metadata[api.MetadataWidth] = res.Width
+	r.Metadata[api.MetadataHeight] = res.Height
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/events"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 	"github.com/assetcompute/assetcompute/pkg/process"
 )
@@ -33,7 +34,13 @@ type server struct {
 	// owOptions adjusts the OpenWhisk client options (tests).
 	owOptions func(*invoke.OpenWhiskOptions)
 	logger    *slog.Logger
+	// now is the clock of event dates; nil is time.Now (tests set it).
+	now func() time.Time
 }
+
+// log returns the server's logger, whose records name the activation and
+// the request of their context (package logctx).
+func (s *server) log() *slog.Logger { return logctx.Wrap(s.logger) }
 
 // handle is the action-loop handler.
 func (s *server) handle(ctx context.Context, params json.RawMessage) (any, error) {
@@ -56,8 +63,11 @@ func (s *server) handle(ctx context.Context, params json.RawMessage) (any, error
 	if err != nil {
 		return nil, api.Errorf(api.ReasonGeneric, "process cannot start: %v", err)
 	}
-	if batch, ok := fields["requests"]; ok && fields["source"] == nil {
-		return processBatch(ctx, p, batch, fields["skipped"])
+	if batch, ok, err := api.DecodeStorageEventBatch(params); ok {
+		if err != nil {
+			return nil, err
+		}
+		return processBatch(ctx, p, batch), nil
 	}
 	return p.Process(ctx, params), nil
 }
@@ -66,20 +76,13 @@ func (s *server) handle(ctx context.Context, params json.RawMessage) (any, error
 // emits when one notification holds several objects (or none to process):
 // one process result per request, in order, and the notification records
 // storage-event skipped, passed through.
-type BatchResult struct {
-	Results []*process.Result `json:"results"`
-	Skipped json.RawMessage   `json:"skipped,omitempty"`
-}
+type BatchResult = api.BatchResult[*process.Result]
 
 // processBatch runs every request of a batch concurrently.
-func processBatch(ctx context.Context, p *process.Processor, batch, skipped json.RawMessage) (any, error) {
-	var requests []json.RawMessage
-	if err := json.Unmarshal(batch, &requests); err != nil {
-		return nil, api.Errorf(api.ReasonGeneric, "requests: must be an array of processing requests")
-	}
-	res := BatchResult{Results: make([]*process.Result, len(requests)), Skipped: skipped}
+func processBatch(ctx context.Context, p *process.Processor, batch *api.StorageEventBatch) BatchResult {
+	res := BatchResult{Results: make([]*process.Result, len(batch.Requests)), Skipped: batch.Skipped}
 	var wg sync.WaitGroup
-	for i, r := range requests {
+	for i, r := range batch.Requests {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -87,7 +90,7 @@ func processBatch(ctx context.Context, p *process.Processor, batch, skipped json
 		}()
 	}
 	wg.Wait()
-	return res, nil
+	return res
 }
 
 // openWhisk returns an invoker for the current activation, or nil when the
@@ -125,6 +128,7 @@ func (s *server) processor(ctx context.Context, cfg config) (*process.Processor,
 		BatchSize:      cfg.BatchSize,
 		Concurrency:    cfg.Concurrency,
 		Logger:         s.logger,
+		Now:            s.now,
 	}
 	if ow != nil {
 		opts.Invoker = ow
@@ -203,7 +207,7 @@ func (s *server) web(ctx context.Context, fields map[string]json.RawMessage) web
 	}
 	ow, err := s.openWhisk(ctx)
 	if err != nil || ow == nil {
-		s.logger.Error("web form cannot start an activation", "requestId", id, "error", err)
+		s.log().ErrorContext(ctx, "web form cannot start an activation", "requestId", id, "error", err)
 		return webError(http.StatusServiceUnavailable, "the process action cannot start activations: it needs the annotation provide-api-key: true")
 	}
 	self := s.getenv("__OW_ACTION_NAME")
@@ -217,10 +221,10 @@ func (s *server) web(ctx context.Context, fields map[string]json.RawMessage) web
 	defer cancel()
 	activationID, err := ow.Start(sctx, self, raw)
 	if err != nil {
-		s.logger.Error("web form could not start the request", "requestId", id, "error", err)
+		s.log().ErrorContext(ctx, "web form could not start the request", "requestId", id, "error", err)
 		return webError(http.StatusBadGateway, fmt.Sprintf("could not start the request: %v", err))
 	}
-	s.logger.Info("web request started", "requestId", id, "requestActivationId", activationID)
+	s.log().InfoContext(ctx, "web request started", "requestId", id, "requestActivationId", activationID)
 	return webJSON(http.StatusAccepted, map[string]any{"ok": true, "requestId": id, "activationId": activationID})
 }
 

@@ -20,10 +20,10 @@ package main
 
 import (
 	"errors"
-	"log/slog"
 	"os"
 
 	"github.com/assetcompute/assetcompute/pkg/invoke"
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 )
 
@@ -35,7 +35,7 @@ func main() {
 	s := &server{
 		getenv: os.Getenv,
 		local:  func() (invoke.Invoker, error) { return nil, errNoAPIKey },
-		logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)),
+		logger: logctx.NewJSON(os.Stderr),
 	}
 	owaction.Run(s.handle)
 }

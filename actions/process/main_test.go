@@ -202,7 +202,8 @@ func TestBatchFromStorageEvent(t *testing.T) {
 	assert.Equal(t, "a", res.Results[0].RequestID)
 	assert.Len(t, res.Results[1].Events, 2)
 	assert.True(t, res.Results[0].AllCreated() && res.Results[1].AllCreated())
-	assert.Contains(t, string(res.Skipped), "rendition prefix")
+	require.Len(t, res.Skipped, 1)
+	assert.Equal(t, api.Skip{Bucket: "b", Key: "renditions/x.png", Reason: "under the rendition prefix"}, res.Skipped[0])
 
 	out, err = s.handle(context.Background(), json.RawMessage(`{"requests":[],"skipped":[{"key":"k"}]}`))
 	require.NoError(t, err)
@@ -210,4 +211,6 @@ func TestBatchFromStorageEvent(t *testing.T) {
 
 	_, err = s.handle(context.Background(), json.RawMessage(`{"requests":{"not":"an array"}}`))
 	assert.ErrorContains(t, err, "requests")
+	_, err = s.handle(context.Background(), json.RawMessage(`{"requests":[],"skipped":"nothing"}`))
+	assert.ErrorContains(t, err, "skipped")
 }

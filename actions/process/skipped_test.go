@@ -33,9 +33,8 @@ func TestDuplicateSkippedByStorageEventRunsNoWorker(t *testing.T) {
 	res := out.(BatchResult)
 	assert.Empty(t, res.Results)
 	assert.Empty(t, c.Calls(), "no worker activation, no event fired")
-	var skipped []storageevent.Skip
-	require.NoError(t, json.Unmarshal(res.Skipped, &skipped))
-	require.Len(t, skipped, 1)
-	assert.Equal(t, "se-1", skipped[0].RequestID)
-	assert.Equal(t, storageevent.SkipReasonAlreadyProcessed, skipped[0].Reason)
+	require.Len(t, res.Skipped, 1)
+	assert.Equal(t, "se-1", res.Skipped[0].RequestID)
+	assert.Equal(t, storageevent.SkipReasonAlreadyProcessed, res.Skipped[0].Reason)
+	assert.Equal(t, []string{"thumb.png", "text.txt"}, res.Skipped[0].Renditions)
 }

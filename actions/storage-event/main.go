@@ -14,16 +14,16 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/storageevent"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	logger := logctx.NewJSON(os.Stderr)
 	env, err := settings.FromEnv(os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "storage-event:", err)

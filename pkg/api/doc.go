@@ -1,7 +1,11 @@
 // Package api is the wire contract of the Asset Compute service: the processing
 // request a client sends, the rendition instructions inside it, the events the
-// service emits (one per rendition), the error reasons those events carry, and
-// the messages exchanged between the orchestrator and its worker actions.
+// service emits (one per rendition), the error reasons those events carry, the
+// messages exchanged between the orchestrator and its worker actions
+// (WorkerRequest, WorkerResult), the batch the storage-event action hands the
+// orchestrator and its result (StorageEventBatch, BatchResult), the names of
+// the built-in actions and the event metadata keys whose type the contract
+// fixes.
 //
 // A request names one source asset and a list of renditions. Decoding a request
 // (DecodeRequest) separates two kinds of problem: a request that is unusable as

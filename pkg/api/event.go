@@ -100,8 +100,8 @@ func NewEvent(req *Request, index int, r Rendition, res RenditionResult, now tim
 		ev.ErrorMessage = res.Message
 		// A rendition too large for its target reports its size, so the
 		// client can ask again with a target that holds it.
-		if size, ok := res.Metadata["repo:size"]; ok && ev.ErrorReason == ReasonRenditionTooLarge {
-			ev.Metadata = map[string]any{"repo:size": size}
+		if size, ok := res.Metadata[MetadataSize]; ok && ev.ErrorReason == ReasonRenditionTooLarge {
+			ev.Metadata = map[string]any{MetadataSize: size}
 		}
 	}
 	ev.ID = EventID(req.RequestID, index, ev.Type)

@@ -21,11 +21,11 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
-// Action names of the built-in workers.
+// Action names of the built-in workers (the names of package api).
 const (
-	ThumbnailAction = "thumbnail"
-	MetadataAction  = "metadata"
-	FulltextAction  = "fulltext"
+	ThumbnailAction = api.ActionThumbnail
+	MetadataAction  = api.ActionMetadata
+	FulltextAction  = api.ActionFulltext
 )
 
 // Thumbnail returns the rendition function of the thumbnail action: image
@@ -67,8 +67,8 @@ func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionF
 		if err != nil {
 			return err
 		}
-		r.Metadata["tiff:imageWidth"] = res.Width
-		r.Metadata["tiff:imageHeight"] = res.Height
+		r.Metadata[api.MetadataWidth] = res.Width
+		r.Metadata[api.MetadataHeight] = res.Height
 		return nil
 	}
 }

@@ -2,10 +2,13 @@ package owaction
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 )
 
 // Activation describes the activation a handler is serving, as read from its
@@ -39,9 +42,10 @@ func ActivationFrom(ctx context.Context) (Activation, bool) {
 	return a, ok
 }
 
-// stderrLogger is the logger of the activation log: JSON lines on stderr.
+// stderrLogger is the logger of the activation log: JSON lines on stderr,
+// naming the activation and request of the context (package logctx).
 var stderrLogger = sync.OnceValue(func() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	return logctx.NewJSON(os.Stderr)
 })
 
 // Logger returns the structured logger for ctx: the logger the action loop
@@ -59,10 +63,21 @@ func Logger(ctx context.Context) *slog.Logger {
 	return l
 }
 
-// withActivation returns ctx carrying a and a logger for it derived from
-// base.
-func withActivation(ctx context.Context, a Activation, base *slog.Logger) context.Context {
+// withActivation returns ctx carrying a, its id for package logctx, the
+// requestId of params (when they are an object with a string requestId:
+// a processing request or a worker request) and a logger for it derived
+// from base.
+func withActivation(ctx context.Context, a Activation, params json.RawMessage, base *slog.Logger) context.Context {
 	ctx = context.WithValue(ctx, activationKey{}, a)
+	ctx = logctx.WithActivationID(ctx, a.ID)
+	var req struct {
+		RequestID any `json:"requestId"`
+	}
+	if json.Unmarshal(params, &req) == nil {
+		if id, ok := req.RequestID.(string); ok {
+			ctx = logctx.WithRequestID(ctx, id)
+		}
+	}
 	if a.ID != "" {
 		base = base.With("activationId", a.ID)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 )
 
 // Handler serves one activation. params is the activation's value field as
@@ -32,7 +33,9 @@ type Handler func(ctx context.Context, params json.RawMessage) (any, error)
 type Options struct {
 	// Logger receives the loop's own log records (recovered panics, failed
 	// activations, environment problems) and is the base of the logger that
-	// [Logger] returns inside handlers. Default: JSON to stderr.
+	// [Logger] returns inside handlers. Default: JSON to stderr. Its handler
+	// is wrapped with package logctx, so records logged with a handler's
+	// context name the activation and the request.
 	Logger *slog.Logger
 	// Getenv reads an environment variable. Default: os.Getenv.
 	Getenv func(key string) string
@@ -44,6 +47,7 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = stderrLogger()
 	}
+	o.Logger = logctx.Wrap(o.Logger)
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
@@ -140,7 +144,7 @@ func serveLine(ctx context.Context, line []byte, h Handler, opts Options) []byte
 	}
 
 	act, params := parseActivation(fields, opts)
-	ctx = withActivation(ctx, act, opts.Logger)
+	ctx = withActivation(ctx, act, params, opts.Logger)
 	logger := Logger(ctx)
 	if !act.Deadline.IsZero() {
 		var cancel context.CancelFunc
@@ -156,7 +160,7 @@ func serveLine(ctx context.Context, line []byte, h Handler, opts Options) []byte
 		}
 		err = api.Errorf(api.ReasonGeneric, "the action result cannot be encoded as JSON: %w", err)
 	}
-	logger.Error("activation failed", "reason", string(api.ReasonOf(err)), "error", err.Error())
+	logger.ErrorContext(ctx, "activation failed", "reason", string(api.ReasonOf(err)), "error", err.Error())
 	return errorResult(err)
 }
 
@@ -212,7 +216,7 @@ func parseActivation(fields map[string]json.RawMessage, opts Options) (Activatio
 func callHandler(ctx context.Context, h Handler, params json.RawMessage, logger *slog.Logger) (v any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			logger.Error("action panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			logger.ErrorContext(ctx, "action panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			v, err = nil, api.Errorf(api.ReasonGeneric, "action panicked: %v", r)
 		}
 	}()

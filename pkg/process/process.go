@@ -21,14 +21,15 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/events"
 	"github.com/assetcompute/assetcompute/pkg/internal/deadline"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 )
 
 // DefaultActions maps each built-in rendition family to the action that
 // makes it.
 var DefaultActions = map[api.Family]string{
-	api.FamilyImage:    "thumbnail",
-	api.FamilyMetadata: "metadata",
-	api.FamilyText:     "fulltext",
+	api.FamilyImage:    api.ActionThumbnail,
+	api.FamilyMetadata: api.ActionMetadata,
+	api.FamilyText:     api.ActionFulltext,
 }
 
 // Options configure a Processor.
@@ -55,7 +56,9 @@ type Options struct {
 	Sinks []events.Sink
 	// Now returns the time for event dates; default time.Now.
 	Now func() time.Time
-	// Logger receives orchestration logs; default slog.Default().
+	// Logger receives orchestration logs; default slog.Default(). Its
+	// records carry the activation and request ids of the context they
+	// are logged with (its handler is wrapped with package logctx).
 	Logger *slog.Logger
 }
 
@@ -95,9 +98,7 @@ func New(opts Options) (*Processor, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
+	opts.Logger = logctx.Wrap(opts.Logger)
 	return &Processor{opts: opts}, nil
 }
 
@@ -157,8 +158,8 @@ func (p *Processor) Process(ctx context.Context, raw []byte) *Result {
 		if !errors.As(err, &inv) {
 			inv = &api.InvalidRequestError{Message: err.Error()}
 		}
-		res := p.rejected(inv)
-		p.deliver(ctx, res)
+		res := p.rejected(ctx, inv)
+		p.deliver(logctx.WithRequestID(ctx, res.RequestID), res)
 		return res
 	}
 	return p.Run(ctx, req)
@@ -178,13 +179,13 @@ func (p *Processor) deliver(ctx context.Context, res *Result) {
 	}
 	res.Undelivered = events.Deliver(ctx, p.opts.Sinks, res.Events)
 	for _, u := range res.Undelivered {
-		p.opts.Logger.Warn("event not delivered", "requestId", res.RequestID, "eventId", u.EventID, "sink", u.Sink, "error", u.Error)
+		p.opts.Logger.WarnContext(ctx, "event not delivered", "requestId", res.RequestID, "eventId", u.EventID, "sink", u.Sink, "error", u.Error)
 	}
 }
 
 // rejected builds the result of a request that is invalid as a whole: one
 // failed event per rendition that could be identified.
-func (p *Processor) rejected(inv *api.InvalidRequestError) *Result {
+func (p *Processor) rejected(ctx context.Context, inv *api.InvalidRequestError) *Result {
 	req := inv.Request
 	if req == nil {
 		req = &api.Request{RequestID: api.NewRequestID()}
@@ -199,7 +200,7 @@ func (p *Processor) rejected(inv *api.InvalidRequestError) *Result {
 		results[i] = api.Failed(r.Name, err)
 	}
 	p.fill(res, req, inv.Renditions, results)
-	p.opts.Logger.Warn("request rejected", "requestId", req.RequestID, "problem", inv.Message)
+	p.opts.Logger.WarnContext(logctx.WithRequestID(ctx, req.RequestID), "request rejected", "requestId", req.RequestID, "problem", inv.Message)
 	return res
 }
 
@@ -211,6 +212,7 @@ type batch struct {
 
 // Run processes a decoded request.
 func (p *Processor) Run(ctx context.Context, req *api.Request) *Result {
+	ctx = logctx.WithRequestID(ctx, req.RequestID)
 	log := p.opts.Logger.With("requestId", req.RequestID)
 	start := time.Now()
 	results := make([]api.RenditionResult, len(req.Renditions))
@@ -276,7 +278,7 @@ wait:
 			created++
 		}
 	}
-	log.Info("request done", "renditions", len(results), "created", created, "batches", len(batches), "ms", time.Since(start).Milliseconds())
+	log.InfoContext(ctx, "request done", "renditions", len(results), "created", created, "batches", len(batches), "ms", time.Since(start).Milliseconds())
 	return res
 }
 
@@ -352,7 +354,7 @@ func (p *Processor) runBatch(ctx context.Context, req *api.Request, b batch) []a
 	}
 	raw, err := p.opts.Invoker.Invoke(ctx, b.action, params)
 	if err != nil {
-		p.opts.Logger.Warn("worker invocation failed", "requestId", req.RequestID, "action", b.action, "error", err)
+		p.opts.Logger.WarnContext(ctx, "worker invocation failed", "requestId", req.RequestID, "action", b.action, "error", err)
 		return failAll(invocationError(ctx, b.action, wreq.Renditions, err))
 	}
 	wres, err := api.DecodeWorkerResult(raw, len(b.indices))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
 // Batch is the action result when a notification yields other than exactly
@@ -11,7 +13,8 @@ import (
 // a delete, a test event), or an SNS subscription confirmation. Requests
 // are complete processing requests; the process action runs each request
 // of a {"requests":[...]} body, so in the on-upload sequence a batch, even
-// an empty one, ends in a successful activation.
+// an empty one, ends in a successful activation. Its JSON is the wire type
+// api.StorageEventBatch, which is what the process action decodes.
 type Batch struct {
 	Requests                 []*Request  `json:"requests"`
 	Skipped                  []Skip      `json:"skipped,omitempty"`
@@ -24,11 +27,7 @@ type Batch struct {
 
 // SNSConfirm reports an SNS subscription confirmation, to be confirmed by an
 // operator by opening SubscribeURL (never followed automatically).
-type SNSConfirm struct {
-	TopicARN     string `json:"topicArn"`
-	SubscribeURL string `json:"subscribeURL"`
-	Message      string `json:"message"`
-}
+type SNSConfirm = api.SubscriptionConfirmation
 
 // Handle is the storage-event action: params hold the notification and
 // the profile. With exactly one accepted object and nothing skipped it

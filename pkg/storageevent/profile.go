@@ -168,18 +168,9 @@ func parseBool(raw json.RawMessage, def bool) (bool, error) {
 	return false, fmt.Errorf("want true or false, got %s", raw)
 }
 
-// Skip explains why an object was not processed.
-type Skip struct {
-	Bucket string `json:"bucket"`
-	Key    string `json:"key"`
-	Event  string `json:"event"`
-	// RequestID is set when a request was built for the object and then
-	// not sent, because every rendition already exists (SkipExisting).
-	RequestID string `json:"requestId,omitempty"`
-	Reason    string `json:"reason"`
-	// Renditions are the names of the renditions found already made.
-	Renditions []string `json:"renditions,omitempty"`
-}
+// Skip explains why an object was not processed: the wire type
+// api.Skip, which the process action passes through.
+type Skip = api.Skip
 
 // Accept reports whether the profile processes the object, and if not, why.
 func (p *Profile) Accept(o Object) (bool, string) {

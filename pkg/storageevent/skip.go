@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
 )
 
@@ -33,7 +34,8 @@ type Handler struct {
 	// Nil turns the skipExisting check off.
 	Stater func(params json.RawMessage) (Stater, error)
 	// Logger receives warnings about targets that could not be checked;
-	// default slog.Default().
+	// default slog.Default(). Each record carries the requestId it is
+	// about and the activationId of the context (package logctx).
 	Logger *slog.Logger
 	// CheckTimeout bounds the whole skipExisting check of one
 	// notification; default DefaultCheckTimeout, and never more than half
@@ -102,10 +104,7 @@ func (h *Handler) checkTimeout(ctx context.Context) time.Duration {
 }
 
 func (h *Handler) logger() *slog.Logger {
-	if h.Logger != nil {
-		return h.Logger
-	}
-	return slog.Default()
+	return logctx.Wrap(h.Logger)
 }
 
 // SkipExisting makes a duplicate notification do no work: for each request
@@ -122,9 +121,7 @@ func (h *Handler) logger() *slog.Logger {
 // error is logged as a warning and the work is done again rather than
 // lost.
 func SkipExisting(ctx context.Context, st Stater, b *Batch, log *slog.Logger) {
-	if log == nil {
-		log = slog.Default()
-	}
+	log = logctx.Wrap(log)
 	type check struct {
 		req, rend int
 		url       string
@@ -152,11 +149,12 @@ func SkipExisting(ctx context.Context, st Stater, b *Batch, log *slog.Logger) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			id := b.Requests[c.req].RequestID
+			ctx := logctx.WithRequestID(ctx, id)
 			info, err := st.Stat(ctx, c.url)
 			switch {
 			case errors.Is(err, transfer.ErrNotFound):
 			case err != nil:
-				log.Warn("cannot check whether a rendition exists; making it again",
+				log.WarnContext(ctx, "cannot check whether a rendition exists; making it again",
 					"requestId", id, "rendition", renditionNameOf(b.Requests[c.req].Renditions[c.rend]), "error", err.Error())
 			default:
 				c.exists = info.Metadata[api.ObjectMetaRequestID] == id
@@ -186,13 +184,13 @@ func SkipExisting(ctx context.Context, st Stater, b *Batch, log *slog.Logger) {
 		case len(done) == 0:
 			kept = append(kept, r)
 		case len(left) == 0:
-			log.Info("duplicate notification: every rendition exists", "requestId", r.RequestID, "renditions", len(done))
+			log.InfoContext(logctx.WithRequestID(ctx, r.RequestID), "duplicate notification: every rendition exists", "requestId", r.RequestID, "renditions", len(done))
 			b.Skipped = append(b.Skipped, Skip{
 				Bucket: r.object.Bucket, Key: r.object.Key, Event: r.object.Event,
 				RequestID: r.RequestID, Reason: SkipReasonAlreadyProcessed, Renditions: done,
 			})
 		default:
-			log.Info("duplicate notification: some renditions exist; making the others", "requestId", r.RequestID,
+			log.InfoContext(logctx.WithRequestID(ctx, r.RequestID), "duplicate notification: some renditions exist; making the others", "requestId", r.RequestID,
 				"existing", done, "remaining", len(left))
 			r.Renditions = left
 			kept = append(kept, r)

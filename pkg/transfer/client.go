@@ -19,6 +19,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/internal/backoff"
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 )
 
 // Client gets sources and puts renditions. It is safe for concurrent use;
@@ -45,7 +46,7 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("transfer options: %w", err)
 	}
 	opts = opts.withDefaults()
-	c := &Client{opts: opts, log: opts.Logger, policy: retryPolicy(opts)}
+	c := &Client{opts: opts, log: logctx.Wrap(opts.Logger), policy: retryPolicy(opts)}
 	if opts.HTTPClient != nil {
 		hc := *opts.HTTPClient
 		if hc.CheckRedirect == nil {

@@ -172,7 +172,7 @@ func (c *Client) OpenRanged(ctx context.Context, src api.Source, opts RangeOptio
 	}
 	if rs == nil {
 		// The storage does not serve ranges of this source.
-		c.log.Info("source cannot be read in ranges; downloading it whole", "source", api.RedactURL(src.URL))
+		c.log.InfoContext(ctx, "source cannot be read in ranges; downloading it whole", "source", api.RedactURL(src.URL))
 		return c.openDownloaded(ctx, src, k, opts)
 	}
 	return rs, nil

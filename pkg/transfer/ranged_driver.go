@@ -119,7 +119,7 @@ func (c *Client) openFirstBlock(ctx context.Context, b rangeBackend, src api.Sou
 		switch a.status {
 		case rangeWhole:
 			// No ranges here: this body is the download.
-			c.log.Info("server ignores byte ranges; downloading the source whole", "source", b.name())
+			c.log.InfoContext(ctx, "server ignores byte ranges; downloading the source whole", "source", b.name())
 			if sp == nil {
 				if sp, err = c.newSpool(opts.TempDir, src.DisplayName()); err != nil {
 					return err

@@ -86,7 +86,7 @@ func (c *Client) retry(ctx context.Context, what string, attempt attemptFunc) er
 	err := c.policy.Do(ctx, func(ctx context.Context) error {
 		return c.runAttempt(ctx, attempt)
 	}, func(r backoff.Retry) {
-		c.log.Info("transfer attempt failed; retrying", "transfer", what, "attempt", r.Attempt, "attempts", n, "delay", r.Delay.String(), "error", r.Err.Error())
+		c.log.InfoContext(ctx, "transfer attempt failed; retrying", "transfer", what, "attempt", r.Attempt, "attempts", n, "delay", r.Delay.String(), "error", r.Err.Error())
 	})
 	if err == nil {
 		return nil
@@ -100,7 +100,7 @@ func (c *Client) retry(ctx context.Context, what string, attempt attemptFunc) er
 	}
 	last := gu.Last
 	if errors.Is(gu.Reason, backoff.ErrNoTime) {
-		c.log.Warn("transfer attempt failed; no time left to retry", "transfer", what, "attempt", gu.Attempts, "error", last.Error())
+		c.log.WarnContext(ctx, "transfer attempt failed; no time left to retry", "transfer", what, "attempt", gu.Attempts, "error", last.Error())
 	}
 	attempts := "1 attempt"
 	if gu.Attempts != 1 {

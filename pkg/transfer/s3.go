@@ -124,7 +124,7 @@ func (c *Client) putS3Multipart(ctx context.Context, bucket, key string, f *os.F
 		if _, aerr := s3c.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
 			Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
 		}); aerr != nil {
-			c.log.Warn("cannot abort a failed multipart upload", "target", loc, "error", aerr.Error())
+			c.log.WarnContext(ctx, "cannot abort a failed multipart upload", "target", loc, "error", aerr.Error())
 		}
 	}()
 

@@ -2,9 +2,9 @@ package worker
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 )
@@ -12,10 +12,11 @@ import (
 // DefaultOptions returns worker options for an action process: the
 // deployment settings of the environment (see package settings), read and
 // checked once, overridden per activation by those its parameters set, and
-// JSON logs on stderr. A setting of the environment that cannot be used is
-// an error naming it.
+// JSON logs on stderr that name the activation and the request (see
+// package logctx). A setting of the environment that cannot be used is an
+// error naming it.
 func DefaultOptions() (Options, error) {
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	logger := logctx.NewJSON(os.Stderr)
 	env, err := settings.FromEnv(os.Getenv)
 	if err != nil {
 		return Options{}, fmt.Errorf("worker: %w", err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/internal/deadline"
+	"github.com/assetcompute/assetcompute/pkg/logctx"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
 )
@@ -141,7 +142,9 @@ type Options struct {
 	// MaxRenditionBytes fails renditions larger than this with
 	// RenditionTooLarge; default 2 GiB.
 	MaxRenditionBytes int64
-	// Logger receives lifecycle logs; default slog.Default().
+	// Logger receives lifecycle logs; default slog.Default(). Its records
+	// carry the activation and request ids of the context they are
+	// logged with (the worker wraps its handler with package logctx).
 	Logger *slog.Logger
 }
 
@@ -174,9 +177,7 @@ func (o *Options) applyDefaults() {
 	if o.MaxRenditionBytes == 0 {
 		o.MaxRenditionBytes = defaultMaxRenditionBytes
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Logger = logctx.Wrap(o.Logger)
 }
 
 // Worker runs the lifecycle around a rendition or batch function.
@@ -238,7 +239,8 @@ func (w *Worker) Process(ctx context.Context, req *api.WorkerRequest) *api.Worke
 // process is Process with the transfer client and the settings of this
 // activation.
 func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfer, s settings.Settings) *api.WorkerResult {
-	log := w.opts.Logger.With("requestId", req.RequestID)
+	ctx = logctx.WithRequestID(ctx, req.RequestID)
+	log := w.opts.Logger
 	results := make([]api.RenditionResult, len(req.Renditions))
 	failAll := func(err error) *api.WorkerResult {
 		for i, r := range req.Renditions {
@@ -270,14 +272,14 @@ func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfe
 		waitTimeout(&running, wait)
 		closeSource()
 		if err := os.RemoveAll(dir); err != nil {
-			log.Warn("cannot remove activation directory", "error", err)
+			log.WarnContext(ctx, "cannot remove activation directory", "error", err)
 		}
 	}()
 
 	src, closeSrc, err := w.openSource(workCtx, tr, req, filepath.Join(dir, "source"), log)
 	if err != nil {
 		err = timeoutIfDone(workCtx, err, "fetching the source")
-		log.Warn("source fetch failed", "source", api.RedactURL(req.Source.URL), "reason", api.ReasonOf(err), "error", err)
+		log.WarnContext(ctx, "source fetch failed", "source", api.RedactURL(req.Source.URL), "reason", api.ReasonOf(err), "error", err)
 		return failAll(err)
 	}
 	closeSource = closeSrc
@@ -334,7 +336,7 @@ func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfe
 						"rendition %q was not finished before the activation deadline", r.Name))
 				}
 			}
-			log.Warn("watchdog failed unfinished renditions", "unfinished", remaining)
+			log.WarnContext(ctx, "watchdog failed unfinished renditions", "unfinished", remaining)
 			return &api.WorkerResult{Renditions: results}
 		}
 	}
@@ -353,16 +355,16 @@ func (w *Worker) openSource(ctx context.Context, tr Transfer, req *api.WorkerReq
 		if err != nil {
 			return nil, nil, err
 		}
-		log.Info("source opened", "source", redacted, "mode", rs.Mode(), "size", rs.Size(), "ms", time.Since(start).Milliseconds())
+		log.InfoContext(ctx, "source opened", "source", redacted, "mode", rs.Mode(), "size", rs.Size(), "ms", time.Since(start).Milliseconds())
 		src.Reader, src.Size, src.SHA1 = rs, rs.Size(), rs.SHA1()
 		if src.MimeType == "" {
 			src.MimeType = rs.ContentType()
 		}
 		return src, func() {
 			st := rs.Stats()
-			log.Info("source read", "source", redacted, "mode", rs.Mode(), "size", rs.Size(), "bytes", st.Bytes, "requests", st.Requests)
+			log.InfoContext(ctx, "source read", "source", redacted, "mode", rs.Mode(), "size", rs.Size(), "bytes", st.Bytes, "requests", st.Requests)
 			if err := rs.Close(); err != nil {
-				log.Warn("cannot close the source", "error", err)
+				log.WarnContext(ctx, "cannot close the source", "error", err)
 			}
 		}, nil
 	}
@@ -370,7 +372,7 @@ func (w *Worker) openSource(ctx context.Context, tr Transfer, req *api.WorkerReq
 	if err != nil {
 		return nil, nil, err
 	}
-	log.Info("source fetched", "source", redacted, "bytes", fetched.Size, "ms", time.Since(start).Milliseconds())
+	log.InfoContext(ctx, "source fetched", "source", redacted, "bytes", fetched.Size, "ms", time.Since(start).Milliseconds())
 	f, err := os.Open(fetched.Path)
 	if err != nil {
 		return nil, nil, api.Wrap(api.ReasonGeneric, err, "cannot open the fetched source")
@@ -391,7 +393,7 @@ type indexedResult struct {
 func (w *Worker) callOne(ctx context.Context, src *Source, r *Rendition) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			w.opts.Logger.Error("rendition function panicked", "rendition", r.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			w.opts.Logger.ErrorContext(ctx, "rendition function panicked", "rendition", r.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = api.Errorf(api.ReasonGeneric, "worker failed while making rendition %q: panic: %v", r.Name, p)
 		}
 	}()
@@ -403,7 +405,7 @@ func (w *Worker) callOne(ctx context.Context, src *Source, r *Rendition) (err er
 func (w *Worker) callBatch(ctx context.Context, src *Source, rs []*Rendition) (errs []error) {
 	defer func() {
 		if p := recover(); p != nil {
-			w.opts.Logger.Error("batch function panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			w.opts.Logger.ErrorContext(ctx, "batch function panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err := api.Errorf(api.ReasonGeneric, "worker failed while making the batch: panic: %v", p)
 			errs = make([]error, len(rs))
 			for i := range errs {
@@ -438,7 +440,7 @@ func (w *Worker) callBatch(ctx context.Context, src *Source, rs []*Rendition) (e
 func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *Rendition, err error) (res api.RenditionResult) {
 	defer func() {
 		if p := recover(); p != nil {
-			w.opts.Logger.Error("finishing a rendition panicked", "rendition", r.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			w.opts.Logger.ErrorContext(ctx, "finishing a rendition panicked", "rendition", r.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			res = api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "worker failed while finishing rendition %q: panic: %v", r.Name, p))
 		}
 	}()
@@ -488,7 +490,7 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 	if err := tr.Put(ctx, r.Target, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string), Metadata: objMeta}); err != nil {
 		return failedOutput(r.Name, size, timeoutIfDone(ctx, err, "uploading the rendition"))
 	}
-	w.opts.Logger.Info("rendition stored", "rendition", r.Name, "target", r.Target.Redacted(), "bytes", size, "ms", time.Since(start).Milliseconds())
+	w.opts.Logger.InfoContext(ctx, "rendition stored", "rendition", r.Name, "target", r.Target.Redacted(), "bytes", size, "ms", time.Since(start).Milliseconds())
 	return res
 }
 

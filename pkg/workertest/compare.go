@@ -20,6 +20,8 @@ import (
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
 // DefaultMinPSNR is the default image similarity threshold: the peak
@@ -40,7 +42,7 @@ const compareSize = 64
 // worker that stamps other run-dependent values names them in a case's
 // case.json ("ignoreKeys") or with -ignore-keys.
 var DefaultIgnoreKeys = []string{
-	"repo:sha1", "repo:size", "*:MetadataDate", "xmpMM:InstanceID",
+	api.MetadataSHA1, api.MetadataSize, "*:MetadataDate", "xmpMM:InstanceID",
 	"*:CreatorTool", "xmp:*Tool",
 }
 

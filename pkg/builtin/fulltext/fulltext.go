@@ -63,7 +63,7 @@ func Func(opts text.Options) worker.RenditionFunc {
 			return api.Wrap(api.ReasonGeneric, err, "cannot write the rendition file")
 		}
 		r.AllowEmpty = true // a document without text has an empty text
-		r.Metadata["repo:encoding"] = "utf-8"
+		r.Metadata[api.MetadataEncoding] = "utf-8"
 		r.Metadata["acs:characters"] = res.Chars
 		if res.Encoding != "" {
 			r.Metadata["acs:sourceEncoding"] = res.Encoding
