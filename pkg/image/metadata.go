@@ -2,13 +2,14 @@ package image
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/xml"
 	"io"
+	"math"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/metablock"
 )
 
 // The metadata policy of renditions.
@@ -205,44 +206,25 @@ func xmpRights(packet []byte) rights {
 // or without its "Exif\0\0" prefix).
 func exifRights(b []byte) (copyright, artist string) {
 	b = bytes.TrimPrefix(b, []byte("Exif\x00\x00"))
-	if len(b) < 8 {
+	t, err := metablock.NewTIFF(metablock.Bytes(b), 0, metablock.Limits{MaxIFDs: 1, MaxIFDEntries: math.MaxUint16}, nil)
+	if err != nil {
 		return "", ""
 	}
-	var bo binary.ByteOrder
-	switch string(b[:2]) {
-	case "II":
-		bo = binary.LittleEndian
-	case "MM":
-		bo = binary.BigEndian
-	default:
+	ifd0, err := t.ReadIFD(t.First, "IFD0")
+	if err != nil {
 		return "", ""
 	}
-	ifd := int(bo.Uint32(b[4:]))
-	if ifd < 8 || ifd+2 > len(b) {
-		return "", ""
-	}
-	n := int(bo.Uint16(b[ifd:]))
-	for i := 0; i < n; i++ {
-		e := ifd + 2 + 12*i
-		if e+12 > len(b) {
-			break
-		}
-		tag, typ, count := bo.Uint16(b[e:]), bo.Uint16(b[e+2:]), int(bo.Uint32(b[e+4:]))
-		if typ != 2 || (tag != 0x8298 && tag != 0x013b) || count <= 0 {
+	for _, e := range ifd0.Entries {
+		if e.Type != metablock.TypeASCII || (e.Tag != 0x8298 && e.Tag != 0x013b) || e.Count == 0 {
 			continue
 		}
-		var v []byte
-		if count <= 4 {
-			v = b[e+8 : e+8+count]
-		} else if off := int(bo.Uint32(b[e+8:])); off >= 0 && off+count <= len(b) && off+count > off {
-			v = b[off : off+count]
+		v, err := t.Raw(e, int64(len(b)))
+		if err != nil {
+			v = nil
 		}
-		if tag == 0x8298 {
+		if e.Tag == 0x8298 {
 			// "photographer\0editor": keep the photographer's notice.
-			if i := bytes.IndexByte(v, 0); i >= 0 {
-				v = v[:i]
-			}
-			copyright = text8(v)
+			copyright = text8(metablock.CString(v))
 		} else {
 			artist = text8(bytes.TrimRight(v, "\x00"))
 		}
@@ -252,55 +234,28 @@ func exifRights(b []byte) (copyright, artist string) {
 
 // iptcRights reads Copyright Notice (2:116) and By-line (2:80) from IPTC
 // IIM data, bare or inside a Photoshop image resource block (8BIM 0x0404).
+// A truncated dataset ends the reading.
 func iptcRights(b []byte) (copyright string, bylines []string) {
-	if iim := photoshopResource(b, 0x0404); iim != nil {
+	if iim := metablock.FindResource(b, metablock.ResourceIPTC); iim != nil {
 		b = iim
 	}
-	for p := 0; p+5 <= len(b) && b[p] == 0x1c; {
-		record, dataset := b[p+1], b[p+2]
-		n := int(binary.BigEndian.Uint16(b[p+3:]))
-		p += 5
-		if n&0x8000 != 0 || p+n > len(b) { // extended length: not for text
-			break
+	_ = metablock.WalkIIM(b, func(d metablock.Dataset) bool {
+		if d.Truncated() {
+			return false
 		}
-		v := strings.TrimSpace(text8(b[p : p+n]))
-		p += n
-		if record != 2 || v == "" {
-			continue
+		v := strings.TrimSpace(text8(d.Data))
+		if d.Record != 2 || v == "" {
+			return true
 		}
-		switch dataset {
+		switch d.Number {
 		case 116:
 			copyright = v
 		case 80:
 			bylines = append(bylines, v)
 		}
-	}
+		return true
+	})
 	return copyright, bylines
-}
-
-// photoshopResource returns the data of resource id in a sequence of
-// Photoshop image resource blocks ("8BIM", id, Pascal name, size, data),
-// possibly after a "Photoshop 3.0\0" prefix, or nil.
-func photoshopResource(b []byte, id uint16) []byte {
-	b = bytes.TrimPrefix(b, []byte("Photoshop 3.0\x00"))
-	for p := 0; p+12 <= len(b) && string(b[p:p+4]) == "8BIM"; {
-		rid := binary.BigEndian.Uint16(b[p+4:])
-		nameLen := int(b[p+6])
-		p += 6 + (nameLen+2)&^1 // the Pascal name, padded to even
-		if p+4 > len(b) {
-			return nil
-		}
-		n := int(binary.BigEndian.Uint32(b[p:]))
-		p += 4
-		if n < 0 || p+n > len(b) {
-			return nil
-		}
-		if rid == id {
-			return b[p : p+n]
-		}
-		p += (n + 1) &^ 1
-	}
-	return nil
 }
 
 // text8 decodes 8-bit text: UTF-8 when valid, Latin-1 otherwise.
@@ -308,11 +263,7 @@ func text8(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
-	r := make([]rune, len(b))
-	for i, c := range b {
-		r[i] = rune(c)
-	}
-	return string(r)
+	return metablock.Latin1(b)
 }
 
 // xmp returns an XMP packet holding the rights, or nil when there are
