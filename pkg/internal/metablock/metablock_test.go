@@ -2,6 +2,7 @@ package metablock
 
 import (
 	"encoding/binary"
+	"encoding/xml"
 	"fmt"
 	"strings"
 	"testing"
@@ -213,6 +214,10 @@ func FuzzWalkers(f *testing.F) {
 		_ = WalkResources(b, func(Resource) bool { return true })
 		_ = WalkIIM(b, func(Dataset) bool { return true })
 		_ = FindResource(b, ResourceIPTC)
+		if packet, _, err := XMPPacket(b); err == nil {
+			r := &XMPReader{Key: func(n xml.Name) string { return n.Local }, Property: func(XMPProperty) {}, MaxDepth: 8, MaxItems: 8, MaxValueBytes: 64}
+			_ = r.Read(packet)
+		}
 		if tf, err := NewTIFF(Bytes(b), 0, Limits{MaxIFDs: 8, MaxIFDEntries: 1000}, nil); err == nil {
 			next := tf.First
 			for next != 0 {
