@@ -95,111 +95,93 @@ func (r rights) bounded() rights {
 
 // XML namespaces of the properties kept.
 const (
-	nsRDF       = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+	nsRDF       = metablock.NSRDF
 	nsDC        = "http://purl.org/dc/elements/1.1/"
 	nsXMPRights = "http://ns.adobe.com/xap/1.0/rights/"
 )
 
-// xmpRights reads the rights properties of an XMP packet. Simple values
-// may be attributes of rdf:Description or elements; dc:rights is a
-// language alternative (x-default preferred) and dc:creator a sequence. A
-// packet that is not well-formed yields what was read before the error.
+// xmpRights reads the rights properties of an XMP packet with the module's
+// XMP reader (metablock.XMPReader), in its lenient mode. Simple values may
+// be attributes of rdf:Description or elements; dc:rights and
+// xmpRights:UsageTerms are language alternatives (x-default preferred) and
+// dc:creator an array. A packet that is not well-formed yields what was
+// read before the error.
 func xmpRights(packet []byte) rights {
 	var r rights
-	d := xml.NewDecoder(bytes.NewReader(packet))
-	d.Strict = false
-	var prop string // the property element being read, as ns + " " + local
-	var lang string
-	var text strings.Builder
-	var alt []struct{ lang, text string }
-	set := func(key, v string) {
-		v = strings.TrimSpace(v)
-		if v == "" {
-			return
-		}
-		switch key {
-		case nsXMPRights + " Marked":
-			r.Marked = v
-		case nsXMPRights + " WebStatement":
-			r.WebStatement = v
-		case nsXMPRights + " UsageTerms":
-			r.UsageTerms = v
-		case nsDC + " rights":
-			if r.Copyright == "" {
-				r.Copyright = v
+	reader := &metablock.XMPReader{
+		Key: func(n xml.Name) string {
+			switch {
+			case n.Space == nsDC && (n.Local == "rights" || n.Local == "creator"):
+				return "dc:" + n.Local
+			case n.Space == nsXMPRights && (n.Local == "Marked" || n.Local == "WebStatement" || n.Local == "UsageTerms"):
+				return "xmpRights:" + n.Local
 			}
-		}
+			return ""
+		},
+		Property: func(p metablock.XMPProperty) {
+			if p.Field == "" {
+				r.set(p)
+			}
+		},
+		// The packet is already bounded (maxHeaderMetadata) and so are the
+		// values kept (bounded): no other limit applies.
+		MaxDepth:      math.MaxInt,
+		MaxItems:      math.MaxInt,
+		MaxValueBytes: math.MaxInt - 1,
+		Lenient:       true,
 	}
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			break
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			key := t.Name.Space + " " + t.Name.Local
-			switch {
-			case t.Name.Space == nsRDF && t.Name.Local == "Description":
-				for _, a := range t.Attr {
-					set(a.Name.Space+" "+a.Name.Local, a.Value)
-				}
-			case t.Name.Space == nsDC || t.Name.Space == nsXMPRights:
-				prop = key
-				alt = nil
-				for _, a := range t.Attr {
-					if a.Name.Space == nsRDF && a.Name.Local == "resource" {
-						set(key, a.Value)
-					}
-				}
-			case t.Name.Space == nsRDF && t.Name.Local == "li":
-				lang = ""
-				for _, a := range t.Attr {
-					if a.Name.Local == "lang" {
-						lang = a.Value
-					}
-				}
-			}
-			text.Reset()
-		case xml.CharData:
-			text.Write(t)
-		case xml.EndElement:
-			key := t.Name.Space + " " + t.Name.Local
-			switch {
-			case t.Name.Space == nsRDF && t.Name.Local == "li" && prop != "":
-				v := strings.TrimSpace(text.String())
-				if v == "" {
-					break
-				}
-				switch prop {
-				case nsDC + " creator":
-					r.Creators = append(r.Creators, v)
-				case nsDC + " rights", nsXMPRights + " UsageTerms":
-					alt = append(alt, struct{ lang, text string }{lang, v})
-				}
-			case key == prop:
-				if len(alt) > 0 {
-					best := alt[0].text
-					for _, a := range alt {
-						if a.lang == "x-default" {
-							best = a.text
-							break
-						}
-					}
-					switch prop {
-					case nsDC + " rights":
-						r.Copyright = best
-					case nsXMPRights + " UsageTerms":
-						r.UsageTerms = best
-					}
-				} else if prop != nsDC+" creator" {
-					set(prop, text.String())
-				}
-				prop, alt = "", nil
-			}
-			text.Reset()
-		}
+	if packet, _, err := metablock.XMPPacket(packet); err == nil {
+		_ = reader.Read(packet)
 	}
 	return r
+}
+
+// set keeps one rights property read from XMP. A simple dc:rights does not
+// replace one already read; a language alternative does.
+func (r *rights) set(p metablock.XMPProperty) {
+	if p.Kind == metablock.XMPSimple {
+		switch p.Key {
+		case "dc:rights":
+			if r.Copyright == "" {
+				r.Copyright = p.Text
+			}
+		case "xmpRights:Marked":
+			r.Marked = p.Text
+		case "xmpRights:WebStatement":
+			r.WebStatement = p.Text
+		case "xmpRights:UsageTerms":
+			r.UsageTerms = p.Text
+		}
+		return
+	}
+	var items []metablock.XMPItem
+	for _, it := range p.Items {
+		if it.Text != "" {
+			items = append(items, it)
+		}
+	}
+	if len(items) == 0 {
+		return
+	}
+	switch p.Key {
+	case "dc:creator":
+		for _, it := range items {
+			r.Creators = append(r.Creators, it.Text)
+		}
+	case "dc:rights", "xmpRights:UsageTerms":
+		best := items[0].Text
+		for _, it := range items {
+			if it.Lang == "x-default" {
+				best = it.Text
+				break
+			}
+		}
+		if p.Key == "dc:rights" {
+			r.Copyright = best
+		} else {
+			r.UsageTerms = best
+		}
+	}
 }
 
 // exifRights reads Copyright and Artist from IFD0 of an EXIF block (with
