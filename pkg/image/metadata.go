@@ -22,6 +22,12 @@ import (
 // written as one XMP packet in the formats that hold XMP. Everything else
 // (camera, GPS position, dates, thumbnails, EXIF orientation, editing
 // history) is dropped. A rendition that sets xmp gets that packet instead.
+//
+// The blocks are read with the parsers pkg/meta reads them with
+// (pkg/internal/metablock): its EXIF directory walker, Photoshop image
+// resource walker, IPTC dataset walker and RDF/XML reader of XMP, the last
+// in its lenient mode (an unknown entity such as &copy; is kept as text).
+// What is kept, and which block wins, is decided here.
 
 // rights is a source's copyright information.
 type rights struct {
