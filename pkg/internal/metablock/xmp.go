@@ -177,7 +177,11 @@ func (r *XMPReader) next() (xml.Token, error) {
 }
 
 // rdf reads the node elements of rdf:RDF up to its end tag.
-func (r *XMPReader) rdf() error {
+func (r *XMPReader) rdf() error { return r.children(r.description) }
+
+// children hands each child element of the current element to fn, which
+// reads it to its end tag, up to the current element's end tag.
+func (r *XMPReader) children(fn func(xml.StartElement) error) error {
 	for {
 		tok, err := r.next()
 		if err != nil {
@@ -185,7 +189,7 @@ func (r *XMPReader) rdf() error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if err := r.description(t); err != nil {
+			if err := fn(t); err != nil {
 				return err
 			}
 		case xml.EndElement:
@@ -215,20 +219,7 @@ func (r *XMPReader) description(se xml.StartElement) error {
 			r.Property(XMPProperty{Key: k, Text: strings.TrimSpace(a.Value)})
 		}
 	}
-	for {
-		tok, err := r.next()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if err := r.property(t); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			return nil
-		}
-	}
+	return r.children(r.property)
 }
 
 // text gathers character data up to MaxValueBytes.
@@ -315,44 +306,34 @@ func (r *XMPReader) container(key, kind string) error {
 		p.Kind = XMPBag
 	}
 	n := 0
-	for {
-		tok, err := r.next()
-		if err != nil {
-			return err
+	err := r.children(func(t xml.StartElement) error {
+		n++
+		lang, simple := "", true
+		for _, a := range t.Attr {
+			if isLang(a) {
+				lang = a.Value
+			}
+			if isRDF(a.Name, "parseType") || (!skipAttr(a) && a.Name.Space != "") {
+				simple = false
+			}
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			n++
-			lang, simple := "", true
-			for _, a := range t.Attr {
-				if isLang(a) {
-					lang = a.Value
-				}
-				if isRDF(a.Name, "parseType") || (!skipAttr(a) && a.Name.Space != "") {
-					simple = false
-				}
+		if !isRDF(t.Name, "li") || !simple || n > r.MaxItems {
+			if n > r.MaxItems {
+				p.Dropped++
 			}
-			if !isRDF(t.Name, "li") || !simple || n > r.MaxItems {
-				if n > r.MaxItems {
-					p.Dropped++
-				}
-				if err := r.d.Skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			s, ok, err := r.simpleText()
-			if err != nil {
-				return err
-			}
-			if ok {
-				p.Items = append(p.Items, XMPItem{lang, s})
-			}
-		case xml.EndElement:
-			r.Property(p)
-			return nil
+			return r.d.Skip()
 		}
+		s, ok, err := r.simpleText()
+		if ok {
+			p.Items = append(p.Items, XMPItem{lang, s})
+		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
+	r.Property(p)
+	return nil
 }
 
 // simpleText reads the text content of an element up to its end tag. It
@@ -408,32 +389,18 @@ func (r *XMPReader) structFields(key string, se xml.StartElement) error {
 
 // fieldElements reads simple field elements up to the enclosing end tag.
 func (r *XMPReader) fieldElements(key string) error {
-	for {
-		tok, err := r.next()
-		if err != nil {
-			return err
+	return r.children(func(t xml.StartElement) error {
+		fk := r.Key(t.Name)
+		if isRDF(t.Name, "value") {
+			fk = "rdf:value"
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			fk := r.Key(t.Name)
-			if isRDF(t.Name, "value") {
-				fk = "rdf:value"
-			}
-			if fk == "" {
-				if err := r.d.Skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			s, ok, err := r.simpleText()
-			if err != nil {
-				return err
-			}
-			if ok && s != "" {
-				r.Property(XMPProperty{Key: key, Field: fk, Text: s})
-			}
-		case xml.EndElement:
-			return nil
+		if fk == "" {
+			return r.d.Skip()
 		}
-	}
+		s, ok, err := r.simpleText()
+		if ok && s != "" {
+			r.Property(XMPProperty{Key: key, Field: fk, Text: s})
+		}
+		return err
+	})
 }
