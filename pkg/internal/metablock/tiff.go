@@ -92,6 +92,8 @@ type TIFF struct {
 
 // Entry is one entry of an IFD; its value is read on demand.
 type Entry struct {
+	// Tag is the entry's tag, Type its field type (one of the Type
+	// constants) and Count the number of values.
 	Tag, Type uint16
 	Count     uint64
 	inline    []byte // the value, when it fits in the entry
