@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/metablock"
 )
 
 // A reader of the composite image of Photoshop files (PSD, and PSB, the
@@ -169,11 +170,11 @@ func readPSDInfo(f *os.File) (*psdInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		info.icc = photoshopResource(res, 1039)
-		info.xmp = photoshopResource(res, 1060)
-		info.exif = photoshopResource(res, 1058)
-		info.iptc = photoshopResource(res, 1028)
-		if v := photoshopResource(res, 1057); len(v) >= 5 && v[4] == 0 {
+		info.icc = metablock.FindResource(res, metablock.ResourceICC)
+		info.xmp = metablock.FindResource(res, metablock.ResourceXMP)
+		info.exif = metablock.FindResource(res, metablock.ResourceEXIF)
+		info.iptc = metablock.FindResource(res, metablock.ResourceIPTC)
+		if v := metablock.FindResource(res, metablock.ResourceVersion); len(v) >= 5 && v[4] == 0 {
 			info.noComposite = true // version info: hasRealMergedData false
 		}
 	}

@@ -2,13 +2,14 @@ package image
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/xml"
 	"io"
+	"math"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/metablock"
 )
 
 // The metadata policy of renditions.
@@ -21,6 +22,12 @@ import (
 // written as one XMP packet in the formats that hold XMP. Everything else
 // (camera, GPS position, dates, thumbnails, EXIF orientation, editing
 // history) is dropped. A rendition that sets xmp gets that packet instead.
+//
+// The blocks are read with the parsers pkg/meta reads them with
+// (pkg/internal/metablock): its EXIF directory walker, Photoshop image
+// resource walker, IPTC dataset walker and RDF/XML reader of XMP, the last
+// in its lenient mode (an unknown entity such as &copy; is kept as text).
+// What is kept, and which block wins, is decided here.
 
 // rights is a source's copyright information.
 type rights struct {
@@ -94,155 +101,118 @@ func (r rights) bounded() rights {
 
 // XML namespaces of the properties kept.
 const (
-	nsRDF       = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+	nsRDF       = metablock.NSRDF
 	nsDC        = "http://purl.org/dc/elements/1.1/"
 	nsXMPRights = "http://ns.adobe.com/xap/1.0/rights/"
 )
 
-// xmpRights reads the rights properties of an XMP packet. Simple values
-// may be attributes of rdf:Description or elements; dc:rights is a
-// language alternative (x-default preferred) and dc:creator a sequence. A
-// packet that is not well-formed yields what was read before the error.
+// xmpRights reads the rights properties of an XMP packet with the module's
+// XMP reader (metablock.XMPReader), in its lenient mode. Simple values may
+// be attributes of rdf:Description or elements; dc:rights and
+// xmpRights:UsageTerms are language alternatives (x-default preferred) and
+// dc:creator an array. A packet that is not well-formed yields what was
+// read before the error.
 func xmpRights(packet []byte) rights {
 	var r rights
-	d := xml.NewDecoder(bytes.NewReader(packet))
-	d.Strict = false
-	var prop string // the property element being read, as ns + " " + local
-	var lang string
-	var text strings.Builder
-	var alt []struct{ lang, text string }
-	set := func(key, v string) {
-		v = strings.TrimSpace(v)
-		if v == "" {
-			return
-		}
-		switch key {
-		case nsXMPRights + " Marked":
-			r.Marked = v
-		case nsXMPRights + " WebStatement":
-			r.WebStatement = v
-		case nsXMPRights + " UsageTerms":
-			r.UsageTerms = v
-		case nsDC + " rights":
-			if r.Copyright == "" {
-				r.Copyright = v
+	reader := &metablock.XMPReader{
+		Key: func(n xml.Name) string {
+			switch {
+			case n.Space == nsDC && (n.Local == "rights" || n.Local == "creator"):
+				return "dc:" + n.Local
+			case n.Space == nsXMPRights && (n.Local == "Marked" || n.Local == "WebStatement" || n.Local == "UsageTerms"):
+				return "xmpRights:" + n.Local
 			}
-		}
+			return ""
+		},
+		Property: func(p metablock.XMPProperty) {
+			if p.Field == "" {
+				r.set(p)
+			}
+		},
+		// The packet is already bounded (maxHeaderMetadata) and so are the
+		// values kept (bounded): no other limit applies.
+		MaxDepth:      math.MaxInt,
+		MaxItems:      math.MaxInt,
+		MaxValueBytes: math.MaxInt - 1,
+		Lenient:       true,
 	}
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			break
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			key := t.Name.Space + " " + t.Name.Local
-			switch {
-			case t.Name.Space == nsRDF && t.Name.Local == "Description":
-				for _, a := range t.Attr {
-					set(a.Name.Space+" "+a.Name.Local, a.Value)
-				}
-			case t.Name.Space == nsDC || t.Name.Space == nsXMPRights:
-				prop = key
-				alt = nil
-				for _, a := range t.Attr {
-					if a.Name.Space == nsRDF && a.Name.Local == "resource" {
-						set(key, a.Value)
-					}
-				}
-			case t.Name.Space == nsRDF && t.Name.Local == "li":
-				lang = ""
-				for _, a := range t.Attr {
-					if a.Name.Local == "lang" {
-						lang = a.Value
-					}
-				}
-			}
-			text.Reset()
-		case xml.CharData:
-			text.Write(t)
-		case xml.EndElement:
-			key := t.Name.Space + " " + t.Name.Local
-			switch {
-			case t.Name.Space == nsRDF && t.Name.Local == "li" && prop != "":
-				v := strings.TrimSpace(text.String())
-				if v == "" {
-					break
-				}
-				switch prop {
-				case nsDC + " creator":
-					r.Creators = append(r.Creators, v)
-				case nsDC + " rights", nsXMPRights + " UsageTerms":
-					alt = append(alt, struct{ lang, text string }{lang, v})
-				}
-			case key == prop:
-				if len(alt) > 0 {
-					best := alt[0].text
-					for _, a := range alt {
-						if a.lang == "x-default" {
-							best = a.text
-							break
-						}
-					}
-					switch prop {
-					case nsDC + " rights":
-						r.Copyright = best
-					case nsXMPRights + " UsageTerms":
-						r.UsageTerms = best
-					}
-				} else if prop != nsDC+" creator" {
-					set(prop, text.String())
-				}
-				prop, alt = "", nil
-			}
-			text.Reset()
-		}
+	if packet, _, err := metablock.XMPPacket(packet); err == nil {
+		_ = reader.Read(packet)
 	}
 	return r
+}
+
+// set keeps one rights property read from XMP. A simple dc:rights does not
+// replace one already read; a language alternative does.
+func (r *rights) set(p metablock.XMPProperty) {
+	if p.Kind == metablock.XMPSimple {
+		switch p.Key {
+		case "dc:rights":
+			if r.Copyright == "" {
+				r.Copyright = p.Text
+			}
+		case "xmpRights:Marked":
+			r.Marked = p.Text
+		case "xmpRights:WebStatement":
+			r.WebStatement = p.Text
+		case "xmpRights:UsageTerms":
+			r.UsageTerms = p.Text
+		}
+		return
+	}
+	var items []metablock.XMPItem
+	for _, it := range p.Items {
+		if it.Text != "" {
+			items = append(items, it)
+		}
+	}
+	if len(items) == 0 {
+		return
+	}
+	switch p.Key {
+	case "dc:creator":
+		for _, it := range items {
+			r.Creators = append(r.Creators, it.Text)
+		}
+	case "dc:rights", "xmpRights:UsageTerms":
+		best := items[0].Text
+		for _, it := range items {
+			if it.Lang == "x-default" {
+				best = it.Text
+				break
+			}
+		}
+		if p.Key == "dc:rights" {
+			r.Copyright = best
+		} else {
+			r.UsageTerms = best
+		}
+	}
 }
 
 // exifRights reads Copyright and Artist from IFD0 of an EXIF block (with
 // or without its "Exif\0\0" prefix).
 func exifRights(b []byte) (copyright, artist string) {
 	b = bytes.TrimPrefix(b, []byte("Exif\x00\x00"))
-	if len(b) < 8 {
+	t, err := metablock.NewTIFF(metablock.Bytes(b), 0, metablock.Limits{MaxIFDs: 1, MaxIFDEntries: math.MaxUint16}, nil)
+	if err != nil {
 		return "", ""
 	}
-	var bo binary.ByteOrder
-	switch string(b[:2]) {
-	case "II":
-		bo = binary.LittleEndian
-	case "MM":
-		bo = binary.BigEndian
-	default:
+	ifd0, err := t.ReadIFD(t.First, "IFD0")
+	if err != nil {
 		return "", ""
 	}
-	ifd := int(bo.Uint32(b[4:]))
-	if ifd < 8 || ifd+2 > len(b) {
-		return "", ""
-	}
-	n := int(bo.Uint16(b[ifd:]))
-	for i := 0; i < n; i++ {
-		e := ifd + 2 + 12*i
-		if e+12 > len(b) {
-			break
-		}
-		tag, typ, count := bo.Uint16(b[e:]), bo.Uint16(b[e+2:]), int(bo.Uint32(b[e+4:]))
-		if typ != 2 || (tag != 0x8298 && tag != 0x013b) || count <= 0 {
+	for _, e := range ifd0.Entries {
+		if e.Type != metablock.TypeASCII || (e.Tag != 0x8298 && e.Tag != 0x013b) || e.Count == 0 {
 			continue
 		}
-		var v []byte
-		if count <= 4 {
-			v = b[e+8 : e+8+count]
-		} else if off := int(bo.Uint32(b[e+8:])); off >= 0 && off+count <= len(b) && off+count > off {
-			v = b[off : off+count]
+		v, err := t.Raw(e, int64(len(b)))
+		if err != nil {
+			v = nil
 		}
-		if tag == 0x8298 {
+		if e.Tag == 0x8298 {
 			// "photographer\0editor": keep the photographer's notice.
-			if i := bytes.IndexByte(v, 0); i >= 0 {
-				v = v[:i]
-			}
-			copyright = text8(v)
+			copyright = text8(metablock.CString(v))
 		} else {
 			artist = text8(bytes.TrimRight(v, "\x00"))
 		}
@@ -252,55 +222,28 @@ func exifRights(b []byte) (copyright, artist string) {
 
 // iptcRights reads Copyright Notice (2:116) and By-line (2:80) from IPTC
 // IIM data, bare or inside a Photoshop image resource block (8BIM 0x0404).
+// A truncated dataset ends the reading.
 func iptcRights(b []byte) (copyright string, bylines []string) {
-	if iim := photoshopResource(b, 0x0404); iim != nil {
+	if iim := metablock.FindResource(b, metablock.ResourceIPTC); iim != nil {
 		b = iim
 	}
-	for p := 0; p+5 <= len(b) && b[p] == 0x1c; {
-		record, dataset := b[p+1], b[p+2]
-		n := int(binary.BigEndian.Uint16(b[p+3:]))
-		p += 5
-		if n&0x8000 != 0 || p+n > len(b) { // extended length: not for text
-			break
+	_ = metablock.WalkIIM(b, func(d metablock.Dataset) bool {
+		if d.Truncated() {
+			return false
 		}
-		v := strings.TrimSpace(text8(b[p : p+n]))
-		p += n
-		if record != 2 || v == "" {
-			continue
+		v := strings.TrimSpace(text8(d.Data))
+		if d.Record != 2 || v == "" {
+			return true
 		}
-		switch dataset {
+		switch d.Number {
 		case 116:
 			copyright = v
 		case 80:
 			bylines = append(bylines, v)
 		}
-	}
+		return true
+	})
 	return copyright, bylines
-}
-
-// photoshopResource returns the data of resource id in a sequence of
-// Photoshop image resource blocks ("8BIM", id, Pascal name, size, data),
-// possibly after a "Photoshop 3.0\0" prefix, or nil.
-func photoshopResource(b []byte, id uint16) []byte {
-	b = bytes.TrimPrefix(b, []byte("Photoshop 3.0\x00"))
-	for p := 0; p+12 <= len(b) && string(b[p:p+4]) == "8BIM"; {
-		rid := binary.BigEndian.Uint16(b[p+4:])
-		nameLen := int(b[p+6])
-		p += 6 + (nameLen+2)&^1 // the Pascal name, padded to even
-		if p+4 > len(b) {
-			return nil
-		}
-		n := int(binary.BigEndian.Uint32(b[p:]))
-		p += 4
-		if n < 0 || p+n > len(b) {
-			return nil
-		}
-		if rid == id {
-			return b[p : p+n]
-		}
-		p += (n + 1) &^ 1
-	}
-	return nil
 }
 
 // text8 decodes 8-bit text: UTF-8 when valid, Latin-1 otherwise.
@@ -308,11 +251,7 @@ func text8(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
-	r := make([]rune, len(b))
-	for i, c := range b {
-		r[i] = rune(c)
-	}
-	return string(r)
+	return metablock.Latin1(b)
 }
 
 // xmp returns an XMP packet holding the rights, or nil when there are

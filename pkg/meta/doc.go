@@ -18,10 +18,11 @@
 // cross-reference table and a few objects, a zip's central directory and
 // its property entries) and never decodes pixels. The readers share
 // parsers for the embedded blocks: EXIF and TIFF IFDs, XMP (RDF/XML), IPTC
-// IIM inside Photoshop image resource blocks, and ICC profiles. Every read
-// goes through one budget (Options.MaxBytes), so a source on a ranged-read
-// transport (HTTP Range, S3 ranged GET) costs kilobytes even when the file
-// is gigabytes.
+// IIM inside Photoshop image resource blocks, and ICC profiles; all but
+// the ICC reader are built on pkg/internal/metablock, which pkg/image uses
+// too for the rights its renditions keep. Every read goes through one
+// budget (Options.MaxBytes), so a source on a ranged-read transport (HTTP
+// Range, S3 ranged GET) costs kilobytes even when the file is gigabytes.
 //
 // # Precedence
 //

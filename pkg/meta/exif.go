@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/assetcompute/assetcompute/pkg/internal/metablock"
 )
 
 // exifTag maps an EXIF/TIFF tag to an XMP property.
@@ -137,8 +139,8 @@ var ifd1Tags = map[uint16]exifTag{
 
 // apply sets the properties of the tags of d found in tags.
 func (t *tiffStruct) apply(b *builder, d *ifd, tags map[uint16]exifTag, prio int) {
-	for _, e := range d.entries {
-		def, ok := tags[e.tag]
+	for _, e := range d.Entries {
+		def, ok := tags[e.Tag]
 		if !ok {
 			continue
 		}
@@ -191,7 +193,7 @@ const (
 // embedded block) IFD1 directories into b. It returns IFD0, or nil when
 // even IFD0 cannot be read.
 func (t *tiffStruct) readEXIF(b *builder, mode exifMode) *ifd {
-	ifd0, err := t.readIFD(t.first, "EXIF IFD0")
+	ifd0, err := t.ReadIFD(t.First, "EXIF IFD0")
 	if err != nil {
 		b.warn("%v", err)
 		return nil
@@ -206,13 +208,13 @@ func (t *tiffStruct) readEXIF(b *builder, mode exifMode) *ifd {
 
 	strs := map[uint16]string{}
 	for _, tag := range []uint16{0x0132} {
-		if e, ok := ifd0.find(tag); ok {
+		if e, ok := ifd0.Find(tag); ok {
 			strs[tag], _ = t.str(e)
 		}
 	}
-	if e, ok := ifd0.find(0x8769); ok {
+	if e, ok := ifd0.Find(0x8769); ok {
 		if off, ok := t.pointer(e); ok {
-			if d, err := t.readIFD(off, "EXIF SubIFD"); err != nil {
+			if d, err := t.ReadIFD(off, "EXIF SubIFD"); err != nil {
 				b.warn("%v", err)
 			} else {
 				t.apply(b, d, exifIFDTags, prioEXIF)
@@ -221,9 +223,9 @@ func (t *tiffStruct) readEXIF(b *builder, mode exifMode) *ifd {
 		}
 	}
 	t.dates(b, strs)
-	if e, ok := ifd0.find(0x8825); ok {
+	if e, ok := ifd0.Find(0x8825); ok {
 		if off, ok := t.pointer(e); ok {
-			if d, err := t.readIFD(off, "EXIF GPS IFD"); err != nil {
+			if d, err := t.ReadIFD(off, "EXIF GPS IFD"); err != nil {
 				b.warn("%v", err)
 			} else {
 				t.apply(b, d, gpsTags, prioEXIF)
@@ -231,8 +233,8 @@ func (t *tiffStruct) readEXIF(b *builder, mode exifMode) *ifd {
 			}
 		}
 	}
-	if mode == modeEXIF && ifd0.next != 0 {
-		if d, err := t.readIFD(ifd0.next, "EXIF IFD1"); err != nil {
+	if mode == modeEXIF && ifd0.Next != 0 {
+		if d, err := t.ReadIFD(ifd0.Next, "EXIF IFD1"); err != nil {
 			b.warn("%v", err)
 		} else {
 			t.apply(b, d, ifd1Tags, prioEXIF)
@@ -242,7 +244,7 @@ func (t *tiffStruct) readEXIF(b *builder, mode exifMode) *ifd {
 }
 
 func (t *tiffStruct) pointer(e ifdEntry) (int64, bool) {
-	is, ok := t.ints(e)
+	is, ok := t.Ints(e)
 	if !ok || len(is) == 0 {
 		return 0, false
 	}
@@ -250,14 +252,14 @@ func (t *tiffStruct) pointer(e ifdEntry) (int64, bool) {
 }
 
 func (t *tiffStruct) ifd0Specials(b *builder, d *ifd) {
-	for _, e := range d.entries {
-		switch e.tag {
+	for _, e := range d.Entries {
+		switch e.Tag {
 		case 0x013B: // Artist: MWG allows "; "-separated creators.
 			if s, ok := t.str(e); ok {
 				b.set("dc:creator", TextSeq(splitList(s, ";")...), prioEXIF)
 			}
 		case 0x8298: // Copyright: "photographer\0editor".
-			if raw, err := t.raw(e, defaultValueLimit); err == nil {
+			if raw, err := t.Raw(e, defaultValueLimit); err == nil {
 				parts := strings.Split(string(raw), "\x00")
 				var keep []string
 				for _, p := range parts {
@@ -274,12 +276,12 @@ func (t *tiffStruct) ifd0Specials(b *builder, d *ifd) {
 				b.set("xmp:Rating", v[0], prioLow)
 			}
 		case 0x9C9B, 0x9C9D, 0x9C9E: // Windows XPTitle, XPAuthor, XPKeywords (UTF-16LE).
-			raw, err := t.raw(e, defaultValueLimit)
+			raw, err := t.Raw(e, defaultValueLimit)
 			if err != nil {
 				continue
 			}
 			s := utf16String(raw, binaryLE)
-			switch e.tag {
+			switch e.Tag {
 			case 0x9C9B:
 				b.set("dc:title", LangAlt(s), prioLow)
 			case 0x9C9D:
@@ -292,14 +294,14 @@ func (t *tiffStruct) ifd0Specials(b *builder, d *ifd) {
 }
 
 func (t *tiffStruct) exifSpecials(b *builder, d *ifd, strs map[uint16]string) {
-	for _, e := range d.entries {
-		switch e.tag {
+	for _, e := range d.Entries {
+		switch e.Tag {
 		case 0x9003, 0x9004, 0x9010, 0x9011, 0x9012, 0x9290, 0x9291, 0x9292:
-			strs[e.tag], _ = t.str(e)
+			strs[e.Tag], _ = t.str(e)
 		case 0x9000, 0xA000: // ExifVersion, FlashpixVersion: 4 ASCII digits.
 			if s, ok := t.str(e); ok {
 				key := "exif:ExifVersion"
-				if e.tag == 0xA000 {
+				if e.Tag == 0xA000 {
 					key = "exif:FlashpixVersion"
 				}
 				b.set(key, Text(s), prioEXIF)
@@ -314,14 +316,14 @@ func (t *tiffStruct) exifSpecials(b *builder, d *ifd, strs map[uint16]string) {
 				b.set("exif:Flash/exif:RedEyeMode", Bool(f&0x40 != 0), prioEXIF)
 			}
 		case 0x9286: // UserComment with its 8-byte character code.
-			if raw, err := t.raw(e, defaultValueLimit); err == nil {
+			if raw, err := t.Raw(e, defaultValueLimit); err == nil {
 				if s := t.userComment(raw); s != "" {
 					b.set("exif:UserComment", LangAlt(s), prioEXIF)
 				}
 			}
 		case 0xA005:
 			if off, ok := t.pointer(e); ok {
-				if id, err := t.readIFD(off, "EXIF InteropIFD"); err != nil {
+				if id, err := t.ReadIFD(off, "EXIF InteropIFD"); err != nil {
 					b.warn("%v", err)
 				} else {
 					t.apply(b, id, interopTags, prioEXIF)
@@ -360,11 +362,9 @@ func (t *tiffStruct) userComment(raw []byte) string {
 	code, body := string(raw[:8]), raw[8:]
 	switch {
 	case strings.HasPrefix(code, "UNICODE"):
-		return strings.TrimSpace(utf16String(body, t.bo))
+		return strings.TrimSpace(utf16String(body, t.Order))
 	case strings.HasPrefix(code, "ASCII"), code == "\x00\x00\x00\x00\x00\x00\x00\x00":
-		if i := indexByte(body, 0); i >= 0 {
-			body = body[:i]
-		}
+		body = metablock.CString(body)
 		return strings.TrimSpace(decodeLegacy(body))
 	}
 	return "" // JIS and unknown codes are not decoded.
@@ -391,14 +391,14 @@ func (t *tiffStruct) dates(b *builder, s map[uint16]string) {
 // gps decodes the GPS IFD's coordinates, altitude, time stamp and version.
 func (t *tiffStruct) gps(b *builder, d *ifd) {
 	ref := func(tag uint16) string {
-		if e, ok := d.find(tag); ok {
+		if e, ok := d.Find(tag); ok {
 			s, _ := t.str(e)
 			return strings.ToUpper(strings.TrimSpace(s))
 		}
 		return ""
 	}
 	coord := func(tag, refTag uint16, key string, pos, neg byte) {
-		e, ok := d.find(tag)
+		e, ok := d.Find(tag)
 		if !ok {
 			return
 		}
@@ -424,12 +424,12 @@ func (t *tiffStruct) gps(b *builder, d *ifd) {
 	coord(0x0004, 0x0003, "exif:GPSLongitude", 'E', 'W')
 	coord(0x0014, 0x0013, "exif:GPSDestLatitude", 'N', 'S')
 	coord(0x0016, 0x0015, "exif:GPSDestLongitude", 'E', 'W')
-	if e, ok := d.find(0x0006); ok {
+	if e, ok := d.Find(0x0006); ok {
 		if v, ok := t.nums(e); ok && len(v) == 1 {
 			alt := v[0]
 			below := false
-			if r, ok := d.find(0x0005); ok {
-				if is, ok := t.ints(r); ok && len(is) == 1 && is[0] == 1 {
+			if r, ok := d.Find(0x0005); ok {
+				if is, ok := t.Ints(r); ok && len(is) == 1 && is[0] == 1 {
 					below = true
 				}
 			}
@@ -444,16 +444,16 @@ func (t *tiffStruct) gps(b *builder, d *ifd) {
 			b.set("exif:GPSAltitude", alt, prioEXIF)
 		}
 	}
-	if e, ok := d.find(0x0000); ok {
-		if is, ok := t.ints(e); ok && len(is) == 4 {
+	if e, ok := d.Find(0x0000); ok {
+		if is, ok := t.Ints(e); ok && len(is) == 4 {
 			b.set("exif:GPSVersionID", Text(fmt.Sprintf("%d.%d.%d.%d", is[0], is[1], is[2], is[3])), prioEXIF)
 		}
 	}
 	// GPSTimeStamp (UTC) combined with GPSDateStamp.
-	if e, ok := d.find(0x0007); ok {
+	if e, ok := d.Find(0x0007); ok {
 		if v, ok := t.nums(e); ok && len(v) == 3 {
 			date := ""
-			if de, ok := d.find(0x001D); ok {
+			if de, ok := d.Find(0x001D); ok {
 				date, _ = t.str(de)
 			}
 			h, m, sec := int(v[0].Num), int(v[1].Num), v[2].Num
@@ -466,10 +466,10 @@ func (t *tiffStruct) gps(b *builder, d *ifd) {
 		}
 	}
 	for _, tag := range []uint16{0x001B, 0x001C} {
-		if e, ok := d.find(tag); ok {
-			if raw, err := t.raw(e, defaultValueLimit); err == nil {
+		if e, ok := d.Find(tag); ok {
+			if raw, err := t.Raw(e, defaultValueLimit); err == nil {
 				s := t.userComment(raw)
-				if s == "" && e.typ == tASCII {
+				if s == "" && e.Type == tASCII {
 					s, _ = t.str(e)
 				}
 				key := "exif:GPSProcessingMethod"

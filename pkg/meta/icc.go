@@ -3,6 +3,8 @@ package meta
 import (
 	"encoding/binary"
 	"strings"
+
+	"github.com/assetcompute/assetcompute/pkg/internal/metablock"
 )
 
 // iccColorSpaces names the ICC data colour spaces.
@@ -51,9 +53,7 @@ func iccText(t []byte) string {
 			n = int64(len(t) - 12)
 		}
 		s := t[12 : 12+n]
-		if i := indexByte(s, 0); i >= 0 {
-			s = s[:i]
-		}
+		s = metablock.CString(s)
 		return strings.TrimSpace(decodeLegacy(s))
 	case "mluc":
 		if len(t) < 28 {
@@ -83,9 +83,7 @@ func iccText(t []byte) string {
 		return best
 	case "text":
 		s := t[8:]
-		if i := indexByte(s, 0); i >= 0 {
-			s = s[:i]
-		}
+		s = metablock.CString(s)
 		return strings.TrimSpace(decodeLegacy(s))
 	}
 	return ""

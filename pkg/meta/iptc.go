@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"strconv"
 	"strings"
+
+	"github.com/assetcompute/assetcompute/pkg/internal/metablock"
 )
 
 // irb holds the resources of interest of a Photoshop Image Resource Block
@@ -24,47 +26,23 @@ type irb struct {
 // a warning; the blocks before it are kept.
 func parseIRB(b *builder, data []byte, what string) irb {
 	var r irb
-	for len(data) > 0 {
-		if len(data) < 12 {
-			if len(bytes.Trim(data, "\x00")) > 0 {
-				b.warn("%s: truncated resource block", what)
-			}
-			break
+	err := metablock.WalkResources(data, func(res metablock.Resource) bool {
+		if res.Truncated() {
+			b.warn("%s: resource 0x%04x of %d bytes is truncated", what, res.ID, res.Size)
 		}
-		sig := string(data[:4])
-		if sig != "8BIM" && sig != "PHUT" && sig != "AgHg" && sig != "DCSR" && sig != "MeSa" {
-			b.warn("%s: unknown resource signature %q", what, sig)
-			break
-		}
-		id := binary.BigEndian.Uint16(data[4:])
-		nameLen := int(data[6])
-		pos := 7 + nameLen
-		if pos%2 == 1 {
-			pos++
-		}
-		if pos+4 > len(data) {
-			b.warn("%s: truncated resource block", what)
-			break
-		}
-		size := int64(binary.BigEndian.Uint32(data[pos:]))
-		pos += 4
-		if size > int64(len(data)-pos) {
-			b.warn("%s: resource 0x%04x of %d bytes is truncated", what, id, size)
-			size = int64(len(data) - pos)
-		}
-		body := data[pos : pos+int(size)]
-		switch id {
-		case 0x0404:
+		body := res.Data
+		switch res.ID {
+		case metablock.ResourceIPTC:
 			r.iptc = body
-		case 0x0425:
+		case metablock.ResourceIPTCDigest:
 			r.digest = body
-		case 0x0424:
+		case metablock.ResourceXMP:
 			r.xmp = body
-		case 0x0422:
+		case metablock.ResourceEXIF:
 			r.exif = body
-		case 0x040F:
+		case metablock.ResourceICC:
 			r.icc = body
-		case 0x03ED: // ResolutionInfo: 16.16 fixed horizontal and vertical.
+		case metablock.ResourceResolution: // 16.16 fixed horizontal and vertical.
 			if len(body) >= 16 {
 				r.resX = float64(binary.BigEndian.Uint32(body[0:])) / 65536
 				r.resY = float64(binary.BigEndian.Uint32(body[8:])) / 65536
@@ -74,14 +52,10 @@ func parseIRB(b *builder, data []byte, what string) irb {
 				}
 			}
 		}
-		next := pos + int(size)
-		if next%2 == 1 {
-			next++
-		}
-		if next > len(data) {
-			break
-		}
-		data = data[next:]
+		return true
+	})
+	if err != nil {
+		b.warn("%s: %v", what, err)
 	}
 	return r
 }
@@ -141,42 +115,19 @@ func parseIPTC(b *builder, data []byte, prio int, what string) {
 		val      []byte
 	}
 	var sets []ds
-	for pos := 0; pos < len(data); {
-		if data[pos] != 0x1C {
-			if len(bytes.Trim(data[pos:], "\x00")) > 0 {
-				b.warn("%s: unexpected byte 0x%02x at offset %d", what, data[pos], pos)
-			}
-			break
+	err := metablock.WalkIIM(data, func(d metablock.Dataset) bool {
+		if d.Truncated() {
+			b.warn("%s: dataset %d:%d of %d bytes is truncated", what, d.Record, d.Number, d.Size)
 		}
-		if pos+5 > len(data) {
-			b.warn("%s: truncated dataset header", what)
-			break
-		}
-		rec, num := data[pos+1], data[pos+2]
-		size := int(binary.BigEndian.Uint16(data[pos+3:]))
-		pos += 5
-		if size&0x8000 != 0 { // extended dataset: the length of the length
-			n := size & 0x7FFF
-			if n > 4 || pos+n > len(data) {
-				b.warn("%s: bad extended dataset length", what)
-				break
-			}
-			size = 0
-			for _, c := range data[pos : pos+n] {
-				size = size<<8 | int(c)
-			}
-			pos += n
-		}
-		if size < 0 || size > len(data)-pos {
-			b.warn("%s: dataset %d:%d of %d bytes is truncated", what, rec, num, size)
-			size = len(data) - pos
-		}
-		sets = append(sets, ds{rec, num, data[pos : pos+size]})
-		pos += size
+		sets = append(sets, ds{d.Record, d.Number, d.Data})
 		if len(sets) > 10000 {
 			b.warn("%s: too many datasets", what)
-			break
+			return false
 		}
+		return true
+	})
+	if err != nil {
+		b.warn("%s: %v", what, err)
 	}
 	utf8Set := false
 	for _, s := range sets {

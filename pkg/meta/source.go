@@ -169,3 +169,10 @@ func (b byteReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return n, nil
 }
+
+// ReadRange reads exactly n bytes at off (see readAt), making src a
+// metablock.Source.
+func (s *src) ReadRange(off, n int64) ([]byte, error) { return s.readAt(off, n) }
+
+// Size is the size of the source.
+func (s *src) Size() int64 { return s.size }

@@ -10,22 +10,22 @@ func readTIFF(x *extraction) error {
 	if t == nil || ifd0 == nil {
 		return corruptf("unreadable TIFF header or first IFD")
 	}
-	for _, e := range ifd0.entries {
-		switch e.tag {
+	for _, e := range ifd0.Entries {
+		switch e.Tag {
 		case 700:
-			if data, err := t.raw(e, b.opts.MaxXMPBytes); err != nil {
+			if data, err := t.Raw(e, b.opts.MaxXMPBytes); err != nil {
 				b.warn("TIFF XMP: %s", x.describe(err))
 			} else {
 				parseXMP(b, data, prioXMP, "TIFF XMP")
 			}
 		case 33723:
-			if data, err := t.raw(e, b.opts.MaxSegmentBytes); err != nil {
+			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
 				b.warn("TIFF IPTC: %s", x.describe(err))
 			} else {
 				// The IRB digest, when present, covers this IPTC block.
 				prio := prioIPTC
-				if e2, ok := ifd0.find(34377); ok {
-					if irbData, err := t.raw(e2, b.opts.MaxSegmentBytes); err == nil {
+				if e2, ok := ifd0.Find(34377); ok {
+					if irbData, err := t.Raw(e2, b.opts.MaxSegmentBytes); err == nil {
 						r := parseIRB(newBuilder(b.opts), irbData, "")
 						r.iptc = data
 						prio = r.iptcPrio()
@@ -34,18 +34,18 @@ func readTIFF(x *extraction) error {
 				parseIPTC(b, data, prio, "TIFF IPTC")
 			}
 		case 34377:
-			if data, err := t.raw(e, b.opts.MaxSegmentBytes); err != nil {
+			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
 				b.warn("TIFF Photoshop IRB: %s", x.describe(err))
 			} else {
 				r := parseIRB(b, data, "TIFF Photoshop IRB")
-				if _, ok := ifd0.find(33723); ok {
+				if _, ok := ifd0.Find(33723); ok {
 					r.iptc = nil // read from tag 33723 above
 				}
 				r.resX = 0 // the TIFF resolution tags are authoritative
 				x.applyIRB(r, "TIFF")
 			}
 		case 34675:
-			if data, err := t.raw(e, b.opts.MaxSegmentBytes); err != nil {
+			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
 				b.warn("TIFF ICC profile: %s", x.describe(err))
 			} else {
 				parseICC(b, data, "TIFF ICC profile")
@@ -60,8 +60,8 @@ func readTIFF(x *extraction) error {
 }
 
 func subfileType(t *tiffStruct, d *ifd) int64 {
-	if e, ok := d.find(0x00FE); ok {
-		if v, ok := t.ints(e); ok && len(v) == 1 {
+	if e, ok := d.Find(0x00FE); ok {
+		if v, ok := t.Ints(e); ok && len(v) == 1 {
 			return v[0]
 		}
 	}
@@ -74,13 +74,13 @@ func subfileType(t *tiffStruct, d *ifd) int64 {
 func tiffImage(b *builder, t *tiffStruct, ifd0 *ifd) {
 	main := ifd0
 	if subfileType(t, ifd0)&1 != 0 {
-		if e, ok := ifd0.find(0x014A); ok {
-			if offs, ok := t.ints(e); ok {
+		if e, ok := ifd0.Find(0x014A); ok {
+			if offs, ok := t.Ints(e); ok {
 				for i, off := range offs {
 					if i >= 8 {
 						break
 					}
-					d, err := t.readIFD(off, "TIFF SubIFD")
+					d, err := t.ReadIFD(off, "TIFF SubIFD")
 					if err != nil {
 						b.warn("%v", err)
 						continue
@@ -95,7 +95,7 @@ func tiffImage(b *builder, t *tiffStruct, ifd0 *ifd) {
 	}
 	if main != ifd0 {
 		for tag, def := range imageTags {
-			if e, ok := main.find(tag); ok {
+			if e, ok := main.Find(tag); ok {
 				if v, ok := t.value(e, def); ok {
 					b.del(def.key)
 					b.set(def.key, v, prioFile)
@@ -103,23 +103,23 @@ func tiffImage(b *builder, t *tiffStruct, ifd0 *ifd) {
 			}
 		}
 	}
-	if e, ok := main.find(0x0115); ok {
-		if v, ok := t.ints(e); ok && len(v) == 1 {
+	if e, ok := main.Find(0x0115); ok {
+		if v, ok := t.Ints(e); ok && len(v) == 1 {
 			b.set("acs:Channels", Number(float64(v[0])), prioFile)
 		}
 	} else {
 		b.set("acs:Channels", Number(1), prioFile-1)
 	}
-	if e, ok := main.find(0x0106); ok {
-		if v, ok := t.ints(e); ok && len(v) == 1 {
+	if e, ok := main.Find(0x0106); ok {
+		if v, ok := t.Ints(e); ok && len(v) == 1 {
 			cs := map[int64]string{0: "Gray", 1: "Gray", 2: "RGB", 3: "RGB", 4: "Gray", 5: "CMYK", 6: "YCbCr", 8: "Lab", 9: "Lab", 10: "Lab", 32803: "RGB", 34892: "RGB"}[v[0]]
 			if cs != "" {
 				b.set("acs:ColorSpace", Text(cs), prioFile-2)
 			}
 		}
 	}
-	if e, ok := main.find(0x0152); ok { // ExtraSamples
-		if v, ok := t.ints(e); ok && len(v) > 0 {
+	if e, ok := main.Find(0x0152); ok { // ExtraSamples
+		if v, ok := t.Ints(e); ok && len(v) > 0 {
 			b.set("acs:HasAlpha", Bool(v[0] == 1 || v[0] == 2), prioFile)
 		}
 	}
@@ -132,9 +132,9 @@ func tiffPages(b *builder, t *tiffStruct, ifd0 *ifd) {
 	if subfileType(t, ifd0)&1 == 0 {
 		pages = 1
 	}
-	next := ifd0.next
+	next := ifd0.Next
 	for next != 0 {
-		d, err := t.readIFD(next, "TIFF page IFD")
+		d, err := t.ReadIFD(next, "TIFF page IFD")
 		if err != nil {
 			b.warn("%v; page count unknown", err)
 			return
@@ -142,7 +142,7 @@ func tiffPages(b *builder, t *tiffStruct, ifd0 *ifd) {
 		if subfileType(t, d)&1 == 0 {
 			pages++
 		}
-		next = d.next
+		next = d.Next
 	}
 	if pages > 0 {
 		b.set("xmpTPg:NPages", Number(float64(pages)), prioFile)

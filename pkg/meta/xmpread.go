@@ -1,31 +1,34 @@
 package meta
 
 import (
-	"bytes"
 	"encoding/xml"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/assetcompute/assetcompute/pkg/internal/metablock"
 )
 
-// xmpParser reads RDF/XML into builder properties. It keeps simple
-// properties, language alternatives, Seq and Bag lists of simple values,
-// and the simple fields of first-level structures; deeper structures
-// (xmpMM:History, regions) are skipped.
+// xmpParser turns what metablock.XMPReader reads into builder properties:
+// it names the properties with the builder's prefixes and gives the values
+// their types.
 type xmpParser struct {
-	b       *builder
-	d       *xml.Decoder
-	prio    int
-	what    string
-	depth   int
-	props   int
-	prefix  map[string]string // namespace URI -> prefix declared in the document
-	skipped int
+	b    *builder
+	r    *metablock.XMPReader
+	prio int
+	what string
 }
 
-var errXMPDepth = errors.New("elements nested too deeply")
+func newXMPParser(b *builder, prio int, what string) *xmpParser {
+	p := &xmpParser{b: b, prio: prio, what: what}
+	p.r = &metablock.XMPReader{
+		Key:           p.key,
+		Property:      p.property,
+		MaxDepth:      b.opts.MaxXMLDepth,
+		MaxItems:      b.opts.MaxListItems,
+		MaxValueBytes: b.opts.MaxValueBytes,
+	}
+	return p
+}
 
 // parseXMP reads an XMP packet (or any XML holding an rdf:RDF element) into
 // b at precedence prio. Damage stops the parse with a warning; properties
@@ -36,53 +39,16 @@ func parseXMP(b *builder, data []byte, prio int, what string) {
 			b.warn("%s: XMP parser failed: %v", what, r)
 		}
 	}()
-	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
-	if !utf8.Valid(data) {
-		data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
+	packet, repaired, err := metablock.XMPPacket(data)
+	if repaired {
 		b.warn("%s: XMP packet is not valid UTF-8", what)
 	}
-	// Start at the first element of interest; packets are often embedded
-	// with padding or junk around them.
-	start := bytes.Index(data, []byte("<x:xmpmeta"))
-	if i := bytes.Index(data, []byte("<rdf:RDF")); start < 0 || i >= 0 && i < start {
-		if start < 0 {
-			start = i
-		}
+	if err != nil {
+		b.warn("%s: %v", what, err)
+		return
 	}
-	if start < 0 {
-		if bytes.Contains(data, []byte("RDF")) {
-			start = 0
-		} else {
-			b.warn("%s: no rdf:RDF element in XMP packet", what)
-			return
-		}
-	}
-	d := xml.NewDecoder(bytes.NewReader(data[start:]))
-	d.Strict = true
-	d.CharsetReader = func(charset string, input io.Reader) (io.Reader, error) {
-		return nil, fmt.Errorf("unsupported XML encoding %q", charset)
-	}
-	p := &xmpParser{b: b, d: d, prio: prio, what: what, prefix: map[string]string{}}
-	if err := p.run(); err != nil {
+	if err := newXMPParser(b, prio, what).r.Read(packet); err != nil {
 		b.warn("%s: malformed XMP: %v", what, err)
-	}
-}
-
-func (p *xmpParser) run() error {
-	for {
-		tok, err := p.d.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			p.learn(se)
-			if se.Name.Space == nsRDF && se.Name.Local == "RDF" {
-				return p.rdf()
-			}
-		}
 	}
 }
 
@@ -94,48 +60,7 @@ func rdfFrom(b *builder, d *xml.Decoder, prio int, what string) (err error) {
 			err = fmt.Errorf("XMP parser failed: %v", r)
 		}
 	}()
-	p := &xmpParser{b: b, d: d, prio: prio, what: what, prefix: map[string]string{}}
-	return p.rdf()
-}
-
-// learn records the prefixes a start element declares.
-func (p *xmpParser) learn(se xml.StartElement) {
-	for _, a := range se.Attr {
-		if a.Name.Space == "xmlns" && a.Value != "" {
-			if _, ok := p.prefix[a.Value]; !ok {
-				p.prefix[a.Value] = a.Name.Local
-			}
-		}
-	}
-}
-
-func (p *xmpParser) next() (xml.Token, error) {
-	tok, err := p.d.Token()
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	if se, ok := tok.(xml.StartElement); ok {
-		p.learn(se)
-	}
-	return tok, err
-}
-
-// rdf reads the node elements of rdf:RDF up to its end tag.
-func (p *xmpParser) rdf() error {
-	for {
-		tok, err := p.next()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if err := p.description(t); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			return nil
-		}
-	}
+	return newXMPParser(b, prio, what).r.ReadRDF(d)
 }
 
 // key returns the property key of an element or attribute name, or ""
@@ -147,7 +72,7 @@ func (p *xmpParser) key(n xml.Name) string {
 	if pre, ok := prefixByURI[n.Space]; ok {
 		return pre + ":" + n.Local
 	}
-	pre := p.prefix[n.Space]
+	pre := p.r.Prefix(n.Space)
 	if pre == "" || !validNCName(pre) {
 		return ""
 	}
@@ -178,44 +103,7 @@ func validNCName(s string) bool {
 	return s != "" && len(s) < 64
 }
 
-func isRDF(n xml.Name, local string) bool { return n.Space == nsRDF && n.Local == local }
-
-func skipAttr(a xml.Attr) bool {
-	return a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" ||
-		a.Name.Space == nsRDF || a.Name.Space == nsXML || a.Name.Space == "xml"
-}
-
-// description reads a node element (rdf:Description or a typed node) at the
-// top level: its attributes and child elements are properties.
-func (p *xmpParser) description(se xml.StartElement) error {
-	for _, a := range se.Attr {
-		if skipAttr(a) {
-			continue
-		}
-		if k := p.key(a.Name); k != "" {
-			p.setText(k, a.Value)
-		}
-	}
-	for {
-		tok, err := p.next()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if err := p.property(t); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			return nil
-		}
-	}
-}
-
-func (p *xmpParser) set(key string, v Value) {
-	p.props++
-	p.b.set(key, v, p.prio)
-}
+func (p *xmpParser) set(key string, v Value) { p.b.set(key, v, p.prio) }
 
 // typed converts the text of key (or of one of its items) to its type.
 func (p *xmpParser) typed(key, s string) Value {
@@ -249,239 +137,63 @@ func (p *xmpParser) typed(key, s string) Value {
 	return Text(s)
 }
 
-func (p *xmpParser) setText(key, s string) { p.set(key, p.typed(key, s)) }
-
-// property reads one property element of a top-level node.
-func (p *xmpParser) property(se xml.StartElement) error {
-	key := p.key(se.Name)
-	p.depth++
-	defer func() { p.depth-- }()
-	if p.depth > p.b.opts.MaxXMLDepth {
-		return errXMPDepth
-	}
-	if key == "" {
-		return p.d.Skip()
-	}
-	lang := ""
-	var fields []xml.Attr
-	for _, a := range se.Attr {
-		switch {
-		case isRDF(a.Name, "resource"):
-			p.setText(key, a.Value)
-			return p.d.Skip()
-		case isRDF(a.Name, "parseType"):
-			if a.Value == "Resource" {
-				return p.structure(key, nil)
-			}
-			return p.d.Skip() // Literal XML is not kept.
-		case a.Name.Space == nsXML && a.Name.Local == "lang":
-			lang = a.Value
-		case !skipAttr(a):
-			fields = append(fields, a)
+// property sets one value the reader found.
+func (p *xmpParser) property(x metablock.XMPProperty) {
+	if x.Field != "" {
+		if x.Field == "rdf:value" {
+			p.set(x.Key, p.typed(x.Key, x.Text))
+			return
 		}
-	}
-	if len(fields) > 0 {
-		// <exif:Flash exif:Fired="True" .../>: a structure in attributes.
-		return p.structure(key, fields)
-	}
-	var text strings.Builder
-	for {
-		tok, err := p.next()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if text.Len() < p.b.opts.MaxValueBytes+1 {
-				text.Write(t)
-			}
-		case xml.StartElement:
-			switch {
-			case isRDF(t.Name, "Alt"), isRDF(t.Name, "Seq"), isRDF(t.Name, "Bag"):
-				v, err := p.container(key, t.Name.Local)
-				if err != nil {
-					return err
-				}
-				if len(v.Items) > 0 || len(v.Alt) > 0 {
-					p.set(key, v)
-				}
-			case isRDF(t.Name, "Description"):
-				if err := p.structFields(key, t); err != nil {
-					return err
-				}
-			default:
-				p.skipped++
-				if err := p.d.Skip(); err != nil {
-					return err
-				}
-			}
-		case xml.EndElement:
-			if s := strings.TrimSpace(text.String()); s != "" {
-				if lang != "" && lang != "x-default" && propTypes[key] == tText {
-					p.set(key, Value{Kind: KindLangAlt, Alt: []LangText{{lang, s}}})
-				} else {
-					p.setText(key, s)
-				}
-			}
-			return nil
-		}
-	}
-}
-
-// container reads the rdf:li items of an rdf:Alt, rdf:Seq or rdf:Bag up to
-// the container's end tag and the property's end tag.
-func (p *xmpParser) container(key, kind string) (Value, error) {
-	v := Value{Kind: KindSeq}
-	switch kind {
-	case "Alt":
-		v.Kind = KindLangAlt
-	case "Bag":
-		v.Kind = KindBag
-	}
-	n := 0
-	for {
-		tok, err := p.next()
-		if err != nil {
-			return v, err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			n++
-			lang, simple := "", true
-			for _, a := range t.Attr {
-				if a.Name.Space == nsXML && a.Name.Local == "lang" {
-					lang = a.Value
-				}
-				if isRDF(a.Name, "parseType") || (!skipAttr(a) && a.Name.Space != "") {
-					simple = false
-				}
-			}
-			if !isRDF(t.Name, "li") || !simple || n > p.b.opts.MaxListItems {
-				if err := p.d.Skip(); err != nil {
-					return v, err
-				}
-				continue
-			}
-			s, ok, err := p.simpleText()
-			if err != nil {
-				return v, err
-			}
-			if !ok {
-				continue
-			}
-			if v.Kind == KindLangAlt {
-				if lang == "" {
-					lang = "x-default"
-				}
-				v.Alt = append(v.Alt, LangText{lang, s})
-			} else {
-				v.Items = append(v.Items, p.typed(key, s))
-			}
-		case xml.EndElement:
-			if n > p.b.opts.MaxListItems {
-				p.b.warn("%s: %s: more than %d items: the rest were dropped", p.what, key, p.b.opts.MaxListItems)
-			}
-			if v.Kind == KindLangAlt && propTypes[key] != tText {
-				// An Alt where a simple value belongs: keep the default.
-				if len(v.Alt) > 0 {
-					return p.typed(key, v.Default()), nil
-				}
-			}
-			return v, nil
-		}
-	}
-}
-
-// simpleText reads the text content of an element up to its end tag. It
-// reports false when the element holds elements (a structure).
-func (p *xmpParser) simpleText() (string, bool, error) {
-	var text strings.Builder
-	simple := true
-	for {
-		tok, err := p.next()
-		if err != nil {
-			return "", false, err
-		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if text.Len() < p.b.opts.MaxValueBytes+1 {
-				text.Write(t)
-			}
-		case xml.StartElement:
-			simple = false
-			if err := p.d.Skip(); err != nil {
-				return "", false, err
-			}
-		case xml.EndElement:
-			return strings.TrimSpace(text.String()), simple, nil
-		}
-	}
-}
-
-// structure reads a structure given with rdf:parseType="Resource" (fields
-// as child elements) or in attributes (fields given).
-func (p *xmpParser) structure(key string, fields []xml.Attr) error {
-	for _, a := range fields {
-		if fk := p.key(a.Name); fk != "" {
-			p.setField(key, fk, a.Value)
-		}
-	}
-	if fields != nil {
-		return p.d.Skip()
-	}
-	return p.fieldElements(key)
-}
-
-func (p *xmpParser) setField(key, field, s string) {
-	if field == "rdf:value" {
-		p.setText(key, s)
+		fk := x.Key + "/" + x.Field
+		p.set(fk, p.typed(fk, x.Text))
 		return
 	}
-	fk := key + "/" + field
-	p.set(fk, p.typed(fk, s))
-}
-
-// structFields reads a nested rdf:Description holding fields, then the
-// property's end tag.
-func (p *xmpParser) structFields(key string, se xml.StartElement) error {
-	for _, a := range se.Attr {
-		if !skipAttr(a) {
-			if fk := p.key(a.Name); fk != "" {
-				p.setField(key, fk, a.Value)
+	key := x.Key
+	switch x.Kind {
+	case metablock.XMPSimple:
+		if x.Lang != "" && x.Lang != "x-default" && propTypes[key] == tText {
+			p.set(key, Value{Kind: KindLangAlt, Alt: []LangText{{x.Lang, x.Text}}})
+		} else {
+			p.set(key, p.typed(key, x.Text))
+		}
+		return
+	case metablock.XMPAlt:
+		v := Value{Kind: KindLangAlt}
+		for _, it := range x.Items {
+			lang := it.Lang
+			if lang == "" {
+				lang = "x-default"
 			}
+			v.Alt = append(v.Alt, LangText{lang, it.Text})
+		}
+		p.dropped(key, x.Dropped)
+		if propTypes[key] != tText && len(v.Alt) > 0 {
+			// An Alt where a simple value belongs is not kept; its
+			// default is still type-checked, for the warning.
+			p.typed(key, v.Default())
+			return
+		}
+		if len(v.Alt) > 0 {
+			p.set(key, v)
+		}
+	default:
+		v := Value{Kind: KindSeq}
+		if x.Kind == metablock.XMPBag {
+			v.Kind = KindBag
+		}
+		for _, it := range x.Items {
+			v.Items = append(v.Items, p.typed(key, it.Text))
+		}
+		p.dropped(key, x.Dropped)
+		if len(v.Items) > 0 {
+			p.set(key, v)
 		}
 	}
-	return p.fieldElements(key)
 }
 
-// fieldElements reads simple field elements up to the enclosing end tag.
-func (p *xmpParser) fieldElements(key string) error {
-	for {
-		tok, err := p.next()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			fk := p.key(t.Name)
-			if isRDF(t.Name, "value") {
-				fk = "rdf:value"
-			}
-			if fk == "" {
-				if err := p.d.Skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			s, ok, err := p.simpleText()
-			if err != nil {
-				return err
-			}
-			if ok && s != "" {
-				p.setField(key, fk, s)
-			}
-		case xml.EndElement:
-			return nil
-		}
+// dropped warns of the items of key past MaxListItems.
+func (p *xmpParser) dropped(key string, n int) {
+	if n > 0 {
+		p.b.warn("%s: %s: more than %d items: the rest were dropped", p.what, key, p.b.opts.MaxListItems)
 	}
 }
