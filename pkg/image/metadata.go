@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/internal/metablock"
@@ -246,13 +245,9 @@ func iptcRights(b []byte) (copyright string, bylines []string) {
 	return copyright, bylines
 }
 
-// text8 decodes 8-bit text: UTF-8 when valid, Latin-1 otherwise.
-func text8(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	return metablock.Latin1(b)
-}
+// text8 decodes 8-bit text as the metadata engine does: UTF-8 when valid,
+// Windows-1252 otherwise.
+func text8(b []byte) string { return metablock.Legacy(b) }
 
 // xmp returns an XMP packet holding the rights, or nil when there are
 // none.

@@ -81,6 +81,7 @@ func TestRightsAreReadFromEveryBlock(t *testing.T) {
 		{"EXIF", header{EXIF: exifBlock(map[uint16]string{0x8298: "(c) 2024 Jane\x00Editor", 0x013b: "Jane Roe"})},
 			rights{Copyright: "(c) 2024 Jane", Creators: []string{"Jane Roe"}}},
 		{"EXIF in Latin-1", header{EXIF: exifBlock(map[uint16]string{0x8298: "\xa9 Jos\xe9"})}, rights{Copyright: "© José"}},
+		{"EXIF in Windows-1252", header{EXIF: exifBlock(map[uint16]string{0x8298: "\xa9 Jos\xe9 \x93Studio\x94\x99"})}, rights{Copyright: "© José \u201cStudio\u201d\u2122"}},
 		{"IPTC", header{IPTC: iimBlock(map[byte]string{116: "© Agency", 80: "Photographer"})},
 			rights{Copyright: "© Agency", Creators: []string{"Photographer"}}},
 		{"XMP wins over EXIF and IPTC", header{XMP: []byte(xmp), EXIF: exifBlock(map[uint16]string{0x8298: "other"}), IPTC: iimBlock(map[byte]string{116: "other"})},

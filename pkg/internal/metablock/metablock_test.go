@@ -197,6 +197,9 @@ func TestText(t *testing.T) {
 		"\x93quoted\x94":   "\u201cquoted\u201d",
 		"\x81":             "\u0081",
 		"\xef\xbf\xbd\xe9": "ï¿½é",
+		// Valid UTF-8 stays as it is, a replacement character included.
+		"a\xef\xbf\xbd":     "a\uFFFD",
+		"\xa9 2024 Ann\x99": "© 2024 Ann™",
 	} {
 		if got := Legacy([]byte(in)); got != want {
 			t.Errorf("Legacy(%q) = %q, want %q", in, got, want)

@@ -1,20 +1,18 @@
 package metablock
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Legacy decodes text of unknown 8-bit encoding: UTF-8 when it is valid
-// UTF-8 (and holds no U+FFFD, the mark of an earlier lossy conversion),
-// otherwise Windows-1252.
+// UTF-8, otherwise Windows-1252 (the superset of Latin-1 that the writers
+// of legacy EXIF and IPTC text use).
 func Legacy(b []byte) string {
-	s := string(b)
-	if isUTF8(s) {
-		return s
+	if utf8.Valid(b) {
+		return string(b)
 	}
 	return CP1252(b)
-}
-
-func isUTF8(s string) bool {
-	return strings.ToValidUTF8(s, "\uFFFD") == s && !strings.Contains(s, "\uFFFD")
 }
 
 // cp1252 maps the bytes 0x80-0x9F of Windows-1252; 0 marks an unassigned byte.
