@@ -93,6 +93,22 @@ func hasAny(head []byte, magics []string) bool {
 	return false
 }
 
+// Truncated reports whether head, a whole source, was cut inside the magic
+// bytes of the format its name promises: Sniff returns that format, and
+// head is too short to hold its signature (a two-byte "\xFF\xD8" named
+// photo.jpg). Engines report such a source as corrupt or truncated.
+func Truncated(head []byte, name string) bool {
+	if len(head) == 0 {
+		return false
+	}
+	ext := Ext(name)
+	if _, ok := sniffBinary(head, ext); ok {
+		return false
+	}
+	_, ok := sniffTruncated(head, ext)
+	return ok
+}
+
 // sniffBinary tells the formats that have magic bytes.
 func sniffBinary(head []byte, ext string) (Format, bool) {
 	for _, s := range signatures {
