@@ -57,6 +57,7 @@ var (
 	riffMagic  = "RIFF"
 	bmpMagic   = "BM"
 	pdfMagic   = "%PDF-"
+	rtfMagic   = `{\rtf`
 )
 
 // Sniff returns the format of the source whose first bytes are head (at
@@ -142,6 +143,9 @@ func sniffBinary(head []byte, ext string) (Format, bool) {
 		return MustName("pdf"), true
 	case hasAny(head, zipMagics):
 		return zipKind(head, ext), true
+	case bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf"), []byte(rtfMagic)):
+		// Told before the text heuristics: RTF may embed binary data.
+		return MustName("rtf"), true
 	}
 	return Unknown, false
 }
