@@ -57,7 +57,7 @@ func (e Engines) String() string {
 	return strings.Join(parts, ",")
 }
 
-// Format is one entry of the registry. The zero Format is Unknown.
+// Format is one entry of the registry, or Unknown.
 type Format struct {
 	// Name is the short, stable name of the format: "jpeg", "pdf",
 	// "docx", "nef", "text".
@@ -79,8 +79,9 @@ type Format struct {
 	Binary bool
 }
 
-// Unknown is the Format of content that Sniff does not recognise.
-var Unknown = Format{}
+// Unknown is the Format of content that Sniff does not recognise: no
+// name, no family, no engine, the media type of arbitrary bytes.
+var Unknown = Format{Title: "data of an unknown type", MIME: "application/octet-stream"}
 
 // Known reports whether f is a format of the registry (not Unknown).
 func (f Format) Known() bool { return f.Name != "" }

@@ -256,6 +256,7 @@ func zipMimetype(head []byte) (string, bool) {
 	if len(head) < 30 || !has(head, 0, "PK\x03\x04") {
 		return "", false
 	}
+	flags := binary.LittleEndian.Uint16(head[6:8])
 	method := binary.LittleEndian.Uint16(head[8:10])
 	csize := int(binary.LittleEndian.Uint32(head[18:22]))
 	nlen := int(binary.LittleEndian.Uint16(head[26:28]))
@@ -264,6 +265,14 @@ func zipMimetype(head []byte) (string, bool) {
 		return "", false
 	}
 	start := 30 + nlen + xlen
+	if csize == 0 && flags&8 != 0 && start < len(head) {
+		// Sizes in a data descriptor after the data: the stored data
+		// ends at the next signature.
+		csize = bytes.Index(head[start:min(len(head), start+200)], []byte("PK"))
+		if csize < 0 {
+			return "", false
+		}
+	}
 	if start+csize > len(head) {
 		return "", false
 	}
