@@ -61,7 +61,7 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, opts O
 	if err != nil {
 		return nil, x.fail(err)
 	}
-	format, rd := detect(x.head, name)
+	mime, rd := detect(x.head, name)
 	if rd == nil {
 		if err := x.undetected(); err != nil {
 			return nil, err
@@ -69,8 +69,17 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, opts O
 		return nil, api.Errorf(api.ReasonSourceFormatUnsupported,
 			"metadata extraction does not support the format of %s", displayName(name))
 	}
-	x.b.format = format
+	x.b.format = mime
 	err = x.run(rd)
+	if off := pdfHeaderOffset(x.head, mime); off > 0 && errors.Is(err, errCorrupt) && ctx.Err() == nil {
+		// A PDF after junk whose offsets count from its header.
+		y := &extraction{s: &src{ctx: ctx, r: io.NewSectionReader(r, off, size-off), size: size - off, left: x.s.left},
+			b: newBuilder(opts), name: name, head: x.head[off:]}
+		y.b.format = mime
+		if yerr := y.run(rd); yerr == nil {
+			x, err = y, nil
+		}
+	}
 	if cerr := ctx.Err(); cerr != nil {
 		return nil, x.fail(cerr)
 	}
@@ -78,6 +87,15 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, opts O
 		return nil, x.fail(err)
 	}
 	return x.b.finish(), nil
+}
+
+// pdfHeaderOffset returns the offset of the header of a PDF source (mime
+// application/pdf) in head, which may follow up to a KiB of junk.
+func pdfHeaderOffset(head []byte, mime string) int64 {
+	if mime != format.MustName("pdf").MIME {
+		return 0
+	}
+	return int64(max(bytes.Index(head[:min(len(head), format.PDFWindow)], []byte("%PDF-")), 0))
 }
 
 // headLen is how much of the source Extract reads first: enough for every
@@ -205,11 +223,22 @@ func detect(h []byte, name string) (string, reader) {
 }
 
 // DetectFormat returns the format of the registry (package format) that
-// Extract sees the source as, from its first bytes head
-// (format.SniffLen of them, or all) and its name. Extract reads the
-// formats whose Engines have format.MetaRead.
-func DetectFormat(head []byte, name string) format.Format {
-	return format.Sniff(head, name)
+// Extract sees the source r of the given size as, name being its file name
+// or URL path. It reads what Extract reads to decide: the first KiB, more
+// for an XML prolog that goes on. Extract reads the formats whose Engines
+// have format.MetaRead. The error is Extract's for a source it cannot read
+// at all (empty, or failing to read).
+func DetectFormat(ctx context.Context, r io.ReaderAt, size int64, name string) (format.Format, error) {
+	opts := Options{}.withDefaults()
+	if size <= 0 {
+		return format.Unknown, api.Errorf(api.ReasonSourceCorrupt, "source %s is empty", displayName(name))
+	}
+	x := &extraction{s: &src{ctx: ctx, r: r, size: size, left: opts.MaxBytes}, b: newBuilder(opts), name: name}
+	head, err := x.readHead()
+	if err != nil {
+		return format.Unknown, x.fail(err)
+	}
+	return format.Sniff(head, name), nil
 }
 
 // undetected explains a source whose format was not recognised: a

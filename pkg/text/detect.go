@@ -60,9 +60,9 @@ func detect(ctx context.Context, f *os.File, size int64, name string, opts Optio
 // notText is the error for a known binary format that has no text.
 func notText(fm format.Format, head []byte) error {
 	switch {
-	case string(head[4:min(len(head), 8)]) == "ftyp" && len(head) >= 12 && fm.Family != format.FamilyImage && fm.Family != format.FamilyRaw:
+	case len(head) >= 12 && string(head[4:8]) == "ftyp" && fm.Family != format.FamilyImage && fm.Family != format.FamilyRaw:
 		return api.Errorf(api.ReasonSourceFormatUnsupported, "source is an ISO media file (%q), which has no text to extract", head[8:12])
-	case string(head[:min(len(head), 4)]) == "RIFF" && len(head) >= 12 && fm.Name != "webp":
+	case len(head) >= 12 && string(head[:4]) == "RIFF" && fm.Name != "webp":
 		return api.Errorf(api.ReasonSourceFormatUnsupported, "source is a RIFF file (%q), which has no text to extract", head[8:12])
 	}
 	return api.Errorf(api.ReasonSourceFormatUnsupported, "source is a %s, which has no text to extract", fm.Title)
@@ -247,4 +247,37 @@ func readRels(z *safeZip, relsPart, from string) ([]rel, error) {
 		}
 		out = append(out, r)
 	}
+}
+
+// DetectFormat returns the format of the registry (package format) that
+// Extract sees the file at path as, name being the source's original file
+// name, and the error Extract fails with when it does not read that
+// format. Only the parts of the file detection needs are read: its first
+// bytes, and the directory of a zip package.
+func DetectFormat(ctx context.Context, path, name string) (format.Format, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return format.Unknown, api.Errorf(api.ReasonGeneric, "text: cannot open source: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return format.Unknown, api.Errorf(api.ReasonGeneric, "text: cannot stat source: %w", err)
+	}
+	if st.Size() == 0 {
+		return format.Unknown, api.Errorf(api.ReasonSourceCorrupt, "source is empty (0 bytes)")
+	}
+	k, err := detect(ctx, f, st.Size(), name, Options{}.withDefaults())
+	if err == nil {
+		if fm, ok := format.ByName(k.format); ok {
+			return fm, nil
+		}
+	}
+	// Refused, or a format named by text extraction alone: what the
+	// registry tells from the first bytes.
+	head := make([]byte, min(st.Size(), headLen))
+	if _, rerr := f.ReadAt(head, 0); rerr != nil && rerr != io.EOF {
+		return format.Unknown, api.Errorf(api.ReasonGeneric, "text: cannot read source: %w", rerr)
+	}
+	return format.Sniff(head, name), err
 }
