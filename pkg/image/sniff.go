@@ -134,7 +134,8 @@ func Sniff(path string) (SourceType, error) {
 
 // SniffFormat is Sniff returning the format of the registry that the
 // engine sees the file as. Its errors are Sniff's: a format the engine
-// does not read is an *api.Error with reason SourceFormatUnsupported.
+// does not read is an *api.Error with reason SourceFormatUnsupported,
+// returned with that format (a DOCX, plain text) or format.Unknown.
 func SniffFormat(path string) (format.Format, error) {
 	f, err := os.Open(path)
 	if err != nil {
