@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -109,6 +110,18 @@ func TestSniffCorpusByContentNotName(t *testing.T) {
 		got, err := Sniff(writeTemp(t, "a.svg", []byte("<?xml version='1.0'?><!DOCTYPE svg [<!-- "+strings.Repeat("x", 70<<10)+" -->]><svg/>")))
 		require.NoError(t, err)
 		assert.Equal(t, TypeSVG, got, "its document type says so; the engine then refuses the prolog")
+	})
+	t.Run("a JPEG cut after its SOI marker, named .jpg, is a JPEG", func(t *testing.T) {
+		got, err := Sniff(writeTemp(t, "cut.jpg", []byte{0xFF, 0xD8}))
+		require.NoError(t, err)
+		assert.Equal(t, TypeJPEG, got, "a truncated JPEG, which decoding reports as SourceCorrupt")
+		_, err = Sniff(writeTemp(t, "cut", []byte{0xFF, 0xD8}))
+		assert.Equal(t, api.ReasonSourceFormatUnsupported, api.ReasonOf(err), "without a name, two bytes say nothing")
+	})
+	t.Run("a PDF whose header follows junk", func(t *testing.T) {
+		got, err := Sniff(writeTemp(t, "doc", append(bytes.Repeat([]byte{0, 1, 2, 3}, 150), "%PDF-1.7\n"...)))
+		require.NoError(t, err)
+		assert.Equal(t, TypePDF, got)
 	})
 	t.Run("a missing file is a generic error", func(t *testing.T) {
 		_, err := Sniff(t.TempDir() + "/missing")
