@@ -144,7 +144,7 @@ var registry = []Format{
 	{"odt", "OpenDocument text", "application/vnd.oasis.opendocument.text", FamilyDocument, []string{".odt", ".ott"}, doc, true},
 	{"ods", "OpenDocument spreadsheet", "application/vnd.oasis.opendocument.spreadsheet", FamilyDocument, []string{".ods", ".ots"}, doc, true},
 	{"odp", "OpenDocument presentation", "application/vnd.oasis.opendocument.presentation", FamilyDocument, []string{".odp", ".otp"}, doc, true},
-	{"odg", "OpenDocument drawing", "application/vnd.oasis.opendocument.graphics", FamilyDocument, []string{".odg", ".otg"}, TextRead, true},
+	{"odg", "OpenDocument drawing", "application/vnd.oasis.opendocument.graphics", FamilyDocument, []string{".odg", ".otg"}, doc, true},
 	{"epub", "EPUB book", "application/epub+zip", FamilyDocument, []string{".epub"}, doc, true},
 	{"ole", "legacy binary Microsoft Office file (OLE2)", "application/x-ole-storage", FamilyDocument, []string{".doc", ".xls", ".ppt", ".msg"}, 0, true},
 	{"rtf", "RTF document", "application/rtf", FamilyDocument, []string{".rtf"}, TextRead, false},
