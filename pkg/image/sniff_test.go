@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/format"
 )
 
 func TestSniffBytes(t *testing.T) {
@@ -127,4 +128,18 @@ func TestSniffCorpusByContentNotName(t *testing.T) {
 		_, err := Sniff(t.TempDir() + "/missing")
 		assert.Equal(t, api.ReasonGeneric, api.ReasonOf(err))
 	})
+}
+
+// TestSourceTypesMatchTheRegistry: the engine has a decodable source type
+// for exactly the formats the registry says it reads.
+func TestSourceTypesMatchTheRegistry(t *testing.T) {
+	for _, f := range format.All() {
+		st := sourceTypeOf(f)
+		if f.Engines.Has(format.ImageRead) != (st != TypeUnknown) {
+			t.Errorf("%s: registry image-read %v, source type %q", f, f.Engines.Has(format.ImageRead), st)
+		}
+		if st != TypeUnknown && !st.Decodable() {
+			t.Errorf("%s: source type %s is not decodable", f, st)
+		}
+	}
 }
