@@ -17,9 +17,13 @@
 //     RenditionFormatUnsupported (each format is probed once, on first
 //     use, by encoding a tiny image; see OutputFormats);
 //  3. check the source's byte size (Limits.MaxSourceBytes);
-//  4. detect the source type from its magic bytes, never its name (Sniff);
-//     an empty file is SourceCorrupt, an unknown type
-//     SourceFormatUnsupported; a PDF is then checked with poppler before
+//  4. detect the source type through the format registry (package format,
+//     Sniff): by its magic bytes, the name deciding only what the bytes
+//     cannot (a file cut inside its magic bytes, a camera raw file); an
+//     empty file is SourceCorrupt, a file cut inside the magic bytes of
+//     the format its name promises too, an unknown type
+//     SourceFormatUnsupported; a PDF whose header follows junk (up to a
+//     KiB) is read from its header; a PDF is then checked with poppler before
 //     libvips opens it (pdf.go): a page that decompresses to more than
 //     Limits.MaxPDFPageBytes, or draws an image above
 //     Limits.MaxFullDecodePixels, is SourceTooLarge, an oversized XMP

@@ -1,12 +1,15 @@
 package image
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/format"
 	"github.com/assetcompute/assetcompute/pkg/internal/pdfguard"
 )
 
@@ -115,5 +118,36 @@ func checkPDF(_ context.Context, j *job) error {
 	}
 	j.src = path
 	j.cleanup = append(j.cleanup, cleanup)
+	return nil
+}
+
+// checkPDFHeader finds the "%PDF-" header, which may follow up to a KiB of
+// junk (format.PDFWindow). libvips opens a PDF only at its header, and the
+// offsets inside a PDF count from it: after junk, the engine reads a copy
+// of the file from the header on, in dir.
+func checkPDFHeader(path, dir string, c *sourceCheck) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return api.Wrap(api.ReasonGeneric, err, "source file cannot be opened")
+	}
+	defer f.Close()
+	head := make([]byte, format.PDFWindow)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
+	}
+	off := bytes.Index(head[:n], []byte("%PDF-"))
+	if off <= 0 {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
+	}
+	out, err := writeWithout(f, st.Size(), [][2]int64{{0, int64(off)}}, dir, "pdf-*.pdf")
+	if err != nil {
+		return api.Wrap(api.ReasonGeneric, err, "a copy of the source cannot be written")
+	}
+	c.path = out
 	return nil
 }

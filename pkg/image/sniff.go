@@ -2,12 +2,13 @@ package image
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/format"
 )
 
 // SourceType is the format of a source file as told by its first bytes.
@@ -70,128 +71,123 @@ func (t SourceType) vector() bool { return t == TypeSVG || t == TypePDF }
 // Decodable reports whether the engine can render sources of type t.
 func (t SourceType) Decodable() bool { return sourceTypes[t].decodable }
 
-// sniffLen is how much of a file Sniff reads first: enough for every
-// magic number and for an SVG root element after a short prolog. An XML
-// file whose prolog goes on longer (a document type declaration with many
-// entities) is read further, up to maxSVGProlog.
-const sniffLen = 4096
+// sniffLen is how much of a file Sniff reads first: what the format
+// registry needs to tell every format, an SVG root element after a short
+// prolog included. An XML file whose prolog goes on longer (a document
+// type declaration with many entities) is read further, up to
+// maxSVGProlog.
+const sniffLen = format.SniffLen
 
-// Sniff reads the first bytes of the file at path and returns its type.
-// The file name plays no part. An empty file is an *api.Error with reason
-// SourceCorrupt (a source that was cut to nothing), content of no known
-// image type one with SourceFormatUnsupported; a file that cannot be read
-// is a GenericError.
+// sourceTypeOf is the source type of each format of the registry the
+// engine reads: TIFF-based camera raw files are read as TIFF, JPEG 2000
+// codestreams as JPEG 2000.
+func sourceTypeOf(f format.Format) SourceType {
+	if !f.Reads(format.ImageRead) {
+		return TypeUnknown
+	}
+	switch f.Name {
+	case "jpeg":
+		return TypeJPEG
+	case "png":
+		return TypePNG
+	case "gif":
+		return TypeGIF
+	case "webp":
+		return TypeWebP
+	case "heic", "heif":
+		return TypeHEIF
+	case "avif":
+		return TypeAVIF
+	case "jp2", "j2c":
+		return TypeJP2
+	case "jxl":
+		return TypeJXL
+	case "bmp":
+		return TypeBMP
+	case "psd":
+		return TypePSD
+	case "pdf":
+		return TypePDF
+	case "svg":
+		return TypeSVG
+	}
+	if f.Name == "tiff" || f.Family == format.FamilyRaw {
+		return TypeTIFF
+	}
+	return TypeUnknown
+}
+
+// Sniff reads the first bytes of the file at path and returns its type,
+// as the format registry (package format) tells it from those bytes and
+// the file's name: the name matters only where the bytes cannot tell (a
+// file shorter than its format's magic bytes, a camera raw file). An empty
+// file is an *api.Error with reason SourceCorrupt (a source that was cut
+// to nothing), content of no known image type one with
+// SourceFormatUnsupported; a file that cannot be read is a GenericError.
 func Sniff(path string) (SourceType, error) {
+	f, err := SniffFormat(path)
+	if err != nil {
+		return TypeUnknown, err
+	}
+	return sourceTypeOf(f), nil
+}
+
+// SniffFormat is Sniff returning the format of the registry that the
+// engine sees the file as. Its errors are Sniff's: a format the engine
+// does not read is an *api.Error with reason SourceFormatUnsupported,
+// returned with that format (a DOCX, plain text) or format.Unknown.
+func SniffFormat(path string) (format.Format, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return TypeUnknown, api.Wrap(api.ReasonGeneric, err, "source file cannot be opened")
+		return format.Unknown, api.Wrap(api.ReasonGeneric, err, "source file cannot be opened")
 	}
 	defer f.Close()
 	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return TypeUnknown, api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
+		return format.Unknown, api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
 	}
 	if n == 0 {
-		return TypeUnknown, api.Errorf(api.ReasonSourceCorrupt, "source is empty (0 bytes)")
+		return format.Unknown, api.Errorf(api.ReasonSourceCorrupt, "source is empty (0 bytes)")
 	}
-	t := SniffBytes(head[:n])
-	if t != TypeUnknown {
-		return t, nil
-	}
+	name := filepath.Base(path)
 	head = head[:n]
-	res, _, _ := scanProlog(head)
-	if res == prologShort && n == sniffLen {
+	fm := format.Sniff(head, name)
+	if sourceTypeOf(fm) != TypeUnknown {
+		return fm, nil
+	}
+	p := format.ScanXMLProlog(head)
+	if p.Short && n == sniffLen {
 		// XML whose prolog goes on: read further for the root element.
 		more := make([]byte, maxSVGProlog)
 		copy(more, head)
 		m, err := io.ReadFull(f, more[n:])
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-			return TypeUnknown, api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
+			return format.Unknown, api.Wrap(api.ReasonGeneric, err, "source file cannot be read")
 		}
 		head = more[:n+m]
-		t = SniffBytes(head)
-		res, _, _ = scanProlog(head)
+		if format.IsSVGRoot(format.ScanXMLProlog(head).Root) {
+			fm = format.MustName("svg")
+		}
+		p = format.ScanXMLProlog(head)
 	}
-	if t == TypeUnknown && res == prologShort && bytes.Contains(head, []byte("<!DOCTYPE svg")) {
+	if sourceTypeOf(fm) == TypeUnknown && p.Short && bytes.Contains(head, []byte("<!DOCTYPE svg")) {
 		// An SVG cut short or with a prolog too long to read:
 		// checkSVGEntities refuses it with its reason.
-		t = TypeSVG
+		fm = format.MustName("svg")
 	}
-	if t == TypeUnknown {
-		return TypeUnknown, api.Errorf(api.ReasonSourceFormatUnsupported,
+	if sourceTypeOf(fm) == TypeUnknown {
+		return fm, api.Errorf(api.ReasonSourceFormatUnsupported,
 			"source is not an image of a supported type (its first bytes are % x)", head[:min(n, 8)])
 	}
-	return t, nil
+	return fm, nil
 }
 
 // SniffBytes returns the type of content that starts with head, or
-// TypeUnknown.
+// TypeUnknown; see Sniff. Without a name, a source cut inside its magic
+// bytes is TypeUnknown.
 func SniffBytes(head []byte) SourceType {
-	has := func(off int, magic string) bool {
-		return len(head) >= off+len(magic) && string(head[off:off+len(magic)]) == magic
-	}
-	switch {
-	case has(0, "\xff\xd8\xff"):
-		return TypeJPEG
-	case has(0, "\x89PNG\r\n\x1a\n"):
-		return TypePNG
-	case has(0, "GIF87a"), has(0, "GIF89a"):
-		return TypeGIF
-	case has(0, "RIFF") && has(8, "WEBP"):
-		return TypeWebP
-	case has(0, "II*\x00"), has(0, "MM\x00*"), has(0, "II+\x00"), has(0, "MM\x00+"):
-		return TypeTIFF
-	case has(0, "\x00\x00\x00\x0cjP  \r\n\x87\n"), has(0, "\xff\x4f\xff\x51"):
-		return TypeJP2
-	case has(0, "\xff\x0a"), has(0, "\x00\x00\x00\x0cJXL \r\n\x87\n"):
-		return TypeJXL
-	case has(0, "8BPS"):
-		return TypePSD
-	case has(0, "%PDF-"):
-		return TypePDF
-	case has(0, "BM") && len(head) >= 26 && binary.LittleEndian.Uint32(head[14:18]) >= 12:
-		return TypeBMP
-	case has(4, "ftyp"):
-		return sniffISOBMFF(head)
-	}
-	if isSVG(head) {
-		return TypeSVG
-	}
-	return TypeUnknown
-}
-
-// sniffISOBMFF tells AVIF from other HEIF files by the brands of the ftyp
-// box; other ISO media (MP4, QuickTime) is TypeUnknown.
-func sniffISOBMFF(head []byte) SourceType {
-	size := int(binary.BigEndian.Uint32(head[0:4]))
-	if size < 16 || size > len(head) {
-		size = min(len(head), 64)
-	}
-	var heif bool
-	// The major brand at 8, the minor version at 12, compatible brands after.
-	for off := 8; off+4 <= size; off += 4 {
-		if off == 12 {
-			continue
-		}
-		switch string(head[off : off+4]) {
-		case "avif", "avis":
-			return TypeAVIF
-		case "heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1":
-			heif = true
-		}
-	}
-	if heif {
-		return TypeHEIF
-	}
-	return TypeUnknown
-}
-
-// isSVG reports whether head is XML whose root element is svg; see
-// scanProlog.
-func isSVG(head []byte) bool {
-	res, _, _ := scanProlog(head)
-	return res == prologSVG
+	return sourceTypeOf(format.Sniff(head, ""))
 }
 
 // String returns the type name, or "unknown".

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/format"
 )
 
 func TestSniffBytes(t *testing.T) {
@@ -110,8 +112,34 @@ func TestSniffCorpusByContentNotName(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, TypeSVG, got, "its document type says so; the engine then refuses the prolog")
 	})
+	t.Run("a JPEG cut after its SOI marker, named .jpg, is a JPEG", func(t *testing.T) {
+		got, err := Sniff(writeTemp(t, "cut.jpg", []byte{0xFF, 0xD8}))
+		require.NoError(t, err)
+		assert.Equal(t, TypeJPEG, got, "a truncated JPEG, which decoding reports as SourceCorrupt")
+		_, err = Sniff(writeTemp(t, "cut", []byte{0xFF, 0xD8}))
+		assert.Equal(t, api.ReasonSourceFormatUnsupported, api.ReasonOf(err), "without a name, two bytes say nothing")
+	})
+	t.Run("a PDF whose header follows junk", func(t *testing.T) {
+		got, err := Sniff(writeTemp(t, "doc", append(bytes.Repeat([]byte{0, 1, 2, 3}, 150), "%PDF-1.7\n"...)))
+		require.NoError(t, err)
+		assert.Equal(t, TypePDF, got)
+	})
 	t.Run("a missing file is a generic error", func(t *testing.T) {
 		_, err := Sniff(t.TempDir() + "/missing")
 		assert.Equal(t, api.ReasonGeneric, api.ReasonOf(err))
 	})
+}
+
+// TestSourceTypesMatchTheRegistry: the engine has a decodable source type
+// for exactly the formats the registry says it reads.
+func TestSourceTypesMatchTheRegistry(t *testing.T) {
+	for _, f := range format.All() {
+		st := sourceTypeOf(f)
+		if f.Engines.Has(format.ImageRead) != (st != TypeUnknown) {
+			t.Errorf("%s: registry image-read %v, source type %q", f, f.Engines.Has(format.ImageRead), st)
+		}
+		if st != TypeUnknown && !st.Decodable() {
+			t.Errorf("%s: source type %s is not decodable", f, st)
+		}
+	}
 }

@@ -20,6 +20,7 @@ import (
 	_ "golang.org/x/image/webp"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/format"
 )
 
 // SVG sources: finding the root element, and the entities a document
@@ -58,118 +59,21 @@ const (
 )
 
 // scanProlog reads the prolog of an XML document that starts with head
-// (an optional byte order mark, white space, the XML declaration, comments,
-// processing instructions and a document type declaration) and reports
-// whether its root element is svg. subset is the internal subset of the
-// document type declaration, between its brackets, and root the offset of
-// the root element in head.
+// (format.ScanXMLProlog) and reports whether its root element is svg.
+// subset is the internal subset of the document type declaration, between
+// its brackets, and root the offset of the root element in head.
 func scanProlog(head []byte) (res prologResult, subset []byte, root int) {
-	s := bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	p := len(head) - len(s)
-	skipSpace := func() {
-		for p < len(head) && isXMLSpace(head[p]) {
-			p++
-		}
+	p := format.ScanXMLProlog(head)
+	switch {
+	case p.Short:
+		return prologShort, nil, 0
+	case format.IsSVGRoot(p.Root):
+		return prologSVG, p.Subset, p.Offset
 	}
-	for {
-		skipSpace()
-		rest := head[p:]
-		switch {
-		case len(rest) > 0 && rest[0] != '<':
-			return prologNotSVG, nil, 0
-		case len(rest) < 5:
-			return prologShort, nil, 0
-		case bytes.HasPrefix(rest, []byte("<?")):
-			n := bytes.Index(rest, []byte("?>"))
-			if n < 0 {
-				return prologShort, nil, 0
-			}
-			p += n + 2
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			n := bytes.Index(rest[4:], []byte("-->"))
-			if n < 0 {
-				return prologShort, nil, 0
-			}
-			p += 4 + n + 3
-		case bytes.HasPrefix(rest, []byte("<!DOCTYPE")):
-			end, sub, ok := scanDoctype(rest)
-			if !ok {
-				return prologShort, nil, 0
-			}
-			subset = sub
-			p += end
-		case bytes.HasPrefix(rest, []byte("<svg")) && (isXMLSpace(rest[4]) || rest[4] == '>' || rest[4] == '/'):
-			return prologSVG, subset, p
-		default:
-			return prologNotSVG, nil, 0
-		}
-	}
+	return prologNotSVG, nil, 0
 }
 
 func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
-
-// scanDoctype reads a document type declaration at the start of s and
-// returns its length and its internal subset; ok is false when s ends
-// first. Quoted literals and, in the subset, comments and processing
-// instructions may hold '>' and ']'.
-func scanDoctype(s []byte) (end int, subset []byte, ok bool) {
-	p := len("<!DOCTYPE")
-	for p < len(s) {
-		switch c := s[p]; c {
-		case '"', '\'':
-			n := bytes.IndexByte(s[p+1:], c)
-			if n < 0 {
-				return 0, nil, false
-			}
-			p += n + 2
-		case '[':
-			start := p + 1
-			n, ok := scanSubset(s[start:])
-			if !ok {
-				return 0, nil, false
-			}
-			subset = s[start : start+n]
-			p = start + n + 1
-		case '>':
-			return p + 1, subset, true
-		default:
-			p++
-		}
-	}
-	return 0, nil, false
-}
-
-// scanSubset returns the length of an internal subset: the offset of the
-// ']' that closes it.
-func scanSubset(s []byte) (int, bool) {
-	for p := 0; p < len(s); {
-		switch {
-		case s[p] == ']':
-			return p, true
-		case s[p] == '"' || s[p] == '\'':
-			n := bytes.IndexByte(s[p+1:], s[p])
-			if n < 0 {
-				return 0, false
-			}
-			p += n + 2
-		case bytes.HasPrefix(s[p:], []byte("<!--")):
-			n := bytes.Index(s[p+4:], []byte("-->"))
-			if n < 0 {
-				return 0, false
-			}
-			p += 4 + n + 3
-		case bytes.HasPrefix(s[p:], []byte("<?")):
-			n := bytes.Index(s[p+2:], []byte("?>"))
-			if n < 0 {
-				return 0, false
-			}
-			p += 2 + n + 2
-		default:
-			p++
-		}
-	}
-	return 0, false
-}
 
 // svgEntity is one entity of an internal subset.
 type svgEntity struct {

@@ -12,7 +12,11 @@
 // Metadata.XMP and Metadata.JSON write the two renditions; KEYS.md lists
 // every key with its type and sources.
 //
-// Each format has a reader that walks only the structures holding metadata
+// The format is told through the registry of package format, from the
+// source's first KiB (more for a long XML prolog) and its name, as the
+// image and text engines tell it; a PDF whose header follows junk is read
+// from its header when its offsets count from there. Each format has a
+// reader that walks only the structures holding metadata
 // (JPEG markers up to the first scan, PNG chunk headers, TIFF IFDs, RIFF,
 // ISOBMFF and PSD sections, the headers of a JPEG XL codestream, the PDF
 // cross-reference table and a few objects, a zip's central directory and

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/format"
 )
 
 // extraction is the state of one Extract call shared by the readers.
@@ -56,11 +57,11 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, opts O
 	}
 	s := &src{ctx: ctx, r: r, size: size, left: opts.MaxBytes}
 	x := &extraction{s: s, b: newBuilder(opts), name: name}
-	x.head, err = s.readUpTo(0, 512)
+	x.head, err = x.readHead()
 	if err != nil {
 		return nil, x.fail(err)
 	}
-	format, rd := detect(x.head, name)
+	mime, rd := detect(x.head, name)
 	if rd == nil {
 		if err := x.undetected(); err != nil {
 			return nil, err
@@ -68,8 +69,17 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, opts O
 		return nil, api.Errorf(api.ReasonSourceFormatUnsupported,
 			"metadata extraction does not support the format of %s", displayName(name))
 	}
-	x.b.format = format
+	x.b.format = mime
 	err = x.run(rd)
+	if off := pdfHeaderOffset(x.head, mime); off > 0 && errors.Is(err, errCorrupt) && ctx.Err() == nil {
+		// A PDF after junk whose offsets count from its header.
+		y := &extraction{s: &src{ctx: ctx, r: io.NewSectionReader(r, off, size-off), size: size - off, left: x.s.left},
+			b: newBuilder(opts), name: name, head: x.head[off:]}
+		y.b.format = mime
+		if yerr := y.run(rd); yerr == nil {
+			x, err = y, nil
+		}
+	}
 	if cerr := ctx.Err(); cerr != nil {
 		return nil, x.fail(cerr)
 	}
@@ -77,6 +87,29 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, name string, opts O
 		return nil, x.fail(err)
 	}
 	return x.b.finish(), nil
+}
+
+// pdfHeaderOffset returns the offset of the header of a PDF source (mime
+// application/pdf) in head, which may follow up to a KiB of junk.
+func pdfHeaderOffset(head []byte, mime string) int64 {
+	if mime != format.MustName("pdf").MIME {
+		return 0
+	}
+	return int64(max(bytes.Index(head[:min(len(head), format.PDFWindow)], []byte("%PDF-")), 0))
+}
+
+// headLen is how much of the source Extract reads first: enough for every
+// magic number, PDF's header window included. An XML prolog that goes on
+// past it is read further, up to format.SniffLen, for the root element.
+const headLen = format.PDFWindow
+
+// readHead reads the first bytes of the source for detect.
+func (x *extraction) readHead() ([]byte, error) {
+	head, err := x.s.readUpTo(0, headLen)
+	if err != nil || len(head) < headLen || !format.ScanXMLProlog(head).Short {
+		return head, err
+	}
+	return x.s.readUpTo(0, format.SniffLen)
 }
 
 // run calls the reader, turning a panic into a warning.
@@ -153,73 +186,52 @@ func formatName(mime string) string {
 	return mime
 }
 
-// detect chooses the format from the first bytes and the name.
-func detect(h []byte, name string) (string, reader) {
-	ext := strings.ToLower(path.Ext(strings.SplitN(name, "?", 2)[0]))
-	has := func(p string) bool { return bytes.HasPrefix(h, []byte(p)) }
-	switch {
-	case has("\xFF\xD8\xFF"):
-		return "image/jpeg", readJPEG
-	case has("\x89PNG\r\n\x1a\n"):
-		return "image/png", readPNG
-	case has("GIF87a"), has("GIF89a"):
-		return "image/gif", readGIF
-	case has("RIFF") && len(h) >= 12 && string(h[8:12]) == "WEBP":
-		return "image/webp", readWebP
-	case has("II*\x00"), has("MM\x00*"), has("II+\x00"), has("MM\x00+"), has("IIRO"), has("IIU\x00"):
-		if m, ok := rawTypes[ext]; ok {
-			return m, readTIFF
-		}
-		if len(h) >= 10 && string(h[8:10]) == "CR" {
-			return "image/x-canon-cr2", readTIFF
-		}
-		return "image/tiff", readTIFF
-	case has("8BPS"):
-		return "image/vnd.adobe.photoshop", readPSD
-	case len(h) >= 12 && string(h[4:8]) == "ftyp":
-		if m := heifType(h); m != "" {
-			return m, readHEIF
-		}
-		return "", nil
-	case has("\x00\x00\x00\x0CjP  \r\n\x87\n"):
-		return "image/jp2", readJP2
-	case has("\xFF\x4F\xFF\x51"):
-		return "image/x-j2c", readJ2C
-	case isJXL(h):
-		return "image/jxl", readJXL
-	case has("BM") && len(h) >= 26 && ext != ".txt":
-		return "image/bmp", readBMP
-	case bytes.Contains(h[:min(len(h), 1024)], []byte("%PDF-")):
-		return "application/pdf", readPDF
-	case has("PK\x03\x04"):
-		return zipType(ext), readZip
-	}
-	text := bytes.TrimLeft(bytes.TrimPrefix(h, []byte("\xEF\xBB\xBF")), " \t\r\n")
-	lower := bytes.ToLower(text)
-	isHTML := ext == ".html" || ext == ".htm" || ext == ".xhtml" ||
-		bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html"))
-	switch {
-	case !isHTML && bytes.HasPrefix(lower, []byte("<")) && (ext == ".svg" || bytes.Contains(lower, []byte("<svg"))):
-		return "image/svg+xml", readSVG
-	case isHTML:
-		return "text/html", readHTML
-	case ext == ".eml" || ext == ".mht" || ext == ".mhtml" || looksLikeMail(text):
-		return "message/rfc822", readEML
-	}
-	return "", nil
+// readers maps the formats of the registry (package format) that Extract
+// reads to their readers. The zip family is read by readZip whatever the
+// package holds: it tells a document from a plain archive itself.
+var readers = map[string]reader{
+	"jpeg": readJPEG, "png": readPNG, "gif": readGIF, "webp": readWebP,
+	"tiff": readTIFF, "dng": readTIFF, "cr2": readTIFF, "nef": readTIFF, "nrw": readTIFF,
+	"arw": readTIFF, "sr2": readTIFF, "pef": readTIFF, "orf": readTIFF, "rw2": readTIFF,
+	"psd": readPSD, "heic": readHEIF, "heif": readHEIF, "avif": readHEIF,
+	"jp2": readJP2, "j2c": readJ2C, "jxl": readJXL, "bmp": readBMP, "pdf": readPDF,
+	"docx": readZip, "xlsx": readZip, "pptx": readZip, "odt": readZip, "ods": readZip,
+	"odp": readZip, "odg": readZip, "epub": readZip, "zip": readZip,
+	"svg": readSVG, "html": readHTML, "eml": readEML,
 }
 
-// namedTypes maps the extensions of the binary formats Extract reads to
-// the name of the format, for a source whose name promises one of them
-// but whose bytes do not start like it.
-var namedTypes = map[string]string{
-	".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".png": "PNG", ".gif": "GIF",
-	".webp": "WebP", ".tif": "TIFF", ".tiff": "TIFF", ".psd": "PSD", ".psb": "PSD",
-	".heic": "HEIF", ".heif": "HEIF", ".avif": "AVIF", ".jp2": "JPEG 2000",
-	".j2c": "JPEG 2000", ".j2k": "JPEG 2000", ".jxl": "JPEG XL", ".bmp": "BMP", ".pdf": "PDF",
-	".docx": "DOCX", ".docm": "DOCX", ".dotx": "DOCX", ".xlsx": "XLSX", ".xlsm": "XLSX",
-	".xltx": "XLSX", ".pptx": "PPTX", ".pptm": "PPTX", ".potx": "PPTX", ".odt": "ODT",
-	".ods": "ODS", ".odp": "ODP", ".epub": "EPUB",
+// detect chooses the format from the first bytes and the name, through
+// the format registry, and returns its media type and reader; the reader
+// is nil for a format Extract does not read.
+func detect(h []byte, name string) (string, reader) {
+	if format.Truncated(h, name) {
+		return "", nil // undetected explains it
+	}
+	f := format.Sniff(h, name)
+	rd, ok := readers[f.Name]
+	if !ok {
+		return "", nil
+	}
+	return f.MIME, rd
+}
+
+// DetectFormat returns the format of the registry (package format) that
+// Extract sees the source r of the given size as, name being its file name
+// or URL path. It reads what Extract reads to decide: the first KiB, more
+// for an XML prolog that goes on. Extract reads the formats whose Engines
+// have format.MetaRead. The error is Extract's for a source it cannot read
+// at all (empty, or failing to read).
+func DetectFormat(ctx context.Context, r io.ReaderAt, size int64, name string) (format.Format, error) {
+	opts := Options{}.withDefaults()
+	if size <= 0 {
+		return format.Unknown, api.Errorf(api.ReasonSourceCorrupt, "source %s is empty", displayName(name))
+	}
+	x := &extraction{s: &src{ctx: ctx, r: r, size: size, left: opts.MaxBytes}, b: newBuilder(opts), name: name}
+	head, err := x.readHead()
+	if err != nil {
+		return format.Unknown, x.fail(err)
+	}
+	return format.Sniff(head, name), nil
 }
 
 // undetected explains a source whose format was not recognised: a
@@ -231,41 +243,29 @@ func (x *extraction) undetected() error {
 	if bytes.HasPrefix(x.head, []byte(oleSignature)) {
 		return x.oleEncrypted()
 	}
-	ext := strings.ToLower(path.Ext(strings.SplitN(x.name, "?", 2)[0]))
-	if _, raw := rawTypes[ext]; raw {
+	f, ok := format.ByFileName(x.name)
+	if !ok || !f.Binary || !f.Reads(format.MetaRead) {
+		return nil
+	}
+	if f.Family == format.FamilyRaw {
 		return api.Errorf(api.ReasonSourceCorrupt,
 			"%s does not start like a TIFF-based raw file; it is corrupt or truncated", displayName(x.name))
 	}
-	if f, ok := namedTypes[ext]; ok {
-		return api.Errorf(api.ReasonSourceCorrupt,
-			"%s does not start like a %s file; it is corrupt or truncated", displayName(x.name), f)
-	}
-	return nil
+	return api.Errorf(api.ReasonSourceCorrupt,
+		"%s does not start like a %s file; it is corrupt or truncated", displayName(x.name), namedTitle(f))
 }
 
-var rawTypes = map[string]string{
-	".dng": "image/x-adobe-dng",
-	".cr2": "image/x-canon-cr2",
-	".nef": "image/x-nikon-nef",
-	".nrw": "image/x-nikon-nrw",
-	".arw": "image/x-sony-arw",
-	".sr2": "image/x-sony-sr2",
-	".orf": "image/x-olympus-orf",
-	".rw2": "image/x-panasonic-rw2",
-	".pef": "image/x-pentax-pef",
-	".raf": "image/x-fuji-raf",
-}
-
-func looksLikeMail(t []byte) bool {
-	lines := bytes.SplitN(t, []byte("\n"), 8)
-	n := 0
-	for _, l := range lines {
-		for _, h := range []string{"from:", "to:", "subject:", "date:", "received:", "return-path:", "message-id:", "mime-version:", "delivered-to:"} {
-			if bytes.HasPrefix(bytes.ToLower(l), []byte(h)) {
-				n++
-				break
-			}
-		}
+// namedTitle is the short name of a format in messages: "JPEG", "DOCX".
+func namedTitle(f format.Format) string {
+	switch f.Name {
+	case "jpeg", "png", "gif", "tiff", "psd", "avif", "bmp", "pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "epub":
+		return strings.ToUpper(f.Name)
+	case "webp":
+		return "WebP"
+	case "heic", "heif":
+		return "HEIF"
+	case "jp2", "j2c":
+		return "JPEG 2000"
 	}
-	return n >= 2
+	return f.Title
 }

@@ -6,36 +6,6 @@ import (
 	"fmt"
 )
 
-// heifType returns the media type of an ISOBMFF file whose brands make it
-// a HEIF image (HEIC or AVIF), or "" for other ISOBMFF files (video).
-func heifType(h []byte) string {
-	if len(h) < 16 {
-		return ""
-	}
-	size := int(binary.BigEndian.Uint32(h))
-	if size < 16 || size > len(h) {
-		size = len(h)
-	}
-	brands := []string{string(h[8:12])}
-	for i := 16; i+4 <= size; i += 4 {
-		brands = append(brands, string(h[i:i+4]))
-	}
-	heif := ""
-	for _, b := range brands {
-		switch b {
-		case "avif", "avis":
-			return "image/avif"
-		case "heic", "heix", "heim", "heis", "hevc", "hevx":
-			heif = "image/heic"
-		case "mif1", "msf1":
-			if heif == "" {
-				heif = "image/heif"
-			}
-		}
-	}
-	return heif
-}
-
 // maxTopBoxes bounds the top-level boxes of a HEIF or JPEG 2000 file
 // walked: a real file has a handful.
 const maxTopBoxes = 10000

@@ -21,11 +21,6 @@ const (
 // extra channels with long names take more.
 const jxlHeaderBytes = 8 << 10
 
-// isJXL reports whether h starts like a JPEG XL file, in either form.
-func isJXL(h []byte) bool {
-	return bytes.HasPrefix(h, []byte(jxlCodestreamSig)) || bytes.HasPrefix(h, []byte(jxlContainerSig))
-}
-
 // readJXL reads a JPEG XL file: the image size, orientation, bit depth,
 // colour space, alpha and loop count from the codestream headers (the
 // SizeHeader and ImageMetadata at its start), and in the container form

@@ -357,7 +357,7 @@ func TestJXLBad(t *testing.T) {
 		"no codestream box":          {jxlContainerOf(isoBox("xml ", []byte("<x/>"))), "no codestream box"},
 		"codestream without FF 0A":   {jxlContainerOf(isoBox("jxlc", cs[2:])), "does not start with FF 0A"},
 		"box size below its header":  {jxlContainerOf(append(be32(4), "jxlc"...)), "bad size"},
-		"a .jxl that is not JPEG XL": {[]byte("not a JPEG XL file at all"), `does not start like a JPEG XL file`},
+		"a .jxl that is not JPEG XL": {[]byte("not a JPEG XL file at all"), `does not start like a JPEG XL image file`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := extractBytes(t, tc.data, "bad.jxl")

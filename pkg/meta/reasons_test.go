@@ -34,6 +34,8 @@ func TestReasons(t *testing.T) {
 		{"zero bytes", "empty.pdf", nil, api.ReasonSourceCorrupt, `"empty.pdf" is empty`},
 		{"zero bytes, no name", "", nil, api.ReasonSourceCorrupt, "the source is empty"},
 		{"PNG cut inside its signature", "cut.png", []byte("\x89PN"), api.ReasonSourceCorrupt, `"cut.png" does not start like a PNG file`},
+		{"JPEG cut after its SOI marker", "cut.jpg", []byte{0xFF, 0xD8}, api.ReasonSourceCorrupt, `"cut.jpg" does not start like a JPEG file`},
+		{"JPEG XL container without a codestream, named .bin", "a.bin", []byte("\x00\x00\x00\x0cJXL \r\n\x87\n\x00\x00"), api.ReasonSourceCorrupt, "no codestream box"},
 		{"garbage named .jpg", "noise.jpg", bytes.Repeat([]byte{0x5A, 0x17, 0x00}, 100), api.ReasonSourceCorrupt, "does not start like a JPEG file"},
 		{"garbage named .docx", "noise.docx", []byte("this is not a zip"), api.ReasonSourceCorrupt, "does not start like a DOCX file"},
 		{"garbage named .nef", "noise.nef", []byte{1, 2, 3, 4, 5, 6, 7, 8}, api.ReasonSourceCorrupt, "TIFF-based raw"},

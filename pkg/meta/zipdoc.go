@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/format"
 )
 
 // maxZipEntries bounds the entries of a zip-based document.
@@ -31,23 +32,10 @@ func (r srcReaderAt) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func zipType(ext string) string {
-	switch ext {
-	case ".docx", ".docm", ".dotx":
-		return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-	case ".xlsx", ".xlsm", ".xltx":
-		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	case ".pptx", ".pptm", ".potx":
-		return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-	case ".odt":
-		return "application/vnd.oasis.opendocument.text"
-	case ".ods":
-		return "application/vnd.oasis.opendocument.spreadsheet"
-	case ".odp":
-		return "application/vnd.oasis.opendocument.presentation"
-	case ".epub":
-		return "application/epub+zip"
+	if f, ok := format.ByExtension(ext); ok && format.IsZip(f) {
+		return f.MIME
 	}
-	return "application/zip"
+	return format.MustName("zip").MIME
 }
 
 // readZip reads the document properties of a zip-based document: OOXML

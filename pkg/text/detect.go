@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/format"
 )
 
 // kind is a detected source type and the extractor that reads it.
@@ -20,106 +21,60 @@ type kind struct {
 }
 
 // headLen is how much of the source detection reads.
-const headLen = 8 << 10
+const headLen = format.SniffLen
 
-// binarySignatures names common non-document types, so that the error for
-// them says what the source is.
-var binarySignatures = []struct {
-	magic string
-	name  string
-}{
-	{"\x89PNG\r\n\x1a\n", "PNG image"},
-	{"\xff\xd8\xff", "JPEG image"},
-	{"GIF87a", "GIF image"},
-	{"GIF89a", "GIF image"},
-	{"II*\x00", "TIFF image"},
-	{"MM\x00*", "TIFF image"},
-	{"BM", "BMP image"},
-	{"8BPS", "Photoshop image"},
-	{"\x00\x00\x00\x0cjP  ", "JPEG 2000 image"},
-	{"\xff\x0a", "JPEG XL image"},
-	{"\x00\x00\x00\x0cJXL ", "JPEG XL image"},
-	{"\x1f\x8b", "gzip archive"},
-	{"7z\xbc\xaf\x27\x1c", "7-Zip archive"},
-	{"Rar!\x1a\x07", "RAR archive"},
-	{"\x7fELF", "executable"},
-	{"ID3", "MP3 audio"},
-	{"OggS", "Ogg media"},
-	{"fLaC", "FLAC audio"},
-	{"\x1aE\xdf\xa3", "Matroska/WebM video"},
-}
-
-// detect decides what the source is: magic bytes first, the name's
-// extension second.
+// detect decides what the source is, through the format registry: magic
+// bytes first, the name's extension second.
 func detect(ctx context.Context, f *os.File, size int64, name string, opts Options) (kind, error) {
 	head := make([]byte, min(size, headLen))
 	if _, err := f.ReadAt(head, 0); err != nil && err != io.EOF {
 		return kind{}, api.Errorf(api.ReasonGeneric, "text: cannot read source: %w", err)
 	}
-	ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))
-
+	ext := format.Ext(name)
+	fm := format.Sniff(head, name)
 	switch {
-	case bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
+	case fm.Name == "pdf":
 		return kind{format: "pdf", extract: extractPDF}, nil
-	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
+	case format.IsZip(fm):
 		return detectZip(ctx, f, size, ext, opts)
-	case bytes.HasPrefix(head, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
+	case fm.Name == "ole":
 		return kind{}, detectOLE(f, size, ext)
-	case bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf"), []byte(`{\rtf`)):
+	case fm.Name == "rtf":
 		return kind{format: "rtf", extract: extractRTF}, nil
-	}
-	for _, sig := range binarySignatures {
-		if bytes.HasPrefix(head, []byte(sig.magic)) {
-			return kind{}, api.Errorf(api.ReasonSourceFormatUnsupported, "source is a %s, which has no text to extract", sig.name)
-		}
-	}
-	if len(head) >= 12 && string(head[4:8]) == "ftyp" {
-		return kind{}, api.Errorf(api.ReasonSourceFormatUnsupported, "source is an ISO media file (%q), which has no text to extract", head[8:12])
-	}
-	if len(head) >= 12 && string(head[:4]) == "RIFF" {
-		return kind{}, api.Errorf(api.ReasonSourceFormatUnsupported, "source is a RIFF file (%q), which has no text to extract", head[8:12])
+	case fm.Known() && fm.Binary:
+		return kind{}, notText(fm, head)
 	}
 
 	// A document type named by the extension must have had its magic bytes.
-	switch ext {
-	case ".pdf", ".docx", ".xlsx", ".pptx", ".docm", ".xlsm", ".pptm", ".odt", ".ods", ".odp", ".epub":
-		if !looksLikeText(head) {
+	if named, ok := format.ByFileName(name); ok && named.Binary && named.Family == format.FamilyDocument && named.Reads(format.TextRead) {
+		if !fm.Known() {
 			return kind{}, api.Errorf(api.ReasonSourceCorrupt, "source named %s does not start like a %s file; it is corrupt or truncated", path.Base(name), strings.TrimPrefix(ext, "."))
 		}
 	}
-	if !looksLikeText(head) {
+	if !fm.Known() || !looksLikeText(head) {
 		return kind{}, api.Errorf(api.ReasonSourceFormatUnsupported, "source is binary data of an unknown type, not a document this service reads")
 	}
-	return detectText(head, ext), nil
+	return detectText(head, name), nil
 }
 
-// looksLikeText reports whether head is text in some encoding: no NUL bytes
-// unless UTF-16 or UTF-32, and few control characters.
-func looksLikeText(head []byte) bool {
-	if len(head) == 0 {
-		return true
+// notText is the error for a known binary format that has no text.
+func notText(fm format.Format, head []byte) error {
+	switch {
+	case len(head) >= 12 && string(head[4:8]) == "ftyp" && fm.Family != format.FamilyImage && fm.Family != format.FamilyRaw:
+		return api.Errorf(api.ReasonSourceFormatUnsupported, "source is an ISO media file (%q), which has no text to extract", head[8:12])
+	case len(head) >= 12 && string(head[:4]) == "RIFF" && fm.Name != "webp":
+		return api.Errorf(api.ReasonSourceFormatUnsupported, "source is a RIFF file (%q), which has no text to extract", head[8:12])
 	}
-	if _, ok := bomCharset(head); ok {
-		return true
-	}
-	if _, ok := utf16Guess(head); ok {
-		return true
-	}
-	controls := 0
-	for _, b := range head {
-		switch {
-		case b == 0:
-			return false
-		case b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' && b != 0x1b:
-			controls++
-		}
-	}
-	return controls*20 < len(head)
+	return api.Errorf(api.ReasonSourceFormatUnsupported, "source is a %s, which has no text to extract", fm.Title)
 }
 
-// detectText tells the text formats apart, by content where it is clear
-// (HTML, XML, e-mail) and by extension otherwise.
-func detectText(head []byte, ext string) kind {
+// looksLikeText reports whether head is text in some encoding
+// (format.LooksLikeText).
+func looksLikeText(head []byte) bool { return format.LooksLikeText(head) }
+
+// detectText tells the text formats apart (format.SniffText), in head
+// decoded when it is UTF-16 or UTF-32.
+func detectText(head []byte, name string) kind {
 	probe := head
 	if cs, ok := bomCharset(head); ok && cs.enc != nil {
 		if dec, err := cs.enc.NewDecoder().Bytes(head[cs.bom:]); err == nil {
@@ -130,82 +85,24 @@ func detectText(head []byte, ext string) kind {
 			probe = dec
 		}
 	}
-	lower := bytes.ToLower(bytes.TrimLeft(probe, " \t\r\n\xef\xbb\xbf"))
-	isHTML := bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html")) ||
-		bytes.HasPrefix(lower, []byte("<head")) || bytes.HasPrefix(lower, []byte("<body"))
-	isXML := bytes.HasPrefix(lower, []byte("<?xml"))
-	if isXML && (bytes.Contains(lower, []byte("<html")) || bytes.Contains(lower, []byte("<!doctype html"))) {
-		isHTML = true
-	}
-	isSVG := svgRoot(lower) || (ext == ".svg" && !isHTML && (len(lower) == 0 || lower[0] == '<'))
-	switch {
-	case bytes.HasPrefix(lower, []byte("begin:vcard")):
-		return kind{format: "vcard", extract: extractVCard}
-	case bytes.HasPrefix(lower, []byte("begin:vcalendar")):
-		return kind{format: "icalendar", extract: extractVCard}
-	case isSVG:
+	fm := format.SniffText(probe, name)
+	switch fm.Name {
+	case "vcard", "icalendar":
+		return kind{format: fm.Name, extract: extractVCard}
+	case "svg":
 		return kind{format: "svg", extract: extractSVG}
-	case isHTML, ext == ".html", ext == ".htm", ext == ".xhtml", ext == ".xht", ext == ".mht" && !looksLikeMail(probe):
+	case "html":
 		return kind{format: "html", extract: extractHTML}
-	case ext == ".eml", looksLikeMail(probe):
+	case "eml":
 		return kind{format: "eml", extract: extractEML}
-	case isXML, ext == ".xml", ext == ".svg", ext == ".xsd", ext == ".xsl", ext == ".rss", ext == ".atom", ext == ".opf":
+	case "xml":
 		return kind{format: "xml", extract: extractXML}
-	case ext == ".csv", ext == ".tsv":
-		return kind{format: "csv", extract: extractPlain}
-	case ext == ".md", ext == ".markdown":
-		return kind{format: "markdown", extract: extractPlain}
-	case ext == ".json", ext == ".geojson", ext == ".jsonl", ext == ".ndjson":
-		return kind{format: "json", extract: extractPlain}
+	case "rtf":
+		return kind{format: "rtf", extract: extractRTF}
+	case "csv", "markdown", "json":
+		return kind{format: fm.Name, extract: extractPlain}
 	}
 	return kind{format: "text", extract: extractPlain}
-}
-
-// mailHeaders are header fields whose presence at the top of a text marks it
-// as an e-mail message; the first mailCoreHeaders of them belong to
-// messages only.
-var mailHeaders = []string{
-	"from:", "to:", "subject:", "date:", "received:", "return-path:", "message-id:",
-	"mime-version:", "delivered-to:", "content-type:", "reply-to:", "cc:", "x-",
-}
-
-const mailCoreHeaders = 9
-
-// looksLikeMail reports whether head starts with a block of RFC 5322 header
-// fields, at least two of them well-known ones and one of them a field only
-// messages have (From, To, Subject, Date, Received...): "X-" fields and
-// "Key: value" lines alone, as in a vCard or an HTTP dump, are not enough.
-func looksLikeMail(head []byte) bool {
-	known, core := 0, 0
-	enough := func() bool { return known >= 2 && core >= 1 }
-	lines := bytes.Split(head, []byte("\n"))
-	for i, line := range lines {
-		line = bytes.TrimRight(line, "\r")
-		if len(line) == 0 {
-			return enough() && i > 0
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			if i == 0 {
-				return false
-			}
-			continue // folded continuation
-		}
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || bytes.ContainsAny(line[:colon], " \t") {
-			return enough() && i == len(lines)-1 // a line cut by the sample's end
-		}
-		field := strings.ToLower(string(line[:colon+1]))
-		for j, h := range mailHeaders {
-			if strings.HasPrefix(field, h) {
-				known++
-				if j < mailCoreHeaders {
-					core++
-				}
-				break
-			}
-		}
-	}
-	return enough()
 }
 
 // detectZip tells the zip-based formats apart by their mimetype part (ODF,
@@ -350,4 +247,37 @@ func readRels(z *safeZip, relsPart, from string) ([]rel, error) {
 		}
 		out = append(out, r)
 	}
+}
+
+// DetectFormat returns the format of the registry (package format) that
+// Extract sees the file at path as, name being the source's original file
+// name, and the error Extract fails with when it does not read that
+// format. Only the parts of the file detection needs are read: its first
+// bytes, and the directory of a zip package.
+func DetectFormat(ctx context.Context, path, name string) (format.Format, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return format.Unknown, api.Errorf(api.ReasonGeneric, "text: cannot open source: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return format.Unknown, api.Errorf(api.ReasonGeneric, "text: cannot stat source: %w", err)
+	}
+	if st.Size() == 0 {
+		return format.Unknown, api.Errorf(api.ReasonSourceCorrupt, "source is empty (0 bytes)")
+	}
+	k, err := detect(ctx, f, st.Size(), name, Options{}.withDefaults())
+	if err == nil {
+		if fm, ok := format.ByName(k.format); ok {
+			return fm, nil
+		}
+	}
+	// Refused, or a format named by text extraction alone: what the
+	// registry tells from the first bytes.
+	head := make([]byte, min(st.Size(), headLen))
+	if _, rerr := f.ReadAt(head, 0); rerr != nil && rerr != io.EOF {
+		return format.Unknown, api.Errorf(api.ReasonGeneric, "text: cannot read source: %w", rerr)
+	}
+	return format.Sniff(head, name), err
 }

@@ -3,8 +3,9 @@
 //
 // # Model
 //
-// Extract looks at a file on disk, decides what it is (magic bytes first, the
-// file name's extension second), and streams its text to an io.Writer through
+// Extract looks at a file on disk, decides what it is through the format
+// registry of package format (magic bytes first, the file name's extension
+// second), and streams its text to an io.Writer through
 // one extractor per format family: pdf.go (poppler's text output device, the
 // engine and settings of pdftotext, through cgo in internal/poppler),
 // ooxml.go (DOCX, XLSX, PPTX), odf.go (ODT, ODS, ODP), rtf.go, html.go (HTML,

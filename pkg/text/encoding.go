@@ -2,6 +2,7 @@ package text
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -10,6 +11,8 @@ import (
 	"golang.org/x/text/encoding/htmlindex"
 	xunicode "golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/encoding/unicode/utf32"
+
+	"github.com/assetcompute/assetcompute/pkg/format"
 )
 
 // sniffLen is how much of a text source the encoding detector looks at.
@@ -114,46 +117,16 @@ func bomCharset(b []byte) (charset, bool) {
 // utf16Guess recognizes UTF-16 without a byte order mark: zero bytes (the
 // high bytes of ASCII spaces, digits and line breaks) at odd offsets only is
 // little-endian, at even offsets only big-endian; and the decoded text must
-// be free of control characters.
+// be free of control characters (format.UTF16Guess).
 func utf16Guess(b []byte) (charset, bool) {
-	if len(b) < 16 {
-		return charset{}, false
-	}
-	var even, odd int
-	n := len(b) &^ 1
-	for i := 0; i < n; i += 2 {
-		if b[i] == 0 {
-			even++
-		}
-		if b[i+1] == 0 {
-			odd++
-		}
-	}
-	pairs := n / 2
-	var cs charset
+	order, ok := format.UTF16Guess(b)
 	switch {
-	case odd >= 2 && odd*200 >= pairs && even*3 < odd:
-		cs = mustCharset("utf-16le")
-	case even >= 2 && even*200 >= pairs && odd*3 < even:
-		cs = mustCharset("utf-16be")
-	default:
+	case !ok:
 		return charset{}, false
+	case order == binary.LittleEndian:
+		return mustCharset("utf-16le"), true
 	}
-	dec, err := cs.enc.NewDecoder().Bytes(b[:n])
-	if err != nil {
-		return charset{}, false
-	}
-	bad, total := 0, 0
-	for _, r := range string(dec) {
-		total++
-		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r' && r != '\f') || r == utf8.RuneError {
-			bad++
-		}
-	}
-	if bad*100 > total {
-		return charset{}, false
-	}
-	return cs, true
+	return mustCharset("utf-16be"), true
 }
 
 // validUTF8Prefix reports whether b is valid UTF-8, allowing a character cut

@@ -1,7 +1,6 @@
 package text
 
 import (
-	"bytes"
 	"encoding/xml"
 	"io"
 	"os"
@@ -97,43 +96,5 @@ func svgLineStart(s *sink, t xml.StartElement) {
 		s.Break()
 	case "tbreak":
 		s.Newline()
-	}
-}
-
-// svgRoot reports whether an XML document, lower-cased, has an svg root
-// element: after its XML declaration, comments, processing instructions
-// and document type declaration (with or without an internal subset).
-func svgRoot(lower []byte) bool {
-	b := lower
-	skipPast := func(end string) bool {
-		i := bytes.Index(b, []byte(end))
-		if i < 0 {
-			return false
-		}
-		b = b[i+len(end):]
-		return true
-	}
-	for {
-		b = bytes.TrimLeft(b, " \t\r\n\xef\xbb\xbf")
-		switch {
-		case bytes.HasPrefix(b, []byte("<?")):
-			if !skipPast("?>") {
-				return false
-			}
-		case bytes.HasPrefix(b, []byte("<!--")):
-			if !skipPast("-->") {
-				return false
-			}
-		case bytes.HasPrefix(b, []byte("<!doctype")):
-			gt, sub := bytes.IndexByte(b, '>'), bytes.IndexByte(b, '[')
-			if sub >= 0 && (gt < 0 || sub < gt) && !skipPast("]") {
-				return false
-			}
-			if !skipPast(">") {
-				return false
-			}
-		default:
-			return len(b) > 4 && bytes.HasPrefix(b, []byte("<svg")) && bytes.IndexByte([]byte(" \t\r\n>/:"), b[4]) >= 0
-		}
 	}
 }

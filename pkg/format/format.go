@@ -1,0 +1,278 @@
+package format
+
+import (
+	"path"
+	"strings"
+)
+
+// Family is the broad kind of a format.
+type Family string
+
+// The families of the registry's formats.
+const (
+	FamilyImage      Family = "image"      // raster and vector images
+	FamilyRaw        Family = "raw"        // camera raw images
+	FamilyDocument   Family = "document"   // paged and office documents, e-books
+	FamilyText       Family = "text"       // plain and marked-up text, e-mail, contact and calendar data
+	FamilyVideo      Family = "video"      // moving pictures
+	FamilyAudio      Family = "audio"      // sound
+	FamilyArchive    Family = "archive"    // containers of other files
+	FamilyExecutable Family = "executable" // programs
+)
+
+// Engines is a set of the things the service does with a format.
+type Engines uint8
+
+// The engines of the service, as a set of capabilities.
+const (
+	// ImageRead: the image engine (package image) renders sources of the
+	// format.
+	ImageRead Engines = 1 << iota
+	// ImageWrite: the image engine writes renditions in the format.
+	ImageWrite
+	// MetaRead: metadata extraction (package meta) reads the format.
+	MetaRead
+	// TextRead: text extraction (package text) reads the format.
+	TextRead
+)
+
+// Has reports whether e holds every capability of c.
+func (e Engines) Has(c Engines) bool { return e&c == c }
+
+// String lists the capabilities of e, such as "image-read,meta-read", or
+// "none".
+func (e Engines) String() string {
+	var parts []string
+	for _, c := range []struct {
+		e    Engines
+		name string
+	}{{ImageRead, "image-read"}, {ImageWrite, "image-write"}, {MetaRead, "meta-read"}, {TextRead, "text-read"}} {
+		if e.Has(c.e) {
+			parts = append(parts, c.name)
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ",")
+}
+
+// Format is one entry of the registry, or Unknown.
+type Format struct {
+	// Name is the short, stable name of the format: "jpeg", "pdf",
+	// "docx", "nef", "text".
+	Name string
+	// Title names the format for people, as in "source is a JPEG image":
+	// "JPEG image", "PDF document".
+	Title string
+	// MIME is the media type.
+	MIME string
+	// Family is the broad kind of the format.
+	Family Family
+	// Extensions are the file name extensions of the format, lower case
+	// with their dot, the usual one first.
+	Extensions []string
+	// Engines says which engines read or write the format.
+	Engines Engines
+	// Binary is true for formats told by magic bytes, false for text
+	// formats told by their content and name.
+	Binary bool
+}
+
+// Unknown is the Format of content that Sniff does not recognise: no
+// name, no family, no engine, the media type of arbitrary bytes.
+var Unknown = Format{Title: "data of an unknown type", MIME: "application/octet-stream"}
+
+// Known reports whether f is a format of the registry (not Unknown).
+func (f Format) Known() bool { return f.Name != "" }
+
+// String returns the format's name, or "unknown".
+func (f Format) String() string {
+	if f.Name == "" {
+		return "unknown"
+	}
+	return f.Name
+}
+
+// Reads reports whether the engine capability e (ImageRead, MetaRead,
+// TextRead) holds for f.
+func (f Format) Reads(e Engines) bool { return f.Known() && f.Engines.Has(e) }
+
+const (
+	img  = ImageRead | MetaRead
+	imgW = ImageRead | ImageWrite | MetaRead
+	doc  = MetaRead | TextRead
+)
+
+// registry is every format, in the order All returns them.
+var registry = []Format{
+	// Images.
+	{"jpeg", "JPEG image", "image/jpeg", FamilyImage, []string{".jpg", ".jpeg", ".jpe", ".jfif"}, imgW, true},
+	{"png", "PNG image", "image/png", FamilyImage, []string{".png"}, imgW, true},
+	{"gif", "GIF image", "image/gif", FamilyImage, []string{".gif"}, imgW, true},
+	{"webp", "WebP image", "image/webp", FamilyImage, []string{".webp"}, imgW, true},
+	{"tiff", "TIFF image", "image/tiff", FamilyImage, []string{".tif", ".tiff"}, imgW, true},
+	{"heic", "HEIC image", "image/heic", FamilyImage, []string{".heic", ".hif"}, imgW, true},
+	{"heif", "HEIF image", "image/heif", FamilyImage, []string{".heif"}, img, true},
+	{"avif", "AVIF image", "image/avif", FamilyImage, []string{".avif"}, imgW, true},
+	{"jp2", "JPEG 2000 image", "image/jp2", FamilyImage, []string{".jp2", ".jpf", ".jpx"}, img, true},
+	{"j2c", "JPEG 2000 codestream", "image/x-j2c", FamilyImage, []string{".j2c", ".j2k", ".jpc"}, img, true},
+	{"jxl", "JPEG XL image", "image/jxl", FamilyImage, []string{".jxl"}, imgW, true},
+	{"bmp", "BMP image", "image/bmp", FamilyImage, []string{".bmp", ".dib"}, img, true},
+	{"psd", "Photoshop image", "image/vnd.adobe.photoshop", FamilyImage, []string{".psd", ".psb"}, img, true},
+	{"svg", "SVG image", "image/svg+xml", FamilyImage, []string{".svg"}, img | TextRead, false},
+
+	// Camera raw. The TIFF-based ones are told from TIFF by extension
+	// (CR2 also by its own marker) and rendered as TIFF.
+	{"dng", "Adobe DNG raw image", "image/x-adobe-dng", FamilyRaw, []string{".dng"}, img, true},
+	{"cr2", "Canon CR2 raw image", "image/x-canon-cr2", FamilyRaw, []string{".cr2"}, img, true},
+	{"nef", "Nikon NEF raw image", "image/x-nikon-nef", FamilyRaw, []string{".nef"}, img, true},
+	{"nrw", "Nikon NRW raw image", "image/x-nikon-nrw", FamilyRaw, []string{".nrw"}, img, true},
+	{"arw", "Sony ARW raw image", "image/x-sony-arw", FamilyRaw, []string{".arw"}, img, true},
+	{"sr2", "Sony SR2 raw image", "image/x-sony-sr2", FamilyRaw, []string{".sr2"}, img, true},
+	{"pef", "Pentax PEF raw image", "image/x-pentax-pef", FamilyRaw, []string{".pef"}, img, true},
+	{"orf", "Olympus ORF raw image", "image/x-olympus-orf", FamilyRaw, []string{".orf"}, MetaRead, true},
+	{"rw2", "Panasonic RW2 raw image", "image/x-panasonic-rw2", FamilyRaw, []string{".rw2"}, MetaRead, true},
+	{"raf", "Fujifilm RAF raw image", "image/x-fuji-raf", FamilyRaw, []string{".raf"}, 0, true},
+	{"cr3", "Canon CR3 raw image", "image/x-canon-cr3", FamilyRaw, []string{".cr3"}, 0, true},
+
+	// Documents.
+	{"pdf", "PDF document", "application/pdf", FamilyDocument, []string{".pdf"}, ImageRead | doc, true},
+	{"docx", "Word document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", FamilyDocument, []string{".docx", ".docm", ".dotx", ".dotm"}, doc, true},
+	{"xlsx", "Excel workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", FamilyDocument, []string{".xlsx", ".xlsm", ".xltx", ".xltm"}, doc, true},
+	{"pptx", "PowerPoint presentation", "application/vnd.openxmlformats-officedocument.presentationml.presentation", FamilyDocument, []string{".pptx", ".pptm", ".potx", ".potm"}, doc, true},
+	{"odt", "OpenDocument text", "application/vnd.oasis.opendocument.text", FamilyDocument, []string{".odt", ".ott"}, doc, true},
+	{"ods", "OpenDocument spreadsheet", "application/vnd.oasis.opendocument.spreadsheet", FamilyDocument, []string{".ods", ".ots"}, doc, true},
+	{"odp", "OpenDocument presentation", "application/vnd.oasis.opendocument.presentation", FamilyDocument, []string{".odp", ".otp"}, doc, true},
+	{"odg", "OpenDocument drawing", "application/vnd.oasis.opendocument.graphics", FamilyDocument, []string{".odg", ".otg"}, doc, true},
+	{"epub", "EPUB book", "application/epub+zip", FamilyDocument, []string{".epub"}, doc, true},
+	{"ole", "legacy binary Microsoft Office file (OLE2)", "application/x-ole-storage", FamilyDocument, []string{".doc", ".xls", ".ppt", ".msg"}, 0, true},
+	{"rtf", "RTF document", "application/rtf", FamilyDocument, []string{".rtf"}, TextRead, false},
+
+	// Text.
+	{"html", "HTML document", "text/html", FamilyText, []string{".html", ".htm", ".xhtml", ".xht"}, doc, false},
+	{"eml", "e-mail message", "message/rfc822", FamilyText, []string{".eml", ".mht", ".mhtml"}, doc, false},
+	{"vcard", "vCard", "text/vcard", FamilyText, []string{".vcf", ".vcard"}, TextRead, false},
+	{"icalendar", "iCalendar file", "text/calendar", FamilyText, []string{".ics", ".ical", ".ifb"}, TextRead, false},
+	{"xml", "XML document", "application/xml", FamilyText, []string{".xml", ".xsd", ".xsl", ".rss", ".atom", ".opf"}, TextRead, false},
+	{"csv", "CSV file", "text/csv", FamilyText, []string{".csv", ".tsv"}, TextRead, false},
+	{"markdown", "Markdown document", "text/markdown", FamilyText, []string{".md", ".markdown"}, TextRead, false},
+	{"json", "JSON document", "application/json", FamilyText, []string{".json", ".geojson", ".jsonl", ".ndjson"}, TextRead, false},
+	{"text", "plain text", "text/plain", FamilyText, []string{".txt", ".text", ".log"}, TextRead, false},
+
+	// Video and audio.
+	{"mp4", "MP4 video", "video/mp4", FamilyVideo, []string{".mp4", ".m4v"}, 0, true},
+	{"mov", "QuickTime video", "video/quicktime", FamilyVideo, []string{".mov", ".qt"}, 0, true},
+	{"isobmff", "ISO media file", "application/mp4", FamilyVideo, []string{".3gp", ".3g2", ".m4a"}, 0, true},
+	{"avi", "AVI video", "video/x-msvideo", FamilyVideo, []string{".avi"}, 0, true},
+	{"matroska", "Matroska/WebM video", "video/x-matroska", FamilyVideo, []string{".mkv", ".webm"}, 0, true},
+	{"wav", "WAVE audio", "audio/wav", FamilyAudio, []string{".wav"}, 0, true},
+	{"riff", "RIFF file", "application/x-riff", FamilyAudio, nil, 0, true},
+	{"mp3", "MP3 audio", "audio/mpeg", FamilyAudio, []string{".mp3"}, 0, true},
+	{"ogg", "Ogg media", "audio/ogg", FamilyAudio, []string{".ogg", ".oga", ".ogv", ".opus"}, 0, true},
+	{"flac", "FLAC audio", "audio/flac", FamilyAudio, []string{".flac"}, 0, true},
+
+	// Archives and programs.
+	{"zip", "zip archive", "application/zip", FamilyArchive, []string{".zip"}, 0, true},
+	{"gzip", "gzip archive", "application/gzip", FamilyArchive, []string{".gz", ".tgz"}, 0, true},
+	{"7z", "7-Zip archive", "application/x-7z-compressed", FamilyArchive, []string{".7z"}, 0, true},
+	{"rar", "RAR archive", "application/vnd.rar", FamilyArchive, []string{".rar"}, 0, true},
+	{"elf", "executable", "application/x-executable", FamilyExecutable, nil, 0, true},
+}
+
+var (
+	byName = map[string]int{}
+	byExt  = map[string]int{}
+	byMIME = map[string]int{}
+)
+
+func init() {
+	for i, f := range registry {
+		if _, dup := byName[f.Name]; dup {
+			panic("format: duplicate name " + f.Name)
+		}
+		byName[f.Name] = i
+		if _, dup := byMIME[f.MIME]; !dup {
+			byMIME[f.MIME] = i
+		}
+		for _, e := range f.Extensions {
+			if _, dup := byExt[e]; dup {
+				panic("format: duplicate extension " + e)
+			}
+			byExt[e] = i
+		}
+	}
+}
+
+// All returns every format of the registry, images first. The slice is
+// a copy.
+func All() []Format {
+	out := make([]Format, len(registry))
+	copy(out, registry)
+	return out
+}
+
+// ByName returns the format called name ("jpeg", "docx"), and false when
+// there is none.
+func ByName(name string) (Format, bool) {
+	i, ok := byName[name]
+	if !ok {
+		return Unknown, false
+	}
+	return registry[i], true
+}
+
+// MustName returns the format called name and panics when there is none;
+// for names written in code.
+func MustName(name string) Format {
+	f, ok := ByName(name)
+	if !ok {
+		panic("format: no format named " + name)
+	}
+	return f
+}
+
+// ByMIME returns the format whose media type is mime (parameters such as
+// "; charset=utf-8" are ignored), and false when there is none.
+func ByMIME(mime string) (Format, bool) {
+	mime, _, _ = strings.Cut(mime, ";")
+	i, ok := byMIME[strings.ToLower(strings.TrimSpace(mime))]
+	if !ok {
+		return Unknown, false
+	}
+	return registry[i], true
+}
+
+// ByExtension returns the format of a file name extension (".jpg",
+// "jpg" or "JPG"), and false when there is none.
+func ByExtension(ext string) (Format, bool) {
+	ext = strings.ToLower(ext)
+	if !strings.HasPrefix(ext, ".") {
+		ext = "." + ext
+	}
+	i, ok := byExt[ext]
+	if !ok {
+		return Unknown, false
+	}
+	return registry[i], true
+}
+
+// ByFileName returns the format promised by the extension of name, a file
+// name, path or URL (a query or fragment is ignored), and false when the
+// name has no extension of the registry.
+func ByFileName(name string) (Format, bool) {
+	ext := Ext(name)
+	if ext == "" {
+		return Unknown, false
+	}
+	return ByExtension(ext)
+}
+
+// Ext returns the lower-case extension, with its dot, of name: a file
+// name, a path with / or \ separators, or a URL whose query is ignored.
+// It returns "" when there is none.
+func Ext(name string) string {
+	name, _, _ = strings.Cut(name, "?")
+	name = strings.ReplaceAll(name, `\`, "/")
+	return strings.ToLower(path.Ext(name))
+}

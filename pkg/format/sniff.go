@@ -1,0 +1,330 @@
+package format
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+)
+
+// SniffLen is how many leading bytes of a source Sniff needs to tell every
+// format of the registry: callers read this much (or the whole source when
+// it is shorter) and pass it as head.
+const SniffLen = 8 << 10
+
+// PDFWindow is how far into a file a PDF header ("%PDF-") may start: PDF
+// readers accept up to a KiB of junk before it.
+const PDFWindow = 1024
+
+// signature is magic bytes at an offset from the start of a file.
+type signature struct {
+	off   int
+	magic string
+}
+
+// signatures are the magic bytes of the formats told by them at a fixed
+// offset, in the order Sniff tries them. Formats told otherwise (the
+// ISO base media brands, RIFF form types, PDF's window, zip packages,
+// BMP, raw files) are handled in Sniff itself.
+var signatures = []struct {
+	name string
+	sigs []signature
+}{
+	{"jpeg", []signature{{0, "\xFF\xD8\xFF"}}},
+	{"png", []signature{{0, "\x89PNG\r\n\x1a\n"}}},
+	{"gif", []signature{{0, "GIF87a"}, {0, "GIF89a"}}},
+	{"jp2", []signature{{0, "\x00\x00\x00\x0CjP  \r\n\x87\n"}}},
+	{"j2c", []signature{{0, "\xFF\x4F\xFF\x51"}}},
+	{"jxl", []signature{{0, "\x00\x00\x00\x0CJXL \r\n\x87\n"}, {0, "\xFF\x0A"}}},
+	{"psd", []signature{{0, "8BPS"}}},
+	{"orf", []signature{{0, "IIRO"}, {0, "IIRS"}, {0, "MMOR"}}},
+	{"rw2", []signature{{0, "IIU\x00"}}},
+	{"raf", []signature{{0, "FUJIFILMCCD-RAW"}}},
+	{"ole", []signature{{0, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"}}},
+	{"gzip", []signature{{0, "\x1F\x8B"}}},
+	{"7z", []signature{{0, "7z\xBC\xAF\x27\x1C"}}},
+	{"rar", []signature{{0, "Rar!\x1A\x07"}}},
+	{"elf", []signature{{0, "\x7FELF"}}},
+	{"mp3", []signature{{0, "ID3"}}},
+	{"ogg", []signature{{0, "OggS"}}},
+	{"flac", []signature{{0, "fLaC"}}},
+	{"matroska", []signature{{0, "\x1A\x45\xDF\xA3"}}},
+}
+
+// The magic bytes of the formats Sniff tells in code.
+var (
+	tiffMagics = []string{"II*\x00", "MM\x00*", "II+\x00", "MM\x00+"}
+	zipMagics  = []string{"PK\x03\x04", "PK\x05\x06"}
+	riffMagic  = "RIFF"
+	bmpMagic   = "BM"
+	pdfMagic   = "%PDF-"
+	rtfMagic   = `{\rtf`
+)
+
+// Sniff returns the format of the source whose first bytes are head (at
+// least SniffLen of them, or the whole source) and whose file name, path
+// or URL is name (may be empty). It returns Unknown for content of no
+// format the registry knows, binary data and an empty head included.
+func Sniff(head []byte, name string) Format {
+	if len(head) == 0 {
+		return Unknown
+	}
+	ext := Ext(name)
+	if f, ok := sniffBinary(head, ext); ok {
+		return f
+	}
+	if f, ok := sniffTruncated(head, ext); ok {
+		return f
+	}
+	if !LooksLikeText(head) {
+		return Unknown
+	}
+	return SniffText(textProbe(head), name)
+}
+
+func has(head []byte, off int, magic string) bool {
+	return len(head) >= off+len(magic) && string(head[off:off+len(magic)]) == magic
+}
+
+func hasAny(head []byte, magics []string) bool {
+	for _, m := range magics {
+		if has(head, 0, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// Truncated reports whether head, a whole source, was cut inside the magic
+// bytes of the format its name promises: Sniff returns that format, and
+// head is too short to hold its signature (a two-byte "\xFF\xD8" named
+// photo.jpg). Engines report such a source as corrupt or truncated.
+func Truncated(head []byte, name string) bool {
+	if len(head) == 0 {
+		return false
+	}
+	ext := Ext(name)
+	if _, ok := sniffBinary(head, ext); ok {
+		return false
+	}
+	_, ok := sniffTruncated(head, ext)
+	return ok
+}
+
+// sniffBinary tells the formats that have magic bytes.
+func sniffBinary(head []byte, ext string) (Format, bool) {
+	for _, s := range signatures {
+		for _, sig := range s.sigs {
+			if has(head, sig.off, sig.magic) {
+				if s.name == "orf" || s.name == "rw2" {
+					return rawOrTIFF(head, ext, s.name), true
+				}
+				return MustName(s.name), true
+			}
+		}
+	}
+	switch {
+	case hasAny(head, tiffMagics):
+		return rawOrTIFF(head, ext, "tiff"), true
+	case has(head, 0, riffMagic) && len(head) >= 12:
+		switch string(head[8:12]) {
+		case "WEBP":
+			return MustName("webp"), true
+		case "WAVE":
+			return MustName("wav"), true
+		case "AVI ":
+			return MustName("avi"), true
+		}
+		return MustName("riff"), true
+	case has(head, 4, "ftyp") && len(head) >= 12:
+		return MustName(isoBrand(head)), true
+	case isBMP(head):
+		return MustName("bmp"), true
+	case bytes.Contains(head[:min(len(head), PDFWindow)], []byte(pdfMagic)):
+		return MustName("pdf"), true
+	case hasAny(head, zipMagics):
+		return zipKind(head, ext), true
+	case bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf"), []byte(rtfMagic)):
+		// Told before the text heuristics: RTF may embed binary data.
+		return MustName("rtf"), true
+	}
+	return Unknown, false
+}
+
+// rawOrTIFF tells a TIFF-based camera raw file by its extension, or a
+// CR2 by its marker, from a plain TIFF file (def).
+func rawOrTIFF(head []byte, ext, def string) Format {
+	if f, ok := ByExtension(ext); ok && f.Family == FamilyRaw && f.Name != "raf" && f.Name != "cr3" {
+		return f
+	}
+	if def == "tiff" && has(head, 8, "CR") {
+		return MustName("cr2")
+	}
+	return MustName(def)
+}
+
+// isBMP reports whether head starts like a BMP file: "BM" and a DIB
+// header of one of the sizes the format defines.
+func isBMP(head []byte) bool {
+	if !has(head, 0, bmpMagic) || len(head) < 26 {
+		return false
+	}
+	switch binary.LittleEndian.Uint32(head[14:18]) {
+	case 12, 16, 40, 52, 56, 64, 108, 124:
+		return true
+	}
+	return false
+}
+
+// isoBrand names the format of an ISO base media file by the brands of
+// its ftyp box: the major brand at 8, the compatible brands from 16.
+func isoBrand(head []byte) string {
+	size := int(binary.BigEndian.Uint32(head[0:4]))
+	if size < 16 || size > len(head) {
+		size = min(len(head), 64)
+	}
+	brands := []string{string(head[8:12])}
+	for off := 16; off+4 <= size; off += 4 {
+		brands = append(brands, string(head[off:off+4]))
+	}
+	var heic, heif bool
+	for _, b := range brands {
+		switch b {
+		case "avif", "avis":
+			return "avif"
+		case "heic", "heix", "heim", "heis", "hevc", "hevx":
+			heic = true
+		case "mif1", "msf1":
+			heif = true
+		}
+	}
+	switch {
+	case heic:
+		return "heic"
+	case heif:
+		return "heif"
+	}
+	switch brands[0] {
+	case "crx ":
+		return "cr3"
+	case "qt  ":
+		return "mov"
+	case "isom", "iso2", "iso4", "iso5", "iso6", "mp41", "mp42", "avc1", "dash", "M4V ", "MSNV":
+		return "mp4"
+	}
+	return "isobmff"
+}
+
+// zipKind tells the document formats packaged as zip archives: ODF and
+// EPUB by the "mimetype" entry they store first, OOXML by the extension
+// or, without one, by the part names in head.
+func zipKind(head []byte, ext string) Format {
+	if mime, ok := zipMimetype(head); ok {
+		mime = strings.TrimSuffix(mime, "-template")
+		if f, ok := ByMIME(mime); ok && f.Family == FamilyDocument {
+			return f
+		}
+	}
+	if f, ok := ByExtension(ext); ok && isZipDocument(f) {
+		return f
+	}
+	if bytes.Contains(head, []byte("[Content_Types].xml")) {
+		for _, p := range []struct{ dir, name string }{{"word/", "docx"}, {"xl/", "xlsx"}, {"ppt/", "pptx"}} {
+			if bytes.Contains(head, []byte(p.dir)) {
+				return MustName(p.name)
+			}
+		}
+	}
+	return MustName("zip")
+}
+
+// isZipDocument reports whether f is a document format packaged as zip.
+func isZipDocument(f Format) bool {
+	switch f.Name {
+	case "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub":
+		return true
+	}
+	return false
+}
+
+// IsZip reports whether f is a zip archive or a document format packaged
+// as one (OOXML, ODF, EPUB).
+func IsZip(f Format) bool { return f.Name == "zip" || isZipDocument(f) }
+
+// zipMimetype returns the content of a stored "mimetype" entry at the
+// start of a zip archive, as ODF and EPUB require.
+func zipMimetype(head []byte) (string, bool) {
+	if len(head) < 30 || !has(head, 0, "PK\x03\x04") {
+		return "", false
+	}
+	flags := binary.LittleEndian.Uint16(head[6:8])
+	method := binary.LittleEndian.Uint16(head[8:10])
+	csize := int(binary.LittleEndian.Uint32(head[18:22]))
+	nlen := int(binary.LittleEndian.Uint16(head[26:28]))
+	xlen := int(binary.LittleEndian.Uint16(head[28:30]))
+	if method != 0 || string(head[30:min(len(head), 30+nlen)]) != "mimetype" || csize > 200 {
+		return "", false
+	}
+	start := 30 + nlen + xlen
+	if csize == 0 && flags&8 != 0 && start < len(head) {
+		// Sizes in a data descriptor after the data: the stored data
+		// ends at the next signature.
+		csize = bytes.Index(head[start:min(len(head), start+200)], []byte("PK"))
+		if csize < 0 {
+			return "", false
+		}
+	}
+	if start+csize > len(head) {
+		return "", false
+	}
+	return strings.TrimSpace(string(head[start : start+csize])), true
+}
+
+// sniffTruncated finds a source cut short inside the magic bytes of the
+// format its name promises: a whole source shorter than the magic bytes,
+// all of them a prefix of it.
+func sniffTruncated(head []byte, ext string) (Format, bool) {
+	f, ok := ByExtension(ext)
+	if !ok || !f.Binary {
+		return Unknown, false
+	}
+	var magics []string
+	switch {
+	case f.Name == "tiff", f.Family == FamilyRaw:
+		magics = tiffMagics
+	case f.Name == "pdf":
+		magics = []string{pdfMagic}
+	case IsZip(f):
+		magics = zipMagics
+	case f.Name == "webp":
+		// "RIFF", a size, "WEBP".
+		if len(head) < 12 && strings.HasPrefix(riffMagic, string(head[:min(len(head), 4)])) &&
+			(len(head) <= 8 || strings.HasPrefix("WEBP", string(head[8:]))) {
+			return f, true
+		}
+	case f.Name == "bmp":
+		// "BM" and a header of at least 26 bytes.
+		if len(head) < 26 && strings.HasPrefix(bmpMagic, string(head[:min(len(head), 2)])) {
+			return f, true
+		}
+	case f.Name == "heic", f.Name == "heif", f.Name == "avif":
+		// A box size, "ftyp", the major brand.
+		if len(head) < 12 && (len(head) <= 4 || strings.HasPrefix("ftyp", string(head[4:min(len(head), 8)]))) {
+			return f, true
+		}
+	}
+	for _, s := range signatures {
+		if s.name == f.Name {
+			for _, sig := range s.sigs {
+				if sig.off == 0 {
+					magics = append(magics, sig.magic)
+				}
+			}
+		}
+	}
+	for _, m := range magics {
+		if len(head) < len(m) && strings.HasPrefix(m, string(head)) {
+			return f, true
+		}
+	}
+	return Unknown, false
+}
