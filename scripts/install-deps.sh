@@ -17,6 +17,7 @@ packages=(
   imagemagick      # real /usr/bin/convert: PSD test reference, benchmark peer
   libjpeg-turbo-progs  # djpeg: the benchmark's decode floor
   time             # /usr/bin/time -v: peak RSS in benchmarks
+  ffmpeg           # ffmpeg/ffprobe: the video and audio engine (child processes), and test clips
 )
 
 missing=()
