@@ -105,7 +105,11 @@ func TestCustomWorkerOutcomesBecomeEvents(t *testing.T) {
 			modes: []string{"unencodable", "ok"}, reasons: []api.Reason{api.ReasonGeneric, ""}, message: "acme:callback cannot be written as JSON"},
 		{name: "the worker's own reason is kept", worker: "acme/custom",
 			modes: []string{"corrupt"}, reasons: []api.Reason{api.ReasonSourceCorrupt}},
-		{name: "a worker past its deadline times out, its batch-mates do not", worker: "acme/custom", timeout: 4 * time.Second,
+		// The worker's watchdog fires a tenth of the time left before the
+		// orchestrator's own deadline and its result is due half of that
+		// later: 10 s leaves it 0.45 s to reach the orchestrator, which a
+		// busy machine still allows (4 s left it 0.18 s).
+		{name: "a worker past its deadline times out, its batch-mates do not", worker: "acme/custom", timeout: 10 * time.Second,
 			modes: []string{"slow", "ok"}, reasons: []api.Reason{api.ReasonTimeout, ""}, message: "deadline"},
 	}
 	for _, tc := range tests {
