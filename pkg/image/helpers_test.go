@@ -111,3 +111,35 @@ func runOracle(t testing.TB, tool string, args ...string) {
 	out, err := exec.Command(tool, args...).CombinedOutput()
 	require.NoError(t, err, "%s %v: %s", tool, args, out)
 }
+
+// refusingStep runs the rendition pipeline of e on src, as Render does,
+// and returns the name of the step that failed and its error ("" and nil
+// when none did). Tests use it to show that a source is refused before
+// its pixels are decoded, without timing the refusal.
+func refusingStep(t testing.TB, e *Engine, src string, r api.Rendition) (string, error) {
+	t.Helper()
+	j := &job{limits: e.limits, src: src, r: r, fmt: api.CanonicalFormat(r.Fmt), tmpDir: t.TempDir()}
+	t.Cleanup(j.close)
+	for _, s := range pipeline {
+		if err := s.run(context.Background(), j); err != nil {
+			return s.name, err
+		}
+	}
+	return "", nil
+}
+
+// assertRefusedBeforeDecoding checks that step, as refusingStep returns
+// it, comes before the pipeline makes or decodes any pixel.
+func assertRefusedBeforeDecoding(t testing.TB, step string) {
+	t.Helper()
+	for _, s := range pipeline {
+		switch s.name {
+		case step:
+			return
+		case "shrinking the source":
+			t.Errorf("refused at %q, after the pixels were decoded", step)
+			return
+		}
+	}
+	t.Errorf("refused at %q, not a step of the pipeline", step)
+}
