@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/meta/internal/testgen"
 	"github.com/stretchr/testify/require"
 )
@@ -85,11 +86,11 @@ func needExiftool(t testing.TB) {
 	}
 }
 
+// needCorpus skips the test when the shared corpus is not there (fails it
+// in CI: see testutil.NeedCorpus).
 func needCorpus(t testing.TB) {
 	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skip("shared corpus not found at " + corpusDir)
-	}
+	testutil.NeedCorpus(t, "images")
 }
 
 var (
@@ -139,9 +140,3 @@ func TestMain(m *testing.M) {
 
 // get returns the JSON form of key.
 func get(md *Metadata, key string) any { return md.Map()[key] }
-
-// corpusPresent reports whether the shared sample corpus is beside the checkout.
-func corpusPresent() bool {
-	_, err := os.Stat(corpusDir)
-	return err == nil
-}
