@@ -189,6 +189,9 @@ func TestRenderStopsWhenTheContextEnds(t *testing.T) {
 // A deadline in the middle of a long decode kills the libvips pipeline
 // instead of waiting for it.
 func TestRenderKillsLibvipsAtTheDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders a 13 MP upscale in full first: skipped in -short mode")
+	}
 	e := testEngine(t)
 	src := corpus(t, "2569067123_aca715a2ee_o.jpg")
 	r := api.Rendition{Fmt: "png", Width: intp(4000), Upscale: true} // a slow upscale to 4000x3266

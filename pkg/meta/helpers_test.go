@@ -81,6 +81,9 @@ func extractFile(t testing.TB, path string) (*Metadata, error) {
 
 func needExiftool(t testing.TB) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs exiftool: skipped in -short mode")
+	}
 	if _, err := os.Stat(exiftoolPath); err != nil {
 		t.Skip("exiftool is not installed at " + exiftoolPath + " (apt-get install libimage-exiftool-perl)")
 	}

@@ -42,6 +42,9 @@ func TestMain(m *testing.M) {
 // it on first use.
 func testActionExec(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the test action: skipped in -short mode")
+	}
 	build.once.Do(func() {
 		// go test puts its own GOROOT/bin first on the PATH of the test.
 		goTool, err := exec.LookPath("go")

@@ -3,6 +3,7 @@ package process_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,11 +23,15 @@ import (
 )
 
 // customWorkerExe is the test custom worker (testdata/customworker), built
-// once by TestMain.
+// once by TestMain; not in -short mode, where its tests are skipped.
 var customWorkerExe string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
 	code := func() int {
+		if testing.Short() {
+			return m.Run()
+		}
 		dir, err := os.MkdirTemp("", "customworker-")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -48,6 +53,9 @@ func TestMain(m *testing.M) {
 // binary, under the action name acme/custom, through the action loop.
 func customProcessor(t *testing.T, allowed ...string) *process.Processor {
 	t.Helper()
+	if customWorkerExe == "" {
+		t.Skip("builds the test custom worker: skipped in -short mode")
+	}
 	action, err := workertest.NewAction("acme/custom", customWorkerExe, workertest.ActionOptions{Env: workertest.LocalEnv})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = action.Close() })
