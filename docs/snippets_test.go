@@ -113,6 +113,9 @@ var packageClause = regexp.MustCompile(`(?m)^package [A-Za-z_][A-Za-z0-9_]*\s*$`
 // an out-of-tree worker does, docs/custom-workers.md), so that a snippet a
 // reader copies compiles.
 func TestGoSnippetsCompile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every snippet: skipped in -short mode")
+	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no Go toolchain")

@@ -36,9 +36,9 @@ const (
 
 // tiffEntry is one IFD entry of the generated TIFF.
 type tiffEntry struct {
-	tag, typ uint16
-	count    uint32
-	value    []byte // the value bytes, little-endian
+	typ   uint16
+	count uint32
+	value []byte // the value bytes, little-endian
 }
 
 func short(v uint16) tiffEntry {

@@ -34,6 +34,9 @@ func scriptCases(t *testing.T) string {
 }
 
 func TestTestWorkerCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the script worker action: skipped in -short mode")
+	}
 	cases := scriptCases(t)
 	dir := filepath.Join("..", "..", "actions", "script-worker")
 	junit := filepath.Join(t.TempDir(), "report.xml")

@@ -16,6 +16,9 @@ import (
 )
 
 func TestProcessRunsCustomWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the script worker action: skipped in -short mode")
+	}
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src.txt")
 	require.NoError(t, os.WriteFile(src, []byte("hello\n"), 0o644))

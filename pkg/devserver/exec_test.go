@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -104,13 +105,17 @@ func TestApplicationError(t *testing.T) {
 
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, Options{AckTimeout: 500 * time.Millisecond, MaxPayloadBytes: 1 << 20})
-	ts.putAction("noack", "noack", nil)
+	// The actions that must start get the default acknowledgement timeout,
+	// which a busy machine does not miss; only the one that never
+	// acknowledges runs on a server that gives up after 500 ms.
+	ts := newTestServer(t, Options{MaxPayloadBytes: 1 << 20})
 	ts.putAction("echo", "echo", nil)
 	ts.putAction("big", "big", nil)
 	ts.putAction("loop", "loop", map[string]any{"limits": map[string]int{"timeout": 300}})
 
 	t.Run("never acks", func(t *testing.T) {
+		ts := newTestServer(t, Options{AckTimeout: 500 * time.Millisecond})
+		ts.putAction("noack", "noack", nil)
 		status, out := ts.do("POST", "/api/v1/namespaces/_/actions/noack?blocking=true", nil)
 		require.Equal(t, http.StatusBadGateway, status, "%s", out)
 		var act Activation
@@ -237,7 +242,10 @@ func TestCloseStopsProcesses(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, status, "%s", out)
 	var accepted struct{ ActivationID string }
 	require.NoError(t, json.Unmarshal(out, &accepted))
-	time.Sleep(100 * time.Millisecond)
+	s.mu.RLock()
+	loop := s.pools["loop"]
+	s.mu.RUnlock()
+	require.Eventually(t, func() bool { return len(loop.slots) == 1 }, 30*time.Second, time.Millisecond, "the activation holds a process")
 
 	require.NoError(t, s.Close())
 	assert.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH, "the warm process is gone")
@@ -256,19 +264,22 @@ func TestUpdateWhileQueued(t *testing.T) {
 	ts.mu.RLock()
 	pool := ts.pools["a"]
 	ts.mu.RUnlock()
+	// The first activation holds the only process until release exists.
+	release := filepath.Join(t.TempDir(), "release")
 	first := make(chan int, 1)
 	go func() {
-		status, _ := ts.invoke("a", map[string]any{"sleep": 2000})
+		status, _ := ts.invoke("a", map[string]any{"waitFor": release})
 		first <- status
 	}()
-	require.Eventually(t, func() bool { return len(pool.slots) == 1 }, 5*time.Second, time.Millisecond, "the first holds the only process")
+	require.Eventually(t, func() bool { return len(pool.slots) == 1 }, 30*time.Second, time.Millisecond, "the first holds the only process")
 	queued := make(chan map[string]any, 1)
 	go func() {
 		_, res := ts.invoke("a", map[string]any{"queued": true})
 		queued <- res
 	}()
-	time.Sleep(100 * time.Millisecond)
+	require.Eventually(t, func() bool { return pool.waiting.Load() == 1 }, 30*time.Second, time.Millisecond, "the second waits for the process")
 	ts.putAction("a", "noop", nil)
+	require.NoError(t, os.WriteFile(release, nil, 0o600))
 	assert.Equal(t, http.StatusOK, <-first)
 	assert.Empty(t, <-queued, "the queued activation ran the new code")
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,7 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// testAction is the test action binary built once by TestMain.
+// testAction is the test action binary built once by TestMain; not in
+// -short mode, where the tests that run actions are skipped.
 var testAction string
 
 func TestMain(m *testing.M) {
@@ -29,6 +31,10 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		return m.Run()
+	}
 	dir, err := os.MkdirTemp("", "devserver-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -51,6 +57,9 @@ var zips sync.Map
 // actionZip returns a base64 action zip running the test action in mode.
 func actionZip(t testing.TB, mode string) string {
 	t.Helper()
+	if testAction == "" {
+		t.Skip("builds the test action: skipped in -short mode")
+	}
 	if z, ok := zips.Load(mode); ok {
 		return z.(string)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/owaction"
@@ -30,6 +31,8 @@ type actionPool struct {
 	env   map[string]string
 	popts owaction.ProcessOptions
 	slots chan struct{}
+	// waiting counts the callers of acquire waiting for a free slot.
+	waiting atomic.Int32
 
 	mu     sync.Mutex
 	idle   []*warmProc
@@ -47,8 +50,15 @@ func newActionPool(dir string, env map[string]string, size int, popts owaction.P
 func (rt *actionPool) acquire(ctx context.Context, logs *logBuffer) (wp *warmProc, cold bool, init time.Duration, err error) {
 	select {
 	case rt.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, false, 0, fmt.Errorf("waiting for a free process: %w", ctx.Err())
+	default:
+		rt.waiting.Add(1)
+		select {
+		case rt.slots <- struct{}{}:
+			rt.waiting.Add(-1)
+		case <-ctx.Done():
+			rt.waiting.Add(-1)
+			return nil, false, 0, fmt.Errorf("waiting for a free process: %w", ctx.Err())
+		}
 	}
 	rt.mu.Lock()
 	for len(rt.idle) > 0 && wp == nil {

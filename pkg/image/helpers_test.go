@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	_ "golang.org/x/image/webp"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
@@ -24,14 +25,10 @@ import (
 const corpusDir = "../../../shared/corpus/images"
 
 // corpus returns the path of a shared sample file, skipping the test when
-// the corpus is not there.
+// the corpus is not there (failing it in CI: see testutil.NeedCorpus).
 func corpus(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(corpusDir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared corpus file %s not found (expected the corpus at <root>/shared/corpus next to the repo at <root>/main): %v", p, err)
-	}
-	return p
+	return testutil.NeedCorpus(t, "images", name)
 }
 
 // testEngine returns an engine with default limits.
@@ -110,4 +107,36 @@ func runOracle(t testing.TB, tool string, args ...string) {
 	t.Helper()
 	out, err := exec.Command(tool, args...).CombinedOutput()
 	require.NoError(t, err, "%s %v: %s", tool, args, out)
+}
+
+// refusingStep runs the rendition pipeline of e on src, as Render does,
+// and returns the name of the step that failed and its error ("" and nil
+// when none did). Tests use it to show that a source is refused before
+// its pixels are decoded, without timing the refusal.
+func refusingStep(t testing.TB, e *Engine, src string, r api.Rendition) (string, error) {
+	t.Helper()
+	j := &job{limits: e.limits, src: src, r: r, fmt: api.CanonicalFormat(r.Fmt), tmpDir: t.TempDir()}
+	t.Cleanup(j.close)
+	for _, s := range pipeline {
+		if err := s.run(context.Background(), j); err != nil {
+			return s.name, err
+		}
+	}
+	return "", nil
+}
+
+// assertRefusedBeforeDecoding checks that step, as refusingStep returns
+// it, comes before the pipeline makes or decodes any pixel.
+func assertRefusedBeforeDecoding(t testing.TB, step string) {
+	t.Helper()
+	for _, s := range pipeline {
+		switch s.name {
+		case step:
+			return
+		case "shrinking the source":
+			t.Errorf("refused at %q, after the pixels were decoded", step)
+			return
+		}
+	}
+	t.Errorf("refused at %q, not a step of the pipeline", step)
 }

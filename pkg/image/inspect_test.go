@@ -122,6 +122,9 @@ const exiftoolPath = "/usr/bin/exiftool"
 // test when exiftool (Debian libimage-exiftool-perl) is not installed.
 func exiftool(t testing.TB, args ...string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("cross-checked with exiftool: skipped in -short mode")
+	}
 	if _, err := os.Stat(exiftoolPath); err != nil {
 		t.Skip("exiftool (Debian libimage-exiftool-perl) is not installed")
 	}

@@ -111,8 +111,8 @@ func TestRightsAreReadFromEveryBlock(t *testing.T) {
 // A photo carrying camera, GPS and rights metadata keeps only its rights,
 // in every format that holds XMP.
 func TestRenditionsKeepOnlyRights(t *testing.T) {
-	if _, err := os.Stat(exiftoolPath); err != nil {
-		t.Skip("exiftool (Debian libimage-exiftool-perl) is not installed")
+	if _, err := os.Stat(exiftoolPath); err != nil || testing.Short() {
+		t.Skip("exiftool (Debian libimage-exiftool-perl) is not installed, or -short")
 	}
 	e := testEngine(t)
 	src := filepath.Join(t.TempDir(), "photo.jpg")

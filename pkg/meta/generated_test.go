@@ -80,8 +80,8 @@ func TestGenerated(t *testing.T) {
 		{"drawing.svg", map[string]any{"dc:title": "Dessin élégant", "dc:creator": []any{"Inkscape User"}, "tiff:ImageWidth": 200.0}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			if (tc.file == "tagged.webp" || tc.file == "tagged.avif") && !corpusPresent() {
-				t.Skip("made from a shared corpus file, and the corpus is not at " + corpusDir)
+			if tc.file == "tagged.webp" || tc.file == "tagged.avif" {
+				needCorpus(t) // made from a shared corpus file
 			}
 			md, err := extractFile(t, filepath.Join(dir, tc.file))
 			require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/meta/internal/testgen"
 	"github.com/stretchr/testify/require"
 )
@@ -80,16 +81,19 @@ func extractFile(t testing.TB, path string) (*Metadata, error) {
 
 func needExiftool(t testing.TB) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs exiftool: skipped in -short mode")
+	}
 	if _, err := os.Stat(exiftoolPath); err != nil {
 		t.Skip("exiftool is not installed at " + exiftoolPath + " (apt-get install libimage-exiftool-perl)")
 	}
 }
 
+// needCorpus skips the test when the shared corpus is not there (fails it
+// in CI: see testutil.NeedCorpus).
 func needCorpus(t testing.TB) {
 	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skip("shared corpus not found at " + corpusDir)
-	}
+	testutil.NeedCorpus(t, "images")
 }
 
 var (
@@ -139,9 +143,3 @@ func TestMain(m *testing.M) {
 
 // get returns the JSON form of key.
 func get(md *Metadata, key string) any { return md.Map()[key] }
-
-// corpusPresent reports whether the shared sample corpus is beside the checkout.
-func corpusPresent() bool {
-	_, err := os.Stat(corpusDir)
-	return err == nil
-}

@@ -8,8 +8,6 @@ import (
 	"strings"
 )
 
-const nsSVG = "http://www.w3.org/2000/svg"
-
 // readSVG reads the root element's size (width and height in user units
 // or pixels, else the viewBox), the document's title and desc, and any XMP
 // (rdf:RDF) inside its metadata element. At most MaxTextBytes are read.

@@ -204,17 +204,3 @@ func formatNumber(f float64) string {
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
-
-// equal reports whether two values are the same for merging purposes.
-func (v Value) equal(w Value) bool {
-	if v.Kind != w.Kind {
-		return v.String() == w.String()
-	}
-	switch v.Kind {
-	case KindNumber:
-		return v.Num == w.Num
-	case KindLangAlt:
-		return v.Default() == w.Default()
-	}
-	return v.String() == w.String()
-}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 
@@ -43,10 +42,15 @@ func TestMain(m *testing.M) {
 // it on first use.
 func testActionExec(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the test action: skipped in -short mode")
+	}
 	build.once.Do(func() {
+		// go test puts its own GOROOT/bin first on the PATH of the test.
 		goTool, err := exec.LookPath("go")
 		if err != nil {
-			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+			build.err = fmt.Errorf("building the test action: %w", err)
+			return
 		}
 		out := filepath.Join(buildDir, "exec")
 		cmd := exec.Command(goTool, "build", "-trimpath", "-ldflags=-s -w", "-o", out, "./internal/testaction")

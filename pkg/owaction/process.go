@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -108,6 +109,52 @@ func StartProcess(ctx context.Context, dir string, env map[string]string, opts P
 	opts = opts.withDefaults()
 	exe := filepath.Join(dir, "exec")
 
+	p, err := startBusyRetry(ctx, exe, func() (*Process, error) { return startOnce(exe, dir, env, opts) })
+	if err != nil {
+		return nil, err
+	}
+	go p.reap()
+
+	if err := p.awaitAck(ctx); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("owaction: starting %s: %w", exe, err)
+	}
+	return p, nil
+}
+
+// busyRetries bounds how often a start refused with ETXTBSY is tried again.
+// The kernel refuses to run a file that some process holds open for
+// writing; a file just written (an unpacked action) is held that way for a
+// moment by any child this process forks meanwhile, between its fork and
+// its exec (the close-on-exec descriptors are closed only at exec). The
+// backoff doubles from busyBackoff: about 2.5 s in all.
+const (
+	busyRetries = 8
+	busyBackoff = 10 * time.Millisecond
+)
+
+// startBusyRetry calls start until it succeeds, fails otherwise than with
+// ETXTBSY, busyRetries have been made, or ctx ends.
+func startBusyRetry(ctx context.Context, exe string, start func() (*Process, error)) (*Process, error) {
+	wait := busyBackoff
+	for attempt := 0; ; attempt++ {
+		p, err := start()
+		if err == nil || !errors.Is(err, syscall.ETXTBSY) || attempt == busyRetries {
+			return p, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("owaction: starting %s: %w (%w)", exe, ctx.Err(), err)
+		}
+		wait *= 2
+	}
+}
+
+// startOnce starts exe with its pipes; the caller reaps it.
+func startOnce(exe, dir string, env map[string]string, opts ProcessOptions) (*Process, error) {
 	cmd := exec.Command(exe)
 	cmd.Dir = dir
 	cmd.Env = environ(env)
@@ -136,21 +183,14 @@ func StartProcess(ctx context.Context, dir string, env map[string]string, opts P
 	// The child has its copy; closing ours lets reads see EOF when it dies.
 	_ = resultsW.Close()
 
-	p := &Process{
+	return &Process{
 		cmd:     cmd,
 		opts:    opts,
 		stdin:   stdin,
 		results: results,
 		reader:  bufio.NewReader(results),
 		exited:  make(chan struct{}),
-	}
-	go p.reap()
-
-	if err := p.awaitAck(ctx); err != nil {
-		p.Close()
-		return nil, fmt.Errorf("owaction: starting %s: %w", exe, err)
-	}
-	return p, nil
+	}, nil
 }
 
 // environ turns env into a sorted KEY=VALUE list with __OW_WAIT_FOR_ACK=1.

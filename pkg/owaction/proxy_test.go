@@ -166,6 +166,7 @@ func TestProxyRunBeforeInit(t *testing.T) {
 // Sharing one action keeps the suite fast under the race detector.
 func TestProxyServesTheTestAction(t *testing.T) {
 	t.Parallel()
+	testActionExec(t) // built here, or the test skipped in -short mode, before the subtests share it
 	f := newProxy(t, owaction.ProxyOptions{
 		ExecutionEnv: testExecEnv,
 		Env:          map[string]string{"__OW_API_HOST": "https://ow.example"},

@@ -210,14 +210,32 @@ func TestHandlerStaterErrors(t *testing.T) {
 	})
 }
 
-// blockingStater never answers before its context ends.
-type blockingStater struct{}
+// blockingStater never answers before its context ends; it records when
+// it was called and the deadline of the context it was given.
+type blockingStater struct {
+	mu    sync.Mutex
+	calls []statCall
+}
 
-func (blockingStater) Stat(ctx context.Context, _ string) (*transfer.ObjectInfo, error) {
+type statCall struct {
+	at, deadline time.Time // deadline zero: none
+}
+
+func (b *blockingStater) Stat(ctx context.Context, _ string) (*transfer.ObjectInfo, error) {
+	c := statCall{at: time.Now()}
+	c.deadline, _ = ctx.Deadline()
+	b.mu.Lock()
+	b.calls = append(b.calls, c)
+	b.mu.Unlock()
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
 
+// TestHandlerCheckTimeoutKeepsTheWork: a check that never answers is cut
+// at CheckTimeout, or at half the time left before the activation's
+// deadline, and the work is kept. The bound is read from the deadline the
+// check was given, against the clock before the call and when the check
+// began, so that a busy machine cannot fail it.
 func TestHandlerCheckTimeoutKeepsTheWork(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -230,8 +248,9 @@ func TestHandlerCheckTimeoutKeepsTheWork(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
+			st := &blockingStater{}
 			h := &Handler{
-				Stater:       func(json.RawMessage) (Stater, error) { return blockingStater{}, nil },
+				Stater:       func(json.RawMessage) (Stater, error) { return st, nil },
 				Logger:       slog.New(slog.NewJSONHandler(&logs, nil)),
 				CheckTimeout: tc.timeout,
 			}
@@ -241,12 +260,27 @@ func TestHandlerCheckTimeoutKeepsTheWork(t *testing.T) {
 				ctx, cancel = context.WithTimeout(ctx, tc.deadline)
 				defer cancel()
 			}
-			start := time.Now()
+			before := time.Now()
 			res, err := h.Handle(ctx, mergeParams(t, putNotification("a.jpg"), skipProfile+`}`))
 			require.NoError(t, err)
-			assert.Less(t, time.Since(start), 150*time.Millisecond)
 			assert.Len(t, res.(*Request).Renditions, 2, "nothing could be checked: everything is made")
 			assert.Contains(t, logs.String(), "cannot check whether a rendition exists")
+
+			require.NotEmpty(t, st.calls)
+			for _, c := range st.calls {
+				require.False(t, c.deadline.IsZero(), "the check has a deadline")
+				// The timeout was worked out at some now in [before, c.at].
+				if act, ok := ctx.Deadline(); ok {
+					// now + (act-now)/2: halfway to the activation's deadline.
+					lo := before.Add(act.Sub(before) / 2)
+					hi := c.at.Add(act.Sub(c.at) / 2)
+					assert.False(t, c.deadline.Before(lo) || c.deadline.After(hi),
+						"check deadline %v is not halfway to the activation's %v", c.deadline, act)
+				} else {
+					assert.False(t, c.deadline.Before(before.Add(tc.timeout)) || c.deadline.After(c.at.Add(tc.timeout)),
+						"check deadline %v is not CheckTimeout after the call", c.deadline)
+				}
+			}
 		})
 	}
 }

@@ -85,15 +85,6 @@ func (z *safeZip) lookup(name string) (*zip.File, bool) {
 	return nil, false
 }
 
-// names returns the part names, in archive order.
-func (z *safeZip) names() []string {
-	out := make([]string, 0, len(z.zr.File))
-	for _, zf := range z.zr.File {
-		out = append(out, strings.TrimPrefix(zf.Name, "/"))
-	}
-	return out
-}
-
 // open returns a reader over the expanded part called name, after checking
 // its declared size and ratio against the limits. The reader enforces the
 // declared size and the remaining budget as it goes. A missing part is an

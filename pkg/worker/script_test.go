@@ -46,12 +46,15 @@ func TestScriptOutcomes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
+			// Written before the subtests run in parallel: a script still
+			// open for writing in a child another subtest forks meanwhile
+			// cannot be run (ETXTBSY).
 			dir := t.TempDir()
 			src := filepath.Join(dir, "src.bin")
 			require.NoError(t, os.WriteFile(src, []byte("source"), 0o644))
 			script := filepath.Join(dir, "w.sh")
 			require.NoError(t, os.WriteFile(script, []byte("#!/bin/sh\n"+tc.script+"\n"), 0o755))
+			t.Parallel()
 			opts := localOptions()
 			opts.WatchdogMargin = 200 * time.Millisecond
 			w, err := worker.New(worker.Script(script, worker.ScriptOptions{Log: io.Discard}), opts)

@@ -3,7 +3,8 @@
 //
 //	echo   the action loop; returns its parameters and __OW_* environment;
 //	       {"crash": true} exits mid-activation, {"fail": "msg"} is an
-//	       application error, {"sleep": ms} sleeps, {"log": "text"} logs
+//	       application error, {"sleep": ms} sleeps, {"log": "text"} logs,
+//	       {"waitFor": path} waits until the file path exists
 //	noop   the action loop; returns {}
 //	noack  never acknowledges its start
 //	big    returns a 2 MB result
@@ -55,6 +56,14 @@ func echo(ctx context.Context, raw json.RawMessage) (any, error) {
 	}
 	if ms, ok := p["sleep"].(float64); ok {
 		time.Sleep(time.Duration(ms) * time.Millisecond)
+	}
+	if path, ok := p["waitFor"].(string); ok {
+		for {
+			if _, err := os.Stat(path); err == nil || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 	}
 	if p["crash"] == true {
 		fmt.Println("crashing")

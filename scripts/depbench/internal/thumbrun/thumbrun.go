@@ -93,7 +93,7 @@ func Main(tool string, modes []string, fn ThumbFunc) {
 	}
 	for _, src := range flag.Args() {
 		r := FileResult{File: filepath.Base(src), Out: outOf(src)}
-		w, h, err, p := call(fn, *mode, src, r.Out)
+		w, h, p, err := call(fn, *mode, src, r.Out)
 		switch {
 		case p != "":
 			r.Panic = p
@@ -111,7 +111,7 @@ func Main(tool string, modes []string, fn ThumbFunc) {
 	cpu0, t0 := cpuSeconds(), time.Now()
 	for range *passes {
 		for _, src := range ok {
-			_, _, err, p := call(fn, *mode, src, outOf(src))
+			_, _, p, err := call(fn, *mode, src, outOf(src))
 			switch {
 			case p != "":
 				rep.Failures = append(rep.Failures, fmt.Sprintf("%s: panic: %s", filepath.Base(src), p))
@@ -132,14 +132,14 @@ func Main(tool string, modes []string, fn ThumbFunc) {
 }
 
 // call runs fn and turns a panic into a message.
-func call(fn ThumbFunc, mode, src, out string) (w, h int, err error, panicked string) {
+func call(fn ThumbFunc, mode, src, out string) (w, h int, panicked string, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			panicked = fmt.Sprint(v)
 		}
 	}()
 	w, h, err = fn(mode, src, out)
-	return w, h, err, ""
+	return w, h, "", err
 }
 
 // cpuSeconds is the user+system CPU time of the process so far.
