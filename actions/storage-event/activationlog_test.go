@@ -17,8 +17,8 @@ import (
 
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
-	"github.com/assetcompute/assetcompute/pkg/storageevent"
 	"github.com/assetcompute/assetcompute/pkg/settings"
+	"github.com/assetcompute/assetcompute/pkg/storageevent"
 )
 
 // TestActivationLogNamesTheActivation serves a notification of two objects
