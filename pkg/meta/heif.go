@@ -65,20 +65,9 @@ func readHEIF(x *extraction) error {
 		if n >= maxTopBoxes {
 			return corruptf("no meta box in the first %d boxes", maxTopBoxes)
 		}
-		h, err := s.readAt(pos, 16)
+		typ, size, hdr, err := s.boxHeader(pos)
 		if err != nil {
-			h, err = s.readAt(pos, 8)
-			if err != nil {
-				return err
-			}
-		}
-		size := int64(binary.BigEndian.Uint32(h))
-		typ := string(h[4:8])
-		hdr := int64(8)
-		if size == 1 && len(h) == 16 {
-			size, hdr = int64(binary.BigEndian.Uint64(h[8:])&(1<<62-1)), 16
-		} else if size == 0 {
-			size = s.size - pos
+			return err
 		}
 		if size < hdr || pos+size > s.size {
 			return corruptf("box %q at offset %d is truncated", typ, pos)
@@ -380,21 +369,9 @@ func readJP2(x *extraction) error {
 			b.warn("JPEG 2000: more than %d boxes; stopped", maxTopBoxes)
 			break
 		}
-		h, err := s.readAt(pos, 8)
+		typ, size, hdr, err := s.boxHeader(pos)
 		if err != nil {
 			return err
-		}
-		size := int64(binary.BigEndian.Uint32(h))
-		typ := string(h[4:8])
-		hdr := int64(8)
-		if size == 1 {
-			h2, err := s.readAt(pos+8, 8)
-			if err != nil {
-				return err
-			}
-			size, hdr = int64(binary.BigEndian.Uint64(h2)&(1<<62-1)), 16
-		} else if size == 0 {
-			size = s.size - pos
 		}
 		if size < hdr || pos+size > s.size {
 			b.warn("JPEG 2000: box %q is truncated", typ)
@@ -550,4 +527,28 @@ func readBMP(x *extraction) error {
 		b.set("acs:Channels", Number(3), prioFile-1)
 	}
 	return nil
+}
+
+// boxHeader reads the header of the ISOBMFF-style box at pos (ISO base
+// media files, JPEG 2000 and JPEG XL containers): its type, its size
+// (a 64-bit size when the 32-bit one is 1; to the end of the file when it
+// is 0) and the header's own length. The caller checks the size against
+// the header and the file.
+func (s *src) boxHeader(pos int64) (typ string, size, hdr int64, err error) {
+	h, err := s.readAt(pos, 8)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	size, typ, hdr = int64(binary.BigEndian.Uint32(h)), string(h[4:8]), 8
+	switch size {
+	case 1:
+		h2, err := s.readAt(pos+8, 8)
+		if err != nil {
+			return "", 0, 0, err
+		}
+		size, hdr = int64(binary.BigEndian.Uint64(h2)&(1<<62-1)), 16
+	case 0:
+		size = s.size - pos
+	}
+	return typ, size, hdr, nil
 }

@@ -53,21 +53,9 @@ func (x *extraction) jxlContainer() error {
 			b.warn("JPEG XL: more than %d boxes; stopped", maxTopBoxes)
 			break
 		}
-		h, err := s.readAt(pos, 8)
+		typ, size, hdr, err := s.boxHeader(pos)
 		if err != nil {
 			return err
-		}
-		size := int64(binary.BigEndian.Uint32(h))
-		typ := string(h[4:8])
-		hdr := int64(8)
-		if size == 1 {
-			h2, err := s.readAt(pos+8, 8)
-			if err != nil {
-				return err
-			}
-			size, hdr = int64(binary.BigEndian.Uint64(h2)&(1<<62-1)), 16
-		} else if size == 0 {
-			size = s.size - pos
 		}
 		if n == 0 {
 			if typ != "ftyp" || size < hdr+4 {
