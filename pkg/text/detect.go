@@ -99,6 +99,12 @@ func detectText(head []byte, name string) kind {
 		return kind{format: "xml", extract: extractXML}
 	case "rtf":
 		return kind{format: "rtf", extract: extractRTF}
+	case "srt":
+		return kind{format: "srt", extract: extractSubtitles(subSRT)}
+	case "webvtt":
+		return kind{format: "webvtt", extract: extractSubtitles(subVTT)}
+	case "ass":
+		return kind{format: "ass", extract: extractSubtitles(subASS)}
 	case "csv", "markdown", "json":
 		return kind{format: fm.Name, extract: extractPlain}
 	}

@@ -47,6 +47,7 @@ type sink struct {
 	// Facts for the Result.
 	format    string
 	encoding  string
+	language  string
 	pages     int
 	truncated bool
 	warnings  []string
