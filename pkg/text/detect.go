@@ -41,6 +41,8 @@ func detect(ctx context.Context, f *os.File, size int64, name string, opts Optio
 		return kind{}, detectOLE(f, size, ext)
 	case fm.Name == "rtf":
 		return kind{format: "rtf", extract: extractRTF}, nil
+	case fm.Name == "mp4", fm.Name == "mov", fm.Name == "isobmff":
+		return kind{format: fm.Name, extract: extractMP4}, nil
 	case fm.Known() && fm.Binary:
 		return kind{}, notText(fm, head)
 	}

@@ -55,6 +55,17 @@ type extractor func(s *sink, f *os.File, size int64) error
 // has an api reason (see the package documentation). On error, w may have
 // received part of the text.
 func Extract(ctx context.Context, path string, name string, w io.Writer, opts Options) (*Result, error) {
+	return ExtractLanguage(ctx, path, name, "", w, opts)
+}
+
+// ExtractLanguage is Extract choosing, in a source that holds texts in
+// several languages, the one in lang: a BCP 47 tag or ISO 639 code such
+// as "en", "en-US", "fra". It applies to videos, whose text is that of a
+// subtitle or caption track: the first track in lang (an exact match
+// first, then the first of the same base language), or the first track
+// when lang is empty. A video with no track in lang gives an empty text
+// with a warning naming the languages it has. Other sources ignore lang.
+func ExtractLanguage(ctx context.Context, path, name, lang string, w io.Writer, opts Options) (*Result, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, api.Wrap(api.ReasonGeneric, err, err.Error())
 	}
@@ -87,6 +98,7 @@ func Extract(ctx context.Context, path string, name string, w io.Writer, opts Op
 	s := newSink(ctx, w, opts)
 	s.format = kind.format
 	s.encoding = kind.encoding
+	s.wantLang = lang
 	return finish(s, opts, kind.extract(s, f, st.Size()))
 }
 

@@ -48,6 +48,7 @@ type sink struct {
 	format    string
 	encoding  string
 	language  string
+	wantLang  string // the language of the text track to read, if any
 	pages     int
 	truncated bool
 	warnings  []string
