@@ -163,13 +163,13 @@ var registry = []Format{
 	{"ass", "ASS/SSA subtitles", "text/x-ssa", FamilyText, []string{".ass", ".ssa"}, TextRead, false},
 	{"text", "plain text", "text/plain", FamilyText, []string{".txt", ".text", ".log"}, TextRead, false},
 
-	// Video and audio. Text extraction reads the timed text (subtitle)
-	// tracks of the ISO media files.
+	// Video and audio. Text extraction reads the subtitle tracks of the
+	// ISO media and Matroska files.
 	{"mp4", "MP4 video", "video/mp4", FamilyVideo, []string{".mp4", ".m4v"}, TextRead, true},
 	{"mov", "QuickTime video", "video/quicktime", FamilyVideo, []string{".mov", ".qt"}, TextRead, true},
 	{"isobmff", "ISO media file", "application/mp4", FamilyVideo, []string{".3gp", ".3g2", ".m4a"}, TextRead, true},
 	{"avi", "AVI video", "video/x-msvideo", FamilyVideo, []string{".avi"}, 0, true},
-	{"matroska", "Matroska/WebM video", "video/x-matroska", FamilyVideo, []string{".mkv", ".webm"}, 0, true},
+	{"matroska", "Matroska/WebM video", "video/x-matroska", FamilyVideo, []string{".mkv", ".webm"}, TextRead, true},
 	{"wav", "WAVE audio", "audio/wav", FamilyAudio, []string{".wav"}, 0, true},
 	{"riff", "RIFF file", "application/x-riff", FamilyAudio, nil, 0, true},
 	{"mp3", "MP3 audio", "audio/mpeg", FamilyAudio, []string{".mp3"}, 0, true},

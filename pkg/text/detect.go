@@ -43,6 +43,8 @@ func detect(ctx context.Context, f *os.File, size int64, name string, opts Optio
 		return kind{format: "rtf", extract: extractRTF}, nil
 	case fm.Name == "mp4", fm.Name == "mov", fm.Name == "isobmff":
 		return kind{format: fm.Name, extract: extractMP4}, nil
+	case fm.Name == "matroska":
+		return kind{format: "matroska", extract: extractMKV}, nil
 	case fm.Known() && fm.Binary:
 		return kind{}, notText(fm, head)
 	}

@@ -13,7 +13,8 @@
 // and descriptions of an SVG drawing), vcard.go (vCard contacts and iCalendar
 // calendars: their property values, unfolded and decoded), subtitle.go
 // (SubRip .srt, WebVTT .vtt and ASS/SSA subtitle files: the caption text),
-// mp4.go (the subtitle text of MP4 and QuickTime videos, see Videos below)
+// mp4.go and mkv.go (the subtitle text of MP4, QuickTime, Matroska and
+// WebM videos, see Subtitles and videos below)
 // and plain.go (plain text, CSV, Markdown, JSON, XML). Zip-based formats are opened through
 // zip.go, which caps the number of entries, the expanded size and the
 // compression ratio of every part it reads and of all of them together, from
@@ -68,8 +69,14 @@
 // read. The track is the first one, or with ExtractLanguage the first in
 // the language asked for (Result.Language says which). Timed text is
 // plain text and is written as it is. Closed captions (CEA-608), TTML and
-// text in the fragments of a fragmented MP4 are not read; other
-// containers (Matroska, AVI, ...) are not read by this package.
+// text in the fragments of a fragmented MP4 are not read. The text of a
+// Matroska or WebM video is likewise that of one of its text subtitle
+// tracks (S_TEXT/UTF8, S_TEXT/ASS and SSA, S_TEXT/WEBVTT, WebM's
+// D_WEBVTT), read by walking the EBML elements in file order (mkv.go);
+// blocks compressed with zlib are expanded, each to at most
+// MaxTokenBytes. Image subtitles (VobSub, PGS) and other containers (AVI,
+// MPEG-TS, ...) are not read by this package: Captions is the way in for
+// the WebVTT a video tool extracts from them.
 //
 // A video without a subtitle or caption track, or without one in the
 // language asked for, is treated like a document without text: an empty

@@ -15,7 +15,8 @@ type Result struct {
 	// Format is the detected source format: "pdf", "docx", "xlsx", "pptx",
 	// "odt", "ods", "odp", "rtf", "html", "epub", "eml", "svg", "vcard",
 	// "icalendar", "text", "csv", "markdown", "json", "xml", "srt",
-	// "webvtt", "ass", or for a video's captions "mp4", "mov" or "isobmff".
+	// "webvtt", "ass", or for a video's captions "mp4", "mov", "isobmff" or
+	// "matroska".
 	Format string `json:"format"`
 	// Encoding is the character encoding the source text was read in, as a
 	// lower-case IANA name ("utf-8", "utf-16le", "windows-1252",
