@@ -64,6 +64,8 @@ func detect(ctx context.Context, f *os.File, size int64, name string, opts Optio
 // notText is the error for a known binary format that has no text.
 func notText(fm format.Format, head []byte) error {
 	switch {
+	case fm.Family == format.FamilyVideo:
+		return api.Errorf(api.ReasonSourceFormatUnsupported, "source is a %s; the text of a video is read from the subtitle tracks of MP4, QuickTime, Matroska and WebM files only", fm.Title)
 	case len(head) >= 12 && string(head[4:8]) == "ftyp" && fm.Family != format.FamilyImage && fm.Family != format.FamilyRaw:
 		return api.Errorf(api.ReasonSourceFormatUnsupported, "source is an ISO media file (%q), which has no text to extract", head[8:12])
 	case len(head) >= 12 && string(head[:4]) == "RIFF" && fm.Name != "webp":

@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/language"
 
@@ -524,8 +526,14 @@ func readTextSample(s *sink, p *cueParser, f io.ReaderAt, off, n int64, entry st
 		return corrupt(s.format, err)
 	}
 	text := string(buf)
-	if len(buf) >= 2 && (buf[0] == 0xfe && buf[1] == 0xff || buf[0] == 0xff && buf[1] == 0xfe) {
+	switch {
+	case len(buf) >= 2 && (buf[0] == 0xfe && buf[1] == 0xff || buf[0] == 0xff && buf[1] == 0xfe):
 		if dec, err := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder().Bytes(buf); err == nil {
+			text = string(dec)
+		}
+	case entry == "text" && !utf8.Valid(buf):
+		// Old QuickTime text is in the Mac OS Roman encoding.
+		if dec, err := charmap.Macintosh.NewDecoder().Bytes(buf); err == nil {
 			text = string(dec)
 		}
 	}

@@ -94,6 +94,14 @@ func TestMP4TimedText(t *testing.T) {
 		require.Equal(t, "Bonjour le port\n", out, lang)
 		require.Equal(t, "fra", res.Language)
 	}
+	// Old QuickTime text in Mac OS Roman.
+	mac := buildMP4([]string{"eng"}, [][]byte{tx3g("Caf\x8e cr\x8fme")})
+	i := bytes.Index(mac, []byte("tx3g\x00\x00"))
+	copy(mac[i:], "text")
+	out, _, err = extractBytes(t, "old.mov", mac, Options{})
+	require.NoError(t, err)
+	require.Equal(t, "Café crème\n", out)
+
 	out, res = extractLang(t, "clip.mp4", data, "de")
 	require.Empty(t, out)
 	require.Zero(t, res.Chars)
@@ -102,7 +110,7 @@ func TestMP4TimedText(t *testing.T) {
 	// Hostile tables fail as corrupt; samples past the end of the file
 	// end the text there.
 	hostile := buildMP4([]string{"eng"}, en)
-	i := bytes.Index(hostile, []byte("stsz")) + 12
+	i = bytes.Index(hostile, []byte("stsz")) + 12
 	binary.BigEndian.PutUint32(hostile[i:], 1<<30)
 	_, _, err = extractBytes(t, "hostile.mp4", hostile, Options{})
 	requireReason(t, err, api.ReasonSourceCorrupt)
@@ -254,4 +262,11 @@ func FuzzMP4(f *testing.F) {
 			return extractMP4(s, fh, int64(len(data)))
 		})
 	})
+}
+
+// Videos whose subtitles are not read say so, and say which are.
+func TestOtherVideoContainers(t *testing.T) {
+	_, _, err := extractBytes(t, "clip.avi", []byte("RIFF\x24\x00\x00\x00AVI LIST\x10\x00\x00\x00hdrlavih"), Options{})
+	requireReason(t, err, api.ReasonSourceFormatUnsupported)
+	require.Contains(t, err.Error(), "AVI video; the text of a video is read from the subtitle tracks of MP4, QuickTime, Matroska and WebM files only")
 }
