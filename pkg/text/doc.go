@@ -68,7 +68,8 @@
 // walked to the track's sample tables and only the track's samples are
 // read. The track is the first one, or with ExtractLanguage the first in
 // the language asked for (Result.Language says which). Timed text is
-// plain text and is written as it is. Closed captions (CEA-608), TTML and
+// plain text and is written as it is, but for character references
+// ("&amp;", kept by converters from SubRip), which are decoded. Closed captions (CEA-608), TTML and
 // text in the fragments of a fragmented MP4 are not read. The text of a
 // Matroska or WebM video is likewise that of one of its text subtitle
 // tracks (S_TEXT/UTF8, S_TEXT/ASS and SSA, S_TEXT/WEBVTT, WebM's

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"strings"
@@ -564,7 +565,7 @@ func readVTTSample(s *sink, p *cueParser, f io.ReaderAt, off, n int64) error {
 }
 
 // writeSampleLines writes the lines of a sample's text, with WebVTT cue
-// markup removed when markup is set.
+// markup removed when markup is set, character references decoded.
 func writeSampleLines(p *cueParser, text string, markup bool) error {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' || r == '\u2028' }) {
@@ -572,7 +573,10 @@ func writeSampleLines(p *cueParser, text string, markup bool) error {
 		if markup {
 			err = p.caption(line)
 		} else {
-			err = p.write(strings.TrimSpace(line))
+			// Timed text is plain text, but what converters write from
+			// SubRip keeps its character references ("&amp;"): decoded,
+			// as a SubRip file's are.
+			err = p.write(strings.TrimSpace(html.UnescapeString(line)))
 		}
 		if err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -205,9 +206,9 @@ func TestVideoCaptions(t *testing.T) {
 	ffmpeg(t, dir, append(append(clip, "-i", "fr.srt", "-map", "0", "-map", "1"), append(enc, "one.mp4")...)...)
 	ffmpeg(t, dir, append(clip, "-c:v", "libx264", "-preset", "ultrafast", "none.mp4")...)
 
-	// ffmpeg's SubRip decoder keeps "&amp;" as text, and timed text is
-	// plain text: it stays.
-	english := "The tide turns at noon.\nKeep clear of the pier\nwhen the bell rings.\nBoats &amp; ropes < 10 m\n2024\n"
+	// ffmpeg's SubRip decoder keeps "&amp;" as text in the track; it is
+	// decoded, as in a SubRip file.
+	english := "The tide turns at noon.\nKeep clear of the pier\nwhen the bell rings.\nBoats & ropes < 10 m\n2024\n"
 	for _, ext := range []string{"mp4", "mov"} {
 		out, res, err := extractFile(t, filepath.Join(dir, "two."+ext), Options{})
 		require.NoError(t, err)
@@ -220,6 +221,23 @@ func TestVideoCaptions(t *testing.T) {
 		out, res = extractLang(t, "two."+ext, data, "fr")
 		require.Equal(t, "La marée monte à midi.\n", out, ext)
 		require.Equal(t, "fra", res.Language)
+	}
+
+	// The WebVTT ffmpeg extracts from each stream gives through Captions
+	// the text read here from the file itself.
+	for i, lang := range []string{"eng", "fra"} {
+		path := filepath.Join(dir, "two.mp4")
+		var want bytes.Buffer
+		_, err := ExtractLanguage(context.Background(), path, "two.mp4", lang, &want, Options{})
+		require.NoError(t, err)
+		cmd := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", fmt.Sprintf("0:s:%d", i), "-f", "webvtt", "-")
+		vtt, err := cmd.Output()
+		require.NoError(t, err)
+		var got bytes.Buffer
+		res, err := Captions(context.Background(), bytes.NewReader(vtt), &got, Options{})
+		require.NoError(t, err)
+		require.Equal(t, "webvtt", res.Format)
+		require.Equal(t, want.String(), got.String(), lang)
 	}
 
 	out, res, err := extractFile(t, filepath.Join(dir, "one.mp4"), Options{})
