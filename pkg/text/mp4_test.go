@@ -288,3 +288,13 @@ func TestOtherVideoContainers(t *testing.T) {
 	requireReason(t, err, api.ReasonSourceFormatUnsupported)
 	require.Contains(t, err.Error(), "AVI video; the text of a video is read from the subtitle tracks of MP4, QuickTime, Matroska and WebM files only")
 }
+
+// A 3GP file (the registry's "isobmff") is read like an MP4.
+func TestThreeGPTimedText(t *testing.T) {
+	data := buildMP4([]string{"eng"}, [][]byte{tx3g("Timed text began in 3GPP")})
+	copy(data[8:12], "3gp5")
+	out, res, err := extractBytes(t, "clip.3gp", data, Options{})
+	require.NoError(t, err)
+	require.Equal(t, "Timed text began in 3GPP\n", out)
+	require.Equal(t, "isobmff", res.Format)
+}
