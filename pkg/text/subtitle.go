@@ -59,6 +59,9 @@ func extractSubtitles(flavor subFlavor) extractor {
 // with timing lines otherwise. The text follows the conventions of
 // Extract and the limits of opts; Result.Format is "webvtt", "ass" or
 // "srt". A stream with no caption text gives an empty text, not an error.
+// The context is checked between lines; a read that blocks is not
+// interrupted, so a caller reading a child process's output ends the
+// process at the deadline, which ends the stream.
 func Captions(ctx context.Context, r io.Reader, w io.Writer, opts Options) (*Result, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, api.Wrap(api.ReasonGeneric, err, err.Error())
