@@ -76,6 +76,12 @@ type Rendition struct {
 	XMP              string
 	EmbedBinaryLimit *int64
 	Animated         bool
+	// Language picks, for a text rendition of a source holding texts in
+	// several languages (a video's subtitle or caption tracks), the text
+	// in this language: a BCP 47 tag or ISO 639 code such as "en",
+	// "en-US" or "fra". Without it, the first track is read. It applies
+	// to fmt text only.
+	Language string
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
 
@@ -122,6 +128,27 @@ func isHexColor(s string) bool {
 	return true
 }
 
+// isLanguageTag reports whether s is written like a BCP 47 language tag:
+// a language subtag of 2 to 8 letters, then subtags of 1 to 8 letters or
+// digits, separated by hyphens, at most 35 characters in all.
+func isLanguageTag(s string) bool {
+	if s == "" || len(s) > 35 {
+		return false
+	}
+	for i, sub := range strings.Split(s, "-") {
+		if len(sub) < 1 || len(sub) > 8 || (i == 0 && len(sub) < 2) {
+			return false
+		}
+		for _, c := range []byte(sub) {
+			letter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+			if !letter && (i == 0 || c < '0' || c > '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // knownKeys are the keys that parseRendition consumes; "url" and
 // "pdfbgcolor" are accepted aliases of "target" and "background".
 var knownKeys = map[string]bool{
@@ -130,6 +157,7 @@ var knownKeys = map[string]bool{
 	"quality": true, "jpegSize": true, "interlace": true, "dpi": true, "convertToDpi": true,
 	"crop": true, "watermark": true, "background": true, "pdfbgcolor": true,
 	"compressionLevel": true, "page": true, "xmp": true, "embedBinaryLimit": true, "animated": true,
+	"language": true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -221,6 +249,14 @@ func ParseRendition(data []byte) (Rendition, error) {
 			p.fail(fieldErr("xmp", "must be a base64-encoded XMP packet"))
 		} else {
 			r.XMP = x
+		}
+	}
+	if _, ok := p.first("language"); ok {
+		l := p.str("language")
+		if !isLanguageTag(l) {
+			p.fail(fieldErr("language", `must be a language tag such as "en", "en-US" or "fra" (BCP 47), got %q`, l))
+		} else {
+			r.Language = l
 		}
 	}
 	for k, v := range raw {
@@ -474,6 +510,7 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("xmp", r.XMP != "", r.XMP)
 	put("embedBinaryLimit", r.EmbedBinaryLimit != nil, r.EmbedBinaryLimit)
 	put("animated", r.Animated, true)
+	put("language", r.Language != "", r.Language)
 	return json.Marshal(m)
 }
 

@@ -191,6 +191,9 @@ func (r *Rendition) Validate() error {
 	if err := checkMaxChars(r); err != nil {
 		return err
 	}
+	if r.Language != "" && r.Fmt != "text" {
+		return validationErr("language", "%q is not honoured by %s renditions; it applies to text (the subtitle language of a video)", r.Language, r.Fmt)
+	}
 	if family != FamilyImage {
 		return nil
 	}

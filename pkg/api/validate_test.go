@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,6 +39,7 @@ var honouredBy = map[string]struct {
 	"animated":         {`true`, "gif webp"},
 	"compression":      {`"lzw"`, ""},
 	"maxChars":         {`20`, "text"},
+	"language":         {`"en-US"`, "text"},
 }
 
 func TestInstructionsAreRefusedWhereTheFmtCannotHonourThem(t *testing.T) {
@@ -256,4 +258,30 @@ func TestSameTargetRules(t *testing.T) {
 		assert.Contains(t, MessageOf(req.Renditions[1].Invalid), "both write to s3://b/k")
 		assert.Contains(t, MessageOf(req.Renditions[2].Invalid), "quality: 80 is not honoured by gif renditions")
 	})
+}
+
+func TestLanguage(t *testing.T) {
+	r, err := ParseRendition([]byte(`{"fmt": "text", "target": "s3://b/k", "language": "pt-BR"}`))
+	require.NoError(t, err)
+	assert.Equal(t, "pt-BR", r.Language)
+	assert.Empty(t, r.Extra, "language is an instruction, not an extra key")
+	out, err := json.Marshal(r)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"language":"pt-BR"`)
+	for js, want := range map[string]string{
+		`"english please"`: `language: must be a language tag such as "en", "en-US" or "fra" (BCP 47), got "english please"`,
+		`"1en"`:            `language: must be a language tag`,
+		`5`:                `language: must be a string, got 5`,
+	} {
+		_, err := ParseRendition([]byte(`{"fmt": "text", "target": "s3://b/k", "language": ` + js + `}`))
+		require.Error(t, err, js)
+		assert.Equal(t, ReasonGeneric, ReasonOf(err))
+		assert.Equal(t, want, MessageOf(err)[:min(len(want), len(MessageOf(err)))], js)
+	}
+	for _, ok := range []string{"en", "fra", "zh-Hant-TW", "sr-Latn", "es-419", "de-DE-1996"} {
+		assert.True(t, isLanguageTag(ok), ok)
+	}
+	for _, bad := range []string{"", "e", "en_US", "en--US", "en-123456789", "fr ", strings.Repeat("a-", 20) + "a"} {
+		assert.False(t, isLanguageTag(bad), bad)
+	}
 }

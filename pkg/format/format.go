@@ -158,14 +158,18 @@ var registry = []Format{
 	{"csv", "CSV file", "text/csv", FamilyText, []string{".csv", ".tsv"}, TextRead, false},
 	{"markdown", "Markdown document", "text/markdown", FamilyText, []string{".md", ".markdown"}, TextRead, false},
 	{"json", "JSON document", "application/json", FamilyText, []string{".json", ".geojson", ".jsonl", ".ndjson"}, TextRead, false},
+	{"srt", "SubRip subtitles", "application/x-subrip", FamilyText, []string{".srt"}, TextRead, false},
+	{"webvtt", "WebVTT captions", "text/vtt", FamilyText, []string{".vtt"}, TextRead, false},
+	{"ass", "ASS/SSA subtitles", "text/x-ssa", FamilyText, []string{".ass", ".ssa"}, TextRead, false},
 	{"text", "plain text", "text/plain", FamilyText, []string{".txt", ".text", ".log"}, TextRead, false},
 
-	// Video and audio.
-	{"mp4", "MP4 video", "video/mp4", FamilyVideo, []string{".mp4", ".m4v"}, 0, true},
-	{"mov", "QuickTime video", "video/quicktime", FamilyVideo, []string{".mov", ".qt"}, 0, true},
-	{"isobmff", "ISO media file", "application/mp4", FamilyVideo, []string{".3gp", ".3g2", ".m4a"}, 0, true},
+	// Video and audio. Text extraction reads the subtitle tracks of the
+	// ISO media and Matroska files.
+	{"mp4", "MP4 video", "video/mp4", FamilyVideo, []string{".mp4", ".m4v"}, TextRead, true},
+	{"mov", "QuickTime video", "video/quicktime", FamilyVideo, []string{".mov", ".qt"}, TextRead, true},
+	{"isobmff", "ISO media file", "application/mp4", FamilyVideo, []string{".3gp", ".3g2", ".m4a"}, TextRead, true},
 	{"avi", "AVI video", "video/x-msvideo", FamilyVideo, []string{".avi"}, 0, true},
-	{"matroska", "Matroska/WebM video", "video/x-matroska", FamilyVideo, []string{".mkv", ".webm"}, 0, true},
+	{"matroska", "Matroska/WebM video", "video/x-matroska", FamilyVideo, []string{".mkv", ".webm"}, TextRead, true},
 	{"wav", "WAVE audio", "audio/wav", FamilyAudio, []string{".wav"}, 0, true},
 	{"riff", "RIFF file", "application/x-riff", FamilyAudio, nil, 0, true},
 	{"mp3", "MP3 audio", "audio/mpeg", FamilyAudio, []string{".mp3"}, 0, true},

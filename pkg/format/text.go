@@ -134,7 +134,9 @@ var (
 // SniffText tells the text formats apart in probe, the start of a source
 // already known to be text, decoded to UTF-8 (or in an ASCII-compatible
 // encoding): by content where it is clear (RTF, vCard, iCalendar, SVG by
-// its root element, HTML, an e-mail's header block, XML) and by the
+// its root element, HTML, an e-mail's header block, XML, a WebVTT header,
+// an ASS/SSA script's [Script Info] section, a SubRip file's first cue
+// number and timing line) and by the
 // extension of name otherwise. It returns the "text" format when nothing
 // else fits.
 func SniffText(probe []byte, name string) Format {
@@ -155,6 +157,16 @@ func SniffText(probe []byte, name string) Format {
 	mail := LooksLikeMail(probe)
 	var name2 string
 	switch {
+	case bytes.HasPrefix(trimmed, []byte("WEBVTT")) && (len(trimmed) == 6 || strings.ContainsRune(" \t\r\n", rune(trimmed[6]))):
+		name2 = "webvtt"
+	case bytes.HasPrefix(lower, []byte("[script info]")):
+		name2 = "ass"
+	case looksLikeSRT(trimmed), ext == ".srt":
+		name2 = "srt"
+	case ext == ".vtt":
+		name2 = "webvtt"
+	case ext == ".ass", ext == ".ssa":
+		name2 = "ass"
 	case bytes.HasPrefix(lower, []byte("begin:vcard")):
 		name2 = "vcard"
 	case bytes.HasPrefix(lower, []byte("begin:vcalendar")):
@@ -177,6 +189,24 @@ func SniffText(probe []byte, name string) Format {
 		name2 = "text"
 	}
 	return MustName(name2)
+}
+
+// looksLikeSRT reports whether probe starts like a SubRip file: a cue
+// number on its own line, then a timing line "00:00:01,000 --> ...".
+func looksLikeSRT(probe []byte) bool {
+	first, rest, ok := bytes.Cut(probe, []byte("\n"))
+	first = bytes.TrimSpace(first)
+	if !ok || len(first) == 0 || len(first) > 9 {
+		return false
+	}
+	for _, c := range first {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	timing, _, _ := bytes.Cut(rest, []byte("\n"))
+	arrow := bytes.Index(timing, []byte("-->"))
+	return arrow >= 8 && bytes.Count(timing[:arrow], []byte(":")) >= 2
 }
 
 // mailHeaders are header fields whose presence at the top of a text marks

@@ -41,6 +41,10 @@ func detect(ctx context.Context, f *os.File, size int64, name string, opts Optio
 		return kind{}, detectOLE(f, size, ext)
 	case fm.Name == "rtf":
 		return kind{format: "rtf", extract: extractRTF}, nil
+	case fm.Name == "mp4", fm.Name == "mov", fm.Name == "isobmff":
+		return kind{format: fm.Name, extract: extractMP4}, nil
+	case fm.Name == "matroska":
+		return kind{format: "matroska", extract: extractMKV}, nil
 	case fm.Known() && fm.Binary:
 		return kind{}, notText(fm, head)
 	}
@@ -60,6 +64,8 @@ func detect(ctx context.Context, f *os.File, size int64, name string, opts Optio
 // notText is the error for a known binary format that has no text.
 func notText(fm format.Format, head []byte) error {
 	switch {
+	case fm.Family == format.FamilyVideo:
+		return api.Errorf(api.ReasonSourceFormatUnsupported, "source is a %s; the text of a video is read from the subtitle tracks of MP4, QuickTime, Matroska and WebM files only", fm.Title)
 	case len(head) >= 12 && string(head[4:8]) == "ftyp" && fm.Family != format.FamilyImage && fm.Family != format.FamilyRaw:
 		return api.Errorf(api.ReasonSourceFormatUnsupported, "source is an ISO media file (%q), which has no text to extract", head[8:12])
 	case len(head) >= 12 && string(head[:4]) == "RIFF" && fm.Name != "webp":
@@ -99,6 +105,12 @@ func detectText(head []byte, name string) kind {
 		return kind{format: "xml", extract: extractXML}
 	case "rtf":
 		return kind{format: "rtf", extract: extractRTF}
+	case "srt":
+		return kind{format: "srt", extract: extractSubtitles(subSRT)}
+	case "webvtt":
+		return kind{format: "webvtt", extract: extractSubtitles(subVTT)}
+	case "ass":
+		return kind{format: "ass", extract: extractSubtitles(subASS)}
 	case "csv", "markdown", "json":
 		return kind{format: fm.Name, extract: extractPlain}
 	}

@@ -11,8 +11,11 @@
 // ooxml.go (DOCX, XLSX, PPTX), odf.go (ODT, ODS, ODP), rtf.go, html.go (HTML,
 // XHTML), epub.go, eml.go (e-mail, MIME), svg.go (the text elements, titles
 // and descriptions of an SVG drawing), vcard.go (vCard contacts and iCalendar
-// calendars: their property values, unfolded and decoded) and plain.go (plain
-// text, CSV, Markdown, JSON, XML). Zip-based formats are opened through
+// calendars: their property values, unfolded and decoded), subtitle.go
+// (SubRip .srt, WebVTT .vtt and ASS/SSA subtitle files: the caption text),
+// mp4.go and mkv.go (the subtitle text of MP4, QuickTime, Matroska and
+// WebM videos, see Subtitles and videos below)
+// and plain.go (plain text, CSV, Markdown, JSON, XML). Zip-based formats are opened through
 // zip.go, which caps the number of entries, the expanded size and the
 // compression ratio of every part it reads and of all of them together, from
 // the archive's headers before anything is expanded and again while reading,
@@ -45,6 +48,41 @@
 //     several letters (the Arabic lam-alef) gives them in logical order,
 //     where pdftotext reverses them; hyphenation at line ends is kept as the
 //     document has it.
+//
+// # Subtitles and videos
+//
+// The text of a subtitle or caption file (SubRip, WebVTT, ASS/SSA) is its
+// caption text in the order the file gives it, one caption line per line,
+// without cue numbers and identifiers, timings, cue settings, styling tags
+// (<i>, <font>, <c.class>, <v Speaker>), ASS override blocks ({\an8},
+// drawings), WebVTT NOTE, STYLE and REGION blocks, or an ASS script's
+// header, styles and fonts. A caption line equal to the one just before
+// it is written once, which collapses rolling captions. These files are
+// decoded like any text source (byte order mark, UTF-16, legacy
+// encodings). Captions reads such a stream from an io.Reader, as ffmpeg
+// writes one for a video's subtitle stream ("-map 0:s:0 -f webvtt -").
+//
+// The text of an MP4, M4V, QuickTime or 3GP video is the text of one of
+// its timed text tracks (tx3g, what ffmpeg's mov_text encoder writes;
+// QuickTime text; WebVTT in ISO media), read in pure Go: the movie box is
+// walked to the track's sample tables and only the track's samples are
+// read. The track is the first one, or with ExtractLanguage the first in
+// the language asked for (Result.Language says which). Timed text is
+// plain text and is written as it is, but for character references
+// ("&amp;", kept by converters from SubRip), which are decoded. Closed captions (CEA-608), TTML and
+// text in the fragments of a fragmented MP4 are not read. The text of a
+// Matroska or WebM video is likewise that of one of its text subtitle
+// tracks (S_TEXT/UTF8, S_TEXT/ASS and SSA, S_TEXT/WEBVTT, WebM's
+// D_WEBVTT), read by walking the EBML elements in file order (mkv.go);
+// blocks compressed with zlib are expanded, each to at most
+// MaxTokenBytes. Image subtitles (VobSub, PGS) and other containers (AVI,
+// MPEG-TS, ...) are not read by this package: Captions is the way in for
+// the WebVTT a video tool extracts from them.
+//
+// A video without a subtitle or caption track, or without one in the
+// language asked for, is treated like a document without text: an empty
+// text and no error, with a warning saying so ("the video has no
+// subtitle or caption stream that can be read as text").
 //
 // # Documents without text
 //
@@ -91,7 +129,10 @@
 //
 // In standalone files, which expand nothing, a token longer than
 // MaxTokenBytes (XML, SVG and HTML text runs, tags and comments, vCard and
-// iCalendar lines) ends the text there with a truncation warning instead.
+// iCalendar lines, subtitle lines and timed text samples) ends the text
+// there with a truncation warning instead. The sample tables of a video
+// are checked against the sizes of their boxes and of the file before
+// they are read, and read one entry at a time.
 // PDF streams are decompressed inside poppler, page by page, after the
 // page has been costed: a page whose content, fonts and forms decompress
 // to more than poppler.MaxPageBytes (128 MiB) is not read and the
@@ -103,8 +144,9 @@
 // Every error carries an api reason: ReasonSourceFormatUnsupported for a type
 // this package does not read (images, archives, unknown binary data),
 // ReasonSourceUnsupported for an encrypted (password protected) PDF, Office,
-// OpenDocument or EPUB file, ReasonSourceCorrupt for a zero-byte source and
-// for a damaged or truncated file of a type it reads, ReasonSourceTooLarge
+// OpenDocument or EPUB file and an encrypted subtitle track, ReasonSourceCorrupt for a zero-byte source and
+// for a damaged or truncated file of a type it reads (a video cut before
+// its movie box, or with sample tables that do not fit), ReasonSourceTooLarge
 // for an archive that would expand past the limits and a PDF page that
 // would decompress past them, and ReasonTimeout when
 // the context ends.

@@ -14,7 +14,9 @@ import (
 type Result struct {
 	// Format is the detected source format: "pdf", "docx", "xlsx", "pptx",
 	// "odt", "ods", "odp", "rtf", "html", "epub", "eml", "svg", "vcard",
-	// "icalendar", "text", "csv", "markdown", "json" or "xml".
+	// "icalendar", "text", "csv", "markdown", "json", "xml", "srt",
+	// "webvtt", "ass", or for a video's captions "mp4", "mov", "isobmff" or
+	// "matroska".
 	Format string `json:"format"`
 	// Encoding is the character encoding the source text was read in, as a
 	// lower-case IANA name ("utf-8", "utf-16le", "windows-1252",
@@ -22,6 +24,10 @@ type Result struct {
 	// HTML, XML, RTF and e-mail. Empty for PDF, whose text has no single
 	// source encoding.
 	Encoding string `json:"encoding,omitempty"`
+	// Language is the language of the caption or subtitle track a video's
+	// text was read from, as its container gives it (an ISO 639-2 code
+	// such as "eng", or a BCP 47 tag); empty when unknown or not a video.
+	Language string `json:"language,omitempty"`
 	// Chars is the number of characters (Unicode code points) written; 0
 	// for a document that has no text (see the package documentation).
 	Chars int `json:"chars"`
@@ -50,6 +56,17 @@ type extractor func(s *sink, f *os.File, size int64) error
 // has an api reason (see the package documentation). On error, w may have
 // received part of the text.
 func Extract(ctx context.Context, path string, name string, w io.Writer, opts Options) (*Result, error) {
+	return ExtractLanguage(ctx, path, name, "", w, opts)
+}
+
+// ExtractLanguage is Extract choosing, in a source that holds texts in
+// several languages, the one in lang: a BCP 47 tag or ISO 639 code such
+// as "en", "en-US", "fra". It applies to videos, whose text is that of a
+// subtitle or caption track: the first track in lang (an exact match
+// first, then the first of the same base language), or the first track
+// when lang is empty. A video with no track in lang gives an empty text
+// with a warning naming the languages it has. Other sources ignore lang.
+func ExtractLanguage(ctx context.Context, path, name, lang string, w io.Writer, opts Options) (*Result, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, api.Wrap(api.ReasonGeneric, err, err.Error())
 	}
@@ -82,14 +99,20 @@ func Extract(ctx context.Context, path string, name string, w io.Writer, opts Op
 	s := newSink(ctx, w, opts)
 	s.format = kind.format
 	s.encoding = kind.encoding
-	xerr := kind.extract(s, f, st.Size())
+	s.wantLang = lang
+	return finish(s, opts, kind.extract(s, f, st.Size()))
+}
+
+// finish closes the sink after an extractor returned xerr and describes
+// the extraction.
+func finish(s *sink, opts Options, xerr error) (*Result, error) {
 	if xerr != nil && !errors.Is(xerr, errTruncated) {
 		_, _ = s.close()
-		return nil, classify(xerr, kind.format)
+		return nil, classify(xerr, s.format)
 	}
 	chars, cerr := s.close()
 	if cerr != nil {
-		return nil, classify(cerr, kind.format)
+		return nil, classify(cerr, s.format)
 	}
 	if chars == 0 && s.damage != "" {
 		return nil, api.Errorf(api.ReasonSourceCorrupt, "%s source is damaged before any text: %s", s.format, s.damage)
@@ -97,6 +120,7 @@ func Extract(ctx context.Context, path string, name string, w io.Writer, opts Op
 	res := &Result{
 		Format:    s.format,
 		Encoding:  s.encoding,
+		Language:  s.language,
 		Chars:     chars,
 		Truncated: s.truncated,
 		Pages:     s.pages,

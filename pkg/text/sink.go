@@ -47,6 +47,8 @@ type sink struct {
 	// Facts for the Result.
 	format    string
 	encoding  string
+	language  string
+	wantLang  string // the language of the text track to read, if any
 	pages     int
 	truncated bool
 	warnings  []string

@@ -27,6 +27,11 @@ import (
 // settings set (worker.Source.Settings: textMaxChars, textMaxPages, ...; see
 // package settings).
 //
+// The text of a video is that of its subtitle or caption track: the first,
+// or the first in the rendition's language instruction. A video without
+// one (or without one in that language) gives an empty rendition whose
+// acs:warnings say so.
+//
 // A document that can be read but has no text (a PDF of scanned pages, an
 // SVG without text elements, an RTF holding only a picture) gives an empty
 // rendition: rendition_created with acs:characters 0. A zero-byte source
@@ -55,7 +60,7 @@ func Func(opts text.Options) worker.RenditionFunc {
 		}
 		defer out.Close()
 		buf := bufio.NewWriterSize(out, 64<<10)
-		res, err := text.Extract(ctx, src.Path, src.Name, buf, o)
+		res, err := text.ExtractLanguage(ctx, src.Path, src.Name, r.Language, buf, o)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -121,4 +122,51 @@ func TestTextRenditionEvents(t *testing.T) {
 	entries, err := os.ReadDir(tmp)
 	require.NoError(t, err)
 	assert.Empty(t, entries, "no activation directory is left behind")
+}
+
+// The text rendition of a video is its subtitle text, in the language
+// the rendition names.
+func TestVideoSubtitleLanguage(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ffmpeg is not installed; CI must have it")
+		}
+		t.Skip("ffmpeg is not installed: skipping the video subtitle test (apt-get install ffmpeg)")
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "en.srt"), []byte("1\n00:00:00,500 --> 00:00:01,500\nThe tide turns.\n"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "fr.srt"), []byte("1\n00:00:00,500 --> 00:00:01,500\nLa marée monte.\n"), 0o600))
+	cmd := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=d=2:s=64x48:r=5",
+		"-i", "en.srt", "-i", "fr.srt", "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-preset", "ultrafast",
+		"-c:s", "mov_text", "-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=fra", "clip.mp4")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	client, err := transfer.New(transfer.Options{AllowLocal: true, Attempts: 1})
+	require.NoError(t, err)
+	w, err := worker.New(fulltext.Func(text.Options{}), worker.Options{
+		Transfer: client, TempDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	require.NoError(t, err)
+	for _, c := range []struct{ lang, text, warning string }{
+		{"", "The tide turns.\n", ""},
+		{"fr", "La marée monte.\n", ""},
+		{"de", "", `no subtitle or caption stream in language "de"; its streams are in: eng, fra`},
+	} {
+		target := filepath.Join(dir, "out-"+c.lang+".txt")
+		res := w.Process(context.Background(), &api.WorkerRequest{
+			Source:     api.Source{URL: filepath.Join(dir, "clip.mp4")},
+			Renditions: []api.Rendition{{Name: "text.txt", Fmt: "text", Language: c.lang, Target: api.Target{URL: target}}},
+		})
+		require.Len(t, res.Renditions, 1)
+		got := res.Renditions[0]
+		require.Equal(t, api.StatusCreated, got.Status, got.Message)
+		stored, err := os.ReadFile(target)
+		require.NoError(t, err)
+		assert.Equal(t, c.text, string(stored), c.lang)
+		if c.warning != "" {
+			assert.Contains(t, fmt.Sprint(got.Metadata["acs:warnings"]), c.warning)
+		}
+	}
 }
