@@ -65,13 +65,13 @@ func detect(ctx context.Context, f *os.File, size int64, name string, opts Optio
 func notText(fm format.Format, head []byte) error {
 	switch {
 	case fm.Family == format.FamilyVideo:
-		return api.Errorf(api.ReasonSourceFormatUnsupported, "source is a %s; the text of a video is read from the subtitle tracks of MP4, QuickTime, Matroska and WebM files only", fm.Title)
+		return api.Errorf(api.ReasonSourceFormatUnsupported, "source is %s; the text of a video is read from the subtitle tracks of MP4, QuickTime, Matroska and WebM files only", withArticle(fm.Title))
 	case len(head) >= 12 && string(head[4:8]) == "ftyp" && fm.Family != format.FamilyImage && fm.Family != format.FamilyRaw:
 		return api.Errorf(api.ReasonSourceFormatUnsupported, "source is an ISO media file (%q), which has no text to extract", head[8:12])
 	case len(head) >= 12 && string(head[:4]) == "RIFF" && fm.Name != "webp":
 		return api.Errorf(api.ReasonSourceFormatUnsupported, "source is a RIFF file (%q), which has no text to extract", head[8:12])
 	}
-	return api.Errorf(api.ReasonSourceFormatUnsupported, "source is a %s, which has no text to extract", fm.Title)
+	return api.Errorf(api.ReasonSourceFormatUnsupported, "source is %s, which has no text to extract", withArticle(fm.Title))
 }
 
 // looksLikeText reports whether head is text in some encoding
@@ -292,4 +292,19 @@ func DetectFormat(ctx context.Context, path, name string) (format.Format, error)
 		return format.Unknown, api.Errorf(api.ReasonGeneric, "text: cannot read source: %w", rerr)
 	}
 	return format.Sniff(head, name), err
+}
+
+// withArticle puts "a" or "an" before a format's title as it is read
+// aloud: "an AVI video", "an MP3 audio file", "an SVG image", "a JPEG
+// image", "a Matroska video".
+func withArticle(title string) string {
+	if title == "" {
+		return "a file"
+	}
+	first := title[0]
+	acronym := len(title) > 1 && (title[1] >= 'A' && title[1] <= 'Z' || title[1] >= '0' && title[1] <= '9')
+	if strings.IndexByte("AEIOUaeiou", first) >= 0 || acronym && strings.IndexByte("FHLMNRSX", first) >= 0 {
+		return "an " + title
+	}
+	return "a " + title
 }
