@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -40,6 +41,35 @@ func (c Crop) MarshalJSON() ([]byte, error) {
 		return []byte(`"smart"`), nil
 	}
 	return json.Marshal(map[string]int{"x": c.X, "y": c.Y, "w": c.W, "h": c.H})
+}
+
+// MaxMediaTime is the largest time instruction, in seconds (over a year).
+const MaxMediaTime = 1e8
+
+// MediaTime is the time instruction of an image rendition of a video (or
+// audio) source: Seconds from the start, or, when IsPercent, Percent (0 to
+// 100) of the duration. On the wire it is a number of seconds (at least
+// 0) or a string "N%".
+type MediaTime struct {
+	Seconds   float64
+	Percent   float64
+	IsPercent bool
+}
+
+// String writes the time as on the wire: "12.5" or "10%".
+func (t MediaTime) String() string {
+	if t.IsPercent {
+		return strconv.FormatFloat(t.Percent, 'f', -1, 64) + "%"
+	}
+	return strconv.FormatFloat(t.Seconds, 'f', -1, 64)
+}
+
+// MarshalJSON writes a number of seconds or the string "N%".
+func (t MediaTime) MarshalJSON() ([]byte, error) {
+	if t.IsPercent {
+		return json.Marshal(t.String())
+	}
+	return []byte(t.String()), nil
 }
 
 // Watermark is an image drawn centred over the rendition, fitted to Scale
@@ -76,6 +106,9 @@ type Rendition struct {
 	XMP              string
 	EmbedBinaryLimit *int64
 	Animated         bool
+	// Time picks the moment of a video or audio source an image rendition
+	// shows; nil asks for a representative frame.
+	Time *MediaTime
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
 
@@ -130,6 +163,7 @@ var knownKeys = map[string]bool{
 	"quality": true, "jpegSize": true, "interlace": true, "dpi": true, "convertToDpi": true,
 	"crop": true, "watermark": true, "background": true, "pdfbgcolor": true,
 	"compressionLevel": true, "page": true, "xmp": true, "embedBinaryLimit": true, "animated": true,
+	"time": true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -207,6 +241,7 @@ func ParseRendition(data []byte) (Rendition, error) {
 	r.ConvertToDPI = p.dpi("convertToDpi")
 	r.Crop = p.crop("crop")
 	r.Watermark = p.watermark("watermark")
+	r.Time = p.mediaTime("time")
 	if k, ok := p.first("background", "pdfbgcolor"); ok {
 		bg := p.str(k)
 		if !isHexColor(bg) {
@@ -406,6 +441,31 @@ func (p *parser) crop(key string) *Crop {
 	return &Crop{X: int(*c.X), Y: int(*c.Y), W: int(*c.W), H: int(*c.H)}
 }
 
+func (p *parser) mediaTime(key string) *MediaTime {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	if f, isNum := p.number(key, v); isNum {
+		if f < 0 || f > MaxMediaTime {
+			p.fail(fieldErr(key, "must be seconds from 0 to %g or a percentage \"N%%\" from 0 to 100, got %s", MaxMediaTime, abbreviate(v)))
+			return nil
+		}
+		return &MediaTime{Seconds: f}
+	}
+	var str string
+	if err := json.Unmarshal(v, &str); err == nil {
+		if num, ok := strings.CutSuffix(strings.TrimSpace(str), "%"); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+			if err == nil && f >= 0 && f <= 100 {
+				return &MediaTime{Percent: f, IsPercent: true}
+			}
+		}
+	}
+	p.fail(fieldErr(key, "must be seconds (a number of at least 0) or a percentage of the duration such as \"10%%\" (0 to 100), got %s", abbreviate(v)))
+	return nil
+}
+
 func (p *parser) watermark(key string) *Watermark {
 	v, ok := p.raw[key]
 	if !ok || string(v) == "null" {
@@ -474,6 +534,7 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("xmp", r.XMP != "", r.XMP)
 	put("embedBinaryLimit", r.EmbedBinaryLimit != nil, r.EmbedBinaryLimit)
 	put("animated", r.Animated, true)
+	put("time", r.Time != nil, r.Time)
 	return json.Marshal(m)
 }
 

@@ -74,6 +74,12 @@ var instructions = []instruction{
 	{field: "animated", value: boolValue(func(r *Rendition) bool { return r.Animated }),
 		fmts: []string{"webp", "gif"},
 		note: "the other formats hold one frame"},
+	{field: "time", value: func(r *Rendition) (string, bool) {
+		if r.Time == nil {
+			return "", false
+		}
+		return r.Time.String(), true
+	}},
 	{field: "compression", value: func(r *Rendition) (string, bool) {
 		raw, ok := r.Extra["compression"]
 		return abbreviate(raw), ok && string(raw) != "null"
@@ -142,7 +148,7 @@ func shorten(s string) string {
 //   - metadata (xmp, machine-metadata-json) and text renditions take no
 //     image instruction: width, height, maxWidth, maxHeight, upscale,
 //     crop, watermark, background, page, convertToDpi, quality, jpegSize,
-//     interlace, compressionLevel, dpi, xmp, animated, compression;
+//     interlace, compressionLevel, dpi, xmp, animated, time, compression;
 //   - quality applies to jpg, webp, avif, heic and jxl: png is lossless,
 //     gif is a palette and tiff is written with LZW;
 //   - jpegSize applies to jpg only;
@@ -153,6 +159,8 @@ func shorten(s string) string {
 //     least one element, and at most MaxJPEGXMP bytes in a jpg;
 //   - animated applies to gif and webp, and cannot be combined with page,
 //     which picks one frame;
+//   - time (the moment of a video or audio source) applies to every image
+//     fmt;
 //   - compression is refused for every built-in fmt: tiff renditions are
 //     always LZW-compressed (png has compressionLevel);
 //   - crop "smart" needs both width and height, the size of the crop;

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,6 +37,7 @@ var honouredBy = map[string]struct {
 	"dpi":              {`300`, "png jpg webp tiff avif heic"},
 	"xmp":              {`"` + base64.StdEncoding.EncodeToString([]byte("<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")) + `"`, "png jpg webp tiff avif heic"},
 	"animated":         {`true`, "gif webp"},
+	"time":             {`"10%"`, "png jpg webp gif tiff avif heic jxl"},
 	"compression":      {`"lzw"`, ""},
 	"maxChars":         {`20`, "text"},
 }
@@ -256,4 +258,40 @@ func TestSameTargetRules(t *testing.T) {
 		assert.Contains(t, MessageOf(req.Renditions[1].Invalid), "both write to s3://b/k")
 		assert.Contains(t, MessageOf(req.Renditions[2].Invalid), "quality: 80 is not honoured by gif renditions")
 	})
+}
+
+func TestTimeInstruction(t *testing.T) {
+	for _, c := range []struct {
+		wire string
+		want MediaTime
+	}{
+		{`0`, MediaTime{}},
+		{`12.5`, MediaTime{Seconds: 12.5}},
+		{`"10%"`, MediaTime{Percent: 10, IsPercent: true}},
+		{`"100%"`, MediaTime{Percent: 100, IsPercent: true}},
+		{`" 2.5 %"`, MediaTime{Percent: 2.5, IsPercent: true}},
+	} {
+		r, err := ParseRendition([]byte(`{"fmt": "png", "target": "s3://b/k", "time": ` + c.wire + `}`))
+		if assert.NoError(t, err, c.wire) && assert.NotNil(t, r.Time, c.wire) {
+			assert.Equal(t, c.want, *r.Time, c.wire)
+			// It round-trips.
+			b, err := json.Marshal(r)
+			assert.NoError(t, err)
+			back, err := ParseRendition(b)
+			if assert.NoError(t, err, string(b)) && assert.NotNil(t, back.Time) {
+				assert.Equal(t, c.want, *back.Time, string(b))
+			}
+		}
+	}
+	for _, bad := range []string{`-1`, `"-5%"`, `"101%"`, `"12"`, `"abc"`, `true`, `{}`, `1e9`, `"%"`} {
+		_, err := ParseRendition([]byte(`{"fmt": "jpg", "target": "s3://b/k", "time": ` + bad + `}`))
+		if assert.Error(t, err, bad) {
+			assert.Equal(t, ReasonGeneric, ReasonOf(err), bad)
+			assert.True(t, strings.HasPrefix(MessageOf(err), "time: "), MessageOf(err))
+		}
+	}
+	_, err := ParseRendition([]byte(`{"fmt": "xmp", "target": "s3://b/k", "time": 3}`))
+	if assert.Error(t, err) {
+		assert.Contains(t, MessageOf(err), "time: 3 does not apply to xmp renditions")
+	}
 }
