@@ -140,10 +140,16 @@ func mediaFrame(ctx context.Context, e *media.Engine, src *worker.Source, sf for
 		return nil, nil, api.Wrap(api.ReasonGeneric, err, "rendition directory")
 	}
 	cleanup := func() { _ = os.RemoveAll(dir) }
-	opts := media.FrameOptions{
-		WaveformWidth:  api.IntOr(r.Width, api.IntOr(r.MaxWidth, 0)),
-		WaveformHeight: api.IntOr(r.Height, api.IntOr(r.MaxHeight, 0)),
+	// A waveform is drawn at the size asked (4:1 when one side is given),
+	// so its lines keep their weight.
+	w, h := api.IntOr(r.Width, api.IntOr(r.MaxWidth, 0)), api.IntOr(r.Height, api.IntOr(r.MaxHeight, 0))
+	switch {
+	case w > 0 && h == 0:
+		h = max(1, w/4)
+	case h > 0 && w == 0:
+		w = h * 4
 	}
+	opts := media.FrameOptions{WaveformWidth: w, WaveformHeight: h}
 	if t := r.Time; t != nil {
 		opts.Time = &media.Time{Seconds: t.Seconds, Percent: t.Percent, IsPercent: t.IsPercent}
 	}

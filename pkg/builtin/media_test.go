@@ -133,6 +133,11 @@ func TestThumbnailOfVideoAndAudio(t *testing.T) {
 		assert.Equal(t, stdimage.Pt(400, 100), decode(out).Bounds().Size())
 		assert.Equal(t, "waveform", r.Metadata[MetadataMediaSource])
 	})
+	t.Run("waveform, width only", func(t *testing.T) {
+		r, out := run(tone, map[string]any{"fmt": "jpg", "width": 200})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		assert.Equal(t, stdimage.Pt(200, 50), decode(out).Bounds().Size())
+	})
 	t.Run("truncated", func(t *testing.T) {
 		r, _ := run(truncated, map[string]any{"fmt": "png"})
 		assert.Equal(t, api.StatusFailed, r.Status)

@@ -159,7 +159,7 @@ func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOpt
 	if f == nil {
 		return nil, api.Errorf(api.ReasonSourceCorrupt, "no video frame could be decoded: the file is truncated or corrupt")
 	}
-	f.Time = t
+	f.Time = math.Round(t*1000) / 1000
 	return f, nil
 }
 
@@ -257,7 +257,7 @@ func (e *Engine) representative(ctx context.Context, input string, vs Stream, du
 	if err != nil || f == nil {
 		return nil, api.Errorf(api.ReasonSourceCorrupt, "no video frame could be decoded: the file is truncated or corrupt")
 	}
-	f.Time = float64(best-1) / rate
+	f.Time = math.Round(float64(best-1)/rate*1000) / 1000
 	return f, nil
 }
 
