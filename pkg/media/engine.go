@@ -24,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 
@@ -98,7 +97,8 @@ func (l Limits) withDefaults() Limits {
 // Options configure an Engine.
 type Options struct {
 	// FFmpeg and FFprobe are the programs; default "ffmpeg" and "ffprobe"
-	// from PATH.
+	// from PATH, or from /usr/bin and /usr/local/bin when PATH lacks them
+	// (an OpenWhisk action runs without PATH).
 	FFmpeg, FFprobe string
 	// Limits bound the media processed.
 	Limits Limits
@@ -126,7 +126,7 @@ func New(opts Options) (*Engine, error) {
 		if name == "" {
 			name = map[*string]string{&e.ffmpeg: "ffmpeg", &e.ffprobe: "ffprobe"}[p.dst]
 		}
-		path, err := exec.LookPath(name)
+		path, err := cage.LookPath(name)
 		if err != nil {
 			return nil, fmt.Errorf("media: %w", err)
 		}

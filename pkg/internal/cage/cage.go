@@ -109,11 +109,30 @@ type Options struct {
 
 // New returns a cage, or an error when prlimit cannot be found.
 func New(opts Options) (*Cage, error) {
-	p, err := exec.LookPath("prlimit")
+	p, err := LookPath("prlimit")
 	if err != nil {
 		return nil, fmt.Errorf("cage: prlimit (util-linux) is needed to limit engines: %w", err)
 	}
 	return &Cage{prlimit: p, limits: opts.Limits.withDefaults(), tempDir: opts.TempDir}, nil
+}
+
+// systemDirs are where LookPath looks for a program that PATH lacks: an
+// OpenWhisk action runs without PATH.
+var systemDirs = []string{"/usr/bin", "/bin", "/usr/local/bin"}
+
+// LookPath finds a program in PATH, or in the system's program
+// directories when PATH lacks it.
+func LookPath(name string) (string, error) {
+	p, err := exec.LookPath(name)
+	if err == nil || strings.Contains(name, "/") {
+		return p, err
+	}
+	for _, d := range systemDirs {
+		if q, e := exec.LookPath(filepath.Join(d, name)); e == nil {
+			return q, nil
+		}
+	}
+	return "", err
 }
 
 // Limits returns the cage's default limits.
@@ -233,7 +252,7 @@ func (c *Cage) Run(ctx context.Context, cmd Cmd) (*Result, error) {
 	}
 	path := cmd.Path
 	if !filepath.IsAbs(path) {
-		p, err := exec.LookPath(path)
+		p, err := LookPath(path)
 		if err != nil {
 			return fail(err)
 		}

@@ -168,3 +168,17 @@ func TestStdin(t *testing.T) {
 		t.Fatalf("cat = %q, %v", res.Stdout, err)
 	}
 }
+
+func TestLookPathWithoutPATH(t *testing.T) {
+	t.Setenv("PATH", "")
+	p, err := LookPath("sh")
+	if err != nil || !filepath.IsAbs(p) {
+		t.Fatalf("LookPath(sh) without PATH = %q, %v", p, err)
+	}
+	if _, err := New(Options{}); err != nil {
+		t.Fatalf("New without PATH: %v", err)
+	}
+	if _, err := LookPath("no-such-program-here"); err == nil {
+		t.Fatal("found a missing program")
+	}
+}
