@@ -53,7 +53,9 @@ func (t Time) At(duration float64) float64 {
 const (
 	KindFrame    = "frame"    // a video frame
 	KindCover    = "cover"    // the cover art of an audio file
-	KindWaveform = "waveform" // the waveform of an audio file
+	KindWaveform   = "waveform"   // the waveform of an audio file
+	KindStoryboard = "storyboard" // a contact sheet of video frames
+	KindPreview    = "preview"    // an animated preview of a video
 )
 
 // FrameOptions say which image Frame extracts.
