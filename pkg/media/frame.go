@@ -51,8 +51,8 @@ func (t Time) At(duration float64) float64 {
 
 // Kinds of Frame.
 const (
-	KindFrame    = "frame"    // a video frame
-	KindCover    = "cover"    // the cover art of an audio file
+	KindFrame      = "frame"      // a video frame
+	KindCover      = "cover"      // the cover art of an audio file
 	KindWaveform   = "waveform"   // the waveform of an audio file
 	KindStoryboard = "storyboard" // a contact sheet of video frames
 	KindPreview    = "preview"    // an animated preview of a video
