@@ -72,6 +72,24 @@ func (t MediaTime) MarshalJSON() ([]byte, error) {
 	return []byte(t.String()), nil
 }
 
+// MaxSampledFrames is the most frames a storyboard (columns times rows) or
+// an animated preview of a video samples.
+const MaxSampledFrames = 100
+
+// Limits of the fps instruction, in frames per second.
+const (
+	MinFPS = 0.1
+	MaxFPS = 30
+)
+
+// Storyboard is the storyboard instruction: a contact sheet of Columns x
+// Rows frames of a video source, evenly spread over its duration, left to
+// right and top to bottom. On the wire {"columns": 4, "rows": 3}.
+type Storyboard struct {
+	Columns int `json:"columns"`
+	Rows    int `json:"rows"`
+}
+
 // Watermark is an image drawn centred over the rendition, fitted to Scale
 // times the rendition's size.
 type Watermark struct {
@@ -109,6 +127,13 @@ type Rendition struct {
 	// Time picks the moment of a video or audio source an image rendition
 	// shows; nil asks for a representative frame.
 	Time *MediaTime
+	// Storyboard asks for a contact sheet of a video source's frames.
+	Storyboard *Storyboard
+	// Frames and FPS shape the animated preview of a video source
+	// (animated: true): how many frames, evenly spread over the
+	// duration, and the playback rate in frames per second.
+	Frames *int
+	FPS    *float64
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
 
@@ -163,7 +188,7 @@ var knownKeys = map[string]bool{
 	"quality": true, "jpegSize": true, "interlace": true, "dpi": true, "convertToDpi": true,
 	"crop": true, "watermark": true, "background": true, "pdfbgcolor": true,
 	"compressionLevel": true, "page": true, "xmp": true, "embedBinaryLimit": true, "animated": true,
-	"time": true,
+	"time": true, "storyboard": true, "frames": true, "fps": true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -242,6 +267,9 @@ func ParseRendition(data []byte) (Rendition, error) {
 	r.Crop = p.crop("crop")
 	r.Watermark = p.watermark("watermark")
 	r.Time = p.mediaTime("time")
+	r.Storyboard = p.storyboard("storyboard")
+	r.Frames = p.intRange("frames", 1, MaxSampledFrames)
+	r.FPS = p.fps("fps")
 	if k, ok := p.first("background", "pdfbgcolor"); ok {
 		bg := p.str(k)
 		if !isHexColor(bg) {
@@ -466,6 +494,38 @@ func (p *parser) mediaTime(key string) *MediaTime {
 	return nil
 }
 
+func (p *parser) storyboard(key string) *Storyboard {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	var sb struct {
+		Columns, Rows *float64
+	}
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sb); err != nil || sb.Columns == nil || sb.Rows == nil ||
+		*sb.Columns != math.Trunc(*sb.Columns) || *sb.Rows != math.Trunc(*sb.Rows) ||
+		*sb.Columns < 1 || *sb.Rows < 1 || *sb.Columns**sb.Rows > MaxSampledFrames {
+		p.fail(fieldErr(key, "must be {columns, rows}, integers of at least 1 with at most %d frames in all, got %s", MaxSampledFrames, abbreviate(v)))
+		return nil
+	}
+	return &Storyboard{Columns: int(*sb.Columns), Rows: int(*sb.Rows)}
+}
+
+func (p *parser) fps(key string) *float64 {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	f, isNum := p.number(key, v)
+	if !isNum || f < MinFPS || f > MaxFPS {
+		p.fail(fieldErr(key, "must be a number of frames per second from %g to %d, got %s", MinFPS, MaxFPS, abbreviate(v)))
+		return nil
+	}
+	return &f
+}
+
 func (p *parser) watermark(key string) *Watermark {
 	v, ok := p.raw[key]
 	if !ok || string(v) == "null" {
@@ -535,6 +595,9 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("embedBinaryLimit", r.EmbedBinaryLimit != nil, r.EmbedBinaryLimit)
 	put("animated", r.Animated, true)
 	put("time", r.Time != nil, r.Time)
+	put("storyboard", r.Storyboard != nil, r.Storyboard)
+	put("frames", r.Frames != nil, r.Frames)
+	put("fps", r.FPS != nil, r.FPS)
 	return json.Marshal(m)
 }
 
