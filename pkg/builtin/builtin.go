@@ -35,7 +35,8 @@ const (
 // Event metadata of an image rendition of a video or audio source.
 const (
 	// MetadataMediaSource says what the image shows: "frame" (a video
-	// frame), "cover" (an audio file's cover art) or "waveform".
+	// frame), "cover" (an audio file's cover art), "waveform",
+	// "storyboard" or "preview" (an animated preview).
 	MetadataMediaSource = "media:source"
 	// MetadataMediaTime is the time of the frame shown, in seconds.
 	MetadataMediaTime = "media:time"
@@ -100,8 +101,8 @@ func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfe
 			}
 			defer cleanup()
 			path = frame.Path
-		} else if r.Time != nil {
-			return api.Errorf(api.ReasonGeneric, "time: %s applies to video and audio sources, not to this source (%s)", r.Time, sf.Title)
+		} else if field, v := mediaInstruction(r); field != "" {
+			return api.Errorf(api.ReasonGeneric, "%s: %s applies to video sources, not to this source (%s)", field, v, sf.Title)
 		}
 		res, err := engine.Render(ctx, path, r.Rendition, r.Path, opts)
 		if err != nil {
@@ -123,9 +124,26 @@ func sniffSource(src *worker.Source) format.Format {
 	return format.Sniff(head[:n], src.Name)
 }
 
+// mediaInstruction returns the first instruction of r that only video
+// sources honour, and its value; "" when none is set.
+func mediaInstruction(r *worker.Rendition) (string, string) {
+	switch {
+	case r.Time != nil:
+		return "time", r.Time.String()
+	case r.Storyboard != nil:
+		return "storyboard", fmt.Sprintf("{columns: %d, rows: %d}", r.Storyboard.Columns, r.Storyboard.Rows)
+	case r.Frames != nil:
+		return "frames", fmt.Sprint(*r.Frames)
+	case r.FPS != nil:
+		return "fps", fmt.Sprint(*r.FPS)
+	}
+	return "", ""
+}
+
 // mediaFrame extracts the image of a video or audio source that the
-// rendition shows, into a directory of the rendition's own; cleanup
-// removes it.
+// rendition shows (a frame, cover art, a waveform, a storyboard, or an
+// animated preview for animated: true), into a directory of the
+// rendition's own; cleanup removes it.
 func mediaFrame(ctx context.Context, e *media.Engine, src *worker.Source, sf format.Format, r *worker.Rendition) (*media.Frame, func(), error) {
 	if e == nil {
 		return nil, nil, api.Errorf(api.ReasonSourceFormatUnsupported,
@@ -153,7 +171,23 @@ func mediaFrame(ctx context.Context, e *media.Engine, src *worker.Source, sf for
 	if t := r.Time; t != nil {
 		opts.Time = &media.Time{Seconds: t.Seconds, Percent: t.Percent, IsPercent: t.IsPercent}
 	}
-	frame, err := e.Frame(ctx, src.Path, info, opts, dir)
+	var frame *media.Frame
+	switch {
+	case r.Storyboard != nil:
+		frame, err = e.Storyboard(ctx, src.Path, info, r.Storyboard.Columns, r.Storyboard.Rows, dir)
+	case r.Animated:
+		popts := media.PreviewOptions{
+			Frames:    api.IntOr(r.Frames, 0),
+			MaxWidth:  api.IntOr(r.Width, api.IntOr(r.MaxWidth, 0)),
+			MaxHeight: api.IntOr(r.Height, api.IntOr(r.MaxHeight, 0)),
+		}
+		if r.FPS != nil {
+			popts.FPS = *r.FPS
+		}
+		frame, err = e.Preview(ctx, src.Path, info, popts, dir)
+	default:
+		frame, err = e.Frame(ctx, src.Path, info, opts, dir)
+	}
 	if err != nil {
 		cleanup()
 		return nil, nil, err

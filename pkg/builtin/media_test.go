@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	stdimage "image"
+	"image/gif"
 	_ "image/jpeg"
 	_ "image/png"
 	"io"
@@ -138,6 +139,46 @@ func TestThumbnailOfVideoAndAudio(t *testing.T) {
 		require.Equal(t, api.StatusCreated, r.Status, r.Message)
 		assert.Equal(t, stdimage.Pt(200, 50), decode(out).Bounds().Size())
 	})
+	t.Run("storyboard", func(t *testing.T) {
+		r, out := run(clip, map[string]any{"fmt": "jpg", "storyboard": map[string]int{"columns": 4, "rows": 2}, "width": 640})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		// Eight 320x180 tiles, 4x2: 1280x360, fitted to 640 wide.
+		assert.Equal(t, stdimage.Pt(640, 180), decode(out).Bounds().Size())
+		assert.Equal(t, "storyboard", r.Metadata[MetadataMediaSource])
+	})
+	t.Run("animated gif preview", func(t *testing.T) {
+		r, out := run(clip, map[string]any{"fmt": "gif", "animated": true, "frames": 6, "fps": 4, "width": 80})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		f, err := os.Open(out)
+		require.NoError(t, err)
+		defer f.Close()
+		g, err := gif.DecodeAll(f)
+		require.NoError(t, err)
+		assert.Len(t, g.Image, 6)
+		for _, d := range g.Delay {
+			assert.Equal(t, 25, d, "1/4 s a frame")
+		}
+		assert.Equal(t, 80, g.Config.Width)
+		assert.Equal(t, 45, g.Config.Height)
+		assert.Equal(t, "preview", r.Metadata[MetadataMediaSource])
+	})
+	t.Run("animated webp preview", func(t *testing.T) {
+		r, out := run(clip, map[string]any{"fmt": "webp", "animated": true, "width": 160})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		b, err := os.ReadFile(out)
+		require.NoError(t, err)
+		assert.Equal(t, 10, strings.Count(string(b), "ANMF"), "ten frames by default")
+	})
+	t.Run("storyboard of audio", func(t *testing.T) {
+		r, _ := run(tone, map[string]any{"fmt": "png", "storyboard": map[string]int{"columns": 2, "rows": 2}})
+		assert.Equal(t, api.ReasonSourceFormatUnsupported, r.Reason, r.Message)
+		assert.Contains(t, r.Message, "no video stream to make a storyboard")
+	})
+	t.Run("storyboard of an image", func(t *testing.T) {
+		r, _ := run(cover, map[string]any{"fmt": "png", "storyboard": map[string]int{"columns": 2, "rows": 2}})
+		assert.Equal(t, api.ReasonGeneric, r.Reason, r.Message)
+		assert.Contains(t, r.Message, "storyboard: {columns: 2, rows: 2} applies to video sources")
+	})
 	t.Run("truncated", func(t *testing.T) {
 		r, _ := run(truncated, map[string]any{"fmt": "png"})
 		assert.Equal(t, api.StatusFailed, r.Status)
@@ -151,7 +192,7 @@ func TestThumbnailOfVideoAndAudio(t *testing.T) {
 	t.Run("time on an image", func(t *testing.T) {
 		r, _ := run(cover, map[string]any{"fmt": "png", "time": 2})
 		assert.Equal(t, api.ReasonGeneric, r.Reason, r.Message)
-		assert.True(t, strings.HasPrefix(r.Message, "time: 2 applies to video and audio sources"), r.Message)
+		assert.True(t, strings.HasPrefix(r.Message, "time: 2 applies to video sources"), r.Message)
 	})
 	// Nothing of the frames is left in the worker's directory.
 	var left []string

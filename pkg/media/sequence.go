@@ -55,7 +55,7 @@ func (e *Engine) videoFor(in *Info, what string) (Stream, float64, error) {
 	return vs, d, nil
 }
 
-// tileSize returns the size, even and at least 2x2, of the upright frame
+// tileSize returns the size, at least 1x1, of the upright frame
 // of vs fitted inside maxW x maxH.
 func tileSize(vs Stream, maxW, maxH int) (int, int) {
 	w, h := vs.DisplaySize()
@@ -63,8 +63,7 @@ func tileSize(vs Stream, maxW, maxH int) (int, int) {
 		w, h = 16, 9
 	}
 	s := math.Min(1, math.Min(float64(maxW)/float64(w), float64(maxH)/float64(h)))
-	even := func(f float64) int { return max(2, int(math.Round(f/2))*2) }
-	return even(float64(w) * s), even(float64(h) * s)
+	return max(1, int(math.Round(float64(w)*s))), max(1, int(math.Round(float64(h)*s)))
 }
 
 // sampled runs one ffmpeg over the frames at times ts, each input seeking
