@@ -149,6 +149,7 @@ func mediaFrame(ctx context.Context, e *media.Engine, src *worker.Source, sf for
 		return nil, nil, api.Errorf(api.ReasonSourceFormatUnsupported,
 			"the source (%s) needs ffmpeg, which is not installed here", sf.Title)
 	}
+	e = mediaEngineFor(e, src.Settings)
 	info, err := e.Probe(ctx, src.Path)
 	if err != nil {
 		return nil, nil, err
@@ -197,6 +198,32 @@ func mediaFrame(ctx context.Context, e *media.Engine, src *worker.Source, sf for
 		r.Metadata[MetadataMediaTime] = frame.Time
 	}
 	return frame, cleanup, nil
+}
+
+// mediaEngineFor returns e with the media limits that s sets.
+func mediaEngineFor(e *media.Engine, s settings.Settings) *media.Engine {
+	var l settings.MediaLimits
+	s.ApplyMedia(&l)
+	if l == (settings.MediaLimits{}) {
+		return e
+	}
+	m := e.Limits()
+	if l.MaxDurationSeconds > 0 {
+		m.MaxDuration = float64(l.MaxDurationSeconds)
+	}
+	if l.MaxPixels > 0 {
+		m.MaxPixels = l.MaxPixels
+	}
+	if l.MaxFrames > 0 {
+		m.MaxFrames = l.MaxFrames
+	}
+	if l.CPUSeconds > 0 {
+		m.CPUSeconds = uint64(l.CPUSeconds)
+	}
+	if l.MemoryBytes > 0 {
+		m.MemoryBytes = uint64(l.MemoryBytes)
+	}
+	return e.WithLimits(m)
 }
 
 // engineFor returns engine with the image limits that s sets.

@@ -72,11 +72,16 @@ func TestThumbnailOfVideoAndAudio(t *testing.T) {
 	truncated := filepath.Join(src, "truncated.mp4")
 	require.NoError(t, os.WriteFile(truncated, whole[:len(whole)/2], 0o600))
 
+	var params map[string]any // deployment settings of the next activations
 	run := func(source string, rendition map[string]any) (api.RenditionResult, string) {
 		t.Helper()
 		out := filepath.Join(t.TempDir(), "out."+rendition["fmt"].(string))
 		rendition["name"], rendition["target"] = filepath.Base(out), out
-		raw, err := json.Marshal(map[string]any{"requestId": "r", "source": source, "renditions": []any{rendition}})
+		p := map[string]any{"requestId": "r", "source": source, "renditions": []any{rendition}}
+		for k, v := range params {
+			p[k] = v
+		}
+		raw, err := json.Marshal(p)
 		require.NoError(t, err)
 		res, err := handlers[ThumbnailAction](context.Background(), raw)
 		require.NoError(t, err)
@@ -193,6 +198,22 @@ func TestThumbnailOfVideoAndAudio(t *testing.T) {
 		r, _ := run(cover, map[string]any{"fmt": "png", "time": 2})
 		assert.Equal(t, api.ReasonGeneric, r.Reason, r.Message)
 		assert.True(t, strings.HasPrefix(r.Message, "time: 2 applies to video sources"), r.Message)
+	})
+	t.Run("deployment settings", func(t *testing.T) {
+		defer func() { params = nil }()
+		for setting, want := range map[string]string{
+			"mediaMaxDuration": "more than the limit of 2 s",
+			"mediaMaxPixels":   "more than the limit of 2 pixels",
+			"mediaMaxFrames":   "more than the limit of 2",
+		} {
+			params = map[string]any{setting: 2}
+			r, _ := run(clip, map[string]any{"fmt": "png"})
+			assert.Equal(t, api.ReasonSourceTooLarge, r.Reason, "%s: %s", setting, r.Message)
+			assert.Contains(t, r.Message, want, setting)
+		}
+		params = nil
+		r, _ := run(clip, map[string]any{"fmt": "png"})
+		assert.Equal(t, api.StatusCreated, r.Status, "without the settings: %s", r.Message)
 	})
 	// Nothing of the frames is left in the worker's directory.
 	var left []string
