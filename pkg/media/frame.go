@@ -197,7 +197,7 @@ func (e *Engine) frameAt(ctx context.Context, input string, vs Stream, t float64
 		"-an", "-sn", "-dn",
 		"-vf", uprightFilter(vs),
 		"-frames:v", "1",
-		"-f", "image2", "-c:v", "png", "-update", "1", "-y", out,
+		"-f", "image2", "-c:v", "png", "-compression_level", "1", "-update", "1", "-y", out,
 	)
 	_ = os.Remove(out)
 	if _, err := e.run(ctx, e.ffmpeg, args); err != nil {
@@ -312,7 +312,7 @@ func (e *Engine) cover(ctx context.Context, input string, s Stream, out string) 
 		"-an", "-sn", "-dn",
 		"-vf", uprightFilter(s),
 		"-frames:v", "1",
-		"-f", "image2", "-c:v", "png", "-update", "1", "-y", out,
+		"-f", "image2", "-c:v", "png", "-compression_level", "1", "-update", "1", "-y", out,
 	)
 	if _, err := e.run(ctx, e.ffmpeg, args); err != nil {
 		return nil, engineError(err, "the cover art cannot be decoded")
@@ -350,7 +350,7 @@ func (e *Engine) waveform(ctx context.Context, input string, s Stream, opts Fram
 		"-filter_complex", fmt.Sprintf("[0:%d]aformat=channel_layouts=mono,showwavespic=s=%dx%d:colors=%s[w]", s.Index, w, h, color),
 		"-map", "[w]",
 		"-frames:v", "1",
-		"-f", "image2", "-c:v", "png", "-update", "1", "-y", out,
+		"-f", "image2", "-c:v", "png", "-compression_level", "1", "-update", "1", "-y", out,
 	)
 	if _, err := e.run(ctx, e.ffmpeg, args); err != nil {
 		return nil, engineError(err, "the audio cannot be decoded")
