@@ -3,7 +3,6 @@ package media
 import (
 	"context"
 	"fmt"
-	"image"
 	"image/png"
 	"math"
 	"os"
@@ -100,11 +99,12 @@ var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|[a-zA-Z]{3,2
 //   - a video: the frame at opts.Time (clamped to the duration), or
 //     without a time a representative frame: six frames evenly spread over
 //     the first ten seconds (or the whole of a shorter video) are decoded
-//     and the one with the most contrast (the standard deviation of its
-//     luma, sampled on a grid) among those neither nearly black nor nearly
-//     white (mean luma within 24..232 of 255) and not flat (deviation at
-//     least 12) is chosen, the earliest on a tie; when none qualifies, the
-//     one with the most contrast. Black leaders and fades are so avoided.
+//     into 64x36 grey thumbnails, and the one with the most contrast (the
+//     standard deviation of its luma) among those neither nearly black nor
+//     nearly white (mean luma within 24..232 of 255) and not flat
+//     (deviation at least 12) is chosen, the earliest on a tie; when none
+//     qualifies, the one with the most contrast. That frame is then
+//     extracted at full size. Black leaders and fades are so avoided.
 //   - an audio file: its cover art (attached picture) when it has one,
 //     else its waveform.
 //
@@ -206,30 +206,30 @@ func (e *Engine) frameAt(ctx context.Context, input string, vs Stream, t float64
 	return pngFrame(out, KindFrame)
 }
 
-// representative extracts the candidate frames and keeps the best.
+// Candidate frames are scored on a scoreW x scoreH grey thumbnail.
+const scoreW, scoreH = 64, 36
+
+// representative scores the candidate frames on small grey thumbnails
+// that ffmpeg writes to its output, then extracts the best at full size.
 func (e *Engine) representative(ctx context.Context, input string, vs Stream, duration float64, dir, out string) (*Frame, error) {
 	window := math.Min(duration, candidateWindow)
 	rate := float64(candidateFrames) / window
-	cand := filepath.Join(dir, "candidate-%02d.png")
 	args := append(e.ffmpegArgs(),
 		"-t", strconv.FormatFloat(window, 'f', 3, 64),
 		"-i", input,
 		"-map", "0:"+strconv.Itoa(vs.Index),
 		"-an", "-sn", "-dn",
-		"-vf", "fps=fps="+strconv.FormatFloat(rate, 'f', 6, 64)+","+uprightFilter(vs),
+		"-vf", fmt.Sprintf("fps=fps=%s,scale=%d:%d:flags=area,format=gray", strconv.FormatFloat(rate, 'f', 6, 64), scoreW, scoreH),
 		"-frames:v", strconv.Itoa(candidateFrames),
-		"-f", "image2", "-c:v", "png", "-y", cand,
+		"-f", "rawvideo", "-",
 	)
-	if _, err := e.run(ctx, e.ffmpeg, args); err != nil {
+	raw, err := e.run(ctx, e.ffmpeg, args)
+	if err != nil {
 		return nil, engineError(err, "the video frames cannot be decoded")
 	}
-	best, bestScore := -1, math.Inf(-1)
-	for i := 1; i <= candidateFrames; i++ {
-		p := fmt.Sprintf(cand, i)
-		st, err := lumaStats(p)
-		if err != nil {
-			continue
-		}
+	best, bestScore := 0, math.Inf(-1)
+	for i := 0; (i+1)*scoreW*scoreH <= len(raw); i++ {
+		st := lumaOfGray(raw[i*scoreW*scoreH : (i+1)*scoreW*scoreH])
 		score := st.dev
 		if !st.representative() {
 			score -= 1000 // only when nothing qualifies
@@ -238,28 +238,19 @@ func (e *Engine) representative(ctx context.Context, input string, vs Stream, du
 			best, bestScore = i, score
 		}
 	}
-	if best < 0 {
-		// Nothing decoded in the window: try the first frame alone.
-		f, err := e.frameAt(ctx, input, vs, 0, out)
-		if err != nil {
-			return nil, err
-		}
-		if f == nil {
-			return nil, api.Errorf(api.ReasonSourceCorrupt, "no video frame could be decoded: the file is truncated or corrupt")
-		}
-		return f, nil
+	t := float64(best) / rate
+	f, err := e.frameAt(ctx, input, vs, t, out)
+	if err == nil && f == nil && t > 0 {
+		t = 0
+		f, err = e.frameAt(ctx, input, vs, 0, out)
 	}
-	if err := os.Rename(fmt.Sprintf(cand, best), out); err != nil {
-		return nil, api.Wrap(api.ReasonGeneric, err, "frame file")
+	if err != nil {
+		return nil, err
 	}
-	for i := 1; i <= candidateFrames; i++ {
-		_ = os.Remove(fmt.Sprintf(cand, i))
-	}
-	f, err := pngFrame(out, KindFrame)
-	if err != nil || f == nil {
+	if f == nil {
 		return nil, api.Errorf(api.ReasonSourceCorrupt, "no video frame could be decoded: the file is truncated or corrupt")
 	}
-	f.Time = math.Round(float64(best-1)/rate*1000) / 1000
+	f.Time = math.Round(t*1000) / 1000
 	return f, nil
 }
 
@@ -270,36 +261,18 @@ type luma struct{ mean, dev float64 }
 // for its video: neither nearly black nor nearly white, not flat.
 func (l luma) representative() bool { return l.mean >= 24 && l.mean <= 232 && l.dev >= 12 }
 
-// lumaStats samples a PNG on a grid of about 100x100 points.
-func lumaStats(path string) (luma, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return luma{}, err
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		return luma{}, err
-	}
-	return lumaOf(img), nil
-}
-
-func lumaOf(img image.Image) luma {
-	b := img.Bounds()
-	sx, sy := max(1, b.Dx()/100), max(1, b.Dy()/100)
-	var n, sum, sq float64
-	for y := b.Min.Y; y < b.Max.Y; y += sy {
-		for x := b.Min.X; x < b.Max.X; x += sx {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			l := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
-			n++
-			sum += l
-			sq += l * l
-		}
-	}
-	if n == 0 {
+// lumaOfGray computes the statistics of 8-bit grey pixels.
+func lumaOfGray(px []byte) luma {
+	if len(px) == 0 {
 		return luma{}
 	}
+	var sum, sq float64
+	for _, p := range px {
+		l := float64(p)
+		sum += l
+		sq += l * l
+	}
+	n := float64(len(px))
 	mean := sum / n
 	return luma{mean: mean, dev: math.Sqrt(math.Max(0, sq/n-mean*mean))}
 }

@@ -428,3 +428,17 @@ func processesWith(t *testing.T, s string) []int {
 	}
 	return pids
 }
+
+// lumaOf computes the luma statistics of an image, sampled on a grid of
+// about 100x100 points.
+func lumaOf(img image.Image) luma {
+	b := img.Bounds()
+	sx, sy := max(1, b.Dx()/100), max(1, b.Dy()/100)
+	var px []byte
+	for y := b.Min.Y; y < b.Max.Y; y += sy {
+		for x := b.Min.X; x < b.Max.X; x += sx {
+			px = append(px, byte(lumaAt(img, x, y)+0.5))
+		}
+	}
+	return lumaOfGray(px)
+}
