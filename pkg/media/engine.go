@@ -2,8 +2,10 @@
 // (Debian's 5.1), run as caged child processes (package internal/cage):
 // their own process group killed when the context ends, a private
 // temporary directory, a minimal environment, address-space and CPU-time
-// limits, a thread cap, and the file protocol only (-protocol_whitelist
-// file,pipe, and inputs named "file:/path"), so ffmpeg never opens a URL.
+// limits, a thread cap, the file protocol only (-protocol_whitelist
+// file,pipe, and inputs named "file:/path"), so ffmpeg never opens a URL,
+// and the container demuxers only (-format_whitelist, see Demuxers), so a
+// playlist or script inside a source cannot make it open other files.
 // Sources are local files fetched by package transfer.
 //
 // Probe describes a file (duration, streams, codecs, rotation, sample
@@ -26,6 +28,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/internal/cage"
@@ -166,6 +169,16 @@ func (e *Engine) run(ctx context.Context, prog string, args []string) ([]byte, e
 	return res.Stdout, nil
 }
 
+// Demuxers are the only ffmpeg demuxers (input formats) the engine lets
+// ffmpeg and ffprobe use (-format_whitelist): the containers of the format
+// registry's video and audio formats, and raw streams found in them. It
+// shuts out the demuxers that open other files or URLs named inside the
+// input (HLS and DASH playlists, ffconcat scripts, image sequences, SDP,
+// ...), which would let a crafted source read files of the machine into
+// a rendition.
+const Demuxers = "mov,matroska,avi,mpegts,mpeg,mpegvideo,m4v,h264,hevc,asf,flv,mxf,dv," +
+	"mp3,aac,ac3,eac3,wav,w64,aiff,flac,ogg,amr,caf"
+
 // fileInput names a local file for ffmpeg with the file protocol, so that
 // no name (such as "http:x" or "concat:a|b") is read as another protocol.
 func fileInput(path string) (string, error) {
@@ -190,6 +203,8 @@ func engineError(err error, what string) error {
 		return api.Wrap(api.ReasonSourceTooLarge, err, what+": decoding needs more CPU time than the limit allows")
 	case errors.Is(err, cage.ErrMemoryLimit):
 		return api.Wrap(api.ReasonSourceTooLarge, err, what+": decoding needs more memory than the limit allows")
+	case errors.As(err, &ce) && ce.Err == nil && strings.Contains(ce.Stderr, "not on whitelist"):
+		return api.Wrap(api.ReasonSourceFormatUnsupported, err, what+": its format is not a video or audio container the service reads (playlists and scripts that name other files are refused)")
 	case errors.As(err, &ce) && ce.Err == nil:
 		msg := what + ": the file is truncated or corrupt"
 		if last := cage.LastLines(ce.Stderr, 2); last != "" {

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"image/png"
@@ -109,7 +110,8 @@ var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|[a-zA-Z]{3,2
 //     else its waveform.
 //
 // CheckLimits runs first. A file with neither a video nor an audio stream,
-// or of zero duration, fails with SourceFormatUnsupported.
+// or of zero duration, fails with SourceFormatUnsupported. In a file of
+// unknown duration (a raw stream), a percentage is taken as the start.
 func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOptions, dir string) (*Frame, error) {
 	if err := e.CheckLimits(in); err != nil {
 		return nil, err
@@ -119,13 +121,16 @@ func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOpt
 		return nil, err
 	}
 	out := filepath.Join(dir, "frame.png")
+	if len(in.Streams) == 0 {
+		return nil, api.Errorf(api.ReasonSourceFormatUnsupported, "the media file is empty: no video or audio stream, zero length")
+	}
 	vs, ok := in.VideoStream()
 	if !ok {
 		if cover, ok := in.CoverArt(); ok {
 			return e.cover(ctx, input, cover, out)
 		}
 		if as, ok := in.AudioStream(); ok {
-			if in.Duration <= 0 && as.Duration <= 0 {
+			if in.DurationKnown && in.Duration <= 0 && as.Duration <= 0 {
 				return nil, api.Errorf(api.ReasonSourceFormatUnsupported, "the audio has no duration: there is no sound to draw")
 			}
 			return e.waveform(ctx, input, as, opts, out)
@@ -136,19 +141,25 @@ func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOpt
 	if duration <= 0 {
 		duration = vs.Duration
 	}
-	if duration <= 0 {
+	if in.DurationKnown && duration <= 0 {
 		return nil, api.Errorf(api.ReasonSourceFormatUnsupported, "the video has no duration (zero length): there is no frame to take")
 	}
 	if opts.Time == nil {
-		return e.representative(ctx, input, vs, duration, dir, out)
+		// Unknown duration (a raw stream): candidates from its start.
+		return e.representative(ctx, input, vs, cmp.Or(duration, candidateWindow), dir, out)
 	}
-	t := opts.Time.At(duration)
-	// The last frame starts a frame's length before the end.
-	step := 0.1
-	if r := vs.FrameRate.Float(); r > 0 {
-		step = 1 / r
+	var t float64
+	if duration > 0 {
+		t = opts.Time.At(duration)
+		// The last frame starts a frame's length before the end.
+		step := 0.1
+		if r := vs.FrameRate.Float(); r > 0 {
+			step = 1 / r
+		}
+		t = math.Max(0, math.Min(t, duration-step))
+	} else if !opts.Time.IsPercent {
+		t = opts.Time.Seconds // unknown duration: past the end gives the first frame
 	}
-	t = math.Max(0, math.Min(t, duration-step))
 	f, err := e.frameAt(ctx, input, vs, t, out)
 	if err == nil && f == nil && t > 0 {
 		// Nothing decoded there (a truncated tail): the first frame.
@@ -176,23 +187,29 @@ func uprightFilter(vs Stream) string {
 	return f
 }
 
-// ffmpegArgs returns the arguments common to every ffmpeg run before its
-// input.
+// ffmpegArgs returns the arguments common to every ffmpeg run, before its
+// inputs.
 func (e *Engine) ffmpegArgs() []string {
-	return []string{
-		"-nostdin", "-hide_banner", "-loglevel", "error",
+	return []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-filter_threads", "1"}
+}
+
+// inputArgs returns the arguments of one input of an ffmpeg run: opts
+// (such as -ss), then the options that ffmpeg applies to each input on its
+// own and so are repeated for each (the protocol and demuxer whitelists,
+// the decoding threads), then -i input.
+func (e *Engine) inputArgs(input string, opts ...string) []string {
+	return append(opts,
 		"-protocol_whitelist", "file,pipe",
+		"-format_whitelist", Demuxers,
 		"-threads", strconv.Itoa(e.limits.Threads),
-		"-filter_threads", "1",
-	}
+		"-i", input)
 }
 
 // frameAt extracts the frame at t seconds into out; a nil Frame when no
 // frame was decoded.
 func (e *Engine) frameAt(ctx context.Context, input string, vs Stream, t float64, out string) (*Frame, error) {
-	args := append(e.ffmpegArgs(),
-		"-ss", strconv.FormatFloat(t, 'f', 3, 64),
-		"-i", input,
+	args := append(e.ffmpegArgs(), e.inputArgs(input, "-ss", strconv.FormatFloat(t, 'f', 3, 64))...)
+	args = append(args,
 		"-map", "0:"+strconv.Itoa(vs.Index),
 		"-an", "-sn", "-dn",
 		"-vf", uprightFilter(vs),
@@ -214,9 +231,8 @@ const scoreW, scoreH = 64, 36
 func (e *Engine) representative(ctx context.Context, input string, vs Stream, duration float64, dir, out string) (*Frame, error) {
 	window := math.Min(duration, candidateWindow)
 	rate := float64(candidateFrames) / window
-	args := append(e.ffmpegArgs(),
-		"-t", strconv.FormatFloat(window, 'f', 3, 64),
-		"-i", input,
+	args := append(e.ffmpegArgs(), e.inputArgs(input, "-t", strconv.FormatFloat(window, 'f', 3, 64))...)
+	args = append(args,
 		"-map", "0:"+strconv.Itoa(vs.Index),
 		"-an", "-sn", "-dn",
 		"-vf", fmt.Sprintf("fps=fps=%s,scale=%d:%d:flags=area,format=gray", strconv.FormatFloat(rate, 'f', 6, 64), scoreW, scoreH),
@@ -279,8 +295,8 @@ func lumaOfGray(px []byte) luma {
 
 // cover extracts the attached picture.
 func (e *Engine) cover(ctx context.Context, input string, s Stream, out string) (*Frame, error) {
-	args := append(e.ffmpegArgs(),
-		"-i", input,
+	args := append(e.ffmpegArgs(), e.inputArgs(input)...)
+	args = append(args,
 		"-map", "0:"+strconv.Itoa(s.Index),
 		"-an", "-sn", "-dn",
 		"-vf", uprightFilter(s),
@@ -318,8 +334,8 @@ func (e *Engine) waveform(ctx context.Context, input string, s Stream, opts Fram
 		return nil, api.Errorf(api.ReasonGeneric, "waveform colour %q: want #RRGGBB, #RGB or a colour name", color)
 	}
 	color = strings.Replace(color, "#", "0x", 1)
-	args := append(e.ffmpegArgs(),
-		"-i", input,
+	args := append(e.ffmpegArgs(), e.inputArgs(input)...)
+	args = append(args,
 		"-filter_complex", fmt.Sprintf("[0:%d]aformat=channel_layouts=mono,showwavespic=s=%dx%d:colors=%s[w]", s.Index, w, h, color),
 		"-map", "[w]",
 		"-frames:v", "1",

@@ -323,8 +323,20 @@ func TestBadSources(t *testing.T) {
 		t.Errorf("message %q", api.MessageOf(err))
 	}
 
+	// An MP4 of no frames: a container with no stream.
+	empty := ffmpeg(t, "-f", "lavfi", "-i", "testsrc2=s=64x48", "-frames:v", "0", "-c:v", "libx264", "empty.mp4")
+	in, err = e.Probe(ctx, empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Frame(ctx, empty, in, FrameOptions{}, t.TempDir())
+	reasonOf(t, err, api.ReasonSourceFormatUnsupported)
+	if !strings.Contains(api.MessageOf(err), "empty") {
+		t.Errorf("message %q", api.MessageOf(err))
+	}
+
 	// Zero duration.
-	in = &Info{Format: "mov", Streams: []Stream{{Type: Video, Codec: "h264", Width: 10, Height: 10}}}
+	in = &Info{Format: "mov", DurationKnown: true, Streams: []Stream{{Type: Video, Codec: "h264", Width: 10, Height: 10}}}
 	_, err = e.Frame(ctx, subs, in, FrameOptions{}, t.TempDir())
 	reasonOf(t, err, api.ReasonSourceFormatUnsupported)
 	if !strings.Contains(api.MessageOf(err), "no duration") {
@@ -441,4 +453,82 @@ func lumaOf(img image.Image) luma {
 		}
 	}
 	return lumaOfGray(px)
+}
+
+// TestContainers probes every container the format registry routes to the
+// engine and takes an image from it: the demuxer whitelist lets them all
+// through.
+func TestContainers(t *testing.T) {
+	e := newEngine(t, Limits{})
+	video := []string{"-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=1", "-f", "lavfi", "-i", "sine=duration=1"}
+	audio := []string{"-f", "lavfi", "-i", "sine=duration=1"}
+	for _, c := range []struct {
+		name  string
+		input []string
+		args  []string
+		kind  string
+	}{
+		{"a.mp4", video, nil, KindFrame},
+		{"a.mov", video, nil, KindFrame},
+		{"a.3gp", video, []string{"-c:v", "mpeg4", "-c:a", "aac", "-ar", "8000", "-ac", "1"}, KindFrame},
+		{"a.mkv", video, nil, KindFrame},
+		{"a.webm", video, []string{"-c:v", "libvpx", "-c:a", "libvorbis"}, KindFrame},
+		{"a.avi", video, nil, KindFrame},
+		{"a.ts", video, nil, KindFrame},
+		{"a.mpg", video, []string{"-c:v", "mpeg2video", "-c:a", "mp2"}, KindFrame},
+		{"a.m2v", video[:4], []string{"-c:v", "mpeg2video", "-f", "mpeg2video"}, KindFrame},
+		{"a.wmv", video, []string{"-c:v", "wmv2", "-c:a", "wmav2"}, KindFrame},
+		{"a.flv", video, []string{"-c:v", "flv1", "-c:a", "mp3", "-ar", "44100"}, KindFrame},
+		{"a.mxf", video, []string{"-c:v", "mpeg2video", "-c:a", "pcm_s16le", "-ar", "48000"}, KindFrame},
+		{"a.dv", []string{"-f", "lavfi", "-i", "testsrc2=size=720x576:rate=25:duration=0.4"}, []string{"-c:v", "dvvideo", "-pix_fmt", "yuv420p"}, KindFrame},
+		{"a.mp3", audio, nil, KindWaveform},
+		{"a.aac", audio, []string{"-f", "adts"}, KindWaveform},
+		{"a.m4a", audio, nil, KindWaveform},
+		{"a.wav", audio, nil, KindWaveform},
+		{"a.aiff", audio, nil, KindWaveform},
+		{"a.flac", audio, nil, KindWaveform},
+		{"a.ogg", audio, nil, KindWaveform},
+		{"a.opus", audio, nil, KindWaveform},
+		{"a.wma", audio, nil, KindWaveform},
+		{"a.ac3", audio, nil, KindWaveform},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := ffmpeg(t, append(append(append([]string{}, c.input...), c.args...), "-t", "1", c.name)...)
+			in, err := e.Probe(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := e.Frame(context.Background(), p, in, FrameOptions{Time: &Time{Seconds: 0.2}}, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Kind != c.kind || f.Width == 0 {
+				t.Fatalf("frame %+v, want a %s", f, c.kind)
+			}
+		})
+	}
+}
+
+// TestPlaylistsAndScriptsRefused: a source that is an HLS playlist or an
+// ffconcat script naming a local file is refused, never read through.
+func TestPlaylistsAndScriptsRefused(t *testing.T) {
+	e := newEngine(t, Limits{})
+	target := clip(t, "secret.mp4")
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"hls.mp4":    "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:3,\n" + target + "\n#EXT-X-ENDLIST\n",
+		"concat.mp4": "ffconcat version 1.0\nfile " + target + "\n",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.Probe(context.Background(), p)
+		if err == nil {
+			t.Fatalf("%s: probed through to %s", name, target)
+		}
+		if r := api.ReasonOf(err); r != api.ReasonSourceFormatUnsupported && r != api.ReasonSourceCorrupt {
+			t.Errorf("%s: reason %s (%v)", name, r, err)
+		}
+	}
 }

@@ -112,6 +112,10 @@ type Info struct {
 	Format string
 	// Duration is the file's duration in seconds, 0 when unknown.
 	Duration float64
+	// DurationKnown is true when the container or a stream states a
+	// duration (a raw elementary stream does not): a known Duration of 0
+	// is a zero-length file.
+	DurationKnown bool
 	// BitRate is the overall bit rate in bits per second, 0 when unknown.
 	BitRate int64
 	// Streams are the file's streams, in file order.
@@ -191,6 +195,7 @@ func (e *Engine) Probe(ctx context.Context, path string) (*Info, error) {
 	res, err := e.run(ctx, e.ffprobe, []string{
 		"-v", "error", "-hide_banner",
 		"-protocol_whitelist", "file,pipe",
+		"-format_whitelist", Demuxers,
 		"-print_format", "json",
 		"-show_format", "-show_streams",
 		in,
@@ -216,7 +221,11 @@ func parseProbe(b []byte) (*Info, error) {
 		BitRate:  int64(parseFloat(p.Format.BitRate)),
 		Tags:     lowerKeys(p.Format.Tags),
 	}
+	in.DurationKnown = isNumber(p.Format.Duration)
 	for _, ps := range p.Streams {
+		if isNumber(ps.Duration) && (ps.CodecType == Video || ps.CodecType == Audio) {
+			in.DurationKnown = true
+		}
 		s := Stream{
 			Index:           ps.Index,
 			Type:            ps.CodecType,
@@ -262,6 +271,12 @@ func normRotation(deg float64) int {
 		q += 4
 	}
 	return q * 90
+}
+
+// isNumber reports whether ffprobe wrote a number (not "N/A" or nothing).
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return err == nil
 }
 
 func parseFloat(s string) float64 {

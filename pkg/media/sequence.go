@@ -49,6 +49,9 @@ func (e *Engine) videoFor(in *Info, what string) (Stream, float64, error) {
 	if d <= 0 {
 		d = vs.Duration
 	}
+	if d <= 0 && !in.DurationKnown {
+		return Stream{}, 0, api.Errorf(api.ReasonSourceFormatUnsupported, "the video does not state its duration (a raw stream): frames cannot be spread over it to make %s", what)
+	}
 	if d <= 0 {
 		return Stream{}, 0, api.Errorf(api.ReasonSourceFormatUnsupported, "the video has no duration (zero length): there are no frames to make %s from", what)
 	}
@@ -73,7 +76,7 @@ func tileSize(vs Stream, maxW, maxH int) (int, int) {
 func (e *Engine) sampled(ctx context.Context, input string, vs Stream, ts []float64, tw, th int, tail string, outArgs []string, what string) error {
 	args := e.ffmpegArgs()
 	for _, t := range ts {
-		args = append(args, "-ss", strconv.FormatFloat(t, 'f', 3, 64), "-i", input)
+		args = append(args, e.inputArgs(input, "-ss", strconv.FormatFloat(t, 'f', 3, 64))...)
 	}
 	var graph strings.Builder
 	for i := range ts {
