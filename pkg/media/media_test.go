@@ -234,8 +234,21 @@ func TestRepresentativeFrameSkipsBlackLeader(t *testing.T) {
 func TestAudioCoverArt(t *testing.T) {
 	e := newEngine(t, Limits{})
 	cover := ffmpeg(t, "-f", "lavfi", "-i", "color=red:s=120x100", "-frames:v", "1", "cover.png")
-	p := ffmpeg(t, "-f", "lavfi", "-i", "sine=duration=2", "-i", cover, "-map", "0", "-map", "1",
-		"-c:a", "libmp3lame", "-c:v", "mjpeg", "-disposition:v", "attached_pic", "-id3v2_version", "3", "song.mp3")
+	for _, p := range []string{
+		// ID3 APIC, FLAC picture block, MP4 covr.
+		ffmpeg(t, "-f", "lavfi", "-i", "sine=duration=2", "-i", cover, "-map", "0", "-map", "1",
+			"-c:a", "libmp3lame", "-c:v", "mjpeg", "-disposition:v", "attached_pic", "-id3v2_version", "3", "song.mp3"),
+		ffmpeg(t, "-f", "lavfi", "-i", "sine=duration=2", "-i", cover, "-map", "0", "-map", "1",
+			"-c:v", "png", "-disposition:v", "attached_pic", "song.flac"),
+		ffmpeg(t, "-f", "lavfi", "-i", "sine=duration=2", "-i", cover, "-map", "0", "-map", "1",
+			"-c:v", "png", "-disposition:v", "attached_pic", "song.m4a"),
+	} {
+		testCoverArt(t, e, p)
+	}
+}
+
+func testCoverArt(t *testing.T, e *Engine, p string) {
+	t.Helper()
 	in, err := e.Probe(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +264,7 @@ func TestAudioCoverArt(t *testing.T) {
 		t.Fatalf("frame %+v, want the 120x100 cover", f)
 	}
 	if r, g, _, _ := decodePNG(t, f.Path).At(60, 50).RGBA(); r < 0xc000 || g > 0x4000 {
-		t.Errorf("cover pixel r=%x g=%x, want red", r, g)
+		t.Errorf("%s: cover pixel r=%x g=%x, want red", p, r, g)
 	}
 }
 
