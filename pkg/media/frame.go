@@ -97,7 +97,8 @@ var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|[a-zA-Z]{3,2
 // Probe), as an upright, undistorted PNG in dir (rotation and sample aspect
 // ratio applied):
 //
-//   - a video: the frame at opts.Time (clamped to the duration), or
+//   - a video: the frame at opts.Time (the first frame at or after it, as
+//     ffmpeg's accurate seek gives; the time is clamped to the duration), or
 //     without a time a representative frame: six frames evenly spread over
 //     the first ten seconds (or the whole of a shorter video) are decoded
 //     into 64x36 grey thumbnails, and the one with the most contrast (the

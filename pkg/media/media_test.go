@@ -545,3 +545,34 @@ func TestPlaylistsAndScriptsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestVariableFrameRate: a video whose frame rate changes (30, then 5,
+// then 1 per second) gives the first frame at or after each time: at 2.7 s
+// the white frame of 2.8 s, at 2.9 s the grey one of 3 s.
+func TestVariableFrameRate(t *testing.T) {
+	e := newEngine(t, Limits{})
+	p := ffmpeg(t, "-f", "lavfi", "-i", "color=black:s=64x48:r=30:d=1", "-f", "lavfi", "-i", "color=white:s=64x48:r=5:d=2",
+		"-f", "lavfi", "-i", "color=0x808080:s=64x48:r=1:d=2",
+		"-filter_complex", "[0][1][2]concat=n=3:v=1", "-fps_mode", "vfr", "-c:v", "libx264", "-pix_fmt", "yuv420p", "vfr.mkv")
+	in, err := e.Probe(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		time string
+		lo   float64
+		hi   float64
+	}{{"0.5", 0, 40}, {"1.5", 215, 255}, {"2.7", 215, 255}, {"2.9", 100, 156}, {"3.5", 100, 156}, {"90%", 100, 156}, {"10%", 0, 40}} {
+		tm, err := ParseTime(c.time)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := e.Frame(context.Background(), p, in, FrameOptions{Time: &tm}, t.TempDir())
+		if err != nil {
+			t.Fatalf("time %s: %v", c.time, err)
+		}
+		if l := lumaAt(decodePNG(t, f.Path), 32, 24); l < c.lo || l > c.hi {
+			t.Errorf("time %s: luma %.0f, want %.0f..%.0f", c.time, l, c.lo, c.hi)
+		}
+	}
+}
