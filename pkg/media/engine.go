@@ -44,7 +44,8 @@ type Limits struct {
 	MaxPixels int64
 	// MaxStreams is the most streams a file may have. Default 64.
 	MaxStreams int
-	// MaxFrames is the most frames a video stream may declare. Default
+	// MaxFrames is the most frames a video stream may have: as its
+	// container declares, or its duration times its frame rate. Default
 	// 1,000,000 (over 9 hours at 30 frames per second).
 	MaxFrames int64
 	// MaxFrameRate is the highest frame rate. Default 1000 per second.
@@ -233,14 +234,28 @@ func (e *Engine) CheckLimits(in *Info) error {
 		if px := int64(s.Width) * int64(s.Height); px > l.MaxPixels {
 			return api.Errorf(api.ReasonSourceTooLarge, "video stream %d has %dx%d frames (%d pixels), more than the limit of %d pixels", s.Index, s.Width, s.Height, px, l.MaxPixels)
 		}
-		if s.Frames > l.MaxFrames {
-			return api.Errorf(api.ReasonSourceTooLarge, "video stream %d has %d frames, more than the limit of %d", s.Index, s.Frames, l.MaxFrames)
+		if n := s.frameCount(in.Duration); n > l.MaxFrames {
+			return api.Errorf(api.ReasonSourceTooLarge, "video stream %d has %d frames, more than the limit of %d", s.Index, n, l.MaxFrames)
 		}
 		if r := s.FrameRate.Float(); !s.AttachedPicture && r > l.MaxFrameRate {
 			return api.Errorf(api.ReasonSourceTooLarge, "video stream %d has %.0f frames per second, more than the limit of %.0f", s.Index, r, l.MaxFrameRate)
 		}
 	}
 	return nil
+}
+
+// frameCount returns the frames the stream declares, or, when the
+// container does not say (Matroska, MPEG-TS), its duration (or the file's)
+// times its frame rate.
+func (s Stream) frameCount(fileDuration float64) int64 {
+	if s.Frames > 0 || s.AttachedPicture {
+		return s.Frames
+	}
+	d := s.Duration
+	if d <= 0 {
+		d = fileDuration
+	}
+	return int64(math.Round(d * s.FrameRate.Float()))
 }
 
 // seconds writes a duration in seconds for people: "12.5 s", "2 h 5 min".

@@ -357,6 +357,25 @@ func TestBadSources(t *testing.T) {
 	}
 }
 
+// TestFrameLimitWithoutDeclaredFrames: Matroska does not declare frame
+// counts; the limit applies to the duration times the frame rate.
+func TestFrameLimitWithoutDeclaredFrames(t *testing.T) {
+	e := newEngine(t, Limits{MaxFrames: 50})
+	p := ffmpeg(t, "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=3", "-c:v", "libx264", "a.mkv")
+	in, err := e.Probe(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := in.VideoStream(); v.Frames != 0 {
+		t.Skipf("this ffmpeg declares %d frames in Matroska", v.Frames)
+	}
+	_, err = e.Frame(context.Background(), p, in, FrameOptions{}, t.TempDir())
+	reasonOf(t, err, api.ReasonSourceTooLarge)
+	if !strings.Contains(api.MessageOf(err), "has 75 frames, more than the limit of 50") {
+		t.Errorf("message %q", api.MessageOf(err))
+	}
+}
+
 func TestLimitsCheckedBeforeDecoding(t *testing.T) {
 	p := clip(t, "a.mp4")
 	base := newEngine(t, Limits{})
