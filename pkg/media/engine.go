@@ -46,7 +46,8 @@ type Limits struct {
 	MaxStreams int
 	// MaxFrames is the most frames a video stream may have: as its
 	// container declares, or its duration times its frame rate. Default
-	// 1,000,000 (over 9 hours at 30 frames per second).
+	// 3,000,000 (6 hours, the duration limit, at 120 frames per second is
+	// 2,592,000).
 	MaxFrames int64
 	// MaxFrameRate is the highest frame rate. Default 1000 per second.
 	MaxFrameRate float64
@@ -63,7 +64,7 @@ const (
 	DefaultMaxDuration  = 6 * 3600
 	DefaultMaxPixels    = 40_000_000
 	DefaultMaxStreams   = 64
-	DefaultMaxFrames    = 1_000_000
+	DefaultMaxFrames    = 3_000_000
 	DefaultMaxFrameRate = 1000
 	DefaultMemoryBytes  = 2 << 30
 	DefaultCPUSeconds   = 120

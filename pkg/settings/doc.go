@@ -67,7 +67,7 @@
 //
 //	mediaMaxDuration          ACS_MEDIA_MAX_DURATION            21600      media.Limits.MaxDuration (seconds)
 //	mediaMaxPixels            ACS_MEDIA_MAX_PIXELS              40000000   media.Limits.MaxPixels
-//	mediaMaxFrames            ACS_MEDIA_MAX_FRAMES              1000000    media.Limits.MaxFrames
+//	mediaMaxFrames            ACS_MEDIA_MAX_FRAMES              3000000    media.Limits.MaxFrames
 //	mediaMaxCpuSeconds        ACS_MEDIA_MAX_CPU_SECONDS         120        media.Limits.CPUSeconds
 //	mediaMaxMemoryBytes       ACS_MEDIA_MAX_MEMORY_BYTES        2 GiB      media.Limits.MemoryBytes
 //
