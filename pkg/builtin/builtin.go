@@ -69,6 +69,10 @@ func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionF
 // ThumbnailWithMedia is Thumbnail with the media engine given (nil: video
 // and audio sources are refused).
 func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfer worker.Transfer) worker.RenditionFunc {
+	var probes *probeCache
+	if mediaEngine != nil {
+		probes = newProbeCache(8, mediaEngine.Probe)
+	}
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyImage {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
@@ -95,7 +99,7 @@ func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfe
 		path := src.Path
 		sf := sniffSource(src)
 		if sf.Reads(format.MediaRead) {
-			frame, cleanup, err := mediaFrame(ctx, mediaEngine, src, sf, r)
+			frame, cleanup, err := mediaFrame(ctx, mediaEngine, probes, src, sf, r)
 			if err != nil {
 				return err
 			}
@@ -144,13 +148,14 @@ func mediaInstruction(r *worker.Rendition) (string, string) {
 // rendition shows (a frame, cover art, a waveform, a storyboard, or an
 // animated preview for animated: true), into a directory of the
 // rendition's own; cleanup removes it.
-func mediaFrame(ctx context.Context, e *media.Engine, src *worker.Source, sf format.Format, r *worker.Rendition) (*media.Frame, func(), error) {
+func mediaFrame(ctx context.Context, e *media.Engine, probes *probeCache, src *worker.Source, sf format.Format, r *worker.Rendition) (*media.Frame, func(), error) {
 	if e == nil {
 		return nil, nil, api.Errorf(api.ReasonSourceFormatUnsupported,
 			"the source (%s) needs ffmpeg, which is not installed here", sf.Title)
 	}
 	e = mediaEngineFor(e, src.Settings)
-	info, err := e.Probe(ctx, src.Path)
+	// The probe is shared by the renditions of a source.
+	info, err := probes.get(ctx, src.Path)
 	if err != nil {
 		return nil, nil, err
 	}
