@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -40,6 +41,53 @@ func (c Crop) MarshalJSON() ([]byte, error) {
 		return []byte(`"smart"`), nil
 	}
 	return json.Marshal(map[string]int{"x": c.X, "y": c.Y, "w": c.W, "h": c.H})
+}
+
+// MaxMediaTime is the largest time instruction, in seconds (over a year).
+const MaxMediaTime = 1e8
+
+// MediaTime is the time instruction of an image rendition of a video (or
+// audio) source: Seconds from the start, or, when IsPercent, Percent (0 to
+// 100) of the duration. On the wire it is a number of seconds (at least
+// 0) or a string "N%".
+type MediaTime struct {
+	Seconds   float64
+	Percent   float64
+	IsPercent bool
+}
+
+// String writes the time as on the wire: "12.5" or "10%".
+func (t MediaTime) String() string {
+	if t.IsPercent {
+		return strconv.FormatFloat(t.Percent, 'f', -1, 64) + "%"
+	}
+	return strconv.FormatFloat(t.Seconds, 'f', -1, 64)
+}
+
+// MarshalJSON writes a number of seconds or the string "N%".
+func (t MediaTime) MarshalJSON() ([]byte, error) {
+	if t.IsPercent {
+		return json.Marshal(t.String())
+	}
+	return []byte(t.String()), nil
+}
+
+// MaxSampledFrames is the most frames a storyboard (columns times rows) or
+// an animated preview of a video samples.
+const MaxSampledFrames = 100
+
+// Limits of the fps instruction, in frames per second.
+const (
+	MinFPS = 0.1
+	MaxFPS = 30
+)
+
+// Storyboard is the storyboard instruction: a contact sheet of Columns x
+// Rows frames of a video source, evenly spread over its duration, left to
+// right and top to bottom. On the wire {"columns": 4, "rows": 3}.
+type Storyboard struct {
+	Columns int `json:"columns"`
+	Rows    int `json:"rows"`
 }
 
 // Watermark is an image drawn centred over the rendition, fitted to Scale
@@ -82,6 +130,16 @@ type Rendition struct {
 	// "en-US" or "fra". Without it, the first track is read. It applies
 	// to fmt text only.
 	Language string
+	// Time picks the moment of a video or audio source an image rendition
+	// shows; nil asks for a representative frame.
+	Time *MediaTime
+	// Storyboard asks for a contact sheet of a video source's frames.
+	Storyboard *Storyboard
+	// Frames and FPS shape the animated preview of a video source
+	// (animated: true): how many frames, evenly spread over the
+	// duration, and the playback rate in frames per second.
+	Frames *int
+	FPS    *float64
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
 
@@ -158,6 +216,7 @@ var knownKeys = map[string]bool{
 	"crop": true, "watermark": true, "background": true, "pdfbgcolor": true,
 	"compressionLevel": true, "page": true, "xmp": true, "embedBinaryLimit": true, "animated": true,
 	"language": true,
+	"time":     true, "storyboard": true, "frames": true, "fps": true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -235,6 +294,10 @@ func ParseRendition(data []byte) (Rendition, error) {
 	r.ConvertToDPI = p.dpi("convertToDpi")
 	r.Crop = p.crop("crop")
 	r.Watermark = p.watermark("watermark")
+	r.Time = p.mediaTime("time")
+	r.Storyboard = p.storyboard("storyboard")
+	r.Frames = p.intRange("frames", 1, MaxSampledFrames)
+	r.FPS = p.fps("fps")
 	if k, ok := p.first("background", "pdfbgcolor"); ok {
 		bg := p.str(k)
 		if !isHexColor(bg) {
@@ -442,6 +505,63 @@ func (p *parser) crop(key string) *Crop {
 	return &Crop{X: int(*c.X), Y: int(*c.Y), W: int(*c.W), H: int(*c.H)}
 }
 
+func (p *parser) mediaTime(key string) *MediaTime {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	if f, isNum := p.number(key, v); isNum {
+		if f < 0 || f > MaxMediaTime {
+			p.fail(fieldErr(key, "must be seconds from 0 to %g or a percentage \"N%%\" from 0 to 100, got %s", MaxMediaTime, abbreviate(v)))
+			return nil
+		}
+		return &MediaTime{Seconds: f}
+	}
+	var str string
+	if err := json.Unmarshal(v, &str); err == nil {
+		if num, ok := strings.CutSuffix(strings.TrimSpace(str), "%"); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+			if err == nil && f >= 0 && f <= 100 {
+				return &MediaTime{Percent: f, IsPercent: true}
+			}
+		}
+	}
+	p.fail(fieldErr(key, "must be seconds (a number of at least 0) or a percentage of the duration such as \"10%%\" (0 to 100), got %s", abbreviate(v)))
+	return nil
+}
+
+func (p *parser) storyboard(key string) *Storyboard {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	var sb struct {
+		Columns, Rows *float64
+	}
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sb); err != nil || sb.Columns == nil || sb.Rows == nil ||
+		*sb.Columns != math.Trunc(*sb.Columns) || *sb.Rows != math.Trunc(*sb.Rows) ||
+		*sb.Columns < 1 || *sb.Rows < 1 || *sb.Columns**sb.Rows > MaxSampledFrames {
+		p.fail(fieldErr(key, "must be {columns, rows}, integers of at least 1 with at most %d frames in all, got %s", MaxSampledFrames, abbreviate(v)))
+		return nil
+	}
+	return &Storyboard{Columns: int(*sb.Columns), Rows: int(*sb.Rows)}
+}
+
+func (p *parser) fps(key string) *float64 {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	f, isNum := p.number(key, v)
+	if !isNum || f < MinFPS || f > MaxFPS {
+		p.fail(fieldErr(key, "must be a number of frames per second from %g to %d, got %s", MinFPS, MaxFPS, abbreviate(v)))
+		return nil
+	}
+	return &f
+}
+
 func (p *parser) watermark(key string) *Watermark {
 	v, ok := p.raw[key]
 	if !ok || string(v) == "null" {
@@ -511,6 +631,10 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("embedBinaryLimit", r.EmbedBinaryLimit != nil, r.EmbedBinaryLimit)
 	put("animated", r.Animated, true)
 	put("language", r.Language != "", r.Language)
+	put("time", r.Time != nil, r.Time)
+	put("storyboard", r.Storyboard != nil, r.Storyboard)
+	put("frames", r.Frames != nil, r.Frames)
+	put("fps", r.FPS != nil, r.FPS)
 	return json.Marshal(m)
 }
 

@@ -74,6 +74,24 @@ var instructions = []instruction{
 	{field: "animated", value: boolValue(func(r *Rendition) bool { return r.Animated }),
 		fmts: []string{"webp", "gif"},
 		note: "the other formats hold one frame"},
+	{field: "time", value: func(r *Rendition) (string, bool) {
+		if r.Time == nil {
+			return "", false
+		}
+		return r.Time.String(), true
+	}},
+	{field: "storyboard", value: func(r *Rendition) (string, bool) { return jsonValue(r.Storyboard, r.Storyboard != nil) }},
+	{field: "frames", value: intValue(func(r *Rendition) *int { return r.Frames }),
+		fmts: []string{"webp", "gif"},
+		note: "it is the length of an animated preview, which the other formats cannot hold"},
+	{field: "fps", value: func(r *Rendition) (string, bool) {
+		if r.FPS == nil {
+			return "", false
+		}
+		return strconv.FormatFloat(*r.FPS, 'f', -1, 64), true
+	},
+		fmts: []string{"webp", "gif"},
+		note: "it is the pace of an animated preview, which the other formats cannot hold"},
 	{field: "compression", value: func(r *Rendition) (string, bool) {
 		raw, ok := r.Extra["compression"]
 		return abbreviate(raw), ok && string(raw) != "null"
@@ -142,7 +160,8 @@ func shorten(s string) string {
 //   - metadata (xmp, machine-metadata-json) and text renditions take no
 //     image instruction: width, height, maxWidth, maxHeight, upscale,
 //     crop, watermark, background, page, convertToDpi, quality, jpegSize,
-//     interlace, compressionLevel, dpi, xmp, animated, compression;
+//     interlace, compressionLevel, dpi, xmp, animated, time, storyboard,
+//     frames, fps, compression;
 //   - quality applies to jpg, webp, avif, heic and jxl: png is lossless,
 //     gif is a palette and tiff is written with LZW;
 //   - jpegSize applies to jpg only;
@@ -153,6 +172,12 @@ func shorten(s string) string {
 //     least one element, and at most MaxJPEGXMP bytes in a jpg;
 //   - animated applies to gif and webp, and cannot be combined with page,
 //     which picks one frame;
+//   - time (the moment of a video or audio source) applies to every image
+//     fmt;
+//   - storyboard applies to every image fmt and cannot be combined with
+//     animated, time or page;
+//   - frames and fps apply to gif and webp with animated: true, which
+//     cannot be combined with time;
 //   - compression is refused for every built-in fmt: tiff renditions are
 //     always LZW-compressed (png has compressionLevel);
 //   - crop "smart" needs both width and height, the size of the crop;
@@ -199,6 +224,26 @@ func (r *Rendition) Validate() error {
 	}
 	if r.Crop != nil && r.Crop.Smart && (r.Width == nil || r.Height == nil) {
 		return validationErr("crop", `"smart" needs both width and height, the size of the crop; this %s rendition sets %s`, r.Fmt, setSizes(r))
+	}
+	if r.Storyboard != nil {
+		for _, o := range []struct {
+			field string
+			set   bool
+		}{{"animated", r.Animated}, {"time", r.Time != nil}, {"page", r.Page != nil}} {
+			if o.set {
+				return validationErr("storyboard", "cannot be combined with %s in a %s rendition: a storyboard samples frames over the whole duration", o.field, r.Fmt)
+			}
+		}
+	}
+	if (r.Frames != nil || r.FPS != nil) && !r.Animated {
+		field := "frames"
+		if r.Frames == nil {
+			field = "fps"
+		}
+		return validationErr(field, "applies to animated previews: set animated: true in this %s rendition", r.Fmt)
+	}
+	if r.Animated && r.Time != nil {
+		return validationErr("animated", "true cannot be combined with time, which picks one frame, in a %s rendition", r.Fmt)
 	}
 	if r.Animated && r.Page != nil {
 		return validationErr("animated", "true cannot be combined with page (%d), which picks one frame, in a %s rendition", *r.Page, r.Fmt)

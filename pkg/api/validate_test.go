@@ -37,6 +37,8 @@ var honouredBy = map[string]struct {
 	"dpi":              {`300`, "png jpg webp tiff avif heic"},
 	"xmp":              {`"` + base64.StdEncoding.EncodeToString([]byte("<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")) + `"`, "png jpg webp tiff avif heic"},
 	"animated":         {`true`, "gif webp"},
+	"time":             {`"10%"`, "png jpg webp gif tiff avif heic jxl"},
+	"storyboard":       {`{"columns": 3, "rows": 2}`, "png jpg webp gif tiff avif heic jxl"},
 	"compression":      {`"lzw"`, ""},
 	"maxChars":         {`20`, "text"},
 	"language":         {`"en-US"`, "text"},
@@ -283,5 +285,82 @@ func TestLanguage(t *testing.T) {
 	}
 	for _, bad := range []string{"", "e", "en_US", "en--US", "en-123456789", "fr ", strings.Repeat("a-", 20) + "a"} {
 		assert.False(t, isLanguageTag(bad), bad)
+	}
+}
+
+func TestTimeInstruction(t *testing.T) {
+	for _, c := range []struct {
+		wire string
+		want MediaTime
+	}{
+		{`0`, MediaTime{}},
+		{`12.5`, MediaTime{Seconds: 12.5}},
+		{`"10%"`, MediaTime{Percent: 10, IsPercent: true}},
+		{`"100%"`, MediaTime{Percent: 100, IsPercent: true}},
+		{`" 2.5 %"`, MediaTime{Percent: 2.5, IsPercent: true}},
+	} {
+		r, err := ParseRendition([]byte(`{"fmt": "png", "target": "s3://b/k", "time": ` + c.wire + `}`))
+		if assert.NoError(t, err, c.wire) && assert.NotNil(t, r.Time, c.wire) {
+			assert.Equal(t, c.want, *r.Time, c.wire)
+			// It round-trips.
+			b, err := json.Marshal(r)
+			assert.NoError(t, err)
+			back, err := ParseRendition(b)
+			if assert.NoError(t, err, string(b)) && assert.NotNil(t, back.Time) {
+				assert.Equal(t, c.want, *back.Time, string(b))
+			}
+		}
+	}
+	for _, bad := range []string{`-1`, `"-5%"`, `"101%"`, `"12"`, `"abc"`, `true`, `{}`, `1e9`, `"%"`} {
+		_, err := ParseRendition([]byte(`{"fmt": "jpg", "target": "s3://b/k", "time": ` + bad + `}`))
+		if assert.Error(t, err, bad) {
+			assert.Equal(t, ReasonGeneric, ReasonOf(err), bad)
+			assert.True(t, strings.HasPrefix(MessageOf(err), "time: "), MessageOf(err))
+		}
+	}
+	_, err := ParseRendition([]byte(`{"fmt": "xmp", "target": "s3://b/k", "time": 3}`))
+	if assert.Error(t, err) {
+		assert.Contains(t, MessageOf(err), "time: 3 does not apply to xmp renditions")
+	}
+}
+
+func TestStoryboardAndPreviewInstructions(t *testing.T) {
+	r, err := ParseRendition([]byte(`{"fmt": "jpg", "target": "s3://b/k", "storyboard": {"columns": 4, "rows": 3}}`))
+	if assert.NoError(t, err) && assert.NotNil(t, r.Storyboard) {
+		assert.Equal(t, Storyboard{Columns: 4, Rows: 3}, *r.Storyboard)
+		b, err := json.Marshal(r)
+		assert.NoError(t, err)
+		assert.Contains(t, string(b), `"storyboard":{"columns":4,"rows":3}`)
+	}
+	r, err = ParseRendition([]byte(`{"fmt": "gif", "target": "s3://b/k", "animated": true, "frames": 12, "fps": 2.5}`))
+	if assert.NoError(t, err) {
+		assert.Equal(t, 12, *r.Frames)
+		assert.Equal(t, 2.5, *r.FPS)
+	}
+	for wire, msg := range map[string]string{
+		`"storyboard": {"columns": 0, "rows": 3}`:                   "storyboard: must be {columns, rows}",
+		`"storyboard": {"columns": 11, "rows": 10}`:                 "at most 100 frames",
+		`"storyboard": {"columns": 2.5, "rows": 1}`:                 "storyboard: must be",
+		`"storyboard": {"columns": 2, "rows": 1, "gap": 3}`:         "storyboard: must be",
+		`"storyboard": [2, 2]`:                                      "storyboard: must be",
+		`"storyboard": {"columns": 2, "rows": 2}, "time": 3`:        "storyboard: cannot be combined with time",
+		`"storyboard": {"columns": 2, "rows": 2}, "page": 2`:        "storyboard: cannot be combined with page",
+		`"frames": 0, "animated": true`:                             "frames: must be an integer from 1 to 100",
+		`"fps": 0, "animated": true`:                                "fps: must be a number of frames per second",
+		`"fps": 31, "animated": true`:                               "fps: must be",
+		`"frames": 5`:                                               "frames: applies to animated previews",
+		`"fps": 5`:                                                  "fps: applies to animated previews",
+		`"animated": true, "time": 2`:                               "animated: true cannot be combined with time",
+		`"animated": true, "storyboard": {"columns": 2, "rows": 2}`: "storyboard: cannot be combined with animated",
+	} {
+		_, err := ParseRendition([]byte(`{"fmt": "webp", "target": "s3://b/k", ` + wire + `}`))
+		if assert.Error(t, err, wire) {
+			assert.Equal(t, ReasonGeneric, ReasonOf(err), wire)
+			assert.Contains(t, MessageOf(err), msg, wire)
+		}
+	}
+	_, err = ParseRendition([]byte(`{"fmt": "jpg", "target": "s3://b/k", "frames": 5}`))
+	if assert.Error(t, err) {
+		assert.Contains(t, MessageOf(err), "frames: 5 is not honoured by jpg renditions")
 	}
 }

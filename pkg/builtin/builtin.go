@@ -8,13 +8,17 @@ package builtin
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/builtin/fulltext"
 	"github.com/assetcompute/assetcompute/pkg/builtin/metadata"
+	"github.com/assetcompute/assetcompute/pkg/format"
 	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
+	"github.com/assetcompute/assetcompute/pkg/media"
 	"github.com/assetcompute/assetcompute/pkg/meta"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/text"
@@ -28,6 +32,16 @@ const (
 	FulltextAction  = api.ActionFulltext
 )
 
+// Event metadata of an image rendition of a video or audio source.
+const (
+	// MetadataMediaSource says what the image shows: "frame" (a video
+	// frame), "cover" (an audio file's cover art), "waveform",
+	// "storyboard" or "preview" (an animated preview).
+	MetadataMediaSource = "media:source"
+	// MetadataMediaTime is the time of the frame shown, in seconds.
+	MetadataMediaTime = "media:time"
+)
+
 // Thumbnail returns the rendition function of the thumbnail action: image
 // renditions made by engine. A watermark image is fetched with the
 // activation's transfer client (worker.Source.Transfer, which carries the
@@ -39,7 +53,26 @@ const (
 // The engine's limits are overridden by those the activation's deployment
 // settings set (worker.Source.Settings: maxSourceBytes, imageMaxSourcePixels,
 // ...; see package settings).
+//
+// A video or audio source (a format the registry marks MediaRead) is
+// first turned into an image by package media (ffmpeg, caged): the frame
+// at the rendition's time, a representative frame, the cover art or the
+// waveform; that image is then rendered like any image source, so every
+// image instruction applies. Without ffmpeg on the machine such a source
+// fails with SourceFormatUnsupported.
 func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionFunc {
+	// The media engine only looks its programs up; nil when missing.
+	mediaEngine, _ := media.New(media.Options{})
+	return ThumbnailWithMedia(engine, mediaEngine, transfer)
+}
+
+// ThumbnailWithMedia is Thumbnail with the media engine given (nil: video
+// and audio sources are refused).
+func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfer worker.Transfer) worker.RenditionFunc {
+	var probes *probeCache
+	if mediaEngine != nil {
+		probes = newProbeCache(8, mediaEngine.Probe)
+	}
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyImage {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
@@ -63,7 +96,19 @@ func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionF
 				return f.Path, nil
 			}
 		}
-		res, err := engine.Render(ctx, src.Path, r.Rendition, r.Path, opts)
+		path := src.Path
+		sf := sniffSource(src)
+		if sf.Reads(format.MediaRead) {
+			frame, cleanup, err := mediaFrame(ctx, mediaEngine, probes, src, sf, r)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			path = frame.Path
+		} else if field, v := mediaInstruction(r); field != "" {
+			return api.Errorf(api.ReasonGeneric, "%s: %s applies to video sources, not to this source (%s)", field, v, sf.Title)
+		}
+		res, err := engine.Render(ctx, path, r.Rendition, r.Path, opts)
 		if err != nil {
 			return err
 		}
@@ -71,6 +116,119 @@ func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionF
 		r.Metadata[api.MetadataHeight] = res.Height
 		return nil
 	}
+}
+
+// sniffSource tells the format of a source from its first bytes and name.
+func sniffSource(src *worker.Source) format.Format {
+	head := make([]byte, format.SniffLen)
+	n, err := src.Reader.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		return format.Unknown
+	}
+	return format.Sniff(head[:n], src.Name)
+}
+
+// mediaInstruction returns the first instruction of r that only video
+// sources honour, and its value; "" when none is set.
+func mediaInstruction(r *worker.Rendition) (string, string) {
+	switch {
+	case r.Time != nil:
+		return "time", r.Time.String()
+	case r.Storyboard != nil:
+		return "storyboard", fmt.Sprintf("{columns: %d, rows: %d}", r.Storyboard.Columns, r.Storyboard.Rows)
+	case r.Frames != nil:
+		return "frames", fmt.Sprint(*r.Frames)
+	case r.FPS != nil:
+		return "fps", fmt.Sprint(*r.FPS)
+	}
+	return "", ""
+}
+
+// mediaFrame extracts the image of a video or audio source that the
+// rendition shows (a frame, cover art, a waveform, a storyboard, or an
+// animated preview for animated: true), into a directory of the
+// rendition's own; cleanup removes it.
+func mediaFrame(ctx context.Context, e *media.Engine, probes *probeCache, src *worker.Source, sf format.Format, r *worker.Rendition) (*media.Frame, func(), error) {
+	if e == nil {
+		return nil, nil, api.Errorf(api.ReasonSourceFormatUnsupported,
+			"the source (%s) needs ffmpeg, which is not installed here", sf.Title)
+	}
+	e = mediaEngineFor(e, src.Settings)
+	// The probe is shared by the renditions of a source.
+	info, err := probes.get(ctx, src.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(r.Path), "media-")
+	if err != nil {
+		return nil, nil, api.Wrap(api.ReasonGeneric, err, "rendition directory")
+	}
+	cleanup := func() { _ = os.RemoveAll(dir) }
+	// A waveform is drawn at the size asked (4:1 when one side is given),
+	// so its lines keep their weight.
+	w, h := api.IntOr(r.Width, api.IntOr(r.MaxWidth, 0)), api.IntOr(r.Height, api.IntOr(r.MaxHeight, 0))
+	switch {
+	case w > 0 && h == 0:
+		h = max(1, w/4)
+	case h > 0 && w == 0:
+		w = h * 4
+	}
+	opts := media.FrameOptions{WaveformWidth: w, WaveformHeight: h}
+	if t := r.Time; t != nil {
+		opts.Time = &media.Time{Seconds: t.Seconds, Percent: t.Percent, IsPercent: t.IsPercent}
+	}
+	var frame *media.Frame
+	switch {
+	case r.Storyboard != nil:
+		frame, err = e.Storyboard(ctx, src.Path, info, r.Storyboard.Columns, r.Storyboard.Rows, dir)
+	case r.Animated:
+		popts := media.PreviewOptions{
+			Frames:    api.IntOr(r.Frames, 0),
+			MaxWidth:  api.IntOr(r.Width, api.IntOr(r.MaxWidth, 0)),
+			MaxHeight: api.IntOr(r.Height, api.IntOr(r.MaxHeight, 0)),
+		}
+		if r.FPS != nil {
+			popts.FPS = *r.FPS
+		}
+		frame, err = e.Preview(ctx, src.Path, info, popts, dir)
+	default:
+		frame, err = e.Frame(ctx, src.Path, info, opts, dir)
+	}
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	r.Metadata[MetadataMediaSource] = frame.Kind
+	if frame.Kind == media.KindFrame {
+		r.Metadata[MetadataMediaTime] = frame.Time
+	}
+	return frame, cleanup, nil
+}
+
+// mediaEngineFor returns e with the media limits that s sets.
+func mediaEngineFor(e *media.Engine, s settings.Settings) *media.Engine {
+	var l settings.MediaLimits
+	s.ApplyMedia(&l)
+	if l == (settings.MediaLimits{}) {
+		return e
+	}
+	m := e.Limits()
+	if l.MaxDurationSeconds > 0 {
+		m.MaxDuration = float64(l.MaxDurationSeconds)
+	}
+	if l.MaxPixels > 0 {
+		m.MaxPixels = l.MaxPixels
+	}
+	if l.MaxFrames > 0 {
+		m.MaxFrames = l.MaxFrames
+	}
+	if l.CPUSeconds > 0 {
+		m.CPUSeconds = uint64(l.CPUSeconds)
+	}
+	if l.MemoryBytes > 0 {
+		m.MemoryBytes = uint64(l.MemoryBytes)
+	}
+	return e.WithLimits(m)
 }
 
 // engineFor returns engine with the image limits that s sets.

@@ -48,6 +48,9 @@ var signatures = []struct {
 	{"ogg", []signature{{0, "OggS"}}},
 	{"flac", []signature{{0, "fLaC"}}},
 	{"matroska", []signature{{0, "\x1A\x45\xDF\xA3"}}},
+	{"flv", []signature{{0, "FLV\x01"}}},
+	{"mxf", []signature{{0, "\x06\x0E\x2B\x34\x02\x05\x01\x01\x0D\x01\x02\x01\x01"}}},
+	{"mpegps", []signature{{0, "\x00\x00\x01\xBA"}, {0, "\x00\x00\x01\xB3"}}},
 }
 
 // The magic bytes of the formats Sniff tells in code.
@@ -58,7 +61,106 @@ var (
 	bmpMagic   = "BM"
 	pdfMagic   = "%PDF-"
 	rtfMagic   = `{\rtf`
+	asfMagic   = "\x30\x26\xB2\x75\x8E\x66\xCF\x11\xA6\xD9\x00\xAA\x00\x62\xCE\x6C"
 )
+
+// isTS reports whether head is an MPEG transport stream: sync bytes 0x47
+// every 188 bytes (or every 192, after the 4-byte time codes of M2TS), on
+// as many packets as head holds, at least two.
+func isTS(head []byte) bool {
+	for _, p := range []struct{ off, size int }{{0, 188}, {4, 192}} {
+		n := 0
+		for i := p.off; i < len(head); i += p.size {
+			if head[i] != 0x47 {
+				n = 0
+				break
+			}
+			n++
+		}
+		if n >= 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// isDV reports whether head starts with a DV DIF header block.
+func isDV(head []byte) bool {
+	return len(head) >= 4 && head[0] == 0x1F && head[1] == 0x07 && head[2] == 0x00 && head[3]&0x7F == 0x3F
+}
+
+// audioFrameSync tells raw MPEG audio (MP3 without an ID3 tag) and ADTS
+// AAC by the frame header at the start: an 11-bit sync, then for ADTS a
+// layer of 0, for MPEG audio a layer other than the reserved one, and a
+// second header where the first frame's length says (when head holds it;
+// a shorter MP3 needs its extension).
+func audioFrameSync(head []byte, ext string) (string, bool) {
+	// FF FE is also the byte order mark of UTF-16 text.
+	if len(head) < 7 || head[0] != 0xFF || head[1]&0xE0 != 0xE0 || head[1] == 0xFE {
+		return "", false
+	}
+	if head[1]&0xF6 == 0xF0 { // ADTS: MPEG-4/2 AAC, layer 0
+		n := int(head[3]&0x03)<<11 | int(head[4])<<3 | int(head[5])>>5
+		if n < 7 || (n+2 <= len(head) && (head[n] != 0xFF || head[n+1]&0xF6 != 0xF0)) {
+			return "", false
+		}
+		return "aac", true
+	}
+	n := mpegAudioFrameLen(head)
+	if n <= 0 {
+		return "", false
+	}
+	if n+4 <= len(head) {
+		if mpegAudioFrameLen(head[n:]) <= 0 {
+			return "", false
+		}
+	} else if ext != ".mp3" {
+		// Shorter than a frame: only a file named so.
+		return "", false
+	}
+	return "mp3", true
+}
+
+// mpegAudioFrameLen returns the length of the MPEG audio frame whose
+// header starts h, or 0 when h does not start with a valid header.
+func mpegAudioFrameLen(h []byte) int {
+	if len(h) < 4 || h[0] != 0xFF || h[1]&0xE0 != 0xE0 {
+		return 0
+	}
+	version, layer := h[1]>>3&0x03, h[1]>>1&0x03 // version 3: MPEG-1; layer 3: I
+	bi, ri, pad := int(h[2]>>4), int(h[2]>>2&0x03), int(h[2]>>1&0x01)
+	if version == 1 || layer == 0 || bi == 0 || bi == 15 || ri == 3 {
+		return 0
+	}
+	var kbps []int
+	switch {
+	case version == 3 && layer == 3:
+		kbps = []int{0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448}
+	case version == 3 && layer == 2:
+		kbps = []int{0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384}
+	case version == 3:
+		kbps = []int{0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320}
+	case layer == 3:
+		kbps = []int{0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256}
+	default:
+		kbps = []int{0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160}
+	}
+	rate := []int{44100, 48000, 32000}[ri]
+	switch version {
+	case 2: // MPEG-2
+		rate /= 2
+	case 0: // MPEG-2.5
+		rate /= 4
+	}
+	br := kbps[bi] * 1000
+	switch {
+	case layer == 3:
+		return (12*br/rate + pad) * 4
+	case layer == 1 && version != 3:
+		return 72*br/rate + pad
+	}
+	return 144*br/rate + pad
+}
 
 // Sniff returns the format of the source whose first bytes are head (at
 // least SniffLen of them, or the whole source) and whose file name, path
@@ -137,6 +239,17 @@ func sniffBinary(head []byte, ext string) (Format, bool) {
 		return MustName("riff"), true
 	case has(head, 4, "ftyp") && len(head) >= 12:
 		return MustName(isoBrand(head)), true
+	case has(head, 0, asfMagic):
+		if ext == ".wma" {
+			return MustName("wma"), true
+		}
+		return MustName("asf"), true
+	case has(head, 0, "FORM") && len(head) >= 12 && (string(head[8:12]) == "AIFF" || string(head[8:12]) == "AIFC"):
+		return MustName("aiff"), true
+	case isTS(head):
+		return MustName("mpegts"), true
+	case isDV(head):
+		return MustName("dv"), true
 	case isBMP(head):
 		return MustName("bmp"), true
 	case bytes.Contains(head[:min(len(head), PDFWindow)], []byte(pdfMagic)):
@@ -146,6 +259,9 @@ func sniffBinary(head []byte, ext string) (Format, bool) {
 	case bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf"), []byte(rtfMagic)):
 		// Told before the text heuristics: RTF may embed binary data.
 		return MustName("rtf"), true
+	}
+	if name, ok := audioFrameSync(head, ext); ok {
+		return MustName(name), true
 	}
 	return Unknown, false
 }
@@ -210,6 +326,8 @@ func isoBrand(head []byte) string {
 		return "mov"
 	case "isom", "iso2", "iso4", "iso5", "iso6", "mp41", "mp42", "avc1", "dash", "M4V ", "MSNV":
 		return "mp4"
+	case "M4A ", "M4B ", "M4P ", "F4A ":
+		return "m4a"
 	}
 	return "isobmff"
 }

@@ -139,6 +139,25 @@ func (s Settings) ApplyMeta(l *MetaLimits) {
 	s.int(metaMaxXMLDepth, &l.MaxXMLDepth)
 }
 
+// MediaLimits are the limits of the media engine (package media) that
+// settings set; a zero field is the engine's default.
+type MediaLimits struct {
+	MaxDurationSeconds int64
+	MaxPixels          int64
+	MaxFrames          int64
+	CPUSeconds         int64
+	MemoryBytes        int64
+}
+
+// ApplyMedia sets the media limits that s sets and leaves the others.
+func (s Settings) ApplyMedia(l *MediaLimits) {
+	s.int64(mediaMaxDuration, &l.MaxDurationSeconds)
+	s.int64(mediaMaxPixels, &l.MaxPixels)
+	s.int64(mediaMaxFrames, &l.MaxFrames)
+	s.int64(mediaMaxCPUSeconds, &l.CPUSeconds)
+	s.int64(mediaMaxMemoryBytes, &l.MemoryBytes)
+}
+
 func (s Settings) int64(i int, dst *int64) {
 	if s.set(i) {
 		*dst = s.v[i].n

@@ -65,8 +65,15 @@
 //	metaMaxValueBytes         ACS_META_MAX_VALUE_BYTES          256 KiB    meta.Options.MaxValueBytes
 //	metaMaxXmlDepth           ACS_META_MAX_XML_DEPTH            64         meta.Options.MaxXMLDepth
 //
+//	mediaMaxDuration          ACS_MEDIA_MAX_DURATION            21600      media.Limits.MaxDuration (seconds)
+//	mediaMaxPixels            ACS_MEDIA_MAX_PIXELS              40000000   media.Limits.MaxPixels
+//	mediaMaxFrames            ACS_MEDIA_MAX_FRAMES              3000000    media.Limits.MaxFrames
+//	mediaMaxCpuSeconds        ACS_MEDIA_MAX_CPU_SECONDS         120        media.Limits.CPUSeconds
+//	mediaMaxMemoryBytes       ACS_MEDIA_MAX_MEMORY_BYTES        2 GiB      media.Limits.MemoryBytes
+//
 // The engine limits are documented with the field they set (go doc
-// ./pkg/image Limits, ./pkg/text Options, ./pkg/meta Options).
+// ./pkg/image Limits, ./pkg/text Options, ./pkg/meta Options, ./pkg/media
+// Limits).
 //
 // maxSourceBytes is one limit for the whole path of a source: it sets
 // transfer.Options.MaxSourceBytes (checked before and while downloading)

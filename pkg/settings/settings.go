@@ -80,6 +80,12 @@ const (
 	metaMaxValueBytes
 	metaMaxXMLDepth
 
+	mediaMaxDuration
+	mediaMaxPixels
+	mediaMaxFrames
+	mediaMaxCPUSeconds
+	mediaMaxMemoryBytes
+
 	numSettings
 )
 
@@ -124,6 +130,12 @@ var defs = [numSettings]def{
 	metaMaxListItems:    {param: "metaMaxListItems", env: "ACS_META_MAX_LIST_ITEMS", kind: kindCount},
 	metaMaxValueBytes:   {param: "metaMaxValueBytes", env: "ACS_META_MAX_VALUE_BYTES", kind: kindCount},
 	metaMaxXMLDepth:     {param: "metaMaxXmlDepth", env: "ACS_META_MAX_XML_DEPTH", kind: kindCount},
+
+	mediaMaxDuration:    {param: "mediaMaxDuration", env: "ACS_MEDIA_MAX_DURATION", kind: kindCount},
+	mediaMaxPixels:      {param: "mediaMaxPixels", env: "ACS_MEDIA_MAX_PIXELS", kind: kindBytes},
+	mediaMaxFrames:      {param: "mediaMaxFrames", env: "ACS_MEDIA_MAX_FRAMES", kind: kindCount},
+	mediaMaxCPUSeconds:  {param: "mediaMaxCpuSeconds", env: "ACS_MEDIA_MAX_CPU_SECONDS", kind: kindCount},
+	mediaMaxMemoryBytes: {param: "mediaMaxMemoryBytes", env: "ACS_MEDIA_MAX_MEMORY_BYTES", kind: kindBytes},
 }
 
 // value is one accepted setting: its text as given ("" when not set) and

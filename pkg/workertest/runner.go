@@ -34,7 +34,7 @@ type Options struct {
 	// BuildDir is built first.
 	Exec string
 	// BuildDir is the Go main package of the action; default
-	// actions/<Action> (relative to the working directory).
+	// actions/<RunBy(Action)> (relative to the working directory).
 	BuildDir string
 	// Update rewrites the expectations of the cases that do not pass
 	// (rendition.*, metadata.json when present, errorReason) from what the
@@ -148,12 +148,22 @@ func Run(ctx context.Context, opts Options) (*Suite, error) {
 	return suite, nil
 }
 
+// RunBy returns the action that runs the cases of the folder called
+// cases: the folder's own name, except "video", whose cases (video and
+// audio sources) the thumbnail action runs.
+func RunBy(cases string) string {
+	if cases == "video" {
+		return "thumbnail"
+	}
+	return cases
+}
+
 func (o Options) withDefaults() Options {
 	if o.CasesDir == "" {
 		o.CasesDir = filepath.Join("test", "cases")
 	}
 	if o.BuildDir == "" {
-		o.BuildDir = filepath.Join("actions", o.Action)
+		o.BuildDir = filepath.Join("actions", RunBy(o.Action))
 	}
 	if o.MinPSNR == 0 {
 		o.MinPSNR = DefaultMinPSNR

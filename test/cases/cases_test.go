@@ -35,7 +35,7 @@ func TestCases(t *testing.T) {
 			suite, err := workertest.Run(ctx, workertest.Options{
 				CasesDir: ".",
 				Action:   action,
-				BuildDir: filepath.Join("..", "..", "actions", action),
+				BuildDir: filepath.Join("..", "..", "actions", workertest.RunBy(action)),
 			})
 			require.NoError(t, err)
 			if builtinOrExample[action] {

@@ -1,0 +1,227 @@
+package builtin
+
+import (
+	"context"
+	"encoding/json"
+	stdimage "image"
+	"image/gif"
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	_ "golang.org/x/image/webp"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/image"
+	"github.com/assetcompute/assetcompute/pkg/transfer"
+	"github.com/assetcompute/assetcompute/pkg/worker"
+)
+
+// ffmpegFile makes a test file with ffmpeg in dir; args end with its name.
+func ffmpegFile(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg is not installed")
+	}
+	out := filepath.Join(dir, args[len(args)-1])
+	args = append(append([]string{"-v", "error", "-nostdin", "-y"}, args[:len(args)-1]...), out)
+	b, err := exec.Command("ffmpeg", args...).CombinedOutput()
+	require.NoError(t, err, "ffmpeg %v: %s", args, b)
+	return out
+}
+
+// TestThumbnailOfVideoAndAudio runs the thumbnail action, as Handlers
+// builds it, on video and audio sources made by ffmpeg: every image
+// instruction applies to the frame, and bad sources fail with the right
+// reason.
+func TestThumbnailOfVideoAndAudio(t *testing.T) {
+	dir := t.TempDir()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
+	require.NoError(t, err)
+	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: dir}, image.Options{})
+	require.NoError(t, err)
+
+	src := t.TempDir()
+	// A portrait picture, white on top, stored turned and marked with a
+	// display matrix that turns it back.
+	sideways := ffmpegFile(t, src, "-f", "lavfi", "-i", "color=black:s=180x320:d=2,drawbox=x=0:y=0:w=180:h=160:color=white:t=fill",
+		"-vf", "transpose=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "sideways.mp4")
+	rotated := ffmpegFile(t, src, "-i", sideways, "-c", "copy", "-metadata:s:v:0", "rotate=90", "rotated.mov")
+	bw := ffmpegFile(t, src, "-f", "lavfi", "-i", "color=black:s=64x64:r=25:d=2", "-f", "lavfi", "-i", "color=white:s=64x64:r=25:d=2",
+		"-filter_complex", "[0][1]concat=n=2:v=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "bw.mkv")
+	clip := ffmpegFile(t, src, "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=3", "-f", "lavfi", "-i", "sine=duration=3",
+		"-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "clip.mp4")
+	cover := ffmpegFile(t, src, "-f", "lavfi", "-i", "color=red:s=120x100", "-frames:v", "1", "cover.png")
+	song := ffmpegFile(t, src, "-f", "lavfi", "-i", "sine=duration=2", "-i", cover, "-map", "0", "-map", "1",
+		"-c:a", "libmp3lame", "-c:v", "mjpeg", "-disposition:v", "attached_pic", "song.mp3")
+	tone := ffmpegFile(t, src, "-f", "lavfi", "-i", "sine=duration=2", "tone.wav")
+	srt := filepath.Join(src, "s.srt")
+	require.NoError(t, os.WriteFile(srt, []byte("1\n00:00:00,000 --> 00:00:01,000\nhello\n"), 0o600))
+	subs := ffmpegFile(t, src, "-i", srt, "subs.mkv")
+	whole, err := os.ReadFile(clip)
+	require.NoError(t, err)
+	truncated := filepath.Join(src, "truncated.mp4")
+	require.NoError(t, os.WriteFile(truncated, whole[:len(whole)/2], 0o600))
+
+	var params map[string]any // deployment settings of the next activations
+	run := func(source string, rendition map[string]any) (api.RenditionResult, string) {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "out."+rendition["fmt"].(string))
+		rendition["name"], rendition["target"] = filepath.Base(out), out
+		p := map[string]any{"requestId": "r", "source": source, "renditions": []any{rendition}}
+		for k, v := range params {
+			p[k] = v
+		}
+		raw, err := json.Marshal(p)
+		require.NoError(t, err)
+		res, err := handlers[ThumbnailAction](context.Background(), raw)
+		require.NoError(t, err)
+		rr := res.(*api.WorkerResult).Renditions
+		require.Len(t, rr, 1)
+		return rr[0], out
+	}
+	decode := func(path string) stdimage.Image {
+		t.Helper()
+		f, err := os.Open(path)
+		require.NoError(t, err)
+		defer f.Close()
+		img, _, err := stdimage.Decode(f)
+		require.NoError(t, err)
+		return img
+	}
+	luma := func(img stdimage.Image, x, y int) float64 {
+		r, g, b, _ := img.At(x, y).RGBA()
+		return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)) / 257
+	}
+
+	t.Run("rotated video, upright jpg", func(t *testing.T) {
+		r, out := run(rotated, map[string]any{"fmt": "jpg", "width": 90, "quality": 80})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		img := decode(out)
+		assert.Equal(t, stdimage.Pt(90, 160), img.Bounds().Size())
+		assert.Greater(t, luma(img, 45, 20), 200.0, "top is white")
+		assert.Less(t, luma(img, 45, 140), 50.0, "bottom is black")
+		assert.Equal(t, "frame", r.Metadata[MetadataMediaSource])
+	})
+	t.Run("time", func(t *testing.T) {
+		for time, white := range map[any]bool{"75%": true, 0.5: false, "10%": false, 3: true} {
+			r, out := run(bw, map[string]any{"fmt": "png", "time": time})
+			require.Equal(t, api.StatusCreated, r.Status, r.Message)
+			assert.Equal(t, white, luma(decode(out), 32, 32) > 128, "time %v", time)
+		}
+	})
+	t.Run("smart crop to webp", func(t *testing.T) {
+		r, out := run(clip, map[string]any{"fmt": "webp", "width": 100, "height": 100, "crop": "smart", "quality": 70})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		assert.Equal(t, stdimage.Pt(100, 100), decode(out).Bounds().Size())
+	})
+	t.Run("cover art", func(t *testing.T) {
+		r, out := run(song, map[string]any{"fmt": "png", "width": 60})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		img := decode(out)
+		assert.Equal(t, stdimage.Pt(60, 50), img.Bounds().Size())
+		red, green, _, _ := img.At(30, 25).RGBA()
+		assert.True(t, red > 0xc000 && green < 0x4000, "cover is red")
+		assert.Equal(t, "cover", r.Metadata[MetadataMediaSource])
+	})
+	t.Run("waveform", func(t *testing.T) {
+		r, out := run(tone, map[string]any{"fmt": "png", "width": 400, "height": 100})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		assert.Equal(t, stdimage.Pt(400, 100), decode(out).Bounds().Size())
+		assert.Equal(t, "waveform", r.Metadata[MetadataMediaSource])
+	})
+	t.Run("waveform, width only", func(t *testing.T) {
+		r, out := run(tone, map[string]any{"fmt": "jpg", "width": 200})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		assert.Equal(t, stdimage.Pt(200, 50), decode(out).Bounds().Size())
+	})
+	t.Run("storyboard", func(t *testing.T) {
+		r, out := run(clip, map[string]any{"fmt": "jpg", "storyboard": map[string]int{"columns": 4, "rows": 2}, "width": 640})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		// Eight 320x180 tiles, 4x2: 1280x360, fitted to 640 wide.
+		assert.Equal(t, stdimage.Pt(640, 180), decode(out).Bounds().Size())
+		assert.Equal(t, "storyboard", r.Metadata[MetadataMediaSource])
+	})
+	t.Run("animated gif preview", func(t *testing.T) {
+		r, out := run(clip, map[string]any{"fmt": "gif", "animated": true, "frames": 6, "fps": 4, "width": 80})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		f, err := os.Open(out)
+		require.NoError(t, err)
+		defer f.Close()
+		g, err := gif.DecodeAll(f)
+		require.NoError(t, err)
+		assert.Len(t, g.Image, 6)
+		for _, d := range g.Delay {
+			assert.Equal(t, 25, d, "1/4 s a frame")
+		}
+		assert.Equal(t, 80, g.Config.Width)
+		assert.Equal(t, 45, g.Config.Height)
+		assert.Equal(t, "preview", r.Metadata[MetadataMediaSource])
+	})
+	t.Run("animated webp preview", func(t *testing.T) {
+		r, out := run(clip, map[string]any{"fmt": "webp", "animated": true, "width": 160})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		b, err := os.ReadFile(out)
+		require.NoError(t, err)
+		assert.Equal(t, 10, strings.Count(string(b), "ANMF"), "ten frames by default")
+	})
+	t.Run("storyboard of audio", func(t *testing.T) {
+		r, _ := run(tone, map[string]any{"fmt": "png", "storyboard": map[string]int{"columns": 2, "rows": 2}})
+		assert.Equal(t, api.ReasonSourceFormatUnsupported, r.Reason, r.Message)
+		assert.Contains(t, r.Message, "no video stream to make a storyboard")
+	})
+	t.Run("storyboard of an image", func(t *testing.T) {
+		r, _ := run(cover, map[string]any{"fmt": "png", "storyboard": map[string]int{"columns": 2, "rows": 2}})
+		assert.Equal(t, api.ReasonGeneric, r.Reason, r.Message)
+		assert.Contains(t, r.Message, "storyboard: {columns: 2, rows: 2} applies to video sources")
+	})
+	t.Run("truncated", func(t *testing.T) {
+		r, _ := run(truncated, map[string]any{"fmt": "png"})
+		assert.Equal(t, api.StatusFailed, r.Status)
+		assert.Equal(t, api.ReasonSourceCorrupt, r.Reason, r.Message)
+	})
+	t.Run("no video stream", func(t *testing.T) {
+		r, _ := run(subs, map[string]any{"fmt": "png"})
+		assert.Equal(t, api.ReasonSourceFormatUnsupported, r.Reason, r.Message)
+		assert.Contains(t, r.Message, "no video stream")
+	})
+	t.Run("time on an image", func(t *testing.T) {
+		r, _ := run(cover, map[string]any{"fmt": "png", "time": 2})
+		assert.Equal(t, api.ReasonGeneric, r.Reason, r.Message)
+		assert.True(t, strings.HasPrefix(r.Message, "time: 2 applies to video sources"), r.Message)
+	})
+	t.Run("deployment settings", func(t *testing.T) {
+		defer func() { params = nil }()
+		for setting, want := range map[string]string{
+			"mediaMaxDuration": "more than the limit of 2 s",
+			"mediaMaxPixels":   "more than the limit of 2 pixels",
+			"mediaMaxFrames":   "more than the limit of 2",
+		} {
+			params = map[string]any{setting: 2}
+			r, _ := run(clip, map[string]any{"fmt": "png"})
+			assert.Equal(t, api.ReasonSourceTooLarge, r.Reason, "%s: %s", setting, r.Message)
+			assert.Contains(t, r.Message, want, setting)
+		}
+		params = nil
+		r, _ := run(clip, map[string]any{"fmt": "png"})
+		assert.Equal(t, api.StatusCreated, r.Status, "without the settings: %s", r.Message)
+	})
+	// Nothing of the frames is left in the worker's directory.
+	var left []string
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && p != dir {
+			left = append(left, p)
+		}
+		return nil
+	})
+	assert.Empty(t, left)
+}

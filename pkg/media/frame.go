@@ -1,0 +1,393 @@
+package media
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+)
+
+// Time picks a moment of a media file: Seconds from its start, or, when
+// IsPercent, Percent (0 to 100) of its duration.
+type Time struct {
+	Seconds   float64
+	Percent   float64
+	IsPercent bool
+}
+
+// ParseTime reads a time as written in a rendition's time instruction:
+// seconds ("12.5") or a percentage of the duration ("10%").
+func ParseTime(s string) (Time, error) {
+	s = strings.TrimSpace(s)
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(f) || f < 0 || f > 100 {
+			return Time{}, fmt.Errorf("time %q: a percentage must be a number from 0 to 100", s)
+		}
+		return Time{Percent: f, IsPercent: true}, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+		return Time{}, fmt.Errorf("time %q: want seconds (a number of at least 0) or a percentage such as \"10%%\"", s)
+	}
+	return Time{Seconds: f}, nil
+}
+
+// At returns the time in seconds in a file of the given duration.
+func (t Time) At(duration float64) float64 {
+	if t.IsPercent {
+		return duration * t.Percent / 100
+	}
+	return t.Seconds
+}
+
+// Kinds of Frame.
+const (
+	KindFrame      = "frame"      // a video frame
+	KindCover      = "cover"      // the cover art of an audio file
+	KindWaveform   = "waveform"   // the waveform of an audio file
+	KindStoryboard = "storyboard" // a contact sheet of video frames
+	KindPreview    = "preview"    // an animated preview of a video
+)
+
+// FrameOptions say which image Frame extracts.
+type FrameOptions struct {
+	// Time is the moment of the video frame; nil asks for a
+	// representative frame (see Frame).
+	Time *Time
+	// WaveformWidth and WaveformHeight are the size of a waveform image;
+	// default 1280x320, at most 4096 each.
+	WaveformWidth, WaveformHeight int
+	// WaveformColor is the colour of the waveform, as ffmpeg reads colours
+	// ("#1f6feb", "red"); default "#1f6feb". Its background is
+	// transparent.
+	WaveformColor string
+}
+
+// Frame is an image Frame extracted.
+type Frame struct {
+	// Path is the PNG file.
+	Path string
+	// Width and Height are its size in pixels.
+	Width, Height int
+	// Kind is KindFrame, KindCover or KindWaveform.
+	Kind string
+	// Time is the moment of a video frame, in seconds.
+	Time float64
+}
+
+// The representative frame is chosen among candidateFrames frames spread
+// over the first candidateWindow seconds.
+const (
+	candidateFrames = 6
+	candidateWindow = 10.0
+)
+
+var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|[a-zA-Z]{3,20})$`)
+
+// Frame extracts one image of the media file at path, described by in (from
+// Probe), as an upright, undistorted PNG in dir (rotation and sample aspect
+// ratio applied):
+//
+//   - a video: the frame at opts.Time (the first frame at or after it, as
+//     ffmpeg's accurate seek gives; the time is clamped to the duration), or
+//     without a time a representative frame: six frames evenly spread over
+//     the first ten seconds (or the whole of a shorter video) are decoded
+//     into 64x36 grey thumbnails, and the one with the most contrast (the
+//     standard deviation of its luma) among those neither nearly black nor
+//     nearly white (mean luma within 24..232 of 255) and not flat
+//     (deviation at least 12) is chosen, the earliest on a tie; when none
+//     qualifies, the one with the most contrast. That frame is then
+//     extracted at full size. Black leaders and fades are so avoided.
+//   - an audio file: its cover art (attached picture) when it has one,
+//     else its waveform.
+//
+// CheckLimits runs first. A file with neither a video nor an audio stream,
+// or of zero duration, fails with SourceFormatUnsupported. In a file of
+// unknown duration (a raw stream), a percentage is taken as the start.
+func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOptions, dir string) (*Frame, error) {
+	if err := e.CheckLimits(in); err != nil {
+		return nil, err
+	}
+	input, err := fileInput(path)
+	if err != nil {
+		return nil, err
+	}
+	out := filepath.Join(dir, "frame.png")
+	if len(in.Streams) == 0 {
+		return nil, api.Errorf(api.ReasonSourceFormatUnsupported, "the media file is empty: no video or audio stream, zero length")
+	}
+	vs, ok := in.VideoStream()
+	if !ok {
+		if cover, ok := in.CoverArt(); ok {
+			return e.cover(ctx, input, cover, out)
+		}
+		if as, ok := in.AudioStream(); ok {
+			if in.DurationKnown && in.Duration <= 0 && as.Duration <= 0 {
+				return nil, api.Errorf(api.ReasonSourceFormatUnsupported, "the audio has no duration: there is no sound to draw")
+			}
+			return e.waveform(ctx, input, as, opts, out)
+		}
+		return nil, api.Errorf(api.ReasonSourceFormatUnsupported, "the media file has no video stream to take a frame from (streams: %s)", streamList(in))
+	}
+	duration := in.Duration
+	if duration <= 0 {
+		duration = vs.Duration
+	}
+	if in.DurationKnown && duration <= 0 {
+		return nil, api.Errorf(api.ReasonSourceFormatUnsupported, "the video has no duration (zero length): there is no frame to take")
+	}
+	if opts.Time == nil {
+		// Unknown duration (a raw stream): candidates from its start.
+		return e.representative(ctx, input, vs, cmp.Or(duration, candidateWindow), dir, out)
+	}
+	var t float64
+	if duration > 0 {
+		t = opts.Time.At(duration)
+		// The last frame starts a frame's length before the end.
+		step := 0.1
+		if r := vs.FrameRate.Float(); r > 0 {
+			step = 1 / r
+		}
+		t = math.Max(0, math.Min(t, duration-step))
+	} else if !opts.Time.IsPercent {
+		t = opts.Time.Seconds // unknown duration: past the end gives the first frame
+	}
+	f, err := e.frameAt(ctx, input, vs, t, out)
+	if err == nil && f == nil && t > 0 {
+		// Nothing decoded there (a truncated tail): the first frame.
+		t = 0
+		f, err = e.frameAt(ctx, input, vs, 0, out)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, api.Errorf(api.ReasonSourceCorrupt, "no video frame could be decoded: the file is truncated or corrupt")
+	}
+	f.Time = math.Round(t*1000) / 1000
+	return f, nil
+}
+
+// uprightFilter is the filter chain that makes a decoded frame square-
+// pixelled (ffmpeg turns it upright itself: its autorotate, on by
+// default, applies the display matrix before this chain).
+func uprightFilter(vs Stream) string {
+	f := "format=rgb24"
+	if vs.SampleAspect != (Ratio{}) {
+		f = "scale=w='max(2,round(iw*sar))':h=ih,setsar=1," + f
+	}
+	return f
+}
+
+// ffmpegArgs returns the arguments common to every ffmpeg run, before its
+// inputs.
+func (e *Engine) ffmpegArgs() []string {
+	return []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-filter_threads", "1"}
+}
+
+// inputArgs returns the arguments of one input of an ffmpeg run: opts
+// (such as -ss), then the options that ffmpeg applies to each input on its
+// own and so are repeated for each (the protocol and demuxer whitelists,
+// the decoding threads), then -i input.
+func (e *Engine) inputArgs(input string, opts ...string) []string {
+	return append(opts,
+		"-protocol_whitelist", "file,pipe",
+		"-format_whitelist", Demuxers,
+		"-threads", strconv.Itoa(e.limits.Threads),
+		"-i", input)
+}
+
+// frameAt extracts the frame at t seconds into out; a nil Frame when no
+// frame was decoded.
+func (e *Engine) frameAt(ctx context.Context, input string, vs Stream, t float64, out string) (*Frame, error) {
+	args := append(e.ffmpegArgs(), e.inputArgs(input, "-ss", strconv.FormatFloat(t, 'f', 3, 64))...)
+	args = append(args,
+		"-map", "0:"+strconv.Itoa(vs.Index),
+		"-an", "-sn", "-dn",
+		"-vf", uprightFilter(vs),
+		"-frames:v", "1",
+		"-f", "image2", "-c:v", "png", "-compression_level", "1", "-update", "1", "-y", out,
+	)
+	_ = os.Remove(out)
+	if _, err := e.run(ctx, e.ffmpeg, args); err != nil {
+		return nil, engineError(err, "the video frame cannot be decoded")
+	}
+	return pngFrame(out, KindFrame)
+}
+
+// Candidate frames are scored on a scoreW x scoreH grey thumbnail.
+const scoreW, scoreH = 64, 36
+
+// representative scores the candidate frames on small grey thumbnails
+// that ffmpeg writes to its output, then extracts the best at full size.
+func (e *Engine) representative(ctx context.Context, input string, vs Stream, duration float64, dir, out string) (*Frame, error) {
+	window := math.Min(duration, candidateWindow)
+	rate := float64(candidateFrames) / window
+	args := append(e.ffmpegArgs(), e.inputArgs(input, "-t", strconv.FormatFloat(window, 'f', 3, 64))...)
+	args = append(args,
+		"-map", "0:"+strconv.Itoa(vs.Index),
+		"-an", "-sn", "-dn",
+		"-vf", fmt.Sprintf("fps=fps=%s,scale=%d:%d:flags=area,format=gray", strconv.FormatFloat(rate, 'f', 6, 64), scoreW, scoreH),
+		"-frames:v", strconv.Itoa(candidateFrames),
+		"-f", "rawvideo", "-",
+	)
+	raw, err := e.run(ctx, e.ffmpeg, args)
+	if err != nil {
+		return nil, engineError(err, "the video frames cannot be decoded")
+	}
+	best, bestScore := 0, math.Inf(-1)
+	for i := 0; (i+1)*scoreW*scoreH <= len(raw); i++ {
+		st := lumaOfGray(raw[i*scoreW*scoreH : (i+1)*scoreW*scoreH])
+		score := st.dev
+		if !st.representative() {
+			score -= 1000 // only when nothing qualifies
+		}
+		if score > bestScore {
+			best, bestScore = i, score
+		}
+	}
+	t := float64(best) / rate
+	f, err := e.frameAt(ctx, input, vs, t, out)
+	if err == nil && f == nil && t > 0 {
+		t = 0
+		f, err = e.frameAt(ctx, input, vs, 0, out)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, api.Errorf(api.ReasonSourceCorrupt, "no video frame could be decoded: the file is truncated or corrupt")
+	}
+	f.Time = math.Round(t*1000) / 1000
+	return f, nil
+}
+
+// luma holds the luma statistics of a frame, on a 0..255 scale.
+type luma struct{ mean, dev float64 }
+
+// representative reports whether a frame with these statistics may stand
+// for its video: neither nearly black nor nearly white, not flat.
+func (l luma) representative() bool { return l.mean >= 24 && l.mean <= 232 && l.dev >= 12 }
+
+// lumaOfGray computes the statistics of 8-bit grey pixels.
+func lumaOfGray(px []byte) luma {
+	if len(px) == 0 {
+		return luma{}
+	}
+	var sum, sq float64
+	for _, p := range px {
+		l := float64(p)
+		sum += l
+		sq += l * l
+	}
+	n := float64(len(px))
+	mean := sum / n
+	return luma{mean: mean, dev: math.Sqrt(math.Max(0, sq/n-mean*mean))}
+}
+
+// cover extracts the attached picture.
+func (e *Engine) cover(ctx context.Context, input string, s Stream, out string) (*Frame, error) {
+	args := append(e.ffmpegArgs(), e.inputArgs(input)...)
+	args = append(args,
+		"-map", "0:"+strconv.Itoa(s.Index),
+		"-an", "-sn", "-dn",
+		"-vf", uprightFilter(s),
+		"-frames:v", "1",
+		"-f", "image2", "-c:v", "png", "-compression_level", "1", "-update", "1", "-y", out,
+	)
+	if _, err := e.run(ctx, e.ffmpeg, args); err != nil {
+		return nil, engineError(err, "the cover art cannot be decoded")
+	}
+	f, err := pngFrame(out, KindCover)
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, api.Errorf(api.ReasonSourceCorrupt, "the cover art cannot be decoded")
+	}
+	return f, nil
+}
+
+// waveform draws the audio stream.
+func (e *Engine) waveform(ctx context.Context, input string, s Stream, opts FrameOptions, out string) (*Frame, error) {
+	w, h := opts.WaveformWidth, opts.WaveformHeight
+	if w <= 0 {
+		w = 1280
+	}
+	if h <= 0 {
+		h = 320
+	}
+	w, h = min(w, 4096), min(h, 4096)
+	color := opts.WaveformColor
+	if color == "" {
+		color = "#1f6feb"
+	}
+	if !colorRE.MatchString(color) {
+		return nil, api.Errorf(api.ReasonGeneric, "waveform colour %q: want #RRGGBB, #RGB or a colour name", color)
+	}
+	color = strings.Replace(color, "#", "0x", 1)
+	args := append(e.ffmpegArgs(), e.inputArgs(input)...)
+	args = append(args,
+		"-filter_complex", fmt.Sprintf("[0:%d]aformat=channel_layouts=mono,showwavespic=s=%dx%d:colors=%s[w]", s.Index, w, h, color),
+		"-map", "[w]",
+		"-frames:v", "1",
+		"-f", "image2", "-c:v", "png", "-compression_level", "1", "-update", "1", "-y", out,
+	)
+	if _, err := e.run(ctx, e.ffmpeg, args); err != nil {
+		return nil, engineError(err, "the audio cannot be decoded")
+	}
+	f, err := pngFrame(out, KindWaveform)
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, api.Errorf(api.ReasonSourceCorrupt, "the audio cannot be decoded: the file is truncated or corrupt")
+	}
+	return f, nil
+}
+
+// pngFrame describes the PNG ffmpeg wrote at path; nil when it wrote none.
+func pngFrame(path, kind string) (*Frame, error) {
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, api.Wrap(api.ReasonGeneric, err, "frame file")
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		return nil, nil // empty or partial: no frame
+	}
+	return &Frame{Path: path, Width: cfg.Width, Height: cfg.Height, Kind: kind}, nil
+}
+
+// streamList describes the streams of a file for a message: "audio (aac),
+// data".
+func streamList(in *Info) string {
+	if len(in.Streams) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, s := range in.Streams {
+		p := s.Type
+		if p == "" {
+			p = "unknown"
+		}
+		if s.Codec != "" {
+			p += " (" + s.Codec + ")"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
+}
