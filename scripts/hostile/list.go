@@ -30,7 +30,7 @@ func corpus(seeds map[string][]byte) []sample {
 	add("elf-named.jpg", "an executable with a .jpg name", map[string]string{"image": "SourceFormatUnsupported"}, func() []byte {
 		return append([]byte("\x7fELF\x02\x01\x01\x00"), bytes.Repeat([]byte{0x90}, 4000)...)
 	})
-	add("mp4-header.mp4", "an MP4 header and no media", map[string]string{"image": "SourceFormatUnsupported", "text": "SourceFormatUnsupported"}, fixed(append([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), make([]byte, 512)...)))
+	add("mp4-header.mp4", "an MP4 header and no media", map[string]string{"image": "SourceCorrupt", "text": "SourceCorrupt"}, fixed(append([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), make([]byte, 512)...)))
 	add("random.tif", "64 KiB of random bytes", nil, func() []byte {
 		b := make([]byte, 64<<10)
 		for i := range b {
@@ -108,6 +108,36 @@ func corpus(seeds map[string][]byte) []sample {
 		add("truncated-half."+ext, "a valid "+ext+" cut in half", nil, fixed(truncate(seed, 0.5)))
 		add("header-only."+ext, "the first 40 bytes of a valid "+ext, nil, fixed(seed[:min(40, len(seed))]))
 	}
+	// Video and audio, from seeds made by ffmpeg: every image rendition is
+	// a frame (or, for audio, a waveform); the text of a video is its
+	// subtitle track; a playlist or concat script that names another file
+	// is never read through.
+	mediaText := map[string]string{"mp4": created, "mkv": created, "mp3": "SourceFormatUnsupported", "wav": "SourceFormatUnsupported"}
+	for _, ext := range []string{"mp4", "mkv", "mp3", "wav"} {
+		text := mediaText[ext]
+		seed, ok := seeds[ext]
+		if !ok {
+			continue
+		}
+		add("seed."+ext, "a valid "+ext+" made by ffmpeg", map[string]string{"image": created, "text": text}, fixed(seed))
+		add("truncated-half."+ext, "a valid "+ext+" cut in half", nil, fixed(truncate(seed, 0.5)))
+		add("header-only."+ext, "the first 40 bytes of a valid "+ext, nil, fixed(seed[:min(40, len(seed))]))
+		s = append(s, mutations("mutated."+ext, seed, 6)...)
+	}
+	add("hls-playlist.mp4", "an HLS playlist named .mp4 that names a local file", map[string]string{"image": "SourceFormatUnsupported"},
+		fixed([]byte("#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:2,\n/etc/passwd\n#EXT-X-ENDLIST\n")))
+	add("ffconcat.mkv", "an ffconcat script named .mkv that names a local file", map[string]string{"image": "SourceFormatUnsupported"},
+		fixed([]byte("ffconcat version 1.0\nfile /etc/passwd\n")))
+	if seed, ok := seeds["mp4"]; ok {
+		add("mp4-huge-declared.mp4", "an MP4 whose track header declares 65535x65535", nil, func() []byte {
+			b := bytes.Clone(seed)
+			if i := bytes.Index(b, []byte("tkhd")); i > 0 && i+4+84 <= len(b) {
+				copy(b[i+4+76:], []byte{0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0})
+			}
+			return b
+		})
+	}
+
 	if w, ok := seeds["webp"]; ok {
 		add("webp-riff-size-lie.webp", "a RIFF header declaring 4 GiB", nil, func() []byte {
 			b := bytes.Clone(w)

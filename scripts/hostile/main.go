@@ -166,7 +166,43 @@ func makeSeeds(acs, dir string) map[string][]byte {
 			fmt.Fprintf(os.Stderr, "hostile: no %s seed (this libvips cannot write it): those samples are left out\n", e)
 		}
 	}
+	makeMediaSeeds(dir, seeds)
 	return seeds
+}
+
+// mediaSeeds are the video and audio seeds ffmpeg makes: two seconds of a
+// test pattern and a tone, the videos with a subtitle track.
+var mediaSeeds = map[string][]string{
+	"mp4": {"-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-c:s", "mov_text"},
+	"mkv": {"-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-c:s", "srt"},
+	"mp3": {"-map", "1", "-c:a", "libmp3lame", "-metadata", "title=Hostile seed"},
+	"wav": {"-map", "1", "-c:a", "pcm_s16le"},
+}
+
+// makeMediaSeeds adds the media seeds to seeds when ffmpeg is installed; a
+// seed ffmpeg cannot make is left out, with those samples.
+func makeMediaSeeds(dir string, seeds map[string][]byte) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		fmt.Fprintln(os.Stderr, "hostile: no ffmpeg: the video and audio samples are left out")
+		return
+	}
+	srt := "1\n00:00:00,000 --> 00:00:01,500\nA hostile caption\n"
+	if err := os.WriteFile(filepath.Join(dir, "seed.srt"), []byte(srt), 0o644); err != nil {
+		return
+	}
+	for ext, args := range mediaSeeds {
+		in := []string{"-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=s=160x120:r=10:d=2",
+			"-f", "lavfi", "-i", "sine=d=2", "-i", "seed.srt"}
+		cmd := exec.Command("ffmpeg", append(append(in, args...), "-t", "2", "seed."+ext)...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "hostile: ffmpeg cannot make a %s seed: %v %s\n", ext, err, out)
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "seed."+ext)); err == nil && len(b) > 0 {
+			seeds[ext] = b
+		}
+	}
 }
 
 // runOne runs every rendition of one file in one acs process.
