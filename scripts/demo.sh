@@ -4,7 +4,9 @@
 # source and targets filled in) and writes the renditions under
 # out/<sample>/. Images get examples/demo-request.json (thumbnails and
 # metadata); documents get examples/demo-document-request.json (full text
-# and metadata), plus a first-page thumbnail for PDFs.
+# and metadata), plus a first-page thumbnail for PDFs; videos get
+# examples/demo-video-request.json (poster frames, a storyboard, an
+# animated preview and the subtitle text).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +26,8 @@ for src in examples/samples/*; do
       printf '%s\n' "$with_thumbnail" | sed -e "s|@SOURCE@|$src|g" -e "s|@OUT@|$dir|g" >"$dir/request.json" ;;
     *.docx | *.odt | *.pptx | *.xlsx | *.html | *.eml | *.txt | *.rtf | *.epub)
       sed -e "s|@SOURCE@|$src|g" -e "s|@OUT@|$dir|g" examples/demo-document-request.json >"$dir/request.json" ;;
+    *.mp4 | *.mov | *.mkv | *.webm)
+      sed -e "s|@SOURCE@|$src|g" -e "s|@OUT@|$dir|g" examples/demo-video-request.json >"$dir/request.json" ;;
     *)
       sed -e "s|@SOURCE@|$src|g" -e "s|@OUT@|$dir|g" examples/demo-request.json >"$dir/request.json" ;;
   esac
