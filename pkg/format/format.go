@@ -161,9 +161,9 @@ var registry = []Format{
 	{"text", "plain text", "text/plain", FamilyText, []string{".txt", ".text", ".log"}, TextRead, false},
 
 	// Video and audio.
-	{"mp4", "MP4 video", "video/mp4", FamilyVideo, []string{".mp4", ".m4v"}, 0, true},
-	{"mov", "QuickTime video", "video/quicktime", FamilyVideo, []string{".mov", ".qt"}, 0, true},
-	{"isobmff", "ISO media file", "application/mp4", FamilyVideo, []string{".3gp", ".3g2", ".m4a"}, 0, true},
+	{"mp4", "MP4 video", "video/mp4", FamilyVideo, []string{".mp4", ".m4v"}, MetaRead, true},
+	{"mov", "QuickTime video", "video/quicktime", FamilyVideo, []string{".mov", ".qt"}, MetaRead, true},
+	{"isobmff", "ISO media file", "application/mp4", FamilyVideo, []string{".3gp", ".3g2", ".m4a"}, MetaRead, true},
 	{"avi", "AVI video", "video/x-msvideo", FamilyVideo, []string{".avi"}, 0, true},
 	{"matroska", "Matroska/WebM video", "video/x-matroska", FamilyVideo, []string{".mkv", ".webm"}, 0, true},
 	{"wav", "WAVE audio", "audio/wav", FamilyAudio, []string{".wav"}, 0, true},

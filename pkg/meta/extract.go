@@ -198,6 +198,7 @@ var readers = map[string]reader{
 	"docx": readZip, "xlsx": readZip, "pptx": readZip, "odt": readZip, "ods": readZip,
 	"odp": readZip, "odg": readZip, "epub": readZip, "zip": readZip,
 	"svg": readSVG, "html": readHTML, "eml": readEML,
+	"mp4": readMP4, "mov": readMP4, "isobmff": readMP4,
 }
 
 // detect chooses the format from the first bytes and the name, through

@@ -1,0 +1,392 @@
+package meta
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The media tests make their clips with ffmpeg and check what Extract
+// reads against ffprobe (stream facts) and exiftool (dates, GPS, tags).
+
+// needTool skips the test when a tool is missing, and fails it under CI.
+func needTool(t testing.TB, tool string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed (required under CI)", tool)
+		}
+		t.Skipf("%s is not installed: media metadata is checked against clips it makes", tool)
+	}
+	return p
+}
+
+// mediaTags are the tags the clips are written with.
+var mediaTags = []string{
+	"-metadata", "title=Clip Title", "-metadata", "artist=The Artist", "-metadata", "album=The Album",
+	"-metadata", "genre=Rock", "-metadata", "date=2021", "-metadata", "comment=A comment",
+	"-metadata", "track=3",
+}
+
+// ffmpegClip runs ffmpeg with a 2 s 320x240 25 fps test picture (unless
+// audioOnly) and a 440 Hz tone as inputs, then args, writing dir/name.
+func ffmpegClip(t testing.TB, dir, name string, audioOnly bool, args ...string) string {
+	t.Helper()
+	ffmpeg := needTool(t, "ffmpeg")
+	out := filepath.Join(dir, name)
+	cmd := []string{"-v", "error", "-y", "-nostdin"}
+	if !audioOnly {
+		cmd = append(cmd, "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25")
+	}
+	cmd = append(cmd, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "2")
+	cmd = append(cmd, args...)
+	cmd = append(cmd, out)
+	b, err := exec.Command(ffmpeg, cmd...).CombinedOutput()
+	require.NoError(t, err, "ffmpeg %s: %s", strings.Join(cmd, " "), b)
+	return out
+}
+
+type ffprobeOut struct {
+	Format struct {
+		Duration string `json:"duration"`
+	} `json:"format"`
+	Streams []struct {
+		CodecType    string `json:"codec_type"`
+		CodecName    string `json:"codec_name"`
+		Width        int    `json:"width"`
+		Height       int    `json:"height"`
+		AvgFrameRate string `json:"avg_frame_rate"`
+		SampleRate   string `json:"sample_rate"`
+		Channels     int    `json:"channels"`
+		Disposition  struct {
+			AttachedPic int `json:"attached_pic"`
+		} `json:"disposition"`
+	} `json:"streams"`
+}
+
+func ffprobe(t testing.TB, path string) ffprobeOut {
+	t.Helper()
+	p := needTool(t, "ffprobe")
+	b, err := exec.Command(p, "-v", "error", "-show_format", "-show_streams", "-of", "json", path).Output()
+	require.NoError(t, err)
+	var out ffprobeOut
+	require.NoError(t, json.Unmarshal(b, &out))
+	return out
+}
+
+// exiftoolTags returns exiftool's numeric values of path, by tag name.
+func exiftoolTags(t testing.TB, path string) map[string]any {
+	t.Helper()
+	p := needTool(t, "exiftool")
+	b, err := exec.Command(p, "-j", "-n", "-api", "LargeFileSupport=1", path).Output()
+	require.NoError(t, err)
+	var out []map[string]any
+	require.NoError(t, json.Unmarshal(b, &out))
+	require.Len(t, out, 1)
+	return out[0]
+}
+
+func rate(s string) float64 {
+	n, d, ok := strings.Cut(s, "/")
+	a, _ := strconv.ParseFloat(n, 64)
+	if !ok {
+		return a
+	}
+	b, _ := strconv.ParseFloat(d, 64)
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func extractPath(t testing.TB, path string) *Metadata {
+	t.Helper()
+	md, err := extractFile(t, path)
+	require.NoError(t, err)
+	return md
+}
+
+func num(t testing.TB, md *Metadata, key string) float64 {
+	t.Helper()
+	v, ok := md.Get(key)
+	require.True(t, ok, "%s missing; have %v", key, md.Properties)
+	return v.Num
+}
+
+func text(t testing.TB, md *Metadata, key string) string {
+	t.Helper()
+	v, ok := md.Get(key)
+	require.True(t, ok, "%s missing; have %v", key, md.Properties)
+	return v.Default()
+}
+
+// checkAgainstFFprobe compares duration, size, codecs, frame rate, sample
+// rate and channels with ffprobe's.
+func checkAgainstFFprobe(t *testing.T, md *Metadata, path string) {
+	t.Helper()
+	p := ffprobe(t, path)
+	dur, _ := strconv.ParseFloat(p.Format.Duration, 64)
+	assert.InDelta(t, dur, num(t, md, "acs:Duration"), 0.05, "duration")
+	video, audio := false, false
+	for _, s := range p.Streams {
+		switch {
+		case s.CodecType == "video" && !video && s.Disposition.AttachedPic == 0:
+			video = true
+			assert.EqualValues(t, s.Width, num(t, md, "tiff:ImageWidth"))
+			assert.EqualValues(t, s.Height, num(t, md, "tiff:ImageLength"))
+			assert.Equal(t, s.CodecName, text(t, md, "xmpDM:videoCompressor"))
+			assert.InDelta(t, rate(s.AvgFrameRate), num(t, md, "xmpDM:videoFrameRate"), 0.01)
+		case s.CodecType == "audio" && !audio:
+			audio = true
+			assert.Equal(t, s.CodecName, text(t, md, "xmpDM:audioCompressor"))
+			assert.InDelta(t, rate(s.SampleRate), num(t, md, "xmpDM:audioSampleRate"), 0.5)
+			assert.EqualValues(t, s.Channels, num(t, md, "acs:AudioChannels"))
+		}
+	}
+	if !video {
+		_, ok := md.Get("tiff:ImageWidth")
+		assert.False(t, ok, "an audio file has no image width")
+	}
+}
+
+// checkTagsAgainstExiftool compares the tags with exiftool's reading.
+func checkTagsAgainstExiftool(t *testing.T, md *Metadata, path string, keys map[string]string) {
+	t.Helper()
+	et := exiftoolTags(t, path)
+	for ours, theirs := range keys {
+		want, ok := et[theirs]
+		if !assert.True(t, ok, "exiftool has no %s", theirs) {
+			continue
+		}
+		v, ok := md.Get(ours)
+		if !assert.True(t, ok, "%s missing (exiftool %s = %v)", ours, theirs, want) {
+			continue
+		}
+		switch w := want.(type) {
+		case float64:
+			if v.Kind == KindNumber {
+				assert.InDelta(t, w, v.Num, 1e-4, "%s vs exiftool %s", ours, theirs)
+			} else {
+				assert.Equal(t, strconv.FormatFloat(w, 'f', -1, 64), v.Default(), "%s vs exiftool %s", ours, theirs)
+			}
+		default:
+			assert.Equal(t, want, v.Default(), "%s vs exiftool %s", ours, theirs)
+		}
+	}
+}
+
+var mp4TagKeys = map[string]string{
+	"dc:title": "Title", "xmpDM:artist": "Artist", "xmpDM:album": "Album", "xmpDM:genre": "Genre",
+	"acs:Comment": "Comment",
+}
+
+// TestMP4Clips reads MP4, MOV and M4A files made by ffmpeg, with the moov
+// box after the media data and before it, and compares with ffprobe and
+// exiftool.
+func TestMP4Clips(t *testing.T) {
+	dir := t.TempDir()
+	av := append([]string{"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2",
+		"-metadata", "creation_time=2021-06-15T10:20:30Z", "-metadata", "location=+48.8584+002.2945/"}, mediaTags...)
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		audioOnly bool
+		format    string
+		gps       bool
+	}{
+		{"moov-at-end.mp4", av, false, "video/mp4", true},
+		{"faststart.mp4", append(av, "-movflags", "+faststart"), false, "video/mp4", true},
+		{"clip.mov", append(av, "-metadata", "make=Canon", "-metadata", "model=EOS R5"), false, "video/quicktime", true},
+		{"audio.m4a", append([]string{"-c:a", "aac", "-ac", "1"}, mediaTags...), true, "application/mp4", false},
+		{"mono-mjpeg.mov", []string{"-c:v", "mjpeg", "-c:a", "pcm_s16le", "-ac", "1", "-r", "10"}, false, "video/quicktime", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ffmpegClip(t, dir, tc.name, tc.audioOnly, tc.args...)
+			md := extractPath(t, path)
+			assert.Equal(t, tc.format, md.Format)
+			assert.Empty(t, md.Warnings)
+			checkAgainstFFprobe(t, md, path)
+			assertDocumented(t, md)
+			keys := map[string]string{}
+			if tc.name != "mono-mjpeg.mov" {
+				keys = map[string]string{"dc:title": "Title", "xmpDM:artist": "Artist", "xmpDM:album": "Album", "xmpDM:genre": "Genre"}
+			}
+			if tc.gps {
+				keys["exif:GPSLatitude"] = "GPSLatitude"
+				keys["exif:GPSLongitude"] = "GPSLongitude"
+				assert.Equal(t, "2021-06-15T10:20:30Z", text(t, md, "xmp:CreateDate"))
+			}
+			if strings.HasSuffix(tc.name, ".mov") && tc.gps {
+				keys["tiff:Make"] = "Make"
+				keys["tiff:Model"] = "Model"
+			}
+			checkTagsAgainstExiftool(t, md, path, keys)
+			if tc.name != "mono-mjpeg.mov" && tc.name != "clip.mov" {
+				assert.EqualValues(t, 3, num(t, md, "xmpDM:trackNumber"))
+			}
+			xmp, err := md.XMP()
+			require.NoError(t, err)
+			assert.Contains(t, string(xmp), "<xmpDM:duration rdf:parseType=\"Resource\">")
+		})
+	}
+}
+
+// findBox returns the offset of the first box of type typ in data (a
+// naive search, for test files).
+func findBox(t testing.TB, data []byte, typ string) int {
+	t.Helper()
+	i := bytes.Index(data, []byte(typ))
+	require.Greater(t, i, 4, "no %s box", typ)
+	return i - 4
+}
+
+// TestMP4Rotation: the rotation of the video track's display matrix, as
+// exiftool reports it, with the unrotated display size.
+func TestMP4Rotation(t *testing.T) {
+	dir := t.TempDir()
+	path := ffmpegClip(t, dir, "rot.mp4", false, "-c:v", "libx264", "-preset", "ultrafast", "-an")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		deg        int
+		a, b, c, d int32
+	}{{90, 0, 1, -1, 0}, {180, -1, 0, 0, -1}, {270, 0, -1, 1, 0}} {
+		tk := findBox(t, data, "tkhd")
+		size := int(binary.BigEndian.Uint32(data[tk:]))
+		m := data[tk+size-44:]
+		for i, v := range []int32{tc.a, tc.b, 0, tc.c, tc.d} {
+			binary.BigEndian.PutUint32(m[i*4:], uint32(v<<16))
+		}
+		rot := filepath.Join(dir, "rot"+strconv.Itoa(tc.deg)+".mp4")
+		require.NoError(t, os.WriteFile(rot, data, 0o644))
+		md := extractPath(t, rot)
+		assert.EqualValues(t, tc.deg, num(t, md, "acs:Rotation"))
+		assert.EqualValues(t, exiftoolTags(t, rot)["Rotation"], num(t, md, "acs:Rotation"))
+		assert.EqualValues(t, 320, num(t, md, "tiff:ImageWidth"))
+	}
+}
+
+// TestMP4Damage: a faststart file cut in its media data still gives its
+// metadata, with a warning; a file whose moov box is cut or missing is
+// SourceCorrupt; an encrypted track is said so.
+func TestMP4Damage(t *testing.T) {
+	dir := t.TempDir()
+	fast := ffmpegClip(t, dir, "fast.mp4", false, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-movflags", "+faststart")
+	late := ffmpegClip(t, dir, "late.mp4", false, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac")
+	fd, err := os.ReadFile(fast)
+	require.NoError(t, err)
+	ld, err := os.ReadFile(late)
+	require.NoError(t, err)
+
+	md, err := extractBytes(t, fd[:len(fd)/2], "fast.mp4")
+	require.NoError(t, err)
+	assert.InDelta(t, 2.0, num(t, md, "acs:Duration"), 0.05)
+	assert.Contains(t, strings.Join(md.Warnings, "\n"), "truncated")
+
+	for name, data := range map[string][]byte{
+		"late.mp4 cut in mdat": ld[:len(ld)/2],
+		"fast.mp4 cut in moov": fd[:findBox(t, fd, "moov")+100],
+		"no moov":              append([]byte(nil), fd[:findBox(t, fd, "moov")]...),
+	} {
+		_, err := extractBytes(t, data, "x.mp4")
+		var ae *api.Error
+		require.True(t, errors.As(err, &ae), "%s: %v", name, err)
+		assert.Equal(t, api.ReasonSourceCorrupt, ae.Reason, name)
+	}
+
+	enc := append([]byte(nil), fd...)
+	i := bytes.Index(enc, []byte("avc1\x00\x00\x00\x00\x00\x00"))
+	require.Greater(t, i, 0)
+	copy(enc[i:], "encv")
+	md, err = extractBytes(t, enc, "enc.mp4")
+	require.NoError(t, err)
+	v, _ := md.Get("acs:Encrypted")
+	assert.True(t, v.Bool)
+	assert.Contains(t, strings.Join(md.Warnings, "\n"), "encrypted")
+	assert.InDelta(t, 2.0, num(t, md, "acs:Duration"), 0.05)
+}
+
+// TestMP4RangedReads: the moov box at the end of a 4 GiB file is found
+// through its box headers; the media data is never read.
+func TestMP4RangedReads(t *testing.T) {
+	dir := t.TempDir()
+	late := ffmpegClip(t, dir, "late.mp4", false, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac")
+	data, err := os.ReadFile(late)
+	require.NoError(t, err)
+	moov := data[findBox(t, data, "moov"):]
+	ftyp := data[:binary.BigEndian.Uint32(data)]
+	const size = 4 << 30
+	prefix := append(append([]byte(nil), ftyp...), 0, 0, 0, 1, 'm', 'd', 'a', 't')
+	prefix = binary.BigEndian.AppendUint64(prefix, uint64(size-len(ftyp)-len(moov)))
+	vf := &virtualFile{prefix: prefix, suffix: moov, size: size}
+	cr := &countingReaderAt{r: vf}
+	md, err := Extract(context.Background(), cr, size, "big.mp4", Options{})
+	require.NoError(t, err)
+	assert.InDelta(t, 2.0, num(t, md, "acs:Duration"), 0.05)
+	assert.EqualValues(t, 320, num(t, md, "tiff:ImageWidth"))
+	assert.Less(t, cr.bytes.Load(), int64(64<<10), "bytes read")
+	assert.Less(t, cr.calls.Load(), int64(100), "reads")
+}
+
+// TestMP4XMP: XMP in a top-level uuid box and in udta/XMP_ is read.
+func TestMP4XMP(t *testing.T) {
+	dir := t.TempDir()
+	path := ffmpegClip(t, dir, "x.mp4", false, "-c:v", "libx264", "-preset", "ultrafast", "-an", "-movflags", "+faststart")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	packet := `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
+		`<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:subject><rdf:Bag><rdf:li>from-uuid</rdf:li></rdf:Bag></dc:subject>` +
+		`</rdf:Description></rdf:RDF></x:xmpmeta>`
+	box := binary.BigEndian.AppendUint32(nil, uint32(8+16+len(packet)))
+	box = append(append(append(box, "uuid"...), mp4XMPUUID...), packet...)
+	md, err := extractBytes(t, append(append([]byte(nil), data...), box...), "x.mp4")
+	require.NoError(t, err)
+	assert.Equal(t, []any{"from-uuid"}, md.Map()["dc:subject"])
+	assert.Empty(t, md.Warnings)
+}
+
+// TestISO6709 reads the location strings of QuickTime files.
+func TestISO6709(t *testing.T) {
+	for in, want := range map[string][3]float64{
+		"+48.8584+002.2945/":         {48.8584, 2.2945, math.NaN()},
+		"-33.8568+151.2153+012.345/": {-33.8568, 151.2153, 12.345},
+		"+40.7128-074.0060-005.5/":   {40.7128, -74.006, -5.5},
+	} {
+		b := newBuilder(DefaultOptions())
+		setISO6709(b, in, prioIPTC)
+		md := b.finish()
+		assert.InDelta(t, want[0], num(t, md, "exif:GPSLatitude"), 1e-9, in)
+		assert.InDelta(t, want[1], num(t, md, "exif:GPSLongitude"), 1e-9, in)
+		if !math.IsNaN(want[2]) {
+			assert.InDelta(t, want[2], md.Map()["exif:GPSAltitude"], 1e-9, in)
+		}
+	}
+	b := newBuilder(DefaultOptions())
+	setISO6709(b, "+99.0+000.0/", prioIPTC)
+	setISO6709(b, "garbage", prioIPTC)
+	assert.Empty(t, b.props)
+}
+
+// assertDocumented checks that KEYS.md lists every key of md.
+func assertDocumented(t *testing.T, md *Metadata) {
+	t.Helper()
+	doc, err := os.ReadFile("KEYS.md")
+	require.NoError(t, err)
+	for _, p := range md.Properties {
+		assert.Contains(t, string(doc), "| `"+p.Key+"` |", "KEYS.md does not document %s", p.Key)
+	}
+}
