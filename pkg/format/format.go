@@ -168,7 +168,7 @@ var registry = []Format{
 	{"matroska", "Matroska/WebM video", "video/x-matroska", FamilyVideo, []string{".mkv", ".webm"}, 0, true},
 	{"wav", "WAVE audio", "audio/wav", FamilyAudio, []string{".wav"}, 0, true},
 	{"riff", "RIFF file", "application/x-riff", FamilyAudio, nil, 0, true},
-	{"mp3", "MP3 audio", "audio/mpeg", FamilyAudio, []string{".mp3"}, 0, true},
+	{"mp3", "MP3 audio", "audio/mpeg", FamilyAudio, []string{".mp3"}, MetaRead, true},
 	{"ogg", "Ogg media", "audio/ogg", FamilyAudio, []string{".ogg", ".oga", ".ogv", ".opus"}, 0, true},
 	{"flac", "FLAC audio", "audio/flac", FamilyAudio, []string{".flac"}, 0, true},
 

@@ -198,7 +198,7 @@ var readers = map[string]reader{
 	"docx": readZip, "xlsx": readZip, "pptx": readZip, "odt": readZip, "ods": readZip,
 	"odp": readZip, "odg": readZip, "epub": readZip, "zip": readZip,
 	"svg": readSVG, "html": readHTML, "eml": readEML,
-	"mp4": readMP4, "mov": readMP4, "isobmff": readMP4,
+	"mp4": readMP4, "mov": readMP4, "isobmff": readMP4, "mp3": readMP3,
 }
 
 // detect chooses the format from the first bytes and the name, through
@@ -209,6 +209,12 @@ func detect(h []byte, name string) (string, reader) {
 		return "", nil // undetected explains it
 	}
 	f := format.Sniff(h, name)
+	if !f.Known() && format.Ext(name) == ".mp3" {
+		// An MP3 file without an ID3v2 tag starts with a frame header.
+		if _, ok := parseMPEGHeader(h); ok {
+			f = format.MustName("mp3")
+		}
+	}
 	rd, ok := readers[f.Name]
 	if !ok {
 		return "", nil

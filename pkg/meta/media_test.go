@@ -50,9 +50,9 @@ func ffmpegClip(t testing.TB, dir, name string, audioOnly bool, args ...string) 
 	out := filepath.Join(dir, name)
 	cmd := []string{"-v", "error", "-y", "-nostdin"}
 	if !audioOnly {
-		cmd = append(cmd, "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25")
+		cmd = append(cmd, "-t", "2", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25")
 	}
-	cmd = append(cmd, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "2")
+	cmd = append(cmd, "-t", "2", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100")
 	cmd = append(cmd, args...)
 	cmd = append(cmd, out)
 	b, err := exec.Command(ffmpeg, cmd...).CombinedOutput()
@@ -388,5 +388,101 @@ func assertDocumented(t *testing.T, md *Metadata) {
 	require.NoError(t, err)
 	for _, p := range md.Properties {
 		assert.Contains(t, string(doc), "| `"+p.Key+"` |", "KEYS.md does not document %s", p.Key)
+	}
+}
+
+// TestMP3Clips reads MP3 files made by ffmpeg: ID3v2.4 and 2.3 tags, an
+// ID3v1 tag, a file without tags or Xing header (its duration estimated
+// from the bit rate), a variable bit rate file (duration from Xing), and
+// cover art.
+func TestMP3Clips(t *testing.T) {
+	dir := t.TempDir()
+	mp3 := append([]string{"-c:a", "libmp3lame", "-b:a", "128k"}, mediaTags...)
+	cover := ffmpegClip(t, dir, "cover.png", false, "-frames:v", "1", "-map", "0:v")
+	for _, tc := range []struct {
+		name string
+		args []string
+		tags bool
+	}{
+		{"v24.mp3", mp3, true},
+		{"v23-v1.mp3", append(mp3, "-id3v2_version", "3", "-write_id3v1", "1"), true},
+		{"bare.mp3", []string{"-c:a", "libmp3lame", "-b:a", "96k", "-id3v2_version", "0", "-write_xing", "0", "-ac", "2"}, false},
+		{"vbr.mp3", append([]string{"-c:a", "libmp3lame", "-q:a", "4", "-ac", "2"}, mediaTags...), true},
+		{"cover.mp3", append([]string{"-i", cover, "-map", "0:a", "-map", "1:v", "-c:a", "libmp3lame", "-c:v", "copy",
+			"-id3v2_version", "3", "-metadata:s:v", "title=Album cover", "-metadata:s:v", "comment=Cover (front)"}, mediaTags...), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ffmpegClip(t, dir, tc.name, true, tc.args...)
+			md := extractPath(t, path)
+			assert.Equal(t, "audio/mpeg", md.Format)
+			assert.Empty(t, md.Warnings)
+			checkAgainstFFprobe(t, md, path)
+			assertDocumented(t, md)
+			if tc.tags {
+				checkTagsAgainstExiftool(t, md, path, map[string]string{"dc:title": "Title", "xmpDM:artist": "Artist",
+					"xmpDM:album": "Album", "xmpDM:genre": "Genre"})
+				assert.EqualValues(t, 3, num(t, md, "xmpDM:trackNumber"))
+				assert.Equal(t, "2021", text(t, md, "xmpDM:releaseDate"))
+				assert.Equal(t, "A comment", text(t, md, "acs:Comment"))
+			}
+			_, art := md.Get("acs:HasCoverArt")
+			assert.Equal(t, tc.name == "cover.mp3", art, "cover art")
+		})
+	}
+}
+
+// TestID3Hostile: ID3v2.2 and unsynchronised 2.3 tags written by hand,
+// and damaged tags.
+func TestID3Hostile(t *testing.T) {
+	frame := []byte{0xFF, 0xFB, 0x90, 0x64} // MPEG-1 layer III 128 kbps 44.1 kHz
+	audio := bytes.Repeat(append(frame, make([]byte, 413)...), 20)
+	tag := func(ver byte, flags byte, body []byte) []byte {
+		n := len(body)
+		h := []byte{'I', 'D', '3', ver, 0, flags, byte(n >> 21 & 0x7F), byte(n >> 14 & 0x7F), byte(n >> 7 & 0x7F), byte(n & 0x7F)}
+		return append(append(h, body...), audio...)
+	}
+	v22 := append([]byte("TT2\x00\x00\x06\x00Title"), "TCO\x00\x00\x05\x00(17)"...)
+	md, err := extractBytes(t, tag(2, 0, v22), "a.mp3")
+	require.NoError(t, err)
+	assert.Equal(t, "Title", text(t, md, "dc:title"))
+	assert.Equal(t, "Rock", text(t, md, "xmpDM:genre"))
+
+	// 2.3 unsynchronised: the frame size counts the bytes once FF 00 is
+	// undone.
+	v23 := append([]byte("TIT2\x00\x00\x00\x04\x00\x00\x00\xFF\x00\xFFx"), make([]byte, 4)...)
+	md, err = extractBytes(t, tag(3, 0x80, v23), "a.mp3")
+	require.NoError(t, err)
+	assert.Equal(t, "\u00ff\u00ffx", text(t, md, "dc:title"))
+
+	// A frame longer than its tag: the tag is damaged, the audio is read.
+	md, err = extractBytes(t, tag(4, 0, []byte("TIT2\x00\x00\x7F\x7F\x00\x00\x03abc")), "a.mp3")
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(md.Warnings, "\n"), "bad frame")
+	assert.EqualValues(t, 44100, num(t, md, "xmpDM:audioSampleRate"))
+
+	// ID3v1.1 only: title, artist, album, year, comment, track, genre.
+	v1 := make([]byte, 128)
+	copy(v1, "TAG")
+	copy(v1[3:], "V1 Title")
+	copy(v1[33:], "V1 Artist")
+	copy(v1[63:], "V1 Album")
+	copy(v1[93:], "1999")
+	copy(v1[97:], "V1 comment")
+	v1[126], v1[127] = 7, 17
+	md, err = extractBytes(t, append(append([]byte(nil), audio...), v1...), "a.mp3")
+	require.NoError(t, err)
+	m := md.Map()
+	for k, v := range map[string]any{"dc:title": "V1 Title", "xmpDM:artist": "V1 Artist", "xmpDM:album": "V1 Album",
+		"xmpDM:releaseDate": "1999", "acs:Comment": "V1 comment", "xmpDM:trackNumber": 7.0, "xmpDM:genre": "Rock"} {
+		assert.Equal(t, v, m[k], k)
+	}
+
+	// A tag whose size runs past the end, and a file of no frames.
+	for name, data := range map[string][]byte{
+		"tag past the end": []byte("ID3\x04\x00\x00\x00\x00\x7F\x7Fabc"),
+		"no audio frames":  append([]byte("ID3\x04\x00\x00\x00\x00\x00\x00"), bytes.Repeat([]byte{0xFF, 0x00}, 500)...),
+	} {
+		_, err := extractBytes(t, data, "x.mp3")
+		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "%s: %v", name, err)
 	}
 }
