@@ -169,8 +169,8 @@ var registry = []Format{
 	{"wav", "WAVE audio", "audio/wav", FamilyAudio, []string{".wav"}, 0, true},
 	{"riff", "RIFF file", "application/x-riff", FamilyAudio, nil, 0, true},
 	{"mp3", "MP3 audio", "audio/mpeg", FamilyAudio, []string{".mp3"}, MetaRead, true},
-	{"ogg", "Ogg media", "audio/ogg", FamilyAudio, []string{".ogg", ".oga", ".ogv", ".opus"}, 0, true},
-	{"flac", "FLAC audio", "audio/flac", FamilyAudio, []string{".flac"}, 0, true},
+	{"ogg", "Ogg media", "audio/ogg", FamilyAudio, []string{".ogg", ".oga", ".ogv", ".opus"}, MetaRead, true},
+	{"flac", "FLAC audio", "audio/flac", FamilyAudio, []string{".flac"}, MetaRead, true},
 
 	// Archives and programs.
 	{"zip", "zip archive", "application/zip", FamilyArchive, []string{".zip"}, 0, true},

@@ -486,3 +486,51 @@ func TestID3Hostile(t *testing.T) {
 		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "%s: %v", name, err)
 	}
 }
+
+// TestVorbisCommentClips reads FLAC, Ogg Vorbis and Ogg Opus files made by
+// ffmpeg, one FLAC with a cover picture.
+func TestVorbisCommentClips(t *testing.T) {
+	dir := t.TempDir()
+	cover := ffmpegClip(t, dir, "cover.png", false, "-frames:v", "1", "-map", "0:v")
+	for _, tc := range []struct {
+		name, format string
+		args         []string
+	}{
+		{"a.flac", "audio/flac", []string{"-c:a", "flac"}},
+		{"stereo.flac", "audio/flac", []string{"-c:a", "flac", "-ac", "2", "-sample_fmt", "s32"}},
+		{"a.ogg", "audio/ogg", []string{"-c:a", "libvorbis", "-ac", "2"}},
+		{"a.opus", "audio/ogg", []string{"-c:a", "libopus"}},
+		{"cover.flac", "audio/flac", []string{"-i", cover, "-map", "0:a", "-map", "1:v", "-c:a", "flac", "-c:v", "copy", "-disposition:v", "attached_pic"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ffmpegClip(t, dir, tc.name, true, append(tc.args, mediaTags...)...)
+			md := extractPath(t, path)
+			assert.Equal(t, tc.format, md.Format)
+			assert.Empty(t, md.Warnings)
+			checkAgainstFFprobe(t, md, path)
+			assertDocumented(t, md)
+			checkTagsAgainstExiftool(t, md, path, map[string]string{"dc:title": "Title", "xmpDM:artist": "Artist",
+				"xmpDM:album": "Album", "xmpDM:genre": "Genre", "dc:description": "Description"})
+			assert.EqualValues(t, 3, num(t, md, "xmpDM:trackNumber"))
+			assert.Equal(t, "2021", text(t, md, "xmpDM:releaseDate"))
+			_, art := md.Get("acs:HasCoverArt")
+			assert.Equal(t, tc.name == "cover.flac", art, "cover art")
+		})
+	}
+	// Damage: a FLAC cut in its audio keeps its metadata; one cut in its
+	// first block, or without STREAMINFO, is corrupt.
+	data, err := os.ReadFile(filepath.Join(dir, "a.flac"))
+	require.NoError(t, err)
+	md, err := extractBytes(t, data[:len(data)/2], "a.flac")
+	require.NoError(t, err)
+	assert.Equal(t, "Clip Title", text(t, md, "dc:title"))
+	for name, d := range map[string][]byte{
+		"cut in STREAMINFO": data[:20],
+		"no STREAMINFO":     append([]byte("fLaC\x84\x00\x00\x08"), make([]byte, 8)...),
+		"ogg cut":           []byte("OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x1e\x01vorbis"),
+	} {
+		name := name
+		_, err := extractBytes(t, d, "x"+map[bool]string{true: ".ogg", false: ".flac"}[strings.HasPrefix(name, "ogg")])
+		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "%s: %v", name, err)
+	}
+}
