@@ -199,7 +199,7 @@ var readers = map[string]reader{
 	"odp": readZip, "odg": readZip, "epub": readZip, "zip": readZip,
 	"svg": readSVG, "html": readHTML, "eml": readEML,
 	"mp4": readMP4, "mov": readMP4, "isobmff": readMP4, "mp3": readMP3,
-	"flac": readFLAC, "ogg": readOgg,
+	"flac": readFLAC, "ogg": readOgg, "wav": readRIFFAudio, "aiff": readRIFFAudio,
 }
 
 // detect chooses the format from the first bytes and the name, through

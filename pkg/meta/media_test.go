@@ -534,3 +534,40 @@ func TestVorbisCommentClips(t *testing.T) {
 		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "%s: %v", name, err)
 	}
 }
+
+// TestWAVAIFFClips reads WAV and AIFF files made by ffmpeg: LIST INFO and
+// ID3 chunks, PCM of several sample formats, and a cut file.
+func TestWAVAIFFClips(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, format string
+		args         []string
+	}{
+		{"a.wav", "audio/wav", nil},
+		{"s24.wav", "audio/wav", []string{"-c:a", "pcm_s24le", "-ac", "2"}},
+		{"f32.wav", "audio/wav", []string{"-c:a", "pcm_f32le", "-ac", "6"}},
+		{"id3.wav", "audio/wav", []string{"-write_id3v2", "1"}},
+		{"a.aiff", "audio/aiff", []string{"-write_id3v2", "1"}},
+		{"a.aifc", "audio/aiff", []string{"-c:a", "pcm_s16le", "-f", "aiff"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ffmpegClip(t, dir, tc.name, true, append(tc.args, mediaTags...)...)
+			md := extractPath(t, path)
+			assert.Equal(t, tc.format, md.Format)
+			assert.Empty(t, md.Warnings)
+			checkAgainstFFprobe(t, md, path)
+			assertDocumented(t, md)
+			if tc.name != "a.aifc" {
+				checkTagsAgainstExiftool(t, md, path, map[string]string{"dc:title": "Title", "xmpDM:artist": "Artist", "xmpDM:genre": "Genre"})
+			}
+		})
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "a.wav"))
+	require.NoError(t, err)
+	md, err := extractBytes(t, data[:len(data)/2], "a.wav")
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(md.Warnings, "\n"), "truncated")
+	assert.EqualValues(t, 44100, num(t, md, "xmpDM:audioSampleRate"))
+	_, err = extractBytes(t, data[:30], "a.wav")
+	assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "cut in fmt: %v", err)
+}
