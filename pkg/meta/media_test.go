@@ -571,3 +571,53 @@ func TestWAVAIFFClips(t *testing.T) {
 	_, err = extractBytes(t, data[:30], "a.wav")
 	assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "cut in fmt: %v", err)
 }
+
+// TestMatroskaClips reads Matroska and WebM files made by ffmpeg, whose
+// Tags follow the Clusters (found through the SeekHead), and damaged ones.
+func TestMatroskaClips(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"a.mkv", []string{"-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-metadata", "creation_time=2021-06-15T10:20:30Z"}},
+		{"pcm.mkv", []string{"-c:v", "mjpeg", "-c:a", "pcm_s16le", "-ac", "2", "-r", "10"}},
+		{"a.webm", []string{"-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ffmpegClip(t, dir, tc.name, false, append(tc.args, mediaTags...)...)
+			md := extractPath(t, path)
+			assert.Equal(t, "video/x-matroska", md.Format)
+			assert.Empty(t, md.Warnings)
+			checkAgainstFFprobe(t, md, path)
+			assertDocumented(t, md)
+			checkTagsAgainstExiftool(t, md, path, map[string]string{"dc:title": "Title"})
+			assert.Equal(t, "The Artist", text(t, md, "xmpDM:artist"))
+			assert.Equal(t, "Rock", text(t, md, "xmpDM:genre"))
+			assert.Equal(t, "2021", text(t, md, "xmpDM:releaseDate"))
+			if tc.name == "a.mkv" {
+				assert.Equal(t, "2021-06-15T10:20:30Z", text(t, md, "xmp:CreateDate"))
+			}
+		})
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "a.mkv"))
+	require.NoError(t, err)
+	// Cut in the clusters: the tracks are read, the tags after them lost.
+	md, err := extractBytes(t, data[:len(data)/2], "a.mkv")
+	require.NoError(t, err)
+	assert.EqualValues(t, 320, num(t, md, "tiff:ImageWidth"))
+	assert.NotEmpty(t, md.Warnings)
+	for name, d := range map[string][]byte{
+		"cut in the EBML header": data[:10],
+		"no segment":             data[:findEBML(data)],
+		"bad vint":               append(append([]byte(nil), data[:findEBML(data)]...), 0x18, 0x53, 0x80, 0x67, 0x00, 0x00),
+	} {
+		_, err := extractBytes(t, d, "x.mkv")
+		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "%s: %v", name, err)
+	}
+}
+
+// findEBML returns the offset of the Segment element of a Matroska file.
+func findEBML(d []byte) int {
+	return bytes.Index(d, []byte{0x18, 0x53, 0x80, 0x67})
+}
