@@ -621,3 +621,49 @@ func TestMatroskaClips(t *testing.T) {
 func findEBML(d []byte) int {
 	return bytes.Index(d, []byte{0x18, 0x53, 0x80, 0x67})
 }
+
+// TestMediaHostile: nesting, box counts and declared sizes of hostile
+// files are bounded; nothing is allocated from a declared size.
+func TestMediaHostile(t *testing.T) {
+	mp4box := func(typ string, body []byte) []byte {
+		return append(append(binary.BigEndian.AppendUint32(nil, uint32(8+len(body))), typ...), body...)
+	}
+	ftyp := mp4box("ftyp", []byte("isom\x00\x00\x02\x00isom"))
+	mvhd := mp4box("mvhd", append(make([]byte, 12), 0, 0, 3, 0xE8, 0, 0, 0x07, 0xD0))
+
+	// trak inside trak, 5000 deep.
+	nest := mp4box("mdhd", make([]byte, 24))
+	for i := 0; i < 5000; i++ {
+		nest = mp4box("trak", nest)
+	}
+	md, err := extractBytes(t, append(ftyp, mp4box("moov", append(append([]byte(nil), mvhd...), nest...))...), "deep.mp4")
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(md.Warnings, "\n"), "nested deeper")
+	assert.InDelta(t, 2.0, num(t, md, "acs:Duration"), 1e-9)
+
+	// 200000 empty boxes in the moov box.
+	many := bytes.Repeat(mp4box("free", nil), 200000)
+	md, err = extractBytes(t, append(ftyp, mp4box("moov", append(append([]byte(nil), mvhd...), many...))...), "many.mp4")
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(md.Warnings, "\n"), "more than")
+
+	// A udta box that says it holds 4 GiB in a file of a few bytes.
+	huge := append(binary.BigEndian.AppendUint32(nil, 1), "udta"...)
+	huge = binary.BigEndian.AppendUint64(huge, 1<<32)
+	md, err = extractBytes(t, append(ftyp, mp4box("moov", append(append([]byte(nil), mvhd...), huge...))...), "huge.mp4")
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(md.Warnings, "\n"), "truncated")
+
+	// Matroska: a Segment whose Tracks say they hold 2^50 bytes.
+	mkv := []byte{0x1A, 0x45, 0xDF, 0xA3, 0x80, 0x18, 0x53, 0x80, 0x67, 0x01, 0, 0, 0, 0, 0, 0, 0x20,
+		0x16, 0x54, 0xAE, 0x6B, 0x01, 0x04, 0, 0, 0, 0, 0, 0}
+	_, err = extractBytes(t, append(mkv, make([]byte, 16)...), "huge.mkv")
+	assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "%v", err)
+
+	// Ogg: pages that never end a packet.
+	page := append([]byte("OggS\x00\x02"), make([]byte, 20)...)
+	page = append(append(page, 255), bytes.Repeat([]byte{255}, 255)...)
+	page = append(page, make([]byte, 255*255)...)
+	_, err = extractBytes(t, bytes.Repeat(page, 40), "a.ogg")
+	assert.NoError(t, err, "an Ogg stream without a complete header packet is read as far as it goes")
+}
