@@ -667,3 +667,14 @@ func TestMediaHostile(t *testing.T) {
 	_, err = extractBytes(t, bytes.Repeat(page, 40), "a.ogg")
 	assert.NoError(t, err, "an Ogg stream without a complete header packet is read as far as it goes")
 }
+
+// TestMP4MP3Track: the channels of an MP3 track in an MP4 file come from
+// its first frame header (its sample entry says 2 whatever the stream).
+func TestMP4MP3Track(t *testing.T) {
+	dir := t.TempDir()
+	for _, ac := range []string{"1", "2"} {
+		path := ffmpegClip(t, dir, "mp3-"+ac+".mp4", false, "-c:v", "mpeg4", "-c:a", "libmp3lame", "-ac", ac)
+		md := extractPath(t, path)
+		checkAgainstFFprobe(t, md, path)
+	}
+}

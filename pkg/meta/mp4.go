@@ -57,6 +57,7 @@ type mp4Track struct {
 	sampleRate    int
 	bits          int
 	samples       uint32
+	firstChunk    int64 // offset of the first chunk of samples, 0 when unknown
 	fps           float64
 	encrypted     bool
 }
@@ -218,6 +219,18 @@ func (r *mp4Reader) walk(parent mp4Box, depth int, path string) error {
 			r.stsd(body, depth+1)
 		case "stts":
 			r.stts(bx)
+		case "stco", "co64":
+			// The first chunk's offset: an MP3 track's first frame header
+			// says its channels, which its sample entry does not.
+			if t := r.track(); t != nil && t.codec == "mp3" && bx.size-bx.hdr >= 16 {
+				if h, err := r.x.s.readAt(bx.off+bx.hdr, 16); err == nil && binary.BigEndian.Uint32(h[4:]) > 0 {
+					if bx.typ == "stco" {
+						t.firstChunk = int64(binary.BigEndian.Uint32(h[8:]))
+					} else {
+						t.firstChunk = int64(binary.BigEndian.Uint64(h[8:]) & (1<<62 - 1))
+					}
+				}
+			}
 		case "stsz", "stz2":
 			if h, err := r.x.s.readAt(bx.off+bx.hdr, min(12, bx.size-bx.hdr)); err == nil && len(h) >= 12 {
 				if t := r.track(); t != nil {
@@ -1061,6 +1074,13 @@ func (r *mp4Reader) finish() {
 			ms.hasAudio = true
 			ms.audioCodec, ms.audioCodecID = t.codec, strings.TrimSpace(t.fourcc)
 			ms.channels, ms.sampleRate = t.channels, t.sampleRate
+			if t.firstChunk > 0 {
+				if h, err := r.x.s.readAt(t.firstChunk, 4); err == nil {
+					if m, ok := parseMPEGHeader(h); ok {
+						ms.channels, ms.sampleRate = m.channels, m.sampleRate
+					}
+				}
+			}
 		}
 	}
 	if ms.duration == 0 {

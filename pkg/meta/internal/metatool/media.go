@@ -103,6 +103,9 @@ func mediaCompare(dir, ref string, verbose bool) error {
 			}
 		}
 		for _, k := range []string{"TrackNumber", "Track"} {
+			if ext := strings.ToLower(filepath.Ext(p)); ext == ".mkv" || ext == ".webm" {
+				break // exiftool's Matroska TrackNumber is a stream's number, not a tag
+			}
 			if v, ok := e[k]; ok {
 				s := strings.Fields(strings.ReplaceAll(fmt.Sprint(v), "/", " "))
 				if len(s) > 0 {
