@@ -678,3 +678,39 @@ func TestMP4MP3Track(t *testing.T) {
 		checkAgainstFFprobe(t, md, path)
 	}
 }
+
+// TestQuickTimeKeysAndUserData: Apple metadata keys (mdta) written by
+// ffmpeg, and QuickTime user data (©xyz) and XMP (udta/XMP_) written by
+// exiftool, read as exiftool reads them.
+func TestQuickTimeKeysAndUserData(t *testing.T) {
+	dir := t.TempDir()
+	keys := ffmpegClip(t, dir, "keys.mov", false, "-c:v", "libx264", "-preset", "ultrafast", "-an",
+		"-movflags", "use_metadata_tags", "-metadata", "com.apple.quicktime.make=Apple",
+		"-metadata", "com.apple.quicktime.model=iPhone 15", "-metadata", "com.apple.quicktime.location.ISO6709=+37.3349-122.0090+030.000/",
+		"-metadata", "com.apple.quicktime.creationdate=2023-05-01T12:34:56+0200", "-metadata", "com.apple.quicktime.title=Keys title")
+	md := extractPath(t, keys)
+	assert.Empty(t, md.Warnings)
+	checkTagsAgainstExiftool(t, md, keys, map[string]string{"tiff:Make": "Make", "tiff:Model": "Model", "dc:title": "Title"})
+	et := exiftoolTags(t, keys)
+	assert.Equal(t, "2023-05-01T12:34:56+02:00", text(t, md, "xmp:CreateDate"))
+	assert.Equal(t, "2023:05:01 12:34:56+02:00", et["CreationDate"])
+	gps := strings.Fields(et["GPSCoordinates"].(string))
+	require.Len(t, gps, 3)
+	for i, k := range []string{"exif:GPSLatitude", "exif:GPSLongitude"} {
+		want, _ := strconv.ParseFloat(gps[i], 64)
+		assert.InDelta(t, want, num(t, md, k), 1e-6, k)
+	}
+	assert.EqualValues(t, 30, num(t, md, "exif:GPSAltitude"))
+
+	exiftool := needTool(t, "exiftool")
+	ud := ffmpegClip(t, dir, "ud.mov", false, "-c:v", "libx264", "-preset", "ultrafast", "-an")
+	out, err := exec.Command(exiftool, "-q", "-overwrite_original", "-XMP-dc:Subject=kw1", "-XMP-dc:Subject=kw2",
+		"-UserData:GPSCoordinates=-33.8568, 151.2153, 12", "-UserData:Make=Canon", ud).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	md = extractPath(t, ud)
+	assert.Empty(t, md.Warnings)
+	assert.Equal(t, []any{"kw1", "kw2"}, md.Map()["dc:subject"])
+	assert.InDelta(t, -33.8568, num(t, md, "exif:GPSLatitude"), 1e-6)
+	assert.InDelta(t, 151.2153, num(t, md, "exif:GPSLongitude"), 1e-6)
+	checkTagsAgainstExiftool(t, md, ud, map[string]string{"tiff:Make": "Make", "exif:GPSLatitude": "GPSLatitude", "exif:GPSLongitude": "GPSLongitude"})
+}
