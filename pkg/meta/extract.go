@@ -211,17 +211,39 @@ func detect(h []byte, name string) (string, reader) {
 		return "", nil // undetected explains it
 	}
 	f := format.Sniff(h, name)
-	if !f.Known() && format.Ext(name) == ".mp3" {
-		// An MP3 file without an ID3v2 tag starts with a frame header.
-		if _, ok := parseMPEGHeader(h); ok {
-			f = format.MustName("mp3")
-		}
+	if !f.Known() {
+		f = sniffMedia(h, name)
 	}
 	rd, ok := readers[f.Name]
 	if !ok {
 		return "", nil
 	}
 	return f.MIME, rd
+}
+
+// sniffMedia tells the media files the registry does not tell by their
+// first bytes alone, by their name: an MP3 without an ID3v2 tag (it starts
+// with a frame header) and a QuickTime or MP4 file without an ftyp box
+// (older QuickTime files start with a moov, mdat, wide, free or skip box).
+func sniffMedia(h []byte, name string) format.Format {
+	named, ok := format.ByFileName(name)
+	if !ok {
+		return format.Unknown
+	}
+	switch named.Name {
+	case "mp3":
+		if _, ok := parseMPEGHeader(h); ok {
+			return named
+		}
+	case "mov", "mp4", "isobmff":
+		if len(h) >= 8 {
+			switch string(h[4:8]) {
+			case "moov", "mdat", "wide", "free", "skip", "pnot":
+				return named
+			}
+		}
+	}
+	return format.Unknown
 }
 
 // DetectFormat returns the format of the registry (package format) that

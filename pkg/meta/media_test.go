@@ -714,3 +714,22 @@ func TestQuickTimeKeysAndUserData(t *testing.T) {
 	assert.InDelta(t, 151.2153, num(t, md, "exif:GPSLongitude"), 1e-6)
 	checkTagsAgainstExiftool(t, md, ud, map[string]string{"tiff:Make": "Make", "exif:GPSLatitude": "GPSLatitude", "exif:GPSLongitude": "GPSLongitude"})
 }
+
+// TestMediaWithoutSignature: an MP3 without ID3v2 tag and a QuickTime file
+// without an ftyp box are told by their names and first box or frame.
+func TestMediaWithoutSignature(t *testing.T) {
+	dir := t.TempDir()
+	path := ffmpegClip(t, dir, "old.mov", false, "-c:v", "mjpeg", "-an", "-movflags", "+faststart")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	noftyp := data[binary.BigEndian.Uint32(data):]
+	require.NotEqual(t, "ftyp", string(noftyp[4:8]))
+	md, err := extractBytes(t, noftyp, "old.mov")
+	require.NoError(t, err)
+	assert.Equal(t, "video/quicktime", md.Format)
+	assert.EqualValues(t, 320, num(t, md, "tiff:ImageWidth"))
+	_, err = extractBytes(t, noftyp, "old.bin")
+	assert.Equal(t, api.ReasonSourceFormatUnsupported, api.ReasonOf(err))
+	_, err = extractBytes(t, []byte("\x00\x00\x00\x08junkjunk"), "bad.mov")
+	assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err))
+}
