@@ -733,3 +733,28 @@ func TestMediaWithoutSignature(t *testing.T) {
 	_, err = extractBytes(t, []byte("\x00\x00\x00\x08junkjunk"), "bad.mov")
 	assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err))
 }
+
+// TestMP4LargeUserData: a udta box over MaxSegmentBytes (a camera's
+// telemetry) is walked item by item: the large item is skipped, the
+// others are read.
+func TestMP4LargeUserData(t *testing.T) {
+	dir := t.TempDir()
+	path := ffmpegClip(t, dir, "u.mov", false, "-c:v", "mjpeg", "-an", "-metadata", "title=Small title")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	// Grow the moov's udta by a 200 KB item in front of the others.
+	u := bytes.LastIndex(data, []byte("udta")) - 4
+	require.Greater(t, u, 0)
+	big := append(binary.BigEndian.AppendUint32(nil, 8+200000), "GPMF"...)
+	big = append(big, make([]byte, 200000)...)
+	grow := func(off int) {
+		binary.BigEndian.PutUint32(data[off:], binary.BigEndian.Uint32(data[off:])+uint32(len(big)))
+	}
+	grow(u)
+	grow(findBox(t, data, "moov"))
+	data = append(data[:u+8], append(big, data[u+8:]...)...)
+	md, err := Extract(context.Background(), bytes.NewReader(data), int64(len(data)), "u.mov", Options{MaxSegmentBytes: 64 << 10})
+	require.NoError(t, err)
+	assert.Equal(t, "Small title", text(t, md, "dc:title"))
+	assert.Contains(t, strings.Join(md.Warnings, "\n"), `"GPMF" box of 200008 bytes is over the limit`)
+}

@@ -238,6 +238,20 @@ func (r *mp4Reader) walk(parent mp4Box, depth int, path string) error {
 				}
 			}
 		case "udta":
+			if off, n := bx.body(); n > b.opts.MaxSegmentBytes {
+				// A large udta (a camera's telemetry stream): its items one
+				// by one, the ones over the limit skipped.
+				return r.children(off, n, depth+1, func(c mp4Box) error {
+					if c.size > b.opts.MaxSegmentBytes {
+						b.warn("MP4 udta: %q box of %d bytes is over the limit", c.typ, c.size)
+						return nil
+					}
+					if d, err := r.x.s.readAt(c.off, c.size); err == nil {
+						r.udta(d, depth+1)
+					}
+					return nil
+				})
+			}
 			body, err := r.read(bx, b.opts.MaxSegmentBytes)
 			if err != nil {
 				b.warn("MP4 udta: %s", r.x.describe(err))
