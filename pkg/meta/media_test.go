@@ -758,3 +758,14 @@ func TestMP4LargeUserData(t *testing.T) {
 	assert.Equal(t, "Small title", text(t, md, "dc:title"))
 	assert.Contains(t, strings.Join(md.Warnings, "\n"), `"GPMF" box of 200008 bytes is over the limit`)
 }
+
+// TestMP4VariableFrameRate: the frame rate of a variable frame rate clip
+// is its frame count over its duration, as ffprobe's average.
+func TestMP4VariableFrameRate(t *testing.T) {
+	dir := t.TempDir()
+	path := ffmpegClip(t, dir, "vfr.mp4", false, "-vf", `select='lt(mod(n\,10)\,5)'`, "-vsync", "vfr",
+		"-c:v", "libx264", "-preset", "ultrafast", "-an")
+	md := extractPath(t, path)
+	checkAgainstFFprobe(t, md, path)
+	assert.Less(t, num(t, md, "xmpDM:videoFrameRate"), 20.0)
+}
