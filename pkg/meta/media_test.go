@@ -769,3 +769,35 @@ func TestMP4VariableFrameRate(t *testing.T) {
 	checkAgainstFFprobe(t, md, path)
 	assert.Less(t, num(t, md, "xmpDM:videoFrameRate"), 20.0)
 }
+
+// TestMediaCoverArtNotRead: an 8 MB cover picture in an ID3v2 tag or a
+// FLAC PICTURE block is noted from its header and never read.
+func TestMediaCoverArtNotRead(t *testing.T) {
+	const pic = 8 << 20
+	frame := []byte{0xFF, 0xFB, 0x90, 0x64}
+	audio := bytes.Repeat(append(frame, make([]byte, 413)...), 20)
+	ss := func(n int) []byte { return []byte{byte(n >> 21 & 0x7F), byte(n >> 14 & 0x7F), byte(n >> 7 & 0x7F), byte(n & 0x7F)} }
+	title := append(append([]byte("TIT2"), ss(6)...), "\x00\x00\x03Title"...)
+	apic := append(append([]byte("APIC"), ss(pic)...), 0, 0)
+	apic = append(apic, make([]byte, pic)...)
+	body := append(append(append([]byte(nil), apic...), title...), make([]byte, 16)...)
+	mp3 := append(append(append([]byte("ID3\x04\x00\x00"), ss(len(body))...), body...), audio...)
+
+	flac := append([]byte("fLaC\x00\x00\x00\x22"), make([]byte, 34)...)
+	binary.BigEndian.PutUint64(flac[8+10:], 44100<<44|1<<41|15<<36|88200) // 44.1 kHz, 2 channels, 16 bits, 2 s
+	n := pic
+	flac = append(append(flac, 0x06, byte(n>>16), byte(n>>8), byte(n)), make([]byte, pic)...)
+	vc := []byte("\x00\x00\x00\x00\x01\x00\x00\x00\x0b\x00\x00\x00TITLE=Title")
+	flac = append(append(flac, 0x84, 0, 0, byte(len(vc))), vc...)
+	flac = append(flac, make([]byte, 1000)...)
+
+	for name, data := range map[string][]byte{"a.mp3": mp3, "a.flac": flac} {
+		cr := &countingReaderAt{r: bytes.NewReader(data)}
+		md, err := Extract(context.Background(), cr, int64(len(data)), name, Options{})
+		require.NoError(t, err, name)
+		assert.Equal(t, "Title", text(t, md, "dc:title"), name)
+		v, _ := md.Get("acs:HasCoverArt")
+		assert.True(t, v.Bool, name)
+		assert.Less(t, cr.bytes.Load(), int64(128<<10), "%s: bytes read", name)
+	}
+}
