@@ -776,7 +776,9 @@ func TestMediaCoverArtNotRead(t *testing.T) {
 	const pic = 8 << 20
 	frame := []byte{0xFF, 0xFB, 0x90, 0x64}
 	audio := bytes.Repeat(append(frame, make([]byte, 413)...), 20)
-	ss := func(n int) []byte { return []byte{byte(n >> 21 & 0x7F), byte(n >> 14 & 0x7F), byte(n >> 7 & 0x7F), byte(n & 0x7F)} }
+	ss := func(n int) []byte {
+		return []byte{byte(n >> 21 & 0x7F), byte(n >> 14 & 0x7F), byte(n >> 7 & 0x7F), byte(n & 0x7F)}
+	}
 	title := append(append([]byte("TIT2"), ss(6)...), "\x00\x00\x03Title"...)
 	apic := append(append([]byte("APIC"), ss(pic)...), 0, 0)
 	apic = append(apic, make([]byte, pic)...)
@@ -800,4 +802,25 @@ func TestMediaCoverArtNotRead(t *testing.T) {
 		assert.True(t, v.Bool, name)
 		assert.Less(t, cr.bytes.Load(), int64(128<<10), "%s: bytes read", name)
 	}
+}
+
+// TestM4ALargeCoverArt: an M4A whose cover picture makes its meta box
+// larger than MaxSegmentBytes keeps its tags; the picture is not read.
+func TestM4ALargeCoverArt(t *testing.T) {
+	dir := t.TempDir()
+	cover := ffmpegClip(t, dir, "cover.png", false, "-frames:v", "1", "-map", "0:v")
+	path := ffmpegClip(t, dir, "a.m4a", true, append([]string{"-i", cover, "-map", "0:a", "-map", "1:v", "-c:a", "aac",
+		"-c:v", "copy", "-disposition:v", "attached_pic"}, mediaTags...)...)
+	st, err := os.Stat(cover)
+	require.NoError(t, err)
+	limit := st.Size() / 2 // smaller than the picture
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	md, err := Extract(context.Background(), bytes.NewReader(data), int64(len(data)), "a.m4a", Options{MaxSegmentBytes: limit})
+	require.NoError(t, err)
+	assert.Equal(t, "Clip Title", text(t, md, "dc:title"))
+	assert.Equal(t, "The Album", text(t, md, "xmpDM:album"))
+	v, _ := md.Get("acs:HasCoverArt")
+	assert.True(t, v.Bool)
+	checkAgainstFFprobe(t, md, path)
 }

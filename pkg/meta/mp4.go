@@ -242,6 +242,9 @@ func (r *mp4Reader) walk(parent mp4Box, depth int, path string) error {
 				// A large udta (a camera's telemetry stream): its items one
 				// by one, the ones over the limit skipped.
 				return r.children(off, n, depth+1, func(c mp4Box) error {
+					if c.typ == "meta" && c.size > b.opts.MaxSegmentBytes {
+						return r.metaRanged(c, depth+1)
+					}
 					if c.size > b.opts.MaxSegmentBytes {
 						b.warn("MP4 udta: %q box of %d bytes is over the limit", c.typ, c.size)
 						return nil
@@ -259,6 +262,9 @@ func (r *mp4Reader) walk(parent mp4Box, depth int, path string) error {
 			}
 			r.udta(body, depth+1)
 		case "meta":
+			if bx.size-bx.hdr > b.opts.MaxSegmentBytes {
+				return r.metaRanged(bx, depth+1)
+			}
 			body, err := r.read(bx, b.opts.MaxSegmentBytes)
 			if err != nil {
 				b.warn("MP4 meta: %s", r.x.describe(err))
@@ -882,6 +888,42 @@ func (r *mp4Reader) meta(d []byte, depth int) {
 			r.ilst(k.body)
 		}
 	}
+}
+
+// metaRanged reads a meta box over MaxSegmentBytes (an iTunes file with
+// a large cover picture) through ranged reads: its keys box and its ilst
+// items one by one, the items over the limit (the picture) only noted.
+func (r *mp4Reader) metaRanged(bx mp4Box, depth int) error {
+	b := r.x.b
+	off, n := bx.body()
+	if h, err := r.x.s.readAt(off, min(n, 4)); err == nil && len(h) == 4 && binary.BigEndian.Uint32(h) == 0 {
+		off, n = off+4, n-4 // the ISO meta box is a full box
+	}
+	return r.children(off, n, depth, func(c mp4Box) error {
+		switch c.typ {
+		case "keys":
+			if d, err := r.read(c, b.opts.MaxSegmentBytes); err == nil {
+				r.keysBox(d)
+			}
+		case "ilst":
+			io, in := c.body()
+			return r.children(io, in, depth+1, func(it mp4Box) error {
+				if it.size > b.opts.MaxSegmentBytes {
+					if it.typ == "covr" {
+						r.ms.coverArt = true
+					} else {
+						b.warn("MP4 ilst: %q item of %d bytes is over the limit", it.typ, it.size)
+					}
+					return nil
+				}
+				if d, err := r.x.s.readAt(it.off, it.size); err == nil {
+					r.ilst(d)
+				}
+				return nil
+			})
+		}
+		return nil
+	})
 }
 
 func (r *mp4Reader) keysBox(d []byte) {
