@@ -824,3 +824,27 @@ func TestM4ALargeCoverArt(t *testing.T) {
 	assert.True(t, v.Bool)
 	checkAgainstFFprobe(t, md, path)
 }
+
+// TestMP4Fragmented: the moov box of a fragmented file describes only the
+// samples before the first fragment: its duration comes from a global
+// segment index, and without one it is not given (rather than a wrong
+// one), with a warning.
+func TestMP4Fragmented(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-c:a", "aac"}
+	sidx := ffmpegClip(t, dir, "sidx.mp4", false, append(base, "-movflags", "frag_keyframe+empty_moov+global_sidx")...)
+	md := extractPath(t, sidx)
+	assert.Empty(t, md.Warnings)
+	p := ffprobe(t, sidx)
+	dur, _ := strconv.ParseFloat(p.Format.Duration, 64)
+	assert.InDelta(t, dur, num(t, md, "acs:Duration"), 0.05)
+
+	for _, flags := range []string{"frag_keyframe", "frag_keyframe+empty_moov+default_base_moof+dash"} {
+		path := ffmpegClip(t, dir, "frag.mp4", false, append(base, "-movflags", flags)...)
+		md := extractPath(t, path)
+		_, ok := md.Get("acs:Duration")
+		assert.False(t, ok, "%s: a duration from the moov box alone", flags)
+		assert.Contains(t, strings.Join(md.Warnings, "\n"), "fragmented", flags)
+		assert.EqualValues(t, 320, num(t, md, "tiff:ImageWidth"), flags)
+	}
+}

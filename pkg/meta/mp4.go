@@ -70,6 +70,10 @@ type mp4Reader struct {
 	mvhdDur uint64
 	keys    []string // mdta keys, 1-based in ilst
 	ms      mediaStreams
+
+	fragmented bool    // the moov has an mvex box: the samples are in fragments
+	mehdDur    uint64  // fragment duration (mehd), in the mvhd timescale
+	sidxDur    float64 // seconds covered by the first segment index (sidx)
 }
 
 // readMP4 reads an MP4, QuickTime, 3GP or M4A file.
@@ -97,6 +101,8 @@ func readMP4(x *extraction) error {
 			}
 		case "uuid":
 			xmpBoxes = append(xmpBoxes, bx)
+		case "sidx":
+			r.sidx(bx)
 		case "moof":
 			// Fragments follow; the moov of a fragmented file precedes them.
 			if moov != nil {
@@ -203,6 +209,17 @@ func (r *mp4Reader) walk(parent mp4Box, depth int, path string) error {
 			return r.walk(bx, depth+1, path)
 		case "mdia", "minf", "stbl", "edts":
 			return r.walk(bx, depth+1, path)
+		case "mvex":
+			r.fragmented = true
+			return r.walk(bx, depth+1, path)
+		case "mehd":
+			if d, err := r.read(bx, mp4SmallBox); err == nil && len(d) >= 8 {
+				if d[0] == 1 && len(d) >= 12 {
+					r.mehdDur = binary.BigEndian.Uint64(d[4:])
+				} else {
+					r.mehdDur = uint64(binary.BigEndian.Uint32(d[4:]))
+				}
+			}
 		case "mvhd", "tkhd", "mdhd", "hdlr":
 			body, err := r.read(bx, mp4SmallBox)
 			if err != nil {
@@ -276,6 +293,43 @@ func (r *mp4Reader) walk(parent mp4Box, depth int, path string) error {
 		}
 		return nil
 	})
+}
+
+// sidx reads a segment index: when its references cover the rest of
+// the file (a global index, not one fragment's), the sum of their
+// durations is the duration of a fragmented file whose moov does not say
+// it. Of several (one per track), the longest counts.
+func (r *mp4Reader) sidx(bx mp4Box) {
+	d, err := r.read(bx, 1<<20)
+	if err != nil || len(d) < 24 {
+		return
+	}
+	ts := binary.BigEndian.Uint32(d[8:])
+	first := uint64(binary.BigEndian.Uint32(d[16:]))
+	p := d[20:]
+	if d[0] == 1 {
+		if len(d) < 32 {
+			return
+		}
+		first = binary.BigEndian.Uint64(d[20:])
+		p = d[28:]
+	}
+	if ts == 0 || len(p) < 4 || first > 1<<50 {
+		return
+	}
+	n := int(binary.BigEndian.Uint16(p[2:]))
+	p = p[4:]
+	var total, bytes uint64
+	for i := 0; i < n && len(p) >= 12; i++ {
+		bytes += uint64(binary.BigEndian.Uint32(p) & 0x7FFFFFFF)
+		total += uint64(binary.BigEndian.Uint32(p[4:]))
+		p = p[12:]
+	}
+	size := r.x.s.size
+	if end := uint64(bx.off+bx.size) + first + bytes; end+uint64(max(size/100, 4096)) < uint64(size) {
+		return // one fragment's index
+	}
+	r.sidxDur = max(r.sidxDur, float64(total)/float64(ts))
 }
 
 // track is the track being walked (the last trak seen).
@@ -1123,7 +1177,7 @@ func (r *mp4Reader) finish() {
 			}
 			ms.rotation = t.rotation
 			ms.frameRate = t.fps
-			if ms.frameRate == 0 && t.samples > 0 && d > 0 {
+			if ms.frameRate == 0 && t.samples > 0 && d > 0 && !r.fragmented {
 				ms.frameRate = float64(t.samples) / d
 			}
 		case t.handler == "soun" && !ms.hasAudio:
@@ -1141,6 +1195,18 @@ func (r *mp4Reader) finish() {
 	}
 	if ms.duration == 0 {
 		ms.duration = trackDur
+	}
+	if r.fragmented {
+		// The moov describes only the samples before the first fragment.
+		ms.duration = 0
+		switch {
+		case r.mehdDur > 0 && r.mvhdTS > 0:
+			ms.duration = float64(r.mehdDur) / float64(r.mvhdTS)
+		case r.sidxDur > 0:
+			ms.duration = r.sidxDur
+		default:
+			r.x.b.warn("MP4: a fragmented file without a fragment duration (mehd) or segment index (sidx): its duration was not read")
+		}
 	}
 	if ms.duration > 0 {
 		ms.bitrate = float64(r.x.s.size) * 8 / ms.duration
