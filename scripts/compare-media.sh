@@ -4,7 +4,7 @@
 #
 # Generates a set of clips with ffmpeg (MP4 with the moov box first and
 # last, MOV, M4V, 3GP, M4A, MP3 with ID3v2.3/2.4/v1 and without tags, FLAC,
-# Ogg Vorbis, Opus, Ogg Theora, WAV, AIFF, Matroska, WebM; H.264, HEVC,
+# Ogg Vorbis, Opus, Ogg Theora, WAV, AIFF, Matroska, WebM, AVI; H.264, HEVC,
 # MPEG-4, ProRes, MJPEG, VP9, AAC, MP3, Opus, PCM; tags, GPS, make/model
 # and creation dates), or takes the files of DIR, then:
 #
@@ -68,6 +68,7 @@ else
 	gen "$dir/s24.wav" "${a[@]}" -c:a pcm_s24le -ac 2 "${tags[@]}"
 	gen "$dir/a.aiff" "${a[@]}" -write_id3v2 1 "${tags[@]}"
 	gen "$dir/h264-aac.mkv" "${v[@]}" "${a[@]}" "${x264[@]}" -c:a aac "${tags[@]}"
+	gen "$dir/mpeg4-mp3.avi" "${v[@]}" "${a[@]}" -c:v mpeg4 -c:a libmp3lame "${tags[@]}"
 	gen "$dir/vp9-opus.webm" "${v[@]}" "${a[@]}" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -c:a libopus "${tags[@]}"
 	n=${N:-1}
 	if [ "$n" -gt 1 ]; then

@@ -164,7 +164,7 @@ var registry = []Format{
 	{"mp4", "MP4 video", "video/mp4", FamilyVideo, []string{".mp4", ".m4v"}, MetaRead, true},
 	{"mov", "QuickTime video", "video/quicktime", FamilyVideo, []string{".mov", ".qt"}, MetaRead, true},
 	{"isobmff", "ISO media file", "application/mp4", FamilyVideo, []string{".3gp", ".3g2", ".m4a"}, MetaRead, true},
-	{"avi", "AVI video", "video/x-msvideo", FamilyVideo, []string{".avi"}, 0, true},
+	{"avi", "AVI video", "video/x-msvideo", FamilyVideo, []string{".avi"}, MetaRead, true},
 	{"matroska", "Matroska/WebM video", "video/x-matroska", FamilyVideo, []string{".mkv", ".webm"}, MetaRead, true},
 	{"wav", "WAVE audio", "audio/wav", FamilyAudio, []string{".wav"}, MetaRead, true},
 	{"aiff", "AIFF audio", "audio/aiff", FamilyAudio, []string{".aif", ".aiff", ".aifc"}, MetaRead, true},

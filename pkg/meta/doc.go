@@ -23,7 +23,7 @@
 // its property entries; the box headers of an MP4/QuickTime file and its
 // moov box, wherever it is, never the media data; ID3 frames and the first
 // MPEG audio frame; FLAC metadata blocks; the header pages of an Ogg
-// stream and its last pages; WAV/AIFF chunk headers; the Matroska
+// stream and its last pages; WAV/AIFF/AVI chunk headers; the Matroska
 // elements before the first Cluster and those its SeekHead points to) and
 // never decodes pixels or samples. The readers share
 // parsers for the embedded blocks: EXIF and TIFF IFDs, XMP (RDF/XML), IPTC
@@ -61,7 +61,7 @@
 //     read as its format at all; a source whose name promises a binary
 //     format it does not start like (a truncated or damaged file).
 //   - api.ReasonSourceFormatUnsupported: a format this package does not
-//     read (a plain zip archive, a legacy binary Office file, AVI video).
+//     read (a plain zip archive, a legacy binary Office file, MPEG-TS video).
 //   - api.ReasonSourceUnsupported: an encrypted document that needs a
 //     password to be opened (a PDF with a user password, a
 //     password-protected Office document), or a PDF encrypted by a security

@@ -200,7 +200,7 @@ var readers = map[string]reader{
 	"svg": readSVG, "html": readHTML, "eml": readEML,
 	"mp4": readMP4, "mov": readMP4, "isobmff": readMP4, "mp3": readMP3,
 	"flac": readFLAC, "ogg": readOgg, "wav": readRIFFAudio, "aiff": readRIFFAudio,
-	"matroska": readMKV,
+	"matroska": readMKV, "avi": readAVI,
 }
 
 // detect chooses the format from the first bytes and the name, through

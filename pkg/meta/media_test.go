@@ -848,3 +848,35 @@ func TestMP4Fragmented(t *testing.T) {
 		assert.EqualValues(t, 320, num(t, md, "tiff:ImageWidth"), flags)
 	}
 }
+
+// TestAVIClips reads AVI files made by ffmpeg against ffprobe, and a cut
+// one.
+func TestAVIClips(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"mpeg4.avi", []string{"-c:v", "mpeg4", "-c:a", "libmp3lame"}},
+		{"mjpeg.avi", []string{"-c:v", "mjpeg", "-c:a", "pcm_s16le", "-ac", "2"}},
+		{"h264.avi", []string{"-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ffmpegClip(t, dir, tc.name, false, append(tc.args, mediaTags...)...)
+			md := extractPath(t, path)
+			assert.Equal(t, "video/x-msvideo", md.Format)
+			assert.Empty(t, md.Warnings)
+			checkAgainstFFprobe(t, md, path)
+			assertDocumented(t, md)
+			checkTagsAgainstExiftool(t, md, path, map[string]string{"dc:title": "Title", "xmpDM:artist": "Artist", "xmpDM:genre": "Genre"})
+		})
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "h264.avi"))
+	require.NoError(t, err)
+	md, err := extractBytes(t, data[:len(data)/2], "h264.avi")
+	require.NoError(t, err)
+	assert.EqualValues(t, 320, num(t, md, "tiff:ImageWidth"))
+	assert.Contains(t, strings.Join(md.Warnings, "\n"), "truncated")
+	_, err = extractBytes(t, data[:100], "h264.avi")
+	assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err))
+}
