@@ -167,27 +167,28 @@ var registry = []Format{
 	{"ass", "ASS/SSA subtitles", "text/x-ssa", FamilyText, []string{".ass", ".ssa"}, TextRead, false},
 	{"text", "plain text", "text/plain", FamilyText, []string{".txt", ".text", ".log"}, TextRead, false},
 
-	// Video and audio, read by ffmpeg. Text extraction reads the subtitle
-	// tracks of the ISO media and Matroska files.
-	{"mp4", "MP4 video", "video/mp4", FamilyVideo, []string{".mp4", ".m4v"}, av | TextRead, true},
-	{"mov", "QuickTime video", "video/quicktime", FamilyVideo, []string{".mov", ".qt"}, av | TextRead, true},
-	{"isobmff", "ISO media file", "application/mp4", FamilyVideo, []string{".3gp", ".3g2"}, av | TextRead, true},
-	{"avi", "AVI video", "video/x-msvideo", FamilyVideo, []string{".avi"}, av, true},
-	{"matroska", "Matroska/WebM video", "video/x-matroska", FamilyVideo, []string{".mkv", ".webm", ".mka"}, av | TextRead, true},
+	// Video and audio, read by ffmpeg; metadata extraction reads the
+	// containers it has a reader for, text extraction the subtitle tracks
+	// of the ISO media and Matroska files.
+	{"mp4", "MP4 video", "video/mp4", FamilyVideo, []string{".mp4", ".m4v"}, av | MetaRead | TextRead, true},
+	{"mov", "QuickTime video", "video/quicktime", FamilyVideo, []string{".mov", ".qt"}, av | MetaRead | TextRead, true},
+	{"isobmff", "ISO media file", "application/mp4", FamilyVideo, []string{".3gp", ".3g2"}, av | MetaRead | TextRead, true},
+	{"avi", "AVI video", "video/x-msvideo", FamilyVideo, []string{".avi"}, av | MetaRead, true},
+	{"matroska", "Matroska/WebM video", "video/x-matroska", FamilyVideo, []string{".mkv", ".webm", ".mka"}, av | MetaRead | TextRead, true},
 	{"mpegts", "MPEG transport stream", "video/mp2t", FamilyVideo, []string{".ts", ".mts", ".m2ts", ".m2t"}, av, true},
 	{"mpegps", "MPEG program stream video", "video/mpeg", FamilyVideo, []string{".mpg", ".mpeg", ".vob", ".m2p", ".m2v"}, av, true},
 	{"asf", "Windows Media (ASF) video", "video/x-ms-asf", FamilyVideo, []string{".wmv", ".asf"}, av, true},
 	{"flv", "Flash video", "video/x-flv", FamilyVideo, []string{".flv"}, av, true},
 	{"mxf", "MXF video", "application/mxf", FamilyVideo, []string{".mxf"}, av, true},
 	{"dv", "DV video", "video/x-dv", FamilyVideo, []string{".dv", ".dif"}, av, true},
-	{"wav", "WAVE audio", "audio/wav", FamilyAudio, []string{".wav"}, av, true},
+	{"wav", "WAVE audio", "audio/wav", FamilyAudio, []string{".wav"}, av | MetaRead, true},
 	{"riff", "RIFF file", "application/x-riff", FamilyAudio, nil, 0, true},
-	{"mp3", "MP3 audio", "audio/mpeg", FamilyAudio, []string{".mp3"}, av, true},
+	{"mp3", "MP3 audio", "audio/mpeg", FamilyAudio, []string{".mp3"}, av | MetaRead, true},
 	{"aac", "AAC audio", "audio/aac", FamilyAudio, []string{".aac", ".adts"}, av, true},
-	{"m4a", "MPEG-4 audio", "audio/mp4", FamilyAudio, []string{".m4a", ".m4b", ".m4r"}, av, true},
-	{"aiff", "AIFF audio", "audio/aiff", FamilyAudio, []string{".aif", ".aiff", ".aifc"}, av, true},
-	{"ogg", "Ogg media", "audio/ogg", FamilyAudio, []string{".ogg", ".oga", ".ogv", ".opus"}, av, true},
-	{"flac", "FLAC audio", "audio/flac", FamilyAudio, []string{".flac"}, av, true},
+	{"m4a", "MPEG-4 audio", "audio/mp4", FamilyAudio, []string{".m4a", ".m4b", ".m4r"}, av | MetaRead, true},
+	{"aiff", "AIFF audio", "audio/aiff", FamilyAudio, []string{".aif", ".aiff", ".aifc"}, av | MetaRead, true},
+	{"ogg", "Ogg media", "audio/ogg", FamilyAudio, []string{".ogg", ".oga", ".ogv", ".opus"}, av | MetaRead, true},
+	{"flac", "FLAC audio", "audio/flac", FamilyAudio, []string{".flac"}, av | MetaRead, true},
 	{"wma", "Windows Media audio", "audio/x-ms-wma", FamilyAudio, []string{".wma"}, av, true},
 
 	// Archives and programs.

@@ -237,6 +237,8 @@ func sniffBinary(head []byte, ext string) (Format, bool) {
 			return MustName("avi"), true
 		}
 		return MustName("riff"), true
+	case has(head, 0, "FORM") && (has(head, 8, "AIFF") || has(head, 8, "AIFC")):
+		return MustName("aiff"), true
 	case has(head, 4, "ftyp") && len(head) >= 12:
 		return MustName(isoBrand(head)), true
 	case has(head, 0, asfMagic):

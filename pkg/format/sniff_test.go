@@ -147,6 +147,8 @@ func TestSniff(t *testing.T) {
 		{"QuickTime", "\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ", "", "mov"},
 		{"3GP", "\x00\x00\x00\x14ftyp3gp5\x00\x00\x00\x003gp5", "", "isobmff"},
 		{"WAVE", "RIFF\x24\x00\x00\x00WAVEfmt ", "", "wav"},
+		{"AIFF", "FORM\x00\x00\x00\x24AIFFCOMM", "", "aiff"},
+		{"AIFC", "FORM\x00\x00\x00\x24AIFCFVER", "", "aiff"},
 		{"AVI", "RIFF\x24\x00\x00\x00AVI LIST", "", "avi"},
 		{"other RIFF", "RIFF\x24\x00\x00\x00ACONanih", "", "riff"},
 		{"Matroska", "\x1a\x45\xdf\xa3\x01\x00", "", "matroska"},

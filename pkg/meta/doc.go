@@ -1,6 +1,6 @@
 // Package meta is the metadata engine behind the xmp and
-// machine-metadata-json renditions: it reads the metadata of an image or a
-// document and writes it as an XMP packet or as one flat JSON object.
+// machine-metadata-json renditions: it reads the metadata of an image, a
+// document, or an audio or video file and writes it as an XMP packet or as one flat JSON object.
 //
 // # Model
 //
@@ -20,7 +20,12 @@
 // (JPEG markers up to the first scan, PNG chunk headers, TIFF IFDs, RIFF,
 // ISOBMFF and PSD sections, the headers of a JPEG XL codestream, the PDF
 // cross-reference table and a few objects, a zip's central directory and
-// its property entries) and never decodes pixels. The readers share
+// its property entries; the box headers of an MP4/QuickTime file and its
+// moov box, wherever it is, never the media data; ID3 frames and the first
+// MPEG audio frame; FLAC metadata blocks; the header pages of an Ogg
+// stream and its last pages; WAV/AIFF/AVI chunk headers; the Matroska
+// elements before the first Cluster and those its SeekHead points to) and
+// never decodes pixels or samples. The readers share
 // parsers for the embedded blocks: EXIF and TIFF IFDs, XMP (RDF/XML), IPTC
 // IIM inside Photoshop image resource blocks, and ICC profiles; all but
 // the ICC reader are built on pkg/internal/metablock, which pkg/image uses
@@ -56,7 +61,7 @@
 //     read as its format at all; a source whose name promises a binary
 //     format it does not start like (a truncated or damaged file).
 //   - api.ReasonSourceFormatUnsupported: a format this package does not
-//     read (a plain zip archive, a legacy binary Office file, video).
+//     read (a plain zip archive, a legacy binary Office file, MPEG-TS video).
 //   - api.ReasonSourceUnsupported: an encrypted document that needs a
 //     password to be opened (a PDF with a user password, a
 //     password-protected Office document), or a PDF encrypted by a security
@@ -71,5 +76,9 @@
 //
 // A source that is only partly damaged yields what was read plus warnings.
 // Pixels are never decoded, so a file damaged only in its image data (a
-// JPEG cut in its scan) still yields its metadata.
+// JPEG cut in its scan) still yields its metadata; so does an MP4 cut in
+// its media data after its moov box, or a Matroska file cut in its
+// Clusters. An audio or video file with encrypted (DRM) tracks yields its
+// metadata with acs:Encrypted and a warning: rendering its frames is what
+// fails (SourceUnsupported, in the media engine).
 package meta

@@ -198,6 +198,9 @@ var readers = map[string]reader{
 	"docx": readZip, "xlsx": readZip, "pptx": readZip, "odt": readZip, "ods": readZip,
 	"odp": readZip, "odg": readZip, "epub": readZip, "zip": readZip,
 	"svg": readSVG, "html": readHTML, "eml": readEML,
+	"mp4": readMP4, "mov": readMP4, "isobmff": readMP4, "m4a": readMP4, "mp3": readMP3,
+	"flac": readFLAC, "ogg": readOgg, "wav": readRIFFAudio, "aiff": readRIFFAudio,
+	"matroska": readMKV, "avi": readAVI,
 }
 
 // detect chooses the format from the first bytes and the name, through
@@ -208,11 +211,39 @@ func detect(h []byte, name string) (string, reader) {
 		return "", nil // undetected explains it
 	}
 	f := format.Sniff(h, name)
+	if !f.Known() {
+		f = sniffMedia(h, name)
+	}
 	rd, ok := readers[f.Name]
 	if !ok {
 		return "", nil
 	}
 	return f.MIME, rd
+}
+
+// sniffMedia tells the media files the registry does not tell by their
+// first bytes alone, by their name: an MP3 without an ID3v2 tag (it starts
+// with a frame header) and a QuickTime or MP4 file without an ftyp box
+// (older QuickTime files start with a moov, mdat, wide, free or skip box).
+func sniffMedia(h []byte, name string) format.Format {
+	named, ok := format.ByFileName(name)
+	if !ok {
+		return format.Unknown
+	}
+	switch named.Name {
+	case "mp3":
+		if _, ok := parseMPEGHeader(h); ok {
+			return named
+		}
+	case "mov", "mp4", "isobmff":
+		if len(h) >= 8 {
+			switch string(h[4:8]) {
+			case "moov", "mdat", "wide", "free", "skip", "pnot":
+				return named
+			}
+		}
+	}
+	return format.Unknown
 }
 
 // DetectFormat returns the format of the registry (package format) that

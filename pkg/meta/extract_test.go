@@ -80,7 +80,9 @@ func TestErrors(t *testing.T) {
 	}{
 		{"empty", nil, api.ReasonSourceCorrupt},
 		{"plain text", []byte("just some words\n"), api.ReasonSourceFormatUnsupported},
-		{"mp4", append([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), make([]byte, 64)...), api.ReasonSourceFormatUnsupported},
+		{"mp4 without moov", append([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), make([]byte, 64)...), api.ReasonSourceCorrupt},
+		{"avi without headers", append([]byte("RIFF\x00\x01\x00\x00AVI LIST"), make([]byte, 64)...), api.ReasonSourceCorrupt},
+		{"7z", append([]byte("7z\xBC\xAF\x27\x1C"), make([]byte, 64)...), api.ReasonSourceFormatUnsupported},
 		{"jpeg without frame", []byte("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"), api.ReasonSourceCorrupt},
 		{"png without IHDR", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x00IEND\xaeB`\x82"), api.ReasonSourceCorrupt},
 		{"tiff with bad IFD", []byte("II*\x00\xff\xff\xff\x00"), api.ReasonSourceCorrupt},

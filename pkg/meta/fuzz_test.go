@@ -76,7 +76,7 @@ func FuzzIPTC(f *testing.F) {
 }
 
 func FuzzExtract(f *testing.F) {
-	names := []string{"", "a.html", "a.eml", "a.svg", "a.dng", "a.docx", "a.jxl"}
+	names := []string{"", "a.html", "a.eml", "a.svg", "a.dng", "a.docx", "a.jxl", "a.mp3"}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, name := range names {
 			md, err := Extract(context.Background(), bytes.NewReader(data), int64(len(data)), name, fuzzOpts)

@@ -6,6 +6,8 @@
 //	metatool compare DIR EXIFTOOL.json print per-key agreement with exiftool
 //	metatool gen DIR [CORPUS]          write the generated sample set (needs exiftool)
 //	metatool time PATH...              in-process extraction time of all files, in µs
+//	metatool mediacompare DIR REF      per-field agreement of DIR's media files with
+//	                                   REF/NAME.ffprobe.json and REF/NAME.exiftool.json
 package main
 
 import (
@@ -39,6 +41,11 @@ func main() {
 		err = compare(os.Args[2], os.Args[3])
 	case "time":
 		err = timeAll(os.Args[2:])
+	case "mediacompare":
+		if len(os.Args) != 4 {
+			usage()
+		}
+		err = mediaCompare(os.Args[2], os.Args[3], os.Getenv("VERBOSE") != "")
 	case "gen":
 		if len(os.Args) < 3 {
 			usage()
@@ -58,7 +65,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: metatool extract [-xmp] PATH... | compare DIR EXIFTOOL.json | gen DIR [CORPUS]")
+	fmt.Fprintln(os.Stderr, "usage: metatool extract [-xmp] PATH... | compare DIR EXIFTOOL.json | gen DIR [CORPUS] | time PATH... | mediacompare DIR REF")
 	os.Exit(2)
 }
 
