@@ -119,7 +119,7 @@ func corpus(seeds map[string][]byte) []sample {
 		if !ok {
 			continue
 		}
-		add("seed."+ext, "a valid "+ext+" made by ffmpeg", map[string]string{"image": created, "text": text}, fixed(seed))
+		add("seed."+ext, "a valid "+ext+" made by ffmpeg", map[string]string{"image": created, "metadata": created, "text": text}, fixed(seed))
 		add("truncated-half."+ext, "a valid "+ext+" cut in half", nil, fixed(truncate(seed, 0.5)))
 		add("header-only."+ext, "the first 40 bytes of a valid "+ext, nil, fixed(seed[:min(40, len(seed))]))
 		s = append(s, mutations("mutated."+ext, seed, 6)...)
