@@ -28,10 +28,10 @@ const (
 	mkvAttachments = 0x1941A469
 	mkvCluster     = 0x1F43B675
 
-	// mkvMaxElements bounds the elements walked, at all levels.
+	// mkvMaxElements bounds the elements walked, at all levels. The walk
+	// goes down a fixed path (segment, tracks, entry, video or audio; tags,
+	// tag, simple tag), so nesting needs no bound of its own.
 	mkvMaxElements = 100000
-	// mkvMaxDepth bounds the nesting of elements parsed.
-	mkvMaxDepth = 16
 )
 
 // ebmlUnknown is the size of an element of unknown size (live streams).

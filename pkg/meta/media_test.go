@@ -189,11 +189,6 @@ func checkTagsAgainstExiftool(t *testing.T, md *Metadata, path string, keys map[
 	}
 }
 
-var mp4TagKeys = map[string]string{
-	"dc:title": "Title", "xmpDM:artist": "Artist", "xmpDM:album": "Album", "xmpDM:genre": "Genre",
-	"acs:Comment": "Comment",
-}
-
 // TestMP4Clips reads MP4, MOV and M4A files made by ffmpeg, with the moov
 // box after the media data and before it, and compares with ffprobe and
 // exiftool.
