@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
@@ -327,5 +329,40 @@ func TestCRFOfQuality(t *testing.T) {
 		if got := CRFOfQuality(q); got != want {
 			t.Errorf("quality %d: CRF %d, want %d", q, got, want)
 		}
+	}
+}
+
+// TestClipDeadlineKillsEngine: a clip whose context ends while ffmpeg
+// works (here blocked reading a FIFO) fails with Timeout, and no ffmpeg is
+// left.
+func TestClipDeadlineKillsEngine(t *testing.T) {
+	e := newEngine(t, Limits{})
+	fifo := filepath.Join(t.TempDir(), "never-clip-"+strconv.Itoa(os.Getpid())+".mp4")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	in := &Info{Format: "mov", Duration: 10, DurationKnown: true, Streams: []Stream{{Type: Video, Codec: "h264", Width: 64, Height: 48}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	dir := t.TempDir()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := e.Clip(ctx, fifo, in, ClipOptions{}, dir)
+		errc <- err
+	}()
+	for len(processesWith(t, fifo)) == 0 {
+		select {
+		case err := <-errc:
+			t.Fatalf("clip ended early: %v", err)
+		default:
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	cancel()
+	reasonOf(t, <-errc, api.ReasonTimeout)
+	if left := processesWith(t, fifo); len(left) != 0 {
+		t.Fatalf("engine processes left: %v", left)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("%d files left after a timeout", len(ents))
 	}
 }
