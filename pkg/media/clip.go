@@ -25,6 +25,9 @@ const (
 	DefaultClipCRF = 23
 	// ClipAudioBitrate is the bit rate of a clip's stereo AAC audio.
 	ClipAudioBitrate = "128k"
+	// MaxClipFrameRate is the highest frame rate of a preview clip; a
+	// faster source is resampled to it.
+	MaxClipFrameRate = 60
 )
 
 // ClipOptions shape a preview clip.
@@ -101,7 +104,8 @@ func clipSize(vs Stream, maxW, maxH int, upscale bool) (int, int) {
 // first audio stream as stereo AAC at 128 kbit/s, with the index (moov)
 // before the media data (-movflags +faststart). The frame is upright
 // (ffmpeg's autorotate applies the display matrix) and square-pixelled
-// (scaled to the display aspect ratio), fitted inside opts' bounds.
+// (scaled to the display aspect ratio), fitted inside opts' bounds, at
+// most MaxClipFrameRate frames per second.
 //
 // The clip starts at opts.Start (clamped, so that a start past the end
 // gives the clip's duration before it) and lasts at most opts.Duration.
@@ -143,6 +147,10 @@ func (e *Engine) Clip(ctx context.Context, path string, in *Info, opts ClipOptio
 	d = math.Min(d, total-start)
 	w, h := clipSize(vs, opts.MaxWidth, opts.MaxHeight, opts.Upscale)
 	as, audio := in.AudioStream()
+	vf := "scale=" + strconv.Itoa(w) + ":" + strconv.Itoa(h) + ":flags=bicubic,setsar=1,format=yuv420p"
+	if vs.FrameRate.Float() > MaxClipFrameRate {
+		vf = "fps=" + strconv.Itoa(MaxClipFrameRate) + "," + vf
+	}
 
 	args := e.ffmpegArgs()
 	var inOpts []string
@@ -157,7 +165,7 @@ func (e *Engine) Clip(ctx context.Context, path string, in *Info, opts ClipOptio
 	args = append(args,
 		"-t", strconv.FormatFloat(d, 'f', 3, 64),
 		"-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
-		"-vf", "scale="+strconv.Itoa(w)+":"+strconv.Itoa(h)+":flags=bicubic,setsar=1,format=yuv420p",
+		"-vf", vf,
 		"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p",
 		"-threads", strconv.Itoa(e.limits.Threads),
 	)

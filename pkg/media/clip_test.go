@@ -311,6 +311,31 @@ func TestClipBadSources(t *testing.T) {
 	reasonOf(t, err, api.ReasonGeneric)
 }
 
+func TestClipFrameRateCapped(t *testing.T) {
+	e := newEngine(t, Limits{})
+	ctx := context.Background()
+	src := ffmpeg(t, "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=240:duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "fast.mp4")
+	in, err := e.Probe(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Clip(ctx, src, in, ClipOptions{}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.Probe(ctx, got.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := out.VideoStream()
+	if r := v.FrameRate.Float(); r > MaxClipFrameRate+0.5 || r < MaxClipFrameRate-0.5 {
+		t.Errorf("frame rate %v, want %d", v.FrameRate, MaxClipFrameRate)
+	}
+	if v.Frames > MaxClipFrameRate+1 {
+		t.Errorf("%d frames in 1 s, want at most %d", v.Frames, MaxClipFrameRate+1)
+	}
+}
+
 func TestClipSize(t *testing.T) {
 	huge := Stream{Width: 7680, Height: 4320}
 	if w, h := clipSize(huge, 0, 0, false); w*h > MaxClipPixels || w != 1920 || h != 1080 {
