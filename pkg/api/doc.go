@@ -28,7 +28,8 @@
 //     instruction the fmt cannot honour (quality on png, interlace on
 //     webp, compressionLevel on anything but png, animated on jpg, dpi or
 //     xmp on gif, any image instruction on a text or metadata rendition,
-//     a smart crop without both sizes, ...) is refused, never silently
+//     a smart crop without both sizes, crop or watermark on an mp4 preview
+//     clip, maxDuration or bitrate on anything but mp4, ...) is refused, never silently
 //     dropped; see Validate for the full list;
 //   - the renditions against each other, by Request.CheckRenditions: a
 //     rendition whose target an earlier rendition already writes to (the
@@ -48,7 +49,8 @@
 // # Which condition gives which reason
 //
 // The same condition gives the same reason whichever family is asked for
-// (image: png, jpg, ...; metadata: xmp, machine-metadata-json; text), and
+// (image: png, jpg, ...; metadata: xmp, machine-metadata-json; text; video:
+// mp4, a preview clip), and
 // whichever worker meets it first. Workers, the transfer layer and the
 // orchestrator all follow this table; a condition that is not in it is a
 // GenericError.
@@ -84,7 +86,9 @@
 //	                                                           family
 //	  a data: URI whose base64 or escapes are invalid          SourceCorrupt
 //	  a type the family cannot read (a text file for an        SourceFormatUnsupported
-//	    image, an image for text, unknown binary data)
+//	    image, an image for text, unknown binary data; an
+//	    image or audio file for an mp4 preview clip, which
+//	    needs a video stream)
 //	  a known type in a variant no engine decodes (lossless    SourceFormatUnsupported
 //	    JPEG, SOF3; a legacy binary Office file)
 //	  truncated, or a header or body that cannot be decoded    SourceCorrupt

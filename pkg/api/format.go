@@ -11,6 +11,8 @@ const (
 	FamilyImage    Family = "image"
 	FamilyMetadata Family = "metadata"
 	FamilyText     Family = "text"
+	// FamilyVideo is the preview clip of a video source (fmt mp4).
+	FamilyVideo Family = "video"
 )
 
 // formats maps every canonical fmt to its family and media type.
@@ -29,6 +31,7 @@ var formats = map[string]struct {
 	"xmp":                   {FamilyMetadata, "application/rdf+xml"},
 	"machine-metadata-json": {FamilyMetadata, "application/json"},
 	"text":                  {FamilyText, "text/plain; charset=utf-8"},
+	"mp4":                   {FamilyVideo, "video/mp4"},
 }
 
 // fmtAliases maps accepted spellings to canonical fmt values.
@@ -62,5 +65,5 @@ func FormatMimeType(fmt string) string {
 
 // BuiltinFormats lists the canonical built-in fmt values in a stable order.
 func BuiltinFormats() []string {
-	return []string{"png", "jpg", "webp", "gif", "tiff", "avif", "heic", "jxl", "xmp", "machine-metadata-json", "text"}
+	return []string{"png", "jpg", "webp", "gif", "tiff", "avif", "heic", "jxl", "xmp", "machine-metadata-json", "text", "mp4"}
 }

@@ -82,6 +82,16 @@ const (
 	MaxFPS = 30
 )
 
+// Limits of the preview clip instructions (fmt mp4).
+const (
+	// MaxPreviewDuration is the largest maxDuration, in seconds.
+	MaxPreviewDuration = 300
+	// MinBitrate and MaxBitrate bound the bitrate instruction, in bits
+	// per second.
+	MinBitrate = 10_000
+	MaxBitrate = 50_000_000
+)
+
 // Storyboard is the storyboard instruction: a contact sheet of Columns x
 // Rows frames of a video source, evenly spread over its duration, left to
 // right and top to bottom. On the wire {"columns": 4, "rows": 3}.
@@ -140,6 +150,14 @@ type Rendition struct {
 	// duration, and the playback rate in frames per second.
 	Frames *int
 	FPS    *float64
+	// MaxDuration is the longest preview clip (fmt mp4), in seconds
+	// (more than 0, at most MaxPreviewDuration); nil takes the default,
+	// 30 s.
+	MaxDuration *float64
+	// Bitrate is the video bit rate of a preview clip (fmt mp4), in bits
+	// per second. On the wire an integer or a string with a k or M
+	// suffix ("800k", "1.5M"), from MinBitrate to MaxBitrate.
+	Bitrate *int64
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
 
@@ -217,6 +235,7 @@ var knownKeys = map[string]bool{
 	"compressionLevel": true, "page": true, "xmp": true, "embedBinaryLimit": true, "animated": true,
 	"language": true,
 	"time":     true, "storyboard": true, "frames": true, "fps": true,
+	"maxDuration": true, "bitrate": true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -298,6 +317,8 @@ func ParseRendition(data []byte) (Rendition, error) {
 	r.Storyboard = p.storyboard("storyboard")
 	r.Frames = p.intRange("frames", 1, MaxSampledFrames)
 	r.FPS = p.fps("fps")
+	r.MaxDuration = p.maxDuration("maxDuration")
+	r.Bitrate = p.bitrate("bitrate")
 	if k, ok := p.first("background", "pdfbgcolor"); ok {
 		bg := p.str(k)
 		if !isHexColor(bg) {
@@ -562,6 +583,57 @@ func (p *parser) fps(key string) *float64 {
 	return &f
 }
 
+func (p *parser) maxDuration(key string) *float64 {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	f, isNum := p.number(key, v)
+	if !isNum || f <= 0 || f > MaxPreviewDuration {
+		p.fail(fieldErr(key, "must be a number of seconds, more than 0 and at most %d, got %s", MaxPreviewDuration, abbreviate(v)))
+		return nil
+	}
+	return &f
+}
+
+// bitrate reads a bit rate: an integer of bits per second, or a string of
+// a number with an optional k (thousand) or M (million) suffix.
+func (p *parser) bitrate(key string) *int64 {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	bad := func() *int64 {
+		p.fail(fieldErr(key, "must be bits per second from %d to %d: an integer, or a string such as \"800k\" or \"1.5M\", got %s", MinBitrate, MaxBitrate, abbreviate(v)))
+		return nil
+	}
+	f, isNum := p.number(key, v)
+	if !isNum {
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			return bad()
+		}
+		s = strings.TrimSpace(s)
+		mult := 1.0
+		switch {
+		case strings.HasSuffix(s, "k") || strings.HasSuffix(s, "K"):
+			mult, s = 1e3, s[:len(s)-1]
+		case strings.HasSuffix(s, "M") || strings.HasSuffix(s, "m"):
+			mult, s = 1e6, s[:len(s)-1]
+		}
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+			return bad()
+		}
+		f = n * mult
+	}
+	if f != math.Trunc(f) || f < MinBitrate || f > MaxBitrate {
+		return bad()
+	}
+	n := int64(f)
+	return &n
+}
+
 func (p *parser) watermark(key string) *Watermark {
 	v, ok := p.raw[key]
 	if !ok || string(v) == "null" {
@@ -635,6 +707,8 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("storyboard", r.Storyboard != nil, r.Storyboard)
 	put("frames", r.Frames != nil, r.Frames)
 	put("fps", r.FPS != nil, r.FPS)
+	put("maxDuration", r.MaxDuration != nil, r.MaxDuration)
+	put("bitrate", r.Bitrate != nil, r.Bitrate)
 	return json.Marshal(m)
 }
 

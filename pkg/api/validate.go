@@ -32,17 +32,22 @@ type instruction struct {
 	fmts []string
 	// note explains why the other image fmts do not, for the message.
 	note string
+	// video is true for the image instructions a preview clip (fmt mp4)
+	// honours too.
+	video bool
+	// videoOnly is true for the instructions of preview clips only.
+	videoOnly bool
 }
 
 // instructions is the table of image instructions behind Validate, in the
 // order they are checked. It follows what the image engine (pkg/image)
 // does with each instruction, and must change with it.
 var instructions = []instruction{
-	{field: "width", value: intValue(func(r *Rendition) *int { return r.Width })},
-	{field: "height", value: intValue(func(r *Rendition) *int { return r.Height })},
-	{field: "maxWidth", value: intValue(func(r *Rendition) *int { return r.MaxWidth })},
-	{field: "maxHeight", value: intValue(func(r *Rendition) *int { return r.MaxHeight })},
-	{field: "upscale", value: boolValue(func(r *Rendition) bool { return r.Upscale })},
+	{field: "width", value: intValue(func(r *Rendition) *int { return r.Width }), video: true},
+	{field: "height", value: intValue(func(r *Rendition) *int { return r.Height }), video: true},
+	{field: "maxWidth", value: intValue(func(r *Rendition) *int { return r.MaxWidth }), video: true},
+	{field: "maxHeight", value: intValue(func(r *Rendition) *int { return r.MaxHeight }), video: true},
+	{field: "upscale", value: boolValue(func(r *Rendition) bool { return r.Upscale }), video: true},
 	{field: "crop", value: func(r *Rendition) (string, bool) { return jsonValue(r.Crop, r.Crop != nil) }},
 	{field: "watermark", value: func(r *Rendition) (string, bool) {
 		if r.Watermark == nil {
@@ -54,7 +59,7 @@ var instructions = []instruction{
 	{field: "background", value: func(r *Rendition) (string, bool) { return strconv.Quote(r.Background), r.Background != "" }},
 	{field: "page", value: intValue(func(r *Rendition) *int { return r.Page })},
 	{field: "convertToDpi", value: func(r *Rendition) (string, bool) { return dpiValue(r.ConvertToDPI) }},
-	{field: "quality", value: intValue(func(r *Rendition) *int { return r.Quality }),
+	{field: "quality", value: intValue(func(r *Rendition) *int { return r.Quality }), video: true,
 		fmts: []string{"jpg", "webp", "avif", "heic", "jxl"},
 		note: "png is lossless, gif is a palette and tiff is LZW-compressed, none with a quality setting"},
 	{field: "jpegSize", value: func(r *Rendition) (string, bool) { return jsonValue(r.JPEGSize, r.JPEGSize != nil) },
@@ -79,7 +84,7 @@ var instructions = []instruction{
 			return "", false
 		}
 		return r.Time.String(), true
-	}},
+	}, video: true},
 	{field: "storyboard", value: func(r *Rendition) (string, bool) { return jsonValue(r.Storyboard, r.Storyboard != nil) }},
 	{field: "frames", value: intValue(func(r *Rendition) *int { return r.Frames }),
 		fmts: []string{"webp", "gif"},
@@ -92,12 +97,36 @@ var instructions = []instruction{
 	},
 		fmts: []string{"webp", "gif"},
 		note: "it is the pace of an animated preview, which the other formats cannot hold"},
+	{field: "maxDuration", value: func(r *Rendition) (string, bool) {
+		if r.MaxDuration == nil {
+			return "", false
+		}
+		return strconv.FormatFloat(*r.MaxDuration, 'f', -1, 64), true
+	}, videoOnly: true},
+	{field: "bitrate", value: func(r *Rendition) (string, bool) {
+		if r.Bitrate == nil {
+			return "", false
+		}
+		return strconv.FormatInt(*r.Bitrate, 10), true
+	}, videoOnly: true},
 	{field: "compression", value: func(r *Rendition) (string, bool) {
 		raw, ok := r.Extra["compression"]
 		return abbreviate(raw), ok && string(raw) != "null"
 	},
 		fmts: []string{},
 		note: "tiff renditions are always LZW-compressed and no other format has a compression setting; png has compressionLevel"},
+}
+
+// videoInstructions lists the instructions a preview clip (fmt mp4)
+// honours, in table order.
+func videoInstructions() []string {
+	var fields []string
+	for _, in := range instructions {
+		if in.video || in.videoOnly {
+			fields = append(fields, in.field)
+		}
+	}
+	return fields
 }
 
 func intValue(get func(*Rendition) *int) func(*Rendition) (string, bool) {
@@ -158,7 +187,7 @@ func shorten(s string) string {
 // says what the field applies to. The rules:
 //
 //   - metadata (xmp, machine-metadata-json) and text renditions take no
-//     image instruction: width, height, maxWidth, maxHeight, upscale,
+//     image or preview clip instruction: width, height, maxWidth, maxHeight, upscale,
 //     crop, watermark, background, page, convertToDpi, quality, jpegSize,
 //     interlace, compressionLevel, dpi, xmp, animated, time, storyboard,
 //     frames, fps, compression;
@@ -181,7 +210,12 @@ func shorten(s string) string {
 //   - compression is refused for every built-in fmt: tiff renditions are
 //     always LZW-compressed (png has compressionLevel);
 //   - crop "smart" needs both width and height, the size of the crop;
-//   - maxChars applies to text only, and must be a positive integer.
+//   - maxChars applies to text only, and must be a positive integer;
+//   - a preview clip (mp4, family video) takes width, height, maxWidth,
+//     maxHeight, upscale, quality, time, maxDuration and bitrate, the
+//     last two its own; quality and bitrate cannot be combined; every
+//     other image instruction (crop, watermark, background, ...) is not
+//     supported for it yet.
 //
 // What needs the pixels (a crop inside the source, a page the source has)
 // is checked by the engine that reads them.
@@ -196,6 +230,18 @@ func (r *Rendition) Validate() error {
 	for _, in := range instructions {
 		v, set := in.value(r)
 		if !set {
+			continue
+		}
+		if in.videoOnly {
+			if family != FamilyVideo {
+				return validationErr(in.field, "%s is not honoured by %s renditions; it applies to mp4 (a preview clip of a video)", v, r.Fmt)
+			}
+			continue
+		}
+		if family == FamilyVideo {
+			if !in.video {
+				return validationErr(in.field, "%s is not supported for %s renditions yet; a preview clip takes %s", v, r.Fmt, listFormats(videoInstructions()))
+			}
 			continue
 		}
 		if family != FamilyImage {
@@ -218,6 +264,9 @@ func (r *Rendition) Validate() error {
 	}
 	if r.Language != "" && r.Fmt != "text" {
 		return validationErr("language", "%q is not honoured by %s renditions; it applies to text (the subtitle language of a video)", r.Language, r.Fmt)
+	}
+	if family == FamilyVideo && r.Quality != nil && r.Bitrate != nil {
+		return validationErr("bitrate", "%d cannot be combined with quality (%d) in a %s rendition: set one, a bit rate or a constant quality", *r.Bitrate, *r.Quality, r.Fmt)
 	}
 	if family != FamilyImage {
 		return nil

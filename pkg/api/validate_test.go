@@ -20,24 +20,26 @@ var honouredBy = map[string]struct {
 	value string
 	fmts  string
 }{
-	"width":            {`10`, "png jpg webp gif tiff avif heic jxl"},
-	"height":           {`10`, "png jpg webp gif tiff avif heic jxl"},
-	"maxWidth":         {`10`, "png jpg webp gif tiff avif heic jxl"},
-	"maxHeight":        {`10`, "png jpg webp gif tiff avif heic jxl"},
-	"upscale":          {`true`, "png jpg webp gif tiff avif heic jxl"},
+	"width":            {`10`, "png jpg webp gif tiff avif heic jxl mp4"},
+	"height":           {`10`, "png jpg webp gif tiff avif heic jxl mp4"},
+	"maxWidth":         {`10`, "png jpg webp gif tiff avif heic jxl mp4"},
+	"maxHeight":        {`10`, "png jpg webp gif tiff avif heic jxl mp4"},
+	"upscale":          {`true`, "png jpg webp gif tiff avif heic jxl mp4"},
 	"crop":             {`{"x": 1, "y": 2, "w": 3, "h": 4}`, "png jpg webp gif tiff avif heic jxl"},
 	"watermark":        {`{"image": "https://h/wm.png"}`, "png jpg webp gif tiff avif heic jxl"},
 	"background":       {`"#fff"`, "png jpg webp gif tiff avif heic jxl"},
 	"page":             {`2`, "png jpg webp gif tiff avif heic jxl"},
 	"convertToDpi":     {`300`, "png jpg webp gif tiff avif heic jxl"},
-	"quality":          {`80`, "jpg webp avif heic jxl"},
+	"quality":          {`80`, "jpg webp avif heic jxl mp4"},
 	"jpegSize":         {`5000`, "jpg"},
 	"interlace":        {`true`, "png jpg gif"},
 	"compressionLevel": {`6`, "png"},
 	"dpi":              {`300`, "png jpg webp tiff avif heic"},
 	"xmp":              {`"` + base64.StdEncoding.EncodeToString([]byte("<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")) + `"`, "png jpg webp tiff avif heic"},
 	"animated":         {`true`, "gif webp"},
-	"time":             {`"10%"`, "png jpg webp gif tiff avif heic jxl"},
+	"time":             {`"10%"`, "png jpg webp gif tiff avif heic jxl mp4"},
+	"maxDuration":      {`10`, "mp4"},
+	"bitrate":          {`"800k"`, "mp4"},
 	"storyboard":       {`{"columns": 3, "rows": 2}`, "png jpg webp gif tiff avif heic jxl"},
 	"compression":      {`"lzw"`, ""},
 	"maxChars":         {`20`, "text"},
@@ -362,5 +364,54 @@ func TestStoryboardAndPreviewInstructions(t *testing.T) {
 	_, err = ParseRendition([]byte(`{"fmt": "jpg", "target": "s3://b/k", "frames": 5}`))
 	if assert.Error(t, err) {
 		assert.Contains(t, MessageOf(err), "frames: 5 is not honoured by jpg renditions")
+	}
+}
+
+func TestPreviewClipInstructions(t *testing.T) {
+	r, err := ParseRendition([]byte(`{"fmt": "MP4", "target": "s3://b/k", "width": 320, "maxDuration": 10.5, "bitrate": "800k", "time": "10%"}`))
+	require.NoError(t, err)
+	fam, _ := r.Family()
+	assert.Equal(t, FamilyVideo, fam)
+	assert.Equal(t, "video/mp4", FormatMimeType(r.Fmt))
+	require.NotNil(t, r.MaxDuration)
+	require.NotNil(t, r.Bitrate)
+	assert.Equal(t, 10.5, *r.MaxDuration)
+	assert.Equal(t, int64(800_000), *r.Bitrate)
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	again, err := ParseRendition(b)
+	require.NoError(t, err)
+	assert.Equal(t, *r.Bitrate, *again.Bitrate)
+	assert.Equal(t, *r.MaxDuration, *again.MaxDuration)
+
+	for in, want := range map[string]int64{`1500000`: 1_500_000, `"1.5M"`: 1_500_000, `"64k"`: 64_000, `" 2m "`: 2_000_000} {
+		r, err := ParseRendition([]byte(`{"fmt": "mp4", "target": "s3://b/k", "bitrate": ` + in + `}`))
+		if assert.NoError(t, err, in) {
+			assert.Equal(t, want, *r.Bitrate, in)
+		}
+	}
+	cases := []struct{ json, want string }{
+		{`"bitrate": "fast"`, "bitrate: must be bits per second"},
+		{`"bitrate": 5`, "bitrate: must be bits per second"},
+		{`"bitrate": "100M"`, "bitrate: must be bits per second"},
+		{`"bitrate": 800.5`, "bitrate: must be bits per second"},
+		{`"maxDuration": 0`, "maxDuration: must be a number of seconds"},
+		{`"maxDuration": 301`, "maxDuration: must be a number of seconds"},
+		{`"maxDuration": "10"`, "maxDuration: must be a number of seconds"},
+		{`"bitrate": "800k", "quality": 80`, "bitrate: 800000 cannot be combined with quality (80) in a mp4 rendition"},
+		{`"crop": {"x": 0, "y": 0, "w": 10, "h": 10}`, "crop: {\"h\":10,\"w\":10,\"x\":0,\"y\":0} is not supported for mp4 renditions yet; a preview clip takes width, height, maxWidth, maxHeight, upscale, quality, time, maxDuration and bitrate"},
+		{`"watermark": {"image": "https://h/wm.png?X-Amz-Signature=s"}`, "watermark: {image: https://h/wm.png} is not supported for mp4 renditions yet"},
+		{`"animated": true`, "animated: true is not supported for mp4 renditions yet"},
+	}
+	for _, c := range cases {
+		_, err := ParseRendition([]byte(`{"fmt": "mp4", "target": "s3://b/k", ` + c.json + `}`))
+		if assert.Error(t, err, c.json) {
+			assert.Equal(t, ReasonGeneric, ReasonOf(err), c.json)
+			assert.Contains(t, MessageOf(err), c.want, c.json)
+		}
+	}
+	_, err = ParseRendition([]byte(`{"fmt": "png", "target": "s3://b/k", "maxDuration": 10}`))
+	if assert.Error(t, err) {
+		assert.Equal(t, "maxDuration: 10 is not honoured by png renditions; it applies to mp4 (a preview clip of a video)", MessageOf(err))
 	}
 }

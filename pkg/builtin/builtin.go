@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/builtin/fulltext"
@@ -38,9 +39,17 @@ const (
 	// frame), "cover" (an audio file's cover art), "waveform",
 	// "storyboard" or "preview" (an animated preview).
 	MetadataMediaSource = "media:source"
-	// MetadataMediaTime is the time of the frame shown, in seconds.
+	// MetadataMediaTime is the time of the frame shown, or where a
+	// preview clip starts, in seconds.
 	MetadataMediaTime = "media:time"
+	// MetadataMediaDuration is the length of a preview clip, in seconds.
+	MetadataMediaDuration = "media:duration"
+	// MetadataMediaAudio is true when a preview clip has a sound track.
+	MetadataMediaAudio = "media:audio"
 )
+
+// KindClip is the media:source of a preview clip (fmt mp4).
+const KindClip = "clip"
 
 // Thumbnail returns the rendition function of the thumbnail action: image
 // renditions made by engine. A watermark image is fetched with the
@@ -60,6 +69,9 @@ const (
 // waveform; that image is then rendered like any image source, so every
 // image instruction applies. Without ffmpeg on the machine such a source
 // fails with SourceFormatUnsupported.
+//
+// It also makes preview clips (fmt mp4, family video) of video sources, with
+// media.Engine.Clip: see PreviewClip.
 func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionFunc {
 	// The media engine only looks its programs up; nil when missing.
 	mediaEngine, _ := media.New(media.Options{})
@@ -74,9 +86,13 @@ func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfe
 		probes = newProbeCache(8, mediaEngine.Probe)
 	}
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
-		if family, _ := r.Family(); family != api.FamilyImage {
+		family, _ := r.Family()
+		if family == api.FamilyVideo {
+			return previewClip(ctx, mediaEngine, probes, src, r)
+		}
+		if family != api.FamilyImage {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
-				"the thumbnail action makes image renditions; fmt %q is not an image format", r.Fmt)
+				"the thumbnail action makes image renditions and mp4 preview clips; fmt %q is neither", r.Fmt)
 		}
 		engine, err := engineFor(engine, src.Settings)
 		if err != nil {
@@ -203,6 +219,89 @@ func mediaFrame(ctx context.Context, e *media.Engine, probes *probeCache, src *w
 		r.Metadata[MetadataMediaTime] = frame.Time
 	}
 	return frame, cleanup, nil
+}
+
+// previewClip makes the preview clip (fmt mp4) of a video source at
+// r.Path with media.Engine.Clip: H.264 and AAC, faststart, upright and
+// square-pixelled, fitted inside width (or maxWidth) x height (or
+// maxHeight), never upscaled unless upscale, starting at time (seconds or
+// "N%"; default the start), at most maxDuration seconds long (default 30,
+// at most api.MaxPreviewDuration), at the bit rate asked for or, without
+// one, at the constant quality that quality maps to
+// (media.CRFOfQuality; default CRF 23). The deployment's media limits
+// apply as to frames. An image source, or one of no media format, fails
+// with SourceFormatUnsupported ("a preview clip needs a video source"), as
+// does an audio file (no video stream). The clip counts against the
+// worker's MaxRenditionBytes like any rendition.
+func previewClip(ctx context.Context, e *media.Engine, probes *probeCache, src *worker.Source, r *worker.Rendition) error {
+	sf := sniffSource(src)
+	if !sf.Reads(format.MediaRead) {
+		return api.Errorf(api.ReasonSourceFormatUnsupported,
+			"a preview clip (fmt mp4) needs a video source; this source is %s", article(sf.Title))
+	}
+	if e == nil {
+		return api.Errorf(api.ReasonSourceFormatUnsupported,
+			"the source (%s) needs ffmpeg, which is not installed here", sf.Title)
+	}
+	e = mediaEngineFor(e, src.Settings)
+	info, err := probes.get(ctx, src.Path)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(r.Path), "media-")
+	if err != nil {
+		return api.Wrap(api.ReasonGeneric, err, "rendition directory")
+	}
+	defer os.RemoveAll(dir)
+	opts := media.ClipOptions{
+		MaxWidth:  api.IntOr(r.Width, api.IntOr(r.MaxWidth, 0)),
+		MaxHeight: api.IntOr(r.Height, api.IntOr(r.MaxHeight, 0)),
+		Upscale:   r.Upscale,
+	}
+	if r.MaxWidth != nil && r.Width != nil {
+		opts.MaxWidth = min(*r.Width, *r.MaxWidth)
+	}
+	if r.MaxHeight != nil && r.Height != nil {
+		opts.MaxHeight = min(*r.Height, *r.MaxHeight)
+	}
+	if r.MaxDuration != nil {
+		opts.Duration = *r.MaxDuration
+	}
+	if r.Bitrate != nil {
+		opts.Bitrate = *r.Bitrate
+	}
+	if r.Quality != nil {
+		opts.CRF = media.CRFOfQuality(*r.Quality)
+	}
+	if t := r.Time; t != nil {
+		opts.Start = &media.Time{Seconds: t.Seconds, Percent: t.Percent, IsPercent: t.IsPercent}
+	}
+	clip, err := e.Clip(ctx, src.Path, info, opts, dir)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(clip.Path, r.Path); err != nil {
+		return api.Wrap(api.ReasonGeneric, err, "preview clip")
+	}
+	r.Metadata[api.MetadataWidth] = clip.Width
+	r.Metadata[api.MetadataHeight] = clip.Height
+	r.Metadata[MetadataMediaSource] = KindClip
+	r.Metadata[MetadataMediaTime] = clip.Start
+	r.Metadata[MetadataMediaDuration] = clip.Duration
+	r.Metadata[MetadataMediaAudio] = clip.Audio
+	return nil
+}
+
+// article puts "a" or "an" before a title: "a PNG image", "an unknown
+// type".
+func article(title string) string {
+	if title == "" || strings.HasPrefix(title, "data ") {
+		return title
+	}
+	if strings.ContainsRune("AEIOaeio", rune(title[0])) {
+		return "an " + title
+	}
+	return "a " + title
 }
 
 // mediaEngineFor returns e with the media limits that s sets.

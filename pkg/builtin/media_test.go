@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -216,6 +217,116 @@ func TestThumbnailOfVideoAndAudio(t *testing.T) {
 		assert.Equal(t, api.StatusCreated, r.Status, "without the settings: %s", r.Message)
 	})
 	// Nothing of the frames is left in the worker's directory.
+	var left []string
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && p != dir {
+			left = append(left, p)
+		}
+		return nil
+	})
+	assert.Empty(t, left)
+}
+
+// TestPreviewClip runs the thumbnail action, as Handlers builds it, for
+// mp4 preview clips of videos made by ffmpeg, and checks the clips with
+// ffprobe.
+func TestPreviewClip(t *testing.T) {
+	dir := t.TempDir()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
+	require.NoError(t, err)
+	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: dir, MaxRenditionBytes: 200_000}, image.Options{})
+	require.NoError(t, err)
+
+	src := t.TempDir()
+	clip := ffmpegFile(t, src, "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=4", "-f", "lavfi", "-i", "sine=duration=4",
+		"-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "clip.mp4")
+	sideways := ffmpegFile(t, src, "-f", "lavfi", "-i", "color=black:s=180x320:d=2,drawbox=x=0:y=0:w=180:h=160:color=white:t=fill",
+		"-vf", "transpose=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "sideways.mp4")
+	rotated := ffmpegFile(t, src, "-i", sideways, "-c", "copy", "-metadata:s:v:0", "rotate=90", "rotated.mov")
+	still := ffmpegFile(t, src, "-f", "lavfi", "-i", "color=red:s=120x100", "-frames:v", "1", "still.png")
+	tone := ffmpegFile(t, src, "-f", "lavfi", "-i", "sine=duration=2", "tone.wav")
+	noise := ffmpegFile(t, src, "-f", "lavfi", "-i", "nullsrc=s=320x240:r=25:d=2,geq=random(1)*255:128:128", "-c:v", "libx264", "-crf", "0", "-pix_fmt", "yuv420p", "noise.mkv")
+
+	run := func(source string, rendition map[string]any) (api.RenditionResult, string) {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "out.mp4")
+		rendition["fmt"], rendition["name"], rendition["target"] = "mp4", filepath.Base(out), out
+		raw, err := json.Marshal(map[string]any{"requestId": "r", "source": source, "renditions": []any{rendition}})
+		require.NoError(t, err)
+		res, err := handlers[ThumbnailAction](context.Background(), raw)
+		require.NoError(t, err)
+		rr := res.(*api.WorkerResult).Renditions
+		require.Len(t, rr, 1)
+		return rr[0], out
+	}
+	type probed struct {
+		Streams []struct {
+			CodecType string `json:"codec_type"`
+			CodecName string `json:"codec_name"`
+			Width     int    `json:"width"`
+			Height    int    `json:"height"`
+			Channels  int    `json:"channels"`
+		} `json:"streams"`
+		Format struct {
+			Duration string `json:"duration"`
+		} `json:"format"`
+	}
+	probe := func(path string) probed {
+		t.Helper()
+		b, err := exec.Command("ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", path).Output()
+		require.NoError(t, err)
+		var p probed
+		require.NoError(t, json.Unmarshal(b, &p))
+		return p
+	}
+
+	t.Run("clip of a video", func(t *testing.T) {
+		r, out := run(clip, map[string]any{"width": 320, "maxDuration": 2, "time": "25%", "bitrate": "300k"})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		assert.Equal(t, "video/mp4", r.Metadata[api.MetadataFormat])
+		p := probe(out)
+		require.Len(t, p.Streams, 2)
+		assert.Equal(t, "h264", p.Streams[0].CodecName)
+		assert.Equal(t, 320, p.Streams[0].Width)
+		assert.Equal(t, 180, p.Streams[0].Height)
+		assert.Equal(t, "aac", p.Streams[1].CodecName)
+		assert.Equal(t, 2, p.Streams[1].Channels)
+		d, err := strconv.ParseFloat(p.Format.Duration, 64)
+		require.NoError(t, err)
+		assert.InDelta(t, 2, d, 0.1)
+		b, err := os.ReadFile(out)
+		require.NoError(t, err)
+		assert.Less(t, strings.Index(string(b), "moov"), strings.Index(string(b), "mdat"), "faststart")
+		assert.EqualValues(t, 320, r.Metadata[api.MetadataWidth])
+		assert.EqualValues(t, 180, r.Metadata[api.MetadataHeight])
+		assert.Equal(t, KindClip, r.Metadata[MetadataMediaSource])
+		assert.EqualValues(t, 1, r.Metadata[MetadataMediaTime])
+		assert.Equal(t, true, r.Metadata[MetadataMediaAudio])
+	})
+	t.Run("rotated, quality", func(t *testing.T) {
+		r, out := run(rotated, map[string]any{"height": 160, "quality": 60})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		p := probe(out)
+		require.Len(t, p.Streams, 1, "no audio in, no audio out")
+		assert.Equal(t, 90, p.Streams[0].Width)
+		assert.Equal(t, 160, p.Streams[0].Height)
+		assert.Equal(t, false, r.Metadata[MetadataMediaAudio])
+	})
+	t.Run("image source", func(t *testing.T) {
+		r, _ := run(still, map[string]any{"width": 100})
+		assert.Equal(t, api.ReasonSourceFormatUnsupported, r.Reason, r.Message)
+		assert.Equal(t, "a preview clip (fmt mp4) needs a video source; this source is a PNG image", r.Message)
+	})
+	t.Run("audio source", func(t *testing.T) {
+		r, _ := run(tone, map[string]any{})
+		assert.Equal(t, api.ReasonSourceFormatUnsupported, r.Reason, r.Message)
+		assert.Contains(t, r.Message, "no video stream to make a preview clip")
+	})
+	t.Run("larger than the rendition limit", func(t *testing.T) {
+		r, _ := run(noise, map[string]any{"bitrate": "20M"})
+		assert.Equal(t, api.ReasonRenditionTooLarge, r.Reason, r.Message)
+	})
 	var left []string
 	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && p != dir {

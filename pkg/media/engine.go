@@ -13,7 +13,9 @@
 // file whose probe exceeds the limits before anything is decoded; Frame
 // extracts one upright, undistorted image of a file as PNG: a video frame
 // at a time, a representative frame, the cover art of an audio file, or
-// the waveform of one without.
+// the waveform of one without; Storyboard and Preview sample frames over
+// the duration; Clip encodes a preview clip (H.264 and AAC in a faststart
+// MP4, upright, square-pixelled, fitted, cut to a bounded length).
 //
 // Failures are *api.Error values: SourceCorrupt for a file ffmpeg cannot
 // read (truncated, corrupt), SourceFormatUnsupported for a file without

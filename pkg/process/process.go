@@ -30,6 +30,9 @@ var DefaultActions = map[api.Family]string{
 	api.FamilyImage:    api.ActionThumbnail,
 	api.FamilyMetadata: api.ActionMetadata,
 	api.FamilyText:     api.ActionFulltext,
+	// Preview clips are made by the thumbnail action, which links the
+	// media engine (ffmpeg) already.
+	api.FamilyVideo: api.ActionThumbnail,
 }
 
 // Options configure a Processor.

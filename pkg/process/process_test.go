@@ -321,3 +321,19 @@ func TestEventsCarryUserDataAndStableIDs(t *testing.T) {
 	assert.Equal(t, "rendition-1.png", a.Renditions[0].Name)
 	assert.Equal(t, "s3://b/a", a.Renditions[0].Target)
 }
+
+// TestPreviewClipsGoToTheThumbnailAction: fmt mp4 (family video) is routed
+// to the thumbnail action, in the same activation as the image renditions.
+func TestPreviewClipsGoToTheThumbnailAction(t *testing.T) {
+	w := &okWorker{}
+	p := newProcessor(t, map[string]invoke.Handler{"thumbnail": w.handle}, nil)
+	res := p.Process(context.Background(), request(
+		`{"fmt":"png","name":"poster.png","target":"s3://b/poster.png"}`,
+		`{"fmt":"mp4","name":"clip.mp4","width":320,"maxDuration":10,"target":"s3://b/clip.mp4"}`,
+	))
+	assertOneEventEach(t, res, 2)
+	for _, ev := range res.Events {
+		assert.Equal(t, api.EventRenditionCreated, ev.Type, ev.ErrorMessage)
+	}
+	assert.Equal(t, []int{2}, w.batches)
+}
