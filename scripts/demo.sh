@@ -6,7 +6,7 @@
 # metadata); documents get examples/demo-document-request.json (full text
 # and metadata), plus a first-page thumbnail for PDFs; videos get
 # examples/demo-video-request.json (poster frames, a storyboard, an
-# animated preview, the subtitle text and the metadata).
+# animated preview, an mp4 preview clip, the subtitle text and the metadata).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
