@@ -62,6 +62,14 @@ func newAssets() []*asset {
 			Phrases:     []string{"Quarterly tide report", "café naïve Größe", "Footnote about granite foundations."},
 			MetaKeys:    map[string]any{"dc:format": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "xmp:CreatorTool": nil},
 		},
+		{
+			// A 4 s 320x180 clip with a subtitle track: its thumbnails are
+			// frames (landscape), its text the captions, its metadata the
+			// movie's.
+			Label: "video", File: "examples/samples/clip.mp4", Key: "uploads/clip (demo) é.mp4", ContentType: "video/mp4",
+			Phrases:  []string{"Welcome to the demo clip.", "Every frame is made by ffmpeg."},
+			MetaKeys: map[string]any{"dc:format": "video/mp4", "tiff:ImageWidth": 320, "tiff:ImageLength": 180, "xmpDM:videoCompressor": "h264"},
+		},
 	}
 }
 
@@ -214,7 +222,7 @@ func TestEndToEnd(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, len(assets))
 	for _, a := range assets {
-		if a.Label != "pdf" && a.Label != "docx" && a.Via == "" {
+		if a.Label != "pdf" && a.Label != "docx" && a.Label != "video" && a.Via == "" {
 			continue
 		}
 		wg.Add(1)
@@ -238,7 +246,7 @@ func TestEndToEnd(t *testing.T) {
 	if err := waitEvents(ctx, s.recv, ids, len(profile), 2*time.Minute); err != nil {
 		t.Fatalf("%v\n%s", err, s.diagnose(t, start))
 	}
-	mark("pdf+docx+mpu+copy -> renditions", start)
+	mark("pdf+docx+video+mpu+copy -> renditions", start)
 
 	// Contents of every rendition, and the events.
 	start = time.Now()
