@@ -34,7 +34,7 @@ import (
 func cmdBatch(ctx context.Context, args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("acs batch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	profilePath := fs.String("profile", "", "profile: a JSON list of image rendition instructions without targets (required)")
+	profilePath := fs.String("profile", "", "profile: a JSON list of image (or mp4 preview clip) rendition instructions without targets (required)")
 	outDir := fs.String("out", "", "output directory; renditions go to DIR/<source basename>/<rendition name> (required)")
 	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "number of sources rendered at once")
 	timeout := fs.Duration("timeout", 10*time.Minute, "deadline for each source")
@@ -201,8 +201,8 @@ func readProfile(path string) ([]api.Rendition, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s", where, api.MessageOf(err))
 		}
-		if family, _ := r.Family(); family != api.FamilyImage || r.Worker != "" {
-			return nil, fmt.Errorf("%s: fmt %q is not an image format; acs batch makes image renditions (%s)",
+		if family, _ := r.Family(); family != api.FamilyImage && family != api.FamilyVideo || r.Worker != "" {
+			return nil, fmt.Errorf("%s: fmt %q is not an image format; acs batch makes image renditions (%s) and mp4 preview clips of videos",
 				where, r.Fmt, strings.Join(api.BuiltinFormats()[:8], ", "))
 		}
 		if r.Name == "" {

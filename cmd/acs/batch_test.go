@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,6 +93,37 @@ func TestBatchRendersEveryRenditionOfEverySource(t *testing.T) {
 		assert.Equal(t, [2]int{100, 50}, [2]int{cfg.Width, cfg.Height})
 		assert.Equal(t, [2]int{80, 40}, [2]int{cfg3.Width, cfg3.Height})
 	}
+}
+
+// A video in a batch gets the same renditions as through the thumbnail
+// action: frames at a time, a storyboard, and an mp4 preview clip.
+func TestBatchVideo(t *testing.T) {
+	clip, err := filepath.Abs(filepath.Join("..", "..", "examples", "samples", "clip.mp4"))
+	require.NoError(t, err)
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ffmpeg is not installed (scripts/install-deps.sh installs it)")
+		}
+		t.Skip("ffmpeg is not installed")
+	}
+	profile := writeProfile(t, `[
+		{"name": "at-1s.jpg", "fmt": "jpg", "width": 160, "time": 1},
+		{"name": "board.png", "fmt": "png", "width": 300, "storyboard": {"columns": 2, "rows": 2}},
+		{"name": "preview.mp4", "fmt": "mp4", "width": 160, "maxDuration": 2}
+	]`)
+	out := filepath.Join(t.TempDir(), "out")
+	code, stderr := batch(t, "--profile", profile, "--out", out, clip)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "1 sources, 3 renditions: 3 created, 0 failed")
+	cfg, format := decodeConfig(t, filepath.Join(out, "clip.mp4", "at-1s.jpg"))
+	assert.Equal(t, "jpeg", format)
+	assert.Equal(t, [2]int{160, 90}, [2]int{cfg.Width, cfg.Height})
+	cfg, _ = decodeConfig(t, filepath.Join(out, "clip.mp4", "board.png"))
+	assert.Equal(t, 300, cfg.Width)
+	mp4, err := os.ReadFile(filepath.Join(out, "clip.mp4", "preview.mp4"))
+	require.NoError(t, err)
+	require.Greater(t, len(mp4), 12)
+	assert.Equal(t, "ftyp", string(mp4[4:8]), "an MP4 file")
 }
 
 // A watermark in a profile is fetched like a source: here a local file.
