@@ -83,7 +83,7 @@ func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionF
 func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfer worker.Transfer) worker.RenditionFunc {
 	var probes *probeCache
 	if mediaEngine != nil {
-		probes = newProbeCache(8, mediaEngine.Probe)
+		probes = newProbeCache(8, refuseEncrypted(mediaEngine.Probe))
 	}
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		family, _ := r.Family()

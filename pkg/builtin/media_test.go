@@ -72,6 +72,9 @@ func TestThumbnailOfVideoAndAudio(t *testing.T) {
 	require.NoError(t, err)
 	truncated := filepath.Join(src, "truncated.mp4")
 	require.NoError(t, os.WriteFile(truncated, whole[:len(whole)/2], 0o600))
+	// Common encryption (CENC, AES-CTR), as DRM packagers write it.
+	drm := ffmpegFile(t, src, "-i", clip, "-c", "copy", "-encryption_scheme", "cenc-aes-ctr",
+		"-encryption_key", "76a6c65c5ea762046bd749a2e632ccbb", "-encryption_kid", "a7e61c373e219033c21091fa607bf3b8", "drm.mp4")
 
 	var params map[string]any // deployment settings of the next activations
 	run := func(source string, rendition map[string]any) (api.RenditionResult, string) {
@@ -189,6 +192,13 @@ func TestThumbnailOfVideoAndAudio(t *testing.T) {
 		r, _ := run(truncated, map[string]any{"fmt": "png"})
 		assert.Equal(t, api.StatusFailed, r.Status)
 		assert.Equal(t, api.ReasonSourceCorrupt, r.Reason, r.Message)
+	})
+	t.Run("encrypted", func(t *testing.T) {
+		for _, fmt := range []string{"png", "mp4"} {
+			r, _ := run(drm, map[string]any{"fmt": fmt})
+			assert.Equal(t, api.ReasonSourceUnsupported, r.Reason, "%s: %s", fmt, r.Message)
+			assert.Contains(t, r.Message, "encrypted (DRM-protected)", fmt)
+		}
 	})
 	t.Run("no video stream", func(t *testing.T) {
 		r, _ := run(subs, map[string]any{"fmt": "png"})

@@ -3,10 +3,13 @@ package builtin
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/media"
+	"github.com/assetcompute/assetcompute/pkg/meta"
 )
 
 // probeCache keeps the probes of the last few source files, so that the
@@ -79,4 +82,40 @@ func (c *probeCache) drop(e *probeEntry) {
 			return
 		}
 	}
+}
+
+// refuseEncrypted wraps probe: a source whose container says its tracks
+// are encrypted (DRM: an MP4 encv/enca sample entry or sinf box, Matroska
+// content encryption), as the metadata engine reads it from the container
+// alone, is SourceUnsupported before ffmpeg tries to decode it, which
+// would fail with a corrupt-looking error or, worse, draw noise.
+func refuseEncrypted(probe func(ctx context.Context, path string) (*media.Info, error)) func(ctx context.Context, path string) (*media.Info, error) {
+	return func(ctx context.Context, path string) (*media.Info, error) {
+		if encrypted(ctx, path) {
+			return nil, api.Errorf(api.ReasonSourceUnsupported,
+				"source %s is encrypted (DRM-protected): its frames cannot be decoded without the key", filepath.Base(path))
+		}
+		return probe(ctx, path)
+	}
+}
+
+// encrypted reports whether the metadata engine finds encrypted tracks in
+// the media file at path. Any failure to read it says no: the probe then
+// judges the file.
+func encrypted(ctx context.Context, path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	md, err := meta.Extract(ctx, f, st.Size(), filepath.Base(path), meta.Options{})
+	if err != nil {
+		return false
+	}
+	v, ok := md.Get("acs:Encrypted")
+	return ok && v.Kind == meta.KindBool && v.Bool
 }
