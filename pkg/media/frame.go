@@ -161,20 +161,7 @@ func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOpt
 	} else if !opts.Time.IsPercent {
 		t = opts.Time.Seconds // unknown duration: past the end gives the first frame
 	}
-	f, err := e.frameAt(ctx, input, vs, t, out)
-	if err == nil && f == nil && t > 0 {
-		// Nothing decoded there (a truncated tail): the first frame.
-		t = 0
-		f, err = e.frameAt(ctx, input, vs, 0, out)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if f == nil {
-		return nil, api.Errorf(api.ReasonSourceCorrupt, "no video frame could be decoded: the file is truncated or corrupt")
-	}
-	f.Time = math.Round(t*1000) / 1000
-	return f, nil
+	return e.frameOrFirst(ctx, input, vs, t, out)
 }
 
 // uprightFilter is the filter chain that makes a decoded frame square-
@@ -255,7 +242,13 @@ func (e *Engine) representative(ctx context.Context, input string, vs Stream, du
 			best, bestScore = i, score
 		}
 	}
-	t := float64(best) / rate
+	return e.frameOrFirst(ctx, input, vs, float64(best)/rate, out)
+}
+
+// frameOrFirst extracts the frame at t seconds, or the first frame when
+// nothing decodes there (a truncated tail). No frame at all is
+// SourceCorrupt. The frame's Time is t (or 0), to the millisecond.
+func (e *Engine) frameOrFirst(ctx context.Context, input string, vs Stream, t float64, out string) (*Frame, error) {
 	f, err := e.frameAt(ctx, input, vs, t, out)
 	if err == nil && f == nil && t > 0 {
 		t = 0
