@@ -12,8 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
@@ -173,7 +173,7 @@ func TestClip(t *testing.T) {
 	if ents, _ := os.ReadDir(private); len(ents) != 0 {
 		t.Errorf("%d private directories left", len(ents))
 	}
-	if left := processesWith(t, src); len(left) != 0 {
+	if left := testutil.Processes(t, src); len(left) != 0 {
 		t.Errorf("engine processes left: %v", left)
 	}
 }
@@ -374,17 +374,10 @@ func TestClipDeadlineKillsEngine(t *testing.T) {
 		_, err := e.Clip(ctx, fifo, in, ClipOptions{}, dir)
 		errc <- err
 	}()
-	for len(processesWith(t, fifo)) == 0 {
-		select {
-		case err := <-errc:
-			t.Fatalf("clip ended early: %v", err)
-		default:
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	testutil.WaitForProcesses(t, fifo, 1, errc)
 	cancel()
 	reasonOf(t, <-errc, api.ReasonTimeout)
-	if left := processesWith(t, fifo); len(left) != 0 {
+	if left := testutil.Processes(t, fifo); len(left) != 0 {
 		t.Fatalf("engine processes left: %v", left)
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {

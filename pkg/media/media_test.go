@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
@@ -419,21 +420,14 @@ func TestDeadlineKillsEngine(t *testing.T) {
 		_, err := e.Probe(ctx, fifo)
 		errc <- err
 	}()
-	for len(processesWith(t, fifo)) == 0 {
-		select {
-		case err := <-errc:
-			t.Fatalf("probe ended early: %v", err)
-		default:
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	testutil.WaitForProcesses(t, fifo, 1, errc)
 	cancel()
 	err := <-errc
 	reasonOf(t, err, api.ReasonTimeout)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err %v does not carry the context's", err)
 	}
-	if left := processesWith(t, fifo); len(left) != 0 {
+	if left := testutil.Processes(t, fifo); len(left) != 0 {
 		t.Fatalf("engine processes left: %v", left)
 	}
 
@@ -442,35 +436,6 @@ func TestDeadlineKillsEngine(t *testing.T) {
 	defer cancel2()
 	_, err = e.Probe(past, clip(t, "a.mp4"))
 	reasonOf(t, err, api.ReasonTimeout)
-}
-
-// processesWith returns the live processes whose command line holds s.
-func processesWith(t *testing.T, s string) []int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !strings.Contains(string(b), s) {
-			continue
-		}
-		st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		if i := strings.LastIndexByte(string(st), ')'); i > 0 && i+2 < len(st) && (st[i+2] == 'Z' || st[i+2] == 'X') {
-			continue
-		}
-		pids = append(pids, pid)
-	}
-	return pids
 }
 
 // lumaOf computes the luma statistics of an image, sampled on a grid of

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/assetcompute/assetcompute/internal/testutil"
 )
 
 func newCage(t *testing.T, l Limits) *Cage {
@@ -18,31 +20,6 @@ func newCage(t *testing.T, l Limits) *Cage {
 		t.Skipf("no cage: %v", err)
 	}
 	return c
-}
-
-// processesWith returns the pids of live processes whose command line
-// holds marker.
-func processesWith(t *testing.T, marker string) []int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !strings.Contains(string(b), marker) {
-			continue
-		}
-		if state, _, ok := procStat(pid); ok && state != 'Z' && state != 'X' {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 func TestRunOutputEnvAndDir(t *testing.T) {
@@ -86,20 +63,13 @@ func TestCancelKillsGrandchildren(t *testing.T) {
 		errc <- err
 	}()
 	// Wait until both sleepers run (an event, not a time).
-	for len(processesWith(t, "sleep\x00"+marker)) < 2 {
-		select {
-		case err := <-errc:
-			t.Fatalf("run ended early: %v", err)
-		default:
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	testutil.WaitForProcesses(t, "sleep\x00"+marker, 2, errc)
 	cancel()
 	err := <-errc
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if left := processesWith(t, "sleep\x00"+marker); len(left) != 0 {
+	if left := testutil.Processes(t, "sleep\x00"+marker); len(left) != 0 {
 		t.Fatalf("processes left after cancel: %v", left)
 	}
 }
@@ -112,7 +82,7 @@ func TestReturnKillsBackgroundGrandchild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if left := processesWith(t, "sleep\x00"+marker); len(left) != 0 {
+	if left := testutil.Processes(t, "sleep\x00"+marker); len(left) != 0 {
 		t.Fatalf("processes left after return: %v", left)
 	}
 }
