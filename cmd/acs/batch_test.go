@@ -7,13 +7,14 @@ import (
 	"image/color"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/assetcompute/assetcompute/internal/testutil"
 )
 
 // writePNG writes a w x h PNG of one colour.
@@ -100,12 +101,7 @@ func TestBatchRendersEveryRenditionOfEverySource(t *testing.T) {
 func TestBatchVideo(t *testing.T) {
 	clip, err := filepath.Abs(filepath.Join("..", "..", "examples", "samples", "clip.mp4"))
 	require.NoError(t, err)
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ffmpeg is not installed (scripts/install-deps.sh installs it)")
-		}
-		t.Skip("ffmpeg is not installed")
-	}
+	testutil.NeedTool(t, "ffmpeg")
 	profile := writeProfile(t, `[
 		{"name": "at-1s.jpg", "fmt": "jpg", "width": 160, "time": 1},
 		{"name": "board.png", "fmt": "png", "width": 300, "storyboard": {"columns": 2, "rows": 2}},

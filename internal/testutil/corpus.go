@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -54,4 +55,24 @@ func NeedCorpus(t testing.TB, parts ...string) string {
 		t.Skip(msg)
 	}
 	return p
+}
+
+// NeedTool returns the path of the program name (looked up in PATH, or
+// name itself when it is a path). When it is missing the test is skipped
+// with a message naming the Debian package set-up that installs it, or,
+// when the CI environment variable is set, fails: scripts/install-deps.sh
+// installs every tool the tests drive, so a CI run must not pass by
+// skipping them.
+func NeedTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	msg := fmt.Sprintf("%s is not installed (scripts/install-deps.sh installs it): %v", name, err)
+	if os.Getenv(CIEnv) != "" {
+		t.Fatalf("%s; %s is set, so this is a failure, not a skip", msg, CIEnv)
+	}
+	t.Skip(msg)
+	return ""
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 	_ "golang.org/x/image/webp"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
@@ -29,9 +30,7 @@ import (
 // ffmpegFile makes a test file with ffmpeg in dir; args end with its name.
 func ffmpegFile(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg is not installed")
-	}
+	testutil.NeedTool(t, "ffmpeg")
 	out := filepath.Join(dir, args[len(args)-1])
 	args = append(append([]string{"-v", "error", "-nostdin", "-y"}, args[:len(args)-1]...), out)
 	b, err := exec.Command("ffmpeg", args...).CombinedOutput()

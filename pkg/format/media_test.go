@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/format"
 )
 
@@ -14,9 +15,7 @@ import (
 // from its bytes alone (and, for WMA, its name), with the family and the
 // media engine.
 func TestSniffMediaMadeByFFmpeg(t *testing.T) {
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg is not installed")
-	}
+	testutil.NeedTool(t, "ffmpeg")
 	video := []string{"-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.4", "-f", "lavfi", "-i", "sine=duration=0.4"}
 	audio := []string{"-f", "lavfi", "-i", "sine=duration=0.4"}
 	dir := t.TempDir()

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	_ "golang.org/x/image/tiff"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
@@ -23,9 +24,7 @@ const vipsTool = "/usr/bin/vips"
 // when it is not installed.
 func vipsCLI(t testing.TB, args ...string) {
 	t.Helper()
-	if _, err := os.Stat(vipsTool); err != nil {
-		t.Skip("the vips command (Debian libvips-tools) is not installed")
-	}
+	testutil.NeedTool(t, vipsTool)
 	runOracle(t, vipsTool, args...)
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	goimage "image"
 	"image/color"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/image/bmp"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
@@ -99,9 +99,7 @@ func TestPSDComposite(t *testing.T) {
 // their composite image.
 func TestPSDFromImageMagick(t *testing.T) {
 	const convert = "/usr/bin/convert"
-	if _, err := os.Stat(convert); err != nil {
-		t.Skip("ImageMagick (Debian imagemagick) is not installed")
-	}
+	testutil.NeedTool(t, convert)
 	e := testEngine(t)
 	for _, tc := range []struct {
 		name string

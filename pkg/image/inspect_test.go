@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/assetcompute/assetcompute/internal/testutil"
 )
 
 // Readers of the markers the tests check in renditions, written from the
@@ -125,9 +127,7 @@ func exiftool(t testing.TB, args ...string) string {
 	if testing.Short() {
 		t.Skip("cross-checked with exiftool: skipped in -short mode")
 	}
-	if _, err := os.Stat(exiftoolPath); err != nil {
-		t.Skip("exiftool (Debian libimage-exiftool-perl) is not installed")
-	}
+	testutil.NeedTool(t, exiftoolPath)
 	out, err := exec.Command(exiftoolPath, append([]string{"-s", "-G1", "-a"}, args...)...).CombinedOutput()
 	require.NoError(t, err, "exiftool %v: %s", args, out)
 	return string(out)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
@@ -111,9 +112,10 @@ func TestRightsAreReadFromEveryBlock(t *testing.T) {
 // A photo carrying camera, GPS and rights metadata keeps only its rights,
 // in every format that holds XMP.
 func TestRenditionsKeepOnlyRights(t *testing.T) {
-	if _, err := os.Stat(exiftoolPath); err != nil || testing.Short() {
-		t.Skip("exiftool (Debian libimage-exiftool-perl) is not installed, or -short")
+	if testing.Short() {
+		t.Skip("runs exiftool: skipped in -short mode")
 	}
+	testutil.NeedTool(t, exiftoolPath)
 	e := testEngine(t)
 	src := filepath.Join(t.TempDir(), "photo.jpg")
 	require.NoError(t, os.WriteFile(src, readFile(t, corpus(t, "Portrait_6.jpg")), 0o600))

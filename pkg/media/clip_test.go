@@ -121,9 +121,10 @@ func checkClip(t *testing.T, path string, w, h int, audio bool, maxDur float64) 
 
 func TestClip(t *testing.T) {
 	private := t.TempDir()
+	needEngineTools(t)
 	e, err := New(Options{TempDir: private})
 	if err != nil {
-		t.Skipf("no media engine: %v", err)
+		t.Fatalf("media engine: %v", err)
 	}
 	ctx := context.Background()
 	src := ffmpeg(t, "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=6",

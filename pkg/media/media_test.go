@@ -18,11 +18,21 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
+// needEngineTools skips the test (fails it under CI) without the programs
+// the engine runs: ffmpeg, ffprobe and prlimit.
+func needEngineTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"ffmpeg", "ffprobe", "prlimit"} {
+		testutil.NeedTool(t, tool)
+	}
+}
+
 func newEngine(t *testing.T, l Limits) *Engine {
 	t.Helper()
+	needEngineTools(t)
 	e, err := New(Options{Limits: l, TempDir: t.TempDir()})
 	if err != nil {
-		t.Skipf("no media engine: %v", err)
+		t.Fatalf("media engine: %v", err)
 	}
 	return e
 }
@@ -31,9 +41,7 @@ func newEngine(t *testing.T, l Limits) *Engine {
 // made in a temporary directory.
 func ffmpeg(t *testing.T, args ...string) string {
 	t.Helper()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg is not installed")
-	}
+	testutil.NeedTool(t, "ffmpeg")
 	out := filepath.Join(t.TempDir(), args[len(args)-1])
 	args = append(append([]string{"-v", "error", "-nostdin", "-y"}, args[:len(args)-1]...), out)
 	if b, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {

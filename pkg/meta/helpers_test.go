@@ -84,9 +84,7 @@ func needExiftool(t testing.TB) {
 	if testing.Short() {
 		t.Skip("runs exiftool: skipped in -short mode")
 	}
-	if _, err := os.Stat(exiftoolPath); err != nil {
-		t.Skip("exiftool is not installed at " + exiftoolPath + " (apt-get install libimage-exiftool-perl)")
-	}
+	testutil.NeedTool(t, exiftoolPath)
 }
 
 // needCorpus skips the test when the shared corpus is not there (fails it

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,18 +23,8 @@ import (
 // The media tests make their clips with ffmpeg and check what Extract
 // reads against ffprobe (stream facts) and exiftool (dates, GPS, tags).
 
-// needTool skips the test when a tool is missing, and fails it under CI.
-func needTool(t testing.TB, tool string) string {
-	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed (required under CI)", tool)
-		}
-		t.Skipf("%s is not installed: media metadata is checked against clips it makes", tool)
-	}
-	return p
-}
+// needTool is testutil.NeedTool: skipped without the tool, failed under CI.
+func needTool(t testing.TB, tool string) string { return testutil.NeedTool(t, tool) }
 
 // mediaTags are the tags the clips are written with.
 var mediaTags = []string{

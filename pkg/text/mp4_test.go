@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
@@ -171,12 +172,7 @@ func TestPickTrack(t *testing.T) {
 // requireFFmpeg skips the test without ffmpeg, unless CI is set.
 func requireFFmpeg(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ffmpeg is not installed; CI must have it")
-		}
-		t.Skip("ffmpeg is not installed: skipping the tests of videos it makes (apt-get install ffmpeg)")
-	}
+	testutil.NeedTool(t, "ffmpeg")
 }
 
 // ffmpeg runs ffmpeg in dir.

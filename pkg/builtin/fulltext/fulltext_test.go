@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/builtin/fulltext"
 	"github.com/assetcompute/assetcompute/pkg/text"
@@ -127,12 +128,7 @@ func TestTextRenditionEvents(t *testing.T) {
 // The text rendition of a video is its subtitle text, in the language
 // the rendition names.
 func TestVideoSubtitleLanguage(t *testing.T) {
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ffmpeg is not installed; CI must have it")
-		}
-		t.Skip("ffmpeg is not installed: skipping the video subtitle test (apt-get install ffmpeg)")
-	}
+	testutil.NeedTool(t, "ffmpeg")
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "en.srt"), []byte("1\n00:00:00,500 --> 00:00:01,500\nThe tide turns.\n"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "fr.srt"), []byte("1\n00:00:00,500 --> 00:00:01,500\nLa marée monte.\n"), 0o600))

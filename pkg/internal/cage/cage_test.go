@@ -15,9 +15,10 @@ import (
 
 func newCage(t *testing.T, l Limits) *Cage {
 	t.Helper()
+	testutil.NeedTool(t, "prlimit")
 	c, err := New(Options{Limits: l, TempDir: t.TempDir()})
 	if err != nil {
-		t.Skipf("no cage: %v", err)
+		t.Fatalf("cage: %v", err)
 	}
 	return c
 }
