@@ -309,10 +309,6 @@ func sourceHeader(path string, t SourceType, dec *goDecoder, options string) (he
 	if errors.As(err, &ae) {
 		return h, err
 	}
-	if err != nil && t == TypePDF && pdfEncrypted(path) {
-		return h, api.Wrap(api.ReasonSourceUnsupported, err,
-			"source PDF is encrypted (password protected); it cannot be drawn")
-	}
 	if err != nil {
 		return h, api.Wrap(api.ReasonSourceCorrupt, err,
 			"source is a corrupt "+t.MimeType()+" file: its header cannot be read")

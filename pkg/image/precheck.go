@@ -1,8 +1,6 @@
 package image
 
 import (
-	"bytes"
-	"io"
 	"os"
 	"strconv"
 
@@ -29,8 +27,8 @@ import (
 //     the images it embeds as data: URIs are bounded by
 //     Limits.MaxFullDecodePixels (svg.go).
 //
-// A PDF that libvips cannot open and that declares encryption is
-// SourceUnsupported: it needs a password (pdfEncrypted).
+// A PDF that needs a password is found before, by poppler (pdf.go), and
+// is SourceUnsupported.
 
 // sourceCheck is what the checks learn.
 type sourceCheck struct {
@@ -142,30 +140,4 @@ func thumbnailOf(path string, t SourceType, h header, o thumbnailOptions) (*vips
 	}
 	defer img.close()
 	return img.thumbnailImage(o)
-}
-
-// pdfEncrypted reports whether a PDF declares encryption (an /Encrypt
-// entry) in a trailer: at its end, or near its start for the first-page
-// trailer of a linearized file.
-func pdfEncrypted(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	const window = 64 << 10
-	has := func(off, n int64) bool {
-		b := make([]byte, n)
-		m, err := f.ReadAt(b, off)
-		if err != nil && err != io.EOF {
-			return false
-		}
-		return bytes.Contains(b[:m], []byte("/Encrypt"))
-	}
-	size := fi.Size()
-	return has(max(0, size-window), min(size, window)) || (size > window && has(0, min(size-window, window)))
 }
