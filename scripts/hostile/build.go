@@ -16,6 +16,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	"github.com/assetcompute/assetcompute/internal/testutil"
 )
 
 // pngChunk returns one PNG chunk with its CRC.
@@ -94,15 +96,9 @@ func rawDeflateOf(key string, mk func() io.Reader) []byte {
 	return b.Bytes()
 }
 
-// zlibBomb returns a zlib stream that inflates to n zero bytes.
-func zlibBomb(n int64) []byte {
-	raw := rawDeflateOf(fmt.Sprintf("zeros-%d", n), func() io.Reader { return zeros(n) })
-	b := []byte{0x78, 0xda}
-	b = append(b, raw...)
-	// The Adler-32 of n zero bytes: a = 1, b = n mod 65521.
-	bsum := uint32(n % 65521)
-	return binary.BigEndian.AppendUint32(b, bsum<<16|1)
-}
+// zlibBomb returns a zlib stream that inflates to n zero bytes, written
+// directly (testutil.ZlibBomb) rather than compressed.
+func zlibBomb(n int64) []byte { return testutil.ZlibBomb(nil, n) }
 
 // zlibOf compresses b.
 func zlibOf(b []byte) []byte {
@@ -232,7 +228,8 @@ func crcOfZeros(n int64) uint32 {
 // zeroBombEntry is a zip member that inflates to n zero bytes; declared is
 // the uncompressed size its headers claim (n for an honest bomb).
 func zeroBombEntry(name string, n int64, declared uint64) zipEntry {
-	raw := rawDeflateOf(fmt.Sprintf("zeros-%d", n), func() io.Reader { return zeros(n) })
+	z := zlibBomb(n)
+	raw := z[2 : len(z)-4] // the DEFLATE stream inside the zlib wrapper
 	return zipEntry{name: name, raw: raw, size: declared, crc: crcOfZeros(n)}
 }
 

@@ -21,6 +21,8 @@ import (
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
+
+	"github.com/assetcompute/assetcompute/internal/pdftest"
 )
 
 // sample is one file of the corpus.
@@ -351,31 +353,6 @@ func pdfNoText() []byte {
 	return p.bytes()
 }
 
-// pdfImageBomb draws one image XObject declaring 30000x30000 grey pixels
-// whose Flate stream inflates to 900 MB of zeros.
-func pdfImageBomb() []byte {
-	p := &pdf{}
-	p.add("<< /Type /Catalog /Pages 2 0 R >>")
-	p.add("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-	p.add("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>")
-	p.addStream("", []byte("q 540 0 0 720 36 36 cm /Im1 Do Q"))
-	p.addStream("/Type /XObject /Subtype /Image /Width 30000 /Height 30000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", zlibBomb(900*mib))
-	p.trailer = "/Root 1 0 R"
-	return p.bytes()
-}
-
-// pdfContentBomb has a page content stream that inflates to 1 GiB of
-// spaces and one line of text.
-func pdfContentBomb() []byte {
-	p := &pdf{}
-	p.add("<< /Type /Catalog /Pages 2 0 R >>")
-	p.add("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-	p.add("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>")
-	p.addStream("/Filter /FlateDecode", zlibBomb(gib))
-	p.trailer = "/Root 1 0 R"
-	return p.bytes()
-}
-
 // mutations derives damaged copies of a seed: truncations and flipped
 // bytes at positions drawn from a fixed seed, so every run sees the same
 // files.
@@ -409,4 +386,16 @@ func mutations(name string, seed []byte, n int) []sample {
 		out = append(out, sample{name: fmt.Sprintf("mut-%s-%02d%s", base, i, ext), what: what, data: func() []byte { return b }})
 	}
 	return out
+}
+
+// bombPDF is a one-page PDF whose stream b inflates to n bytes
+// (internal/pdftest).
+func bombPDF(b pdftest.Bomb, n int64) func() []byte {
+	return func() []byte {
+		var out bytes.Buffer
+		if err := pdftest.Write(&out, pdftest.Spec{Pages: 1, Bomb: b, BombBytes: n}); err != nil {
+			panic(err)
+		}
+		return out.Bytes()
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/assetcompute/assetcompute/internal/pdftest"
 )
 
 // corpus returns every sample; seeds holds valid files of the formats Go
@@ -160,14 +162,17 @@ func corpus(seeds map[string][]byte) []sample {
 
 	// PDF.
 	add("pdf-300-pages.pdf", "a valid 300-page text PDF (png and text in one process)", everywhere(created), func() []byte { return textPDF(300, nil) })
-	add("pdf-metadata-bomb.pdf", "a /Metadata stream inflating to 1 GiB", everywhere(created), func() []byte {
-		return textPDF(1, func(p *pdf, catalog string) string {
-			m := p.addStream("/Type /Metadata /Subtype /XML /Filter /FlateDecode", zlibBomb(gib))
-			return catalog + fmt.Sprintf(" /Metadata %d 0 R", m)
-		})
+	add("pdf-metadata-bomb.pdf", "a /Metadata stream inflating to 1 GiB", everywhere(created), bombPDF(pdftest.MetadataBomb, gib))
+	add("pdf-content-bomb.pdf", "a page content stream inflating to 1 GiB", map[string]string{"image": "SourceTooLarge", "text": "SourceTooLarge"}, bombPDF(pdftest.ContentBomb, gib))
+	add("pdf-image-bomb.pdf", "an image XObject inflating to 1 GiB", map[string]string{"image": "SourceTooLarge"}, bombPDF(pdftest.ImageBomb, gib))
+	add("pdf-inline-image-bomb.pdf", "an inline image inflating to 1 GiB", map[string]string{"image": "SourceTooLarge"}, bombPDF(pdftest.InlineImageBomb, gib))
+	add("pdf-forms-bomb.pdf", "forms invoking forms a million times", map[string]string{"image": "SourceTooLarge"}, func() []byte {
+		var out bytes.Buffer
+		if err := pdftest.Write(&out, pdftest.Spec{Pages: 1, Bomb: pdftest.FormBomb, Fanout: 1000}); err != nil {
+			panic(err)
+		}
+		return out.Bytes()
 	})
-	add("pdf-content-bomb.pdf", "a page content stream inflating to 1 GiB", nil, pdfContentBomb)
-	add("pdf-image-bomb.pdf", "an image XObject of 30000x30000 inflating to 900 MB", nil, pdfImageBomb)
 	add("pdf-encrypted.pdf", "encrypted with a user password", everywhere("SourceUnsupported"), encryptedPDF)
 	add("pdf-prev-loop.pdf", "the xref's /Prev points at itself", nil, pdfPrevLoop)
 	add("pdf-deep-array.pdf", "arrays nested 200000 deep", nil, pdfDeepArray)
