@@ -169,6 +169,14 @@ func TestPickTrack(t *testing.T) {
 	}
 }
 
+func TestPickLanguage(t *testing.T) {
+	langs := []string{"", "eng", "fra", "fr-CA"}
+	for want, i := range map[string]int{"": 0, "en": 1, "fr": 2, "fr-CA": 3, "fra": 2, "de": -1} {
+		require.Equal(t, i, PickLanguage(langs, want), want)
+	}
+	require.Equal(t, -1, PickLanguage(nil, ""), "no track")
+}
+
 // requireFFmpeg skips the test without ffmpeg, unless CI is set.
 func requireFFmpeg(t *testing.T) {
 	t.Helper()

@@ -92,6 +92,24 @@ func Captions(ctx context.Context, r io.Reader, w io.Writer, opts Options) (*Res
 	return finish(s, opts, subtitleText(s, br, flavor))
 }
 
+// PickLanguage returns the index in langs of the caption or subtitle
+// track to read for the language instruction want, by the rules of
+// ExtractLanguage: the first track in want (a BCP 47 tag or ISO 639 code;
+// an exact match first, then the first of the same base language), or
+// the first track when want is empty. langs are the tracks' languages as
+// their container gives them ("eng", "fr-CA"; "" when unknown). It
+// returns -1 when there is no track, or none in want.
+func PickLanguage(langs []string, want string) int {
+	if len(langs) == 0 {
+		return -1
+	}
+	tracks := make([]mp4Track, len(langs))
+	for i, l := range langs {
+		tracks[i].lang = l
+	}
+	return pickTrack(tracks, want)
+}
+
 // subtitleText writes the caption text of the subtitle file read as UTF-8
 // from r. A line longer than MaxTokenBytes is cut there, with a
 // truncation warning.
