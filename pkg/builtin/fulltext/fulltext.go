@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/media"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/text"
 	"github.com/assetcompute/assetcompute/pkg/worker"
@@ -28,15 +29,28 @@ import (
 // package settings).
 //
 // The text of a video is that of its subtitle or caption track: the first,
-// or the first in the rendition's language instruction. A video without
-// one (or without one in that language) gives an empty rendition whose
-// acs:warnings say so.
+// or the first in the rendition's language instruction. Package text reads
+// the tracks of MP4, QuickTime and Matroska/WebM files; those of the other
+// video containers (AVI, MPEG-TS, MPEG-PS, ASF/WMV, FLV, MXF, DV, Ogg) are
+// read with ffmpeg (media.Engine.Subtitles, caged; the deployment's media
+// limits apply). A video without one (or without one in that language)
+// gives an empty rendition whose acs:warnings say so; a video whose
+// subtitles are pictures (DVD, DVB, Blu-ray) fails with
+// SourceFormatUnsupported.
 //
 // A document that can be read but has no text (a PDF of scanned pages, an
 // SVG without text elements, an RTF holding only a picture) gives an empty
 // rendition: rendition_created with acs:characters 0. A zero-byte source
 // fails with SourceCorrupt; see package text for every failure reason.
 func Func(opts text.Options) worker.RenditionFunc {
+	// The media engine only looks its programs up; nil when missing.
+	mediaEngine, _ := media.New(media.Options{})
+	return FuncWithMedia(opts, mediaEngine)
+}
+
+// FuncWithMedia is Func with the media engine given (nil: the subtitles
+// of the videos that need ffmpeg are refused with SourceFormatUnsupported).
+func FuncWithMedia(opts text.Options, mediaEngine *media.Engine) worker.RenditionFunc {
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyText {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
@@ -54,13 +68,23 @@ func Func(opts text.Options) worker.RenditionFunc {
 				o.MaxChars = n
 			}
 		}
+		sf := sniff(src)
+		byFFmpeg := captionsByFFmpeg(sf)
+		if byFFmpeg && mediaEngine == nil {
+			return noFFmpeg(sf)
+		}
 		out, err := os.Create(r.Path)
 		if err != nil {
 			return api.Wrap(api.ReasonGeneric, err, "cannot create the rendition file")
 		}
 		defer out.Close()
 		buf := bufio.NewWriterSize(out, 64<<10)
-		res, err := text.ExtractLanguage(ctx, src.Path, src.Name, r.Language, buf, o)
+		var res *text.Result
+		if byFFmpeg {
+			res, err = mediaCaptions(ctx, mediaEngineFor(mediaEngine, src.Settings), src.Path, sf, r.Language, buf, o)
+		} else {
+			res, err = text.ExtractLanguage(ctx, src.Path, src.Name, r.Language, buf, o)
+		}
 		if err != nil {
 			return err
 		}

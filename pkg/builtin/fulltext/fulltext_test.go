@@ -166,3 +166,96 @@ func TestVideoSubtitleLanguage(t *testing.T) {
 		}
 	}
 }
+
+// The subtitles of the video containers package text does not read are
+// read with ffmpeg: their text, or an empty text saying there is none, or
+// a failure saying why they cannot be read.
+func TestVideoSubtitlesByFFmpeg(t *testing.T) {
+	testutil.NeedTool(t, "ffmpeg")
+	testutil.NeedTool(t, "ffprobe")
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "en.srt"),
+		[]byte("1\n00:00:00,200 --> 00:00:00,900\nThe <i>tide</i> turns.\n\n2\n00:00:01,000 --> 00:00:01,800\nBoats & ropes.\n"), 0o600))
+	mk := func(name string, args ...string) {
+		t.Helper()
+		args = append(append([]string{"-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=d=2:s=64x48:r=10"}, args...), name)
+		cmd := exec.Command("ffmpeg", args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+	mk("captions.flv", "-i", "en.srt", "-map", "0", "-map", "1", "-c:v", "flv1", "-c:s", "text", "-f", "flv")
+	mk("silent.avi", "-c:v", "mpeg4")
+	mk("silent.ts", "-c:v", "mpeg2video")
+	// The MPEG program stream muxer stores subtitles as DVD subtitles:
+	// pictures.
+	mk("pictures.mpg", "-i", "en.srt", "-map", "0", "-map", "1", "-c:v", "mpeg2video", "-c:s", "srt", "-f", "mpeg")
+	cmd := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=d=1", "-c:a", "libvorbis", "tone.ogg")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.avi"), nil, 0o600))
+
+	client, err := transfer.New(transfer.Options{AllowLocal: true, Attempts: 1})
+	require.NoError(t, err)
+	tmp := t.TempDir()
+	w, err := worker.New(fulltext.Func(text.Options{}), worker.Options{
+		Transfer: client, TempDir: tmp, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name, text, warning string
+		reason              api.Reason
+		message             string
+	}{
+		{name: "captions.flv", text: "The tide turns.\nBoats & ropes.\n"},
+		{name: "silent.avi", warning: "the video has no subtitle or caption stream"},
+		{name: "silent.ts", warning: "the video has no subtitle or caption stream"},
+		{name: "pictures.mpg", reason: api.ReasonSourceFormatUnsupported, message: "the subtitles of this video are images"},
+		{name: "tone.ogg", reason: api.ReasonSourceFormatUnsupported, message: "no video and no subtitle or caption stream"},
+		{name: "empty.avi", reason: api.ReasonSourceCorrupt},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			target := filepath.Join(dir, c.name+".txt")
+			res := w.Process(context.Background(), &api.WorkerRequest{
+				Source:     api.Source{URL: filepath.Join(dir, c.name)},
+				Renditions: []api.Rendition{{Name: "text.txt", Fmt: "text", Target: api.Target{URL: target}}},
+			})
+			require.Len(t, res.Renditions, 1, "one outcome per rendition")
+			got := res.Renditions[0]
+			if c.reason != "" {
+				require.Equal(t, api.StatusFailed, got.Status)
+				assert.Equal(t, c.reason, got.Reason, got.Message)
+				assert.Contains(t, got.Message, c.message)
+				assert.NoFileExists(t, target)
+				return
+			}
+			require.Equal(t, api.StatusCreated, got.Status, got.Message)
+			stored, err := os.ReadFile(target)
+			require.NoError(t, err)
+			assert.Equal(t, c.text, string(stored))
+			assert.Equal(t, len([]rune(c.text)), got.Metadata["acs:characters"])
+			if c.warning != "" {
+				assert.Contains(t, fmt.Sprint(got.Metadata["acs:warnings"]), c.warning)
+			} else {
+				assert.Nil(t, got.Metadata["acs:warnings"])
+			}
+		})
+	}
+	entries, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "no activation directory is left behind")
+
+	// Without ffmpeg, such a video is refused and says why.
+	bare, err := worker.New(fulltext.FuncWithMedia(text.Options{}, nil), worker.Options{
+		Transfer: client, TempDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	require.NoError(t, err)
+	res := bare.Process(context.Background(), &api.WorkerRequest{
+		Source:     api.Source{URL: filepath.Join(dir, "captions.flv")},
+		Renditions: []api.Rendition{{Name: "text.txt", Fmt: "text", Target: api.Target{URL: filepath.Join(dir, "bare.txt")}}},
+	})
+	require.Len(t, res.Renditions, 1)
+	assert.Equal(t, api.ReasonSourceFormatUnsupported, res.Renditions[0].Reason)
+	assert.Contains(t, res.Renditions[0].Message, "ffmpeg, which is not installed here")
+}
