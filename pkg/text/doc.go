@@ -60,7 +60,7 @@
 // it is written once, which collapses rolling captions. These files are
 // decoded like any text source (byte order mark, UTF-16, legacy
 // encodings). Captions reads such a stream from an io.Reader, as ffmpeg
-// writes one for a video's subtitle stream ("-map 0:s:0 -f webvtt -").
+// writes one for a video's subtitle stream ("-map 0:s:0 -f ass -").
 //
 // The text of an MP4, M4V, QuickTime or 3GP video is the text of one of
 // its timed text tracks (tx3g, what ffmpeg's mov_text encoder writes;
@@ -77,7 +77,9 @@
 // blocks compressed with zlib are expanded, each to at most
 // MaxTokenBytes. Image subtitles (VobSub, PGS) and other containers (AVI,
 // MPEG-TS, ...) are not read by this package: Captions is the way in for
-// the WebVTT a video tool extracts from them.
+// the script a video tool extracts from them (the fulltext action has
+// ffmpeg convert their text subtitle stream to ASS, media.Engine.Subtitles,
+// and picks the stream with PickLanguage).
 //
 // A video without a subtitle or caption track, or without one in the
 // language asked for, is treated like a document without text: an empty
