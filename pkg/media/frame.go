@@ -66,9 +66,9 @@ type FrameOptions struct {
 	// WaveformWidth and WaveformHeight are the size of a waveform image;
 	// default 1280x320, at most 4096 each.
 	WaveformWidth, WaveformHeight int
-	// WaveformColor is the colour of the waveform, as ffmpeg reads colours
-	// ("#1f6feb", "red"); default "#1f6feb". Its background is
-	// transparent.
+	// WaveformColor is the colour of the waveform: "#RRGGBB", "#RGB" or
+	// a colour name ffmpeg knows ("red"); default "#1f6feb". Its
+	// background is transparent.
 	WaveformColor string
 }
 
@@ -326,6 +326,11 @@ func (e *Engine) waveform(ctx context.Context, input string, s Stream, opts Fram
 	}
 	if !colorRE.MatchString(color) {
 		return nil, api.Errorf(api.ReasonGeneric, "waveform colour %q: want #RRGGBB, #RGB or a colour name", color)
+	}
+	if len(color) == 4 && color[0] == '#' {
+		// ffmpeg reads #RRGGBB only: #RGB would be refused, and the
+		// filter would draw in its default white.
+		color = string([]byte{'#', color[1], color[1], color[2], color[2], color[3], color[3]})
 	}
 	color = strings.Replace(color, "#", "0x", 1)
 	args := append(e.ffmpegArgs(), e.inputArgs(input)...)
