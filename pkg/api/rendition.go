@@ -100,6 +100,15 @@ type Storyboard struct {
 	Rows    int `json:"rows"`
 }
 
+// Waveform is the waveform instruction: how the waveform image of an audio
+// source without cover art is drawn. Color is the colour of the wave,
+// "#rgb" or "#rrggbb" in lower case. On the wire {"color": "#RRGGBB"}.
+// The background is the rendition's background instruction: transparent
+// without one in the formats with alpha.
+type Waveform struct {
+	Color string `json:"color"`
+}
+
 // Watermark is an image drawn centred over the rendition, fitted to Scale
 // times the rendition's size.
 type Watermark struct {
@@ -145,6 +154,9 @@ type Rendition struct {
 	Time *MediaTime
 	// Storyboard asks for a contact sheet of a video source's frames.
 	Storyboard *Storyboard
+	// Waveform sets how the waveform of an audio source without cover
+	// art is drawn; nil takes the default colour.
+	Waveform *Waveform
 	// Frames and FPS shape the animated preview of a video source
 	// (animated: true): how many frames, evenly spread over the
 	// duration, and the playback rate in frames per second.
@@ -236,6 +248,7 @@ var knownKeys = map[string]bool{
 	"language": true,
 	"time":     true, "storyboard": true, "frames": true, "fps": true,
 	"maxDuration": true, "bitrate": true,
+	"waveform": true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -315,6 +328,7 @@ func ParseRendition(data []byte) (Rendition, error) {
 	r.Watermark = p.watermark("watermark")
 	r.Time = p.mediaTime("time")
 	r.Storyboard = p.storyboard("storyboard")
+	r.Waveform = p.waveform("waveform")
 	r.Frames = p.intRange("frames", 1, MaxSampledFrames)
 	r.FPS = p.fps("fps")
 	r.MaxDuration = p.maxDuration("maxDuration")
@@ -570,6 +584,23 @@ func (p *parser) storyboard(key string) *Storyboard {
 	return &Storyboard{Columns: int(*sb.Columns), Rows: int(*sb.Rows)}
 }
 
+func (p *parser) waveform(key string) *Waveform {
+	v, ok := p.raw[key]
+	if !ok || string(v) == "null" {
+		return nil
+	}
+	var w struct {
+		Color *string `json:"color"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil || w.Color == nil || !isHexColor(*w.Color) {
+		p.fail(fieldErr(key, `must be {color: "#RRGGBB"} with a colour #RGB or #RRGGBB (the background is the background instruction), got %s`, abbreviate(v)))
+		return nil
+	}
+	return &Waveform{Color: strings.ToLower(*w.Color)}
+}
+
 func (p *parser) fps(key string) *float64 {
 	v, ok := p.raw[key]
 	if !ok || string(v) == "null" {
@@ -705,6 +736,7 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("language", r.Language != "", r.Language)
 	put("time", r.Time != nil, r.Time)
 	put("storyboard", r.Storyboard != nil, r.Storyboard)
+	put("waveform", r.Waveform != nil, r.Waveform)
 	put("frames", r.Frames != nil, r.Frames)
 	put("fps", r.FPS != nil, r.FPS)
 	put("maxDuration", r.MaxDuration != nil, r.MaxDuration)

@@ -86,6 +86,7 @@ var instructions = []instruction{
 		return r.Time.String(), true
 	}, video: true},
 	{field: "storyboard", value: func(r *Rendition) (string, bool) { return jsonValue(r.Storyboard, r.Storyboard != nil) }},
+	{field: "waveform", value: func(r *Rendition) (string, bool) { return jsonValue(r.Waveform, r.Waveform != nil) }},
 	{field: "frames", value: intValue(func(r *Rendition) *int { return r.Frames }),
 		fmts: []string{"webp", "gif"},
 		note: "it is the length of an animated preview, which the other formats cannot hold"},
@@ -190,7 +191,7 @@ func shorten(s string) string {
 //     image or preview clip instruction: width, height, maxWidth, maxHeight, upscale,
 //     crop, watermark, background, page, convertToDpi, quality, jpegSize,
 //     interlace, compressionLevel, dpi, xmp, animated, time, storyboard,
-//     frames, fps, compression;
+//     waveform, frames, fps, compression;
 //   - quality applies to jpg, webp, avif, heic and jxl: png is lossless,
 //     gif is a palette and tiff is written with LZW;
 //   - jpegSize applies to jpg only;
@@ -205,6 +206,8 @@ func shorten(s string) string {
 //     fmt;
 //   - storyboard applies to every image fmt and cannot be combined with
 //     animated, time or page;
+//   - waveform (the colour of an audio source's waveform) applies to
+//     every image fmt;
 //   - frames and fps apply to gif and webp with animated: true, which
 //     cannot be combined with time;
 //   - compression is refused for every built-in fmt: tiff renditions are

@@ -41,6 +41,7 @@ var honouredBy = map[string]struct {
 	"maxDuration":      {`10`, "mp4"},
 	"bitrate":          {`"800k"`, "mp4"},
 	"storyboard":       {`{"columns": 3, "rows": 2}`, "png jpg webp gif tiff avif heic jxl"},
+	"waveform":         {`{"color": "#FF8800"}`, "png jpg webp gif tiff avif heic jxl"},
 	"compression":      {`"lzw"`, ""},
 	"maxChars":         {`20`, "text"},
 	"language":         {`"en-US"`, "text"},
@@ -364,6 +365,37 @@ func TestStoryboardAndPreviewInstructions(t *testing.T) {
 	_, err = ParseRendition([]byte(`{"fmt": "jpg", "target": "s3://b/k", "frames": 5}`))
 	if assert.Error(t, err) {
 		assert.Contains(t, MessageOf(err), "frames: 5 is not honoured by jpg renditions")
+	}
+}
+
+func TestWaveformInstruction(t *testing.T) {
+	r, err := ParseRendition([]byte(`{"fmt": "png", "target": "s3://b/k", "waveform": {"color": "#FF8800"}, "background": "#000"}`))
+	if assert.NoError(t, err) && assert.NotNil(t, r.Waveform) {
+		assert.Equal(t, Waveform{Color: "#ff8800"}, *r.Waveform)
+		b, err := json.Marshal(r)
+		assert.NoError(t, err)
+		assert.Contains(t, string(b), `"waveform":{"color":"#ff8800"}`)
+		assert.Nil(t, r.Extra, "waveform is an instruction of the contract")
+	}
+	for _, wire := range []string{
+		`{"color": "orange"}`,
+		`{"color": "#12345"}`,
+		`{"color": "#ggg"}`,
+		`{"colour": "#fff"}`,
+		`{"color": "#fff", "background": "#000"}`,
+		`{}`,
+		`"#fff"`,
+		`{"color": 255}`,
+	} {
+		_, err := ParseRendition([]byte(`{"fmt": "png", "target": "s3://b/k", "waveform": ` + wire + `}`))
+		if assert.Error(t, err, wire) {
+			assert.Equal(t, ReasonGeneric, ReasonOf(err), wire)
+			assert.Contains(t, MessageOf(err), `waveform: must be {color: "#RRGGBB"}`, wire)
+		}
+	}
+	_, err = ParseRendition([]byte(`{"fmt": "text", "target": "s3://b/k", "waveform": {"color": "#fff"}}`))
+	if assert.Error(t, err) {
+		assert.Contains(t, MessageOf(err), `waveform: {"color":"#fff"} does not apply to text renditions`)
 	}
 }
 
