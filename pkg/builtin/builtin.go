@@ -123,6 +123,8 @@ func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfe
 			path = frame.Path
 		} else if field, v := mediaInstruction(r); field != "" {
 			return api.Errorf(api.ReasonGeneric, "%s: %s applies to video sources, not to this source (%s)", field, v, sf.Title)
+		} else if r.Waveform != nil {
+			return api.Errorf(api.ReasonGeneric, "waveform: {color: %s} applies to audio sources, not to this source (%s)", r.Waveform.Color, sf.Title)
 		}
 		res, err := engine.Render(ctx, path, r.Rendition, r.Path, opts)
 		if err != nil {
@@ -163,7 +165,11 @@ func mediaInstruction(r *worker.Rendition) (string, string) {
 // mediaFrame extracts the image of a video or audio source that the
 // rendition shows (a frame, cover art, a waveform, a storyboard, or an
 // animated preview for animated: true), into a directory of the
-// rendition's own; cleanup removes it.
+// rendition's own; cleanup removes it. A waveform is drawn in the colour
+// of the rendition's waveform instruction on a transparent background,
+// which the image engine flattens onto the background instruction (or
+// white, in a format without alpha); the instruction is ignored when the
+// source shows a frame or cover art instead.
 func mediaFrame(ctx context.Context, e *media.Engine, probes *probeCache, src *worker.Source, sf format.Format, r *worker.Rendition) (*media.Frame, func(), error) {
 	if e == nil {
 		return nil, nil, api.Errorf(api.ReasonSourceFormatUnsupported,
@@ -190,6 +196,9 @@ func mediaFrame(ctx context.Context, e *media.Engine, probes *probeCache, src *w
 		w = h * 4
 	}
 	opts := media.FrameOptions{WaveformWidth: w, WaveformHeight: h}
+	if r.Waveform != nil {
+		opts.WaveformColor = r.Waveform.Color
+	}
 	if t := r.Time; t != nil {
 		opts.Time = &media.Time{Seconds: t.Seconds, Percent: t.Percent, IsPercent: t.IsPercent}
 	}

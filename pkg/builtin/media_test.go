@@ -147,6 +147,55 @@ func TestThumbnailOfVideoAndAudio(t *testing.T) {
 		require.Equal(t, api.StatusCreated, r.Status, r.Message)
 		assert.Equal(t, stdimage.Pt(200, 50), decode(out).Bounds().Size())
 	})
+	t.Run("waveform colour and background", func(t *testing.T) {
+		rgba := func(img stdimage.Image, x, y int) [4]uint32 {
+			r, g, b, a := img.At(x, y).RGBA()
+			return [4]uint32{r >> 8, g >> 8, b >> 8, a >> 8}
+		}
+		for _, c := range []struct {
+			rendition map[string]any
+			wave, bg  [4]uint32
+		}{
+			// Transparent around the wave in a format with alpha.
+			{map[string]any{"fmt": "png", "waveform": map[string]string{"color": "#FF8800"}}, [4]uint32{255, 136, 0, 255}, [4]uint32{0, 0, 0, 0}},
+			{map[string]any{"fmt": "png", "waveform": map[string]string{"color": "#0c0"}, "background": "#102030"}, [4]uint32{0, 204, 0, 255}, [4]uint32{16, 32, 48, 255}},
+			// (Lossy webp is decoded here in video range: mid grey
+			// stays near itself, white would read as 235.)
+			{map[string]any{"fmt": "webp", "waveform": map[string]string{"color": "#808080"}}, [4]uint32{128, 128, 128, 255}, [4]uint32{0, 0, 0, 0}},
+			// jpg has no alpha: white unless a background is set.
+			{map[string]any{"fmt": "jpg", "waveform": map[string]string{"color": "#000000"}, "quality": 100}, [4]uint32{0, 0, 0, 255}, [4]uint32{255, 255, 255, 255}},
+		} {
+			c.rendition["width"], c.rendition["height"] = 400, 100
+			r, out := run(tone, c.rendition)
+			require.Equal(t, api.StatusCreated, r.Status, r.Message)
+			assert.Equal(t, "waveform", r.Metadata[MetadataMediaSource])
+			img := decode(out)
+			lossy := c.rendition["fmt"] != "png"
+			for _, p := range []struct {
+				x, y int
+				want [4]uint32
+			}{{200, 50, c.wave}, {3, 3, c.bg}, {396, 96, c.bg}} {
+				got := rgba(img, p.x, p.y)
+				for i := range got {
+					d := int(got[i]) - int(p.want[i])
+					if lossy && d*d <= 36 {
+						d = 0
+					}
+					assert.Zero(t, d, "%v at %d,%d: %v, want %v", c.rendition, p.x, p.y, got, p.want)
+				}
+			}
+		}
+		// The colour of a cover art or a frame is its own.
+		r, out := run(song, map[string]any{"fmt": "png", "width": 60, "waveform": map[string]string{"color": "#00ff00"}})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		assert.Equal(t, "cover", r.Metadata[MetadataMediaSource])
+		red, green, _, _ := decode(out).At(30, 25).RGBA()
+		assert.True(t, red > 0xc000 && green < 0x4000, "cover is red")
+		// An image source has no waveform to colour.
+		r, _ = run(cover, map[string]any{"fmt": "png", "waveform": map[string]string{"color": "#00ff00"}})
+		assert.Equal(t, api.ReasonGeneric, r.Reason, r.Message)
+		assert.Contains(t, r.Message, "waveform: {color: #00ff00} applies to audio sources")
+	})
 	t.Run("storyboard", func(t *testing.T) {
 		r, out := run(clip, map[string]any{"fmt": "jpg", "storyboard": map[string]int{"columns": 4, "rows": 2}, "width": 640})
 		require.Equal(t, api.StatusCreated, r.Status, r.Message)
