@@ -175,13 +175,15 @@ func (e *Engine) run(ctx context.Context, prog string, args []string) ([]byte, e
 
 // Demuxers are the only ffmpeg demuxers (input formats) the engine lets
 // ffmpeg and ffprobe use (-format_whitelist): the containers of the format
-// registry's video and audio formats, and raw streams found in them. It
+// registry's video and audio formats, raw streams found in them, and the
+// SubRip and ASS subtitle files that AVI files embed (GAB2 chunks, read
+// by a demuxer of their own, which ffmpeg holds to this list too). It
 // shuts out the demuxers that open other files or URLs named inside the
 // input (HLS and DASH playlists, ffconcat scripts, image sequences, SDP,
 // ...), which would let a crafted source read files of the machine into
 // a rendition.
 const Demuxers = "mov,matroska,avi,mpegts,mpeg,mpegvideo,m4v,h264,hevc,asf,flv,mxf,dv," +
-	"mp3,aac,ac3,eac3,wav,w64,aiff,flac,ogg,amr,caf"
+	"mp3,aac,ac3,eac3,wav,w64,aiff,flac,ogg,amr,caf,srt,ass"
 
 // fileInput names a local file for ffmpeg with the file protocol, so that
 // no name (such as "http:x" or "concat:a|b") is read as another protocol.

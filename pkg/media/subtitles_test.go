@@ -1,7 +1,9 @@
 package media
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -170,5 +172,86 @@ func TestSubtitlesRefused(t *testing.T) {
 		reasonOf(t, err, api.ReasonSourceCorrupt)
 	} else if !strings.Contains(string(sc.ASS), "The tide turns.") {
 		t.Errorf("a file cut at two thirds lost its first caption:\n%s", sc.ASS)
+	}
+}
+
+// gab2AVI returns an AVI file of 30 frames of 8x8 raw video at 10 fps with
+// a subtitle stream holding the SubRip file srt, embedded as AVI muxers of
+// the DivX era did (a "txts" stream whose one chunk is a GAB2 block: a
+// UTF-16 stream name, then the file).
+func gab2AVI(name, srt string) []byte {
+	le32 := func(v int) []byte { return binary.LittleEndian.AppendUint32(nil, uint32(v)) }
+	le16 := func(v int) []byte { return binary.LittleEndian.AppendUint16(nil, uint16(v)) }
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	chunk := func(fcc string, data []byte) []byte {
+		out := cat([]byte(fcc), le32(len(data)), data)
+		if len(data)%2 == 1 {
+			out = append(out, 0)
+		}
+		return out
+	}
+	list := func(kind string, data []byte) []byte {
+		return cat([]byte("LIST"), le32(len(data)+4), []byte(kind), data)
+	}
+	const w, h, frames = 8, 8, 30
+	var title []byte
+	for _, r := range name + "\x00" {
+		title = append(title, le16(int(r))...)
+	}
+	gab := cat([]byte("GAB2\x00"), le16(2), le32(len(title)), title, le16(4), le32(len(srt)), []byte(srt))
+	ints := func(vs ...int) []byte {
+		var out []byte
+		for _, v := range vs {
+			out = append(out, le32(v)...)
+		}
+		return out
+	}
+	avih := ints(100000, 0, 0, 0x10, frames, 0, 2, 0, w, h, 0, 0, 0, 0)
+	// fccType, fccHandler, flags, priority+language, initial frames,
+	// scale, rate, start, length, buffer size, quality, sample size,
+	// frame rectangle.
+	strhVideo := cat([]byte("vidsDIB "), ints(0, 0, 0, 1, 10, 0, frames, 0, -1, 0), le16(0), le16(0), le16(w), le16(h))
+	strfVideo := cat(ints(40, w, h), le16(1), le16(24), ints(0, w*h*3, 0, 0, 0, 0))
+	strhText := cat([]byte("txts\x00\x00\x00\x00"), ints(0, 0, 0, 1, 10, 0, 1, 0, -1, 0), make([]byte, 8))
+	hdrl := list("hdrl", cat(chunk("avih", avih),
+		list("strl", cat(chunk("strh", strhVideo), chunk("strf", strfVideo))),
+		list("strl", cat(chunk("strh", strhText), chunk("strf", nil)))))
+	var movi, idx []byte
+	add := func(fcc string, data []byte) {
+		idx = append(idx, cat([]byte(fcc), ints(0x10, 4+len(movi), len(data)))...)
+		movi = append(movi, chunk(fcc, data)...)
+	}
+	add("01tx", gab)
+	for i := range frames {
+		add("00db", bytes.Repeat([]byte{byte(i * 8)}, w*h*3))
+	}
+	body := cat([]byte("AVI "), hdrl, list("movi", movi), chunk("idx1", idx))
+	return cat([]byte("RIFF"), le32(len(body)), body)
+}
+
+// The SubRip file inside an AVI is read through the srt demuxer, which
+// the format whitelist lets ffmpeg open for it.
+func TestSubtitlesOfAVI(t *testing.T) {
+	e := newEngine(t, Limits{})
+	p := filepath.Join(t.TempDir(), "film.avi")
+	if err := os.WriteFile(p, gab2AVI("English", strings.ReplaceAll(enSRT, "\n", "\r\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in, err := e.Probe(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := in.SubtitleStreams()
+	if len(subs) != 1 || subs[0].Codec != "subrip" || !subs[0].TextSubtitle() || subs[0].Tags["title"] != "English" {
+		t.Fatalf("AVI subtitle streams %+v, want one of SubRip named English", subs)
+	}
+	sc, err := e.Subtitles(context.Background(), p, in, subs[0], SubtitleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{",,The {\\i1}tide{\\i0} turns.\r\n", ",,Boats come home.\r\n"} {
+		if !strings.Contains(string(sc.ASS), want) {
+			t.Errorf("AVI script lacks %q:\n%s", want, sc.ASS)
+		}
 	}
 }
