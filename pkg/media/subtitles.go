@@ -94,8 +94,10 @@ type Script struct {
 // first (SourceTooLarge); the frame limits do not apply, as no picture is
 // decoded. A stream of pictures (ImageSubtitle) fails with
 // SourceFormatUnsupported, saying the subtitles are images; another
-// stream that is not text fails likewise. A file ffmpeg cannot read fails
-// with SourceCorrupt, the context's deadline with Timeout.
+// stream that is not text fails likewise. An event of more than 1 MiB
+// (ffmpeg's buffer for one event) fails with SourceTooLarge. A file
+// ffmpeg cannot read fails with SourceCorrupt, the context's deadline
+// with Timeout.
 func (e *Engine) Subtitles(ctx context.Context, path string, in *Info, s Stream, opts SubtitleOptions) (*Script, error) {
 	l := e.limits
 	if in.Duration > l.MaxDuration {
@@ -135,8 +137,13 @@ func (e *Engine) Subtitles(ctx context.Context, path string, in *Info, s Stream,
 		// ffmpeg stops once past -fs, after the packet that crossed it.
 		MaxStdout: max + subtitleSlack,
 	}})
-	if errors.Is(err, cage.ErrOutputTooLarge) {
+	var ce *cage.Error
+	switch {
+	case errors.Is(err, cage.ErrOutputTooLarge):
 		return nil, api.Wrap(api.ReasonSourceTooLarge, err, "the subtitle stream has an event larger than the limit of the subtitle text")
+	case errors.As(err, &ce) && ce.Err == nil && strings.Contains(ce.Stderr, "Buffer too small for ASS event"):
+		// ffmpeg converts one event in a buffer of 1 MiB.
+		return nil, api.Wrap(api.ReasonSourceTooLarge, err, "the subtitle stream has a subtitle event of more than 1 MiB of text, more than ffmpeg converts")
 	}
 	if err != nil {
 		return nil, engineError(err, "the subtitles cannot be read")

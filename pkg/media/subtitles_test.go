@@ -117,6 +117,26 @@ func TestSubtitlesMaxBytes(t *testing.T) {
 	}
 }
 
+// An event larger than ffmpeg's subtitle buffer (1 MiB) fails as too
+// large, not as a corrupt file.
+func TestSubtitlesHugeEvent(t *testing.T) {
+	e := newEngine(t, Limits{})
+	huge := "1\n00:00:00,200 --> 00:00:01,000\n" + strings.Repeat("wave ", 300_000) + "\n"
+	// Copied, not converted: ffmpeg's SubRip encoder takes minutes over
+	// an event this long.
+	mkv := ffmpeg(t, "-f", "lavfi", "-i", "testsrc2=size=32x32:rate=5:duration=2", "-i", writeSubs(t, "huge.srt", huge),
+		"-map", "0", "-map", "1", "-c:v", "mpeg4", "-c:s", "copy", "huge.mkv")
+	in, err := e.Probe(context.Background(), mkv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Subtitles(context.Background(), mkv, in, in.SubtitleStreams()[0], SubtitleOptions{})
+	reasonOf(t, err, api.ReasonSourceTooLarge)
+	if msg := api.MessageOf(err); !strings.Contains(msg, "subtitle event") {
+		t.Errorf("message %q does not say an event is too large", msg)
+	}
+}
+
 func TestSubtitlesRefused(t *testing.T) {
 	e := newEngine(t, Limits{})
 	ctx := context.Background()
