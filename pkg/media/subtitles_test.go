@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
 
@@ -273,5 +276,29 @@ func TestSubtitlesOfAVI(t *testing.T) {
 		if !strings.Contains(string(sc.ASS), want) {
 			t.Errorf("AVI script lacks %q:\n%s", want, sc.ASS)
 		}
+	}
+}
+
+// ffmpeg blocked on a source that never ends is killed when the context
+// ends, with Timeout, and leaves no process.
+func TestSubtitlesDeadlineKillsEngine(t *testing.T) {
+	e := newEngine(t, Limits{})
+	fifo := filepath.Join(t.TempDir(), "never-subs-"+strconv.Itoa(os.Getpid())+".mkv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	in := &Info{Format: "matroska,webm", Duration: 2, Streams: []Stream{{Index: 0, Type: Subtitle, Codec: "subrip"}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := e.Subtitles(ctx, fifo, in, in.Streams[0], SubtitleOptions{})
+		errc <- err
+	}()
+	testutil.WaitForProcesses(t, fifo, 1, errc)
+	cancel()
+	reasonOf(t, <-errc, api.ReasonTimeout)
+	if left := testutil.Processes(t, fifo); len(left) != 0 {
+		t.Fatalf("engine processes left: %v", left)
 	}
 }
