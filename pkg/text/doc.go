@@ -75,7 +75,10 @@
 // tracks (S_TEXT/UTF8, S_TEXT/ASS and SSA, S_TEXT/WEBVTT, WebM's
 // D_WEBVTT), read by walking the EBML elements in file order (mkv.go);
 // blocks compressed with zlib are expanded, each to at most
-// MaxTokenBytes. Image subtitles (VobSub, PGS) and other containers (AVI,
+// MaxTokenBytes. Image subtitles (VobSub, PGS, DVB) are not text: a video
+// whose only subtitles, or whose subtitles in the language asked for, are
+// pictures fails with ReasonSourceFormatUnsupported ("the subtitles of
+// this video are images"). Other containers (AVI,
 // MPEG-TS, ...) are not read by this package: Captions is the way in for
 // the script a video tool extracts from them (the fulltext action has
 // ffmpeg convert their text subtitle stream to ASS, media.Engine.Subtitles,

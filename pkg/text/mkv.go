@@ -19,7 +19,9 @@ import (
 // are its captions. Only element headers and the chosen track's blocks
 // are read. Blocks compressed with zlib or header stripping (as mkvmerge
 // writes) are expanded, each to at most MaxTokenBytes; image subtitles
-// (VobSub, PGS) are not text and are not read.
+// (VobSub, PGS, DVB) are not text and are not read: a file whose only
+// subtitles, or whose subtitles in the language asked for, are images
+// fails with SourceFormatUnsupported saying so.
 
 // EBML element IDs, with their length marker.
 const (
@@ -65,6 +67,9 @@ type mkvReader struct {
 	size int64
 	buf  [12]byte
 	cut  bool // an element reached past the end of the file or its parent
+	// images are the subtitle tracks of pictures, which are not read:
+	// their language and codec (as entry).
+	images []mp4Track
 }
 
 // header reads the element header at off, which must end by end.
@@ -182,6 +187,26 @@ func (t *mkvTrack) textCodec() bool {
 	return false
 }
 
+// imageCodec reports whether the track's codec is subtitles of pictures:
+// VobSub (DVD), PGS (Blu-ray), DVB, bitmaps.
+func (t *mkvTrack) imageCodec() bool {
+	switch t.codec {
+	case "S_VOBSUB", "S_HDMV/PGS", "S_DVBSUB", "S_IMAGE/BMP":
+		return true
+	}
+	return false
+}
+
+// imagesIn returns the error of a file whose subtitles in lang (any,
+// when lang is empty) are pictures, nil when none is. images are the
+// tracks of pictures, their codec or sample entry in entry.
+func imagesIn(images []mp4Track, lang, what string) error {
+	if i := pickTrack(images, lang); len(images) > 0 && i >= 0 {
+		return api.Errorf(api.ReasonSourceFormatUnsupported, "the subtitles of this %s are images (%s), which cannot be read as text", what, images[i].entry)
+	}
+	return nil
+}
+
 // extractMKV writes the text of the chosen subtitle track of a Matroska
 // or WebM file.
 func extractMKV(s *sink, f *os.File, size int64) error {
@@ -202,6 +227,9 @@ func extractMKV(s *sink, f *os.File, size int64) error {
 			what = "media file"
 		}
 		if len(tracks) == 0 {
+			if err := imagesIn(m.images, s.wantLang, what); err != nil {
+				return err
+			}
 			s.warn(fmt.Sprintf("the %s has no subtitle or caption stream that can be read as text", what))
 			return nil
 		}
@@ -211,6 +239,9 @@ func extractMKV(s *sink, f *os.File, size int64) error {
 		}
 		i := pickTrack(mt, s.wantLang)
 		if i < 0 {
+			if err := imagesIn(m.images, s.wantLang, what); err != nil {
+				return err
+			}
 			var langs []string
 			for _, t := range tracks {
 				langs = append(langs, cmpOr(t.lang, "undetermined"))
@@ -335,6 +366,8 @@ func (m *mkvReader) readTracks(tracks mkvElem) ([]mkvTrack, bool, error) {
 		}
 		if t.textCodec() {
 			out = append(out, t)
+		} else if t.imageCodec() {
+			m.images = append(m.images, mp4Track{entry: t.codec, lang: t.lang})
 		}
 		return e.next, nil
 	})

@@ -3,6 +3,7 @@ package text
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,6 +94,31 @@ func TestMatroskaBlocks(t *testing.T) {
 	// Cut before the tracks: corrupt.
 	_, _, err = extractBytes(t, "cut.mkv", two[:60], Options{})
 	requireReason(t, err, api.ReasonSourceCorrupt)
+}
+
+// Subtitles of pictures (a DVD or Blu-ray rip) are not text: a file
+// whose only subtitles, or whose subtitles in the language asked for, are
+// pictures fails saying so; the text track is read when there is one.
+func TestMatroskaImageSubtitles(t *testing.T) {
+	pgs := subTrack(3, "S_HDMV/PGS", "ger")
+	only := buildMKV([][]byte{subTrack(2, "S_VOBSUB", "eng"), pgs}, simpleBlock(2, []byte{0, 1, 2}))
+	_, _, err := extractBytes(t, "rip.mkv", only, Options{})
+	requireReason(t, err, api.ReasonSourceFormatUnsupported)
+	require.Contains(t, api.MessageOf(err), "the subtitles of this video are images (S_VOBSUB)")
+
+	mixed := buildMKV([][]byte{pgs, subTrack(2, "S_TEXT/UTF8", "eng")}, simpleBlock(3, []byte{0, 1, 2}), simpleBlock(2, []byte("Ahoy")))
+	out, res := extractLang(t, "mixed.mkv", mixed, "")
+	require.Equal(t, "Ahoy\n", out)
+	require.Equal(t, "eng", res.Language)
+	path := filepath.Join(t.TempDir(), "mixed.mkv")
+	require.NoError(t, os.WriteFile(path, mixed, 0o600))
+	_, err = ExtractLanguage(context.Background(), path, "mixed.mkv", "de", &bytes.Buffer{}, Options{})
+	requireReason(t, err, api.ReasonSourceFormatUnsupported)
+	require.Contains(t, api.MessageOf(err), "are images (S_HDMV/PGS)")
+	// A language no track has: an empty text, as for a text track.
+	out, res = extractLang(t, "mixed.mkv", mixed, "fr")
+	require.Empty(t, out)
+	require.Equal(t, []string{`the video has no subtitle or caption stream in language "fr"; its streams are in: eng`}, res.Warnings)
 }
 
 // Matroska and WebM videos made by ffmpeg with text subtitles.

@@ -54,7 +54,10 @@ type mp4Track struct {
 
 // mp4Movie is what the movie box says about the text.
 type mp4Movie struct {
-	tracks     []mp4Track
+	tracks []mp4Track
+	// images are the subtitle tracks of pictures (VobSub, sample entry
+	// mp4s), which are not read.
+	images     []mp4Track
 	hasVideo   bool
 	fragmented bool
 }
@@ -228,6 +231,9 @@ func (m *mp4Movie) readTrak(s *sink, f *os.File, trak mp4Box) error {
 		m.hasVideo = true
 	}
 	switch {
+	case handler == "subp" && t.entry == "mp4s":
+		m.images = append(m.images, mp4Track{entry: "VobSub", lang: t.lang})
+		return nil
 	case handler != "text" && handler != "sbtl" && handler != "subt":
 		return nil
 	case t.entry != "tx3g" && t.entry != "text" && t.entry != "wvtt" && t.entry != "enct":
@@ -320,11 +326,17 @@ func extractMP4(s *sink, f *os.File, size int64) error {
 		what = "media file"
 	}
 	if len(m.tracks) == 0 {
+		if err := imagesIn(m.images, s.wantLang, what); err != nil {
+			return err
+		}
 		s.warn(fmt.Sprintf("the %s has no subtitle or caption stream that can be read as text", what))
 		return nil
 	}
 	i := pickTrack(m.tracks, s.wantLang)
 	if i < 0 {
+		if err := imagesIn(m.images, s.wantLang, what); err != nil {
+			return err
+		}
 		var langs []string
 		for _, t := range m.tracks {
 			langs = append(langs, cmpOr(t.lang, "undetermined"))

@@ -162,6 +162,33 @@ func extractLang(t *testing.T, name string, data []byte, lang string) (string, *
 	return buf.String(), res
 }
 
+// VobSub in MP4 (handler subp, sample entry mp4s) is pictures: refused
+// saying so when it is all there is, or the track of the language asked
+// for.
+func TestMP4ImageSubtitles(t *testing.T) {
+	ftyp := box("ftyp", []byte("isom"), u32s(512), []byte("isomiso2mp41"))
+	sample := tx3g("Ahoy")
+	mdat := box("mdat", sample)
+	off := uint32(len(ftyp) + 8)
+	vobsub := bytes.Replace(textTrak("mp4s", "deu", off, [][]byte{sample}), []byte("sbtl"), []byte("subp"), 1)
+	build := func(traks ...[]byte) []byte {
+		moov := box("moov", append([][]byte{box("mvhd", make([]byte, 100))}, traks...)...)
+		return bytes.Join([][]byte{ftyp, mdat, moov}, nil)
+	}
+	_, _, err := extractBytes(t, "rip.mp4", build(vobsub), Options{})
+	requireReason(t, err, api.ReasonSourceFormatUnsupported)
+	require.Contains(t, api.MessageOf(err), "the subtitles of this media file are images (VobSub)")
+
+	mixed := build(vobsub, textTrak("tx3g", "eng", off, [][]byte{sample}))
+	out, res := extractLang(t, "mixed.mp4", mixed, "")
+	require.Equal(t, "Ahoy\n", out)
+	require.Equal(t, "eng", res.Language)
+	path := filepath.Join(t.TempDir(), "mixed.mp4")
+	require.NoError(t, os.WriteFile(path, mixed, 0o600))
+	_, err = ExtractLanguage(context.Background(), path, "mixed.mp4", "de", &bytes.Buffer{}, Options{})
+	requireReason(t, err, api.ReasonSourceFormatUnsupported)
+}
+
 func TestPickTrack(t *testing.T) {
 	tracks := []mp4Track{{lang: ""}, {lang: "eng"}, {lang: "en-GB"}, {lang: "pt-BR"}, {lang: "por"}}
 	for want, i := range map[string]int{"": 0, "en": 1, "en-GB": 2, "en-US": 1, "pt": 4, "pt-BR": 3, "pt-PT": 3, "por": 4, "und": -1, "xx": -1, "not a tag": -1} {
