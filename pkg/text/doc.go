@@ -147,7 +147,8 @@
 // # Errors
 //
 // Every error carries an api reason: ReasonSourceFormatUnsupported for a type
-// this package does not read (images, archives, unknown binary data),
+// this package does not read (images, archives, unknown binary data) and
+// for a video whose subtitles are pictures,
 // ReasonSourceUnsupported for an encrypted (password protected) PDF, Office,
 // OpenDocument or EPUB file and an encrypted subtitle track, ReasonSourceCorrupt for a zero-byte source and
 // for a damaged or truncated file of a type it reads (a video cut before
