@@ -69,7 +69,8 @@ func FuncWithMedia(opts text.Options, mediaEngine *media.Engine) worker.Renditio
 			}
 		}
 		sf := sniff(src)
-		byFFmpeg := captionsByFFmpeg(sf)
+		// A zero-byte source is refused by package text, saying so.
+		byFFmpeg := src.Size > 0 && captionsByFFmpeg(sf)
 		if byFFmpeg && mediaEngine == nil {
 			return noFFmpeg(sf)
 		}

@@ -213,7 +213,7 @@ func TestVideoSubtitlesByFFmpeg(t *testing.T) {
 		{name: "silent.ts", warning: "the video has no subtitle or caption stream"},
 		{name: "pictures.mpg", reason: api.ReasonSourceFormatUnsupported, message: "the subtitles of this video are images"},
 		{name: "tone.ogg", reason: api.ReasonSourceFormatUnsupported, message: "no video and no subtitle or caption stream"},
-		{name: "empty.avi", reason: api.ReasonSourceCorrupt},
+		{name: "empty.avi", reason: api.ReasonSourceCorrupt, message: "source is empty (0 bytes)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			target := filepath.Join(dir, c.name+".txt")
