@@ -517,6 +517,9 @@ func EXR(h []byte) (Info, error) {
 				if i < 0 {
 					break
 				}
+				if info.Channels == 0 && q+i+5 <= len(v) && le.Uint32(v[q+i+1:]) == 1 {
+					info.Bits = 16 // half
+				}
 				q += i + 1 + 16
 				info.Channels++
 			}
