@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -38,7 +39,11 @@ func twoColourSample(t testing.TB, dir, coder, name string) string {
 	png := filepath.Join(dir, "two.png")
 	runOracle(t, im, "-size", "64x48", "xc:#ff0000", "-fill", "#0000ff", "-draw", "rectangle 32,0 63,47", png)
 	out := filepath.Join(dir, name)
-	runOracle(t, im, png, coder+":"+out)
+	args := []string{png}
+	if strings.HasPrefix(name, "deep.") {
+		args = append(args, "-depth", "16") // 16 bits per sample
+	}
+	runOracle(t, im, append(args, coder+":"+out)...)
 	return out
 }
 
@@ -66,6 +71,7 @@ func TestRenderLongTailFormats(t *testing.T) {
 	}{
 		{"ppm", "a.ppm", TypeNetpbm}, {"pfm", "a.pfm", TypePFM}, {"hdr", "a.hdr", TypeRadiance},
 		{"exr", "a.exr", TypeEXR}, {"sgi", "a.sgi", TypeSGI}, {"pam", "a.pam", TypePAM},
+		{"ppm", "deep.ppm", TypeNetpbm}, {"sgi", "deep.sgi", TypeSGI},
 		{"tga", "a.tga", TypeTGA}, {"ico", "a.ico", TypeICO}, {"pcx", "a.pcx", TypePCX},
 		{"dds", "a.dds", TypeDDS}, {"pict", "a.pct", TypePICT},
 	} {
@@ -179,10 +185,31 @@ func TestLongTailDeclaredTooLarge(t *testing.T) {
 	le.PutUint32(dds[4:], 124)
 	le.PutUint32(dds[12:], 100000)
 	le.PutUint32(dds[16:], 100000)
+	// An icon whose directory says 16x16 and whose PNG entry says more.
+	ico := []byte{0, 0, 1, 0, 1, 0, 16, 16, 0, 0, 1, 0, 32, 0}
+	ico = le.AppendUint32(ico, 33)
+	ico = le.AppendUint32(ico, 22)
+	ico = append(ico, "\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"...)
+	ico = be.AppendUint32(ico, 50000)
+	ico = be.AppendUint32(ico, 50000)
+	ico = append(ico, 8, 6, 0, 0, 0, 0, 0, 0, 0)
+	exr := []byte("\x76\x2F\x31\x01\x02\x00\x00\x00dataWindow\x00box2i\x00")
+	exr = le.AppendUint32(exr, 16)
+	for _, v := range []uint32{0, 0, 99999, 99999} {
+		exr = le.AppendUint32(exr, v)
+	}
+	exr = append(exr, 0)
+	pict := make([]byte, 600)
+	be.PutUint16(pict[518:], 30000)
+	be.PutUint16(pict[520:], 30000)
+	be.PutUint16(pict[522:], 0x0011)
+	be.PutUint16(pict[524:], 0x02FF)
 	for _, c := range []struct {
 		name string
 		data []byte
 	}{
+		{"huge.ico", ico}, {"huge.exr", exr}, {"huge.pct", pict},
+		{"huge.pam", []byte("P7\nWIDTH 90000\nHEIGHT 90000\nDEPTH 3\nMAXVAL 255\nTUPLTYPE RGB\nENDHDR\n\x00")},
 		{"huge.tga", tga}, {"huge.sgi", sgi}, {"huge.pcx", pcx}, {"huge.dds", dds},
 		{"huge.ppm", []byte("P6\n100000 100000\n255\n\x00\x00\x00")},
 		{"huge.pfm", []byte("PF\n100000 100000\n-1.0\n\x00\x00\x00")},
@@ -204,3 +231,22 @@ func TestLongTailDeclaredTooLarge(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func mathFloat32bits(f float32) uint32 { return math.Float32bits(f) }
+
+// TestImageMagickOnlyForItsAllowList gives the engine files ImageMagick
+// reads but the allow-list does not name (MIFF, XBM, a Sun raster), some
+// of them named like an allowed format: each is refused as unsupported,
+// not rendered.
+func TestImageMagickOnlyForItsAllowList(t *testing.T) {
+	e := testEngine(t)
+	for _, c := range []struct{ coder, name string }{
+		{"miff", "a.miff"}, {"miff", "a.tga"}, {"xbm", "a.xbm"}, {"sun", "a.ras"}, {"sun", "a.pcx"},
+	} {
+		src := twoColourSample(t, t.TempDir(), c.coder, c.name)
+		out := filepath.Join(t.TempDir(), "out.png")
+		_, err := e.Render(context.Background(), src, api.Rendition{Fmt: "png"}, out, RenderOptions{})
+		var ae *api.Error
+		require.True(t, errors.As(err, &ae), "%s as %s: %v", c.coder, c.name, err)
+		require.Equal(t, api.ReasonSourceFormatUnsupported, ae.Reason, "%s as %s: %v", c.coder, c.name, err)
+		require.NoFileExists(t, out)
+	}
+}
