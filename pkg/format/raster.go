@@ -18,7 +18,8 @@ const inddGUID = "\x06\x06\xED\xF5\xD8\x1D\x46\xE5\xBD\x31\xEF\xE7\xFE\x74\xB7\x
 func sniffRaster(head []byte, ext string) (string, bool) {
 	named, _ := ByExtension(ext)
 	switch {
-	case len(head) >= 3 && head[0] == 'P':
+	case len(head) >= 3 && head[0] == 'P' && (!named.Known() || named.Binary):
+		// Not in a file named as text: "P1 2 3" may start a line of it.
 		if _, err := rasterhead.Netpbm(head); err == nil {
 			switch head[1] {
 			case '1', '4':

@@ -72,6 +72,8 @@ func TestSniffRasterWeakMagic(t *testing.T) {
 	for _, c := range []struct{ name, head, file, notWant string }{
 		{"text starting with P1", "P1 is the first item of the plan\n", "plan.txt", "pbm"},
 		{"text starting with P6 named ppm", "P6 x y\n", "a.ppm", "ppm"},
+		{"CSV whose first line looks like a PBM header", "P1 2 3\nP2 4 5\n", "points.csv", "pbm"},
+		{"text whose first line looks like a PFM header", "Pf 3 4 5.0\n", "notes.txt", "pfm"},
 		{"zeros named tga", string(make([]byte, 64)), "a.tga", "tga"},
 		{"JPEG named tga", "\xff\xd8\xff\xe0\x00\x10JFIF\x00", "a.tga", "tga"},
 		{"icon directory pointing nowhere", "\x00\x00\x01\x00\x01\x00\x10\x10\x00\x00\x01\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00", "", "ico"},

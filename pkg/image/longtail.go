@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -324,10 +325,15 @@ func magickError(ctx context.Context, err error, t SourceType) error {
 			words = strings.TrimSpace(words[:i])
 		}
 		words = strings.TrimPrefix(words, filepath.Base(ce.Program)+": ")
+		words = strings.TrimSpace(quotedPath.ReplaceAllString(words, ""))
 		return api.Wrap(api.ReasonSourceCorrupt, err, "source "+t.MimeType()+" file is truncated or corrupt: ImageMagick: "+words)
 	}
 	return api.Wrap(api.ReasonGeneric, err, "ImageMagick cannot be run")
 }
+
+// quotedPath matches the file name ImageMagick quotes in its messages
+// (`/tmp/.../source'), which is no business of the rendition's event.
+var quotedPath = regexp.MustCompile("`[^']*'")
 
 // pamImage turns the PAM ImageMagick wrote (8-bit, 1 to 4 channels) into
 // a libvips image.

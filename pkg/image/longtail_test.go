@@ -155,6 +155,7 @@ func TestLongTailTruncated(t *testing.T) {
 			var ae *api.Error
 			require.True(t, errors.As(err, &ae), "%v", err)
 			require.Equal(t, api.ReasonSourceCorrupt, ae.Reason, "%v", err)
+			require.NotContains(t, ae.Message, dir, "no local path in the message")
 			require.NoFileExists(t, out)
 		})
 	}
