@@ -269,8 +269,12 @@ func magickDecode(t SourceType) func(ctx context.Context, path string) (*vipsIma
 			"-limit", "memory", "256MiB", "-limit", "map", "512MiB", "-limit", "disk", "1GiB",
 			"-limit", "thread", "1",
 			fmt.Sprintf("%s:%s[%d]", magickCoders[t], input, info.Entry),
-			"-depth", "8", "PAM:-",
 		}
+		if info.Channels == 1 || info.Channels == 2 {
+			// Some coders (SGI) hand a grey image over as RGB.
+			args = append(args, "-colorspace", "Gray")
+		}
+		args = append(args, "-depth", "8", "PAM:-")
 		want := int64(info.Width) * int64(info.Height) * 4
 		res, err := c.Run(ctx, cage.Cmd{Path: prog, Args: args,
 			Limits: cage.Limits{MemoryBytes: magickMemory(info.Width, info.Height), MaxStdout: int(want) + 4096}})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	goimage "image"
 	"math"
 	"os"
 	"os/exec"
@@ -42,6 +43,9 @@ func twoColourSample(t testing.TB, dir, coder, name string) string {
 	args := []string{png}
 	if strings.HasPrefix(name, "deep.") {
 		args = append(args, "-depth", "16") // 16 bits per sample
+	}
+	if strings.HasPrefix(name, "grey.") {
+		args = append(args, "-type", "Grayscale") // one channel
 	}
 	runOracle(t, im, append(args, coder+":"+out)...)
 	return out
@@ -92,11 +96,13 @@ func TestRenderLongTailFormats(t *testing.T) {
 // TestRenderGreyLongTail checks a one-channel source comes out grey.
 func TestRenderGreyLongTail(t *testing.T) {
 	e := testEngine(t)
-	for _, coder := range []string{"pgm", "pbm"} {
-		src := twoColourSample(t, t.TempDir(), coder, "a."+coder)
+	for _, coder := range []string{"pgm", "pbm", "sgi", "pam"} {
+		src := twoColourSample(t, t.TempDir(), coder, "grey."+coder)
 		res, out := render(t, e, src, api.Rendition{Fmt: "png"})
 		require.Equal(t, [2]int{64, 48}, [2]int{res.Width, res.Height})
 		img := decodeFile(t, out)
+		_, grey := img.(*goimage.Gray)
+		require.True(t, grey, "%s: a grey rendition, got %T", coder, img)
 		l, r := rgbAt(img, 4, 24), rgbAt(img, 60, 24)
 		require.Equal(t, l[0], l[1], coder)
 		require.NotEqual(t, l, r, "%s: the two halves differ", coder)
