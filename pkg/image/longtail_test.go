@@ -257,3 +257,49 @@ func TestImageMagickOnlyForItsAllowList(t *testing.T) {
 		require.NoFileExists(t, out)
 	}
 }
+
+// slowPCX returns a PCX of w x h black pixels, 24-bit in three planes,
+// run-length encoded: a few MB that take ImageMagick a while to decode.
+func slowPCX(w, h int) []byte {
+	le := binary.LittleEndian
+	b := make([]byte, 128)
+	b[0], b[1], b[2], b[3], b[65] = 0x0A, 5, 1, 8, 3
+	le.PutUint16(b[8:], uint16(w-1))
+	le.PutUint16(b[10:], uint16(h-1))
+	le.PutUint16(b[66:], uint16(w))
+	line := make([]byte, 0, 3*w/63*2+8)
+	for p := 0; p < 3; p++ {
+		for left := w; left > 0; left -= 63 {
+			line = append(line, 0xC0|byte(min(left, 63)), 0)
+		}
+	}
+	for y := 0; y < h; y++ {
+		b = append(b, line...)
+	}
+	return b
+}
+
+// TestImageMagickStoppedWithTheRendition cancels a rendition while
+// ImageMagick decodes: the rendition ends with the context's error and
+// no ImageMagick process is left.
+func TestImageMagickStoppedWithTheRendition(t *testing.T) {
+	imageMagickTool(t)
+	e := testEngine(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "slow-imagemagick-marker.pcx")
+	require.NoError(t, os.WriteFile(src, slowPCX(9000, 9000), 0o644))
+	out := filepath.Join(dir, "out.png")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Render(ctx, src, api.Rendition{Fmt: "png", Width: intp(100)}, out, RenderOptions{})
+		done <- err
+	}()
+	testutil.WaitForProcesses(t, "slow-imagemagick-marker", 1, done)
+	cancel()
+	err := <-done
+	require.ErrorIs(t, err, context.Canceled)
+	require.Empty(t, testutil.Processes(t, "slow-imagemagick-marker"), "ImageMagick was left running")
+	require.NoFileExists(t, out)
+}
