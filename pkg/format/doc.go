@@ -12,7 +12,12 @@
 // extension decides what bytes cannot: the camera raw format of a
 // TIFF-based file, the document type of a zip package (OOXML by
 // extension; ODF and EPUB by their stored "mimetype" entry first), and the
-// kind of a text file. Text formats are told by their content where it is
+// kind of a text file. Raster formats with weak magic bytes are told by a
+// check of their whole header (package rasterhead): Netpbm, SGI and
+// Windows icons by the header alone, Targa (which has no magic bytes),
+// PCX and PICT only when the extension names them too. InDesign documents
+// and templates share their magic bytes and are told apart by the
+// extension. Text formats are told by their content where it is
 // clear (SVG by its root element, HTML, an e-mail's header block, vCard,
 // iCalendar, RTF, XML) and by the extension otherwise.
 //

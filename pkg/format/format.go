@@ -126,6 +126,24 @@ var registry = []Format{
 	{"psd", "Photoshop image", "image/vnd.adobe.photoshop", FamilyImage, []string{".psd", ".psb"}, img, true},
 	{"svg", "SVG image", "image/svg+xml", FamilyImage, []string{".svg"}, img | TextRead, false},
 
+	// The long tail of raster formats: read by libvips' own loaders
+	// (Netpbm, Radiance, OpenEXR) or by ImageMagick through an allow-list
+	// of its coders (package image), metadata from their headers.
+	{"sgi", "SGI image", "image/sgi", FamilyImage, []string{".sgi", ".rgb", ".rgba", ".bw", ".int", ".inta"}, img, true},
+	{"ppm", "PPM image", "image/x-portable-pixmap", FamilyImage, []string{".ppm", ".pnm"}, img, true},
+	{"pgm", "PGM image", "image/x-portable-graymap", FamilyImage, []string{".pgm"}, img, true},
+	{"pbm", "PBM image", "image/x-portable-bitmap", FamilyImage, []string{".pbm"}, img, true},
+	{"pam", "PAM image", "image/x-portable-arbitrarymap", FamilyImage, []string{".pam"}, img, true},
+	{"pfm", "PFM floating-point image", "image/x-portable-floatmap", FamilyImage, []string{".pfm"}, img, true},
+	{"tga", "Targa image", "image/x-tga", FamilyImage, []string{".tga", ".icb", ".vda", ".vst"}, img, true},
+	{"ico", "Windows icon", "image/vnd.microsoft.icon", FamilyImage, []string{".ico"}, img, true},
+	{"cur", "Windows cursor", "image/x-win-bitmap", FamilyImage, []string{".cur"}, img, true},
+	{"pcx", "PCX image", "image/vnd.zbrush.pcx", FamilyImage, []string{".pcx"}, img, true},
+	{"hdr", "Radiance HDR image", "image/vnd.radiance", FamilyImage, []string{".hdr", ".rgbe"}, img, true},
+	{"exr", "OpenEXR image", "image/x-exr", FamilyImage, []string{".exr"}, img, true},
+	{"dds", "DirectDraw Surface image", "image/vnd-ms.dds", FamilyImage, []string{".dds"}, img, true},
+	{"pict", "Apple PICT image", "image/x-pict", FamilyImage, []string{".pct", ".pict"}, img, true},
+
 	// Camera raw. The TIFF-based ones are told from TIFF by extension
 	// (CR2 also by its own marker) and rendered as TIFF.
 	{"dng", "Adobe DNG raw image", "image/x-adobe-dng", FamilyRaw, []string{".dng"}, img, true},
@@ -152,6 +170,11 @@ var registry = []Format{
 	{"epub", "EPUB book", "application/epub+zip", FamilyDocument, []string{".epub"}, doc, true},
 	{"ole", "legacy binary Microsoft Office file (OLE2)", "application/x-ole-storage", FamilyDocument, []string{".doc", ".xls", ".ppt", ".msg"}, 0, true},
 	{"rtf", "RTF document", "application/rtf", FamilyDocument, []string{".rtf"}, TextRead, false},
+	// InDesign: the page thumbnails of the XMP packet are the image
+	// source of INDD and INDT; IDML is a zip package of XML stories.
+	{"indd", "InDesign document", "application/x-indesign", FamilyDocument, []string{".indd"}, ImageRead | MetaRead, true},
+	{"indt", "InDesign template", "application/x-indesign", FamilyDocument, []string{".indt"}, ImageRead | MetaRead, true},
+	{"idml", "InDesign markup (IDML) package", "application/vnd.adobe.indesign-idml-package", FamilyDocument, []string{".idml"}, ImageRead | doc, true},
 
 	// Text.
 	{"html", "HTML document", "text/html", FamilyText, []string{".html", ".htm", ".xhtml", ".xht"}, doc, false},

@@ -51,6 +51,10 @@ var signatures = []struct {
 	{"flv", []signature{{0, "FLV\x01"}}},
 	{"mxf", []signature{{0, "\x06\x0E\x2B\x34\x02\x05\x01\x01\x0D\x01\x02\x01\x01"}}},
 	{"mpegps", []signature{{0, "\x00\x00\x01\xBA"}, {0, "\x00\x00\x01\xB3"}}},
+	{"exr", []signature{{0, "\x76\x2F\x31\x01"}}},
+	{"hdr", []signature{{0, "#?RADIANCE\n"}, {0, "#?RGBE\n"}}},
+	{"dds", []signature{{0, "DDS \x7C\x00\x00\x00"}}},
+	{"indd", []signature{{0, inddGUID}}},
 }
 
 // The magic bytes of the formats Sniff tells in code.
@@ -220,6 +224,9 @@ func sniffBinary(head []byte, ext string) (Format, bool) {
 				if s.name == "orf" || s.name == "rw2" {
 					return rawOrTIFF(head, ext, s.name), true
 				}
+				if s.name == "indd" && ext == ".indt" {
+					return MustName("indt"), true
+				}
 				return MustName(s.name), true
 			}
 		}
@@ -261,6 +268,9 @@ func sniffBinary(head []byte, ext string) (Format, bool) {
 	case bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf"), []byte(rtfMagic)):
 		// Told before the text heuristics: RTF may embed binary data.
 		return MustName("rtf"), true
+	}
+	if name, ok := sniffRaster(head, ext); ok {
+		return MustName(name), true
 	}
 	if name, ok := audioFrameSync(head, ext); ok {
 		return MustName(name), true
@@ -360,7 +370,7 @@ func zipKind(head []byte, ext string) Format {
 // isZipDocument reports whether f is a document format packaged as zip.
 func isZipDocument(f Format) bool {
 	switch f.Name {
-	case "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub":
+	case "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub", "idml":
 		return true
 	}
 	return false

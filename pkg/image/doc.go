@@ -190,6 +190,29 @@
 //     golang.org/x/image/bmp) and PSD/PSB (the composite image: raw or RLE,
 //     8 or 16-bit, RGB, CMYK, grey, indexed or bitmap, with its ICC
 //     profile; decode_psd.go) are decoded in Go instead.
+//   - The long tail of raster formats (longtail.go): libvips' own Netpbm
+//     (PBM, PGM, PPM, PFM), Radiance and OpenEXR loaders are allowed
+//     back; SGI, PAM, Targa, icons and cursors, PCX, DDS and PICT are
+//     read by ImageMagick's command-line program in a cage, told the one
+//     coder of an allow-list that the format registry sniffed, never
+//     through libvips' ImageMagick loader, which stays blocked (allowing
+//     it would hand every file the other loaders refuse to every coder
+//     ImageMagick has). Each format's size is read from its header in Go
+//     first (package rasterhead: an icon's largest entry, its own PNG or
+//     bitmap header included), so the pixel limits refuse a source before
+//     any decoder runs; an uncompressed SGI or Targa shorter than its
+//     header declares is SourceCorrupt (ImageMagick would fill it with
+//     black). Floating-point light (PFM, Radiance, OpenEXR) is tone-mapped
+//     to 8-bit sRGB after the shrink: clipped at 0, then, when it goes
+//     above 1.0, the extended Reinhard operator with the brightest sample
+//     as white, then the sRGB curve.
+//   - InDesign (indesign.go): an INDD or INDT document is rendered from
+//     the largest page thumbnail of its XMP packet (package indd reads it
+//     with bounded ranged reads), decoded in Go; like any raster source it
+//     is not enlarged past its size unless upscale is set. An IDML
+//     package is rendered from a preview image it carries, and is
+//     SourceFormatUnsupported without one, which is how InDesign writes
+//     them.
 //   - libvips settings are per process and made once, by the first New:
 //     the operation cache is off (every render reads a different file),
 //     each pipeline uses Options.Threads worker threads (default 1: a

@@ -101,6 +101,7 @@ var pipeline = []step{
 	{"planning the rendition size", planSize},
 	{"shrinking the source", shrink},
 	{"cropping", cropFrames},
+	{"tone-mapping floating-point light", toneMap},
 	{"converting to sRGB", toOutputColour},
 	{"drawing the watermark", drawWatermark},
 	{"flattening alpha", flattenAlpha},

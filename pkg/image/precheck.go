@@ -72,6 +72,8 @@ func checkSource(path string, t SourceType, limits Limits, dir string) (*sourceC
 		err = checkSVG(path, limits.MaxFullDecodePixels)
 	case TypePDF:
 		err = checkPDFHeader(path, dir, c)
+	default:
+		err = checkRasterHeader(path, t, limits, c)
 	}
 	if err == nil && c.width > 0 && c.height > 0 {
 		err = checkPixels(c.width, c.height, 1, limits.MaxSourcePixels, "")

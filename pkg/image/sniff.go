@@ -114,7 +114,10 @@ func sourceTypeOf(f format.Format) SourceType {
 	if f.Name == "tiff" || f.Family == format.FamilyRaw {
 		return TypeTIFF
 	}
-	return TypeUnknown
+	if t := longTailType(f); t != TypeUnknown {
+		return t
+	}
+	return inDesignType(f)
 }
 
 // Sniff reads the first bytes of the file at path and returns its type,

@@ -57,6 +57,13 @@ static int acs_init(int threads, int arenas, int warnings) {
 	vips_operation_block_set("VipsForeignLoadJp2k", FALSE);
 	vips_operation_block_set("VipsForeignLoadJxl", FALSE);
 	vips_operation_block_set("VipsForeignSaveJxl", FALSE);
+	// The long tail of raster formats libvips reads itself: Netpbm
+	// (PBM, PGM, PPM, PFM), Radiance and OpenEXR. The other formats of
+	// that tail go through ImageMagick in a child process (magick.go),
+	// never through the ImageMagick loader, which stays blocked.
+	vips_operation_block_set("VipsForeignLoadPpm", FALSE);
+	vips_operation_block_set("VipsForeignLoadRad", FALSE);
+	vips_operation_block_set("VipsForeignLoadOpenexr", FALSE);
 	return 0;
 }
 
@@ -167,6 +174,93 @@ static int acs_from_memory(void *data, size_t len, int width, int height, int ba
 
 static int acs_colourspace(VipsImage *in, int space, VipsImage **out) {
 	return vips_colourspace(in, out, (VipsInterpretation) space, NULL);
+}
+
+// acs_open_file opens path with the file loader libvips' detection finds
+// for it, for the loaders that have no source variant (OpenEXR).
+static int acs_open_file(const char *path, VipsImage **out) {
+	*out = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	return *out ? 0 : -1;
+}
+
+// acs_flip_vertical turns the image upside down.
+static int acs_flip_vertical(VipsImage *in, VipsImage **out) {
+	return vips_flip(in, out, VIPS_DIRECTION_VERTICAL, NULL);
+}
+
+// acs_is_hdr reports whether in holds floating-point or Radiance-coded
+// samples, which acs_tonemap brings to 8-bit sRGB.
+static int acs_is_hdr(VipsImage *in) {
+	return in->Coding == VIPS_CODING_RAD || in->BandFmt == VIPS_FORMAT_FLOAT || in->BandFmt == VIPS_FORMAT_DOUBLE;
+}
+
+// acs_tonemap brings linear floating-point samples (scRGB: PFM, Radiance,
+// OpenEXR) to 8-bit sRGB: negative values are clipped; when the brightest
+// sample is above 1.0 the extended Reinhard operator
+// x * (1 + x / w^2) / (1 + x), with w that brightest sample, compresses
+// the range so w maps to white; then the sRGB transfer curve. Grey images
+// become RGB; an alpha band (0 to 1) is kept, scaled to 0 to 255.
+static int acs_tonemap(VipsImage *in, VipsImage **out) {
+	VipsObject *base = VIPS_OBJECT(vips_image_new());
+	VipsImage **t = (VipsImage **) vips_object_local_array(base, 20);
+	VipsImage *x = in;
+	VipsImage *alpha = NULL;
+	double mx;
+	int r = -1;
+	if (x->Coding == VIPS_CODING_RAD) {
+		if (vips_rad2float(x, &t[0], NULL))
+			goto done;
+		x = t[0];
+	}
+	if (vips_cast(x, &t[1], VIPS_FORMAT_FLOAT, NULL) || vips_image_wio_input(t[1]))
+		goto done;
+	x = t[1];
+	if ((x->Bands == 2 || x->Bands == 4) && vips_image_hasalpha(x)) {
+		if (vips_extract_band(x, &t[2], x->Bands - 1, NULL) ||
+			vips_extract_band(x, &t[3], 0, "n", x->Bands - 1, NULL))
+			goto done;
+		alpha = t[2];
+		x = t[3];
+	}
+	if (x->Bands == 1) {
+		VipsImage *grey[3] = {x, x, x};
+		if (vips_bandjoin(grey, &t[4], 3, NULL))
+			goto done;
+		x = t[4];
+	} else if (x->Bands > 3) {
+		if (vips_extract_band(x, &t[4], 0, "n", 3, NULL))
+			goto done;
+		x = t[4];
+	}
+	if (vips_abs(x, &t[5], NULL) || vips_add(x, t[5], &t[6], NULL) ||
+		vips_linear1(t[6], &t[7], 0.5, 0.0, NULL) || vips_max(t[7], &mx, NULL))
+		goto done;
+	x = t[7];
+	if (mx > 1.0) {
+		if (vips_linear1(x, &t[8], 1.0 / (mx * mx), 1.0, NULL) ||
+			vips_multiply(x, t[8], &t[9], NULL) ||
+			vips_linear1(x, &t[10], 1.0, 1.0, NULL) ||
+			vips_divide(t[9], t[10], &t[11], NULL))
+			goto done;
+		x = t[11];
+	}
+	if (vips_copy(x, &t[12], "interpretation", VIPS_INTERPRETATION_scRGB, NULL) ||
+		vips_colourspace(t[12], &t[13], VIPS_INTERPRETATION_sRGB, NULL))
+		goto done;
+	x = t[13];
+	if (alpha) {
+		if (vips_linear1(alpha, &t[14], 255.0, 0.0, NULL) ||
+			vips_cast(t[14], &t[15], VIPS_FORMAT_UCHAR, NULL) ||
+			vips_bandjoin2(x, t[15], &t[16], NULL))
+			goto done;
+		x = t[16];
+	}
+	if (vips_copy(x, out, NULL))
+		goto done;
+	r = 0;
+done:
+	g_object_unref(base);
+	return r;
 }
 
 static int acs_cast_uchar(VipsImage *in, VipsImage **out) {
@@ -746,6 +840,42 @@ func (im *vipsImage) colourspace(s colourSpace) (*vipsImage, error) {
 	var out *C.VipsImage
 	if C.acs_colourspace(im.p, fromColourSpace(s), &out) != 0 {
 		return nil, lastError("colourspace")
+	}
+	return wrapImage(out), nil
+}
+
+// openFile opens path with the file loader libvips' own detection finds,
+// lazily.
+func openFile(path string) (*vipsImage, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	var out *C.VipsImage
+	if C.acs_open_file(cpath, &out) != 0 {
+		return nil, lastError("load")
+	}
+	return wrapImage(out), nil
+}
+
+// flipVertical returns the image upside down.
+func (im *vipsImage) flipVertical() (*vipsImage, error) {
+	var out *C.VipsImage
+	if C.acs_flip_vertical(im.p, &out) != 0 {
+		return nil, lastError("flip")
+	}
+	return wrapImage(out), nil
+}
+
+// isHDR reports whether the image holds floating-point or
+// Radiance-coded samples.
+func (im *vipsImage) isHDR() bool { return C.acs_is_hdr(im.p) != 0 }
+
+// toneMapped returns the floating-point image as 8-bit sRGB, its range
+// compressed when it goes above 1.0 (see acs_tonemap). It computes the
+// image: run it on the shrunk one.
+func (im *vipsImage) toneMapped() (*vipsImage, error) {
+	var out *C.VipsImage
+	if C.acs_tonemap(im.p, &out) != 0 {
+		return nil, lastError("tone mapping")
 	}
 	return wrapImage(out), nil
 }

@@ -201,6 +201,10 @@ var readers = map[string]reader{
 	"mp4": readMP4, "mov": readMP4, "isobmff": readMP4, "m4a": readMP4, "mp3": readMP3,
 	"flac": readFLAC, "ogg": readOgg, "wav": readRIFFAudio, "aiff": readRIFFAudio,
 	"matroska": readMKV, "avi": readAVI,
+	"indd": readINDD, "indt": readINDD, "idml": readIDML,
+	"sgi": readRaster, "ppm": readRaster, "pgm": readRaster, "pbm": readRaster, "pam": readRaster,
+	"pfm": readRaster, "tga": readRaster, "ico": readRaster, "cur": readRaster, "pcx": readRaster,
+	"hdr": readRaster, "exr": readRaster, "dds": readRaster, "pict": readRaster,
 }
 
 // detect chooses the format from the first bytes and the name, through

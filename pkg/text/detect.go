@@ -133,6 +133,9 @@ func detectZip(ctx context.Context, f io.ReaderAt, size int64, ext string, opts 
 		if err == nil {
 			mime := strings.TrimSpace(string(mt))
 			switch {
+			case mime == idmlMIME:
+				z.format = "idml"
+				return kind{format: "idml", encoding: "utf-8", extract: func(s *sink, _ *os.File, _ int64) error { return extractIDML(s, z) }}, nil
 			case mime == "application/epub+zip":
 				z.format = "epub"
 				return kind{format: "epub", encoding: "utf-8", extract: func(s *sink, _ *os.File, _ int64) error { return extractEPUB(s, z) }}, nil
