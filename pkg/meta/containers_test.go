@@ -1,0 +1,272 @@
+package meta
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The tests of the readers of MPEG-TS/M2TS, MPEG-PS, ASF (WMV/WMA), FLV,
+// MXF, DV and ADTS AAC make their files with ffmpeg and compare with
+// ffprobe (duration ±0.05 s, size, codecs, frame rate, sample rate,
+// channels) and exiftool (tags, dates).
+
+// Inputs of the clips: a 2 s 320x240 25 fps picture and a 440 Hz tone.
+var (
+	clipVideo   = []string{"-t", "2", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"}
+	clipAudio   = []string{"-t", "2", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"}
+	clipAudio48 = []string{"-t", "2", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"}
+	clipPAL     = []string{"-t", "2", "-f", "lavfi", "-i", "testsrc2=size=720x576:rate=25"}
+	clipNTSC    = []string{"-t", "2", "-f", "lavfi", "-i", "testsrc2=size=720x480:rate=30000/1001"}
+	clipHEVC    = []string{"-t", "2", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30000/1001"}
+	clipX264    = []string{"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"}
+)
+
+// makeClip runs ffmpeg with the inputs and args, writing dir/name.
+func makeClip(t testing.TB, dir, name string, inputs [][]string, args ...string) string {
+	t.Helper()
+	ffmpeg := needTool(t, "ffmpeg")
+	out := filepath.Join(dir, name)
+	cmd := []string{"-v", "error", "-y", "-nostdin"}
+	for _, in := range inputs {
+		cmd = append(cmd, in...)
+	}
+	cmd = append(append(cmd, args...), out)
+	b, err := exec.Command(ffmpeg, cmd...).CombinedOutput()
+	require.NoError(t, err, "ffmpeg %s: %s", strings.Join(cmd, " "), b)
+	return out
+}
+
+func cat(parts ...[]string) []string {
+	var out []string
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// containerClips are the files of every new container: several codecs,
+// sizes and audio-only variants.
+var containerClips = []struct {
+	name   string
+	inputs [][]string
+	args   []string
+	format string
+}{
+	{"h264-aac.ts", [][]string{clipVideo, clipAudio}, cat(clipX264, []string{"-c:a", "aac"}), "video/mp2t"},
+	{"mpeg2-mp2.ts", [][]string{clipVideo, clipAudio}, []string{"-c:v", "mpeg2video", "-c:a", "mp2"}, "video/mp2t"},
+	{"mpeg2-mp3.ts", [][]string{clipVideo, clipAudio}, []string{"-c:v", "mpeg2video", "-c:a", "libmp3lame", "-f", "mpegts"}, "video/mp2t"},
+	{"hevc-ac3.ts", [][]string{clipHEVC, clipAudio}, []string{"-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-c:a", "ac3"}, "video/mp2t"},
+	{"audio-aac.ts", [][]string{clipAudio}, []string{"-c:a", "aac", "-b:a", "128k", "-ac", "2"}, "video/mp2t"},
+	{"h264-ac3.m2ts", [][]string{clipVideo, clipAudio}, cat(clipX264, []string{"-c:a", "ac3", "-mpegts_m2ts_mode", "1", "-f", "mpegts"}), "video/mp2t"},
+	{"h264-aac.mts", [][]string{clipVideo, clipAudio48}, cat(clipX264, []string{"-c:a", "aac", "-ac", "2", "-mpegts_m2ts_mode", "1", "-f", "mpegts"}), "video/mp2t"},
+	{"mpeg2-mp2.mpg", [][]string{clipVideo, clipAudio}, []string{"-c:v", "mpeg2video", "-c:a", "mp2", "-f", "mpeg"}, "video/mpeg"},
+	{"mpeg1-mp2.mpg", [][]string{clipVideo, clipAudio}, []string{"-c:v", "mpeg1video", "-c:a", "mp2", "-f", "mpeg"}, "video/mpeg"},
+	{"dvd.vob", [][]string{clipPAL, clipAudio48}, []string{"-c:v", "mpeg2video", "-c:a", "ac3", "-ac", "2", "-f", "vob"}, "video/mpeg"},
+	{"wmv2.wmv", [][]string{clipVideo, clipAudio}, []string{"-c:v", "wmv2", "-c:a", "wmav2"}, "video/x-ms-asf"},
+	{"wmv1.asf", [][]string{clipVideo, clipAudio}, []string{"-c:v", "wmv1", "-c:a", "wmav1"}, "video/x-ms-asf"},
+	{"msmpeg4-mp3.asf", [][]string{clipVideo, clipAudio}, []string{"-c:v", "msmpeg4", "-c:a", "libmp3lame"}, "video/x-ms-asf"},
+	{"audio.wma", [][]string{clipAudio}, []string{"-c:a", "wmav2", "-ac", "2"}, "audio/x-ms-wma"},
+	{"flv1-mp3.flv", [][]string{clipVideo, clipAudio}, []string{"-c:v", "flv1", "-c:a", "libmp3lame"}, "video/x-flv"},
+	{"h264-aac.flv", [][]string{clipVideo, clipAudio}, cat(clipX264, []string{"-c:a", "aac"}), "video/x-flv"},
+	{"audio-aac.flv", [][]string{clipAudio}, []string{"-c:a", "aac", "-f", "flv"}, "video/x-flv"},
+	{"mpeg2-pcm.mxf", [][]string{clipVideo, clipAudio48}, []string{"-c:v", "mpeg2video", "-c:a", "pcm_s16le"}, "application/mxf"},
+	{"h264-pcm24.mxf", [][]string{clipVideo, clipAudio48}, cat(clipX264, []string{"-c:a", "pcm_s24le"}), "application/mxf"},
+	{"dv.mxf", [][]string{clipPAL, clipAudio48}, []string{"-c:v", "dvvideo", "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le"}, "application/mxf"},
+	{"pal.dv", [][]string{clipPAL, clipAudio48}, []string{"-c:v", "dvvideo", "-pix_fmt", "yuv420p", "-ac", "2", "-f", "dv"}, "video/x-dv"},
+	{"ntsc.dv", [][]string{clipNTSC, clipAudio48}, []string{"-c:v", "dvvideo", "-pix_fmt", "yuv411p", "-ac", "2", "-f", "dv"}, "video/x-dv"},
+	{"mono.aac", [][]string{clipAudio}, []string{"-c:a", "aac", "-f", "adts"}, "audio/aac"},
+	{"stereo48.aac", [][]string{clipAudio48}, []string{"-c:a", "aac", "-ac", "2", "-b:a", "192k", "-f", "adts"}, "audio/aac"},
+}
+
+// TestContainerClips reads a file of every container and codec variant
+// and compares it with ffprobe.
+func TestContainerClips(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range containerClips {
+		t.Run(tc.name, func(t *testing.T) {
+			path := makeClip(t, dir, tc.name, tc.inputs, tc.args...)
+			md := extractPath(t, path)
+			assert.Equal(t, tc.format, md.Format)
+			assert.Empty(t, md.Warnings)
+			checkAgainstFFprobe(t, md, path)
+			assertDocumented(t, md)
+			_, err := md.XMP()
+			require.NoError(t, err)
+		})
+	}
+}
+
+// TestContainerTags: the tags and dates of ASF (Content Description,
+// Extended Content Description), FLV (onMetaData), MXF (Identification)
+// and DV (recording date) files, against exiftool.
+func TestContainerTags(t *testing.T) {
+	dir := t.TempDir()
+	tags := []string{"-metadata", "title=Clip Title", "-metadata", "artist=The Artist", "-metadata", "album=The Album",
+		"-metadata", "genre=Rock", "-metadata", "copyright=(c) Someone", "-metadata", "comment=A comment"}
+
+	wmv := makeClip(t, dir, "tags.wmv", [][]string{clipVideo, clipAudio}, cat([]string{"-c:v", "wmv2", "-c:a", "wmav2"}, tags)...)
+	md := extractPath(t, wmv)
+	checkTagsAgainstExiftool(t, md, wmv, map[string]string{"dc:title": "Title", "xmpDM:artist": "Author",
+		"dc:rights": "Copyright", "dc:description": "Description", "xmpDM:album": "AlbumTitle", "xmpDM:genre": "Genre"})
+	assertDocumented(t, md)
+
+	flv := makeClip(t, dir, "tags.flv", [][]string{clipVideo, clipAudio}, cat([]string{"-c:v", "flv1", "-c:a", "libmp3lame"}, tags)...)
+	md = extractPath(t, flv)
+	assert.Equal(t, "Clip Title", text(t, md, "dc:title"))
+	assert.Equal(t, "The Artist", text(t, md, "xmpDM:artist"))
+	assert.Equal(t, "A comment", text(t, md, "acs:Comment"))
+	assert.Contains(t, text(t, md, "xmp:CreatorTool"), "Lavf")
+	assertDocumented(t, md)
+
+	mxf := makeClip(t, dir, "tags.mxf", [][]string{clipVideo, clipAudio48}, "-c:v", "mpeg2video", "-c:a", "pcm_s16le",
+		"-metadata", "creation_time=2021-06-15T10:20:30Z")
+	md = extractPath(t, mxf)
+	et := exiftoolTags(t, mxf)
+	assert.Equal(t, et["ApplicationSupplierName"], text(t, md, "acs:Company"))
+	assert.Equal(t, fmt.Sprint(et["ApplicationName"], " ", et["ApplicationVersionString"]), text(t, md, "xmp:CreatorTool"))
+	assert.Equal(t, "2021-06-15T10:20:30", text(t, md, "xmp:CreateDate"))
+	assert.Equal(t, strings.Replace(strings.Replace(fmt.Sprint(et["CreateDate"]), ":", "-", 2), " ", "T", 1)[:19], text(t, md, "xmp:CreateDate"))
+	assertDocumented(t, md)
+
+	dv := makeClip(t, dir, "date.dv", [][]string{clipPAL, clipAudio48}, "-c:v", "dvvideo", "-pix_fmt", "yuv420p", "-ac", "2",
+		"-metadata", "creation_time=2021-06-15T10:20:30Z", "-f", "dv")
+	md = extractPath(t, dv)
+	assert.Equal(t, "2021-06-15T10:20:30", text(t, md, "exif:DateTimeOriginal"))
+	assert.Equal(t, "2021:06:15 10:20:30", exiftoolTags(t, dv)["DateTimeOriginal"])
+	nodate := makeClip(t, dir, "nodate.dv", [][]string{clipPAL}, "-c:v", "dvvideo", "-pix_fmt", "yuv420p", "-t", "0.2", "-f", "dv")
+	md = extractPath(t, nodate)
+	_, ok := md.Get("xmp:CreateDate")
+	assert.False(t, ok, "ffmpeg's epoch placeholder is no recording date")
+
+	aac := makeClip(t, dir, "profile.aac", [][]string{clipAudio}, "-c:a", "aac", "-f", "adts")
+	md = extractPath(t, aac)
+	assert.Equal(t, "LC", text(t, md, "acs:AudioProfile"))
+}
+
+// TestContainerDamage: every container cut short or holding garbage ends
+// in metadata (with a warning when a part is missing) or SourceCorrupt,
+// never a panic.
+func TestContainerDamage(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range containerClips {
+		if !strings.HasPrefix(tc.name, "h264-aac.") && !strings.HasPrefix(tc.name, "mpeg2-mp2.") && tc.name != "wmv2.wmv" &&
+			tc.name != "flv1-mp3.flv" && tc.name != "mpeg2-pcm.mxf" && tc.name != "pal.dv" && tc.name != "mono.aac" {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			path := makeClip(t, dir, tc.name, tc.inputs, cat(tc.args, []string{"-t", "0.5"})...)
+			data, err := os.ReadFile(path)
+			require.NoError(t, err)
+			for cut := 0; cut < len(data); {
+				checkDamaged(t, tc.name, data[:cut], fmt.Sprintf("cut at %d of %d", cut, len(data)), api.ReasonSourceCorrupt)
+				if cut < 64 {
+					cut += 3
+				} else {
+					cut += max(cut/5, 1)
+				}
+			}
+			for i := 0; i < 40; i++ {
+				m := append([]byte{}, data...)
+				for k := 0; k < 16; k++ {
+					m[(i*7919+k*104729)%len(m)] ^= byte(i*31 + k)
+				}
+				checkDamaged(t, tc.name, m, fmt.Sprintf("mutant %d", i),
+					api.ReasonSourceCorrupt, api.ReasonSourceFormatUnsupported, api.ReasonSourceTooLarge, api.ReasonSourceUnsupported)
+			}
+			// Half the file: what the first half holds, a warning for
+			// what it lacks (or nothing lacks: TS and PS have no end).
+			md, err := extractBytes(t, data[:len(data)/2], tc.name)
+			if err == nil {
+				checkOutput(t, md)
+				assert.NotEmpty(t, md.Properties)
+			} else {
+				assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "%v", err)
+			}
+			// Garbage after a valid start.
+			garbage := append(append([]byte{}, data[:min(len(data), 400)]...), make([]byte, 4096)...)
+			for i := 400; i < len(garbage); i++ {
+				garbage[i] = byte(i * 131)
+			}
+			checkDamaged(t, tc.name, garbage, "garbage after 400 bytes", api.ReasonSourceCorrupt)
+		})
+	}
+}
+
+// TestTransportStreamRangedReads: the duration of a 1 GiB transport
+// stream comes from its first and last MiB; the rest is never read.
+func TestTransportStreamRangedReads(t *testing.T) {
+	dir := t.TempDir()
+	path := makeClip(t, dir, "a.ts", [][]string{clipVideo, clipAudio}, cat(clipX264, []string{"-c:a", "aac"})...)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	half := len(data) / 188 / 2 * 188
+	const size = 1 << 30
+	vf := &virtualFile{prefix: data[:half], suffix: data[half:], size: size}
+	cr := &countingReaderAt{r: vf}
+	md, err := Extract(context.Background(), cr, size, "big.ts", Options{})
+	require.NoError(t, err)
+	whole := extractPath(t, path)
+	assert.InDelta(t, num(t, whole, "acs:Duration"), num(t, md, "acs:Duration"), 0.001)
+	assert.EqualValues(t, 320, num(t, md, "tiff:ImageWidth"))
+	assert.Less(t, cr.bytes.Load(), int64(3<<20), "bytes read")
+}
+
+// TestTransportStreamPTSWrap: a stream whose 33-bit PTS wraps around in
+// the middle has the duration ffprobe gives it, not a negative or 26-hour
+// one.
+func TestTransportStreamPTSWrap(t *testing.T) {
+	dir := t.TempDir()
+	// 2^33 / 90 kHz = 95443.7 s: start 1 s before the wrap.
+	path := makeClip(t, dir, "wrap.ts", [][]string{clipVideo, clipAudio}, cat(clipX264, []string{"-c:a", "aac", "-output_ts_offset", "95442.7"})...)
+	md := extractPath(t, path)
+	assert.InDelta(t, 2.0, num(t, md, "acs:Duration"), 0.1)
+	checkAgainstFFprobe(t, md, path)
+}
+
+// TestESHeaders: the sequence and frame header parsers on hand-made and
+// hostile input.
+func TestESHeaders(t *testing.T) {
+	// A bit reader never reads past its end.
+	r := &bitReader{d: []byte{0xFF}}
+	assert.EqualValues(t, 0, r.u(9))
+	assert.True(t, r.err)
+	r = &bitReader{d: []byte{0, 0, 0, 0, 0}}
+	assert.EqualValues(t, 0, r.ue())
+	assert.True(t, r.err, "more than 31 leading zeros")
+	assert.Equal(t, []byte{0, 0, 1, 0, 0, 0, 0}, unescapeNAL([]byte{0, 0, 3, 1, 0, 0, 3, 0, 0}))
+
+	// MPEG-2 sequence header 720x576, 25 fps, with its extension.
+	v, ok := videoFromES([]byte{0, 0, 1, 0xB3, 0x2D, 0x02, 0x40, 0x33, 0xFF, 0xFF, 0xE0, 0x18,
+		0, 0, 1, 0xB5, 0x14, 0x8A, 0, 1, 0, 0}, "")
+	require.True(t, ok)
+	assert.Equal(t, videoFacts{width: 720, height: 576, frameRate: 25, codec: "mpeg2video"}, v)
+
+	// Headers cut anywhere, or all ones, parse without a panic.
+	for _, h := range [][]byte{{0xFF, 0xF1, 0x50, 0x80, 0x02, 0x1F, 0xFC}, {0x0B, 0x77, 0, 0, 0x14, 0x40, 0x43, 0}, {0x67, 0x64, 0, 0x1E}} {
+		for i := 0; i <= len(h); i++ {
+			adtsHeader(h[:i])
+			ac3Header(h[:i])
+			h264SPS(h[:i])
+			hevcSPS(h[:i])
+			audioFrames(h[:i], "", 10)
+		}
+	}
+	ones := make([]byte, 64)
+	for i := range ones {
+		ones[i] = 0xFF
+	}
+	ones[0] = 0x67
+	h264SPS(ones)
+	ones[0], ones[1] = 0x42, 0x01
+	hevcSPS(ones)
+	videoFromES(ones, "")
+}
