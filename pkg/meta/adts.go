@@ -6,8 +6,9 @@ package meta
 // frame and walks the frame lengths of a bounded prefix: the duration is
 // the frames counted times 1024 samples, extrapolated over the rest of
 // the file by the mean frame length when the file is longer than the
-// prefix. An ID3v1 tag at the end is read (the ID3v2 tag some writers put
-// first makes the file look like an MP3, and readMP3 reads it).
+// prefix. An ID3v1 tag at the end is read; a file that starts with an
+// ID3v2 tag looks like an MP3: readMP3 reads the tag, finds ADTS frames
+// after it, and reads them here.
 
 const (
 	// adtsScan bounds the bytes whose frames are walked.
@@ -26,34 +27,46 @@ func readADTS(x *extraction) error {
 			end -= 128
 		}
 	}
-	buf, err := s.readUpTo(0, min(adtsScan, end))
+	ms, err := x.adtsStream(0, end)
 	if err != nil {
 		return err
 	}
-	a, start, _, ok := audioFrames(buf[:min(len(buf), 64<<10)], "aac", 1)
-	if !ok {
-		return corruptf("no ADTS frame header")
+	ms.set(b)
+	return nil
+}
+
+// adtsStream reads the ADTS frames from start to end (the end of the
+// file less any ID3v1 tag).
+func (x *extraction) adtsStream(start, end int64) (mediaStreams, error) {
+	s, b := x.s, x.b
+	buf, err := s.readUpTo(start, min(adtsScan, end-start))
+	if err != nil {
+		return mediaStreams{}, err
 	}
-	if start != 0 {
-		b.warn("AAC: %d bytes before the first frame", start)
+	a, first, _, ok := audioFrames(buf[:min(len(buf), 64<<10)], "aac", 1)
+	if !ok {
+		return mediaStreams{}, corruptf("no ADTS frame header")
+	}
+	if first != 0 {
+		b.warn("AAC: %d bytes before the first frame", first)
 	}
 	// Walk the frames of the prefix.
 	var n, walked int
-	for p := start; n < adtsMaxFrames; n++ {
+	for p := first; n < adtsMaxFrames; n++ {
 		f, ok := adtsHeader(buf[p:])
 		if !ok || p+f.frameLen > len(buf) {
-			if p < len(buf) && int64(len(buf)) == end {
+			if p < len(buf) && start+int64(len(buf)) == end {
 				b.warn("AAC: the frames stop %d bytes before the end: the file is damaged or truncated", len(buf)-p)
 			}
 			break
 		}
 		p += f.frameLen
-		walked = p - start
+		walked = p - first
 	}
 	ms := mediaStreams{hasAudio: true, audioCodec: "aac", sampleRate: a.sampleRate, channels: a.channels}
 	if n > 0 && a.sampleRate > 0 {
 		total := float64(n)
-		if rest := end - int64(start+walked); rest > 0 && int64(len(buf)) < end {
+		if rest := end - start - int64(first+walked); rest > 0 && start+int64(len(buf)) < end {
 			total += float64(rest) / (float64(walked) / float64(n))
 		}
 		ms.duration = total * float64(a.samples) / float64(a.sampleRate)
@@ -64,6 +77,5 @@ func readADTS(x *extraction) error {
 	if a.profile != "" {
 		b.set("acs:AudioProfile", Text(a.profile), prioFile)
 	}
-	ms.set(b)
-	return nil
+	return ms, nil
 }

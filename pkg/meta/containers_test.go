@@ -150,6 +150,14 @@ func TestContainerTags(t *testing.T) {
 	aac := makeClip(t, dir, "profile.aac", [][]string{clipAudio}, "-c:a", "aac", "-f", "adts")
 	md = extractPath(t, aac)
 	assert.Equal(t, "LC", text(t, md, "acs:AudioProfile"))
+
+	// An ID3v2 tag before the ADTS frames: the file looks like an MP3.
+	id3 := makeClip(t, dir, "id3.aac", [][]string{clipAudio}, cat([]string{"-c:a", "aac", "-f", "adts", "-write_id3v2", "1"}, mediaTags)...)
+	md = extractPath(t, id3)
+	assert.Equal(t, "audio/aac", md.Format)
+	assert.Equal(t, "Clip Title", text(t, md, "dc:title"))
+	assert.Equal(t, "aac", text(t, md, "xmpDM:audioCompressor"))
+	checkAgainstFFprobe(t, md, id3)
 }
 
 // TestContainerDamage: every container cut short or holding garbage ends
