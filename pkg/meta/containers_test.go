@@ -1,6 +1,7 @@
 package meta
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -277,4 +278,105 @@ func TestESHeaders(t *testing.T) {
 	ones[0], ones[1] = 0x42, 0x01
 	hevcSPS(ones)
 	videoFromES(ones, "")
+}
+
+// TestContainerHostile: declared counts, sizes and nesting of hostile
+// files are bounded; nothing is allocated from a declared size.
+func TestContainerHostile(t *testing.T) {
+	// MPEG-TS: a PMT of 197 streams over several packets (64 are
+	// followed), then 40000 packets of one of them.
+	pkt := func(pid int, pusi bool, payload []byte) []byte {
+		p := make([]byte, 188)
+		p[0], p[1], p[2], p[3] = 0x47, byte(pid>>8), byte(pid), 0x10
+		if pusi {
+			p[1] |= 0x40
+		}
+		for i := range p[4:] {
+			p[4+i] = 0xFF
+		}
+		copy(p[4:], payload)
+		return p
+	}
+	pat := []byte{0, 0x00, 0xB0, 13, 0, 1, 0xC1, 0, 0, 0, 1, 0xE1, 0x00, 0, 0, 0, 0}
+	var ts []byte
+	ts = append(ts, pkt(0, true, pat)...)
+	pmt := []byte{0, 0x02, 0xB0, 0, 0, 1, 0xC1, 0, 0, 0xE1, 0x01, 0xF0, 0}
+	for i := 1; len(pmt) < 1000; i++ {
+		pmt = append(pmt, 0x1B, 0xE1, byte(i), 0xF0, 0)
+	}
+	n := len(pmt) - 4 + 4 // after the length field, CRC included
+	pmt[2], pmt[3] = 0xB0|byte(n>>8), byte(n)
+	pmt = append(pmt, 0, 0, 0, 0)
+	// A PMT section longer than a packet continues in the next ones.
+	ts = append(ts, pkt(0x100, true, pmt[:184])...)
+	for rest := pmt[184:]; len(rest) > 0; rest = rest[min(len(rest), 184):] {
+		ts = append(ts, pkt(0x100, false, rest[:min(len(rest), 184)])...)
+	}
+	pes := []byte{0, 0, 1, 0xE0, 0, 0, 0x80, 0x80, 5, 0x21, 0, 1, 0, 1}
+	for i := 0; i < 40000; i++ {
+		ts = append(ts, pkt(0x101, i%2 == 0, pes)...)
+	}
+	md, err := extractBytes(t, ts, "hostile.ts")
+	require.NoError(t, err)
+	checkOutput(t, md)
+
+	// MPEG-PS: 500,000 empty PES packets.
+	ps := []byte{0, 0, 1, 0xBA, 0x44, 0, 4, 0, 4, 1, 0, 0, 3, 0xF8}
+	for i := 0; i < 500000; i++ {
+		ps = append(ps, 0, 0, 1, 0xE0, 0, 0)
+	}
+	cr := &countingReaderAt{r: byteReaderAt(ps)}
+	md, err = Extract(context.Background(), cr, int64(len(ps)), "hostile.mpg", Options{})
+	require.NoError(t, err)
+	checkOutput(t, md)
+	assert.LessOrEqual(t, cr.bytes.Load(), int64(psMaxScan), "bytes read")
+
+	// FLV: onMetaData nested 100000 deep, and an array of 2^32-1 items.
+	flv := []byte("FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00")
+	body := []byte{2, 0, 10}
+	body = append(body, "onMetaData"...)
+	body = append(body, bytes.Repeat([]byte{10, 0xFF, 0xFF, 0xFF, 0xFF}, 100000)...)
+	tag := []byte{18, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body)), 0, 0, 0, 0, 0, 0, 0}
+	flv = append(append(append(flv, tag...), body...), 0, 0, 0, 0)
+	md, err = extractBytes(t, flv, "hostile.flv")
+	if err == nil {
+		checkOutput(t, md)
+	} else {
+		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "%v", err)
+	}
+
+	// ASF: a header that claims 2^32-1 objects and holds 3000 tiny ones,
+	// an Extended Content Description of 65535 entries in 30 bytes.
+	asf := []byte(asfHeaderGUID)
+	asf = append(asf, make([]byte, 14)...)
+	asf[24], asf[25], asf[26], asf[27] = 0xFF, 0xFF, 0xFF, 0xFF
+	ext := append([]byte(asfExtContentGUID), 54, 0, 0, 0, 0, 0, 0, 0)
+	ext = append(ext, 0xFF, 0xFF, 4, 0, 'a', 0, 'b', 0, 0, 0, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+	asf = append(asf, ext[:54]...)
+	for i := 0; i < 3000; i++ {
+		asf = append(asf, make([]byte, 16)...)
+		asf = append(asf, 24, 0, 0, 0, 0, 0, 0, 0)
+	}
+	total := len(asf)
+	asf[16], asf[17], asf[18] = byte(total), byte(total>>8), byte(total>>16)
+	md, err = extractBytes(t, asf, "hostile.wmv")
+	require.NoError(t, err)
+	checkOutput(t, md)
+
+	// MXF: a partition pack whose header metadata says 2^62 bytes, and one
+	// of 20000 empty local sets.
+	part := append([]byte{0x06, 0x0E, 0x2B, 0x34, 0x02, 0x05, 0x01, 0x01, 0x0D, 0x01, 0x02, 0x01, 0x01, 0x02, 0x04, 0x00}, 0x83, 0, 0, 88)
+	val := make([]byte, 88)
+	val[32] = 0x40 // HeaderByteCount 2^62
+	mxf := append(append([]byte(nil), part...), val...)
+	md, err = extractBytes(t, append(mxf, make([]byte, 64)...), "huge.mxf")
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(md.Warnings, "\n"), "only the first")
+	val[32] = 0
+	mxf = append(append([]byte(nil), part...), val...)
+	set := []byte{0x06, 0x0E, 0x2B, 0x34, 0x02, 0x53, 0x01, 0x01, 0x0D, 0x01, 0x01, 0x01, 0x01, 0x01, 0x3B, 0x00, 0}
+	mxf = append(mxf, bytes.Repeat(set, 20000)...)
+	md, err = extractBytes(t, mxf, "sets.mxf")
+	require.NoError(t, err)
+	checkOutput(t, md)
 }
