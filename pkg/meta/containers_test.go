@@ -148,6 +148,16 @@ func TestContainerTags(t *testing.T) {
 	_, ok := md.Get("xmp:CreateDate")
 	assert.False(t, ok, "ffmpeg's epoch placeholder is no recording date")
 
+	// A bare MPEG-2 video stream: the sequence header, and the pictures
+	// over the frame rate (ffprobe gives no duration).
+	m2v := makeClip(t, dir, "a.m2v", [][]string{clipVideo}, "-c:v", "mpeg2video", "-f", "mpeg2video")
+	md = extractPath(t, m2v)
+	assert.Equal(t, "video/mpeg", md.Format)
+	assert.InDelta(t, 2.0, num(t, md, "acs:Duration"), 0.001)
+	assert.EqualValues(t, 25, num(t, md, "xmpDM:videoFrameRate"))
+	assert.Equal(t, "mpeg2video", text(t, md, "xmpDM:videoCompressor"))
+	assert.EqualValues(t, 240, num(t, md, "tiff:ImageLength"))
+
 	aac := makeClip(t, dir, "profile.aac", [][]string{clipAudio}, "-c:a", "aac", "-f", "adts")
 	md = extractPath(t, aac)
 	assert.Equal(t, "LC", text(t, md, "acs:AudioProfile"))
