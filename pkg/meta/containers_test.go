@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -237,6 +238,29 @@ func TestTransportStreamRangedReads(t *testing.T) {
 	assert.InDelta(t, num(t, whole, "acs:Duration"), num(t, md, "acs:Duration"), 0.001)
 	assert.EqualValues(t, 320, num(t, md, "tiff:ImageWidth"))
 	assert.Less(t, cr.bytes.Load(), int64(3<<20), "bytes read")
+
+	// A video codec whose sequence header is not read (MPEG-4 part 2)
+	// does not extend the scan of the start.
+	path = makeClip(t, dir, "mpeg4.ts", [][]string{clipVideo, clipAudio}, "-c:v", "mpeg4", "-c:a", "mp2")
+	data, err = os.ReadFile(path)
+	require.NoError(t, err)
+	half = len(data) / 188 / 2 * 188
+	cr = &countingReaderAt{r: &virtualFile{prefix: data[:half], suffix: data[half:], size: size}}
+	md, err = Extract(context.Background(), cr, size, "big.ts", Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "mpeg4", text(t, md, "xmpDM:videoCompressor"))
+	assert.Equal(t, "mp2", text(t, md, "xmpDM:audioCompressor"))
+	assert.Less(t, cr.bytes.Load(), int64(3<<20), "bytes read")
+	checkAgainstFFprobeDuration(t, md, path)
+}
+
+// checkAgainstFFprobeDuration compares the duration with ffprobe's.
+func checkAgainstFFprobeDuration(t *testing.T, md *Metadata, path string) {
+	t.Helper()
+	p := ffprobe(t, path)
+	dur, err := strconv.ParseFloat(p.Format.Duration, 64)
+	require.NoError(t, err)
+	assert.InDelta(t, dur, num(t, md, "acs:Duration"), 0.05, "duration")
 }
 
 // TestTransportStreamPTSWrap: a stream whose 33-bit PTS wraps around in

@@ -86,7 +86,7 @@ func (st *pesStream) unwrap(pts int64) int64 {
 func (st *pesStream) begin(pts int64, data []byte) {
 	st.end()
 	st.inPES = true
-	if (st.kind == 'v' && !st.vok) || (st.kind == 'a' && !st.aok) || st.kind == '?' {
+	if st.wants() {
 		st.cur = append(st.cur[:0], data[:min(len(data), pesKeep)]...)
 	}
 	if pts >= 0 {
@@ -106,9 +106,15 @@ func (st *pesStream) begin(pts int64, data []byte) {
 	}
 }
 
+// wants reports whether the stream's header facts are still looked for.
+func (st *pesStream) wants() bool {
+	return (st.kind == 'v' && !st.vok && videoParsed(st.codec)) || (st.kind == 'a' && !st.aok && audioParsed(st.codec)) ||
+		(st.kind == '?' && st.probes < 3)
+}
+
 // more adds payload to the PES being assembled.
 func (st *pesStream) more(data []byte) {
-	if st.inPES && len(st.cur) < pesKeep && ((st.kind == 'v' && !st.vok) || (st.kind == 'a' && !st.aok) || st.kind == '?') {
+	if st.inPES && len(st.cur) < pesKeep && st.wants() {
 		st.cur = append(st.cur, data[:min(len(data), pesKeep-len(st.cur))]...)
 	}
 }
@@ -122,7 +128,7 @@ func (st *pesStream) end() {
 	st.inPES = false
 	d := st.cur
 	switch {
-	case st.kind == 'v' && !st.vok:
+	case st.kind == 'v' && !st.vok && videoParsed(st.codec):
 		hint := st.codec
 		if hint == "" && bytes.Contains(d, []byte{0, 0, 1, 0}) {
 			hint = "mpeg1video"
@@ -238,13 +244,24 @@ func (set *pesSet) facts(size int64) mediaStreams {
 // complete reports whether every audio and video stream's header was seen.
 func (set *pesSet) complete() bool {
 	for _, st := range set.list {
-		if (st.kind == 'v' && !st.vok) || (st.kind == 'a' && !st.aok && audioParsed(st.codec)) || (st.kind == '?' && st.probes < 3) {
+		if st.wants() {
 			return false
 		}
 	}
 	return len(set.list) > 0
 }
 
+// videoParsed reports whether the sequence header of a video codec is
+// read ("" is a program stream's video, of a codec yet unknown).
+func videoParsed(codec string) bool {
+	switch codec {
+	case "", "h264", "hevc", "mpeg1video", "mpeg2video":
+		return true
+	}
+	return false
+}
+
+// audioParsed reports whether the frame header of an audio codec is read.
 func audioParsed(codec string) bool {
 	switch codec {
 	case "aac", "mp2", "mp3", "mp1", "ac3", "eac3":
@@ -315,18 +332,19 @@ func (x *extraction) psScanFile(set *pesSet, scan func(d []byte, suffix bool) bo
 	s := x.s
 	var head []byte
 	for n := int64(psScan); ; n *= 2 {
-		d, err := s.readUpTo(0, min(n, psMaxScan))
+		// Each step reads only what it adds, and scans the whole prefix
+		// again (the set starts afresh).
+		more, err := s.readUpTo(int64(len(head)), min(n, psMaxScan)-int64(len(head)))
 		if err != nil {
 			return err
 		}
-		head = d
-		fresh := &pesSet{by: map[int]*pesStream{}}
-		*set = *fresh
-		if !scan(d, false) {
+		head = append(head, more...)
+		*set = pesSet{by: map[int]*pesStream{}}
+		if !scan(head, false) {
 			return corruptf("no packet found at the start of the file")
 		}
 		set.endAll()
-		if set.complete() || int64(len(d)) >= s.size || n >= psMaxScan {
+		if set.complete() || int64(len(head)) >= s.size || n >= psMaxScan {
 			break
 		}
 	}
