@@ -100,6 +100,7 @@ else
 	gen "$dir/h264-pcm24.mxf" "${v[@]}" "${a48[@]}" "${x264[@]}" -c:a pcm_s24le
 	gen "$dir/dv.mxf" "${pal[@]}" "${a48[@]}" -c:v dvvideo -pix_fmt yuv420p -c:a pcm_s16le
 	gen "$dir/pal.dv" "${pal[@]}" "${a48[@]}" -c:v dvvideo -pix_fmt yuv420p -ac 2 -metadata creation_time=2021-06-15T10:20:30Z -f dv
+	gen "$dir/dv50.dv" "${pal[@]}" "${a48[@]}" -c:v dvvideo -pix_fmt yuv422p -ac 2 -t 1 -f dv
 	gen "$dir/ntsc.dv" -t 2 -f lavfi -i testsrc2=size=720x480:rate=30000/1001 "${a48[@]}" -c:v dvvideo -pix_fmt yuv411p -ac 2 -f dv
 	gen "$dir/mono.aac" "${a[@]}" -c:a aac -f adts
 	gen "$dir/stereo48.aac" "${a48[@]}" -c:a aac -ac 2 -b:a 192k -f adts

@@ -383,7 +383,8 @@ func (r *asfReader) tag(name string, typ uint16, v []byte) {
 	case "wm/encodingtime":
 		if typ == 4 && len(v) >= 8 {
 			if iso, ok := fileTime(binary.LittleEndian.Uint64(v)); ok {
-				b.set("xmp:CreateDate", Date(iso), prioLow)
+				// Above the release year, below the File Properties date.
+				b.set("xmp:CreateDate", Date(iso), prioLow+1)
 			}
 		}
 		return

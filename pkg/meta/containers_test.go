@@ -84,6 +84,7 @@ var containerClips = []struct {
 	{"h264-pcm24.mxf", [][]string{clipVideo, clipAudio48}, cat(clipX264, []string{"-c:a", "pcm_s24le"}), "application/mxf"},
 	{"dv.mxf", [][]string{clipPAL, clipAudio48}, []string{"-c:v", "dvvideo", "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le"}, "application/mxf"},
 	{"pal.dv", [][]string{clipPAL, clipAudio48}, []string{"-c:v", "dvvideo", "-pix_fmt", "yuv420p", "-ac", "2", "-f", "dv"}, "video/x-dv"},
+	{"dv50.dv", [][]string{clipPAL, clipAudio48}, []string{"-c:v", "dvvideo", "-pix_fmt", "yuv422p", "-ac", "2", "-t", "1", "-f", "dv"}, "video/x-dv"},
 	{"ntsc.dv", [][]string{clipNTSC, clipAudio48}, []string{"-c:v", "dvvideo", "-pix_fmt", "yuv411p", "-ac", "2", "-f", "dv"}, "video/x-dv"},
 	{"mono.aac", [][]string{clipAudio}, []string{"-c:a", "aac", "-f", "adts"}, "audio/aac"},
 	{"stereo48.aac", [][]string{clipAudio48}, []string{"-c:a", "aac", "-ac", "2", "-b:a", "192k", "-f", "adts"}, "audio/aac"},
@@ -413,4 +414,72 @@ func TestContainerHostile(t *testing.T) {
 	md, err = extractBytes(t, mxf, "sets.mxf")
 	require.NoError(t, err)
 	checkOutput(t, md)
+}
+
+// TestASFAttributes: the Extended Content Description attributes of each
+// data type, and the Metadata Library object of the Header Extension.
+func TestASFAttributes(t *testing.T) {
+	le := func(v uint64, n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(v >> (8 * i))
+		}
+		return b
+	}
+	u16 := func(s string) []byte {
+		var b []byte
+		for _, r := range s + "\x00" {
+			b = append(b, byte(r), byte(r>>8))
+		}
+		return b
+	}
+	object := func(guid string, body []byte) []byte {
+		return append(append([]byte(guid), le(uint64(24+len(body)), 8)...), body...)
+	}
+	attr := func(name string, typ uint16, v []byte) []byte {
+		n := u16(name)
+		b := append(le(uint64(len(n)), 2), n...)
+		b = append(b, le(uint64(typ), 2)...)
+		return append(append(b, le(uint64(len(v)), 2)...), v...)
+	}
+	attrs := [][]byte{
+		attr("WM/AlbumTitle", 0, u16("The Album")),
+		attr("WM/Year", 0, u16("2019")),
+		attr("WM/Track", 3, le(4, 4)), // zero-based: track 5
+		attr("WM/AlbumArtist", 0, u16("Various")),
+		attr("WM/Picture", 1, []byte{3, 0, 0, 0, 0}),
+		attr("WM/EncodingTime", 4, le(132000000000000000, 8)), // 2019-04-17
+		attr("IsVBR", 2, le(1, 4)),
+	}
+	ext := le(uint64(len(attrs)), 2)
+	for _, a := range attrs {
+		ext = append(ext, a...)
+	}
+	// Metadata Library: stream 0, WM/Composer.
+	name := u16("WM/Composer")
+	val := u16("Someone")
+	lib := append(le(1, 2), le(0, 2)...)
+	lib = append(lib, le(0, 2)...)
+	lib = append(lib, le(uint64(len(name)), 2)...)
+	lib = append(lib, le(0, 2)...)
+	lib = append(lib, le(uint64(len(val)), 4)...)
+	lib = append(append(lib, name...), val...)
+	libObj := object(asfMetadataLibGUID, lib)
+	hext := append(make([]byte, 18), le(uint64(len(libObj)), 4)...)
+	hext = append(hext, libObj...)
+	body := append(object(asfExtContentGUID, ext), object(asfHeaderExtGUID, hext)...)
+	hdr := append([]byte(asfHeaderGUID), le(uint64(30+len(body)), 8)...)
+	hdr = append(append(append(hdr, le(2, 4)...), 1, 2), body...)
+
+	md, err := extractBytes(t, hdr, "attrs.wma")
+	require.NoError(t, err)
+	assert.Equal(t, "The Album", text(t, md, "xmpDM:album"))
+	assert.Equal(t, "2019", text(t, md, "xmpDM:releaseDate"))
+	assert.EqualValues(t, 5, num(t, md, "xmpDM:trackNumber"))
+	assert.Equal(t, "Various", text(t, md, "xmpDM:albumArtist"))
+	assert.Equal(t, "Someone", text(t, md, "xmpDM:composer"))
+	v, _ := md.Get("acs:HasCoverArt")
+	assert.True(t, v.Bool)
+	assert.Equal(t, "2019-04-17T18:40:00Z", text(t, md, "xmp:CreateDate"))
+	assertDocumented(t, md)
 }
