@@ -71,6 +71,7 @@ var containerClips = []struct {
 	{"h264-ac3.m2ts", [][]string{clipVideo, clipAudio}, cat(clipX264, []string{"-c:a", "ac3", "-mpegts_m2ts_mode", "1", "-f", "mpegts"}), "video/mp2t"},
 	{"h264-aac.mts", [][]string{clipVideo, clipAudio48}, cat(clipX264, []string{"-c:a", "aac", "-ac", "2", "-mpegts_m2ts_mode", "1", "-f", "mpegts"}), "video/mp2t"},
 	{"mpeg2-mp2.mpg", [][]string{clipVideo, clipAudio}, []string{"-c:v", "mpeg2video", "-c:a", "mp2", "-f", "mpeg"}, "video/mpeg"},
+	{"h264-mp2.mpg", [][]string{clipVideo, clipAudio}, cat(clipX264, []string{"-c:a", "mp2", "-f", "mpeg"}), "video/mpeg"},
 	{"mpeg1-mp2.mpg", [][]string{clipVideo, clipAudio}, []string{"-c:v", "mpeg1video", "-c:a", "mp2", "-f", "mpeg"}, "video/mpeg"},
 	{"dvd.vob", [][]string{clipPAL, clipAudio48}, []string{"-c:v", "mpeg2video", "-c:a", "ac3", "-ac", "2", "-f", "vob"}, "video/mpeg"},
 	{"wmv2.wmv", [][]string{clipVideo, clipAudio}, []string{"-c:v", "wmv2", "-c:a", "wmav2"}, "video/x-ms-asf"},
