@@ -141,6 +141,14 @@ func (r *asfReader) object(guid string, off, n int64) error {
 		return nil
 	}
 	if n > asfMaxObject {
+		switch guid {
+		case asfExtContentGUID:
+			return r.extContentRanged(off, n)
+		case asfHeaderExtGUID:
+			// A large cover picture in a Metadata Library object: walk
+			// the objects and the attributes, skip the big values.
+			return r.headerExtRanged(off, n)
+		}
 		r.x.b.warn("ASF: a header object of %d bytes was skipped", n)
 		return nil
 	}
@@ -320,6 +328,139 @@ func (r *asfReader) extContent(d []byte) {
 		r.tag(name, typ, d[p:p+vl])
 		p += vl
 	}
+}
+
+// extContentRanged reads an Extended Content Description object of n
+// bytes at off that is too large to read whole: attribute by attribute,
+// reading the values of at most 64 KiB.
+func (r *asfReader) extContentRanged(off, n int64) error {
+	s := r.x.s
+	end := off + n
+	h, err := s.readAt(off, 2)
+	if err != nil {
+		return err
+	}
+	count := int(binary.LittleEndian.Uint16(h))
+	p := off + 2
+	for i := 0; i < count && p+2 <= end; i++ {
+		h, err := s.readAt(p, 2)
+		if err != nil {
+			return err
+		}
+		nl := int64(binary.LittleEndian.Uint16(h))
+		if p+2+nl+4 > end {
+			break
+		}
+		d, err := s.readAt(p+2, nl+4)
+		if err != nil {
+			return err
+		}
+		name := utf16le(d[:nl])
+		typ := binary.LittleEndian.Uint16(d[nl:])
+		vl := int64(binary.LittleEndian.Uint16(d[nl+2:]))
+		p += 2 + nl + 4
+		if p+vl > end {
+			break
+		}
+		switch {
+		case strings.EqualFold(name, "WM/Picture"):
+			r.tag(name, typ, nil)
+		case vl <= 64<<10:
+			v, err := s.readAt(p, vl)
+			if err != nil {
+				return err
+			}
+			r.tag(name, typ, v)
+		}
+		p += vl
+	}
+	return nil
+}
+
+// headerExtRanged reads a Header Extension object of n bytes at off that
+// is too large to read whole: object by object.
+func (r *asfReader) headerExtRanged(off, n int64) error {
+	s := r.x.s
+	if n < 22 {
+		return nil
+	}
+	h, err := s.readAt(off, 22)
+	if err != nil {
+		return err
+	}
+	end := min(off+n, off+22+int64(binary.LittleEndian.Uint32(h[18:])))
+	for p, i := off+22, 0; p+24 <= end && i < asfMaxObjects; i++ {
+		oh, err := s.readAt(p, 24)
+		if err != nil {
+			return err
+		}
+		size := int64(binary.LittleEndian.Uint64(oh[16:]))
+		if size < 24 || size > end-p {
+			break
+		}
+		g := string(oh[:16])
+		switch {
+		case size <= asfMaxObject:
+			d, err := s.readAt(p+24, size-24)
+			if err != nil {
+				return err
+			}
+			if g == asfExtStreamGUID {
+				r.extStream(d)
+			} else {
+				r.body(g, d, 1)
+			}
+		case g == asfMetadataGUID || g == asfMetadataLibGUID:
+			if err := r.metadataRanged(p+24, size-24); err != nil {
+				return err
+			}
+		}
+		p += size
+	}
+	return nil
+}
+
+// metadataRanged reads a Metadata or Metadata Library object of n bytes
+// at off attribute by attribute, reading the values of at most 64 KiB.
+func (r *asfReader) metadataRanged(off, n int64) error {
+	s := r.x.s
+	end := off + n
+	h, err := s.readAt(off, 2)
+	if err != nil {
+		return err
+	}
+	count := int(binary.LittleEndian.Uint16(h))
+	p := off + 2
+	for i := 0; i < count && p+12 <= end; i++ {
+		eh, err := s.readAt(p, 12)
+		if err != nil {
+			return err
+		}
+		nl := int64(binary.LittleEndian.Uint16(eh[4:]))
+		typ := binary.LittleEndian.Uint16(eh[6:])
+		vl := int64(binary.LittleEndian.Uint32(eh[8:]))
+		p += 12
+		if nl > end-p || vl > end-p-nl {
+			break
+		}
+		nd, err := s.readAt(p, nl)
+		if err != nil {
+			return err
+		}
+		name := utf16le(nd)
+		switch {
+		case strings.EqualFold(name, "WM/Picture"):
+			r.tag(name, typ, nil)
+		case vl <= 64<<10:
+			v, err := s.readAt(p+nl, vl)
+			if err != nil {
+				return err
+			}
+			r.tag(name, typ, v)
+		}
+		p += nl + vl
+	}
+	return nil
 }
 
 // metadataObject reads a Metadata or Metadata Library object (in the
@@ -640,6 +781,8 @@ func asfVideoCodec(f string) string {
 		return "msmpeg4v1"
 	case "MSS1", "MSS2":
 		return strings.ToLower(f)
+	case "MPNG":
+		return "png"
 	}
 	return aviVideoCodec(f)
 }

@@ -483,4 +483,30 @@ func TestASFAttributes(t *testing.T) {
 	assert.True(t, v.Bool)
 	assert.Equal(t, "2019-04-17T18:40:00Z", text(t, md, "xmp:CreateDate"))
 	assertDocumented(t, md)
+
+	// A Metadata Library of 3 MiB: a cover picture, then the album. The
+	// picture is noted, not read.
+	entry := func(name string, typ uint16, v []byte) []byte {
+		n := u16(name)
+		b := append(le(0, 2), le(0, 2)...)
+		b = append(b, le(uint64(len(n)), 2)...)
+		b = append(b, le(uint64(typ), 2)...)
+		b = append(b, le(uint64(len(v)), 4)...)
+		return append(append(b, n...), v...)
+	}
+	lib = append(le(2, 2), entry("WM/Picture", 1, make([]byte, 3<<20))...)
+	lib = append(lib, entry("WM/AlbumTitle", 0, u16("Big Album"))...)
+	libObj = object(asfMetadataLibGUID, lib)
+	hext = append(make([]byte, 18), le(uint64(len(libObj)), 4)...)
+	hext = append(hext, libObj...)
+	body = object(asfHeaderExtGUID, hext)
+	hdr = append([]byte(asfHeaderGUID), le(uint64(30+len(body)), 8)...)
+	hdr = append(append(append(hdr, le(1, 4)...), 1, 2), body...)
+	cr := &countingReaderAt{r: byteReaderAt(hdr)}
+	md, err = Extract(context.Background(), cr, int64(len(hdr)), "cover.wma", Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "Big Album", text(t, md, "xmpDM:album"))
+	v, _ = md.Get("acs:HasCoverArt")
+	assert.True(t, v.Bool)
+	assert.Less(t, cr.bytes.Load(), int64(64<<10), "the picture is not read")
 }
