@@ -305,6 +305,17 @@ func TestESHeaders(t *testing.T) {
 			audioFrames(h[:i], "", 10)
 		}
 	}
+	// An H.264 SPS (320x240, 25 fps) is found after a few bad ones, not
+	// after more than 16: a stream of thousands of bad parameter sets
+	// costs 16 parses per packet.
+	sps := []byte{0, 0, 1, 0x67, 0x42, 0xc0, 0x0d, 0xda, 0x05, 0x07, 0xec, 0x04, 0x40, 0x00, 0x00, 0x03, 0x00, 0x40, 0x00, 0x00, 0x0c, 0x83, 0xc5, 0x0a, 0xa8, 0x00}
+	bad := []byte{0, 0, 1, 0x67, 0, 0, 0, 0}
+	v, ok = videoFromES(append(bytes.Repeat(bad, 3), sps...), "h264")
+	require.True(t, ok)
+	assert.Equal(t, videoFacts{width: 320, height: 240, frameRate: 25, codec: "h264"}, v)
+	_, ok = videoFromES(append(bytes.Repeat(bad, 20), sps...), "h264")
+	assert.False(t, ok)
+
 	ones := make([]byte, 64)
 	for i := range ones {
 		ones[i] = 0xFF
@@ -366,6 +377,18 @@ func TestContainerHostile(t *testing.T) {
 	require.NoError(t, err)
 	checkOutput(t, md)
 	assert.LessOrEqual(t, cr.bytes.Load(), int64(psMaxScan), "bytes read")
+
+	// MPEG-PS: 8 MiB of PES packets full of H.264 SPS start codes that
+	// parse as nothing: 16 are tried per packet (TestESHeaders).
+	flood := bytes.Repeat([]byte{0, 0, 1, 0x67, 0, 0, 0, 0}, 8200)
+	ps = []byte{0, 0, 1, 0xBA, 0x44, 0, 4, 0, 4, 1, 0, 0, 3, 0xF8}
+	for len(ps) < psMaxScan {
+		ps = append(ps, 0, 0, 1, 0xE0, 0xFA, 0x0F, 0x80, 0x80, 5, 0x21, 0, 1, 0, 1)
+		ps = append(ps, flood[:0xFA0F-8]...)
+	}
+	md, err = extractBytes(t, ps, "flood.mpg")
+	require.NoError(t, err)
+	checkOutput(t, md)
 
 	// FLV: onMetaData nested 100000 deep, and an array of 2^32-1 items.
 	flv := []byte("FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00")

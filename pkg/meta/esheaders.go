@@ -94,6 +94,19 @@ func unescapeNAL(d []byte) []byte {
 	return out
 }
 
+// nalUnit cuts an Annex B NAL unit (d starts with its header) where the
+// next start code, or a zero byte run no NAL unit holds, begins; at most
+// spsMaxBytes.
+func nalUnit(d []byte) []byte {
+	d = d[:min(len(d), spsMaxBytes)]
+	for i := 1; i+2 < len(d); i++ {
+		if d[i] == 0 && d[i+1] == 0 && d[i+2] <= 2 {
+			return d[:i]
+		}
+	}
+	return d
+}
+
 // videoFacts is what a sequence header tells of a video stream.
 type videoFacts struct {
 	width, height int
@@ -317,7 +330,8 @@ func mpegVideoSeq(seq, ext []byte) (videoFacts, bool) {
 // finds.
 func videoFromES(d []byte, codec string) (videoFacts, bool) {
 	var seq []byte
-	for i := 0; i+4 <= len(d); {
+	tries := 0 // parameter sets parsed: a hostile stream may hold thousands
+	for i := 0; i+4 <= len(d) && tries < 16; {
 		j := bytes.Index(d[i:], []byte{0, 0, 1})
 		if j < 0 {
 			break
@@ -336,11 +350,13 @@ func videoFromES(d []byte, codec string) (videoFacts, bool) {
 			// A picture or GOP header before any extension: MPEG-1.
 			return mpegVideoSeq(seq, nil)
 		case (codec == "" || codec == "h264") && seq == nil && c&0x80 == 0 && c&0x1F == 7 && c&0x60 != 0:
-			if v, ok := h264SPS(d[p:]); ok {
+			tries++
+			if v, ok := h264SPS(nalUnit(d[p:])); ok {
 				return v, true
 			}
 		case (codec == "" || codec == "hevc") && seq == nil && c&0x81 == 0 && (c>>1)&0x3F == 33:
-			if v, ok := hevcSPS(d[p:]); ok {
+			tries++
+			if v, ok := hevcSPS(nalUnit(d[p:])); ok {
 				return v, true
 			}
 		}
