@@ -4,14 +4,20 @@
 #
 # Generates a set of clips with ffmpeg (MP4 with the moov box first and
 # last, MOV, M4V, 3GP, M4A, MP3 with ID3v2.3/2.4/v1 and without tags, FLAC,
-# Ogg Vorbis, Opus, Ogg Theora, WAV, AIFF, Matroska, WebM, AVI; H.264, HEVC,
-# MPEG-4, ProRes, MJPEG, VP9, AAC, MP3, Opus, PCM; tags, GPS, make/model
-# and creation dates), or takes the files of DIR, then:
+# Ogg Vorbis, Opus, Ogg Theora, WAV, AIFF, Matroska, WebM, AVI, MPEG-TS,
+# M2TS/MTS, MPEG-PS, VOB, WMV/ASF, WMA, FLV, MXF, DV, ADTS AAC; H.264, HEVC,
+# MPEG-1/2/4, ProRes, MJPEG, VP9, WMV1/2, MS-MPEG4, FLV1, DV, AAC, MP3, MP2,
+# AC-3, WMA, Opus, PCM; tags, GPS, make/model and creation dates), or takes
+# the files of DIR, then:
 #
 # - agreement: duration (±0.05 s), width, height, codecs, frame rate
 #   (±0.01), sample rate and channels against `ffprobe -show_format
 #   -show_streams`; creation date, GPS, make/model, title, artist, album,
-#   genre, comment and track against `exiftool -j -n`;
+#   genre, comment and track against `exiftool -j -n`; per container
+#   (by extension) and in total. MPEG-TS/PS have no duration field: it is
+#   computed, as ffprobe does, from the PTS of the first and last MiB (the
+#   latest stream end, its highest PTS plus one frame, less the earliest
+#   PTS);
 # - timing, on the same files in one run: one process per file for
 #   this project (metatool extract), exiftool and ffprobe; one process for
 #   all files (metatool extract DIR, exiftool -j DIR); and the in-process
@@ -70,6 +76,35 @@ else
 	gen "$dir/h264-aac.mkv" "${v[@]}" "${a[@]}" "${x264[@]}" -c:a aac "${tags[@]}"
 	gen "$dir/mpeg4-mp3.avi" "${v[@]}" "${a[@]}" -c:v mpeg4 -c:a libmp3lame "${tags[@]}"
 	gen "$dir/vp9-opus.webm" "${v[@]}" "${a[@]}" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -c:a libopus "${tags[@]}"
+	# Containers without an index: MPEG-TS/M2TS, MPEG-PS/VOB, ASF (WMV/WMA),
+	# FLV, MXF, DV, ADTS AAC.
+	pal=(-t 2 -f lavfi -i testsrc2=size=720x576:rate=25)
+	a48=(-t 2 -f lavfi -i sine=frequency=440:sample_rate=48000)
+	gen "$dir/h264-aac.ts" "${v[@]}" "${a[@]}" "${x264[@]}" -c:a aac
+	gen "$dir/mpeg2-mp2.ts" "${v[@]}" "${a[@]}" -c:v mpeg2video -c:a mp2
+	gen "$dir/hevc-ac3.ts" -t 2 -f lavfi -i testsrc2=size=640x360:rate=30000/1001 "${a[@]}" -c:v libx265 -preset ultrafast -x265-params log-level=error -c:a ac3
+	gen "$dir/audio-aac.ts" "${a[@]}" -c:a aac -b:a 128k -ac 2
+	gen "$dir/h264-ac3.m2ts" "${v[@]}" "${a[@]}" "${x264[@]}" -c:a ac3 -mpegts_m2ts_mode 1 -f mpegts
+	gen "$dir/h264-aac48.mts" "${v[@]}" "${a48[@]}" "${x264[@]}" -c:a aac -ac 2 -mpegts_m2ts_mode 1 -f mpegts
+	gen "$dir/mpeg2-mp2.mpg" "${v[@]}" "${a[@]}" -c:v mpeg2video -c:a mp2 -f mpeg
+	gen "$dir/mpeg1-mp2.mpg" "${v[@]}" "${a[@]}" -c:v mpeg1video -c:a mp2 -f mpeg
+	gen "$dir/dvd.vob" "${pal[@]}" "${a48[@]}" -c:v mpeg2video -c:a ac3 -ac 2 -f vob
+	gen "$dir/wmv2.wmv" "${v[@]}" "${a[@]}" -c:v wmv2 -c:a wmav2 "${tags[@]}"
+	gen "$dir/wmv1.asf" "${v[@]}" "${a[@]}" -c:v wmv1 -c:a wmav1
+	gen "$dir/msmpeg4-mp3.asf" "${v[@]}" "${a[@]}" -c:v msmpeg4 -c:a libmp3lame
+	gen "$dir/a.wma" "${a[@]}" -c:a wmav2 -ac 2 "${tags[@]}"
+	gen "$dir/flv1-mp3.flv" "${v[@]}" "${a[@]}" -c:v flv1 -c:a libmp3lame "${tags[@]}"
+	gen "$dir/h264-aac.flv" "${v[@]}" "${a[@]}" "${x264[@]}" -c:a aac
+	gen "$dir/audio-aac.flv" "${a[@]}" -c:a aac -f flv
+	gen "$dir/mpeg2-pcm.mxf" "${v[@]}" "${a48[@]}" -c:v mpeg2video -c:a pcm_s16le -metadata creation_time=2021-06-15T10:20:30Z
+	gen "$dir/h264-pcm24.mxf" "${v[@]}" "${a48[@]}" "${x264[@]}" -c:a pcm_s24le
+	gen "$dir/dv.mxf" "${pal[@]}" "${a48[@]}" -c:v dvvideo -pix_fmt yuv420p -c:a pcm_s16le
+	gen "$dir/pal.dv" "${pal[@]}" "${a48[@]}" -c:v dvvideo -pix_fmt yuv420p -ac 2 -metadata creation_time=2021-06-15T10:20:30Z -f dv
+	gen "$dir/dv50.dv" "${pal[@]}" "${a48[@]}" -c:v dvvideo -pix_fmt yuv422p -ac 2 -t 1 -f dv
+	gen "$dir/ntsc.dv" -t 2 -f lavfi -i testsrc2=size=720x480:rate=30000/1001 "${a48[@]}" -c:v dvvideo -pix_fmt yuv411p -ac 2 -f dv
+	gen "$dir/mono.aac" "${a[@]}" -c:a aac -f adts
+	gen "$dir/stereo48.aac" "${a48[@]}" -c:a aac -ac 2 -b:a 192k -f adts
+	gen "$dir/id3.aac" "${a[@]}" -c:a aac -f adts -write_id3v2 1 "${tags[@]}"
 	n=${N:-1}
 	if [ "$n" -gt 1 ]; then
 		for f in "$dir"/*; do

@@ -12,8 +12,8 @@ import (
 
 // TestSniffMediaMadeByFFmpeg makes a short file of every video and audio
 // container the service reads with ffmpeg and checks that Sniff tells it
-// from its bytes alone (and, for WMA, its name), with the family and the
-// media engine.
+// from its bytes alone (and, for WMA, its name), with the family, the
+// media engine and metadata extraction.
 func TestSniffMediaMadeByFFmpeg(t *testing.T) {
 	testutil.NeedTool(t, "ffmpeg")
 	video := []string{"-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.4", "-f", "lavfi", "-i", "sine=duration=0.4"}
@@ -68,8 +68,8 @@ func TestSniffMediaMadeByFFmpeg(t *testing.T) {
 				name = c.file
 			}
 			f := format.Sniff(head, name)
-			if f.Name != c.want || f.Family != c.family || !f.Reads(format.MediaRead) {
-				t.Fatalf("Sniff = %s (family %s, engines %s), want %s of family %s read by the media engine", f, f.Family, f.Engines, c.want, c.family)
+			if f.Name != c.want || f.Family != c.family || !f.Reads(format.MediaRead) || !f.Reads(format.MetaRead) {
+				t.Fatalf("Sniff = %s (family %s, engines %s), want %s of family %s read by the media engine and metadata extraction", f, f.Family, f.Engines, c.want, c.family)
 			}
 			if g, ok := format.ByFileName(c.file); !ok || g.Family != c.family {
 				t.Errorf("ByFileName(%s) = %s (%s)", c.file, g, g.Family)

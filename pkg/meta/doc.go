@@ -24,8 +24,13 @@
 // moov box, wherever it is, never the media data; ID3 frames and the first
 // MPEG audio frame; FLAC metadata blocks; the header pages of an Ogg
 // stream and its last pages; WAV/AIFF/AVI chunk headers; the Matroska
-// elements before the first Cluster and those its SeekHead points to) and
-// never decodes pixels or samples. The readers share
+// elements before the first Cluster and those its SeekHead points to; the
+// first and last MiB of an MPEG transport or program stream (its tables,
+// sequence and frame headers, and time stamps); the ASF header objects and
+// first data packets; the FLV onMetaData tag and first codec headers; the
+// MXF header metadata; the first DIF sequence of a DV file; the ADTS frame
+// headers of the first MiB of an AAC file) and never decodes pixels or
+// samples. The readers share
 // parsers for the embedded blocks: EXIF and TIFF IFDs, XMP (RDF/XML), IPTC
 // IIM inside Photoshop image resource blocks, and ICC profiles; all but
 // the ICC reader are built on pkg/internal/metablock, which pkg/image uses

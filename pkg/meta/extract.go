@@ -205,6 +205,9 @@ var readers = map[string]reader{
 	"sgi": readRaster, "ppm": readRaster, "pgm": readRaster, "pbm": readRaster, "pam": readRaster,
 	"pfm": readRaster, "tga": readRaster, "ico": readRaster, "cur": readRaster, "pcx": readRaster,
 	"hdr": readRaster, "exr": readRaster, "dds": readRaster, "pict": readRaster,
+	"aac": readADTS, "flv": readFLV, "asf": readASF, "wma": readASF,
+	"dv": readDV, "mpegts": readTS, "mpegps": readPS,
+	"mxf": readMXF,
 }
 
 // detect chooses the format from the first bytes and the name, through

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -82,6 +83,27 @@ func FuzzExtract(f *testing.F) {
 			md, err := Extract(context.Background(), bytes.NewReader(data), int64(len(data)), name, fuzzOpts)
 			if err != nil {
 				continue
+			}
+			checkOutput(t, md)
+		}
+	})
+}
+
+// FuzzContainers runs Extract on MPEG-TS/PS, ASF, FLV, MXF, DV and ADTS
+// input (the seeds are the first KiB of small files of each, made by
+// ffmpeg): no panic, even one the reader recovers from, and valid output.
+func FuzzContainers(f *testing.F) {
+	names := []string{"a.ts", "a.mpg", "a.wmv", "a.flv", "a.mxf", "a.dv", "a.aac"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, name := range names {
+			md, err := Extract(context.Background(), bytes.NewReader(data), int64(len(data)), name, fuzzOpts)
+			if err != nil {
+				continue
+			}
+			for _, w := range md.Warnings {
+				if strings.Contains(w, "reader failed") {
+					t.Fatalf("%s: %s", name, w)
+				}
 			}
 			checkOutput(t, md)
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"strings"
+
+	"github.com/assetcompute/assetcompute/pkg/format"
 )
 
 // MP3 files (MPEG-1/2/2.5 audio layers I-III) carry their tags in an ID3v2
@@ -56,6 +58,26 @@ func readMP3(x *extraction) error {
 		start = end
 	}
 	ms := mediaStreams{}
+	if h, err := s.readUpTo(start, 7); err == nil {
+		if _, ok := adtsHeader(h); ok {
+			// AAC frames after an ID3v2 tag (ffmpeg's adts muxer with
+			// write_id3v2).
+			end := s.size
+			if s.size >= 128 {
+				if t, err := s.readAt(s.size-128, 128); err == nil && string(t[:3]) == "TAG" {
+					id3v1(b, t)
+					end -= 128
+				}
+			}
+			ms, err := x.adtsStream(start, end)
+			if err != nil {
+				return err
+			}
+			b.format = format.MustName("aac").MIME
+			ms.set(b)
+			return nil
+		}
+	}
 	if err := x.mp3Frame(start, &ms); err != nil {
 		if len(b.props) == 0 {
 			return err

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -20,9 +21,11 @@ func mediaCompare(dir, ref string, verbose bool) error {
 	if err != nil {
 		return err
 	}
-	type tally struct{ agree, total int }
+	type tally struct{ agree, total, files int }
 	fields := map[string]*tally{}
 	var order []string
+	exts := map[string]*tally{}
+	var extOrder []string
 	count := func(field string, ok bool, file, detail string) {
 		t := fields[field]
 		if t == nil {
@@ -31,14 +34,23 @@ func mediaCompare(dir, ref string, verbose bool) error {
 			order = append(order, field)
 		}
 		t.total++
+		e := exts[strings.ToLower(filepath.Ext(file))]
+		e.total++
 		if ok {
 			t.agree++
+			e.agree++
 		} else if verbose {
 			fmt.Printf("  %-28s %-16s %s\n", filepath.Base(file), field, detail)
 		}
 	}
 	for _, p := range list {
 		base := filepath.Base(p)
+		ext := strings.ToLower(filepath.Ext(p))
+		if exts[ext] == nil {
+			exts[ext] = &tally{}
+			extOrder = append(extOrder, ext)
+		}
+		exts[ext].files++
 		md, err := extractFile(p)
 		ours := map[string]any{}
 		if err == nil {
@@ -86,10 +98,17 @@ func mediaCompare(dir, ref string, verbose bool) error {
 			continue
 		}
 		e := et[0]
-		if v, ok := e["CreateDate"].(string); ok && !strings.HasPrefix(v, "0000") {
-			got, _ := ours["xmp:CreateDate"].(string)
+		for _, d := range [][2]string{{"CreateDate", "xmp:CreateDate"}, {"DateTimeOriginal", "exif:DateTimeOriginal"}} {
+			v, ok := e[d[0]].(string)
+			if !ok || strings.HasPrefix(v, "0000") {
+				continue
+			}
+			if i := strings.IndexByte(v, '.'); i > 0 {
+				v = v[:i] // MXF timestamps: milliseconds
+			}
+			got, _ := ours[d[1]].(string)
 			got = strings.TrimSuffix(strings.Replace(strings.Replace(got, "-", ":", 2), "T", " ", 1), "Z")
-			count("create date", got == v, p, fmt.Sprintf("exiftool %q, ours %q", v, got))
+			count("create date", got == v, p, fmt.Sprintf("exiftool %s %q, ours %q", d[0], v, got))
 		}
 		for _, g := range [][2]string{{"GPSLatitude", "exif:GPSLatitude"}, {"GPSLongitude", "exif:GPSLongitude"}} {
 			if v, ok := e[g[0]]; ok {
@@ -97,14 +116,15 @@ func mediaCompare(dir, ref string, verbose bool) error {
 			}
 		}
 		for _, g := range [][2]string{{"Title", "dc:title"}, {"Artist", "xmpDM:artist"}, {"Album", "xmpDM:album"},
+			{"Author", "xmpDM:artist"}, {"AlbumTitle", "xmpDM:album"},
 			{"Genre", "xmpDM:genre"}, {"Comment", "acs:Comment"}, {"Make", "tiff:Make"}, {"Model", "tiff:Model"}} {
 			if v, ok := e[g[0]]; ok && fmt.Sprint(v) != "" {
 				eqStr(count, strings.ToLower(g[0]), fmt.Sprint(v), ours[g[1]], p)
 			}
 		}
 		for _, k := range []string{"TrackNumber", "Track"} {
-			if ext := strings.ToLower(filepath.Ext(p)); ext == ".mkv" || ext == ".webm" {
-				break // exiftool's Matroska TrackNumber is a stream's number, not a tag
+			if ext := strings.ToLower(filepath.Ext(p)); ext == ".mkv" || ext == ".webm" || ext == ".mxf" {
+				break // exiftool's Matroska and MXF TrackNumber is a stream's number, not a tag
 			}
 			if v, ok := e[k]; ok {
 				s := strings.Fields(strings.ReplaceAll(fmt.Sprint(v), "/", " "))
@@ -128,6 +148,12 @@ func mediaCompare(dir, ref string, verbose bool) error {
 		pct = 100 * float64(agree) / float64(total)
 	}
 	fmt.Printf("%-20s %4d/%-4d (%.1f%%) over %d files\n", "total", agree, total, pct, len(list))
+	fmt.Printf("\n%-20s %5s %8s\n", "container", "files", "agree")
+	sort.Strings(extOrder)
+	for _, e := range extOrder {
+		t := exts[e]
+		fmt.Printf("%-20s %5d %4d/%-4d\n", e, t.files, t.agree, t.total)
+	}
 	return nil
 }
 
