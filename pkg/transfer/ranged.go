@@ -309,6 +309,18 @@ func (s *RangedSource) SHA1() string { return s.sha1 }
 // Mode tells how the source is read: ModeRanged, ModeDownloaded or ModeLocal.
 func (s *RangedSource) Mode() string { return s.mode }
 
+// LocalFile returns the path of the local file the source is read from:
+// the file itself for a local source (ModeLocal), which belongs to the
+// user and must be neither written nor removed, or the downloaded copy
+// (ModeDownloaded), which Close removes. It is "" for a source read in
+// ranges (ModeRanged).
+func (s *RangedSource) LocalFile() string {
+	if s.file == nil {
+		return ""
+	}
+	return s.file.Name()
+}
+
 // Stats returns the bytes and requests spent so far.
 func (s *RangedSource) Stats() RangeStats {
 	return RangeStats{Bytes: s.bytes.Load(), Requests: s.requests.Load()}
