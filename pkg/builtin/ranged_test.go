@@ -3,6 +3,7 @@ package builtin
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	stdimage "image"
 	"image/png"
@@ -247,9 +248,28 @@ func TestVideoReadInRangesFallsBack(t *testing.T) {
 	require.NoError(t, err)
 	// The moov at the end cut off: the index is gone.
 	require.NoError(t, os.WriteFile(filepath.Join(src, "truncated.mp4"), whole[:len(whole)-200], 0o600))
+	// Hostile indexes: a sample count of 2^32-1, a chunk past the end.
+	patch := func(name, box string, at int, v uint32) {
+		b := append([]byte(nil), whole...)
+		i := bytes.LastIndex(b, []byte(box))
+		require.Positive(t, i, box)
+		binary.BigEndian.PutUint32(b[i+at:], v)
+		require.NoError(t, os.WriteFile(filepath.Join(src, name), b, 0o600))
+	}
+	patch("hugecount.mp4", "stsz", 12, math.MaxUint32)
+	patch("pastend.mp4", "stco", 12, math.MaxInt32)
 	srv := newRangeServer(t, src)
 	h := newRangedHarness(t)
 	h.params = map[string]any{"mediaRangedMinBytes": 1024}
+	for name, why := range map[string]string{"hugecount.mp4": "beyond the limits", "pastend.mp4": "past the end"} {
+		t.Run(name, func(t *testing.T) {
+			r, _ := h.run(srv.URL+"/"+name, map[string]any{"fmt": "png", "time": 3})
+			if r.Status != api.StatusCreated {
+				assert.Equal(t, api.ReasonSourceCorrupt, r.Reason, r.Message)
+			}
+			assert.Contains(t, h.logs.String(), why)
+		})
+	}
 
 	size := func(name string) int64 {
 		st, err := os.Stat(filepath.Join(src, name))
