@@ -241,9 +241,11 @@ func (s *sparseSource) frameRanges(in *media.Info, r *worker.Rendition) ([]mp4in
 		}
 		frame(math.Max(0, math.Min(t, duration-step)))
 	}
+	// Times count from the start of the movie, as ffmpeg's -ss does.
+	start := s.ix.Start()
 	var out []mp4index.Range
 	for _, sp := range spans {
-		first, last := vt.Span(sp[0], sp[1], reorderSamples)
+		first, last := vt.Span(start+sp[0], start+sp[1], reorderSamples)
 		out = append(out, vt.Ranges(first, last)...)
 	}
 	return mp4index.Merge(out, mergeGap), true

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	stdimage "image"
 	"image/png"
 	"log/slog"
@@ -225,6 +226,28 @@ func TestVideoFrameReadInRanges(t *testing.T) {
 			}
 		})
 	}
+	t.Run("renditions of one request share the partial copy", func(t *testing.T) {
+		srv.reset()
+		dir := t.TempDir()
+		var rends []any
+		for i, r := range []map[string]any{
+			{"fmt": "png", "time": "25%"}, {"fmt": "png", "time": "75%"}, {"fmt": "jpg", "time": "25%", "width": 100},
+			{"fmt": "png", "storyboard": map[string]any{"columns": 2, "rows": 1}},
+		} {
+			r["name"] = fmt.Sprintf("r%d.%s", i, r["fmt"])
+			r["target"] = filepath.Join(dir, r["name"].(string))
+			rends = append(rends, r)
+		}
+		raw, err := json.Marshal(map[string]any{"source": srv.URL + "/clip.mp4", "renditions": rends, "mediaRangedMinBytes": 1 << 20})
+		require.NoError(t, err)
+		res, err := h.handlers[ThumbnailAction](context.Background(), raw)
+		require.NoError(t, err)
+		for _, r := range res.(*api.WorkerResult).Renditions {
+			assert.Equal(t, api.StatusCreated, r.Status, r.Message)
+		}
+		t.Logf("4 renditions: fetched %d of %d bytes in %d requests", srv.bytes.Load(), size, srv.requests.Load())
+		assert.Less(t, float64(srv.bytes.Load()), 0.3*float64(size))
+	})
 	assert.Contains(t, h.logs.String(), "video frames read in part")
 	assert.Contains(t, h.logs.String(), `msg="source read"`)
 	assert.Empty(t, leftovers(t, h.tmp), "activation files left behind")
@@ -244,6 +267,7 @@ func TestVideoReadInRangesFallsBack(t *testing.T) {
 	base := []string{"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=20", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-b:v", "5M", "-pix_fmt", "yuv420p"}
 	moovLast := ffmpegFile(t, src, append(append([]string{}, base...), "moovlast.mp4")...)
 	ffmpegFile(t, src, append(append([]string{}, base...), "-movflags", "frag_keyframe+empty_moov", "frag.mp4")...)
+	ffmpegFile(t, src, "-i", moovLast, "-c", "copy", "-output_ts_offset", "5", "-movflags", "+faststart", "delayed.mp4")
 	whole, err := os.ReadFile(moovLast)
 	require.NoError(t, err)
 	// The moov at the end cut off: the index is gone.
@@ -282,6 +306,19 @@ func TestVideoReadInRangesFallsBack(t *testing.T) {
 		require.Equal(t, api.StatusCreated, r.Status, r.Message)
 		t.Logf("fetched %d of %d bytes", srv.bytes.Load(), size("moovlast.mp4"))
 		assert.Less(t, srv.bytes.Load(), size("moovlast.mp4")/3)
+	})
+	t.Run("a movie that starts at 5 s: read in part, the same frame", func(t *testing.T) {
+		for _, tm := range []any{"50%", 0, 9.5} {
+			rend := map[string]any{"fmt": "png", "time": tm}
+			whole, wholeOut := h.run(filepath.Join(src, "delayed.mp4"), rend)
+			require.Equal(t, api.StatusCreated, whole.Status, whole.Message)
+			srv.reset()
+			part, partOut := h.run(srv.URL+"/delayed.mp4", rend)
+			require.Equal(t, api.StatusCreated, part.Status, part.Message)
+			assert.Less(t, srv.bytes.Load(), size("delayed.mp4")/3)
+			assert.Less(t, meanAbsDiff(t, decodeFile(t, wholeOut), decodeFile(t, partOut)), 1.0, "time %v", tm)
+		}
+		assert.NotContains(t, h.logs.String(), "partial copy failed")
 	})
 	t.Run("fragmented: read whole", func(t *testing.T) {
 		srv.reset()

@@ -790,6 +790,23 @@ func (t *Track) Ranges(first, last int) []Range {
 	return out
 }
 
+// Start returns the earliest presentation time of the first samples of
+// the video and audio tracks, in seconds: the time a player (and ffmpeg's
+// -ss, which counts from it) takes for the start of the movie. 0 when no
+// track has samples.
+func (ix *Index) Start() float64 {
+	start, found := 0.0, false
+	for _, t := range ix.Tracks {
+		// The first frame shown is among the first few decoded.
+		for i := range min(len(t.samples), 16) {
+			if p := t.pts(i); !found || p < start {
+				start, found = p, true
+			}
+		}
+	}
+	return start
+}
+
 // Meta returns the byte ranges a demuxer reads besides the samples: every
 // top-level box other than media data whole (ftyp, moov, free, uuid, ...),
 // and the header of every mdat.

@@ -103,6 +103,7 @@ func TestSyntheticMovie(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ix.Faststart)
 	assert.Equal(t, 2.0, ix.Duration)
+	assert.Equal(t, 0.0, ix.Start())
 	v := ix.Video()
 	require.NotNil(t, v)
 	assert.Equal(t, "avc1", v.Codec)
@@ -208,6 +209,7 @@ func TestEditLists(t *testing.T) {
 	ix, err = read(withEdts(full(0, 2, 25, math.MaxUint32, 1<<16, 10, 0, 1<<16)))
 	require.NoError(t, err)
 	assert.InDelta(t, 1.0, ix.Video().pts(0), 1e-9)
+	assert.InDelta(t, 1.0, ix.Start(), 1e-9, "the movie starts with its first frame")
 	// Two media edits, another rate: not modelled.
 	_, err = read(withEdts(full(0, 2, 5, 0, 1<<16, 5, 5, 1<<16)))
 	assert.ErrorIs(t, err, ErrUnsupported)
