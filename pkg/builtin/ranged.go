@@ -264,6 +264,11 @@ func sparseFrameInput(ctx context.Context, probe func(context.Context, string) (
 		return "", nil, nil
 	}
 	v, err := src.Once(sparseProbeKey{}, func() (any, error) { return probe(ctx, sp.path) })
+	if api.ReasonOf(err) == api.ReasonSourceUnsupported {
+		// Encrypted tracks, which the moov says: the whole file says
+		// the same.
+		return "", nil, err
+	}
 	if err != nil {
 		// The prober could not read the partial copy: the whole file
 		// will tell what is wrong with it.

@@ -268,6 +268,8 @@ func TestVideoReadInRangesFallsBack(t *testing.T) {
 	moovLast := ffmpegFile(t, src, append(append([]string{}, base...), "moovlast.mp4")...)
 	ffmpegFile(t, src, append(append([]string{}, base...), "-movflags", "frag_keyframe+empty_moov", "frag.mp4")...)
 	ffmpegFile(t, src, "-i", moovLast, "-c", "copy", "-output_ts_offset", "5", "-movflags", "+faststart", "delayed.mp4")
+	ffmpegFile(t, src, "-i", moovLast, "-c", "copy", "-encryption_scheme", "cenc-aes-ctr", "-movflags", "+faststart",
+		"-encryption_key", "76a6c65c5ea762046bd749a2e632ccbb", "-encryption_kid", "a7e61c373e219033c21091fa607bf3b8", "drm.mp4")
 	whole, err := os.ReadFile(moovLast)
 	require.NoError(t, err)
 	// The moov at the end cut off: the index is gone.
@@ -319,6 +321,12 @@ func TestVideoReadInRangesFallsBack(t *testing.T) {
 			assert.Less(t, meanAbsDiff(t, decodeFile(t, wholeOut), decodeFile(t, partOut)), 1.0, "time %v", tm)
 		}
 		assert.NotContains(t, h.logs.String(), "partial copy failed")
+	})
+	t.Run("encrypted: refused from its moov", func(t *testing.T) {
+		srv.reset()
+		r, _ := h.run(srv.URL+"/drm.mp4", map[string]any{"fmt": "png", "time": 3})
+		assert.Equal(t, api.ReasonSourceUnsupported, r.Reason, r.Message)
+		assert.Less(t, srv.bytes.Load(), size("drm.mp4")/3)
 	})
 	t.Run("fragmented: read whole", func(t *testing.T) {
 		srv.reset()
