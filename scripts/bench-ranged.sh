@@ -22,8 +22,13 @@
 #   whole-T       poster-T with mediaRangedMinBytes above the file's size:
 #                 the file is read whole first, as before ranged reads
 #   download      curl GET of the whole object to /dev/null (no frame)
-#   baseline-T    poster-T run by the acs binary BENCH_BASELINE_ACS, when
-#                 set (say, one built from an earlier commit)
+#   image         {fmt: jpg, width: 319} of a 4000x3000 JPEG (testsrc2,
+#                 ffmpeg -q:v 2) in the same bucket: an image source is
+#                 copied whole, in one request after the first block
+#   baseline-T, baseline-image
+#                 poster-T and image run by the acs binary
+#                 BENCH_BASELINE_ACS, when set (say, one built from an
+#                 earlier commit)
 # Bytes and requests are those the worker logs ("source read") at -v.
 #
 #   BENCH_SIZE_MB=500 BENCH_RUNS=3 scripts/bench-ranged.sh
@@ -54,6 +59,10 @@ if [[ ! -s $CLIP ]]; then
   mv "$CLIP.tmp.mp4" "$CLIP"
 fi
 SIZE=$(stat -c %s "$CLIP")
+IMAGE=$DIR/photo-4000x3000.jpg
+if [[ ! -s $IMAGE ]]; then
+  ffmpeg -v error -nostdin -y -f lavfi -i testsrc2=size=4000x3000 -frames:v 1 -q:v 2 "$IMAGE"
+fi
 
 go build -o bin/acs ./cmd/acs
 if [[ ! -x bin/versitygw ]]; then
@@ -80,6 +89,7 @@ s3() { curl -sS -f --aws-sigv4 "aws:amz:$REGION:s3" --user "$ACCESS:$SECRET" -H 
 s3 -X PUT "$EP/bench" >/dev/null
 echo "uploading $SIZE bytes to versitygw" >&2
 s3 -T "$CLIP" "$EP/bench/large.mp4" >/dev/null
+s3 -T "$IMAGE" "$EP/bench/photo.jpg" >/dev/null
 
 export ACS_S3_ENDPOINT=$EP ACS_S3_PATH_STYLE=true ACS_S3_REGION=$REGION
 export AWS_ACCESS_KEY_ID=$ACCESS AWS_SECRET_ACCESS_KEY=$SECRET
@@ -95,13 +105,17 @@ request poster-0 '{"fmt": "jpg", "width": 319, "time": 0, "target": "TARGET"}'
 request representative '{"fmt": "jpg", "width": 319, "target": "TARGET"}'
 request storyboard '{"fmt": "jpg", "storyboard": {"columns": 4, "rows": 3}, "target": "TARGET"}'
 cp "$DIR/req-poster-T.json" "$DIR/req-whole-T.json"
+sed 's#s3://bench/large.mp4#s3://bench/photo.jpg#' >"$DIR/req-image.json" <<JSON
+{"source": "s3://bench/large.mp4", "renditions": [{"fmt": "jpg", "width": 319, "target": "$DIR/out/image.jpg"}]}
+JSON
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 now() { date +%s%N; }
 
 printf '%-15s %12s %8s %9s %9s  %s\n' case bytes "% file" requests ms outcome
 names=(poster-T poster-0 representative storyboard whole-T download)
-[[ -n ${BENCH_BASELINE_ACS:-} ]] && names+=(baseline-T)
+names+=(image)
+[[ -n ${BENCH_BASELINE_ACS:-} ]] && names+=(baseline-T baseline-image)
 for name in "${names[@]}"; do
   ts=() bytes=0 reqs=0 outcome=ok
   for ((i = 0; i < RUNS; i++)); do
@@ -115,6 +129,7 @@ for name in "${names[@]}"; do
       acs=bin/acs req=$name extra=()
       [[ $name == whole-T ]] && extra=(--setting "mediaRangedMinBytes=$((SIZE + 1))")
       [[ $name == baseline-T ]] && acs=$BENCH_BASELINE_ACS req=poster-T
+      [[ $name == baseline-image ]] && acs=$BENCH_BASELINE_ACS req=image
       if ! "$acs" process -v "${extra[@]}" -f "$DIR/req-$req.json" >"$DIR/out/$name.json" 2>"$DIR/out/$name.log"; then
         outcome="failed: $(grep -o '"message": "[^"]*' "$DIR/out/$name.json" | head -1 | cut -c13-)"
       fi
@@ -127,7 +142,9 @@ for name in "${names[@]}"; do
     ts+=($(((e - s) / 1000000)))
   done
   ms=$(printf '%s\n' "${ts[@]}" | median)
-  pct=$(awk -v b="${bytes:-0}" -v s="$SIZE" 'BEGIN {printf "%.2f", 100 * b / s}')
+  total=$SIZE
+  [[ $name == *image ]] && total=$(stat -c %s "$IMAGE")
+  pct=$(awk -v b="${bytes:-0}" -v s="$total" 'BEGIN {printf "%.2f", 100 * b / s}')
   printf '%-15s %12s %8s %9s %9s  %s\n' "$name" "${bytes:-?}" "$pct" "${reqs:-?}" "$ms" "$outcome"
 done
 echo "file: $CLIP, $SIZE bytes, keyframe every $GOP frames at 30 fps; $RUNS runs, median wall time" >&2
