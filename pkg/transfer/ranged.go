@@ -321,6 +321,16 @@ func (s *RangedSource) LocalFile() string {
 	return s.file.Name()
 }
 
+// CheckWhole reports SourceTooLarge, as Fetch does, when the source is
+// larger than the size limit (Options.MaxSourceBytes), for a caller
+// about to read it whole or hand its LocalFile to an engine that may.
+func (s *RangedSource) CheckWhole() error {
+	if s.mode != ModeDownloaded && s.size > s.limit {
+		return sourceTooLarge(s.size, s.limit)
+	}
+	return nil
+}
+
 // Stats returns the bytes and requests spent so far.
 func (s *RangedSource) Stats() RangeStats {
 	return RangeStats{Bytes: s.bytes.Load(), Requests: s.requests.Load()}

@@ -54,8 +54,9 @@ type onceEntry struct {
 // renamed or removed: a local source belongs to the user, and the
 // lifecycle removes only its own copies after the activation.
 //
-// A copy that failed is not tried again in the same activation, unless it
-// failed because ctx ended.
+// A source larger than the transfer's size limit fails with
+// SourceTooLarge, as a download does. A copy that failed is not tried
+// again in the same activation, unless it failed because ctx ended.
 func (s *Source) LocalPath(ctx context.Context) (string, error) {
 	if s.Path != "" {
 		return s.Path, nil
@@ -63,6 +64,9 @@ func (s *Source) LocalPath(ctx context.Context) (string, error) {
 	st := s.state
 	if st == nil || st.rs == nil {
 		return "", api.Errorf(api.ReasonGeneric, "the source has no local file")
+	}
+	if err := st.rs.CheckWhole(); err != nil {
+		return "", err
 	}
 	if p := st.rs.LocalFile(); p != "" {
 		return p, nil

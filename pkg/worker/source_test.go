@@ -117,8 +117,28 @@ func TestLocalPathFailure(t *testing.T) {
 		assert.Equal(t, api.ReasonSourceTooLarge, r.Reason, r.Message)
 	}
 	assert.Equal(t, int64(1), srv.gets.Load(), "the source is opened, and the copy refused before a second request")
+	assert.Contains(t, res.Renditions[0].Message, "source is 5242880 bytes, more than the limit of 1048576 bytes")
 	entries, _ := os.ReadDir(tmp)
 	assert.Empty(t, entries)
+}
+
+// TestLocalPathOfLargeLocalSource: a local source larger than the limit
+// is refused before an engine reads it, as a download would be.
+func TestLocalPathOfLargeLocalSource(t *testing.T) {
+	source := filepath.Join(t.TempDir(), "big.mov")
+	require.NoError(t, os.WriteFile(source, make([]byte, 4096), 0o600))
+	var paths sync.Map
+	w, _ := newTestWorker(t, localPaths(&paths), func(o *Options) {
+		o.RangedSource = true
+		c, err := transfer.New(transfer.Options{AllowLocal: true, Logger: quiet, MaxSourceBytes: 1000})
+		require.NoError(t, err)
+		o.Transfer = c
+	})
+	dest := newPutServer(t)
+	res := w.Process(context.Background(), &api.WorkerRequest{Source: api.Source{URL: source},
+		Renditions: []api.Rendition{rendition("a", "bin", dest.URL+"/a")}})
+	assert.Equal(t, api.ReasonSourceTooLarge, res.Renditions[0].Reason, res.Renditions[0].Message)
+	assert.Contains(t, res.Renditions[0].Message, "source is 4096 bytes, more than the limit of 1000 bytes")
 }
 
 // TestSourceOnce: the shared work runs once whatever the concurrency, its
