@@ -20,6 +20,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/media"
+	"github.com/assetcompute/assetcompute/pkg/media/mp4index"
 	"github.com/assetcompute/assetcompute/pkg/meta"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/text"
@@ -179,7 +180,7 @@ func mediaFrame(ctx context.Context, e *media.Engine, probes *probeCache, src *w
 	cleanup := func() { _ = os.RemoveAll(dir) }
 	// A frame of a large MP4 read in ranges comes from a partial copy;
 	// anything else from the whole file.
-	path, info, err := sparseFrameInput(ctx, probes.probe, src, r, rangedMinBytes(src.Settings))
+	path, info, err := sparseInput(ctx, probes.probe, src, r, rangedMinBytes(src.Settings), imagePlan(r))
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -270,14 +271,6 @@ func previewClip(ctx context.Context, e *media.Engine, probes *probeCache, src *
 			"the source (%s) needs ffmpeg, which is not installed here", sf.Title)
 	}
 	e = mediaEngineFor(e, src.Settings)
-	path, err := src.LocalPath(ctx)
-	if err != nil {
-		return err
-	}
-	info, err := probes.get(ctx, path)
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp(filepath.Dir(r.Path), "media-")
 	if err != nil {
 		return api.Wrap(api.ReasonGeneric, err, "rendition directory")
@@ -306,7 +299,28 @@ func previewClip(ctx context.Context, e *media.Engine, probes *probeCache, src *
 	if t := r.Time; t != nil {
 		opts.Start = &media.Time{Seconds: t.Seconds, Percent: t.Percent, IsPercent: t.IsPercent}
 	}
-	clip, err := e.Clip(ctx, path, info, opts, dir)
+	// A clip of a large MP4 read in ranges comes from a partial copy
+	// holding its stretch; anything else from the whole file.
+	path, info, err := sparseInput(ctx, probes.probe, src, r, rangedMinBytes(src.Settings),
+		func(sp *sparseSource, in *media.Info) ([]mp4index.Range, bool) { return sp.clipRanges(in, opts) })
+	if err != nil {
+		return err
+	}
+	var clip *media.Clip
+	if path != "" {
+		clip, err = e.Clip(ctx, path, info, opts, dir)
+		if err != nil && api.ReasonOf(err) == api.ReasonSourceCorrupt && ctx.Err() == nil {
+			src.Logger().WarnContext(ctx, "preview clip from a partial copy failed; reading the source whole", "rendition", r.Name, "error", err)
+			path = ""
+		}
+	}
+	if path == "" {
+		if path, err = src.LocalPath(ctx); err == nil {
+			if info, err = probes.get(ctx, path); err == nil {
+				clip, err = e.Clip(ctx, path, info, opts, dir)
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}

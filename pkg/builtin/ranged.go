@@ -20,22 +20,24 @@ import (
 
 // Partial reads of MP4 sources.
 //
-// A video frame of an MP4 or QuickTime source that the worker opened for
-// ranged reads (worker.Source.Ranged, in ModeRanged) is taken from a
-// sparse local copy: a file of the source's size where only the boxes
-// other than media data (ftyp, moov, ...), the first samples of each
-// track (which the prober decodes) and the samples from the keyframe
-// before each frame wanted up to that frame are written, at their
-// offsets, as mp4index tells. ffprobe and ffmpeg then read that file as
-// they would the whole one, seeking as usual, and never read the holes.
-// The times are worked out as package media works them out (see
-// mediaFrame), with some slack on both sides.
+// The video frames (and preview clips) of an MP4 or QuickTime source
+// that the worker opened for ranged reads (worker.Source.Ranged, in
+// ModeRanged) are taken from a sparse local copy: a file of the source's
+// size where only the boxes other than media data (ftyp, moov, ...), the
+// first samples of each track (which the prober decodes) and the samples
+// from the keyframe before each frame wanted up to that frame (for a
+// clip, its stretch and its sound) are written, at their offsets, as
+// mp4index tells. ffprobe and ffmpeg then read that file as they would
+// the whole one, seeking as usual, and never read the holes. The times
+// are worked out as package media works them out (Engine.Frame,
+// Storyboard, Preview and Clip), with some slack on both sides.
 //
 // A source smaller than DefaultRangedMinBytes, one whose index cannot be
 // read (not MP4, fragmented, moov missing or truncated, malformed, beyond
-// the index limits), one without video, and a rendition whose frames
+// the index limits), one without video, and a rendition whose samples
 // would need more than maxSparseFraction of the file are read whole
-// instead (worker.Source.LocalPath), so the engine judges them as before.
+// instead (worker.Source.LocalPath), so the engine judges them as before;
+// so is a rendition that fails with SourceCorrupt on the sparse copy.
 
 // DefaultRangedMinBytes is the size from which a video source read in
 // ranges is read in part for its frames rather than whole.
@@ -193,10 +195,64 @@ func (s *sparseSource) cost(want []mp4index.Range) int64 {
 	return mp4index.Total(s.have) + mp4index.Total(missing(mp4index.Merge(want, 0), s.have))
 }
 
-// frameRanges returns the ranges of the video samples the rendition's
+// rangePlan returns the ranges of a sparse source that a rendition
+// needs, given the probe of the partial copy; ok false when they cannot
+// be told.
+type rangePlan func(s *sparseSource, in *media.Info) (want []mp4index.Range, ok bool)
+
+// imagePlan returns the plan of the rendition's image.
+func imagePlan(r *worker.Rendition) rangePlan {
+	return func(s *sparseSource, in *media.Info) ([]mp4index.Range, bool) { return s.imageRanges(in, r) }
+}
+
+// clipRanges returns the ranges of the video and audio samples that a
+// preview clip with opts needs: the stretch media.Engine.Clip cuts, with
+// slack on both sides.
+func (s *sparseSource) clipRanges(in *media.Info, opts media.ClipOptions) ([]mp4index.Range, bool) {
+	vt := s.ix.Video()
+	vs, ok := in.VideoStream()
+	if vt == nil || !ok {
+		return nil, false
+	}
+	total := in.Duration
+	if total <= 0 {
+		total = vs.Duration
+	}
+	d := cmp.Or(opts.Duration, media.DefaultClipDuration)
+	if total <= 0 || d <= 0 || d > media.MaxClipDuration {
+		return nil, false // refused by the engine anyway
+	}
+	start := 0.0
+	if opts.Start != nil {
+		start = opts.Start.At(total)
+		step := 0.1
+		if fr := vs.FrameRate.Float(); fr > 0 {
+			step = 1 / fr
+		}
+		if start > total-step {
+			start = math.Max(0, total-d)
+		}
+	}
+	d = math.Min(d, total-start)
+	from, to := s.ix.Start()+start-seekSlack, s.ix.Start()+start+d+seekSlack
+	first, last := vt.Span(from, to, reorderSamples)
+	out := vt.Ranges(first, last)
+	// The sound: every audio track, as the demuxer reads them all, with
+	// a second more on each side (audio frames need no keyframe, but
+	// their packets are long and ffmpeg cuts them to the video).
+	for _, t := range s.ix.Tracks {
+		if t.Handler == "soun" && t.Samples() > 0 {
+			first, last := t.Span(from-1, to+1, 0)
+			out = append(out, t.Ranges(first, last)...)
+		}
+	}
+	return mp4index.Merge(out, mergeGap), true
+}
+
+// imageRanges returns the ranges of the video samples the rendition's
 // image needs, or ok false when it needs them all (a waveform or cover
 // art: no video) or they cannot be told.
-func (s *sparseSource) frameRanges(in *media.Info, r *worker.Rendition) ([]mp4index.Range, bool) {
+func (s *sparseSource) imageRanges(in *media.Info, r *worker.Rendition) ([]mp4index.Range, bool) {
 	vt := s.ix.Video()
 	vs, ok := in.VideoStream()
 	if vt == nil || !ok {
@@ -251,10 +307,10 @@ func (s *sparseSource) frameRanges(in *media.Info, r *worker.Rendition) ([]mp4in
 	return mp4index.Merge(out, mergeGap), true
 }
 
-// sparseFrameInput returns the path of a sparse copy of src holding what
-// the rendition's image needs, with its probe; "" when the source is to
-// be read whole.
-func sparseFrameInput(ctx context.Context, probe func(context.Context, string) (*media.Info, error), src *worker.Source, r *worker.Rendition, minBytes int64) (string, *media.Info, error) {
+// sparseInput returns the path of a sparse copy of src holding what the
+// rendition needs by plan, with its probe; "" when the source is to be
+// read whole.
+func sparseInput(ctx context.Context, probe func(context.Context, string) (*media.Info, error), src *worker.Source, r *worker.Rendition, minBytes int64, plan rangePlan) (string, *media.Info, error) {
 	log := src.Logger()
 	sp, why := openSparse(ctx, src, minBytes)
 	if sp == nil {
@@ -276,7 +332,7 @@ func sparseFrameInput(ctx context.Context, probe func(context.Context, string) (
 		return "", nil, nil
 	}
 	info := v.(*media.Info)
-	want, ok := sp.frameRanges(info, r)
+	want, ok := plan(sp, info)
 	if !ok {
 		log.InfoContext(ctx, "video source read whole", "rendition", r.Name, "why", "its frames cannot be placed")
 		return "", nil, nil

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -226,6 +227,35 @@ func TestVideoFrameReadInRanges(t *testing.T) {
 			}
 		})
 	}
+	t.Run("preview clip", func(t *testing.T) {
+		rend := map[string]any{"fmt": "mp4", "time": 12, "maxDuration": 4, "width": 320}
+		whole, wholeOut := h.run(clip, rend)
+		require.Equal(t, api.StatusCreated, whole.Status, whole.Message)
+		srv.reset()
+		part, partOut := h.run(srv.URL+"/clip.mp4", rend)
+		require.Equal(t, api.StatusCreated, part.Status, part.Message)
+		t.Logf("clip: fetched %d of %d bytes in %d requests", srv.bytes.Load(), size, srv.requests.Load())
+		assert.Less(t, float64(srv.bytes.Load()), 0.25*float64(size))
+		for _, k := range []string{MetadataMediaTime, MetadataMediaDuration, MetadataMediaAudio, api.MetadataWidth, api.MetadataHeight} {
+			assert.Equal(t, whole.Metadata[k], part.Metadata[k], k)
+		}
+		// The same pictures and sound: the first and a middle frame alike,
+		// and the same audio samples.
+		for _, at := range []string{"0", "2"} {
+			a := filepath.Join(t.TempDir(), "a.png")
+			b := filepath.Join(t.TempDir(), "b.png")
+			ffmpegFile(t, filepath.Dir(a), "-ss", at, "-i", wholeOut, "-frames:v", "1", "a.png")
+			ffmpegFile(t, filepath.Dir(b), "-ss", at, "-i", partOut, "-frames:v", "1", "b.png")
+			assert.Less(t, meanAbsDiff(t, decodeFile(t, a), decodeFile(t, b)), 1.0, "frame at %s s", at)
+		}
+		pcm := func(path string) []byte {
+			out, err := exec.Command("ffmpeg", "-v", "error", "-nostdin", "-i", path, "-map", "0:a", "-f", "s16le", "-").Output()
+			require.NoError(t, err)
+			return out
+		}
+		assert.Equal(t, pcm(wholeOut), pcm(partOut), "the sound")
+		assert.NotContains(t, h.logs.String(), "partial copy failed")
+	})
 	t.Run("renditions of one request share the partial copy", func(t *testing.T) {
 		srv.reset()
 		dir := t.TempDir()
