@@ -19,6 +19,7 @@
 #   representative the same without time (the frames of the first 10 s
 #                 are decoded to choose one)
 #   storyboard    {fmt: jpg, storyboard: {columns: 4, rows: 3}}
+#   clip          {fmt: mp4, time: BENCH_TIME, maxDuration: 10, width: 640}
 #   whole-T       poster-T with mediaRangedMinBytes above the file's size:
 #                 the file is read whole first, as before ranged reads
 #   download      curl GET of the whole object to /dev/null (no frame)
@@ -30,6 +31,7 @@
 #                 BENCH_BASELINE_ACS, when set (say, one built from an
 #                 earlier commit)
 # Bytes and requests are those the worker logs ("source read") at -v.
+# BENCH_CASES (say "image baseline-image") runs only those cases.
 #
 #   BENCH_SIZE_MB=500 BENCH_RUNS=3 scripts/bench-ranged.sh
 set -euo pipefail
@@ -95,8 +97,10 @@ export ACS_S3_ENDPOINT=$EP ACS_S3_PATH_STYLE=true ACS_S3_REGION=$REGION
 export AWS_ACCESS_KEY_ID=$ACCESS AWS_SECRET_ACCESS_KEY=$SECRET
 
 request() { # name rendition-json -> request file
+  local ext=jpg
+  [[ $1 == clip ]] && ext=mp4
   cat >"$DIR/req-$1.json" <<JSON
-{"source": "s3://bench/large.mp4", "renditions": [$(printf '%s' "$2" | sed "s#TARGET#$DIR/out/$1.jpg#")]}
+{"source": "s3://bench/large.mp4", "renditions": [$(printf '%s' "$2" | sed "s#TARGET#$DIR/out/$1.$ext#")]}
 JSON
 }
 if [[ $T == *% ]]; then TJSON="\"$T\""; else TJSON=$T; fi
@@ -104,6 +108,7 @@ request poster-T "{\"fmt\": \"jpg\", \"width\": 319, \"time\": $TJSON, \"target\
 request poster-0 '{"fmt": "jpg", "width": 319, "time": 0, "target": "TARGET"}'
 request representative '{"fmt": "jpg", "width": 319, "target": "TARGET"}'
 request storyboard '{"fmt": "jpg", "storyboard": {"columns": 4, "rows": 3}, "target": "TARGET"}'
+request clip "{\"fmt\": \"mp4\", \"time\": $TJSON, \"maxDuration\": 10, \"width\": 640, \"target\": \"TARGET\"}"
 cp "$DIR/req-poster-T.json" "$DIR/req-whole-T.json"
 sed 's#s3://bench/large.mp4#s3://bench/photo.jpg#' >"$DIR/req-image.json" <<JSON
 {"source": "s3://bench/large.mp4", "renditions": [{"fmt": "jpg", "width": 319, "target": "$DIR/out/image.jpg"}]}
@@ -113,9 +118,10 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 now() { date +%s%N; }
 
 printf '%-15s %12s %8s %9s %9s  %s\n' case bytes "% file" requests ms outcome
-names=(poster-T poster-0 representative storyboard whole-T download)
+names=(poster-T poster-0 representative storyboard clip whole-T download)
 names+=(image)
 [[ -n ${BENCH_BASELINE_ACS:-} ]] && names+=(baseline-T baseline-image)
+[[ -n ${BENCH_CASES:-} ]] && read -r -a names <<<"$BENCH_CASES"
 for name in "${names[@]}"; do
   ts=() bytes=0 reqs=0 outcome=ok
   for ((i = 0; i < RUNS; i++)); do
