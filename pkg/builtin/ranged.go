@@ -96,26 +96,29 @@ func openSparse(ctx context.Context, src *worker.Source, minBytes int64) (*spars
 		return nil, "no activation directory"
 	}
 	v, err := src.Once(sparseKey{}, func() (any, error) {
-		ix, err := mp4index.Read(rs, rs.Size(), mp4index.Limits{})
+		f, err := os.CreateTemp(src.Dir(), "sparse-*.mp4")
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := f.Truncate(rs.Size()); err != nil {
+			return nil, err
+		}
+		s := &sparseSource{rs: rs, path: f.Name()}
+		// What the index reader reads (box headers, the moov) goes into
+		// the copy as it is read, so it is fetched once.
+		tee := &teeReader{s: s, f: f}
+		ix, err := mp4index.Read(tee, rs.Size(), mp4index.Limits{})
+		if err == nil && tee.err != nil {
+			err = tee.err
+		}
 		if err != nil {
 			return nil, err
 		}
 		if ix.Video() == nil {
 			return nil, errors.New("no video track")
 		}
-		f, err := os.CreateTemp(src.Dir(), "sparse-*.mp4")
-		if err != nil {
-			return nil, err
-		}
-		err = f.Truncate(rs.Size())
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			_ = os.Remove(f.Name())
-			return nil, err
-		}
-		s := &sparseSource{ix: ix, rs: rs, path: f.Name()}
+		s.ix = ix
 		if err := s.ensure(ctx, append(ix.Meta(), ix.Head(headSamples)...)); err != nil {
 			return nil, err
 		}
@@ -125,6 +128,27 @@ func openSparse(ctx context.Context, src *worker.Source, minBytes int64) (*spars
 		return nil, err.Error()
 	}
 	return v.(*sparseSource), ""
+}
+
+// teeReader reads the source and writes what it read into the copy.
+type teeReader struct {
+	s   *sparseSource
+	f   *os.File
+	err error // the first write error
+}
+
+func (t *teeReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := t.s.rs.ReadAt(p, off)
+	if n > 0 && t.err == nil {
+		if _, werr := t.f.WriteAt(p[:n], off); werr != nil {
+			t.err = api.Wrap(api.ReasonGeneric, werr, "cannot write the partial copy of the source")
+		} else {
+			t.s.mu.Lock()
+			t.s.have = mp4index.Merge(append(t.s.have, mp4index.Range{Offset: off, Length: int64(n)}), 0)
+			t.s.mu.Unlock()
+		}
+	}
+	return n, err
 }
 
 // ensure writes the ranges of the source the copy lacks.
