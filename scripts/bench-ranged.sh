@@ -30,7 +30,8 @@
 #                 poster-T and image run by the acs binary
 #                 BENCH_BASELINE_ACS, when set (say, one built from an
 #                 earlier commit)
-# Bytes and requests are those the worker logs ("source read") at -v.
+# Bytes and requests are those the worker logs at -v ("source read" for
+# ranged reads, "source fetched" for a whole download).
 # BENCH_CASES (say "image baseline-image") runs only those cases.
 #
 #   BENCH_SIZE_MB=500 BENCH_RUNS=3 scripts/bench-ranged.sh
@@ -139,9 +140,15 @@ for name in "${names[@]}"; do
       if ! "$acs" process -v "${extra[@]}" -f "$DIR/req-$req.json" >"$DIR/out/$name.json" 2>"$DIR/out/$name.log"; then
         outcome="failed: $(grep -o '"message": "[^"]*' "$DIR/out/$name.json" | head -1 | cut -c13-)"
       fi
-      line=$(grep -E 'msg="source (read|fetched)"' "$DIR/out/$name.log" | tail -1)
-      bytes=$(sed -n 's/.* bytes=\([0-9]*\).*/\1/p' <<<"$line")
-      reqs=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"$line")
+      # Ranged reads ("source read") plus whole downloads ("source
+      # fetched", one request each; the older worker logs only those).
+      read -r bytes reqs < <(awk '/msg="source (read|fetched)"/ {
+          for (i = 1; i <= NF; i++) {
+            if ($i ~ /^bytes=/) { sub(/^bytes=/, "", $i); b += $i }
+            if ($i ~ /^requests=/) { sub(/^requests=/, "", $i); r += $i }
+          }
+          if ($0 ~ /msg="source fetched"/) r++
+        } END { print b + 0, r + 0 }' "$DIR/out/$name.log")
       ;;
     esac
     e=$(now)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
@@ -27,6 +28,9 @@ type sourceState struct {
 	// dir is the activation's directory for shared files.
 	dir string
 	log *slog.Logger
+	// tr and src fetch the source whole for a large copy.
+	tr  Transfer
+	src api.Source
 
 	localMu   sync.Mutex
 	localPath string
@@ -48,8 +52,9 @@ type onceEntry struct {
 // call: a local source (a file given to `acs process`) is read in place
 // and its own path returned, never copied; a source that was downloaded
 // whole returns the downloaded copy; a source read in ranges is copied
-// into the activation directory with reads of up to 16 MiB (a source
-// smaller than that costs one request besides the one that opened it).
+// into the activation directory, with one ranged request when it is at
+// most 16 MiB (besides the one that opened it), else downloaded whole
+// with Transfer.Fetch in one streaming request.
 // Concurrent callers wait for one copy. The file must not be written,
 // renamed or removed: a local source belongs to the user, and the
 // lifecycle removes only its own copies after the activation.
@@ -88,8 +93,22 @@ func (s *Source) LocalPath(ctx context.Context) (string, error) {
 }
 
 // copyLocal copies the ranged source into a new file of the activation
-// directory.
+// directory: with ranged reads when one request fetches it all, else
+// with one download (Transfer.Fetch), which streams.
 func (st *sourceState) copyLocal(ctx context.Context, name string) (string, error) {
+	if st.rs.Size() > copyChunk && st.tr != nil {
+		start := time.Now()
+		fetched, err := st.tr.Fetch(ctx, st.src, st.dir)
+		if err != nil {
+			return "", err
+		}
+		if fetched.Size != st.rs.Size() {
+			_ = os.Remove(fetched.Path)
+			return "", api.Errorf(api.ReasonGeneric, "the source changed while it was being read (%d bytes, then %d); try again", st.rs.Size(), fetched.Size)
+		}
+		st.log.InfoContext(ctx, "source fetched", "source", api.RedactURL(st.src.URL), "bytes", fetched.Size, "ms", time.Since(start).Milliseconds(), "for", "a file engine")
+		return fetched.Path, nil
+	}
 	f, err := os.CreateTemp(st.dir, "source-*"+safeExt(name))
 	if err != nil {
 		return "", api.Wrap(api.ReasonGeneric, err, "cannot create the local copy of the source")

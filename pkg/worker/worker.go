@@ -355,7 +355,7 @@ func (w *Worker) openSource(ctx context.Context, tr Transfer, req *api.WorkerReq
 	start := time.Now()
 	redacted := api.RedactURL(req.Source.URL)
 	src := &Source{Name: req.Source.DisplayName(), URL: redacted, MimeType: req.Source.MimeType, Transfer: tr}
-	src.state = &sourceState{dir: dir, log: log}
+	src.state = &sourceState{dir: dir, log: log, tr: tr, src: req.Source}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, api.Wrap(api.ReasonGeneric, err, "cannot create the source directory")
 	}
