@@ -30,6 +30,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// The source is opened for ranged reads: a video frame of a large
+	// MP4 fetches the few ranges it needs, any other source is copied
+	// whole when a rendition needs it (see package builtin).
+	opts.RangedSource = true
 	w, err := worker.New(builtin.Thumbnail(engine, opts.Transfer), opts)
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/media"
+	"github.com/assetcompute/assetcompute/pkg/media/mp4index"
 	"github.com/assetcompute/assetcompute/pkg/meta"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/text"
@@ -112,7 +113,7 @@ func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfe
 				return f.Path, nil
 			}
 		}
-		path := src.Path
+		var path string
 		sf := sniffSource(src)
 		if sf.Reads(format.MediaRead) {
 			frame, cleanup, err := mediaFrame(ctx, mediaEngine, probes, src, sf, r)
@@ -125,6 +126,8 @@ func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfe
 			return api.Errorf(api.ReasonGeneric, "%s: %s applies to video sources, not to this source (%s)", field, v, sf.Title)
 		} else if r.Waveform != nil {
 			return api.Errorf(api.ReasonGeneric, "waveform: {color: %s} applies to audio sources, not to this source (%s)", r.Waveform.Color, sf.Title)
+		} else if path, err = src.LocalPath(ctx); err != nil {
+			return err
 		}
 		res, err := engine.Render(ctx, path, r.Rendition, r.Path, opts)
 		if err != nil {
@@ -176,16 +179,50 @@ func mediaFrame(ctx context.Context, e *media.Engine, probes *probeCache, src *w
 			"the source (%s) needs ffmpeg, which is not installed here", sf.Title)
 	}
 	e = mediaEngineFor(e, src.Settings)
-	// The probe is shared by the renditions of a source.
-	info, err := probes.get(ctx, src.Path)
-	if err != nil {
-		return nil, nil, err
-	}
 	dir, err := os.MkdirTemp(filepath.Dir(r.Path), "media-")
 	if err != nil {
 		return nil, nil, api.Wrap(api.ReasonGeneric, err, "rendition directory")
 	}
 	cleanup := func() { _ = os.RemoveAll(dir) }
+	// A frame of a large MP4 read in ranges comes from a partial copy;
+	// anything else from the whole file.
+	path, info, err := sparseInput(ctx, probes.probe, src, r, rangedMinBytes(src.Settings), imagePlan(r))
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	var frame *media.Frame
+	if path != "" {
+		frame, err = extractMedia(ctx, e, path, info, r, dir)
+		if err != nil && api.ReasonOf(err) == api.ReasonSourceCorrupt && ctx.Err() == nil {
+			// The partial copy lacked something the decoder read: the
+			// whole file decides.
+			src.Logger().WarnContext(ctx, "video frames from a partial copy failed; reading the source whole", "rendition", r.Name, "error", err)
+			path = ""
+		}
+	}
+	if path == "" {
+		if path, err = src.LocalPath(ctx); err == nil {
+			// The probe is shared by the renditions of a source.
+			if info, err = probes.get(ctx, path); err == nil {
+				frame, err = extractMedia(ctx, e, path, info, r, dir)
+			}
+		}
+	}
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	r.Metadata[MetadataMediaSource] = frame.Kind
+	if frame.Kind == media.KindFrame {
+		r.Metadata[MetadataMediaTime] = frame.Time
+	}
+	return frame, cleanup, nil
+}
+
+// extractMedia makes the image the rendition shows of the media file at
+// path, described by info, in dir.
+func extractMedia(ctx context.Context, e *media.Engine, path string, info *media.Info, r *worker.Rendition, dir string) (*media.Frame, error) {
 	// A waveform is drawn at the size asked (4:1 when one side is given),
 	// so its lines keep their weight.
 	w, h := api.IntOr(r.Width, api.IntOr(r.MaxWidth, 0)), api.IntOr(r.Height, api.IntOr(r.MaxHeight, 0))
@@ -202,10 +239,9 @@ func mediaFrame(ctx context.Context, e *media.Engine, probes *probeCache, src *w
 	if t := r.Time; t != nil {
 		opts.Time = &media.Time{Seconds: t.Seconds, Percent: t.Percent, IsPercent: t.IsPercent}
 	}
-	var frame *media.Frame
 	switch {
 	case r.Storyboard != nil:
-		frame, err = e.Storyboard(ctx, src.Path, info, r.Storyboard.Columns, r.Storyboard.Rows, dir)
+		return e.Storyboard(ctx, path, info, r.Storyboard.Columns, r.Storyboard.Rows, dir)
 	case r.Animated:
 		popts := media.PreviewOptions{
 			Frames:    api.IntOr(r.Frames, 0),
@@ -215,19 +251,10 @@ func mediaFrame(ctx context.Context, e *media.Engine, probes *probeCache, src *w
 		if r.FPS != nil {
 			popts.FPS = *r.FPS
 		}
-		frame, err = e.Preview(ctx, src.Path, info, popts, dir)
+		return e.Preview(ctx, path, info, popts, dir)
 	default:
-		frame, err = e.Frame(ctx, src.Path, info, opts, dir)
+		return e.Frame(ctx, path, info, opts, dir)
 	}
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	r.Metadata[MetadataMediaSource] = frame.Kind
-	if frame.Kind == media.KindFrame {
-		r.Metadata[MetadataMediaTime] = frame.Time
-	}
-	return frame, cleanup, nil
 }
 
 // previewClip makes the preview clip (fmt mp4) of a video source at
@@ -253,10 +280,6 @@ func previewClip(ctx context.Context, e *media.Engine, probes *probeCache, src *
 			"the source (%s) needs ffmpeg, which is not installed here", sf.Title)
 	}
 	e = mediaEngineFor(e, src.Settings)
-	info, err := probes.get(ctx, src.Path)
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp(filepath.Dir(r.Path), "media-")
 	if err != nil {
 		return api.Wrap(api.ReasonGeneric, err, "rendition directory")
@@ -285,7 +308,28 @@ func previewClip(ctx context.Context, e *media.Engine, probes *probeCache, src *
 	if t := r.Time; t != nil {
 		opts.Start = &media.Time{Seconds: t.Seconds, Percent: t.Percent, IsPercent: t.IsPercent}
 	}
-	clip, err := e.Clip(ctx, src.Path, info, opts, dir)
+	// A clip of a large MP4 read in ranges comes from a partial copy
+	// holding its stretch; anything else from the whole file.
+	path, info, err := sparseInput(ctx, probes.probe, src, r, rangedMinBytes(src.Settings),
+		func(sp *sparseSource, in *media.Info) ([]mp4index.Range, bool) { return sp.clipRanges(in, opts) })
+	if err != nil {
+		return err
+	}
+	var clip *media.Clip
+	if path != "" {
+		clip, err = e.Clip(ctx, path, info, opts, dir)
+		if err != nil && api.ReasonOf(err) == api.ReasonSourceCorrupt && ctx.Err() == nil {
+			src.Logger().WarnContext(ctx, "preview clip from a partial copy failed; reading the source whole", "rendition", r.Name, "error", err)
+			path = ""
+		}
+	}
+	if path == "" {
+		if path, err = src.LocalPath(ctx); err == nil {
+			if info, err = probes.get(ctx, path); err == nil {
+				clip, err = e.Clip(ctx, path, info, opts, dir)
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -361,7 +405,12 @@ func Handlers(opts worker.Options, imageOpts image.Options) (map[string]invoke.H
 	if err != nil {
 		return nil, fmt.Errorf("image engine: %w", err)
 	}
-	thumb, err := worker.New(Thumbnail(engine, opts.Transfer), opts)
+	topts := opts
+	// Video frames of large MP4 sources need a few ranges, not the file;
+	// other sources are copied whole on demand (Source.LocalPath), and
+	// local files read in place.
+	topts.RangedSource = true
+	thumb, err := worker.New(Thumbnail(engine, opts.Transfer), topts)
 	if err != nil {
 		return nil, err
 	}

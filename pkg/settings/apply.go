@@ -147,6 +147,9 @@ type MediaLimits struct {
 	MaxFrames          int64
 	CPUSeconds         int64
 	MemoryBytes        int64
+	// RangedMinBytes is the size from which a video source read in
+	// ranges has only the bytes its frames need fetched (package builtin).
+	RangedMinBytes int64
 }
 
 // ApplyMedia sets the media limits that s sets and leaves the others.
@@ -156,6 +159,7 @@ func (s Settings) ApplyMedia(l *MediaLimits) {
 	s.int64(mediaMaxFrames, &l.MaxFrames)
 	s.int64(mediaMaxCPUSeconds, &l.CPUSeconds)
 	s.int64(mediaMaxMemoryBytes, &l.MemoryBytes)
+	s.int64(mediaRangedMinBytes, &l.RangedMinBytes)
 }
 
 func (s Settings) int64(i int, dst *int64) {

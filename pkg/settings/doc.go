@@ -70,6 +70,7 @@
 //	mediaMaxFrames            ACS_MEDIA_MAX_FRAMES              3000000    media.Limits.MaxFrames
 //	mediaMaxCpuSeconds        ACS_MEDIA_MAX_CPU_SECONDS         120        media.Limits.CPUSeconds
 //	mediaMaxMemoryBytes       ACS_MEDIA_MAX_MEMORY_BYTES        2 GiB      media.Limits.MemoryBytes
+//	mediaRangedMinBytes       ACS_MEDIA_RANGED_MIN_BYTES        32 MiB     builtin.DefaultRangedMinBytes
 //
 // The engine limits are documented with the field they set (go doc
 // ./pkg/image Limits, ./pkg/text Options, ./pkg/meta Options, ./pkg/media

@@ -85,6 +85,7 @@ const (
 	mediaMaxFrames
 	mediaMaxCPUSeconds
 	mediaMaxMemoryBytes
+	mediaRangedMinBytes
 
 	numSettings
 )
@@ -136,6 +137,7 @@ var defs = [numSettings]def{
 	mediaMaxFrames:      {param: "mediaMaxFrames", env: "ACS_MEDIA_MAX_FRAMES", kind: kindCount},
 	mediaMaxCPUSeconds:  {param: "mediaMaxCpuSeconds", env: "ACS_MEDIA_MAX_CPU_SECONDS", kind: kindCount},
 	mediaMaxMemoryBytes: {param: "mediaMaxMemoryBytes", env: "ACS_MEDIA_MAX_MEMORY_BYTES", kind: kindBytes},
+	mediaRangedMinBytes: {param: "mediaRangedMinBytes", env: "ACS_MEDIA_RANGED_MIN_BYTES", kind: kindBytes},
 }
 
 // value is one accepted setting: its text as given ("" when not set) and

@@ -309,6 +309,28 @@ func (s *RangedSource) SHA1() string { return s.sha1 }
 // Mode tells how the source is read: ModeRanged, ModeDownloaded or ModeLocal.
 func (s *RangedSource) Mode() string { return s.mode }
 
+// LocalFile returns the path of the local file the source is read from:
+// the file itself for a local source (ModeLocal), which belongs to the
+// user and must be neither written nor removed, or the downloaded copy
+// (ModeDownloaded), which Close removes. It is "" for a source read in
+// ranges (ModeRanged).
+func (s *RangedSource) LocalFile() string {
+	if s.file == nil {
+		return ""
+	}
+	return s.file.Name()
+}
+
+// CheckWhole reports SourceTooLarge, as Fetch does, when the source is
+// larger than the size limit (Options.MaxSourceBytes), for a caller
+// about to read it whole or hand its LocalFile to an engine that may.
+func (s *RangedSource) CheckWhole() error {
+	if s.mode != ModeDownloaded && s.size > s.limit {
+		return sourceTooLarge(s.size, s.limit)
+	}
+	return nil
+}
+
 // Stats returns the bytes and requests spent so far.
 func (s *RangedSource) Stats() RangeStats {
 	return RangeStats{Bytes: s.bytes.Load(), Requests: s.requests.Load()}

@@ -61,6 +61,12 @@
 //
 // Without RangedSource, Source.Reader reads the downloaded file at
 // Source.Path, so a function written against Reader works either way.
+// A function that hands some sources to a file-reading engine calls
+// Source.LocalPath: the file at Path, a local source read in place (never
+// copied, never removed), or a copy of a ranged source made once for all
+// the renditions of the activation. Source.Once shares other work between
+// them (an index), Source.Dir holds its files, and Source.Ranged tells
+// what has been fetched so far.
 //
 // Errors returned by the function become the rendition's errorReason and
 // errorMessage: return an *api.Error (api.Errorf) to choose the reason;

@@ -30,8 +30,9 @@ type Source struct {
 	// closed after the activation.
 	Reader io.ReaderAt
 	// Path is the local file holding the source, or "" when the worker
-	// reads the source in ranges (Options.RangedSource): use Reader then.
-	// The file is removed after the activation; do not keep references to it.
+	// reads the source in ranges (Options.RangedSource): use Reader then,
+	// or LocalPath for a file made on demand. The file is removed after
+	// the activation; do not keep references to it.
 	Path string
 	// Name is the asset's name for type detection: the request's source name,
 	// or the last element of its URL.
@@ -54,6 +55,10 @@ type Source struct {
 	// overridden by the settings its parameters set. Engines take their
 	// limits from them (Settings.ApplyImage, ApplyText, ApplyMeta).
 	Settings settings.Settings
+
+	// state backs LocalPath, Ranged, Dir, Logger and Once; nil for a
+	// Source made outside the lifecycle.
+	state *sourceState
 }
 
 // Rendition is one rendition being made.
@@ -350,11 +355,16 @@ func (w *Worker) openSource(ctx context.Context, tr Transfer, req *api.WorkerReq
 	start := time.Now()
 	redacted := api.RedactURL(req.Source.URL)
 	src := &Source{Name: req.Source.DisplayName(), URL: redacted, MimeType: req.Source.MimeType, Transfer: tr}
+	src.state = &sourceState{dir: dir, log: log, tr: tr, src: req.Source}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, api.Wrap(api.ReasonGeneric, err, "cannot create the source directory")
+	}
 	if rt, ok := tr.(RangedTransfer); ok && w.opts.RangedSource {
 		rs, err := rt.OpenRanged(ctx, req.Source, transfer.RangeOptions{TempDir: dir})
 		if err != nil {
 			return nil, nil, err
 		}
+		src.state.rs = rs
 		log.InfoContext(ctx, "source opened", "source", redacted, "mode", rs.Mode(), "size", rs.Size(), "ms", time.Since(start).Milliseconds())
 		src.Reader, src.Size, src.SHA1 = rs, rs.Size(), rs.SHA1()
 		if src.MimeType == "" {
