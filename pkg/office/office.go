@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/format"
@@ -54,7 +55,30 @@ type Engine struct {
 	tmplMu   sync.Mutex
 	template string // a LibreOffice profile made once, copied for each run
 	tmplDone bool
+
+	convMu sync.Mutex
+	convs  []*conversion // the last few conversions, most recent last
 }
+
+// conversion is one page of one source file converted to PDF, shared by
+// the renditions that need it.
+type conversion struct {
+	key  convKey
+	once sync.Once
+	pdf  string
+	err  error
+}
+
+type convKey struct {
+	path  string
+	size  int64
+	mtime time.Time
+	page  int
+	dir   string
+}
+
+// maxConversions is how many conversions are remembered.
+const maxConversions = 8
 
 // New returns an engine. It fails only when the cage cannot be built
 // (prlimit missing) while LibreOffice is installed.
@@ -141,7 +165,9 @@ type Preview struct {
 // Preview returns the picture of page req.Page of the document at path
 // (name is its file name, for type detection), written under dir: the
 // largest embedded raster thumbnail when it is large enough for req,
-// otherwise the page converted to PDF by LibreOffice.
+// otherwise the page converted to PDF by LibreOffice. Renditions that ask
+// for the same page of the same file with the same dir share one
+// conversion.
 //
 // Errors carry an api reason: SourceFormatUnsupported for a source of no
 // format the engine previews (or when LibreOffice is needed and missing),
@@ -191,19 +217,75 @@ func (e *Engine) Preview(ctx context.Context, path, name string, req Request, di
 				if !LargeEnough(t.Width, t.Height, req.Width, req.Height) {
 					continue
 				}
-				out := filepath.Join(dir, "thumbnail."+t.Format)
-				if err := os.WriteFile(out, t.Data, 0o600); err != nil {
+				out, err := writeTemp(dir, "thumbnail-*."+t.Format, t.Data)
+				if err != nil {
 					return nil, api.Wrap(api.ReasonGeneric, err, "cannot write the thumbnail")
 				}
 				return &Preview{Path: out, Kind: KindThumbnail, Part: t.Part, Width: t.Width, Height: t.Height, Format: sf}, nil
 			}
 		}
 	}
-	pdf, err := e.ToPDF(ctx, path, sf, page, dir)
+	pdf, err := e.sharedPDF(ctx, path, st, sf, page, dir)
 	if err != nil {
 		return nil, err
 	}
 	return &Preview{Path: pdf, Kind: KindPage, Format: sf}, nil
+}
+
+// sharedPDF is ToPDF run once for the renditions that ask for the same
+// page of the same file (path, size and modification time) with the same
+// dir: they share the PDF, which lives as long as dir. A failed
+// conversion is not remembered.
+func (e *Engine) sharedPDF(ctx context.Context, path string, st os.FileInfo, f format.Format, page int, dir string) (string, error) {
+	key := convKey{path, st.Size(), st.ModTime(), page, dir}
+	e.convMu.Lock()
+	var c *conversion
+	for _, x := range e.convs {
+		if x.key == key {
+			c = x
+			break
+		}
+	}
+	if c == nil {
+		c = &conversion{key: key}
+		e.convs = append(e.convs, c)
+		if len(e.convs) > maxConversions {
+			e.convs = e.convs[1:]
+		}
+	}
+	e.convMu.Unlock()
+	c.once.Do(func() { c.pdf, c.err = e.ToPDF(ctx, path, f, page, dir) })
+	if c.err == nil {
+		if _, err := os.Stat(c.pdf); err == nil {
+			return c.pdf, nil
+		}
+	}
+	e.convMu.Lock()
+	for i, x := range e.convs {
+		if x == c {
+			e.convs = append(e.convs[:i], e.convs[i+1:]...)
+			break
+		}
+	}
+	e.convMu.Unlock()
+	if c.err != nil {
+		return "", c.err
+	}
+	// The directory went away: convert again.
+	return e.ToPDF(ctx, path, f, page, dir)
+}
+
+// writeTemp writes data to a new file of dir named after pattern.
+func writeTemp(dir, pattern string, data []byte) (string, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return f.Name(), err
 }
 
 // LargeEnough reports whether a picture of w x h pixels fills the box
