@@ -136,6 +136,10 @@ func (s *server) processor(ctx context.Context, cfg config) (*process.Processor,
 		for f, name := range opts.Actions {
 			opts.Actions[f] = cfg.ActionPrefix + name
 		}
+		opts.SourceActions = maps.Clone(process.DefaultSourceActions)
+		for f, name := range opts.SourceActions {
+			opts.SourceActions[f] = cfg.ActionPrefix + name
+		}
 		if cfg.EventsTrigger != "" {
 			t, err := events.NewTrigger(ow, cfg.EventsTrigger)
 			if err != nil {
