@@ -260,13 +260,24 @@ func utf16(s string) []byte {
 
 // Convert converts the document src with LibreOffice (soffice, a path) to
 // the format ext ("docx", "pptx", "doc", ...) and returns the new file's
-// path, in dir. LibreOffice runs with a private profile under dir, in a
-// process group killed when it returns.
+// path, in dir; it fails the test when LibreOffice makes no file.
 func Convert(t testing.TB, soffice, src, ext, dir string) string {
 	t.Helper()
+	dst, err := ConvertFile(soffice, src, ext, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// ConvertFile is Convert for programs. LibreOffice runs with a private
+// profile under dir, in a process group killed when it returns, for at
+// most three minutes.
+func ConvertFile(soffice, src, ext, dir string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	profile := "file://" + filepath.Join(dir, "convert-profile")
+	defer os.RemoveAll(filepath.Join(dir, "convert-profile"))
 	cmd := exec.CommandContext(ctx, soffice, "-env:UserInstallation="+profile, "--headless", "--norestore", "--nolockcheck",
 		"--convert-to", ext, "--outdir", dir, src)
 	cmd.Env = append(os.Environ(), "SAL_USE_VCLPLUGIN=svp")
@@ -279,7 +290,7 @@ func Convert(t testing.TB, soffice, src, ext, dir string) string {
 	base := strings.TrimSuffix(filepath.Base(src), filepath.Ext(src))
 	dst := filepath.Join(dir, base+"."+ext)
 	if _, serr := os.Stat(dst); err != nil || serr != nil {
-		t.Fatalf("soffice --convert-to %s %s: %v %v\n%s", ext, src, err, serr, out)
+		return "", fmt.Errorf("soffice --convert-to %s %s: %v %v\n%s", ext, src, err, serr, out)
 	}
-	return dst
+	return dst, nil
 }
