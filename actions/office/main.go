@@ -27,8 +27,7 @@ func main() {
 }
 
 // run builds the engines and the worker and serves activations until
-// stdin closes. The LibreOffice profile template, made at the first
-// conversion, is kept for the life of the container.
+// stdin closes.
 func run() error {
 	engine, err := image.New(image.Options{})
 	if err != nil {
@@ -38,11 +37,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	off, err := office.New(office.Options{TempDir: opts.TempDir})
+	off, err := office.New(office.Options{})
 	if err != nil {
 		return err
 	}
-	defer off.Close()
 	w, err := worker.New(builtin.Office(engine, off, opts.Transfer), opts)
 	if err != nil {
 		return err

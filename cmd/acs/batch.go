@@ -244,7 +244,7 @@ func newBatchWorker(logger *slog.Logger, threads int, tmp string, s settings.Set
 	local := &localTransfer{opts: topts}
 	// Office sources get the office action's code: their embedded
 	// thumbnail or a page rendered by LibreOffice.
-	off, err := office.New(office.Options{TempDir: tmp})
+	off, err := office.New(office.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("office engine: %w", err)
 	}

@@ -367,8 +367,7 @@ func Handlers(opts worker.Options, imageOpts image.Options) (map[string]invoke.H
 	if err != nil {
 		return nil, err
 	}
-	// The LibreOffice profile template lives with the activations' files.
-	off, err := office.New(office.Options{TempDir: opts.TempDir})
+	off, err := office.New(office.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("office engine: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -32,9 +31,6 @@ type Options struct {
 	MaxPages int
 	// Zip bounds the reading of zip-packaged documents.
 	Zip ZipLimits
-	// TempDir holds the LibreOffice profile template; default
-	// os.TempDir().
-	TempDir string
 }
 
 // Default limits of a LibreOffice run.
@@ -51,10 +47,6 @@ type Engine struct {
 	opts    Options
 	soffice string // "" when LibreOffice is not installed
 	cage    *cage.Cage
-
-	tmplMu   sync.Mutex
-	template string // a LibreOffice profile made once, copied for each run
-	tmplDone bool
 
 	convMu sync.Mutex
 	convs  []*conversion // the last few conversions, most recent last
@@ -115,18 +107,6 @@ func New(opts Options) (*Engine, error) {
 
 // CanRender reports whether LibreOffice is available to render pages.
 func (e *Engine) CanRender() bool { return e.soffice != "" }
-
-// Close removes the profile template. The engine may not be used after.
-func (e *Engine) Close() error {
-	e.tmplMu.Lock()
-	defer e.tmplMu.Unlock()
-	if e.template != "" {
-		err := os.RemoveAll(filepath.Dir(e.template))
-		e.template = ""
-		return err
-	}
-	return nil
-}
 
 // Request says which picture of a document is wanted.
 type Request struct {

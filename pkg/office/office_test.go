@@ -227,44 +227,42 @@ func pdfPages(t *testing.T, path string) int {
 func TestLibreOfficeRendersTheAskedPage(t *testing.T) {
 	d := docs(t)
 	ctx := context.Background()
-	tmp := t.TempDir()
-	e, err := New(Options{TempDir: tmp})
+	e, err := New(Options{})
 	require.NoError(t, err)
-	defer e.Close()
+	base := t.TempDir() // every conversion's directory is under it
+	dir := func() string {
+		d, err := os.MkdirTemp(base, "case-")
+		require.NoError(t, err)
+		return d
+	}
 	for _, c := range []struct {
 		path string
 		page int
 	}{{d.docx, 1}, {d.pptx, 2}, {d.odt, 3}} {
 		t.Run(filepath.Base(c.path), func(t *testing.T) {
-			p, err := e.Preview(ctx, c.path, filepath.Base(c.path), Request{Width: 4000, Page: c.page}, t.TempDir())
+			p, err := e.Preview(ctx, c.path, filepath.Base(c.path), Request{Width: 4000, Page: c.page}, dir())
 			require.NoError(t, err)
 			assert.Equal(t, KindPage, p.Kind)
 			assert.Equal(t, 1, pdfPages(t, p.Path), "only the asked page is exported")
 		})
 	}
 	t.Run("a page past the end", func(t *testing.T) {
-		_, err := e.Preview(ctx, d.odt, "pages.odt", Request{Page: 9}, t.TempDir())
+		_, err := e.Preview(ctx, d.odt, "pages.odt", Request{Page: 9}, dir())
 		assert.Equal(t, api.ReasonGeneric, api.ReasonOf(err))
 		assert.Contains(t, api.MessageOf(err), "page 9")
 	})
 	t.Run("a legacy file LibreOffice cannot load", func(t *testing.T) {
 		p := write(t, "broken.doc", officetest.LegacyGarbage())
-		_, err := e.Preview(ctx, p, "broken.doc", Request{}, t.TempDir())
+		_, err := e.Preview(ctx, p, "broken.doc", Request{}, dir())
 		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), api.MessageOf(err))
 	})
-	assert.Empty(t, testutil.Processes(t, tmp), "no LibreOffice process is left")
-	assert.Empty(t, testutil.Processes(t, "soffice-"), "no LibreOffice process is left")
+	assert.Empty(t, testutil.Processes(t, base), "no LibreOffice process is left")
 }
 
 func TestLibreOfficeStopsAtTheDeadline(t *testing.T) {
 	d := docs(t)
-	tmp := t.TempDir()
-	e, err := New(Options{TempDir: tmp})
+	e, err := New(Options{})
 	require.NoError(t, err)
-	defer e.Close()
-	// The template is made first, so the run cancelled below is the
-	// conversion's.
-	require.NotEmpty(t, e.profileTemplate(context.Background()))
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
 	done := make(chan error, 1)

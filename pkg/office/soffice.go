@@ -36,8 +36,8 @@ func pdfFilter(f format.Format) string {
 // LibreOffice runs caged (package cage: its own process group killed on
 // return, private HOME and TMPDIR, address-space, CPU and file-size
 // limits, ctx's deadline) with a private profile copied from a template
-// the engine makes once (macros off), reading a link to the source under
-// a fixed name. Only the asked page is exported (the PDF filter's
+// of its own, new for each run and seeded with settings that keep macros
+// off (hardenedItems), reading a link to the source under a fixed name. Only the asked page is exported (the PDF filter's
 // PageRange), so a long document costs its loading and layout, not the
 // export of every page.
 func (e *Engine) ToPDF(ctx context.Context, path string, f format.Format, page int, dir string) (string, error) {
@@ -57,10 +57,8 @@ func (e *Engine) ToPDF(ctx context.Context, path string, f format.Format, page i
 		return "", api.Wrap(api.ReasonGeneric, err, "cannot stage the source for LibreOffice")
 	}
 	profile := filepath.Join(work, "profile")
-	if tmpl := e.profileTemplate(ctx); tmpl != "" {
-		// A copy of the template; without one LibreOffice makes a fresh
-		// profile, which costs some 150 ms more.
-		_ = copyTree(tmpl, profile)
+	if err := seedProfile(profile); err != nil {
+		return "", api.Wrap(api.ReasonGeneric, err, "cannot create the LibreOffice profile")
 	}
 	out := filepath.Join(work, "out")
 	filter := fmt.Sprintf(`pdf:%s:{"PageRange":{"type":"string","value":"%d"}}`, pdfFilter(f), page)
@@ -87,8 +85,7 @@ func (e *Engine) ToPDF(ctx context.Context, path string, f format.Format, page i
 // run runs soffice with a private profile and args, caged.
 //
 // Network: LibreOffice may fetch linked images and OLE links of a
-// document. The profile template blocks untrusted referer links and
-// macros; the cage's network isolation, once it has one, is to be
+// document. The profile blocks untrusted referer links and macros; the cage's network isolation, once it has one, is to be
 // switched on here, for every LibreOffice run.
 func (e *Engine) run(ctx context.Context, profile string, args ...string) (*cage.Result, error) {
 	all := append([]string{
@@ -119,42 +116,7 @@ func (e *Engine) runError(ctx context.Context, f format.Format, err error) error
 	return api.Wrap(api.ReasonSourceCorrupt, err, fmt.Sprintf("LibreOffice failed on the %s", f.Title))
 }
 
-// profileTemplate returns the directory of a LibreOffice profile made by
-// a conversion of a trusted one-line document, with macros disabled, made
-// at the first call; "" when it cannot be made (each run then starts
-// from an empty profile).
-func (e *Engine) profileTemplate(ctx context.Context) string {
-	e.tmplMu.Lock()
-	defer e.tmplMu.Unlock()
-	if e.tmplDone {
-		return e.template
-	}
-	base, err := os.MkdirTemp(e.opts.TempDir, "acs-office-profile-")
-	if err != nil {
-		e.tmplDone = true
-		return ""
-	}
-	doc := filepath.Join(base, "warm.txt")
-	profile := filepath.Join(base, "profile")
-	if err := os.WriteFile(doc, []byte("warm\n"), 0o600); err == nil {
-		_, err = e.run(ctx, profile, "--convert-to", "pdf", "--outdir", filepath.Join(base, "out"), doc)
-		if err == nil {
-			err = hardenProfile(profile)
-		}
-		if err == nil {
-			_ = os.RemoveAll(filepath.Join(base, "out"))
-			e.template, e.tmplDone = profile, true
-			return profile
-		}
-	}
-	_ = os.RemoveAll(base)
-	if ctx.Err() == nil {
-		e.tmplDone = true // a failure that is not the deadline's: do not retry
-	}
-	return ""
-}
-
-// hardenedItems are the configuration items the profile template sets:
+// hardenedItems are the configuration items every profile starts with:
 // macros neither run nor ask (the highest security level), and links to
 // untrusted referers are blocked.
 const hardenedItems = `<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
@@ -162,19 +124,18 @@ const hardenedItems = `<item oor:path="/org.openoffice.Office.Common/Security/Sc
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
 `
 
-// hardenProfile adds hardenedItems to the profile's configuration.
-func hardenProfile(profile string) error {
-	p := filepath.Join(profile, "user", "registrymodifications.xcu")
-	b, err := os.ReadFile(p)
-	if err != nil {
+// seedProfile makes the user directory of a new LibreOffice profile with
+// a configuration that holds hardenedItems; LibreOffice makes the rest of
+// the profile at its start and keeps these settings.
+func seedProfile(profile string) error {
+	if err := os.MkdirAll(filepath.Join(profile, "user"), 0o700); err != nil {
 		return err
 	}
-	s := string(b)
-	i := strings.LastIndex(s, "</oor:items>")
-	if i < 0 {
-		return fmt.Errorf("office: unexpected profile configuration %s", p)
-	}
-	return os.WriteFile(p, []byte(s[:i]+hardenedItems+s[i:]), 0o600)
+	xcu := `<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+` + hardenedItems + `</oor:items>
+`
+	return os.WriteFile(filepath.Join(profile, "user", "registrymodifications.xcu"), []byte(xcu), 0o600)
 }
 
 // docExt is the extension LibreOffice is shown, the format's usual one
@@ -214,25 +175,4 @@ func copyFile(src, dst string, mode fs.FileMode) error {
 		return err
 	}
 	return out.Close()
-}
-
-// copyTree copies the regular files and directories under src to dst.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, 0o700)
-		case d.Type().IsRegular():
-			return copyFile(p, target, 0o600)
-		}
-		return nil
-	})
 }
