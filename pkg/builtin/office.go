@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/builtin/fulltext"
 	"github.com/assetcompute/assetcompute/pkg/format"
 	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/office"
+	"github.com/assetcompute/assetcompute/pkg/text"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -31,17 +33,25 @@ const MetadataOfficeSource = "office:source"
 // quality, background, watermark...). The renditions of one activation
 // that ask for the same page share one conversion.
 //
+// It also makes the text renditions of the legacy binary formats (DOC,
+// XLS, PPT), which package text does not read: the document converted to
+// PDF by LibreOffice, then read as the fulltext action reads a PDF.
+//
 // A source of another format that the image engine reads (a PDF, an
 // image) is rendered as the thumbnail action would, so a request routed
 // here by its name still gets its renditions; other sources fail with
 // SourceFormatUnsupported.
 func Office(engine *image.Engine, off *office.Engine, transfer worker.Transfer) worker.RenditionFunc {
 	thumb := ThumbnailWithMedia(engine, nil, transfer)
+	textFn := fulltext.Func(text.Options{})
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		family, _ := r.Family()
+		if family == api.FamilyText {
+			return officeText(ctx, off, textFn, src, r)
+		}
 		if family != api.FamilyImage {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
-				"the office action makes image renditions; fmt %q is not one", r.Fmt)
+				"the office action makes image and text renditions; fmt %q is neither", r.Fmt)
 		}
 		sf := sniffSource(src)
 		if !sf.Reads(format.OfficeRead) && (sf.Reads(format.ImageRead) || !format.IsOLE(sf) && !format.IsZip(sf)) {
@@ -84,6 +94,26 @@ func Office(engine *image.Engine, off *office.Engine, transfer worker.Transfer) 
 		r.Metadata[MetadataOfficeSource] = pic.Kind
 		return nil
 	}
+}
+
+// officeText makes the text rendition r of a legacy Word, Excel or
+// PowerPoint source: the document converted to PDF by LibreOffice, whose
+// text the fulltext action's function (textFn) reads; the text of any
+// other source is read directly by textFn.
+func officeText(ctx context.Context, off *office.Engine, textFn worker.RenditionFunc, src *worker.Source, r *worker.Rendition) error {
+	if !office.NeedsTextConversion(sniffSource(src)) {
+		return textFn(ctx, src, r)
+	}
+	pdf, err := off.TextPDF(ctx, src.Path, src.Name, filepath.Dir(filepath.Dir(r.Path)))
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(pdf)
+	if err != nil {
+		return api.Wrap(api.ReasonGeneric, err, "cannot read the converted document")
+	}
+	defer f.Close()
+	return textFn(ctx, &worker.Source{Reader: f, Path: pdf, Name: "document.pdf", Settings: src.Settings, Transfer: src.Transfer}, r)
 }
 
 // ImagesWithOffice returns a rendition function that makes the image

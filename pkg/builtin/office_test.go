@@ -97,9 +97,16 @@ func TestOfficeAction(t *testing.T) {
 		rr, _ := run(file("secret.docx", officetest.EncryptedOOXML()), map[string]any{"fmt": "png", "width": 100})
 		assert.Equal(t, api.ReasonSourceUnsupported, rr[0].Reason, rr[0].Message)
 	})
-	t.Run("not an image fmt", func(t *testing.T) {
-		rr, _ := run(file("a.docx", officetest.DOCX("x", 1, "")), map[string]any{"fmt": "text"})
+	t.Run("not an image or text fmt", func(t *testing.T) {
+		rr, _ := run(file("a.docx", officetest.DOCX("x", 1, "")), map[string]any{"fmt": "xmp"})
 		assert.Equal(t, api.ReasonRenditionFormatUnsupported, rr[0].Reason, rr[0].Message)
+	})
+	t.Run("text of a DOCX is read directly", func(t *testing.T) {
+		rr, outs := run(file("b.docx", officetest.DOCX("plain words", 1, "")), map[string]any{"fmt": "text"})
+		require.Equal(t, api.StatusCreated, rr[0].Status, rr[0].Message)
+		b, err := os.ReadFile(outs[0])
+		require.NoError(t, err)
+		assert.Contains(t, string(b), "plain words")
 	})
 
 	soffice := testutil.NeedTool(t, "soffice")
@@ -147,6 +154,22 @@ func TestOfficeAction(t *testing.T) {
 		require.Equal(t, api.StatusCreated, rr[0].Status, rr[0].Message)
 		assert.Equal(t, 100, decode(outs[0]).Bounds().Dx())
 		assert.Nil(t, rr[0].Metadata[MetadataOfficeSource])
+	})
+	t.Run("text of a legacy Word file, through LibreOffice", func(t *testing.T) {
+		odt := file("words.odt", officetest.ODF(officetest.MimeODT, officetest.TextPages("Alpha bravo charlie", "Delta echo"), "", false))
+		doc := officetest.Convert(t, soffice, odt, "doc", t.TempDir())
+		rr, outs := run(doc, map[string]any{"fmt": "text"})
+		require.Equal(t, api.StatusCreated, rr[0].Status, rr[0].Message)
+		b, err := os.ReadFile(outs[0])
+		require.NoError(t, err)
+		assert.Contains(t, string(b), "Alpha bravo charlie")
+		assert.Contains(t, string(b), "Delta echo")
+		assert.EqualValues(t, 2, rr[0].Metadata["xmpTPg:NPages"])
+	})
+	t.Run("text of an encrypted legacy PowerPoint file", func(t *testing.T) {
+		ppt := file("secret.ppt", append(officetest.LegacyGarbage(), []byte("E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00S\x00u\x00m\x00m\x00a\x00r\x00y\x00")...))
+		rr, _ := run(ppt, map[string]any{"fmt": "text"})
+		assert.Equal(t, api.ReasonSourceUnsupported, rr[0].Reason, rr[0].Message)
 	})
 	assert.Empty(t, testutil.Processes(t, dir), "no LibreOffice process is left")
 	ents, err := os.ReadDir(dir)

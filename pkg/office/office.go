@@ -268,6 +268,45 @@ func writeTemp(dir, pattern string, data []byte) (string, error) {
 	return f.Name(), err
 }
 
+// TextPDF converts every page of the legacy Word, Excel or PowerPoint
+// file at path (name is its file name) to a PDF with LibreOffice, for its
+// text, and returns the PDF's path, under dir. It refuses an encrypted
+// file (SourceUnsupported) and any other format
+// (SourceFormatUnsupported): the text of the other formats is read
+// directly (package text). Calls for the same file and dir share one
+// conversion.
+func (e *Engine) TextPDF(ctx context.Context, path, name, dir string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", api.Wrap(api.ReasonGeneric, err, "cannot open the source")
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", api.Wrap(api.ReasonGeneric, err, "cannot read the source")
+	}
+	head := make([]byte, format.SniffLen)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		return "", api.Wrap(api.ReasonGeneric, err, "cannot read the source")
+	}
+	sf := format.Sniff(head[:n], name)
+	if format.IsOLE(sf) && oleEncrypted(f, st.Size()) {
+		return "", api.Errorf(api.ReasonSourceUnsupported, "the %s is encrypted (password protected); its text cannot be read", oleTitle(sf, name))
+	}
+	if !NeedsTextConversion(sf) {
+		return "", api.Errorf(api.ReasonSourceFormatUnsupported, "the office action reads the text of legacy Word, Excel and PowerPoint files; the source is %s", article(sf.Title))
+	}
+	return e.sharedPDF(ctx, path, st, sf, 0, dir)
+}
+
+// NeedsTextConversion reports whether the text of a source of format f is
+// read through LibreOffice (TextPDF): the formats the office engine
+// reads and package text does not (the legacy binary Office formats).
+func NeedsTextConversion(f format.Format) bool {
+	return f.Reads(format.OfficeRead) && !f.Reads(format.TextRead) && format.IsOLE(f)
+}
+
 // LargeEnough reports whether a picture of w x h pixels fills the box
 // boxW x boxH (0: that side is unbounded) when fitted inside it, without
 // being enlarged. An unbounded box (a full-size rendition) takes none.

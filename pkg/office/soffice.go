@@ -32,6 +32,7 @@ func pdfFilter(f format.Format) string {
 
 // ToPDF converts page (1-based) of the document at path, of format f, to a
 // PDF of that one page with LibreOffice, and returns its path, under dir.
+// Page 0 converts every page.
 //
 // LibreOffice runs caged (package cage: its own process group killed on
 // return, private HOME and TMPDIR, address-space, CPU and file-size
@@ -44,7 +45,7 @@ func (e *Engine) ToPDF(ctx context.Context, path string, f format.Format, page i
 	if !e.CanRender() {
 		return "", e.errNoSoffice(f)
 	}
-	page = max(page, 1)
+	page = max(page, 0)
 	work, err := os.MkdirTemp(dir, "soffice-")
 	if err != nil {
 		return "", api.Wrap(api.ReasonGeneric, err, "cannot create a conversion directory")
@@ -61,7 +62,10 @@ func (e *Engine) ToPDF(ctx context.Context, path string, f format.Format, page i
 		return "", api.Wrap(api.ReasonGeneric, err, "cannot create the LibreOffice profile")
 	}
 	out := filepath.Join(work, "out")
-	filter := fmt.Sprintf(`pdf:%s:{"PageRange":{"type":"string","value":"%d"}}`, pdfFilter(f), page)
+	filter := "pdf:" + pdfFilter(f)
+	if page > 0 {
+		filter += fmt.Sprintf(`:{"PageRange":{"type":"string","value":"%d"}}`, page)
+	}
 	res, err := e.run(ctx, profile, "--convert-to", filter, "--outdir", out, in)
 	pdf := filepath.Join(out, "document.pdf")
 	if err != nil {

@@ -37,15 +37,20 @@ var DefaultActions = map[api.Family]string{
 }
 
 // DefaultSourceActions maps source formats (names of the format registry)
-// to the action that makes their image renditions in place of
-// DefaultActions[api.FamilyImage]: the formats the registry marks
-// OfficeRead (Office, OpenDocument, iWork) go to the office action, which
-// carries LibreOffice. PDFs stay with the thumbnail action.
-var DefaultSourceActions = func() map[string]string {
-	m := map[string]string{}
+// and rendition families to the action that makes those renditions in
+// place of DefaultActions: the image renditions of the formats the
+// registry marks OfficeRead (Office, OpenDocument, iWork) go to the office
+// action, which carries LibreOffice, and so do the text renditions of
+// those that package text does not read (legacy DOC, XLS, PPT). PDFs stay
+// with the thumbnail action.
+var DefaultSourceActions = func() map[string]map[api.Family]string {
+	m := map[string]map[api.Family]string{}
 	for _, f := range format.All() {
 		if f.Engines.Has(format.OfficeRead) {
-			m[f.Name] = api.ActionOffice
+			m[f.Name] = map[api.Family]string{api.FamilyImage: api.ActionOffice}
+			if !f.Engines.Has(format.TextRead) && format.IsOLE(f) {
+				m[f.Name][api.FamilyText] = api.ActionOffice
+			}
 		}
 	}
 	return m
@@ -57,12 +62,12 @@ type Options struct {
 	Invoker invoke.Invoker
 	// Actions maps rendition families to action names; default DefaultActions.
 	Actions map[api.Family]string
-	// SourceActions maps source formats to the action that makes their
-	// image renditions; default DefaultSourceActions. The source's format
-	// is told from its name, its announced media type, a data: URI's media
-	// type or the extension of its URL's path, in that order; a source
-	// none of these tells goes to Actions[api.FamilyImage].
-	SourceActions map[string]string
+	// SourceActions maps source formats and rendition families to the
+	// action that makes those renditions; default DefaultSourceActions.
+	// The source's format is told from its name, its announced media
+	// type, a data: URI's media type or the extension of its URL's path,
+	// in that order; a source none of these tells goes by Actions.
+	SourceActions map[string]map[api.Family]string
 	// AllowedWorkers lists the custom worker actions a rendition may name
 	// with `worker`. A rendition naming any other action fails.
 	AllowedWorkers []string
@@ -366,17 +371,15 @@ func (p *Processor) route(r api.Rendition) (string, error) {
 	return action, nil
 }
 
-// bySource returns the action of SourceActions for an image rendition
-// of a source of one of its formats, and action otherwise.
+// bySource returns the action of SourceActions for a rendition of a
+// source of one of its formats, and action otherwise.
 func (p *Processor) bySource(src api.Source, r api.Rendition, action string) string {
 	if r.Worker != "" || len(p.opts.SourceActions) == 0 {
 		return action
 	}
-	if family, _ := r.Family(); family != api.FamilyImage {
-		return action
-	}
+	family, _ := r.Family()
 	if f, ok := SourceFormat(src); ok {
-		if a, ok := p.opts.SourceActions[f.Name]; ok {
+		if a, ok := p.opts.SourceActions[f.Name][family]; ok {
 			return a
 		}
 	}

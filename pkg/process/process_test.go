@@ -340,23 +340,24 @@ func TestPreviewClipsGoToTheThumbnailAction(t *testing.T) {
 
 // TestOfficeSourcesGoToTheOfficeAction: the image renditions of a source
 // the registry marks OfficeRead, told by its name, media type, data: URI
-// or URL path, go to the office action; its other renditions, and the
-// image renditions of other sources (PDFs included), do not.
+// or URL path, go to the office action, and so do the text renditions of
+// the legacy binary formats; other text renditions, and the image
+// renditions of other sources (PDFs included), do not.
 func TestOfficeSourcesGoToTheOfficeAction(t *testing.T) {
 	cases := []struct {
-		source string
-		office bool
+		source       string
+		office, text bool // images, text to the office action
 	}{
-		{`"https://example.com/files/report.docx?X-Amz-Signature=secret"`, true},
-		{`"s3://bucket/decks/q3.PPTX"`, true},
-		{`"https://example.com/old.xls#sheet"`, true},
-		{`{"url":"https://example.com/blob/123","name":"minutes.odt"}`, true},
-		{`{"url":"https://example.com/blob/123","mimetype":"application/vnd.apple.keynote"}`, true},
-		{`"data:application/msword;base64,AAAA"`, true},
-		{`"https://example.com/paper.pdf"`, false},
-		{`"https://example.com/photo.jpg"`, false},
-		{`"https://example.com/docx"`, false},
-		{`{"url":"https://example.com/a.docx","name":"a.png"}`, false},
+		{`"https://example.com/files/report.docx?X-Amz-Signature=secret"`, true, false},
+		{`"s3://bucket/decks/q3.PPTX"`, true, false},
+		{`"https://example.com/old.xls#sheet"`, true, true},
+		{`{"url":"https://example.com/blob/123","name":"minutes.odt"}`, true, false},
+		{`{"url":"https://example.com/blob/123","mimetype":"application/vnd.apple.keynote"}`, true, false},
+		{`"data:application/msword;base64,AAAA"`, true, true},
+		{`"https://example.com/paper.pdf"`, false, false},
+		{`"https://example.com/photo.jpg"`, false, false},
+		{`"https://example.com/docx"`, false, false},
+		{`{"url":"https://example.com/a.docx","name":"a.png"}`, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.source, func(t *testing.T) {
@@ -370,14 +371,20 @@ func TestOfficeSourcesGoToTheOfficeAction(t *testing.T) {
 			for _, ev := range res.Events {
 				assert.Equal(t, api.EventRenditionCreated, ev.Type, ev.ErrorMessage)
 			}
-			if c.office {
+			switch {
+			case c.office && c.text:
+				assert.Equal(t, []int{3}, off.batches)
+				assert.Empty(t, thumb.batches)
+				assert.Empty(t, text.batches)
+			case c.office:
 				assert.Equal(t, []int{2}, off.batches)
 				assert.Empty(t, thumb.batches)
-			} else {
+				assert.Equal(t, []int{1}, text.batches)
+			default:
 				assert.Equal(t, []int{2}, thumb.batches)
 				assert.Empty(t, off.batches)
+				assert.Equal(t, []int{1}, text.batches)
 			}
-			assert.Equal(t, []int{1}, text.batches)
 		})
 	}
 	t.Run("a deployment without the office action says so", func(t *testing.T) {

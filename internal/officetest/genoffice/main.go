@@ -87,7 +87,9 @@ func run(dir string) error {
 		{"encrypted-odt", "odt", officetest.ODF(officetest.MimeODT, "encrypted bytes", "", true), `{"fmt": "png", "width": 200, "errorReason": "SourceUnsupported"}`, ""},
 		{"truncated-docx", "docx", read(converted["docx"])[:400], `{"fmt": "png", "width": 200, "errorReason": "SourceCorrupt"}`, ""},
 		{"page-limit", "docx", officetest.DOCX("declares ten thousand pages", 10000, ""), `{"fmt": "png", "width": 200, "errorReason": "SourceTooLarge"}`, ""},
-		{"text-fmt-refused", "docx", officetest.DOCX("text goes to fulltext", 1, ""), `{"fmt": "text", "errorReason": "RenditionFormatUnsupported"}`, ""},
+		{"xmp-fmt-refused", "docx", officetest.DOCX("metadata goes to the metadata action", 1, ""), `{"fmt": "xmp", "errorReason": "RenditionFormatUnsupported"}`, ""},
+		{"legacy-doc-text", "doc", read(converted["doc"]), `{"fmt": "text"}`, ""},
+		{"legacy-ppt-text", "ppt", read(converted["ppt"]), `{"fmt": "text"}`, ""},
 	}
 	for _, c := range cases {
 		d := filepath.Join(dir, c.name)
