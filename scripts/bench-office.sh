@@ -5,8 +5,11 @@
 #
 # Documents (made once under BENCH_DIR): examples/samples/report.docx
 # (2 pages), a 60-page DOCX made by LibreOffice from HTML (text and
-# tables), and the 2-slide PPTX of test/cases/office. Each row is the
-# median wall time in ms of BENCH_RUNS runs, alternating:
+# tables), and the 2-slide PPTX of test/cases/office. Each row gives, over
+# BENCH_RUNS runs (the tools alternating), the median and the least wall
+# time in ms, and the median CPU time (user + system, children included,
+# and for the listener row the CPU the listener used meanwhile): on a
+# machine shared with other work the CPU time is the steadier figure.
 #   bare-cold   soffice --headless --convert-to pdf with a new profile
 #               (-env:UserInstallation of an empty directory), then
 #               pdftoppm -png -f 1 -l 1 -scale-to 319: what a fresh
@@ -16,10 +19,11 @@
 #               LibreOffice" option): a second soffice hands it the
 #               conversion over its pipe and waits for it; then pdftoppm.
 #   acs-cold    acs process of {fmt: png, width: 319}, a fresh process:
-#               the whole worker lifecycle, the profile template made
-#               once, LibreOffice caged exporting page 1 only, libvips.
-#   acs-warm    the same in a process that has made the template (acs
-#               batch -j 1: (time of 1+N copies - time of 1) / N).
+#               the whole worker lifecycle, LibreOffice caged with a new
+#               profile exporting page 1 only, libvips.
+#   acs-warm    the same in a process that has converted a document
+#               before (acs batch -j 1: (time of 1+N copies - time of 1)
+#               / N).
 #
 #   BENCH_RUNS=5 scripts/bench-office.sh
 set -euo pipefail
@@ -71,14 +75,28 @@ for ((i = 0; i < 100; i++)); do
 done
 sleep 2 # its start-up, before the first forwarded conversion
 
-ms() { # prints the wall time of "$@" in ms
-  local s e
+# run CMD...: prints "wall-ms cpu-ms" of the command (its CPU time is its
+# user and system time and its children's, from /usr/bin/time), plus the
+# CPU time the listener's process group used meanwhile.
+run() {
+  local s e l0 l1 cpu
+  l0=$(group_ticks)
   s=$(date +%s%N)
-  "$@" >/dev/null 2>&1
+  cpu=$(/usr/bin/time -f '%U %S' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%d", ($1 + $2) * 1000}')
   e=$(date +%s%N)
-  echo $(((e - s) / 1000000))
+  l1=$(group_ticks)
+  echo "$(((e - s) / 1000000)) $((cpu + (l1 - l0) * 1000 / $(getconf CLK_TCK)))"
+}
+# group_ticks: user + system clock ticks of the listener's process group.
+group_ticks() {
+  local t=0 pid
+  for pid in $(pgrep -g "$listener"); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo $t
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+minimum() { sort -n | head -1; }
 bare() { # profile doc
   local base
   base=$(basename "${2%.*}")
@@ -91,19 +109,27 @@ fresh() { # doc; a new profile each time
   bare "$p" "$1"
   rm -rf "$p"
 }
+export -f bare fresh
+export DIR
 
-printf '%-12s %-10s %8s %8s\n' doc tool ms "x bare-c"
+printf '%-12s %-10s %9s %9s %9s %8s\n' doc tool wall-med wall-min cpu-med "cpu/bare"
 for doc in "${docs[@]}"; do
   src=$DIR/docs/$doc
   cat >"$DIR/req.json" <<JSON
 {"source": "$src", "renditions": [{"fmt": "png", "width": 319, "target": "$DIR/out/acs.png"}]}
 JSON
-  declare -A times=()
+  declare -A wall=() cpu=()
   for ((i = 0; i < RUNS; i++)); do
-    times[bare-cold]+="$(ms fresh "$src") "
-    times[bare-warm]+="$(ms bare "$WARM" "$src") "
-    times[listener]+="$(ms bare "$LISTEN" "$src") "
-    times[acs-cold]+="$(ms bin/acs process -f "$DIR/req.json") "
+    for tool in bare-cold bare-warm listener acs-cold; do
+      case $tool in
+        bare-cold) r=$(run bash -c 'fresh "$0"' "$src") ;;
+        bare-warm) r=$(run bash -c 'bare "$0" "$1"' "$WARM" "$src") ;;
+        listener) r=$(run bash -c 'bare "$0" "$1"' "$LISTEN" "$src") ;;
+        acs-cold) r=$(run bin/acs process -f "$DIR/req.json") ;;
+      esac
+      wall[$tool]+="${r% *} "
+      cpu[$tool]+="${r#* } "
+    done
   done
   # acs-warm: one process converting 1 + N copies, less one converting 1.
   n=$RUNS
@@ -113,13 +139,16 @@ JSON
   cp "$src" "$DIR/batch/one/d0.$ext"
   for ((k = 0; k <= n; k++)); do cp "$src" "$DIR/batch/many/d$k.$ext"; done
   echo '[{"name": "t.png", "fmt": "png", "width": 319}]' >"$DIR/batch/profile.json"
-  one=$(ms bin/acs batch -j 1 --profile "$DIR/batch/profile.json" --out "$DIR/batch/out1" "$DIR"/batch/one/*)
-  many=$(ms bin/acs batch -j 1 --profile "$DIR/batch/profile.json" --out "$DIR/batch/outn" "$DIR"/batch/many/*)
-  times[acs-warm]="$(((many - one) / n)) "
-  bc=$(tr ' ' '\n' <<<"${times[bare-cold]}" | grep . | median)
+  one=$(run bin/acs batch -j 1 --profile "$DIR/batch/profile.json" --out "$DIR/batch/out1" "$DIR"/batch/one/*)
+  many=$(run bin/acs batch -j 1 --profile "$DIR/batch/profile.json" --out "$DIR/batch/outn" "$DIR"/batch/many/*)
+  wall[acs-warm]="$(((${many% *} - ${one% *}) / n)) "
+  cpu[acs-warm]="$(((${many#* } - ${one#* }) / n)) "
+  bc=$(tr ' ' '\n' <<<"${cpu[bare-cold]}" | grep . | median)
   for k in bare-cold bare-warm listener acs-cold acs-warm; do
-    m=$(tr ' ' '\n' <<<"${times[$k]}" | grep . | median)
-    printf '%-12s %-10s %8d %8.2f\n' "$doc" "$k" "$m" "$(awk -v a="$m" -v b="$bc" 'BEGIN {print a / b}')"
+    wm=$(tr ' ' '\n' <<<"${wall[$k]}" | grep . | median)
+    wn=$(tr ' ' '\n' <<<"${wall[$k]}" | grep . | minimum)
+    cm=$(tr ' ' '\n' <<<"${cpu[$k]}" | grep . | median)
+    printf '%-12s %-10s %9d %9d %9d %8.2f\n' "$doc" "$k" "$wm" "$wn" "$cm" "$(awk -v a="$cm" -v b="$bc" 'BEGIN {print a / b}')"
   done
-  unset times
+  unset wall cpu
 done

@@ -36,11 +36,12 @@ func pdfFilter(f format.Format) string {
 //
 // LibreOffice runs caged (package cage: its own process group killed on
 // return, private HOME and TMPDIR, address-space, CPU and file-size
-// limits, ctx's deadline) with a private profile copied from a template
-// of its own, new for each run and seeded with settings that keep macros
-// off (hardenedItems), reading a link to the source under a fixed name. Only the asked page is exported (the PDF filter's
-// PageRange), so a long document costs its loading and layout, not the
-// export of every page.
+// limits, ctx's deadline) with a profile of its own, new for each run and
+// seeded with settings that keep macros off (hardenedItems), reading a
+// link to the source under a fixed name. Only the asked page is exported
+// (the PDF filter's PageRange), so a long document costs its loading and
+// layout, not the export of every page. The profile and the link are
+// removed on return; the PDF stays under dir.
 func (e *Engine) ToPDF(ctx context.Context, path string, f format.Format, page int, dir string) (string, error) {
 	if !e.CanRender() {
 		return "", e.errNoSoffice(f)
@@ -54,10 +55,12 @@ func (e *Engine) ToPDF(ctx context.Context, path string, f format.Format, page i
 	if err := os.MkdirAll(filepath.Dir(in), 0o700); err != nil {
 		return "", api.Wrap(api.ReasonGeneric, err, "cannot create a conversion directory")
 	}
+	defer os.RemoveAll(filepath.Dir(in))
 	if err := linkOrCopy(path, in); err != nil {
 		return "", api.Wrap(api.ReasonGeneric, err, "cannot stage the source for LibreOffice")
 	}
 	profile := filepath.Join(work, "profile")
+	defer os.RemoveAll(profile)
 	if err := seedProfile(profile); err != nil {
 		return "", api.Wrap(api.ReasonGeneric, err, "cannot create the LibreOffice profile")
 	}
@@ -89,8 +92,9 @@ func (e *Engine) ToPDF(ctx context.Context, path string, f format.Format, page i
 // run runs soffice with a private profile and args, caged.
 //
 // Network: LibreOffice may fetch linked images and OLE links of a
-// document. The profile blocks untrusted referer links and macros; the cage's network isolation, once it has one, is to be
-// switched on here, for every LibreOffice run.
+// document. The profile blocks untrusted referer links and macros; the
+// cage's network isolation, once it has one, is to be switched on here,
+// for every LibreOffice run.
 func (e *Engine) run(ctx context.Context, profile string, args ...string) (*cage.Result, error) {
 	all := append([]string{
 		"-env:UserInstallation=" + fileURL(profile),
