@@ -57,6 +57,10 @@ fi
 
 : "${ACS_RUNTIME_IMAGE:?set ACS_RUNTIME_IMAGE to the runtime image built from docker/Dockerfile (e.g. myorg/acs-runtime:1)}"
 export ACS_RUNTIME_IMAGE
+# The office action's image adds LibreOffice (docker/office/Dockerfile);
+# without one of its own it is deployed on the runtime image, where its
+# sources without a large enough embedded thumbnail fail.
+export ACS_OFFICE_RUNTIME_IMAGE="${ACS_OFFICE_RUNTIME_IMAGE:-$ACS_RUNTIME_IMAGE}"
 
 args=()
 [ -n "${WSK_APIHOST:-}" ] && args+=(--apihost "$WSK_APIHOST")

@@ -18,6 +18,8 @@ packages=(
   libjpeg-turbo-progs  # djpeg: the benchmark's decode floor
   time             # /usr/bin/time -v: peak RSS in benchmarks
   ffmpeg           # ffmpeg/ffprobe: the video and audio engine (child processes), and test clips
+  libreoffice-core-nogui libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui  # soffice: Office page previews (office action), test documents
+  poppler-utils    # pdftoppm: the office benchmark's peer
 )
 
 missing=()

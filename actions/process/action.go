@@ -136,6 +136,13 @@ func (s *server) processor(ctx context.Context, cfg config) (*process.Processor,
 		for f, name := range opts.Actions {
 			opts.Actions[f] = cfg.ActionPrefix + name
 		}
+		opts.SourceActions = map[string]map[api.Family]string{}
+		for f, byFamily := range process.DefaultSourceActions {
+			opts.SourceActions[f] = map[api.Family]string{}
+			for family, name := range byFamily {
+				opts.SourceActions[f][family] = cfg.ActionPrefix + name
+			}
+		}
 		if cfg.EventsTrigger != "" {
 			t, err := events.NewTrigger(ow, cfg.EventsTrigger)
 			if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/builtin"
 	"github.com/assetcompute/assetcompute/pkg/image"
+	"github.com/assetcompute/assetcompute/pkg/office"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
@@ -46,7 +47,8 @@ func cmdBatch(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprint(stderr, `Usage: acs batch --profile PROFILE.json --out DIR [-j N] FILE...
 
 Renders every rendition of the profile for each FILE, in this process, with
-the thumbnail action's code. The profile is a JSON list of rendition
+the thumbnail action's code (the office action's for Office, OpenDocument
+and iWork files). The profile is a JSON list of rendition
 instructions without targets, for example
   [{"name": "thumb.jpg", "fmt": "jpg", "width": 256, "height": 256},
    {"name": "preview.webp", "fmt": "webp", "width": 1280, "quality": 75}]
@@ -240,7 +242,14 @@ func newBatchWorker(logger *slog.Logger, threads int, tmp string, s settings.Set
 		return nil, fmt.Errorf("image engine: %w", err)
 	}
 	local := &localTransfer{opts: topts}
-	return worker.New(builtin.Thumbnail(engine, local), worker.Options{Transfer: local, Settings: s, Logger: logger, Parallelism: 1, TempDir: tmp})
+	// Office sources get the office action's code: their embedded
+	// thumbnail or a page rendered by LibreOffice.
+	off, err := office.New(office.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("office engine: %w", err)
+	}
+	fn := builtin.ImagesWithOffice(builtin.Thumbnail(engine, local), builtin.Office(engine, off, local))
+	return worker.New(fn, worker.Options{Transfer: local, Settings: s, Logger: logger, Parallelism: 1, TempDir: tmp})
 }
 
 // localTransfer is the transfer of acs batch. A source that is a local

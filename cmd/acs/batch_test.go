@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/officetest"
 	"github.com/assetcompute/assetcompute/internal/testutil"
 )
 
@@ -216,4 +217,24 @@ func TestProgressBarOnATerminal(t *testing.T) {
 	p.done(batchSource{base: "a.jpg"}, nil)
 	assert.Contains(t, b.String(), "\r\033[K[###############...............] 1/2 sources")
 	assert.Equal(t, exitFailed, p.finish(), "fewer renditions than planned")
+}
+
+// TestBatchOffice: acs batch renders Office sources with the office
+// action's code (an embedded thumbnail large enough here, so no
+// LibreOffice run) next to image sources.
+func TestBatchOffice(t *testing.T) {
+	src := t.TempDir()
+	doc := filepath.Join(src, "deck.docx")
+	require.NoError(t, os.WriteFile(doc, officetest.DOCX("hello", 1, "docProps/thumbnail.png",
+		officetest.Part{Name: "docProps/thumbnail.png", Data: officetest.Picture("png", 300, 200, color.RGBA{0, 0, 255, 255})}), 0o600))
+	pic := filepath.Join(src, "pic.png")
+	writeSolidPNG(t, pic, 40, 40, color.NRGBA{255, 0, 0, 255})
+	profile := writeProfile(t, `[{"name": "t.png", "fmt": "png", "width": 30}]`)
+	out := filepath.Join(t.TempDir(), "out")
+	code, stderr := batch(t, "--profile", profile, "--out", out, doc, pic)
+	require.Equal(t, exitOK, code, stderr)
+	cfg, _ := decodeConfig(t, filepath.Join(out, "deck.docx", "t.png"))
+	assert.Equal(t, [2]int{30, 20}, [2]int{cfg.Width, cfg.Height})
+	cfg, _ = decodeConfig(t, filepath.Join(out, "pic.png", "t.png"))
+	assert.Equal(t, [2]int{30, 30}, [2]int{cfg.Width, cfg.Height})
 }

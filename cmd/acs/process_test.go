@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 	_ "golang.org/x/image/webp"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/process"
 )
@@ -256,4 +257,27 @@ func TestUsage(t *testing.T) {
 	assert.Equal(t, exitInvalid, run(context.Background(), []string{"process"}, nil, &out, &errOut))
 	assert.Equal(t, exitOK, run(context.Background(), []string{"version"}, nil, &out, &errOut))
 	assert.Contains(t, out.String(), "acs")
+}
+
+// TestProcessOfficePreview: `acs process` runs the office action in
+// process for the image renditions of an Office source: the page
+// rendered by LibreOffice, while its text rendition still goes to the
+// fulltext action.
+func TestProcessOfficePreview(t *testing.T) {
+	testutil.NeedTool(t, "soffice")
+	dir := t.TempDir()
+	src, err := filepath.Abs(filepath.Join("..", "..", "examples", "samples", "report.docx"))
+	require.NoError(t, err)
+	code, res, stderr := runProcess(t, `{"source":"`+src+`","renditions":[
+		{"name":"page.png","fmt":"png","width":200,"target":"`+dir+`/page.png"},
+		{"name":"full.txt","fmt":"text","target":"`+dir+`/full.txt"}]}`)
+	require.Equal(t, exitOK, code, stderr)
+	b, err := os.ReadFile(filepath.Join(dir, "page.png"))
+	require.NoError(t, err)
+	cfg, format := decodeImage(t, b)
+	assert.Equal(t, "png", format)
+	assert.Equal(t, 200, cfg.Width)
+	assert.Greater(t, cfg.Height, 200, "a portrait page")
+	assert.Equal(t, "page", res.Events[0].Metadata["office:source"])
+	assert.Nil(t, res.Events[1].Metadata["office:source"])
 }

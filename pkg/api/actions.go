@@ -10,6 +10,10 @@ const (
 	ActionMetadata = "metadata"
 	// ActionFulltext makes text renditions (FamilyText).
 	ActionFulltext = "fulltext"
+	// ActionOffice makes the image renditions of Office, OpenDocument and
+	// iWork sources (embedded thumbnails, LibreOffice): it carries
+	// LibreOffice, which the thumbnail action does not.
+	ActionOffice = "office"
 	// ActionProcess is the orchestrator: it takes a processing request
 	// (or a StorageEventBatch) and invokes the worker actions.
 	ActionProcess = "process"

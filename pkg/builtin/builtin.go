@@ -22,6 +22,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/media"
 	"github.com/assetcompute/assetcompute/pkg/media/mp4index"
 	"github.com/assetcompute/assetcompute/pkg/meta"
+	"github.com/assetcompute/assetcompute/pkg/office"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/text"
 	"github.com/assetcompute/assetcompute/pkg/worker"
@@ -424,9 +425,18 @@ func Handlers(opts worker.Options, imageOpts image.Options) (map[string]invoke.H
 	if err != nil {
 		return nil, err
 	}
+	off, err := office.New(office.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("office engine: %w", err)
+	}
+	officeWorker, err := worker.New(Office(engine, off, opts.Transfer), opts)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]invoke.Handler{
 		ThumbnailAction: thumb.Handle,
 		MetadataAction:  metaWorker.Handle,
 		FulltextAction:  textWorker.Handle,
+		OfficeAction:    officeWorker.Handle,
 	}, nil
 }

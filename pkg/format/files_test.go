@@ -67,6 +67,7 @@ var fixtureExceptions = map[string]string{
 	"pkg/text/testdata/src/sample.fodp":              "xml",  // flat OpenDocument: XML
 	"pkg/text/testdata/src/sample.fods":              "xml",
 	"pkg/text/testdata/src/sample.fodt":              "xml",
+	"test/cases/office/encrypted-docx/file.docx":     "ole", // a password-protected OOXML package is an OLE2 file
 }
 
 // sample is one file of the corpus or the fixtures and its format.

@@ -37,6 +37,10 @@ const (
 	// MediaRead: the media engine (package media, ffmpeg) reads the
 	// format: poster frames, cover art and waveforms.
 	MediaRead
+	// OfficeRead: the office engine (package office: embedded thumbnails,
+	// LibreOffice) previews the format; the office action makes its image
+	// renditions.
+	OfficeRead
 )
 
 // Has reports whether e holds every capability of c.
@@ -49,7 +53,7 @@ func (e Engines) String() string {
 	for _, c := range []struct {
 		e    Engines
 		name string
-	}{{ImageRead, "image-read"}, {ImageWrite, "image-write"}, {MetaRead, "meta-read"}, {TextRead, "text-read"}, {MediaRead, "media-read"}} {
+	}{{ImageRead, "image-read"}, {ImageWrite, "image-write"}, {MetaRead, "meta-read"}, {TextRead, "text-read"}, {MediaRead, "media-read"}, {OfficeRead, "office-read"}} {
 		if e.Has(c.e) {
 			parts = append(parts, c.name)
 		}
@@ -105,6 +109,7 @@ const (
 	img  = ImageRead | MetaRead
 	imgW = ImageRead | ImageWrite | MetaRead
 	doc  = MetaRead | TextRead
+	ofc  = doc | OfficeRead
 	av   = MediaRead
 )
 
@@ -160,15 +165,23 @@ var registry = []Format{
 
 	// Documents.
 	{"pdf", "PDF document", "application/pdf", FamilyDocument, []string{".pdf"}, ImageRead | doc, true},
-	{"docx", "Word document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", FamilyDocument, []string{".docx", ".docm", ".dotx", ".dotm"}, doc, true},
-	{"xlsx", "Excel workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", FamilyDocument, []string{".xlsx", ".xlsm", ".xltx", ".xltm"}, doc, true},
-	{"pptx", "PowerPoint presentation", "application/vnd.openxmlformats-officedocument.presentationml.presentation", FamilyDocument, []string{".pptx", ".pptm", ".potx", ".potm"}, doc, true},
-	{"odt", "OpenDocument text", "application/vnd.oasis.opendocument.text", FamilyDocument, []string{".odt", ".ott"}, doc, true},
-	{"ods", "OpenDocument spreadsheet", "application/vnd.oasis.opendocument.spreadsheet", FamilyDocument, []string{".ods", ".ots"}, doc, true},
-	{"odp", "OpenDocument presentation", "application/vnd.oasis.opendocument.presentation", FamilyDocument, []string{".odp", ".otp"}, doc, true},
-	{"odg", "OpenDocument drawing", "application/vnd.oasis.opendocument.graphics", FamilyDocument, []string{".odg", ".otg"}, doc, true},
+	{"docx", "Word document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", FamilyDocument, []string{".docx", ".docm", ".dotx", ".dotm"}, ofc, true},
+	{"xlsx", "Excel workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", FamilyDocument, []string{".xlsx", ".xlsm", ".xltx", ".xltm"}, ofc, true},
+	{"pptx", "PowerPoint presentation", "application/vnd.openxmlformats-officedocument.presentationml.presentation", FamilyDocument, []string{".pptx", ".pptm", ".potx", ".potm"}, ofc, true},
+	{"odt", "OpenDocument text", "application/vnd.oasis.opendocument.text", FamilyDocument, []string{".odt", ".ott"}, ofc, true},
+	{"ods", "OpenDocument spreadsheet", "application/vnd.oasis.opendocument.spreadsheet", FamilyDocument, []string{".ods", ".ots"}, ofc, true},
+	{"odp", "OpenDocument presentation", "application/vnd.oasis.opendocument.presentation", FamilyDocument, []string{".odp", ".otp"}, ofc, true},
+	{"odg", "OpenDocument drawing", "application/vnd.oasis.opendocument.graphics", FamilyDocument, []string{".odg", ".otg"}, ofc, true},
 	{"epub", "EPUB book", "application/epub+zip", FamilyDocument, []string{".epub"}, doc, true},
-	{"ole", "legacy binary Microsoft Office file (OLE2)", "application/x-ole-storage", FamilyDocument, []string{".doc", ".xls", ".ppt", ".msg"}, 0, true},
+	{"ole", "legacy binary Microsoft Office file (OLE2)", "application/x-ole-storage", FamilyDocument, []string{".msg"}, 0, true},
+	// The legacy binary Office formats are OLE2 files told by extension;
+	// Apple's iWork documents are zip packages told by extension.
+	{"doc", "legacy Word document", "application/msword", FamilyDocument, []string{".doc", ".dot"}, OfficeRead, true},
+	{"xls", "legacy Excel workbook", "application/vnd.ms-excel", FamilyDocument, []string{".xls", ".xlt"}, OfficeRead, true},
+	{"ppt", "legacy PowerPoint presentation", "application/vnd.ms-powerpoint", FamilyDocument, []string{".ppt", ".pps", ".pot"}, OfficeRead, true},
+	{"pages", "Pages document", "application/vnd.apple.pages", FamilyDocument, []string{".pages"}, OfficeRead, true},
+	{"numbers", "Numbers spreadsheet", "application/vnd.apple.numbers", FamilyDocument, []string{".numbers"}, OfficeRead, true},
+	{"keynote", "Keynote presentation", "application/vnd.apple.keynote", FamilyDocument, []string{".key"}, OfficeRead, true},
 	{"rtf", "RTF document", "application/rtf", FamilyDocument, []string{".rtf"}, TextRead, false},
 	// InDesign: the page thumbnails of the XMP packet are the image
 	// source of INDD and INDT; IDML is a zip package of XML stories.

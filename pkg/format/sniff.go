@@ -227,6 +227,9 @@ func sniffBinary(head []byte, ext string) (Format, bool) {
 				if s.name == "indd" && ext == ".indt" {
 					return MustName("indt"), true
 				}
+				if s.name == "ole" {
+					return oleKind(ext), true
+				}
 				return MustName(s.name), true
 			}
 		}
@@ -288,6 +291,25 @@ func rawOrTIFF(head []byte, ext, def string) Format {
 		return MustName("cr2")
 	}
 	return MustName(def)
+}
+
+// oleKind tells a legacy Word, Excel or PowerPoint file by its extension
+// from other OLE2 compound files (an encrypted OOXML package, a .msg).
+func oleKind(ext string) Format {
+	if f, ok := ByExtension(ext); ok && IsOLE(f) {
+		return f
+	}
+	return MustName("ole")
+}
+
+// IsOLE reports whether f is an OLE2 compound file: a legacy binary Office
+// document or another ("ole": an encrypted OOXML package, a .msg).
+func IsOLE(f Format) bool {
+	switch f.Name {
+	case "ole", "doc", "xls", "ppt":
+		return true
+	}
+	return false
 }
 
 // isBMP reports whether head starts like a BMP file: "BM" and a DIB
@@ -370,14 +392,14 @@ func zipKind(head []byte, ext string) Format {
 // isZipDocument reports whether f is a document format packaged as zip.
 func isZipDocument(f Format) bool {
 	switch f.Name {
-	case "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub", "idml":
+	case "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub", "idml", "pages", "numbers", "keynote":
 		return true
 	}
 	return false
 }
 
 // IsZip reports whether f is a zip archive or a document format packaged
-// as one (OOXML, ODF, EPUB).
+// as one (OOXML, ODF, EPUB, iWork).
 func IsZip(f Format) bool { return f.Name == "zip" || isZipDocument(f) }
 
 // zipMimetype returns the content of a stored "mimetype" entry at the

@@ -108,7 +108,10 @@ func TestSniff(t *testing.T) {
 		{"DOCX by its parts", string(docx), "", "docx"},
 		{"zip", string(plainZip), "a.zip", "zip"},
 		{"empty zip", "PK\x05\x06" + strings.Repeat("\x00", 18), "", "zip"},
-		{"OLE2", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "a.doc", "ole"},
+		{"OLE2", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "a.doc", "doc"},
+		{"OLE2 named .xls", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "b.XLS", "xls"},
+		{"OLE2 named .docx (an encrypted package)", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "c.docx", "ole"},
+		{"iWork zip", "PK\x03\x04\x14\x00\x00\x00", "talk.key", "keynote"},
 		{"RTF", `{\rtf1\ansi hello}`, "", "rtf"},
 		{"RTF with binary data", "{\\rtf1{\\bin4 \x00\x01\x02\x03}}", "", "rtf"},
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/events"
+	"github.com/assetcompute/assetcompute/pkg/format"
 	"github.com/assetcompute/assetcompute/pkg/internal/deadline"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/logctx"
@@ -35,12 +36,38 @@ var DefaultActions = map[api.Family]string{
 	api.FamilyVideo: api.ActionThumbnail,
 }
 
+// DefaultSourceActions maps source formats (names of the format registry)
+// and rendition families to the action that makes those renditions in
+// place of DefaultActions: the image renditions of the formats the
+// registry marks OfficeRead (Office, OpenDocument, iWork) go to the office
+// action, which carries LibreOffice, and so do the text renditions of
+// those that package text does not read (legacy DOC, XLS, PPT). PDFs stay
+// with the thumbnail action.
+var DefaultSourceActions = func() map[string]map[api.Family]string {
+	m := map[string]map[api.Family]string{}
+	for _, f := range format.All() {
+		if f.Engines.Has(format.OfficeRead) {
+			m[f.Name] = map[api.Family]string{api.FamilyImage: api.ActionOffice}
+			if !f.Engines.Has(format.TextRead) && format.IsOLE(f) {
+				m[f.Name][api.FamilyText] = api.ActionOffice
+			}
+		}
+	}
+	return m
+}()
+
 // Options configure a Processor.
 type Options struct {
 	// Invoker calls the worker actions. Required.
 	Invoker invoke.Invoker
 	// Actions maps rendition families to action names; default DefaultActions.
 	Actions map[api.Family]string
+	// SourceActions maps source formats and rendition families to the
+	// action that makes those renditions; default DefaultSourceActions.
+	// The source's format is told from its name, its announced media
+	// type, a data: URI's media type or the extension of its URL's path,
+	// in that order; a source none of these tells goes by Actions.
+	SourceActions map[string]map[api.Family]string
 	// AllowedWorkers lists the custom worker actions a rendition may name
 	// with `worker`. A rendition naming any other action fails.
 	AllowedWorkers []string
@@ -88,6 +115,9 @@ func New(opts Options) (*Processor, error) {
 	}
 	if opts.Actions == nil {
 		opts.Actions = DefaultActions
+	}
+	if opts.SourceActions == nil {
+		opts.SourceActions = DefaultSourceActions
 	}
 	if opts.BatchSize == 0 {
 		opts.BatchSize = 10
@@ -296,6 +326,9 @@ func (p *Processor) plan(req *api.Request, decide func(int, api.RenditionResult)
 			continue
 		}
 		action, err := p.route(r)
+		if err == nil {
+			action = p.bySource(req.Source, r, action)
+		}
 		if err != nil {
 			decide(i, api.Failed(r.Name, err))
 			continue
@@ -336,6 +369,50 @@ func (p *Processor) route(r api.Rendition) (string, error) {
 		return "", api.Errorf(api.ReasonRenditionFormatUnsupported, "no action in this deployment makes %s renditions", r.Fmt)
 	}
 	return action, nil
+}
+
+// bySource returns the action of SourceActions for a rendition of a
+// source of one of its formats, and action otherwise.
+func (p *Processor) bySource(src api.Source, r api.Rendition, action string) string {
+	if r.Worker != "" || len(p.opts.SourceActions) == 0 {
+		return action
+	}
+	family, _ := r.Family()
+	if f, ok := SourceFormat(src); ok {
+		if a, ok := p.opts.SourceActions[f.Name][family]; ok {
+			return a
+		}
+	}
+	return action
+}
+
+// SourceFormat tells the format of a source before it is fetched: from
+// its name, its announced media type, a data: URI's media type, or the
+// extension of its URL's path; false when none of these tells one.
+func SourceFormat(src api.Source) (format.Format, bool) {
+	if f, ok := format.ByFileName(src.Name); ok && src.Name != "" {
+		return f, true
+	}
+	if f, ok := format.ByMIME(src.MimeType); ok && src.MimeType != "" {
+		return f, true
+	}
+	u := src.URL
+	if rest, ok := strings.CutPrefix(u, "data:"); ok {
+		mt, _, _ := strings.Cut(rest, ",")
+		mt, _, _ = strings.Cut(mt, ";")
+		return format.ByMIME(mt)
+	}
+	u, _, _ = strings.Cut(u, "#")
+	u, _, _ = strings.Cut(u, "?")
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+		j := strings.IndexByte(u, '/')
+		if j < 0 {
+			return format.Unknown, false
+		}
+		u = u[j:]
+	}
+	return format.ByFileName(u)
 }
 
 // runBatch invokes one batch and returns one result per rendition in it.

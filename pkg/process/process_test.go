@@ -337,3 +337,61 @@ func TestPreviewClipsGoToTheThumbnailAction(t *testing.T) {
 	}
 	assert.Equal(t, []int{2}, w.batches)
 }
+
+// TestOfficeSourcesGoToTheOfficeAction: the image renditions of a source
+// the registry marks OfficeRead, told by its name, media type, data: URI
+// or URL path, go to the office action, and so do the text renditions of
+// the legacy binary formats; other text renditions, and the image
+// renditions of other sources (PDFs included), do not.
+func TestOfficeSourcesGoToTheOfficeAction(t *testing.T) {
+	cases := []struct {
+		source       string
+		office, text bool // images, text to the office action
+	}{
+		{`"https://example.com/files/report.docx?X-Amz-Signature=secret"`, true, false},
+		{`"s3://bucket/decks/q3.PPTX"`, true, false},
+		{`"https://example.com/old.xls#sheet"`, true, true},
+		{`{"url":"https://example.com/blob/123","name":"minutes.odt"}`, true, false},
+		{`{"url":"https://example.com/blob/123","mimetype":"application/vnd.apple.keynote"}`, true, false},
+		{`"data:application/msword;base64,AAAA"`, true, true},
+		{`"https://example.com/paper.pdf"`, false, false},
+		{`"https://example.com/photo.jpg"`, false, false},
+		{`"https://example.com/docx"`, false, false},
+		{`{"url":"https://example.com/a.docx","name":"a.png"}`, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.source, func(t *testing.T) {
+			thumb, off, text := &okWorker{}, &okWorker{}, &okWorker{}
+			p := newProcessor(t, map[string]invoke.Handler{"thumbnail": thumb.handle, "office": off.handle, "fulltext": text.handle}, nil)
+			res := p.Process(context.Background(), []byte(`{"requestId":"r1","source":`+c.source+`,"renditions":[
+				{"fmt":"png","name":"a.png","target":"s3://b/a.png"},
+				{"fmt":"jpg","name":"b.jpg","width":100,"target":"s3://b/b.jpg"},
+				{"fmt":"text","name":"c.txt","target":"s3://b/c.txt"}]}`))
+			assertOneEventEach(t, res, 3)
+			for _, ev := range res.Events {
+				assert.Equal(t, api.EventRenditionCreated, ev.Type, ev.ErrorMessage)
+			}
+			switch {
+			case c.office && c.text:
+				assert.Equal(t, []int{3}, off.batches)
+				assert.Empty(t, thumb.batches)
+				assert.Empty(t, text.batches)
+			case c.office:
+				assert.Equal(t, []int{2}, off.batches)
+				assert.Empty(t, thumb.batches)
+				assert.Equal(t, []int{1}, text.batches)
+			default:
+				assert.Equal(t, []int{2}, thumb.batches)
+				assert.Empty(t, off.batches)
+				assert.Equal(t, []int{1}, text.batches)
+			}
+		})
+	}
+	t.Run("a deployment without the office action says so", func(t *testing.T) {
+		p := newProcessor(t, map[string]invoke.Handler{"thumbnail": (&okWorker{}).handle}, nil)
+		res := p.Process(context.Background(), []byte(`{"requestId":"r1","source":"https://example.com/a.pptx","renditions":[{"fmt":"png","name":"a.png","target":"s3://b/a.png"}]}`))
+		assertOneEventEach(t, res, 1)
+		assert.Equal(t, api.ReasonRenditionFormatUnsupported, res.Events[0].ErrorReason)
+		assert.Contains(t, res.Events[0].ErrorMessage, "office")
+	})
+}

@@ -37,7 +37,7 @@ func detect(ctx context.Context, f *os.File, size int64, name string, opts Optio
 		return kind{format: "pdf", extract: extractPDF}, nil
 	case format.IsZip(fm):
 		return detectZip(ctx, f, size, ext, opts)
-	case fm.Name == "ole":
+	case format.IsOLE(fm):
 		return kind{}, detectOLE(f, size, ext)
 	case fm.Name == "rtf":
 		return kind{format: "rtf", extract: extractRTF}, nil

@@ -159,6 +159,7 @@ func TestRenderAndActionsOfTheManifest(t *testing.T) {
 		"storage-event":  {function: "../build/storage-event.zip", runtime: "go:1.21"},
 		"thumbnail":      {function: "../build/thumbnail.zip", docker: "$ACS_RUNTIME_IMAGE"},
 		"fulltext":       {function: "../build/fulltext.zip", docker: "$ACS_RUNTIME_IMAGE"},
+		"office":         {function: "../build/office.zip", docker: "$ACS_OFFICE_RUNTIME_IMAGE"},
 		"example-tagger": {function: "../build/example-tagger.zip", docker: "$ACS_RUNTIME_IMAGE"},
 	} {
 		want.name = name
@@ -166,8 +167,8 @@ func TestRenderAndActionsOfTheManifest(t *testing.T) {
 			t.Errorf("action %s: %+v, want %+v", name, got[name], want)
 		}
 	}
-	if len(got) != 7 {
-		t.Errorf("actions %v, want the 7 of the manifest", got)
+	if len(got) != 8 {
+		t.Errorf("actions %v, want the 8 of the manifest", got)
 	}
 	// Rendering in place keeps the paths; a quoted path and a comment
 	// survive; absolute paths and URLs are kept.

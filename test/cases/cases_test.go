@@ -17,7 +17,7 @@ import (
 )
 
 // builtinOrExample are the actions that must ship at least 10 cases.
-var builtinOrExample = map[string]bool{"thumbnail": true, "metadata": true, "fulltext": true, "example-tagger": true}
+var builtinOrExample = map[string]bool{"thumbnail": true, "metadata": true, "fulltext": true, "office": true, "example-tagger": true}
 
 // TestCases builds every action that has cases here and runs its cases
 // through the action loop.
@@ -27,7 +27,7 @@ func TestCases(t *testing.T) {
 	}
 	actions, err := workertest.Actions(".")
 	require.NoError(t, err)
-	require.Subset(t, actions, []string{"thumbnail", "metadata", "fulltext", "example-tagger"})
+	require.Subset(t, actions, []string{"thumbnail", "metadata", "fulltext", "office", "example-tagger"})
 	for _, action := range actions {
 		t.Run(action, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

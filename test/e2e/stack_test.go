@@ -163,6 +163,7 @@ func (s *stack) deploy(t *testing.T, wskdeploy, s3Endpoint string) {
 	cmd.Env = append(os.Environ(),
 		"HOME="+dir, "WSK_CONFIG_FILE="+filepath.Join(dir, "no-wskprops"),
 		"ACS_RUNTIME_IMAGE=assetcompute/acs-runtime:e2e",
+		"ACS_OFFICE_RUNTIME_IMAGE=assetcompute/acs-office-runtime:e2e",
 		"ACS_S3_ENDPOINT="+s3Endpoint,
 		"ACS_S3_REGION="+s3Region,
 		"ACS_S3_PATH_STYLE=true",

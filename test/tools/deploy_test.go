@@ -40,7 +40,7 @@ func TestManifestDeployBodies(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "manifest.yml"), manifest, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range []string{"thumbnail", "metadata", "fulltext", "example-tagger", "process", "storage-event"} {
+	for _, a := range []string{"thumbnail", "metadata", "fulltext", "office", "example-tagger", "process", "storage-event"} {
 		writeZip(t, filepath.Join(dir, "build", a+".zip"))
 	}
 
@@ -69,7 +69,7 @@ func TestManifestDeployBodies(t *testing.T) {
 	cmd := exec.Command(wskdeploy, "-m", "manifest.yml",
 		"--apihost", controller.URL, "--auth", "user:pass", "--namespace", "guest")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOME="+tmp, "ACS_RUNTIME_IMAGE=example/acs-runtime:1",
+	cmd.Env = append(os.Environ(), "HOME="+tmp, "ACS_RUNTIME_IMAGE=example/acs-runtime:1", "ACS_OFFICE_RUNTIME_IMAGE=example/acs-office-runtime:1",
 		`ACS_PROFILE_RENDITIONS=[{"fmt":"png","width":319}]`, "ACS_EVENTS_TRIGGER=acs-events",
 		"ACS_S3_ENDPOINT=http://s3.example:7070", "ACS_S3_PATH_STYLE=true", "ACS_S3_ACCESS_KEY_ID=AKIDEPLOY", "ACS_S3_SECRET_ACCESS_KEY=deploysecret",
 		"ACS_TAGGER_URL=https://tagger.example/v1/tags", "ACS_TAGGER_KEY=tagger-secret")
@@ -112,6 +112,9 @@ func TestManifestDeployBodies(t *testing.T) {
 		if a.Exec.Kind != "blackbox" || a.Exec.Image != "example/acs-runtime:1" {
 			t.Errorf("%s: exec kind %q image %q, want blackbox on the libvips image", name, a.Exec.Kind, a.Exec.Image)
 		}
+	}
+	if a := get("office"); a.Exec.Kind != "blackbox" || a.Exec.Image != "example/acs-office-runtime:1" {
+		t.Errorf("office: exec kind %q image %q, want blackbox on the office image", a.Exec.Kind, a.Exec.Image)
 	}
 	for _, name := range []string{"process", "storage-event", "metadata"} {
 		if a := get(name); a.Exec.Kind != "go:1.24" {

@@ -35,10 +35,11 @@ const (
 "blackbox":[{"image":{"prefix":"openwhisk","name":"dockerskeleton","tag":"nightly"}}]}}`
 )
 
-// staticActions run on the Go kind; blackboxActions on the runtime image.
+// staticActions run on the Go kind; blackboxActions on the runtime image
+// (the office action too, when no office image is given).
 var (
 	staticActions   = []string{"metadata", "process", "process-web", "storage-event"}
-	blackboxActions = []string{"thumbnail", "fulltext", "example-tagger"}
+	blackboxActions = []string{"thumbnail", "fulltext", "office", "example-tagger"}
 )
 
 // deployTools builds the pinned wskdeploy and scripts/gokind into dir.

@@ -1,0 +1,240 @@
+package office
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"image"
+	_ "image/jpeg" // embedded thumbnails: DecodeConfig only
+	_ "image/png"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/format"
+)
+
+// Thumbnail is a raster preview picture embedded in a document package.
+type Thumbnail struct {
+	// Part is its name in the package: "docProps/thumbnail.jpeg",
+	// "Thumbnails/thumbnail.png", "preview.jpg", ...
+	Part string
+	// Format is "jpeg" or "png".
+	Format string
+	// Width and Height are its dimensions in pixels.
+	Width, Height int
+	// Data is the picture file.
+	Data []byte
+}
+
+// Inspection is what the package of a zip-based document tells before
+// any rendering: its embedded thumbnails and the page count its
+// properties declare.
+type Inspection struct {
+	// Thumbnails are the raster thumbnails found, largest first. Vector
+	// ones (EMF, WMF) are left out: nothing here draws them.
+	Thumbnails []Thumbnail
+	// Pages is the page (or slide) count the document's properties
+	// declare, or 0 when they declare none.
+	Pages int
+}
+
+// thumbnailRel is the OPC relationship type of a package thumbnail.
+const thumbnailRel = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
+
+// thumbnailParts are the parts where producers store a document's
+// thumbnail: OOXML (docProps/thumbnail.*, also found through the package
+// relationships), ODF (Thumbnails/thumbnail.png) and iWork (QuickLook/
+// in iWork '09; preview*.jpg at the root since 2013).
+var thumbnailParts = []string{
+	"docProps/thumbnail.jpeg", "docProps/thumbnail.jpg", "docProps/thumbnail.png",
+	"Thumbnails/thumbnail.png",
+	"QuickLook/Thumbnail.jpg", "preview.jpg", "preview-web.jpg", "preview-micro.jpg",
+}
+
+// Inspect reads the package of the zip-based document in r (size bytes, of
+// format f) under lim: it refuses an encrypted document (SourceUnsupported:
+// an ODF whose manifest lists encryption data for its content, or a
+// package whose entries are zip-encrypted), a zip bomb (SourceTooLarge)
+// and a damaged directory (SourceCorrupt), and returns its raster
+// thumbnails and declared page count. Parts over the limits are skipped.
+func Inspect(ctx context.Context, r io.ReaderAt, size int64, f format.Format, lim ZipLimits) (*Inspection, error) {
+	z, err := openPackage(r, size, f.Title, lim)
+	if err != nil {
+		return nil, err
+	}
+	for name, zf := range z.byName {
+		if zf.Flags&0x1 != 0 && !strings.HasSuffix(name, "/") {
+			return nil, api.Errorf(api.ReasonSourceUnsupported, "the %s is encrypted (its zip entries are password protected); it cannot be previewed", f.Title)
+		}
+	}
+	if err := checkODFEncryption(ctx, z, f); err != nil {
+		return nil, err
+	}
+	ins := &Inspection{}
+	if ins.Pages, err = declaredPages(ctx, z); err != nil {
+		return nil, err
+	}
+	parts := append([]string(nil), thumbnailParts...)
+	if rels, err := z.read(ctx, "_rels/.rels"); err == nil && rels != nil {
+		parts = append(relTargets(rels, thumbnailRel), parts...)
+	} else if err != nil && !errors.Is(err, errSkipped) {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, p := range parts {
+		zf := z.lookup(p)
+		if zf == nil || seen[zf.Name] {
+			continue
+		}
+		seen[zf.Name] = true
+		b, err := z.read(ctx, p)
+		if err != nil && !errors.Is(err, errSkipped) {
+			return nil, err
+		}
+		if b == nil {
+			continue
+		}
+		cfg, kind, err := image.DecodeConfig(bytes.NewReader(b))
+		if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+			continue // EMF, WMF, or a damaged picture
+		}
+		ins.Thumbnails = append(ins.Thumbnails, Thumbnail{Part: strings.TrimPrefix(zf.Name, "/"), Format: kind, Width: cfg.Width, Height: cfg.Height, Data: b})
+	}
+	// Largest first; stable for equal sizes (the usual part first).
+	for i := 1; i < len(ins.Thumbnails); i++ {
+		for j := i; j > 0 && area(ins.Thumbnails[j]) > area(ins.Thumbnails[j-1]); j-- {
+			ins.Thumbnails[j], ins.Thumbnails[j-1] = ins.Thumbnails[j-1], ins.Thumbnails[j]
+		}
+	}
+	return ins, nil
+}
+
+func area(t Thumbnail) int64 { return int64(t.Width) * int64(t.Height) }
+
+// relTargets returns the package-relative targets of the relationships of
+// type typ in an OPC relationships part.
+func relTargets(rels []byte, typ string) []string {
+	var out []string
+	d := xml.NewDecoder(bytes.NewReader(rels))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return out
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok || se.Name.Local != "Relationship" || attr(se, "Type") != typ || strings.EqualFold(attr(se, "TargetMode"), "External") {
+			continue
+		}
+		t := path.Clean("/" + attr(se, "Target"))
+		out = append(out, strings.TrimPrefix(t, "/"))
+	}
+}
+
+func attr(se xml.StartElement, local string) string {
+	for _, a := range se.Attr {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// checkODFEncryption refuses an OpenDocument package whose manifest lists
+// encryption data for its content (a password-protected document).
+func checkODFEncryption(ctx context.Context, z *pkgZip, f format.Format) error {
+	b, err := z.read(ctx, "META-INF/manifest.xml")
+	if err != nil && !errors.Is(err, errSkipped) {
+		return err
+	}
+	if b == nil {
+		return nil
+	}
+	d := xml.NewDecoder(bytes.NewReader(b))
+	content := false
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			switch se.Name.Local {
+			case "file-entry":
+				content = attr(se, "full-path") == "content.xml"
+			case "encryption-data":
+				if content {
+					return api.Errorf(api.ReasonSourceUnsupported, "the %s is encrypted (password protected); it cannot be previewed", f.Title)
+				}
+			}
+		}
+	}
+}
+
+// declaredPages reads the page or slide count of the document properties:
+// docProps/app.xml (Pages, Slides) or meta.xml (meta:page-count).
+func declaredPages(ctx context.Context, z *pkgZip) (int, error) {
+	for _, part := range []string{"docProps/app.xml", "meta.xml"} {
+		b, err := z.read(ctx, part)
+		if err != nil && !errors.Is(err, errSkipped) {
+			return 0, err
+		}
+		if b == nil {
+			continue
+		}
+		d := xml.NewDecoder(bytes.NewReader(b))
+		var in string
+		for {
+			tok, err := d.Token()
+			if err != nil {
+				break
+			}
+			switch t := tok.(type) {
+			case xml.StartElement:
+				in = t.Name.Local
+				if t.Name.Local == "document-statistic" {
+					if n, err := strconv.Atoi(attr(t, "page-count")); err == nil && n > 0 {
+						return n, nil
+					}
+				}
+			case xml.CharData:
+				if in == "Pages" || in == "Slides" {
+					if n, err := strconv.Atoi(strings.TrimSpace(string(t))); err == nil && n > 0 {
+						return n, nil
+					}
+				}
+			case xml.EndElement:
+				in = ""
+			}
+		}
+	}
+	return 0, nil
+}
+
+// oleEncryptionMarkers are the UTF-16LE stream names that mark an
+// encrypted OLE2 file: an encrypted OOXML package (EncryptedPackage,
+// EncryptionInfo) or an encrypted PowerPoint 97 file (EncryptedSummary).
+var oleEncryptionMarkers = [][]byte{utf16le("EncryptedPackage"), utf16le("EncryptionInfo"), utf16le("EncryptedSummary")}
+
+// oleEncrypted reports whether the OLE2 file in r names an encryption
+// stream in its first MiB, where its directory is.
+func oleEncrypted(r io.ReaderAt, size int64) bool {
+	buf := make([]byte, min(size, 1<<20))
+	n, _ := r.ReadAt(buf, 0)
+	for _, m := range oleEncryptionMarkers {
+		if bytes.Contains(buf[:n], m) {
+			return true
+		}
+	}
+	return false
+}
+
+func utf16le(s string) []byte {
+	out := make([]byte, 0, 2*len(s))
+	for _, c := range []byte(s) {
+		out = append(out, c, 0)
+	}
+	return out
+}
