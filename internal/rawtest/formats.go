@@ -69,13 +69,7 @@ func (d DNG) Bytes() []byte {
 	if tw == 0 {
 		tw, th = 8, 8
 	}
-	rgb := make([]byte, 0, tw*th*3)
-	for y := 0; y < th; y++ {
-		for x := 0; x < tw; x++ {
-			c := Quadrants(x, y, tw, th)
-			rgb = append(rgb, gamma(c[0]), gamma(c[1]), gamma(c[2]))
-		}
-	}
+	rgb := rgbScene(tw, th)
 	cfa := make([]byte, 2*d.Width*d.Height)
 	if !d.CutRawData {
 		// RGGB: (even row, even column) red, (odd, odd) blue.
@@ -216,7 +210,7 @@ func (t TIFFRaw) orientation() uint16 {
 // JPEGInterchangeFormat), SubIFD 1 the CFA data.
 func (t TIFFRaw) NEF() []byte {
 	j := JPEG(t.PreviewWidth, t.PreviewHeight)
-	thumb := make([]byte, 160*120*3)
+	thumb := rgbScene(160, 120)
 	preview := &IFD{Entries: []Entry{
 		Longs(tagNewSubfileType, 1),
 		Shorts(tagCompression, 6),
@@ -411,4 +405,38 @@ func (c CR3) Bytes() []byte {
 	moov = layout(mdatData)
 	out := append(append(append([]byte(nil), ftyp...), moov...), prv...)
 	return append(out, box("mdat", full, rawData)...)
+}
+
+// RW2 writes a file laid out like a Panasonic RW2: the RW2 header (magic
+// 0x55), IFD0 holding the sensor size, the orientation, the JPEG preview
+// as the value of tag 0x2E (JpgFromRaw) and the CFA data.
+func (t TIFFRaw) RW2() []byte {
+	j := JPEG(t.PreviewWidth, t.PreviewHeight)
+	data := make([]byte, 2*t.Width*t.Height)
+	ifd0 := &IFD{Entries: []Entry{
+		Shorts(0x0002, uint16(t.Width)),  // SensorWidth
+		Shorts(0x0003, uint16(t.Height)), // SensorHeight
+		{Tag: 0x002E, Type: Undefined, Count: uint32(len(j)), Value: j},
+		Longs(tagImageWidth, uint32(t.Width)),
+		Longs(tagImageLength, uint32(t.Height)),
+		Shorts(tagPhotometric, 32803),
+		String(tagMake, "Panasonic"),
+		String(tagModel, "DC-TEST"),
+		BlobAt(tagStripOffsets, data),
+		Shorts(tagOrientation, t.orientation()),
+		Longs(tagStripByteCounts, uint32(len(data))),
+	}}
+	return TIFF(ifd0, 0x55)
+}
+
+// rgbScene returns the scene as w x h 8-bit RGB samples.
+func rgbScene(w, h int) []byte {
+	rgb := make([]byte, 0, w*h*3)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c := Quadrants(x, y, w, h)
+			rgb = append(rgb, gamma(c[0]), gamma(c[1]), gamma(c[2]))
+		}
+	}
+	return rgb
 }

@@ -208,7 +208,8 @@ func (w *tiffWriter) place(d *IFD) uint32 {
 		if len(val) <= 4 {
 			copy(w.buf[at+8:at+12], val)
 		} else {
-			binary.LittleEndian.PutUint32(w.buf[at+8:], w.appendData(val))
+			off := w.appendData(val) // may move w.buf: index it after
+			binary.LittleEndian.PutUint32(w.buf[at+8:], off)
 		}
 	}
 	if d.Next != nil {

@@ -167,11 +167,16 @@ type Picture struct {
 // than both the size asked for and the declared sensor, which is an error
 // saying what the file holds (SourceCorrupt when the raw data is missing
 // or LibRaw cannot read it, SourceUnsupported when LibRaw is not
-// installed).
+// installed). A file cut short (a directory, a preview or the raw data
+// lies beyond its end) is SourceCorrupt whatever it is asked for.
 func (e *Engine) Picture(ctx context.Context, src Source, req Request, dir string) (*Picture, error) {
 	info, err := Inspect(src.Reader, src.Size)
 	if err != nil {
 		return nil, err
+	}
+	if info.RawMissing != "" {
+		// A cut file is corrupt, whatever part of it is still whole.
+		return nil, api.Errorf(api.ReasonSourceCorrupt, "raw: the file is truncated: %s; it holds %s", info.RawMissing, info.found())
 	}
 	needW, needH := info.need(req)
 	best, ok := info.choose(needW, needH)
@@ -185,10 +190,6 @@ func (e *Engine) Picture(ctx context.Context, src Source, req Request, dir strin
 	}
 	if req.Mode == ModePreview {
 		return nil, api.Errorf(api.ReasonSourceUnsupported, "raw: no embedded preview is usable for this rendition (raw: preview): %s", info.found())
-	}
-	if info.RawMissing != "" {
-		// A cut file: what is needed is not all there.
-		return nil, api.Errorf(api.ReasonSourceCorrupt, "raw: %s; the file holds %s, too small for this rendition", info.RawMissing, info.found())
 	}
 	var devErr error
 	switch {

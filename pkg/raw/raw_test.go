@@ -267,8 +267,10 @@ func TestPostageStampIsRefused(t *testing.T) {
 	}{
 		{"raw data missing", cut, noDevelop(t), Request{Width: 319, Height: 319}, api.ReasonSourceCorrupt,
 			[]string{"8x8", "3516x2328", "file is"}},
-		{"raw data missing, preview asked", cut, noDevelop(t), Request{Width: 319, Mode: ModePreview}, api.ReasonSourceUnsupported,
-			[]string{"8x8", "3516x2328"}},
+		{"raw data missing, preview asked", cut, noDevelop(t), Request{Width: 319, Mode: ModePreview}, api.ReasonSourceCorrupt,
+			[]string{"8x8", "3516x2328", "truncated"}},
+		{"preview asked, only a postage stamp", whole, noDevelop(t), Request{Width: 319, Mode: ModePreview}, api.ReasonSourceUnsupported,
+			[]string{"8x8", "352x234", "raw: preview"}},
 		{"no LibRaw", whole, noDevelop(t), Request{Width: 319, Height: 319}, api.ReasonSourceUnsupported,
 			[]string{"8x8", "352x234", "dcraw_emu"}},
 		{"develop asked without LibRaw", whole, noDevelop(t), Request{Mode: ModeDevelop}, api.ReasonSourceUnsupported,
@@ -288,7 +290,7 @@ func TestPostageStampIsRefused(t *testing.T) {
 		})
 	}
 	// A postage stamp is still fine for a rendition of its own size.
-	src, _ := source(cut)
+	src, _ := source(whole)
 	pic, err := noDevelop(t).Picture(context.Background(), src, Request{Width: 8, Height: 8}, t.TempDir())
 	require.NoError(t, err)
 	assert.Equal(t, "ThumbnailImage", pic.Preview.Name)
