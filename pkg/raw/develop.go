@@ -36,6 +36,12 @@ func (e *Engine) develop(ctx context.Context, src Source, info *Info, needW, nee
 	}
 	half := info.CropWidth > 0 && needW > 0 && needH > 0 && 2*needW <= info.CropWidth && 2*needH <= info.CropHeight
 	path := src.Path
+	if src.LocalPath != nil {
+		var err error
+		if path, err = src.LocalPath(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if path == "" {
 		var err error
 		if path, err = copySource(src, dir); err != nil {

@@ -127,13 +127,15 @@ type Request struct {
 }
 
 // Source is a raw file: Reader reads it at any offset (ranged reads
-// work), Size is its length, Path its local copy when there is one ("" when
-// it is read in ranges: a develop then copies it into the work
-// directory).
+// work) and Size is its length. Previews are read through Reader; only a
+// develop needs a local file, which LocalPath gives when set (for
+// example worker.Source.LocalPath), Path otherwise; with neither, the
+// source is copied from Reader into the work directory.
 type Source struct {
-	Reader io.ReaderAt
-	Size   int64
-	Path   string
+	Reader    io.ReaderAt
+	Size      int64
+	Path      string
+	LocalPath func(context.Context) (string, error)
 }
 
 // Picture is the picture made of a raw file.
