@@ -18,6 +18,8 @@ packages=(
   libjpeg-turbo-progs  # djpeg: the benchmark's decode floor
   time             # /usr/bin/time -v: peak RSS in benchmarks
   ffmpeg           # ffmpeg/ffprobe: the video and audio engine (child processes), and test clips
+  libraw-bin       # dcraw_emu: develops camera raw data (caged child process), dcraw_half: benchmark peer
+  libraw-dev       # LibRaw headers: scripts/depbench's cgo comparison only
 )
 
 missing=()
