@@ -61,6 +61,10 @@ type DNG struct {
 	// CropWidth and CropHeight, when set, are the DefaultCropSize (the
 	// crop is centred).
 	CropWidth, CropHeight int
+	// Compression, when set, is the raw IFD's Compression tag instead of
+	// 1 (the data stays uncompressed): 52546, JPEG XL, makes a DNG that
+	// LibRaw 0.20 cannot read.
+	Compression uint16
 }
 
 // Bytes writes the DNG.
@@ -87,12 +91,16 @@ func (d DNG) Bytes() []byte {
 			}
 		}
 	}
+	compression := d.Compression
+	if compression == 0 {
+		compression = 1
+	}
 	raw := &IFD{Entries: []Entry{
 		Longs(tagNewSubfileType, 0),
 		Longs(tagImageWidth, uint32(d.Width)),
 		Longs(tagImageLength, uint32(d.Height)),
 		Shorts(tagBitsPerSample, 16),
-		Shorts(tagCompression, 1),
+		Shorts(tagCompression, compression),
 		Shorts(tagPhotometric, 32803),
 		Shorts(tagSamplesPerPixel, 1),
 		Longs(tagRowsPerStrip, uint32(d.Height)),

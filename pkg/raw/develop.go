@@ -105,7 +105,10 @@ func developError(err error, info *Info) error {
 		return api.Wrap(api.ReasonTimeout, err, "raw: developing the raw data was cancelled")
 	case errors.Is(err, cage.ErrCPULimit):
 		return api.Wrap(api.ReasonSourceTooLarge, err, "raw: developing the raw data needs more CPU time than the limit allows")
-	case errors.Is(err, cage.ErrMemoryLimit), errors.Is(err, cage.ErrOutputTooLarge):
+	case errors.Is(err, cage.ErrMemoryLimit), errors.Is(err, cage.ErrOutputTooLarge),
+		// LibRaw's OpenMP threads cannot get their stacks under the
+		// address-space limit.
+		errors.As(err, &ce) && strings.Contains(ce.Stderr, "Thread creation failed"):
 		return api.Wrap(api.ReasonSourceTooLarge, err, "raw: developing the raw data needs more memory than the limit allows")
 	case errors.As(err, &ce) && ce.Err == nil:
 		last := cage.LastLines(ce.Stderr, 2)

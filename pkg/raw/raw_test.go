@@ -397,3 +397,49 @@ func TestPreviewIsReadInRanges(t *testing.T) {
 	assert.Equal(t, "JpgFromRaw", pic.Preview.Name)
 	assert.Less(t, counter.bytes.Load(), int64(len(nef)/20), "read %d of %d bytes", counter.bytes.Load(), len(nef))
 }
+
+func TestLibRawCannotRead(t *testing.T) {
+	testutil.NeedTool(t, "dcraw_emu")
+	testutil.NeedTool(t, "prlimit")
+	e, err := New(Options{})
+	require.NoError(t, err)
+	// A DNG whose raw data is JPEG XL compressed, which LibRaw 0.20 does
+	// not read ("Unsupported file format"): dcraw_emu exits 0 then, with
+	// no picture.
+	dng := rawtest.DNG{Width: 1200, Height: 800, PreviewWidth: 200, PreviewHeight: 133, Compression: 52546}.Bytes()
+
+	// Far larger than every preview: a postage stamp is refused, saying
+	// what LibRaw said and what the file holds.
+	src, _ := source(dng)
+	_, err = e.Picture(context.Background(), src, Request{Width: 1000, Height: 1000}, t.TempDir())
+	require.Error(t, err)
+	assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err))
+	for _, m := range []string{"LibRaw", "Unsupported file format", "DNG preview 200x133", "1200x800"} {
+		assert.Contains(t, api.MessageOf(err), m)
+	}
+
+	// Somewhat larger than the best preview: that preview, not an error.
+	src, _ = source(dng)
+	pic, err := e.Picture(context.Background(), src, Request{Width: 300, Height: 300}, t.TempDir())
+	require.NoError(t, err)
+	assert.Equal(t, "DNG preview", pic.Preview.Name)
+	assert.False(t, pic.Developed)
+}
+
+func TestDevelopUnderItsMemoryLimit(t *testing.T) {
+	testutil.NeedTool(t, "dcraw_emu")
+	testutil.NeedTool(t, "prlimit")
+	// 40 MiB of address space cannot hold LibRaw and a 2000x1500 image.
+	e, err := New(Options{Limits: Limits{MemoryBytes: 40 << 20}})
+	require.NoError(t, err)
+	src, _ := source(rawtest.DNG{Width: 2000, Height: 1500}.Bytes())
+	dir := t.TempDir()
+	_, err = e.Picture(context.Background(), src, Request{Mode: ModeDevelop}, dir)
+	require.Error(t, err)
+	assert.Equal(t, api.ReasonSourceTooLarge, api.ReasonOf(err), err.Error())
+	assert.Contains(t, api.MessageOf(err), "memory")
+	left, _ := os.ReadDir(dir)
+	for _, f := range left {
+		assert.NotEqual(t, "developed.tif", f.Name(), "no picture is left on failure")
+	}
+}
