@@ -74,8 +74,9 @@ func (d DNG) Bytes() []byte {
 		tw, th = 8, 8
 	}
 	rgb := rgbScene(tw, th)
-	cfa := make([]byte, 2*d.Width*d.Height)
+	var cfa []byte
 	if !d.CutRawData {
+		cfa = make([]byte, 2*d.Width*d.Height)
 		// RGGB: (even row, even column) red, (odd, odd) blue.
 		for y := 0; y < d.Height; y++ {
 			for x := 0; x < d.Width; x++ {
@@ -104,7 +105,7 @@ func (d DNG) Bytes() []byte {
 		Shorts(tagPhotometric, 32803),
 		Shorts(tagSamplesPerPixel, 1),
 		Longs(tagRowsPerStrip, uint32(d.Height)),
-		Longs(tagStripByteCounts, uint32(len(cfa))),
+		Longs(tagStripByteCounts, uint32(2*d.Width*d.Height)),
 		Shorts(tagPlanarConfig, 1),
 		Shorts(tagCFARepeat, 2, 2),
 		Bytes(tagCFAPattern, 0, 1, 1, 2),

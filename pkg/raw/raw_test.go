@@ -98,19 +98,18 @@ func noDevelop(t *testing.T) *Engine {
 }
 
 func TestPictureChoosesTheSmallestPreviewThatCovers(t *testing.T) {
-	cr3 := rawtest.CR3{Width: 6000, Height: 4000, Orientation: 6, PreviewWidth: 1620, PreviewHeight: 1080, FullWidth: 3000, FullHeight: 2000}.Bytes()
+	cr3 := rawtest.CR3{Width: 1200, Height: 800, Orientation: 6, PreviewWidth: 324, PreviewHeight: 216, FullWidth: 600, FullHeight: 400}.Bytes()
 	e := noDevelop(t)
 	for _, c := range []struct {
 		w, h int
 		want string
 	}{
-		{100, 0, "CR3 THMB"},     // upright 100 wide: 100x150 stored as 150x100
-		{0, 150, "CR3 THMB"},     // upright 150 high: 150 stored wide, THMB's 160 covers it
+		{100, 0, "CR3 THMB"},     // upright 100 wide: 150x100 stored, THMB's 160x120 covers it
+		{0, 150, "CR3 THMB"},     // upright 150 high: 150 stored wide
 		{0, 200, "CR3 PRVW"},     // 200 stored wide: more than THMB's 160
-		{319, 319, "CR3 PRVW"},   // 319 long side
-		{1000, 1000, "CR3 PRVW"}, // 1000 long side fits 1620
-		{2000, 2000, "CR3 JPEG"}, // more than PRVW
-		{5000, 5000, "CR3 JPEG"}, // nothing covers it, no LibRaw: the largest
+		{319, 319, "CR3 PRVW"},   // 319 long side: PRVW's 324
+		{500, 500, "CR3 JPEG"},   // more than PRVW
+		{5000, 5000, "CR3 JPEG"}, // nothing covers it, no LibRaw: the largest (half the sensor: no postage stamp)
 		{0, 0, "CR3 JPEG"},       // full size
 	} {
 		src, _ := source(cr3)
@@ -388,9 +387,9 @@ func TestHostileStructuresAreBounded(t *testing.T) {
 }
 
 func TestPreviewIsReadInRanges(t *testing.T) {
-	// A 12 MB NEF: a 319-pixel rendition reads its directories and the
+	// A 6 MB NEF: a 319-pixel rendition reads its directories and the
 	// 600x400 preview, a small part of the file.
-	nef := rawtest.TIFFRaw{Width: 3000, Height: 2000, PreviewWidth: 600, PreviewHeight: 400}.NEF()
+	nef := rawtest.TIFFRaw{Width: 2000, Height: 1500, PreviewWidth: 600, PreviewHeight: 400}.NEF()
 	src, counter := source(nef)
 	pic, err := noDevelop(t).Picture(context.Background(), src, Request{Width: 319, Height: 319}, t.TempDir())
 	require.NoError(t, err)
