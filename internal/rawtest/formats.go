@@ -364,6 +364,10 @@ type CR3 struct {
 	// FullWidth and FullHeight, when set, are the size of the JPEG of
 	// the first track.
 	FullWidth, FullHeight int
+	// DateTimeOriginal ("2024:05:06 07:08:09") and ISO, when set, are
+	// written in a CMT2 box (the Exif IFD).
+	DateTimeOriginal string
+	ISO              int
 }
 
 // trak is a track whose one sample (a CRAW entry of w x h) is size
@@ -389,7 +393,18 @@ func (c CR3) Bytes() []byte {
 	}}, 42)
 	thumb := JPEG(160, 120)
 	thmb := box("THMB", be32(0), be16(160, 120), be32(len(thumb)), be16(1, 0), thumb)
-	canon := box("uuid", canonUUID, box("CNCV", []byte("CanonCR3_001/00.10.00/00.00.00")), box("CMT1", cmt1), thmb)
+	kids := [][]byte{canonUUID, box("CNCV", []byte("CanonCR3_001/00.10.00/00.00.00")), box("CMT1", cmt1)}
+	if c.DateTimeOriginal != "" || c.ISO != 0 {
+		var exif []Entry
+		if c.DateTimeOriginal != "" {
+			exif = append(exif, String(0x9003, c.DateTimeOriginal))
+		}
+		if c.ISO != 0 {
+			exif = append(exif, Shorts(0x8827, uint16(c.ISO)))
+		}
+		kids = append(kids, box("CMT2", TIFF(&IFD{Entries: exif}, 42)))
+	}
+	canon := box("uuid", append(kids, thmb)...)
 	prvJPEG := JPEG(c.PreviewWidth, c.PreviewHeight)
 	prvw := box("PRVW", be32(0), be16(1, c.PreviewWidth, c.PreviewHeight, 1), be32(len(prvJPEG)), prvJPEG)
 	prv := box("uuid", previewUUID, make([]byte, 8), prvw)

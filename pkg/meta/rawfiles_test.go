@@ -1,0 +1,55 @@
+package meta
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/assetcompute/assetcompute/internal/rawtest"
+	"github.com/assetcompute/assetcompute/pkg/api"
+)
+
+// TestRawFilesOutsideTIFF: a RAF's metadata is its JPEG's EXIF, a CR3's
+// that of its CMT boxes.
+func TestRawFilesOutsideTIFF(t *testing.T) {
+	get := func(t *testing.T, b []byte, name string) *Metadata {
+		t.Helper()
+		md, err := Extract(context.Background(), bytes.NewReader(b), int64(len(b)), name, Options{})
+		require.NoError(t, err)
+		return md
+	}
+	value := func(md *Metadata, key string) any {
+		v, ok := md.Get(key)
+		if !ok {
+			return nil
+		}
+		return v.String()
+	}
+
+	raf := get(t, rawtest.RAF(6000, 4000, 320, 240, 6), "DSCF0001.RAF")
+	assert.Equal(t, "FUJIFILM", value(raf, "tiff:Make"))
+	assert.Equal(t, "6", value(raf, "tiff:Orientation"))
+	assert.Equal(t, "image/x-fuji-raf", value(raf, "dc:format"))
+
+	cr3 := get(t, rawtest.CR3{Width: 6000, Height: 4000, Orientation: 8, PreviewWidth: 320, PreviewHeight: 213,
+		DateTimeOriginal: "2024:05:06 07:08:09", ISO: 800}.Bytes(), "IMG_0001.CR3")
+	assert.Equal(t, "Canon", value(cr3, "tiff:Make"))
+	assert.Equal(t, "Canon EOS TEST", value(cr3, "tiff:Model"))
+	assert.Equal(t, "8", value(cr3, "tiff:Orientation"))
+	assert.Contains(t, value(cr3, "exif:DateTimeOriginal"), "2024-05-06T07:08:09")
+	assert.Contains(t, value(cr3, "exif:ISOSpeedRatings"), "800")
+	assert.Equal(t, "image/x-canon-cr3", value(cr3, "dc:format"))
+
+	// Cut inside the header, or with no moov: SourceCorrupt.
+	for name, b := range map[string][]byte{
+		"cut.raf": rawtest.RAF(6000, 4000, 320, 240, 1)[:80],
+		"cut.cr3": rawtest.CR3{Width: 60, Height: 40, PreviewWidth: 32, PreviewHeight: 24}.Bytes()[:40],
+	} {
+		_, err := Extract(context.Background(), bytes.NewReader(b), int64(len(b)), name, Options{})
+		require.Error(t, err, name)
+		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "%s: %v", name, err)
+	}
+}
