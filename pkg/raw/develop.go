@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
@@ -15,8 +16,8 @@ import (
 
 // develop develops the raw data of src with LibRaw's dcraw_emu in the
 // cage: camera white balance, sRGB output, 8-bit TIFF on its standard
-// output, turned upright by LibRaw, at half size when half the default
-// crop still covers the need. The declared sensor is checked against
+// output, cut to the DNG default crop, turned upright by LibRaw, at half
+// size when half the default crop still covers the need. The declared sensor is checked against
 // MaxSensorPixels first.
 func (e *Engine) develop(ctx context.Context, src Source, info *Info, needW, needH int, dir string) (*Picture, error) {
 	if !e.CanDevelop() {
@@ -49,6 +50,10 @@ func (e *Engine) develop(ctx context.Context, src Source, info *Info, needW, nee
 		}
 	}
 	args := []string{"-w", "-o", "1", "-T", "-Z", "-"}
+	if info.Layout == "tiff" && info.CropWidth > 0 && (info.CropWidth != info.SensorWidth || info.CropHeight != info.SensorHeight) {
+		// The DNG default crop, in sensor pixels before orientation.
+		args = append(args, "-B", strconv.Itoa(info.CropX), strconv.Itoa(info.CropY), strconv.Itoa(info.CropWidth), strconv.Itoa(info.CropHeight))
+	}
 	if half {
 		args = append([]string{"-h"}, args...)
 	}

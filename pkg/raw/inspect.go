@@ -52,8 +52,10 @@ type Info struct {
 	// image, 0 when unknown.
 	SensorWidth, SensorHeight int
 	// CropWidth and CropHeight are the default crop (DNG
-	// DefaultCropSize, RAF cropped size), or the sensor size.
+	// DefaultCropSize, RAF cropped size), or the sensor size; CropX and
+	// CropY its origin (DNG DefaultCropOrigin), in sensor pixels.
 	CropWidth, CropHeight int
+	CropX, CropY          int
 	// Previews are the embedded pictures that can be decoded, largest
 	// first.
 	Previews []Preview
@@ -298,8 +300,13 @@ func (w *tiffWalk) image(d *ifd, chain int) {
 	if photo == photometricCFA || photo == photometricLinearRaw {
 		info.setSensor(int(width), int(height))
 		if cw, ok := d.entries[tagDefaultCropSize]; ok {
-			if v, err := t.uints(cw, 2); err == nil && len(v) == 2 && v[0] > 0 && v[1] > 0 {
+			if v, err := t.uints(cw, 2); err == nil && len(v) == 2 && v[0] > 0 && v[1] > 0 && v[0] <= width && v[1] <= height {
 				info.CropWidth, info.CropHeight = int(v[0]), int(v[1])
+				if co, ok := d.entries[tagDefaultCropOrig]; ok {
+					if o, err := t.uints(co, 2); err == nil && len(o) == 2 && o[0]+v[0] <= width && o[1]+v[1] <= height {
+						info.CropX, info.CropY = int(o[0]), int(o[1])
+					}
+				}
 			}
 		}
 		if hasStrips && hasCounts {

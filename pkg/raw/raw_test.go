@@ -227,10 +227,15 @@ func TestDevelopDNGWithLibRaw(t *testing.T) {
 		{"half size", Request{Width: 100, Height: 100}, true, image.Pt(240, 320), false},
 		{"full size", Request{Width: 400, Height: 400}, false, image.Pt(480, 640), true},
 		{"develop asked", Request{Width: 10, Mode: ModeDevelop}, true, image.Pt(240, 320), false},
+		// The DNG default crop (600x440 of 640x480, centred) is applied.
+		{"default crop", Request{Mode: ModeDevelop}, false, image.Pt(440, 600), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			src, _ := source(dng)
+			if c.name == "default crop" {
+				src, _ = source(rawtest.DNG{Width: 640, Height: 480, Orientation: 6, CropWidth: 600, CropHeight: 440}.Bytes())
+			}
 			if c.fromLocal {
 				src.Path = dir + "/file.dng"
 				require.NoError(t, os.WriteFile(src.Path, dng, 0o600))

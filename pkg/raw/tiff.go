@@ -39,6 +39,7 @@ const (
 	tagMakerNote       = 0x927C
 	tagPixelXDimension = 0xA002
 	tagPixelYDimension = 0xA003
+	tagDefaultCropOrig = 0xC61F
 	tagDefaultCropSize = 0xC620
 	tagDNGVersion      = 0xC612
 )
@@ -166,7 +167,7 @@ func (t *tiffReader) readIFD(off int64) (*ifd, int64, error) {
 func (t *tiffReader) uints(e entry, max int) ([]uint64, error) {
 	sz := typeSize(e.typ)
 	switch e.typ {
-	case 1, 3, 4, 7, 13:
+	case 1, 3, 4, 5, 7, 13:
 	default:
 		return nil, fmt.Errorf("tag %#x has type %d, not an integer", e.tag, e.typ)
 	}
@@ -190,6 +191,12 @@ func (t *tiffReader) uints(e entry, max int) ([]uint64, error) {
 			out = append(out, uint64(t.bo.Uint16(raw[2*i:])))
 		case 4:
 			out = append(out, uint64(t.bo.Uint32(raw[4*i:])))
+		case 8: // RATIONAL, rounded
+			num, den := uint64(t.bo.Uint32(raw[8*i:])), uint64(t.bo.Uint32(raw[8*i+4:]))
+			if den == 0 {
+				return nil, fmt.Errorf("tag %#x: a rational of denominator 0", e.tag)
+			}
+			out = append(out, (num+den/2)/den)
 		}
 	}
 	return out, nil
