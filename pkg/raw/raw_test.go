@@ -447,3 +447,28 @@ func TestDevelopUnderItsMemoryLimit(t *testing.T) {
 		assert.NotEqual(t, "developed.tif", f.Name(), "no picture is left on failure")
 	}
 }
+
+func TestNikonMakerNotePreview(t *testing.T) {
+	// A NEF whose only preview is the maker note's PreviewIFD: offsets
+	// relative to the maker note's own TIFF header, 10 bytes into it.
+	j := rawtest.JPEG(640, 424)
+	inner := rawtest.TIFF(&rawtest.IFD{Entries: []rawtest.Entry{
+		rawtest.SubIFDs(0x0011, &rawtest.IFD{Entries: []rawtest.Entry{
+			rawtest.BlobAt(tagJPEGOffset, j),
+			rawtest.Longs(tagJPEGLength, uint32(len(j))),
+		}}),
+	}}, 42)
+	mn := append([]byte("Nikon\x00\x02\x10\x00\x00"), inner...)
+	nef := rawtest.TIFF(&rawtest.IFD{Entries: []rawtest.Entry{
+		rawtest.String(tagMake, "NIKON CORPORATION"),
+		rawtest.Shorts(tagOrientation, 1),
+		rawtest.SubIFDs(tagExifIFD, &rawtest.IFD{Entries: []rawtest.Entry{
+			{Tag: tagMakerNote, Type: rawtest.Undefined, Count: uint32(len(mn)), Value: mn},
+			rawtest.Longs(tagPixelXDimension, 6000),
+			rawtest.Longs(tagPixelYDimension, 4000),
+		}}),
+	}}, 42)
+	info := inspect(t, nef)
+	assert.Equal(t, []string{"PreviewImage (Nikon maker note) 640x424 JPEG"}, names(info))
+	assert.Equal(t, [2]int{6000, 4000}, [2]int{info.SensorWidth, info.SensorHeight}, "the EXIF pixel dimensions when no raw IFD says")
+}
