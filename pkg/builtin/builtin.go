@@ -359,7 +359,16 @@ func rawPicture(ctx context.Context, e *raw.Engine, img *image.Engine, src *work
 		// rendition wants every pixel there is.
 		req.Width, req.Height = 0, 0
 	}
-	pic, err := e.Picture(ctx, raw.Source{Reader: src.Reader, Size: src.Size, Path: src.Path}, req, dir)
+	rs := raw.Source{Reader: src.Reader, Size: src.Size, Path: src.Path}
+	// A develop needs a local file: the worker's own copy of a source
+	// read in ranges when the Source can make one (shared by the
+	// renditions), else package raw copies it.
+	if lp, ok := any(src).(interface {
+		LocalPath(context.Context) (string, error)
+	}); ok {
+		rs.LocalPath = lp.LocalPath
+	}
+	pic, err := e.Picture(ctx, rs, req, dir)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
