@@ -6,7 +6,9 @@
 #
 # The file: a DNG written by scripts/rawsample (BENCH_SIZE, default
 # 6000x4000: 24 megapixels of real 16-bit CFA data, 48 MB, and a
-# full-size JPEG preview in a SubIFD), made once under BENCH_DIR. Each tool
+# full-size JPEG preview in a SubIFD), made once under BENCH_DIR; with
+# BENCH_LOSSLESS=1 the CFA data is a lossless JPEG (Compression 7), as
+# most DNG writers store it. Each tool
 # runs BENCH_RUNS times, alternating; the figure is the median wall time
 # in ms:
 #   acs          acs process of a request for {fmt: jpg, width: 319}: the
@@ -43,9 +45,9 @@ RUNS=${BENCH_RUNS:-7}
 SIZE=${BENCH_SIZE:-6000x4000}
 DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/acs-bench-raw}
 mkdir -p "$DIR/out"
-RAW=$DIR/full-preview-$SIZE.dng
+RAW=$DIR/full-preview-$SIZE${BENCH_LOSSLESS:+-lossless}.dng
 if [[ ! -s $RAW ]]; then
-  go run ./scripts/rawsample -kind dng -size "$SIZE" -preview "$SIZE" -o "$RAW"
+  go run ./scripts/rawsample -kind dng -size "$SIZE" -preview "$SIZE" ${BENCH_LOSSLESS:+-lossless} -o "$RAW"
 fi
 go build -o bin/acs ./cmd/acs
 cat >"$DIR/req.json" <<JSON

@@ -65,6 +65,9 @@ type DNG struct {
 	// 1 (the data stays uncompressed): 52546, JPEG XL, makes a DNG that
 	// LibRaw 0.20 cannot read.
 	Compression uint16
+	// Lossless stores the CFA data as a lossless JPEG (Compression 7),
+	// as Adobe's converter and most cameras that write DNG do.
+	Lossless bool
 }
 
 // Bytes writes the DNG.
@@ -75,8 +78,12 @@ func (d DNG) Bytes() []byte {
 	}
 	rgb := rgbScene(tw, th)
 	var cfa []byte
+	compression := d.Compression
+	if compression == 0 {
+		compression = 1
+	}
 	if !d.CutRawData {
-		cfa = make([]byte, 2*d.Width*d.Height)
+		samples := make([]uint16, d.Width*d.Height)
 		// RGGB: (even row, even column) red, (odd, odd) blue.
 		for y := 0; y < d.Height; y++ {
 			for x := 0; x < d.Width; x++ {
@@ -88,13 +95,21 @@ func (d DNG) Bytes() []byte {
 				case y%2 == 1 && x%2 == 1:
 					ch = 2
 				}
-				binary.LittleEndian.PutUint16(cfa[2*(y*d.Width+x):], uint16(c[ch]*60000))
+				samples[y*d.Width+x] = uint16(c[ch] * 60000)
+			}
+		}
+		if d.Lossless {
+			cfa, compression = LosslessJPEG(samples, d.Width, d.Height), 7
+		} else {
+			cfa = make([]byte, 2*len(samples))
+			for i, v := range samples {
+				binary.LittleEndian.PutUint16(cfa[2*i:], v)
 			}
 		}
 	}
-	compression := d.Compression
-	if compression == 0 {
-		compression = 1
+	rawBytes := 2 * d.Width * d.Height
+	if cfa != nil {
+		rawBytes = len(cfa)
 	}
 	raw := &IFD{Entries: []Entry{
 		Longs(tagNewSubfileType, 0),
@@ -105,7 +120,7 @@ func (d DNG) Bytes() []byte {
 		Shorts(tagPhotometric, 32803),
 		Shorts(tagSamplesPerPixel, 1),
 		Longs(tagRowsPerStrip, uint32(d.Height)),
-		Longs(tagStripByteCounts, uint32(2*d.Width*d.Height)),
+		Longs(tagStripByteCounts, uint32(rawBytes)),
 		Shorts(tagPlanarConfig, 1),
 		Shorts(tagCFARepeat, 2, 2),
 		Bytes(tagCFAPattern, 0, 1, 1, 2),

@@ -229,12 +229,17 @@ func TestDevelopDNGWithLibRaw(t *testing.T) {
 		{"develop asked", Request{Width: 10, Mode: ModeDevelop}, true, image.Pt(240, 320), false},
 		// The DNG default crop (600x440 of 640x480, centred) is applied.
 		{"default crop", Request{Mode: ModeDevelop}, false, image.Pt(440, 600), false},
+		// Raw data in a lossless JPEG, as most DNG writers store it.
+		{"lossless jpeg", Request{Width: 400, Height: 400}, false, image.Pt(480, 640), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			src, _ := source(dng)
-			if c.name == "default crop" {
+			switch c.name {
+			case "default crop":
 				src, _ = source(rawtest.DNG{Width: 640, Height: 480, Orientation: 6, CropWidth: 600, CropHeight: 440}.Bytes())
+			case "lossless jpeg":
+				src, _ = source(rawtest.DNG{Width: 640, Height: 480, Orientation: 6, Lossless: true}.Bytes())
 			}
 			if c.fromLocal {
 				src.Path = dir + "/file.dng"

@@ -20,6 +20,7 @@ func main() {
 	preview := flag.String("preview", "", "JPEG preview size WxH (none for a DNG when empty)")
 	orientation := flag.Int("orientation", 1, "EXIF orientation, 1 to 8")
 	cut := flag.Bool("cut", false, "DNG: leave the raw data out, as a truncated copy would")
+	lossless := flag.Bool("lossless", false, "DNG: store the raw data as a lossless JPEG (Compression 7)")
 	out := flag.String("o", "", "output file")
 	flag.Parse()
 	var w, h, pw, ph int
@@ -38,7 +39,7 @@ func main() {
 	var b []byte
 	switch *kind {
 	case "dng":
-		b = rawtest.DNG{Width: w, Height: h, Orientation: *orientation, PreviewWidth: pw, PreviewHeight: ph, CutRawData: *cut}.Bytes()
+		b = rawtest.DNG{Width: w, Height: h, Orientation: *orientation, PreviewWidth: pw, PreviewHeight: ph, CutRawData: *cut, Lossless: *lossless}.Bytes()
 	case "nef":
 		b = t.NEF()
 	case "arw":
