@@ -272,12 +272,13 @@ func (i *Info) choose(needW, needH int) (Preview, bool) {
 }
 
 // tiny reports whether p is a postage stamp: its long side less than half
-// of the long side needed and less than half of the sensor's.
+// of the long side needed and less than half of the sensor's (of the
+// long side needed alone when the file does not declare its sensor).
 func (i *Info) tiny(p Preview, needW, needH int) bool {
 	long := max(p.Width, p.Height)
 	need := max(needW, needH)
 	sensor := max(i.SensorWidth, i.SensorHeight)
-	return need > 0 && sensor > 0 && 2*long < need && 2*long < sensor
+	return need > 0 && 2*long < need && (sensor == 0 || 2*long < sensor)
 }
 
 // preview writes preview p of src into dir: a JPEG carrying the raw

@@ -298,8 +298,21 @@ func TestPostageStampIsRefused(t *testing.T) {
 			assert.Empty(t, left)
 		})
 	}
+	// A file that declares no sensor size (an IIQ whose raw data is in
+	// Phase One's own block): the request alone decides.
+	noSensor := rawtest.TIFF(&rawtest.IFD{Entries: []rawtest.Entry{
+		rawtest.Longs(tagImageWidth, 1), rawtest.Longs(tagImageLength, 1),
+		rawtest.Shorts(tagBitsPerSample, 8, 8, 8), rawtest.Shorts(tagCompression, 1), rawtest.Shorts(tagPhotometric, 2),
+		rawtest.Shorts(tagSamplesPerPixel, 3), rawtest.BlobAt(tagStripOffsets, []byte{1, 2, 3}), rawtest.Longs(tagStripByteCounts, 3),
+	}}, 42)
+	src, _ := source(noSensor)
+	_, err := noDevelop(t).Picture(context.Background(), src, Request{Width: 319, Height: 319}, t.TempDir())
+	require.Error(t, err)
+	assert.Equal(t, api.ReasonSourceUnsupported, api.ReasonOf(err))
+	assert.Contains(t, api.MessageOf(err), "1x1")
+
 	// A postage stamp is still fine for a rendition of its own size.
-	src, _ := source(whole)
+	src, _ = source(whole)
 	pic, err := noDevelop(t).Picture(context.Background(), src, Request{Width: 8, Height: 8}, t.TempDir())
 	require.NoError(t, err)
 	assert.Equal(t, "ThumbnailImage", pic.Preview.Name)
