@@ -9,11 +9,16 @@ import (
 // The camera raw formats that are not TIFF-structured: a Fujifilm RAF
 // keeps its EXIF in the JPEG its header points to, a Canon CR3 (ISO base
 // media) in the CMT1 (IFD0), CMT2 (Exif IFD) and CMT4 (GPS IFD) boxes of
-// Canon's uuid box in moov. Their readers join the table of extract.go
-// here.
+// Canon's uuid box in moov. Their readers, and those of the
+// TIFF-structured raw formats the table of extract.go does not list, join
+// it here.
 func init() {
 	readers["raf"] = readRAF
 	readers["cr3"] = readCR3
+	// The other TIFF-structured raw formats read like TIFF.
+	for _, f := range []string{"srf", "rwl", "srw", "iiq", "3fr", "erf", "kdc", "dcr", "mef", "mos"} {
+		readers[f] = readTIFF
+	}
 }
 
 // readRAF reads the metadata of a Fujifilm RAF: the JPEG at the offset

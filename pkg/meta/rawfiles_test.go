@@ -43,6 +43,17 @@ func TestRawFilesOutsideTIFF(t *testing.T) {
 	assert.Contains(t, value(cr3, "exif:ISOSpeedRatings"), "800")
 	assert.Equal(t, "image/x-canon-cr3", value(cr3, "dc:format"))
 
+	// The TIFF-structured raw formats read like TIFF, RWL like RW2.
+	arw := rawtest.TIFFRaw{Width: 64, Height: 48, Orientation: 3, PreviewWidth: 32, PreviewHeight: 24}.ARW()
+	for _, name := range []string{"a.srf", "a.srw", "a.iiq", "a.3fr", "a.erf", "a.kdc", "a.dcr", "a.mef", "a.mos"} {
+		md := get(t, arw, name)
+		assert.Equal(t, "SONY", value(md, "tiff:Make"), name)
+		assert.Equal(t, "3", value(md, "tiff:Orientation"), name)
+	}
+	rwl := get(t, rawtest.TIFFRaw{Width: 64, Height: 48, PreviewWidth: 32, PreviewHeight: 24}.RW2(), "L1000.RWL")
+	assert.Equal(t, "Panasonic", value(rwl, "tiff:Make"))
+	assert.Equal(t, "image/x-leica-rwl", value(rwl, "dc:format"))
+
 	// Cut inside the header, or with no moov: SourceCorrupt.
 	for name, b := range map[string][]byte{
 		"cut.raf": rawtest.RAF(6000, 4000, 320, 240, 1)[:80],
