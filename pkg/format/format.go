@@ -153,7 +153,7 @@ var registry = []Format{
 	{"dcr", "Kodak DCR raw image", "image/x-kodak-dcr", FamilyRaw, []string{".dcr"}, img, true},
 	{"mef", "Mamiya MEF raw image", "image/x-mamiya-mef", FamilyRaw, []string{".mef"}, img, true},
 	{"mos", "Leaf MOS raw image", "image/x-leaf-mos", FamilyRaw, []string{".mos"}, img, true},
-	{"mrw", "Minolta MRW raw image", "image/x-minolta-mrw", FamilyRaw, []string{".mrw"}, ImageRead, true},
+	{"mrw", "Minolta MRW raw image", "image/x-minolta-mrw", FamilyRaw, []string{".mrw"}, img, true},
 
 	// Documents.
 	{"pdf", "PDF document", "application/pdf", FamilyDocument, []string{".pdf"}, ImageRead | doc, true},

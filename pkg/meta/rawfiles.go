@@ -15,6 +15,7 @@ import (
 func init() {
 	readers["raf"] = readRAF
 	readers["cr3"] = readCR3
+	readers["mrw"] = readMRW
 	// The other TIFF-structured raw formats read like TIFF.
 	for _, f := range []string{"srf", "rwl", "srw", "iiq", "3fr", "erf", "kdc", "dcr", "mef", "mos"} {
 		readers[f] = readTIFF
@@ -134,4 +135,29 @@ func (x *extraction) cr3Box(start, end int64, typ string, uuid []byte) ([2]int64
 		pos += size
 	}
 	return [2]int64{}, false, nil
+}
+
+// readMRW reads the metadata of a Minolta MRW: the TIFF structure of its
+// TTW block.
+func readMRW(x *extraction) error {
+	h, err := x.s.readAt(0, 8)
+	if err != nil {
+		return corruptf("the MRW header is cut short")
+	}
+	end := min(x.s.size, 8+int64(binary.BigEndian.Uint32(h[4:])))
+	for pos, n := int64(8), 0; pos+8 <= end && n < 256; n++ {
+		b, err := x.s.readAt(pos, 8)
+		if err != nil {
+			return corruptf("MRW block at %d is cut short", pos)
+		}
+		size := int64(binary.BigEndian.Uint32(b[4:]))
+		if string(b[:4]) == "\x00TTW" {
+			if t, ifd0 := x.tiffBlock(x.s, pos+8, modeTIFF, "MRW TTW"); t == nil || ifd0 == nil {
+				return corruptf("the MRW TTW block is not a readable TIFF structure")
+			}
+			return nil
+		}
+		pos += 8 + size
+	}
+	return corruptf("MRW: no TTW block")
 }

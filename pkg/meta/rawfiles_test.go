@@ -3,6 +3,7 @@ package meta
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -53,6 +54,18 @@ func TestRawFilesOutsideTIFF(t *testing.T) {
 	rwl := get(t, rawtest.TIFFRaw{Width: 64, Height: 48, PreviewWidth: 32, PreviewHeight: 24}.RW2(), "L1000.RWL")
 	assert.Equal(t, "Panasonic", value(rwl, "tiff:Make"))
 	assert.Equal(t, "image/x-leica-rwl", value(rwl, "dc:format"))
+
+	// An MRW: its TTW block holds a TIFF structure.
+	ttw := rawtest.TIFF(&rawtest.IFD{Entries: []rawtest.Entry{rawtest.String(0x010F, "Minolta Co., Ltd."), rawtest.Shorts(0x0112, 8)}}, 42)
+	var mrwFile []byte
+	mrwFile = append(mrwFile, "\x00MRM"...)
+	mrwFile = binary.BigEndian.AppendUint32(mrwFile, uint32(8+len(ttw)))
+	mrwFile = append(mrwFile, "\x00TTW"...)
+	mrwFile = binary.BigEndian.AppendUint32(mrwFile, uint32(len(ttw)))
+	mrwFile = append(mrwFile, ttw...)
+	mrw := get(t, mrwFile, "PICT0001.MRW")
+	assert.Equal(t, "Minolta Co., Ltd.", value(mrw, "tiff:Make"))
+	assert.Equal(t, "8", value(mrw, "tiff:Orientation"))
 
 	// Cut inside the header, or with no moov: SourceCorrupt.
 	for name, b := range map[string][]byte{
