@@ -479,3 +479,59 @@ func rgbScene(w, h int) []byte {
 	}
 	return rgb
 }
+
+// CR2 writes a file laid out like a Canon CR2: the "CR" marker after the
+// TIFF header, IFD0 the JPEG preview in one strip (Compression 6) with the
+// EXIF IFD (PixelXDimension, PixelYDimension: the sensor's size), IFD1 a
+// 160x120 JPEG thumbnail, IFD2 a small uncompressed RGB image, IFD3 the
+// raw data as a lossless JPEG.
+func (t TIFFRaw) CR2() []byte {
+	j := JPEG(t.PreviewWidth, t.PreviewHeight)
+	thumb := JPEG(160, 120)
+	small := rgbScene(96, 64)
+	samples := make([]uint16, t.Width*t.Height)
+	for i := range samples {
+		samples[i] = uint16(i % 4096)
+	}
+	ljpeg := LosslessJPEG(samples, t.Width, t.Height)
+	ifd3 := &IFD{Entries: []Entry{
+		Shorts(tagCompression, 6),
+		BlobAt(tagStripOffsets, ljpeg),
+		Longs(tagStripByteCounts, uint32(len(ljpeg))),
+		Shorts(0xC640, 1, uint16(t.Width), uint16(t.Width)), // CR2Slice
+	}}
+	ifd2 := &IFD{Entries: []Entry{
+		Longs(tagImageWidth, 96),
+		Longs(tagImageLength, 64),
+		Shorts(tagBitsPerSample, 8, 8, 8),
+		Shorts(tagCompression, 1),
+		Shorts(tagPhotometric, 2),
+		BlobAt(tagStripOffsets, small),
+		Shorts(tagSamplesPerPixel, 3),
+		Longs(tagRowsPerStrip, 64),
+		Longs(tagStripByteCounts, uint32(len(small))),
+	}, Next: ifd3}
+	ifd1 := &IFD{Entries: []Entry{
+		Shorts(tagCompression, 6),
+		BlobAt(tagJPEGOffset, thumb),
+		Longs(tagJPEGLength, uint32(len(thumb))),
+	}, Next: ifd2}
+	ifd0 := &IFD{Entries: []Entry{
+		Longs(tagImageWidth, uint32(t.PreviewWidth)),
+		Longs(tagImageLength, uint32(t.PreviewHeight)),
+		Shorts(tagBitsPerSample, 8, 8, 8),
+		Shorts(tagCompression, 6),
+		String(tagMake, "Canon"),
+		String(tagModel, "Canon EOS TEST"),
+		BlobAt(tagStripOffsets, j),
+		Shorts(tagOrientation, t.orientation()),
+		Longs(tagStripByteCounts, uint32(len(j))),
+		SubIFDs(0x8769, &IFD{Entries: []Entry{
+			Longs(0xA002, uint32(t.Width)),
+			Longs(0xA003, uint32(t.Height)),
+		}}),
+	}, Next: ifd1}
+	// The CR2 header: "CR", version 2.0, and the offset of IFD3, which
+	// readers find through the IFD chain as well (left 0 here).
+	return TIFFAfter(ifd0, 42, []byte{'C', 'R', 2, 0, 0, 0, 0, 0})
+}

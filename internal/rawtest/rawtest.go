@@ -159,10 +159,15 @@ func SubIFDs(tag uint16, dirs ...*IFD) Entry {
 // TIFF writes a little-endian TIFF file whose first directory is ifd0,
 // with magic as the header's 16-bit magic number (42 for TIFF; 0x4F52
 // for an ORF, 0x55 for an RW2).
-func TIFF(ifd0 *IFD, magic uint16) []byte {
-	w := &tiffWriter{buf: []byte{'I', 'I', 0, 0, 8, 0, 0, 0}}
+func TIFF(ifd0 *IFD, magic uint16) []byte { return TIFFAfter(ifd0, magic, nil) }
+
+// TIFFAfter is TIFF with extra bytes between the 8-byte header and IFD0,
+// as a CR2 keeps its own header there.
+func TIFFAfter(ifd0 *IFD, magic uint16, extra []byte) []byte {
+	w := &tiffWriter{buf: append([]byte{'I', 'I', 0, 0, 0, 0, 0, 0}, extra...)}
 	binary.LittleEndian.PutUint16(w.buf[2:], magic)
-	w.place(ifd0)
+	off := w.place(ifd0) // may move w.buf: index it after
+	binary.LittleEndian.PutUint32(w.buf[4:], off)
 	return w.buf
 }
 
@@ -213,7 +218,8 @@ func (w *tiffWriter) place(d *IFD) uint32 {
 		}
 	}
 	if d.Next != nil {
-		binary.LittleEndian.PutUint32(w.buf[pos+2+12*len(entries):], w.place(d.Next))
+		next := w.place(d.Next) // may move w.buf: index it after
+		binary.LittleEndian.PutUint32(w.buf[pos+2+12*len(entries):], next)
 	}
 	return uint32(pos)
 }

@@ -71,6 +71,8 @@ func TestInspectLayouts(t *testing.T) {
 			[]string{"JpgFromRaw 600x400 JPEG", "ThumbnailImage 160x120 RGB"}},
 		{"arw", tiffRaw.ARW(), "tiff", 8, [2]int{1200, 800}, [2]int{1200, 800},
 			[]string{"PreviewImage 600x400 JPEG", "ThumbnailImage 160x120 JPEG"}},
+		{"cr2", tiffRaw.CR2(), "tiff", 8, [2]int{1200, 800}, [2]int{1200, 800},
+			[]string{"PreviewImage 600x400 JPEG", "ThumbnailImage 160x120 JPEG", "IFD2 RGB image 96x64 RGB"}},
 		{"raf", rawtest.RAF(6000, 4000, 1920, 1280, 3), "raf", 3, [2]int{6000, 4000}, [2]int{6000, 4000},
 			[]string{"RAF JPEG 1920x1280 JPEG"}},
 		{"cr3", rawtest.CR3{Width: 6000, Height: 4000, Orientation: 6, PreviewWidth: 1620, PreviewHeight: 1080, FullWidth: 3000, FullHeight: 2000}.Bytes(),
@@ -85,6 +87,11 @@ func TestInspectLayouts(t *testing.T) {
 			assert.Equal(t, c.crop, [2]int{info.CropWidth, info.CropHeight})
 			assert.Equal(t, c.previews, names(info))
 			assert.Empty(t, info.RawMissing)
+			if c.name == "cr2" {
+				// The raw data, a lossless JPEG in IFD3, is no preview.
+				assert.Len(t, info.Rejected, 1)
+				assert.Contains(t, info.Rejected[0], "SOF3")
+			}
 		})
 	}
 }

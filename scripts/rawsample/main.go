@@ -1,6 +1,6 @@
 // Command rawsample writes a camera raw file of the test scene (package
-// internal/rawtest): a DNG with real 16-bit CFA data, or a NEF, ARW, RW2,
-// RAF or CR3 laid out like the cameras' with a JPEG preview. It makes the
+// internal/rawtest): a DNG with real 16-bit CFA data, or a NEF, ARW, CR2,
+// RW2, RAF or CR3 laid out like the cameras' with a JPEG preview. It makes the
 // samples of test/cases/raw and of scripts/bench-raw.sh.
 //
 //	go run ./scripts/rawsample -kind dng -size 6000x4000 -preview 6000x4000 -o big.dng
@@ -15,7 +15,7 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "dng", "dng, nef, arw, rw2, raf or cr3")
+	kind := flag.String("kind", "dng", "dng, nef, arw, cr2, rw2, raf or cr3")
 	size := flag.String("size", "640x480", "sensor size WxH")
 	preview := flag.String("preview", "", "JPEG preview size WxH (none for a DNG when empty)")
 	orientation := flag.Int("orientation", 1, "EXIF orientation, 1 to 8")
@@ -46,12 +46,14 @@ func main() {
 		b = t.ARW()
 	case "rw2":
 		b = t.RW2()
+	case "cr2":
+		b = t.CR2()
 	case "raf":
 		b = rawtest.RAF(w, h, pw, ph, *orientation)
 	case "cr3":
 		b = rawtest.CR3{Width: w, Height: h, Orientation: *orientation, PreviewWidth: pw, PreviewHeight: ph}.Bytes()
 	default:
-		fail(fmt.Errorf("-kind %q: one of dng, nef, arw, rw2, raf, cr3", *kind))
+		fail(fmt.Errorf("-kind %q: one of dng, nef, arw, cr2, rw2, raf, cr3", *kind))
 	}
 	if err := os.WriteFile(*out, b, 0o644); err != nil {
 		fail(err)
