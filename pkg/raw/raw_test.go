@@ -497,3 +497,28 @@ func TestNikonMakerNotePreview(t *testing.T) {
 	assert.Equal(t, []string{"PreviewImage (Nikon maker note) 640x424 JPEG"}, names(info))
 	assert.Equal(t, [2]int{6000, 4000}, [2]int{info.SensorWidth, info.SensorHeight}, "the EXIF pixel dimensions when no raw IFD says")
 }
+
+func TestOlympusMakerNotePreview(t *testing.T) {
+	// An ORF ("IIRO") whose preview is in the maker note's CameraSettings
+	// IFD, offsets relative to the maker note, whose IFD starts at 12
+	// after "OLYMPUS\0II\x03\x00".
+	j := rawtest.JPEG(640, 480)
+	mn := rawtest.TIFFAfter(&rawtest.IFD{Entries: []rawtest.Entry{
+		rawtest.SubIFDs(0x2020, &rawtest.IFD{Entries: []rawtest.Entry{
+			rawtest.Longs(0x0100, 1), // PreviewImageValid
+			rawtest.BlobAt(0x0101, j),
+			rawtest.Longs(0x0102, uint32(len(j))),
+		}}),
+	}}, 42, make([]byte, 4))
+	copy(mn, "OLYMPUS\x00II\x03\x00")
+	orf := rawtest.TIFF(&rawtest.IFD{Entries: []rawtest.Entry{
+		rawtest.String(tagMake, "OLYMPUS CORPORATION"),
+		rawtest.Shorts(tagOrientation, 6),
+		rawtest.SubIFDs(tagExifIFD, &rawtest.IFD{Entries: []rawtest.Entry{
+			{Tag: tagMakerNote, Type: rawtest.Undefined, Count: uint32(len(mn)), Value: mn},
+		}}),
+	}}, 0x4F52)
+	info := inspect(t, orf)
+	assert.Equal(t, []string{"PreviewImage (Olympus maker note) 640x480 JPEG"}, names(info))
+	assert.Equal(t, 6, info.Orientation)
+}
