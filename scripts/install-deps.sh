@@ -20,6 +20,8 @@ packages=(
   ffmpeg           # ffmpeg/ffprobe: the video and audio engine (child processes), and test clips
   libreoffice-core-nogui libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui  # soffice: Office page previews (office action), test documents
   poppler-utils    # pdftoppm: the office benchmark's peer
+  libraw-bin       # dcraw_emu: develops camera raw data (caged child process), dcraw_half: benchmark peer
+  libraw-dev       # LibRaw headers: scripts/depbench's cgo comparison only
 )
 
 missing=()

@@ -72,6 +72,13 @@ func (t MediaTime) MarshalJSON() ([]byte, error) {
 	return []byte(t.String()), nil
 }
 
+// The values of the raw instruction (Rendition.Raw).
+const (
+	RawAuto    = "auto"
+	RawPreview = "preview"
+	RawDevelop = "develop"
+)
+
 // MaxSampledFrames is the most frames a storyboard (columns times rows) or
 // an animated preview of a video samples.
 const MaxSampledFrames = 100
@@ -170,6 +177,12 @@ type Rendition struct {
 	// per second. On the wire an integer or a string with a k or M
 	// suffix ("800k", "1.5M"), from MinBitrate to MaxBitrate.
 	Bitrate *int64
+	// Raw says how an image rendition of a camera raw source is made:
+	// RawPreview ("preview") from the best embedded preview, RawDevelop
+	// ("develop") from the raw data developed by LibRaw, RawAuto ("auto",
+	// or unset) from the smallest embedded preview at least the size
+	// asked for, developing the raw data when none is.
+	Raw string
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
 
@@ -249,6 +262,7 @@ var knownKeys = map[string]bool{
 	"time":     true, "storyboard": true, "frames": true, "fps": true,
 	"maxDuration": true, "bitrate": true,
 	"waveform": true,
+	"raw":      true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -347,6 +361,15 @@ func ParseRendition(data []byte) (Rendition, error) {
 			p.fail(fieldErr("xmp", "must be a base64-encoded XMP packet"))
 		} else {
 			r.XMP = x
+		}
+	}
+	if _, ok := p.first("raw"); ok {
+		v := p.str("raw")
+		switch v {
+		case RawAuto, RawPreview, RawDevelop:
+			r.Raw = v
+		default:
+			p.fail(fieldErr("raw", `must be "auto", "preview" or "develop", got %s`, abbreviate(raw["raw"])))
 		}
 	}
 	if _, ok := p.first("language"); ok {
@@ -741,6 +764,7 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("fps", r.FPS != nil, r.FPS)
 	put("maxDuration", r.MaxDuration != nil, r.MaxDuration)
 	put("bitrate", r.Bitrate != nil, r.Bitrate)
+	put("raw", r.Raw != "", r.Raw)
 	return json.Marshal(m)
 }
 

@@ -110,6 +110,7 @@ var instructions = []instruction{
 		}
 		return strconv.FormatInt(*r.Bitrate, 10), true
 	}, videoOnly: true},
+	{field: "raw", value: func(r *Rendition) (string, bool) { return strconv.Quote(r.Raw), r.Raw != "" }},
 	{field: "compression", value: func(r *Rendition) (string, bool) {
 		raw, ok := r.Extra["compression"]
 		return abbreviate(raw), ok && string(raw) != "null"
@@ -191,7 +192,7 @@ func shorten(s string) string {
 //     image or preview clip instruction: width, height, maxWidth, maxHeight, upscale,
 //     crop, watermark, background, page, convertToDpi, quality, jpegSize,
 //     interlace, compressionLevel, dpi, xmp, animated, time, storyboard,
-//     waveform, frames, fps, compression;
+//     waveform, frames, fps, raw, compression;
 //   - quality applies to jpg, webp, avif, heic and jxl: png is lossless,
 //     gif is a palette and tiff is written with LZW;
 //   - jpegSize applies to jpg only;
@@ -210,6 +211,8 @@ func shorten(s string) string {
 //     every image fmt;
 //   - frames and fps apply to gif and webp with animated: true, which
 //     cannot be combined with time;
+//   - raw ("auto", "preview" or "develop": how a camera raw source is
+//     turned into a picture) applies to every image fmt;
 //   - compression is refused for every built-in fmt: tiff renditions are
 //     always LZW-compressed (png has compressionLevel);
 //   - crop "smart" needs both width and height, the size of the crop;

@@ -45,6 +45,7 @@ var honouredBy = map[string]struct {
 	"compression":      {`"lzw"`, ""},
 	"maxChars":         {`20`, "text"},
 	"language":         {`"en-US"`, "text"},
+	"raw":              {`"develop"`, "png jpg webp gif tiff avif heic jxl"},
 }
 
 func TestInstructionsAreRefusedWhereTheFmtCannotHonourThem(t *testing.T) {
@@ -288,6 +289,28 @@ func TestLanguage(t *testing.T) {
 	}
 	for _, bad := range []string{"", "e", "en_US", "en--US", "en-123456789", "fr ", strings.Repeat("a-", 20) + "a"} {
 		assert.False(t, isLanguageTag(bad), bad)
+	}
+}
+
+func TestRawInstruction(t *testing.T) {
+	for _, v := range []string{"auto", "preview", "develop"} {
+		r, err := ParseRendition([]byte(`{"fmt": "jpg", "target": "s3://b/k", "raw": "` + v + `"}`))
+		require.NoError(t, err, v)
+		assert.Equal(t, v, r.Raw)
+		assert.Empty(t, r.Extra, "raw is an instruction, not an extra key")
+		out, err := json.Marshal(r)
+		require.NoError(t, err)
+		assert.Contains(t, string(out), `"raw":"`+v+`"`)
+	}
+	for js, want := range map[string]string{
+		`"Develop"`: `raw: must be "auto", "preview" or "develop", got "Develop"`,
+		`"full"`:    `raw: must be "auto", "preview" or "develop", got "full"`,
+		`true`:      `raw: must be a string, got true`,
+	} {
+		_, err := ParseRendition([]byte(`{"fmt": "png", "target": "s3://b/k", "raw": ` + js + `}`))
+		require.Error(t, err, js)
+		assert.Equal(t, ReasonGeneric, ReasonOf(err))
+		assert.Equal(t, want, MessageOf(err), js)
 	}
 }
 

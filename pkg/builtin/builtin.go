@@ -23,6 +23,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/media/mp4index"
 	"github.com/assetcompute/assetcompute/pkg/meta"
 	"github.com/assetcompute/assetcompute/pkg/office"
+	"github.com/assetcompute/assetcompute/pkg/raw"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/text"
 	"github.com/assetcompute/assetcompute/pkg/worker"
@@ -52,6 +53,21 @@ const (
 
 // KindClip is the media:source of a preview clip (fmt mp4).
 const KindClip = "clip"
+
+// Event metadata of an image rendition of a camera raw source.
+const (
+	// MetadataRawSource says what the rendition was made from: "preview"
+	// (an embedded preview) or "develop" (the raw data, developed by
+	// LibRaw).
+	MetadataRawSource = "raw:source"
+	// MetadataRawPreview describes the embedded preview used: where it
+	// was found and its size ("JpgFromRaw 6000x4000 JPEG").
+	MetadataRawPreview = "raw:preview"
+	// MetadataRawSensorWidth and MetadataRawSensorHeight are the declared
+	// size of the raw image (the default crop), when the file says.
+	MetadataRawSensorWidth  = "raw:sensorWidth"
+	MetadataRawSensorHeight = "raw:sensorHeight"
+)
 
 // Thumbnail returns the rendition function of the thumbnail action: image
 // renditions made by engine. A watermark image is fetched with the
@@ -87,6 +103,9 @@ func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfe
 	if mediaEngine != nil {
 		probes = newProbeCache(8, refuseEncrypted(mediaEngine.Probe))
 	}
+	// The raw engine only looks LibRaw's dcraw_emu up; without it raw
+	// sources use their embedded previews only.
+	rawEngine, _ := raw.New(raw.Options{})
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		family, _ := r.Family()
 		if family == api.FamilyVideo {
@@ -127,6 +146,13 @@ func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfe
 			return api.Errorf(api.ReasonGeneric, "%s: %s applies to video sources, not to this source (%s)", field, v, sf.Title)
 		} else if r.Waveform != nil {
 			return api.Errorf(api.ReasonGeneric, "waveform: {color: %s} applies to audio sources, not to this source (%s)", r.Waveform.Color, sf.Title)
+		} else if sf.Family == format.FamilyRaw {
+			pic, cleanup, err := rawPicture(ctx, rawEngine, engine, src, r)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			path = pic.Path
 		} else if path, err = src.LocalPath(ctx); err != nil {
 			return err
 		}
@@ -344,6 +370,68 @@ func previewClip(ctx context.Context, e *media.Engine, probes *probeCache, src *
 	r.Metadata[MetadataMediaDuration] = clip.Duration
 	r.Metadata[MetadataMediaAudio] = clip.Audio
 	return nil
+}
+
+// rawPicture makes the picture of a camera raw source that rendition r
+// needs (package raw: an embedded preview read by ranged reads, or the raw
+// data developed by LibRaw), in a directory of the rendition's own;
+// cleanup removes it. LibRaw's sensor limit is the image engine's
+// MaxFullDecodePixels: it decodes the whole sensor.
+func rawPicture(ctx context.Context, e *raw.Engine, img *image.Engine, src *worker.Source, r *worker.Rendition) (*raw.Picture, func(), error) {
+	l := e.Limits()
+	l.MaxSensorPixels = img.Limits().MaxFullDecodePixels
+	e = e.WithLimits(l)
+	dir, err := os.MkdirTemp(filepath.Dir(r.Path), "raw-")
+	if err != nil {
+		return nil, nil, api.Wrap(api.ReasonGeneric, err, "rendition directory")
+	}
+	cleanup := func() { _ = os.RemoveAll(dir) }
+	req := raw.Request{Mode: raw.Mode(r.Raw)}
+	if r.Raw == api.RawAuto {
+		req.Mode = raw.ModeAuto
+	}
+	box := func(a, b *int) int {
+		switch {
+		case a != nil && b != nil:
+			return min(*a, *b)
+		case a != nil:
+			return *a
+		case b != nil:
+			return *b
+		}
+		return 0
+	}
+	req.Width, req.Height = box(r.Width, r.MaxWidth), box(r.Height, r.MaxHeight)
+	switch {
+	case r.Crop != nil && r.Crop.Smart:
+		// The picture must cover the box, not fit inside it: a box twice
+		// the long side covers every camera aspect up to 2:1.
+		side := 2 * max(req.Width, req.Height)
+		req.Width, req.Height = side, side
+	case r.Crop != nil, r.Upscale:
+		// A crop rectangle is in pixels of the full image; an enlarged
+		// rendition wants every pixel there is.
+		req.Width, req.Height = 0, 0
+	}
+	// A develop needs a local file: the worker's copy of a source read in
+	// ranges, made once and shared by the renditions.
+	rs := raw.Source{Reader: src.Reader, Size: src.Size, Path: src.Path, LocalPath: src.LocalPath}
+	pic, err := e.Picture(ctx, rs, req, dir)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if pic.Developed {
+		r.Metadata[MetadataRawSource] = "develop"
+	} else {
+		r.Metadata[MetadataRawSource] = "preview"
+		r.Metadata[MetadataRawPreview] = pic.Preview.String()
+	}
+	if pic.Info.CropWidth > 0 {
+		r.Metadata[MetadataRawSensorWidth] = pic.Info.CropWidth
+		r.Metadata[MetadataRawSensorHeight] = pic.Info.CropHeight
+	}
+	return pic, cleanup, nil
 }
 
 // article puts "a" or "an" before a title: "a PNG image", "an unknown

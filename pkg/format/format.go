@@ -150,7 +150,9 @@ var registry = []Format{
 	{"pict", "Apple PICT image", "image/x-pict", FamilyImage, []string{".pct", ".pict"}, img, true},
 
 	// Camera raw. The TIFF-based ones are told from TIFF by extension
-	// (CR2 also by its own marker) and rendered as TIFF.
+	// (CR2 also by its own marker). The thumbnail action renders them
+	// through package raw: an embedded preview, or the raw data
+	// developed by LibRaw.
 	{"dng", "Adobe DNG raw image", "image/x-adobe-dng", FamilyRaw, []string{".dng"}, img, true},
 	{"cr2", "Canon CR2 raw image", "image/x-canon-cr2", FamilyRaw, []string{".cr2"}, img, true},
 	{"nef", "Nikon NEF raw image", "image/x-nikon-nef", FamilyRaw, []string{".nef"}, img, true},
@@ -158,10 +160,23 @@ var registry = []Format{
 	{"arw", "Sony ARW raw image", "image/x-sony-arw", FamilyRaw, []string{".arw"}, img, true},
 	{"sr2", "Sony SR2 raw image", "image/x-sony-sr2", FamilyRaw, []string{".sr2"}, img, true},
 	{"pef", "Pentax PEF raw image", "image/x-pentax-pef", FamilyRaw, []string{".pef"}, img, true},
-	{"orf", "Olympus ORF raw image", "image/x-olympus-orf", FamilyRaw, []string{".orf"}, MetaRead, true},
-	{"rw2", "Panasonic RW2 raw image", "image/x-panasonic-rw2", FamilyRaw, []string{".rw2"}, MetaRead, true},
-	{"raf", "Fujifilm RAF raw image", "image/x-fuji-raf", FamilyRaw, []string{".raf"}, 0, true},
-	{"cr3", "Canon CR3 raw image", "image/x-canon-cr3", FamilyRaw, []string{".cr3"}, 0, true},
+	{"orf", "Olympus ORF raw image", "image/x-olympus-orf", FamilyRaw, []string{".orf"}, img, true},
+	{"rw2", "Panasonic RW2 raw image", "image/x-panasonic-rw2", FamilyRaw, []string{".rw2"}, img, true},
+	{"raf", "Fujifilm RAF raw image", "image/x-fuji-raf", FamilyRaw, []string{".raf"}, img, true},
+	{"cr3", "Canon CR3 raw image", "image/x-canon-cr3", FamilyRaw, []string{".cr3"}, img, true},
+	{"crw", "Canon CRW raw image", "image/x-canon-crw", FamilyRaw, []string{".crw"}, ImageRead, true},
+	{"srf", "Sony SRF raw image", "image/x-sony-srf", FamilyRaw, []string{".srf"}, img, true},
+	{"rwl", "Leica RWL raw image", "image/x-leica-rwl", FamilyRaw, []string{".rwl"}, img, true},
+	{"srw", "Samsung SRW raw image", "image/x-samsung-srw", FamilyRaw, []string{".srw"}, img, true},
+	{"x3f", "Sigma X3F raw image", "image/x-sigma-x3f", FamilyRaw, []string{".x3f"}, ImageRead, true},
+	{"iiq", "Phase One IIQ raw image", "image/x-phaseone-iiq", FamilyRaw, []string{".iiq"}, img, true},
+	{"3fr", "Hasselblad 3FR raw image", "image/x-hasselblad-3fr", FamilyRaw, []string{".3fr"}, img, true},
+	{"erf", "Epson ERF raw image", "image/x-epson-erf", FamilyRaw, []string{".erf"}, img, true},
+	{"kdc", "Kodak KDC raw image", "image/x-kodak-kdc", FamilyRaw, []string{".kdc"}, img, true},
+	{"dcr", "Kodak DCR raw image", "image/x-kodak-dcr", FamilyRaw, []string{".dcr"}, img, true},
+	{"mef", "Mamiya MEF raw image", "image/x-mamiya-mef", FamilyRaw, []string{".mef"}, img, true},
+	{"mos", "Leaf MOS raw image", "image/x-leaf-mos", FamilyRaw, []string{".mos"}, img, true},
+	{"mrw", "Minolta MRW raw image", "image/x-minolta-mrw", FamilyRaw, []string{".mrw"}, img, true},
 
 	// Documents.
 	{"pdf", "PDF document", "application/pdf", FamilyDocument, []string{".pdf"}, ImageRead | doc, true},

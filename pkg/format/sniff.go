@@ -39,6 +39,9 @@ var signatures = []struct {
 	{"orf", []signature{{0, "IIRO"}, {0, "IIRS"}, {0, "MMOR"}}},
 	{"rw2", []signature{{0, "IIU\x00"}}},
 	{"raf", []signature{{0, "FUJIFILMCCD-RAW"}}},
+	{"crw", []signature{{6, "HEAPCCDR"}}},
+	{"mrw", []signature{{0, "\x00MRM"}}},
+	{"x3f", []signature{{0, "FOVb"}}},
 	{"ole", []signature{{0, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"}}},
 	{"gzip", []signature{{0, "\x1F\x8B"}}},
 	{"7z", []signature{{0, "7z\xBC\xAF\x27\x1C"}}},
@@ -284,7 +287,7 @@ func sniffBinary(head []byte, ext string) (Format, bool) {
 // rawOrTIFF tells a TIFF-based camera raw file by its extension, or a
 // CR2 by its marker, from a plain TIFF file (def).
 func rawOrTIFF(head []byte, ext, def string) Format {
-	if f, ok := ByExtension(ext); ok && f.Family == FamilyRaw && f.Name != "raf" && f.Name != "cr3" {
+	if f, ok := ByExtension(ext); ok && f.Family == FamilyRaw && tiffStructured(f) {
 		return f
 	}
 	if def == "tiff" && has(head, 8, "CR") {
@@ -310,6 +313,16 @@ func IsOLE(f Format) bool {
 		return true
 	}
 	return false
+}
+
+// tiffStructured reports whether the raw format f is TIFF-structured
+// (not RAF, CR3, CRW, MRW or X3F, which have magic bytes of their own).
+func tiffStructured(f Format) bool {
+	switch f.Name {
+	case "raf", "cr3", "crw", "mrw", "x3f":
+		return false
+	}
+	return f.Family == FamilyRaw
 }
 
 // isBMP reports whether head starts like a BMP file: "BM" and a DIB
@@ -441,7 +454,7 @@ func sniffTruncated(head []byte, ext string) (Format, bool) {
 	}
 	var magics []string
 	switch {
-	case f.Name == "tiff", f.Family == FamilyRaw:
+	case f.Name == "tiff", tiffStructured(f):
 		magics = tiffMagics
 	case f.Name == "pdf":
 		magics = []string{pdfMagic}
