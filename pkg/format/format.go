@@ -37,6 +37,11 @@ const (
 	// MediaRead: the media engine (package media, ffmpeg) reads the
 	// format: poster frames, cover art and waveforms.
 	MediaRead
+	// PostScriptRead: the PostScript engine (package postscript,
+	// Ghostscript) makes images of the format for the thumbnail action:
+	// its embedded preview or a Ghostscript rendering, or, for a
+	// PDF-compatible Illustrator file, the image engine's PDF path.
+	PostScriptRead
 )
 
 // Has reports whether e holds every capability of c.
@@ -49,7 +54,7 @@ func (e Engines) String() string {
 	for _, c := range []struct {
 		e    Engines
 		name string
-	}{{ImageRead, "image-read"}, {ImageWrite, "image-write"}, {MetaRead, "meta-read"}, {TextRead, "text-read"}, {MediaRead, "media-read"}} {
+	}{{ImageRead, "image-read"}, {ImageWrite, "image-write"}, {MetaRead, "meta-read"}, {TextRead, "text-read"}, {MediaRead, "media-read"}, {PostScriptRead, "postscript-read"}} {
 		if e.Has(c.e) {
 			parts = append(parts, c.name)
 		}
@@ -106,6 +111,7 @@ const (
 	imgW = ImageRead | ImageWrite | MetaRead
 	doc  = MetaRead | TextRead
 	av   = MediaRead
+	ps   = PostScriptRead | MetaRead
 )
 
 // registry is every format, in the order All returns them.
@@ -125,6 +131,14 @@ var registry = []Format{
 	{"bmp", "BMP image", "image/bmp", FamilyImage, []string{".bmp", ".dib"}, img, true},
 	{"psd", "Photoshop image", "image/vnd.adobe.photoshop", FamilyImage, []string{".psd", ".psb"}, img, true},
 	{"svg", "SVG image", "image/svg+xml", FamilyImage, []string{".svg"}, img | TextRead, false},
+
+	// PostScript. EPS, EPSI and PS are told by their header ("%!PS-Adobe",
+	// "EPSF", a DOS EPS binary header, an EPSI preview); Illustrator
+	// files by their markers or, when PDF-compatible, by the .ai name.
+	{"ps", "PostScript document", "application/postscript", FamilyDocument, []string{".ps"}, ps, true},
+	{"eps", "Encapsulated PostScript image", "application/postscript", FamilyImage, []string{".eps", ".epsf"}, ps, true},
+	{"epsi", "Encapsulated PostScript image with an EPSI preview", "application/postscript", FamilyImage, []string{".epsi", ".epi"}, ps, true},
+	{"ai", "Adobe Illustrator artwork", "application/illustrator", FamilyImage, []string{".ai"}, ps, true},
 
 	// Camera raw. The TIFF-based ones are told from TIFF by extension
 	// (CR2 also by its own marker) and rendered as TIFF.
