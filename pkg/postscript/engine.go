@@ -368,7 +368,11 @@ func psError(stderr string) string {
 		return ""
 	}
 	last := m[len(m)-1]
-	return "/" + last[1] + " in " + last[2]
+	op := last[2]
+	if len(op) > 64 {
+		op = op[:64] + "..."
+	}
+	return "/" + last[1] + " in " + strings.ToValidUTF8(op, "?")
 }
 
 // runError turns a failed Ghostscript run into an *api.Error; see Image.

@@ -86,6 +86,8 @@ type Document struct {
 	Title, Creator, CreationDate, For string
 	// Preview is the EPSI preview, or nil.
 	Preview *EPSIPreview
+
+	hires *BoundingBox // %%HiResBoundingBox
 }
 
 // HasTIFFPreview reports whether the DOS EPS header points to a TIFF
@@ -291,10 +293,13 @@ func (d *Document) comments(b []byte, base int64, header bool) (atend bool) {
 	}
 	if box != nil {
 		d.ExactBoundingBox = box
-		d.BoundingBox = box
 	}
 	if hires != nil {
-		d.BoundingBox = hires
+		d.hires = hires
+	}
+	d.BoundingBox = d.ExactBoundingBox
+	if d.hires != nil {
+		d.BoundingBox = d.hires
 	}
 	return atend
 }
