@@ -201,6 +201,7 @@ var readers = map[string]reader{
 	"mp4": readMP4, "mov": readMP4, "isobmff": readMP4, "m4a": readMP4, "mp3": readMP3,
 	"flac": readFLAC, "ogg": readOgg, "wav": readRIFFAudio, "aiff": readRIFFAudio,
 	"matroska": readMKV, "avi": readAVI,
+	"eps": readPostScript, "epsi": readPostScript, "ps": readPostScript, "ai": readAI,
 }
 
 // detect chooses the format from the first bytes and the name, through

@@ -174,14 +174,20 @@ func Parse(r io.ReaderAt, size int64) (*Document, error) {
 	}
 	d.EPS = d.EPS || bytes.Contains(first, []byte("EPSF"))
 	atend := d.comments(body, start+int64(len(buf)-len(body)), true)
-	if atend && end-start > n {
+	if atend {
 		// Deferred values are in the trailer; the last ones win.
-		m := min(end-start-n, trailerBytes)
-		tail := make([]byte, m)
-		if _, err := r.ReadAt(tail, end-m); err != nil && !errors.Is(err, io.EOF) {
-			return nil, api.Wrap(api.ReasonGeneric, err, "the PostScript file cannot be read")
+		m := min(end-start, trailerBytes)
+		tail := buf[int64(len(buf))-min(m, int64(len(buf))):]
+		if end-start > n {
+			tail = make([]byte, m)
+			if _, err := r.ReadAt(tail, end-m); err != nil && !errors.Is(err, io.EOF) {
+				return nil, api.Wrap(api.ReasonGeneric, err, "the PostScript file cannot be read")
+			}
 		}
-		d.comments(tail, end-m, false)
+		if i := bytes.LastIndex(tail, []byte("%%Trailer")); i >= 0 {
+			tail = tail[i:]
+		}
+		d.comments(tail, end-int64(len(tail)), false)
 	}
 	d.Illustrator = d.Illustrator || strings.Contains(d.Creator, "Illustrator")
 	return d, nil
