@@ -38,7 +38,7 @@ func readPostScript(x *extraction) error {
 	}
 	if d.Pages > 0 {
 		b.set("xmpTPg:NPages", Number(float64(d.Pages)), prioFile)
-	} else if d.EPS {
+	} else if d.Encapsulated() {
 		b.set("xmpTPg:NPages", Number(1), prioFile)
 	}
 	if bb := d.ExactBoundingBox; bb != nil {
@@ -47,7 +47,7 @@ func readPostScript(x *extraction) error {
 	if bb := d.BoundingBox; bb != nil && bb != d.ExactBoundingBox {
 		b.set("acs:HiResBoundingBox", Text(boxText(*bb)), prioFile)
 	}
-	if d.EPS && d.BoundingBox != nil {
+	if d.Encapsulated() && d.BoundingBox != nil {
 		// The picture's size at 72 dpi, as it is drawn at its nominal size.
 		b.set("tiff:ImageWidth", Number(float64(int(d.BoundingBox.Width()+0.5))), prioFile)
 		b.set("tiff:ImageLength", Number(float64(int(d.BoundingBox.Height()+0.5))), prioFile)

@@ -255,7 +255,7 @@ func (e *Engine) Image(ctx context.Context, path string, r api.Rendition, dir st
 		return nil, d, api.Errorf(api.ReasonSourceTooLarge, "the document declares %d pages, more than the limit of %d", d.Pages, e.limits.MaxPages)
 	case page < 1:
 		return nil, d, api.Errorf(api.ReasonGeneric, "page: %d is not a page number (pages count from 1)", page)
-	case d.EPS && page > 1:
+	case d.Encapsulated() && page > 1:
 		return nil, d, api.Errorf(api.ReasonGeneric, "page: %d is not a page of this %s, which has one page", page, d)
 	case d.Pages > 0 && page > d.Pages:
 		return nil, d, api.Errorf(api.ReasonGeneric, "page: %d is not a page of the document, which has %d", page, d.Pages)
@@ -317,7 +317,8 @@ const outputName = "page.png"
 // Ghostscript to draw page of the file at path (an absolute path) at
 // xdpi x ydpi into outputName: -dSAFER (no file but its input and output
 // is opened, no command is run), the page limits, -dEPSCrop for an
-// encapsulated file, the PNG device with anti-aliasing, and the program's
+// encapsulated file (otherwise the document's media, or US Letter), the
+// PNG device with anti-aliasing, and the program's
 // own output (print, error dumps) sent to standard error.
 func GhostscriptArgs(d *Document, path string, page int, xdpi, ydpi float64) []string {
 	args := []string{
@@ -328,10 +329,28 @@ func GhostscriptArgs(d *Document, path string, page int, xdpi, ydpi float64) []s
 		"-dTextAlphaBits=4", "-dGraphicsAlphaBits=4",
 		"-dFirstPage=" + strconv.Itoa(page), "-dLastPage=" + strconv.Itoa(page),
 	}
-	if d.EPS && d.BoundingBox != nil {
+	var pre []string
+	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+	switch {
+	case d.EPS && d.BoundingBox != nil:
 		args = append(args, "-dEPSCrop")
+	case d.Encapsulated():
+		// A legacy Illustrator file without "EPSF" in its header, which
+		// -dEPSCrop ignores: a page of the bounding box's size, its
+		// lower left corner moved to the origin.
+		bb := d.Page()
+		args = append(args, "-dDEVICEWIDTHPOINTS="+num(bb.Width()), "-dDEVICEHEIGHTPOINTS="+num(bb.Height()), "-dFIXEDMEDIA")
+		pre = []string{"-c", "<< /BeginPage { pop " + num(-bb.LLX) + " " + num(-bb.LLY) + " translate } >> setpagedevice"}
+	case d.Media != nil:
+		// The document's own page size; its setpagedevice may change it.
+		args = append(args, "-dDEVICEWIDTHPOINTS="+num(d.Media.Width()), "-dDEVICEHEIGHTPOINTS="+num(d.Media.Height()))
+	default:
+		// Not the machine's default paper (libpaper): the page Page
+		// assumes.
+		args = append(args, "-sPAPERSIZE=letter")
 	}
-	return append(args, "-sOutputFile="+outputName, "-f", path)
+	args = append(args, "-sOutputFile="+outputName)
+	return append(append(args, pre...), "-f", path)
 }
 
 // render draws page of the file at path with Ghostscript in the cage.

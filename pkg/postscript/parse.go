@@ -98,14 +98,21 @@ func (d *Document) HasTIFFPreview() bool { return d.DOS != nil && d.DOS.TIFFLeng
 // preview (which the service cannot draw: Ghostscript renders instead).
 func (d *Document) HasWMFPreview() bool { return d.DOS != nil && d.DOS.WMFLength > 0 }
 
+// Encapsulated reports whether the file is one picture drawn inside its
+// bounding box: an EPS file, or a legacy Illustrator file (PostScript
+// with a bounding box, written like EPS).
+func (d *Document) Encapsulated() bool {
+	return d.EPS || d.Illustrator && d.BoundingBox != nil && d.Pages <= 1
+}
+
 // Page returns the size of the page in points Ghostscript draws: the
-// bounding box of an EPS file (-dEPSCrop), the document's media, or its
-// bounding box's upper right corner, or US Letter.
+// bounding box of an encapsulated file (-dEPSCrop), the document's media,
+// or its bounding box's upper right corner, or US Letter.
 func (d *Document) Page() BoundingBox {
 	switch {
-	case d.EPS && d.ExactBoundingBox != nil:
+	case d.Encapsulated() && d.ExactBoundingBox != nil:
 		return *d.ExactBoundingBox
-	case d.EPS && d.BoundingBox != nil:
+	case d.Encapsulated() && d.BoundingBox != nil:
 		return *d.BoundingBox
 	case d.Media != nil:
 		return *d.Media

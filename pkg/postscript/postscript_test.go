@@ -345,3 +345,27 @@ func TestPages(t *testing.T) {
 		t.Errorf("a page of 100000 pixels: %v", err)
 	}
 }
+
+// TestLegacyIllustratorCropped: a PostScript Illustrator file whose
+// header lacks "EPSF" (so -dEPSCrop ignores it) is still drawn inside
+// its bounding box, as the same program marked EPSF is.
+func TestLegacyIllustratorCropped(t *testing.T) {
+	e := newEngine(t, Limits{})
+	body := "%%Creator: Adobe Illustrator(R) 8.0\n%%BoundingBox: 50 60 170 180\n%AI5_FileFormat 4.0\n%%EndComments\n" +
+		"0.2 0.6 0.2 setrgbcolor 50 60 120 120 rectfill 1 0 0 setrgbcolor 50 60 10 10 rectfill showpage\n"
+	dir := t.TempDir()
+	ai := write(t, dir, "art.ai", []byte("%!PS-Adobe-3.0\n"+body))
+	eps := write(t, dir, "art.eps", []byte("%!PS-Adobe-3.0 EPSF-3.0\n"+body))
+	im, d, err := e.Image(context.Background(), ai, api.Rendition{Width: intp(240)}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.EPS || !d.Encapsulated() || im.Width != 240 || im.Height != 240 {
+		t.Fatalf("image %+v, document %+v", im, d)
+	}
+	got := readPNG(t, im.Path)
+	if c := rgb(got.At(5, 235)); c != [3]uint8{255, 0, 0} {
+		t.Errorf("lower left corner %v, want the red square", c)
+	}
+	sameImage(t, got, reference(t, eps, 144, true), 0)
+}

@@ -149,10 +149,11 @@ func Run(ctx context.Context, opts Options) (*Suite, error) {
 }
 
 // RunBy returns the action that runs the cases of the folder called
-// cases: the folder's own name, except "video", whose cases (video and
-// audio sources) the thumbnail action runs.
+// cases: the folder's own name, except "video" and "postscript", whose
+// cases (video and audio sources; EPS, PS and Illustrator files) the
+// thumbnail action runs.
 func RunBy(cases string) string {
-	if cases == "video" {
+	if cases == "video" || cases == "postscript" {
 		return "thumbnail"
 	}
 	return cases
