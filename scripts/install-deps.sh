@@ -18,6 +18,7 @@ packages=(
   libjpeg-turbo-progs  # djpeg: the benchmark's decode floor
   time             # /usr/bin/time -v: peak RSS in benchmarks
   ffmpeg           # ffmpeg/ffprobe: the video and audio engine (child processes), and test clips
+  ghostscript      # gs: the PostScript engine (EPS, PS, AI thumbnails; child processes)
 )
 
 missing=()
