@@ -311,22 +311,25 @@ func LinkPDF(path, dir string) (*Image, error) {
 }
 
 // outputName is the file Ghostscript writes in its private directory.
-const outputName = "page.png"
+const outputName = "page.tif"
 
 // GhostscriptArgs returns the arguments with which the engine runs
 // Ghostscript to draw page of the file at path (an absolute path) at
 // xdpi x ydpi into outputName: -dSAFER (no file but its input and output
 // is opened, no command is run), the page limits, -dEPSCrop for an
 // encapsulated file (otherwise the document's media, or US Letter), the
-// PNG device with anti-aliasing, and the program's
+// uncompressed TIFF device (writing a PNG costs more than drawing many
+// pages: 1.6 s of CPU against 0.2 s for a photograph at 300 dpi) with
+// anti-aliased text (anti-aliased graphics cost 4 to 5 times the
+// drawing of a page of strokes), and the program's
 // own output (print, error dumps) sent to standard error.
 func GhostscriptArgs(d *Document, path string, page int, xdpi, ydpi float64) []string {
 	args := []string{
 		"-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dNOPROMPT", "-dNOINTERPOLATE",
 		"-sstdout=%stderr",
-		"-sDEVICE=png16m",
+		"-sDEVICE=tiff24nc",
 		"-r" + strconv.FormatFloat(xdpi, 'f', 4, 64) + "x" + strconv.FormatFloat(ydpi, 'f', 4, 64),
-		"-dTextAlphaBits=4", "-dGraphicsAlphaBits=4",
+		"-dTextAlphaBits=4",
 		"-dFirstPage=" + strconv.Itoa(page), "-dLastPage=" + strconv.Itoa(page),
 	}
 	var pre []string
@@ -359,7 +362,7 @@ func (e *Engine) render(ctx context.Context, path string, d *Document, page int,
 	if err != nil {
 		return nil, api.Wrap(api.ReasonGeneric, err, "source path")
 	}
-	out := filepath.Join(dir, "ghostscript.png")
+	out := filepath.Join(dir, "ghostscript.tif")
 	_, err = e.cage.Run(ctx, cage.Cmd{
 		Path:    e.gs,
 		Args:    GhostscriptArgs(d, abs, page, xdpi, ydpi),
@@ -369,9 +372,14 @@ func (e *Engine) render(ctx context.Context, path string, d *Document, page int,
 	if err != nil {
 		return nil, e.runError(err, d, page)
 	}
-	w, h, err := pngSize(out)
+	f, err := os.Open(out)
 	if err != nil {
-		return nil, api.Wrap(api.ReasonSourceCorrupt, err, "Ghostscript wrote no readable image of the page")
+		return nil, api.Wrap(api.ReasonGeneric, err, "the page drawn cannot be read")
+	}
+	w, h, ok := tiffSize(f)
+	f.Close()
+	if !ok {
+		return nil, api.Errorf(api.ReasonSourceCorrupt, "Ghostscript wrote no readable image of the page")
 	}
 	return &Image{Path: out, Kind: KindGhostscript, Width: w, Height: h, ScaleX: xdpi / 72, ScaleY: ydpi / 72}, nil
 }
@@ -444,22 +452,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// pngSize reads the size of a PNG file from its IHDR chunk.
-func pngSize(path string) (w, h int, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer f.Close()
-	var b [24]byte
-	if _, err := f.ReadAt(b[:], 0); err != nil {
-		return 0, 0, err
-	}
-	if string(b[:8]) != "\x89PNG\r\n\x1a\n" || string(b[12:16]) != "IHDR" {
-		return 0, 0, errors.New("not a PNG file")
-	}
-	u := func(o int) int { return int(b[o])<<24 | int(b[o+1])<<16 | int(b[o+2])<<8 | int(b[o+3]) }
-	return u(16), u(20), nil
 }

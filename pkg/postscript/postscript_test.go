@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
+	_ "image/png"
 	"math"
 	"os"
 	"os/exec"
@@ -108,6 +108,7 @@ func newEngine(t *testing.T, l Limits) *Engine {
 
 func intp(n int) *int { return &n }
 
+// readPNG decodes a PNG or TIFF file.
 func readPNG(t *testing.T, path string) image.Image {
 	t.Helper()
 	f, err := os.Open(path)
@@ -115,7 +116,7 @@ func readPNG(t *testing.T, path string) image.Image {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	img, err := png.Decode(f)
+	img, _, err := image.Decode(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +211,7 @@ func TestScale(t *testing.T) {
 func reference(t *testing.T, path string, dpi float64, eps bool) image.Image {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "ref.png")
-	args := []string{"-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=png16m", "-dTextAlphaBits=4", "-dGraphicsAlphaBits=4",
+	args := []string{"-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=png16m", "-dTextAlphaBits=4",
 		fmt.Sprintf("-r%g", dpi), "-sOutputFile=" + out}
 	if eps {
 		args = append(args, "-dEPSCrop")

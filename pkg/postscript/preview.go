@@ -25,7 +25,11 @@ func TIFFPreviewSize(r io.ReaderAt, d *Document) (w, h int, ok bool) {
 	if !d.HasTIFFPreview() || d.DOS.TIFFLength < 8 {
 		return 0, 0, false
 	}
-	sec := io.NewSectionReader(r, d.DOS.TIFFOffset, d.DOS.TIFFLength)
+	return tiffSize(io.NewSectionReader(r, d.DOS.TIFFOffset, d.DOS.TIFFLength))
+}
+
+// tiffSize reads the pixel size of the first image of a TIFF file.
+func tiffSize(sec io.ReaderAt) (w, h int, ok bool) {
 	var hdr [8]byte
 	if _, err := sec.ReadAt(hdr[:], 0); err != nil {
 		return 0, 0, false
