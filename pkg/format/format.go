@@ -135,10 +135,11 @@ var registry = []Format{
 	// PostScript. EPS, EPSI and PS are told by their header ("%!PS-Adobe",
 	// "EPSF", a DOS EPS binary header, an EPSI preview); Illustrator
 	// files by their markers or, when PDF-compatible, by the .ai name.
+	// Text extraction reads the PDF-compatible Illustrator files only.
 	{"ps", "PostScript document", "application/postscript", FamilyDocument, []string{".ps"}, ps, true},
 	{"eps", "Encapsulated PostScript image", "application/postscript", FamilyImage, []string{".eps", ".epsf"}, ps, true},
 	{"epsi", "Encapsulated PostScript image with an EPSI preview", "application/postscript", FamilyImage, []string{".epsi", ".epi"}, ps, true},
-	{"ai", "Adobe Illustrator artwork", "application/illustrator", FamilyImage, []string{".ai"}, ps, true},
+	{"ai", "Adobe Illustrator artwork", "application/illustrator", FamilyImage, []string{".ai"}, ps | TextRead, true},
 
 	// Camera raw. The TIFF-based ones are told from TIFF by extension
 	// (CR2 also by its own marker) and rendered as TIFF.
