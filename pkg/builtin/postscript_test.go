@@ -116,6 +116,15 @@ func TestThumbnailOfPostScript(t *testing.T) {
 		assert.Equal(t, [3]uint32{0, 0, 255}, colour(img, 5, 5), "only the blue half")
 		assert.Equal(t, [3]uint32{0, 0, 255}, colour(img, 295, 295))
 	})
+	t.Run("eps convertToDpi keeps the physical size", func(t *testing.T) {
+		// 200 x 100 points are 2.78 x 1.39 inches: 417 x 208 pixels at
+		// 150 dpi.
+		r, out := run(eps, map[string]any{"fmt": "png", "convertToDpi": map[string]float64{"xdpi": 150, "ydpi": 150}})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		img := decode(out)
+		assert.Equal(t, stdimage.Pt(417, 208), img.Bounds().Size())
+		assert.Equal(t, [3]uint32{0, 0, 255}, colour(img, 400, 100))
+	})
 	t.Run("dos eps preview large enough", func(t *testing.T) {
 		r, out := run(dos, map[string]any{"fmt": "jpg", "width": 200})
 		require.Equal(t, api.StatusCreated, r.Status, r.Message)

@@ -370,3 +370,27 @@ func TestLegacyIllustratorCropped(t *testing.T) {
 	}
 	sameImage(t, got, reference(t, eps, 144, true), 0)
 }
+
+// TestUnusablePreviews: a WMF preview (nothing here draws WMF) and a TIFF
+// preview that is not a TIFF file leave the page to Ghostscript.
+func TestUnusablePreviews(t *testing.T) {
+	e := newEngine(t, Limits{})
+	ps := []byte(twoColours)
+	wmf := dosEPS(ps, nil)
+	wmf = append(wmf, []byte("\xd7\xcd\xc6\x9a wmf placeholder")...)
+	binary.LittleEndian.PutUint32(wmf[12:], uint32(30+len(ps)))
+	binary.LittleEndian.PutUint32(wmf[16:], uint32(len(wmf)-30-len(ps)))
+	for name, data := range map[string][]byte{
+		"wmf.eps":     wmf,
+		"badtiff.eps": dosEPS(ps, []byte("not a TIFF file at all")),
+	} {
+		src := write(t, t.TempDir(), name, data)
+		im, d, err := e.Image(context.Background(), src, api.Rendition{Width: intp(20)}, t.TempDir())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if im.Kind != KindGhostscript || d.DOS == nil || rgb(readPNG(t, im.Path).At(2, 5)) != [3]uint8{255, 0, 0} {
+			t.Errorf("%s: image %+v", name, im)
+		}
+	}
+}
