@@ -141,7 +141,7 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 			if field, v := mediaInstruction(r); field != "" {
 				return api.Errorf(api.ReasonGeneric, "%s: %s applies to video sources, not to this source (%s)", field, v, sf.Title)
 			}
-			img, cleanup, err := postscriptImage(ctx, psEngine, src, sf, r)
+			img, cleanup, err := postscriptImage(ctx, psEngine, engine.Limits().MaxPages, src, sf, r)
 			if err != nil {
 				return err
 			}
@@ -181,8 +181,9 @@ func sniffSource(src *worker.Source) format.Format {
 
 // postscriptImage makes the image a rendition of a PostScript family
 // source is made from, into a directory of the rendition's own; cleanup
-// removes it.
-func postscriptImage(ctx context.Context, e *postscript.Engine, src *worker.Source, sf format.Format, r *worker.Rendition) (*postscript.Image, func(), error) {
+// removes it. maxPages is the image engine's page limit (the deployment
+// may set it), which applies to PostScript documents too.
+func postscriptImage(ctx context.Context, e *postscript.Engine, maxPages int, src *worker.Source, sf format.Format, r *worker.Rendition) (*postscript.Image, func(), error) {
 	dir, err := os.MkdirTemp(filepath.Dir(r.Path), "postscript-")
 	if err != nil {
 		return nil, nil, api.Wrap(api.ReasonGeneric, err, "rendition directory")
@@ -190,6 +191,10 @@ func postscriptImage(ctx context.Context, e *postscript.Engine, src *worker.Sour
 	cleanup := func() { _ = os.RemoveAll(dir) }
 	var img *postscript.Image
 	if e != nil {
+		if l := e.Limits(); l.MaxPages != maxPages {
+			l.MaxPages = maxPages
+			e = e.WithLimits(l)
+		}
 		img, _, err = e.Image(ctx, src.Path, r.Rendition, dir)
 	} else if d, perr := postscript.Parse(src.Reader, src.Size); perr == nil && d.PDF {
 		// Without Ghostscript a PDF-compatible Illustrator file still

@@ -429,8 +429,11 @@ func (e *Engine) runError(err error, d *Document, page int) error {
 		return api.Wrap(api.ReasonSourceUnsupported, err, fmt.Sprintf(
 			"the PostScript program tries to open, write or delete files, or to run a command, which is refused (%s)", pe))
 	case ce != nil && ce.Err != nil && strings.Contains(ce.Err.Error(), "not written"):
-		if pe != "" {
+		switch {
+		case pe != "":
 			return api.Wrap(api.ReasonSourceCorrupt, err, "Ghostscript cannot draw the page: PostScript error "+pe)
+		case page == 1:
+			return api.Errorf(api.ReasonSourceCorrupt, "the PostScript program draws no page (it never calls showpage)")
 		}
 		return api.Errorf(api.ReasonGeneric, "page: the document has no page %d", page)
 	case pe != "":

@@ -336,6 +336,11 @@ func TestPages(t *testing.T) {
 	if api.ReasonOf(err) != api.ReasonGeneric || !strings.Contains(api.MessageOf(err), "page") {
 		t.Errorf("page 4 of 3: %v", err)
 	}
+	blank := write(t, t.TempDir(), "blank.ps", []byte("%!PS\n1 0 0 setrgbcolor 0 0 100 100 rectfill\n"))
+	_, _, err = e.Image(context.Background(), blank, api.Rendition{}, t.TempDir())
+	if api.ReasonOf(err) != api.ReasonSourceCorrupt || !strings.Contains(api.MessageOf(err), "showpage") {
+		t.Errorf("a document without showpage: %v", err)
+	}
 	many := write(t, t.TempDir(), "many.ps", []byte(strings.Replace(threePages, "%%Pages: 3", "%%Pages: 101", 1)))
 	_, _, err = e.Image(context.Background(), many, api.Rendition{}, t.TempDir())
 	if api.ReasonOf(err) != api.ReasonSourceTooLarge || !strings.Contains(api.MessageOf(err), "101 pages") {
