@@ -73,11 +73,16 @@ func TestThumbnailOfPostScript(t *testing.T) {
 	victim := file("victim.txt", []byte("keep"))
 	deleter := file("deleter.eps", []byte(strings.Replace(quarters, "showpage", "("+victim+") deletefile showpage", 1)))
 
+	var params map[string]any // deployment settings of the next activations
 	run := func(source string, rendition map[string]any) (api.RenditionResult, string) {
 		t.Helper()
 		out := filepath.Join(t.TempDir(), "out."+rendition["fmt"].(string))
 		rendition["name"], rendition["target"] = filepath.Base(out), out
-		raw, err := json.Marshal(map[string]any{"requestId": "r", "source": source, "renditions": []any{rendition}})
+		p := map[string]any{"requestId": "r", "source": source, "renditions": []any{rendition}}
+		for k, v := range params {
+			p[k] = v
+		}
+		raw, err := json.Marshal(p)
 		require.NoError(t, err)
 		res, err := handlers[ThumbnailAction](context.Background(), raw)
 		require.NoError(t, err)
@@ -153,6 +158,13 @@ func TestThumbnailOfPostScript(t *testing.T) {
 		r, _ := run(doc, map[string]any{"fmt": "png", "width": 64, "page": 3})
 		assert.Equal(t, api.StatusFailed, r.Status)
 		assert.Equal(t, api.ReasonGeneric, r.Reason, r.Message)
+	})
+	t.Run("deployment page limit", func(t *testing.T) {
+		params = map[string]any{"imageMaxPages": 1}
+		defer func() { params = nil }()
+		r, _ := run(doc, map[string]any{"fmt": "png", "width": 64})
+		assert.Equal(t, api.ReasonSourceTooLarge, r.Reason, r.Message)
+		assert.Contains(t, r.Message, "2 pages")
 	})
 	t.Run("pdf-compatible illustrator", func(t *testing.T) {
 		r, out := run(ai, map[string]any{"fmt": "png", "width": 100})
