@@ -68,13 +68,21 @@ type Options struct {
 	// Logger receives the warning of a kernel that refuses the network
 	// namespace; default slog.Default().
 	Logger *slog.Logger
+	// AntiAliasText draws text anti-aliased (-dTextAlphaBits=4). It is
+	// off by default: it costs about a fifth more CPU on a page with a few
+	// hundred labels (scripts/bench-eps.sh), which the service's
+	// performance goal (at most 1.2 times Ghostscript alone) does not
+	// leave. Anti-aliased graphics (-dGraphicsAlphaBits) cost 4 to 5
+	// times the drawing of a page of strokes and are not offered.
+	AntiAliasText bool
 }
 
 // Engine makes images of PostScript files. It may be used concurrently.
 type Engine struct {
-	gs     string
-	limits Limits
-	cage   *cage.Cage
+	gs        string
+	limits    Limits
+	cage      *cage.Cage
+	antiAlias bool
 }
 
 // New returns an engine, or an error when Ghostscript or the cage's
@@ -97,7 +105,7 @@ func New(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postscript: %w", err)
 	}
-	return &Engine{gs: gs, limits: l, cage: c}, nil
+	return &Engine{gs: gs, limits: l, cage: c, antiAlias: opts.AntiAliasText}, nil
 }
 
 // Limits returns the engine's limits, defaults filled in.
@@ -319,18 +327,19 @@ const outputName = "page.tif"
 // is opened, no command is run), the page limits, -dEPSCrop for an
 // encapsulated file (otherwise the document's media, or US Letter), the
 // uncompressed TIFF device (writing a PNG costs more than drawing many
-// pages: 1.6 s of CPU against 0.2 s for a photograph at 300 dpi) with
-// anti-aliased text (anti-aliased graphics cost 4 to 5 times the
-// drawing of a page of strokes), and the program's
-// own output (print, error dumps) sent to standard error.
-func GhostscriptArgs(d *Document, path string, page int, xdpi, ydpi float64) []string {
+// pages: 1.6 s of CPU against 0.2 s for a photograph at 300 dpi),
+// anti-aliased text when antiAlias is set, and the program's own output
+// (print, error dumps) sent to standard error.
+func GhostscriptArgs(d *Document, path string, page int, xdpi, ydpi float64, antiAlias bool) []string {
 	args := []string{
 		"-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dNOPROMPT", "-dNOINTERPOLATE",
 		"-sstdout=%stderr",
 		"-sDEVICE=tiff24nc",
 		"-r" + strconv.FormatFloat(xdpi, 'f', 4, 64) + "x" + strconv.FormatFloat(ydpi, 'f', 4, 64),
-		"-dTextAlphaBits=4",
 		"-dFirstPage=" + strconv.Itoa(page), "-dLastPage=" + strconv.Itoa(page),
+	}
+	if antiAlias {
+		args = append(args, "-dTextAlphaBits=4")
 	}
 	var pre []string
 	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
@@ -365,7 +374,7 @@ func (e *Engine) render(ctx context.Context, path string, d *Document, page int,
 	out := filepath.Join(dir, "ghostscript.tif")
 	_, err = e.cage.Run(ctx, cage.Cmd{
 		Path:    e.gs,
-		Args:    GhostscriptArgs(d, abs, page, xdpi, ydpi),
+		Args:    GhostscriptArgs(d, abs, page, xdpi, ydpi, e.antiAlias),
 		Outputs: map[string]string{outputName: out},
 		Limits:  cage.Limits{MemoryBytes: e.limits.MemoryBytes, CPUSeconds: e.limits.CPUSeconds},
 	})

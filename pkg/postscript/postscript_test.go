@@ -211,7 +211,7 @@ func TestScale(t *testing.T) {
 func reference(t *testing.T, path string, dpi float64, eps bool) image.Image {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "ref.png")
-	args := []string{"-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=png16m", "-dTextAlphaBits=4",
+	args := []string{"-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=png16m",
 		fmt.Sprintf("-r%g", dpi), "-sOutputFile=" + out}
 	if eps {
 		args = append(args, "-dEPSCrop")
@@ -397,5 +397,39 @@ func TestUnusablePreviews(t *testing.T) {
 		if im.Kind != KindGhostscript || d.DOS == nil || rgb(readPNG(t, im.Path).At(2, 5)) != [3]uint8{255, 0, 0} {
 			t.Errorf("%s: image %+v", name, im)
 		}
+	}
+}
+
+// TestAntiAliasText: text is drawn in black and white by default, with
+// grey edges when Options.AntiAliasText is set.
+func TestAntiAliasText(t *testing.T) {
+	testutil.NeedTool(t, "gs")
+	testutil.NeedTool(t, "prlimit")
+	src := write(t, t.TempDir(), "text.eps", []byte(hostile("/Helvetica findfont 40 scalefont setfont 5 40 moveto (Ag) show")))
+	greys := func(aa bool) int {
+		e, err := New(Options{TempDir: t.TempDir(), AntiAliasText: aa})
+		if err != nil {
+			t.Fatal(err)
+		}
+		im, _, err := e.Image(context.Background(), src, api.Rendition{Width: intp(100)}, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := readPNG(t, im.Path)
+		n := 0
+		for y := 0; y < img.Bounds().Dy(); y++ {
+			for x := 0; x < img.Bounds().Dx(); x++ {
+				if c := rgb(img.At(x, y)); c[0] > 0 && c[0] < 255 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if n := greys(false); n != 0 {
+		t.Errorf("%d grey pixels without anti-aliasing", n)
+	}
+	if n := greys(true); n < 20 {
+		t.Errorf("%d grey pixels with anti-aliasing, want the edges of the letters", n)
 	}
 }
