@@ -7,7 +7,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
 # Packages without cgo, tested with the race detector as well.
-PURE_PKGS := ./pkg/api/... ./pkg/format/... ./pkg/owaction/... ./pkg/settings/... ./pkg/transfer/... ./pkg/worker/... ./pkg/invoke/... ./pkg/process/... ./pkg/storageevent/... ./pkg/events/... ./pkg/logctx/... ./pkg/devserver/... ./pkg/workertest/... ./pkg/internal/backoff/... ./pkg/internal/deadline/... ./pkg/internal/metablock/... ./pkg/internal/cage/... ./pkg/media/...
+PURE_PKGS := ./pkg/api/... ./pkg/format/... ./pkg/owaction/... ./pkg/settings/... ./pkg/transfer/... ./pkg/worker/... ./pkg/invoke/... ./pkg/process/... ./pkg/storageevent/... ./pkg/events/... ./pkg/logctx/... ./pkg/devserver/... ./pkg/workertest/... ./pkg/internal/backoff/... ./pkg/internal/deadline/... ./pkg/internal/metablock/... ./pkg/internal/cage/... ./pkg/media/... ./pkg/postscript/...
 
 .PHONY: all deps build actions test test-race demo lint staticcheck fmt clean deploy e2e
 

@@ -8,9 +8,11 @@
 // them, at the offset the format allows: a PDF's "%PDF-" anywhere in the
 // first KiB, the brands of an ISO base media "ftyp" box (HEIC, HEIF,
 // AVIF, MP4, QuickTime), the form type of a RIFF file (WebP, WAVE, AVI),
-// the box and the bare codestream of JPEG 2000 and JPEG XL. The name's
+// the box and the bare codestream of JPEG 2000 and JPEG XL, the header of
+// a PostScript file ("%!", EPSF, a DOS EPS binary header, an EPSI
+// preview, Illustrator's comments). The name's
 // extension decides what bytes cannot: the camera raw format of a
-// TIFF-based file, the document type of a zip package (OOXML by
+// TIFF-based file, a PDF-compatible Illustrator file (a PDF named .ai), the document type of a zip package (OOXML by
 // extension; ODF and EPUB by their stored "mimetype" entry first), and the
 // kind of a text file. Text formats are told by their content where it is
 // clear (SVG by its root element, HTML, an e-mail's header block, vCard,
