@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/internal/cage"
@@ -376,7 +377,11 @@ func (e *Engine) render(ctx context.Context, path string, d *Document, page int,
 		Path:    e.gs,
 		Args:    GhostscriptArgs(d, abs, page, xdpi, ydpi, e.antiAlias),
 		Outputs: map[string]string{outputName: out},
-		Limits:  cage.Limits{MemoryBytes: e.limits.MemoryBytes, CPUSeconds: e.limits.CPUSeconds},
+		Limits: cage.Limits{MemoryBytes: e.limits.MemoryBytes, CPUSeconds: e.limits.CPUSeconds,
+			// The TIFF of a page of MaxRenderPixels, and some room: a
+			// program that asks for a larger page (setpagedevice) is
+			// stopped when its file grows past it.
+			FileBytes: uint64(e.limits.MaxRenderPixels)*3 + 1<<20},
 	})
 	if err != nil {
 		return nil, e.runError(err, d, page)
@@ -429,6 +434,9 @@ func (e *Engine) runError(err error, d *Document, page int) error {
 	case errors.Is(err, cage.ErrCPULimit):
 		return api.Wrap(api.ReasonSourceTooLarge, err, fmt.Sprintf(
 			"drawing the page needs more than the CPU-time limit of %d seconds (an endless or very long PostScript program); Ghostscript was stopped", e.limits.CPUSeconds))
+	case ce != nil && ce.Signal == syscall.SIGXFSZ:
+		return api.Wrap(api.ReasonSourceTooLarge, err, fmt.Sprintf(
+			"the PostScript program draws a page larger than the limit of %d pixels; Ghostscript was stopped", e.limits.MaxRenderPixels))
 	case errors.Is(err, cage.ErrMemoryLimit), name == "VMerror", name == "limitcheck",
 		ce != nil && ce.Signal == 9 && pe == "":
 		return api.Wrap(api.ReasonSourceTooLarge, err, fmt.Sprintf(

@@ -165,3 +165,15 @@ func TestGhostscriptHasNoNetwork(t *testing.T) {
 		t.Skip(msg)
 	}
 }
+
+// TestHugePageStopped: a program that asks for an enormous page with
+// setpagedevice is stopped when the page's file grows past the size of
+// the largest page allowed.
+func TestHugePageStopped(t *testing.T) {
+	e := newEngine(t, Limits{MaxRenderPixels: 1_000_000})
+	src := write(t, t.TempDir(), "huge.ps", []byte("%!PS\n<< /PageSize [200000 200000] >> setpagedevice 0 0 moveto 100 100 lineto stroke showpage\n"))
+	_, _, err := e.Image(context.Background(), src, api.Rendition{Width: intp(100)}, t.TempDir())
+	if api.ReasonOf(err) != api.ReasonSourceTooLarge || !strings.Contains(api.MessageOf(err), "larger than the limit") {
+		t.Errorf("err = %v, want SourceTooLarge for the page size", err)
+	}
+}
