@@ -22,6 +22,7 @@ packages=(
   poppler-utils    # pdftoppm: the office benchmark's peer
   libraw-bin       # dcraw_emu: develops camera raw data (caged child process), dcraw_half: benchmark peer
   libraw-dev       # LibRaw headers: scripts/depbench's cgo comparison only
+  ghostscript      # gs: the PostScript engine (EPS, PS, AI thumbnails; child processes)
 )
 
 missing=()

@@ -24,6 +24,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/meta"
 	"github.com/assetcompute/assetcompute/pkg/office"
 	"github.com/assetcompute/assetcompute/pkg/raw"
+	"github.com/assetcompute/assetcompute/pkg/postscript"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/text"
 	"github.com/assetcompute/assetcompute/pkg/worker"
@@ -50,6 +51,12 @@ const (
 	// MetadataMediaAudio is true when a preview clip has a sound track.
 	MetadataMediaAudio = "media:audio"
 )
+
+// MetadataPostScriptSource says what the image rendition of a PostScript
+// family source (EPS, EPSI, PS, AI) was made from: "tiff-preview",
+// "epsi-preview", "ghostscript" or "pdf" (a PDF-compatible Illustrator
+// file); see package postscript.
+const MetadataPostScriptSource = "postscript:source"
 
 // KindClip is the media:source of a preview clip (fmt mp4).
 const KindClip = "clip"
@@ -88,6 +95,14 @@ const (
 // image instruction applies. Without ffmpeg on the machine such a source
 // fails with SourceFormatUnsupported.
 //
+// A source of the PostScript family (a format the registry marks
+// PostScriptRead: EPS, EPSI, PS, AI) is first turned into an image by
+// package postscript: its embedded TIFF or EPSI preview when large enough,
+// or the page drawn by Ghostscript (caged, without network) at the
+// resolution the rendition needs; a PDF-compatible Illustrator file goes
+// through the PDF path. Without Ghostscript such a source (but a
+// PDF-compatible Illustrator file) fails with SourceFormatUnsupported.
+//
 // It also makes preview clips (fmt mp4, family video) of video sources, with
 // media.Engine.Clip: see PreviewClip.
 func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionFunc {
@@ -99,6 +114,13 @@ func Thumbnail(engine *image.Engine, transfer worker.Transfer) worker.RenditionF
 // ThumbnailWithMedia is Thumbnail with the media engine given (nil: video
 // and audio sources are refused).
 func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfer worker.Transfer) worker.RenditionFunc {
+	psEngine, _ := postscript.New(postscript.Options{Limits: postscript.Limits{MaxPages: engine.Limits().MaxPages}})
+	return ThumbnailWithEngines(engine, mediaEngine, psEngine, transfer)
+}
+
+// ThumbnailWithEngines is Thumbnail with the media and PostScript engines
+// given (nil: their sources are refused).
+func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEngine *postscript.Engine, transfer worker.Transfer) worker.RenditionFunc {
 	var probes *probeCache
 	if mediaEngine != nil {
 		probes = newProbeCache(8, refuseEncrypted(mediaEngine.Probe))
@@ -134,8 +156,21 @@ func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfe
 			}
 		}
 		var path string
+		rendition := r.Rendition
 		sf := sniffSource(src)
-		if sf.Reads(format.MediaRead) {
+		if sf.Reads(format.PostScriptRead) {
+			if field, v := mediaInstruction(r); field != "" {
+				return api.Errorf(api.ReasonGeneric, "%s: %s applies to video sources, not to this source (%s)", field, v, sf.Title)
+			}
+			img, cleanup, err := postscriptImage(ctx, psEngine, engine.Limits().MaxPages, src, sf, r)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			path = img.Path
+			rendition = img.Rendition(r.Rendition)
+			r.Metadata[MetadataPostScriptSource] = img.Kind
+		} else if sf.Reads(format.MediaRead) {
 			frame, cleanup, err := mediaFrame(ctx, mediaEngine, probes, src, sf, r)
 			if err != nil {
 				return err
@@ -156,7 +191,7 @@ func ThumbnailWithMedia(engine *image.Engine, mediaEngine *media.Engine, transfe
 		} else if path, err = src.LocalPath(ctx); err != nil {
 			return err
 		}
-		res, err := engine.Render(ctx, path, r.Rendition, r.Path, opts)
+		res, err := engine.Render(ctx, path, rendition, r.Path, opts)
 		if err != nil {
 			return err
 		}
@@ -174,6 +209,43 @@ func sniffSource(src *worker.Source) format.Format {
 		return format.Unknown
 	}
 	return format.Sniff(head[:n], src.Name)
+}
+
+// postscriptImage makes the image a rendition of a PostScript family
+// source is made from, into a directory of the rendition's own; cleanup
+// removes it. maxPages is the image engine's page limit (the deployment
+// may set it), which applies to PostScript documents too.
+func postscriptImage(ctx context.Context, e *postscript.Engine, maxPages int, src *worker.Source, sf format.Format, r *worker.Rendition) (*postscript.Image, func(), error) {
+	dir, err := os.MkdirTemp(filepath.Dir(r.Path), "postscript-")
+	if err != nil {
+		return nil, nil, api.Wrap(api.ReasonGeneric, err, "rendition directory")
+	}
+	cleanup := func() { _ = os.RemoveAll(dir) }
+	var img *postscript.Image
+	path, err := src.LocalPath(ctx)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if e != nil {
+		if l := e.Limits(); l.MaxPages != maxPages {
+			l.MaxPages = maxPages
+			e = e.WithLimits(l)
+		}
+		img, _, err = e.Image(ctx, path, r.Rendition, dir)
+	} else if d, perr := postscript.Parse(src.Reader, src.Size); perr == nil && d.PDF {
+		// Without Ghostscript a PDF-compatible Illustrator file still
+		// goes through the PDF path.
+		img, err = postscript.LinkPDF(path, dir)
+	} else {
+		err = api.Errorf(api.ReasonSourceFormatUnsupported,
+			"the source (%s) needs Ghostscript, which is not installed here", sf.Title)
+	}
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return img, cleanup, nil
 }
 
 // mediaInstruction returns the first instruction of r that only video

@@ -41,6 +41,11 @@ const (
 	// LibreOffice) previews the format; the office action makes its image
 	// renditions.
 	OfficeRead
+	// PostScriptRead: the PostScript engine (package postscript,
+	// Ghostscript) makes images of the format for the thumbnail action:
+	// its embedded preview or a Ghostscript rendering, or, for a
+	// PDF-compatible Illustrator file, the image engine's PDF path.
+	PostScriptRead
 )
 
 // Has reports whether e holds every capability of c.
@@ -53,7 +58,7 @@ func (e Engines) String() string {
 	for _, c := range []struct {
 		e    Engines
 		name string
-	}{{ImageRead, "image-read"}, {ImageWrite, "image-write"}, {MetaRead, "meta-read"}, {TextRead, "text-read"}, {MediaRead, "media-read"}, {OfficeRead, "office-read"}} {
+	}{{ImageRead, "image-read"}, {ImageWrite, "image-write"}, {MetaRead, "meta-read"}, {TextRead, "text-read"}, {MediaRead, "media-read"}, {OfficeRead, "office-read"}, {PostScriptRead, "postscript-read"}} {
 		if e.Has(c.e) {
 			parts = append(parts, c.name)
 		}
@@ -111,6 +116,7 @@ const (
 	doc  = MetaRead | TextRead
 	ofc  = doc | OfficeRead
 	av   = MediaRead
+	ps   = PostScriptRead | MetaRead
 )
 
 // registry is every format, in the order All returns them.
@@ -148,6 +154,14 @@ var registry = []Format{
 	{"exr", "OpenEXR image", "image/x-exr", FamilyImage, []string{".exr"}, img, true},
 	{"dds", "DirectDraw Surface image", "image/vnd-ms.dds", FamilyImage, []string{".dds"}, img, true},
 	{"pict", "Apple PICT image", "image/x-pict", FamilyImage, []string{".pct", ".pict"}, img, true},
+	// PostScript. EPS, EPSI and PS are told by their header ("%!PS-Adobe",
+	// "EPSF", a DOS EPS binary header, an EPSI preview); Illustrator
+	// files by their markers or, when PDF-compatible, by the .ai name.
+	// Text extraction reads the PDF-compatible Illustrator files only.
+	{"ps", "PostScript document", "application/postscript", FamilyDocument, []string{".ps"}, ps, true},
+	{"eps", "Encapsulated PostScript image", "application/postscript", FamilyImage, []string{".eps", ".epsf"}, ps, true},
+	{"epsi", "Encapsulated PostScript image with an EPSI preview", "application/postscript", FamilyImage, []string{".epsi", ".epi"}, ps, true},
+	{"ai", "Adobe Illustrator artwork", "application/illustrator", FamilyImage, []string{".ai"}, ps | TextRead, true},
 
 	// Camera raw. The TIFF-based ones are told from TIFF by extension
 	// (CR2 also by its own marker). The thumbnail action renders them

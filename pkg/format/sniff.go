@@ -237,6 +237,9 @@ func sniffBinary(head []byte, ext string) (Format, bool) {
 			}
 		}
 	}
+	if f, ok := sniffPostScript(head, ext); ok {
+		return f, true
+	}
 	switch {
 	case hasAny(head, tiffMagics):
 		return rawOrTIFF(head, ext, "tiff"), true
@@ -268,6 +271,10 @@ func sniffBinary(head []byte, ext string) (Format, bool) {
 	case isBMP(head):
 		return MustName("bmp"), true
 	case bytes.Contains(head[:min(len(head), PDFWindow)], []byte(pdfMagic)):
+		if ext == ".ai" {
+			// A PDF-compatible Illustrator file.
+			return MustName("ai"), true
+		}
 		return MustName("pdf"), true
 	case hasAny(head, zipMagics):
 		return zipKind(head, ext), true
@@ -282,6 +289,41 @@ func sniffBinary(head []byte, ext string) (Format, bool) {
 		return MustName(name), true
 	}
 	return Unknown, false
+}
+
+// dosEPSMagic starts a DOS EPS binary file, whose header points to its
+// PostScript and to a TIFF or WMF preview.
+const dosEPSMagic = "\xC5\xD0\xD3\xC6"
+
+// sniffPostScript tells the PostScript family: a DOS EPS binary header, or
+// "%!" (after an optional Ctrl-D) at the start. A header that names EPSF
+// is EPS, EPSI when an EPSI preview (%%BeginPreview) follows in head; the
+// comments of an Adobe Illustrator file (%%Creator: Adobe Illustrator,
+// %AI...) make a PostScript file that is not EPS, or one named .ai, an
+// Illustrator file.
+func sniffPostScript(head []byte, ext string) (Format, bool) {
+	if has(head, 0, dosEPSMagic) {
+		if ext == ".ai" {
+			return MustName("ai"), true
+		}
+		return MustName("eps"), true
+	}
+	h := bytes.TrimPrefix(head, []byte{0x04})
+	if !bytes.HasPrefix(h, []byte("%!")) {
+		return Unknown, false
+	}
+	line, _, _ := bytes.Cut(h, []byte("\n"))
+	eps := bytes.Contains(line, []byte("EPSF"))
+	ai := bytes.Contains(h, []byte("%%Creator: Adobe Illustrator")) || bytes.Contains(h, []byte("\n%AI"))
+	switch {
+	case ai && (!eps || ext == ".ai"):
+		return MustName("ai"), true
+	case eps && bytes.Contains(h, []byte("%%BeginPreview")):
+		return MustName("epsi"), true
+	case eps:
+		return MustName("eps"), true
+	}
+	return MustName("ps"), true
 }
 
 // rawOrTIFF tells a TIFF-based camera raw file by its extension, or a
@@ -458,6 +500,8 @@ func sniffTruncated(head []byte, ext string) (Format, bool) {
 		magics = tiffMagics
 	case f.Name == "pdf":
 		magics = []string{pdfMagic}
+	case f.Name == "eps", f.Name == "epsi", f.Name == "ps", f.Name == "ai":
+		magics = []string{"%!PS", dosEPSMagic}
 	case IsZip(f):
 		magics = zipMagics
 	case f.Name == "webp":

@@ -208,6 +208,7 @@ var readers = map[string]reader{
 	"aac": readADTS, "flv": readFLV, "asf": readASF, "wma": readASF,
 	"dv": readDV, "mpegts": readTS, "mpegps": readPS,
 	"mxf": readMXF,
+	"eps": readPostScript, "epsi": readPostScript, "ps": readPostScript, "ai": readAI,
 }
 
 // detect chooses the format from the first bytes and the name, through

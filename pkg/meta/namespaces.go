@@ -145,4 +145,5 @@ var propTypes = map[string]ptype{
 	"acs:ThumbnailWidth": tInt, "acs:ThumbnailHeight": tInt, "acs:ThumbnailCompression": tInt,
 	"acs:WordCount": tInt, "acs:CharacterCount": tInt, "acs:Duration": tReal,
 	"acs:LoopCount": tInt, "acs:Interlaced": tBool,
+	"acs:BoundingBox": tText, "acs:HiResBoundingBox": tText, "acs:Preview": tText,
 }

@@ -35,6 +35,9 @@ func detect(ctx context.Context, f *os.File, size int64, name string, opts Optio
 	switch {
 	case fm.Name == "pdf":
 		return kind{format: "pdf", extract: extractPDF}, nil
+	case fm.Name == "ai" && bytes.Contains(head[:min(len(head), format.PDFWindow)], []byte("%PDF-")):
+		// A PDF-compatible Illustrator file.
+		return kind{format: "ai", extract: extractPDF}, nil
 	case format.IsZip(fm):
 		return detectZip(ctx, f, size, ext, opts)
 	case format.IsOLE(fm):

@@ -149,10 +149,11 @@ func Run(ctx context.Context, opts Options) (*Suite, error) {
 }
 
 // RunBy returns the action that runs the cases of the folder called
-// cases: the folder's own name, except "video" and "raw", whose cases
-// (video and audio sources, camera raw sources) the thumbnail action runs.
+// cases: the folder's own name, except "video", "raw" and "postscript",
+// whose cases (video and audio sources; camera raw sources; EPS, PS and
+// Illustrator files) the thumbnail action runs.
 func RunBy(cases string) string {
-	if cases == "video" || cases == "raw" {
+	if cases == "video" || cases == "raw" || cases == "postscript" {
 		return "thumbnail"
 	}
 	return cases

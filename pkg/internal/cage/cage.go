@@ -23,9 +23,24 @@
 // too, but it needs a hook in every main and a larger process; prlimit is
 // a 30 kB exec.)
 //
-// The cage does not isolate the network: engines run with their own
-// network switches off (ffmpeg's -protocol_whitelist file,pipe), and all
-// network I/O of the service stays in package transfer.
+// With Options.NoNetwork the command also runs in a network namespace of
+// its own, which holds only a loopback interface that is down: it cannot
+// open a connection to any address, the host's loopback included. The
+// namespace is made with a user namespace (CLONE_NEWUSER|CLONE_NEWNET,
+// the service's user and group mapped to themselves, setgroups denied),
+// so no privilege is needed, and the command keeps no capability once it
+// execs. When the kernel forbids unprivileged user namespaces (the
+// sysctl kernel.unprivileged_userns_clone=0, user.max_user_namespaces=0,
+// or a seccomp profile such as Docker's default one that refuses
+// unshare), New logs a warning and the cage runs commands without the
+// namespace; NetworkIsolated reports which. Engines keep their own
+// network switches off as well (Ghostscript's -dSAFER, ffmpeg's
+// -protocol_whitelist file,pipe), and all network I/O of the service
+// stays in package transfer.
+//
+// A command's output files are written in its private directory and
+// moved out by Cmd.Outputs before the directory is removed: an engine is
+// never pointed at a directory outside its cage.
 package cage
 
 import (
@@ -33,6 +48,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,6 +114,8 @@ type Cage struct {
 	prlimit string
 	limits  Limits
 	tempDir string
+	// netns is set when commands run in a network namespace of their own.
+	netns bool
 }
 
 // Options configure a Cage.
@@ -105,6 +124,14 @@ type Options struct {
 	Limits Limits
 	// TempDir is where private directories are made; default os.TempDir().
 	TempDir string
+	// NoNetwork runs every command in a network namespace of its own,
+	// without any usable interface (see the package documentation). When
+	// the kernel forbids it, New logs a warning to Logger and commands run
+	// without it.
+	NoNetwork bool
+	// Logger receives the warning of a NoNetwork cage that cannot isolate
+	// the network; default slog.Default().
+	Logger *slog.Logger
 }
 
 // New returns a cage, or an error when prlimit cannot be found.
@@ -113,7 +140,47 @@ func New(opts Options) (*Cage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cage: prlimit (util-linux) is needed to limit engines: %w", err)
 	}
-	return &Cage{prlimit: p, limits: opts.Limits.withDefaults(), tempDir: opts.TempDir}, nil
+	c := &Cage{prlimit: p, limits: opts.Limits.withDefaults(), tempDir: opts.TempDir}
+	if opts.NoNetwork {
+		if err := probeNetns(p); err != nil {
+			l := opts.Logger
+			if l == nil {
+				l = slog.Default()
+			}
+			l.Warn("cage: the kernel refuses a user and network namespace; engines run with the host's network",
+				"error", err.Error())
+		} else {
+			c.netns = true
+		}
+	}
+	return c, nil
+}
+
+// NetworkIsolated reports whether the cage runs commands in a network
+// namespace of their own.
+func (c *Cage) NetworkIsolated() bool { return c.netns }
+
+// netnsAttr returns the process attributes that put a child in a new
+// user and network namespace, its user and group mapped to themselves.
+func netnsAttr() *syscall.SysProcAttr {
+	uid, gid := os.Getuid(), os.Getgid()
+	return &syscall.SysProcAttr{
+		Setpgid:     true,
+		Pdeathsig:   syscall.SIGKILL,
+		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET,
+		UidMappings: []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}},
+		GidMappings: []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}},
+	}
+}
+
+// probeNetns runs prlimit (which prints the limits and exits) in a new
+// user and network namespace, to learn whether the kernel allows one.
+func probeNetns(prlimit string) error {
+	x := exec.Command(prlimit)
+	x.SysProcAttr = netnsAttr()
+	x.Stdout, x.Stderr = io.Discard, io.Discard
+	x.Env = []string{"LC_ALL=C"}
+	return x.Run()
 }
 
 // systemDirs are where LookPath looks for a program that PATH lacks: an
@@ -151,6 +218,12 @@ type Cmd struct {
 	Stdin []byte
 	// Limits override the cage's for this run where set (non-zero).
 	Limits Limits
+	// Outputs maps the names of files the command writes in its private
+	// directory (its working directory; a relative name there) to paths
+	// outside, where Run moves them after the command exits 0. A missing
+	// output, or one that is not a regular file (a symbolic link), fails
+	// the run.
+	Outputs map[string]string
 }
 
 // Result is the outcome of a successful run.
@@ -282,6 +355,9 @@ func (c *Cage) Run(ctx context.Context, cmd Cmd) (*Result, error) {
 		"HOME=" + dir,
 	}, cmd.Env...)
 	x.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if c.netns {
+		x.SysProcAttr = netnsAttr()
+	}
 	if cmd.Stdin != nil {
 		x.Stdin = bytes.NewReader(cmd.Stdin)
 	}
@@ -323,6 +399,10 @@ func (c *Cage) Run(ctx context.Context, cmd Cmd) (*Result, error) {
 	case stdout.over:
 		e.Err = ErrOutputTooLarge
 	case err == nil:
+		if err := moveOutputs(dir, cmd.Outputs); err != nil {
+			e.Err = err
+			return nil, e
+		}
 		return res, nil
 	case e.Signal == syscall.SIGXCPU || (e.Signal == syscall.SIGKILL && cpuExhausted(x.ProcessState, l.CPUSeconds)):
 		e.Err = ErrCPULimit
@@ -330,6 +410,51 @@ func (c *Cage) Run(ctx context.Context, cmd Cmd) (*Result, error) {
 		e.Err = ErrMemoryLimit
 	}
 	return nil, e
+}
+
+// moveOutputs moves each named regular file of dir to its destination,
+// renaming it, or copying it when the destination is on another file
+// system.
+func moveOutputs(dir string, outputs map[string]string) error {
+	for name, dst := range outputs {
+		if name == "" || filepath.IsAbs(name) || !filepath.IsLocal(name) {
+			return fmt.Errorf("output %q is not a name inside the private directory", name)
+		}
+		src := filepath.Join(dir, name)
+		st, err := os.Lstat(src)
+		switch {
+		case err != nil:
+			return fmt.Errorf("output %s was not written: %w", name, err)
+		case !st.Mode().IsRegular():
+			return fmt.Errorf("output %s is not a regular file (%v)", name, st.Mode().Type())
+		}
+		if os.Rename(src, dst) == nil {
+			continue
+		}
+		if err := copyFile(src, dst); err != nil {
+			return fmt.Errorf("output %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// copyFile copies the regular file src to dst.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return err
+	}
+	return out.Close()
 }
 
 // cpuExhausted reports whether the process used its CPU limit (the kernel

@@ -3,10 +3,12 @@ package cage
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -151,5 +153,120 @@ func TestLookPathWithoutPATH(t *testing.T) {
 	}
 	if _, err := LookPath("no-such-program-here"); err == nil {
 		t.Fatal("found a missing program")
+	}
+}
+
+// connectScript makes bash open a TCP connection to 127.0.0.1:port and
+// say "connected" when it could.
+func connectScript(port int) []string {
+	return []string{"-c", "exec 3<>/dev/tcp/127.0.0.1/" + strconv.Itoa(port) + " && echo connected"}
+}
+
+// accepted reports whether the listener has a connection waiting, without
+// waiting for one: a non-blocking accept(2) on a copy of its socket.
+func accepted(t *testing.T, ln *net.TCPListener) bool {
+	t.Helper()
+	f, err := ln.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		t.Fatal(err)
+	}
+	nfd, _, err := syscall.Accept(fd)
+	if err != nil {
+		if err != syscall.EAGAIN {
+			t.Fatalf("accept: %v", err)
+		}
+		return false
+	}
+	syscall.Close(nfd)
+	return true
+}
+
+func TestNoNetworkRefusesLoopback(t *testing.T) {
+	testutil.NeedTool(t, "bash")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ln := l.(*net.TCPListener)
+	port := ln.Addr().(*net.TCPAddr).Port
+
+	// Without the option the same command reaches the listener: the test
+	// can tell a connection from none.
+	open := newCage(t, Limits{})
+	if open.NetworkIsolated() {
+		t.Fatal("a cage without NoNetwork says it isolates the network")
+	}
+	res, err := open.Run(context.Background(), Cmd{Path: "bash", Args: connectScript(port)})
+	if err != nil || strings.TrimSpace(string(res.Stdout)) != "connected" {
+		t.Fatalf("without NoNetwork: %v, output %q", err, res)
+	}
+	if !accepted(t, ln) {
+		t.Fatal("without NoNetwork the listener saw no connection")
+	}
+
+	testutil.NeedTool(t, "prlimit")
+	c, err := New(Options{NoNetwork: true, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.NetworkIsolated() {
+		msg := "the kernel refuses user namespaces here; the network cannot be isolated"
+		if os.Getenv(testutil.CIEnv) != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	_, err = c.Run(context.Background(), Cmd{Path: "bash", Args: connectScript(port)})
+	var ce *Error
+	if !errors.As(err, &ce) || ce.ExitCode == 0 {
+		t.Fatalf("the caged command connected: %v", err)
+	}
+	if !strings.Contains(ce.Stderr, "unreachable") && !strings.Contains(ce.Stderr, "refused") {
+		t.Errorf("stderr %q: want the connection refused or the network unreachable", ce.Stderr)
+	}
+	if accepted(t, ln) {
+		t.Fatal("the listener accepted a connection from the caged command")
+	}
+	// Files, limits and the private directory work as before.
+	res, err = c.Run(context.Background(), Cmd{Path: "sh", Args: []string{"-c", "id -u; ulimit -v; pwd"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Fields(string(res.Stdout))
+	if len(lines) != 3 || lines[0] != strconv.Itoa(os.Getuid()) || lines[1] != strconv.FormatUint(DefaultMemoryBytes/1024, 10) || !strings.Contains(lines[2], "cage-") {
+		t.Errorf("inside the namespace: uid, address-space limit, directory = %q", lines)
+	}
+}
+
+func TestOutputsMovedOut(t *testing.T) {
+	c := newCage(t, Limits{})
+	dst := filepath.Join(t.TempDir(), "out.txt")
+	_, err := c.Run(context.Background(), Cmd{Path: "sh", Args: []string{"-c", "echo made > out.txt"}, Outputs: map[string]string{"out.txt": dst}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(dst); err != nil || string(b) != "made\n" {
+		t.Fatalf("output = %q, %v", b, err)
+	}
+	// A missing output and a symbolic link fail the run.
+	for script, want := range map[string]string{"true": "not written", "ln -s /etc/passwd out.txt": "not a regular file"} {
+		dst := filepath.Join(t.TempDir(), "out.txt")
+		_, err := c.Run(context.Background(), Cmd{Path: "sh", Args: []string{"-c", script}, Outputs: map[string]string{"out.txt": dst}})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", script, err, want)
+		}
+		if _, err := os.Lstat(dst); !os.IsNotExist(err) {
+			t.Errorf("%s: something was left at the destination (%v)", script, err)
+		}
+	}
+	_, err = c.Run(context.Background(), Cmd{Path: "true", Outputs: map[string]string{"../x": dst}})
+	if err == nil {
+		t.Error("an output outside the private directory was accepted")
 	}
 }
