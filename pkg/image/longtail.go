@@ -237,7 +237,7 @@ func magickCage() (string, *cage.Cage, error) {
 			m.err = errors.New("ImageMagick is not installed")
 			return
 		}
-		m.cage, m.err = cage.New(cage.Options{})
+		m.cage, m.err = cage.New(cage.Options{NoNetwork: true})
 	})
 	return m.path, m.cage, m.err
 }

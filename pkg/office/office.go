@@ -97,7 +97,7 @@ func New(opts Options) (*Engine, error) {
 	if err != nil {
 		return e, nil
 	}
-	c, err := cage.New(cage.Options{Limits: opts.Limits})
+	c, err := cage.New(cage.Options{Limits: opts.Limits, NoNetwork: true})
 	if err != nil {
 		return nil, fmt.Errorf("office: %w", err)
 	}

@@ -92,9 +92,9 @@ func (e *Engine) ToPDF(ctx context.Context, path string, f format.Format, page i
 // run runs soffice with a private profile and args, caged.
 //
 // Network: LibreOffice may fetch linked images and OLE links of a
-// document. The profile blocks untrusted referer links and macros; the
-// cage's network isolation, once it has one, is to be switched on here,
-// for every LibreOffice run.
+// document. The profile blocks untrusted referer links and macros, and
+// the cage (Options.NoNetwork, set in New) runs every LibreOffice in a
+// network namespace of its own, with no usable interface.
 func (e *Engine) run(ctx context.Context, profile string, args ...string) (*cage.Result, error) {
 	all := append([]string{
 		"-env:UserInstallation=" + fileURL(profile),

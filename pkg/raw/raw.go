@@ -95,7 +95,7 @@ func New(opts Options) (*Engine, error) {
 		prog = "dcraw_emu"
 	}
 	if p, err := cage.LookPath(prog); err == nil {
-		if c, err := cage.New(cage.Options{TempDir: opts.TempDir}); err == nil {
+		if c, err := cage.New(cage.Options{TempDir: opts.TempDir, NoNetwork: true}); err == nil {
 			e.dcraw, e.cage = p, c
 		}
 	}
