@@ -70,13 +70,22 @@ type FrameOptions struct {
 	// ("#1f6feb", "red"); default "#1f6feb". Its background is
 	// transparent.
 	WaveformColor string
+	// MinWidth and MinHeight, when set, are the least size the caller
+	// needs of a video frame: ffmpeg then scales the upright frame down
+	// in the same run, never up, to a size of exactly its aspect ratio (a
+	// whole fraction of it, see scaledSize) that is at least MinWidth wide
+	// and MinHeight high (zero: no need on that side), which is cheaper to
+	// write and read than the full frame. Both zero: the full size. Cover
+	// art and waveforms ignore them.
+	MinWidth, MinHeight int
 }
 
 // Frame is an image Frame extracted.
 type Frame struct {
 	// Path is the PNG file.
 	Path string
-	// Width and Height are its size in pixels.
+	// Width and Height are its size in pixels (scaled down as
+	// FrameOptions.MinWidth and MinHeight allow).
 	Width, Height int
 	// Kind is KindFrame, KindCover or KindWaveform.
 	Kind string
@@ -147,7 +156,7 @@ func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOpt
 	}
 	if opts.Time == nil {
 		// Unknown duration (a raw stream): candidates from its start.
-		return e.representative(ctx, input, vs, cmp.Or(duration, candidateWindow), dir, out)
+		return e.representative(ctx, input, vs, cmp.Or(duration, candidateWindow), frameFilter(vs, opts), dir, out)
 	}
 	var t float64
 	if duration > 0 {
@@ -161,7 +170,59 @@ func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOpt
 	} else if !opts.Time.IsPercent {
 		t = opts.Time.Seconds // unknown duration: past the end gives the first frame
 	}
-	return e.frameOrFirst(ctx, input, vs, t, out)
+	return e.frameOrFirst(ctx, input, vs, t, frameFilter(vs, opts), out)
+}
+
+// frameFilter is the filter chain of a video frame: upright and square-
+// pixelled (uprightFilter), scaled down in the same step when opts allow
+// (scaledSize).
+func frameFilter(vs Stream, opts FrameOptions) string {
+	dw, dh := vs.DisplaySize()
+	w, _, ok := scaledSize(dw, dh, opts.MinWidth, opts.MinHeight)
+	if !ok {
+		return uprightFilter(vs)
+	}
+	// The factor, applied to the upright, square-pixelled size: on a
+	// frame of the probed size it gives exactly w x h; on any other (a
+	// stream whose frames differ from what its header says) it still
+	// keeps the aspect ratio.
+	k := strconv.Itoa(w) + "/" + strconv.Itoa(dw)
+	return "scale=w='max(1,round(iw*sar*" + k + "))':h='max(1,round(ih*" + k + "))':flags=area,setsar=1,format=rgb24"
+}
+
+// scaledSize returns the smallest size of exactly the aspect ratio of a
+// w x h frame that is at least minW wide and minH high: (w/g)*m x (h/g)*m
+// for g the greatest common divisor of w and h and the least whole m that
+// fits. Keeping the ratio exact means that an image engine that fits the
+// scaled frame to a width (or a height) computes the same other side as
+// from the full frame. ok is false when no such size is smaller than the
+// frame (nothing asked, a need as large as the frame, or a ratio with no
+// smaller whole multiple).
+func scaledSize(w, h, minW, minH int) (sw, sh int, ok bool) {
+	if w <= 0 || h <= 0 || (minW <= 0 && minH <= 0) {
+		return 0, 0, false
+	}
+	g := gcd(w, h)
+	a, b := w/g, h/g
+	m := max(1, ceilDiv(minW, a), ceilDiv(minH, b))
+	if m >= g {
+		return 0, 0, false
+	}
+	return a * m, b * m, true
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+func ceilDiv(a, b int) int {
+	if a <= 0 {
+		return 0
+	}
+	return (a + b - 1) / b
 }
 
 // uprightFilter is the filter chain that makes a decoded frame square-
@@ -195,14 +256,14 @@ func (e *Engine) inputArgs(input string, opts ...string) []string {
 
 // frameAt extracts the frame at t seconds into out; a nil Frame when no
 // frame was decoded.
-func (e *Engine) frameAt(ctx context.Context, input string, vs Stream, t float64, out string) (*Frame, error) {
+func (e *Engine) frameAt(ctx context.Context, input string, vs Stream, t float64, vf, out string) (*Frame, error) {
 	args := append(e.ffmpegArgs(), e.inputArgs(input, "-ss", strconv.FormatFloat(t, 'f', 3, 64))...)
 	args = append(args,
 		"-map", "0:"+strconv.Itoa(vs.Index),
 		"-an", "-sn", "-dn",
-		"-vf", uprightFilter(vs),
+		"-vf", vf,
 		"-frames:v", "1",
-		"-f", "image2", "-c:v", "png", "-compression_level", "1", "-update", "1", "-y", out,
+		"-f", "image2", "-c:v", "png", "-compression_level", "0", "-pred", "none", "-update", "1", "-y", out,
 	)
 	_ = os.Remove(out)
 	if _, err := e.run(ctx, e.ffmpeg, args); err != nil {
@@ -216,7 +277,7 @@ const scoreW, scoreH = 64, 36
 
 // representative scores the candidate frames on small grey thumbnails
 // that ffmpeg writes to its output, then extracts the best at full size.
-func (e *Engine) representative(ctx context.Context, input string, vs Stream, duration float64, dir, out string) (*Frame, error) {
+func (e *Engine) representative(ctx context.Context, input string, vs Stream, duration float64, vf, dir, out string) (*Frame, error) {
 	window := math.Min(duration, candidateWindow)
 	rate := float64(candidateFrames) / window
 	args := append(e.ffmpegArgs(), e.inputArgs(input, "-t", strconv.FormatFloat(window, 'f', 3, 64))...)
@@ -242,17 +303,17 @@ func (e *Engine) representative(ctx context.Context, input string, vs Stream, du
 			best, bestScore = i, score
 		}
 	}
-	return e.frameOrFirst(ctx, input, vs, float64(best)/rate, out)
+	return e.frameOrFirst(ctx, input, vs, float64(best)/rate, vf, out)
 }
 
 // frameOrFirst extracts the frame at t seconds, or the first frame when
 // nothing decodes there (a truncated tail). No frame at all is
 // SourceCorrupt. The frame's Time is t (or 0), to the millisecond.
-func (e *Engine) frameOrFirst(ctx context.Context, input string, vs Stream, t float64, out string) (*Frame, error) {
-	f, err := e.frameAt(ctx, input, vs, t, out)
+func (e *Engine) frameOrFirst(ctx context.Context, input string, vs Stream, t float64, vf, out string) (*Frame, error) {
+	f, err := e.frameAt(ctx, input, vs, t, vf, out)
 	if err == nil && f == nil && t > 0 {
 		t = 0
-		f, err = e.frameAt(ctx, input, vs, 0, out)
+		f, err = e.frameAt(ctx, input, vs, 0, vf, out)
 	}
 	if err != nil {
 		return nil, err

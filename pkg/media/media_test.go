@@ -129,17 +129,24 @@ func TestFrameRotated(t *testing.T) {
 	if w, h := v.DisplaySize(); w != 180 || h != 320 {
 		t.Errorf("display size %dx%d, want 180x320", w, h)
 	}
-	for _, tm := range []*Time{nil, {Seconds: 1}} {
-		f, err := e.Frame(context.Background(), rotated, in, FrameOptions{Time: tm}, t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.Width != 180 || f.Height != 320 {
-			t.Fatalf("frame %dx%d, want 180x320", f.Width, f.Height)
-		}
-		img := decodePNG(t, f.Path)
-		if top, bottom := lumaAt(img, 90, 40), lumaAt(img, 90, 280); top < 200 || bottom > 50 {
-			t.Errorf("time %v: top luma %.0f, bottom %.0f: frame not upright", tm, top, bottom)
+	// Full size, and scaled down by ffmpeg to at least 50 wide: 9x16
+	// times 6.
+	for _, c := range []struct{ minW, w, h int }{{0, 180, 320}, {50, 54, 96}} {
+		for _, tm := range []*Time{nil, {Seconds: 1}} {
+			f, err := e.Frame(context.Background(), rotated, in, FrameOptions{Time: tm, MinWidth: c.minW}, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Width != c.w || f.Height != c.h {
+				t.Fatalf("min width %d: frame %dx%d, want %dx%d", c.minW, f.Width, f.Height, c.w, c.h)
+			}
+			img := decodePNG(t, f.Path)
+			if b := img.Bounds(); b.Dx() != c.w || b.Dy() != c.h {
+				t.Fatalf("min width %d: PNG %v, want %dx%d", c.minW, b, c.w, c.h)
+			}
+			if top, bottom := lumaAt(img, c.w/2, c.h/8), lumaAt(img, c.w/2, c.h*7/8); top < 200 || bottom > 50 {
+				t.Errorf("min width %d, time %v: top luma %.0f, bottom %.0f: frame not upright", c.minW, tm, top, bottom)
+			}
 		}
 	}
 }
@@ -157,16 +164,45 @@ func TestFrameNonSquarePixels(t *testing.T) {
 	if v.SampleAspect != (Ratio{2, 1}) {
 		t.Fatalf("sample aspect %v", v.SampleAspect)
 	}
-	f, err := e.Frame(context.Background(), p, in, FrameOptions{Time: &Time{Seconds: 0.5}}, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	// Full size, and scaled down by ffmpeg in the same step to at least
+	// 30 high: 16x9 times 4.
+	for _, c := range []struct{ minH, w, h int }{{0, 320, 180}, {30, 64, 36}} {
+		f, err := e.Frame(context.Background(), p, in, FrameOptions{Time: &Time{Seconds: 0.5}, MinHeight: c.minH}, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Width != c.w || f.Height != c.h {
+			t.Fatalf("min height %d: frame %dx%d, want %dx%d", c.minH, f.Width, f.Height, c.w, c.h)
+		}
+		img := decodePNG(t, f.Path)
+		if l, r := lumaAt(img, c.w*15/32, c.h/2), lumaAt(img, c.w*17/32, c.h/2); l < 200 || r > 50 {
+			t.Errorf("min height %d: luma left of the middle %.0f, right %.0f: the white half is not stretched", c.minH, l, r)
+		}
 	}
-	if f.Width != 320 || f.Height != 180 {
-		t.Fatalf("frame %dx%d, want 320x180", f.Width, f.Height)
-	}
-	img := decodePNG(t, f.Path)
-	if l, r := lumaAt(img, 150, 90), lumaAt(img, 170, 90); l < 200 || r > 50 {
-		t.Errorf("luma left of the middle %.0f, right %.0f: the white half is not stretched", l, r)
+}
+
+func TestScaledSize(t *testing.T) {
+	for _, c := range []struct {
+		w, h, minW, minH int
+		sw, sh           int
+		ok               bool
+	}{
+		{1920, 1080, 638, 0, 640, 360, true},    // 16x9 times 40
+		{1920, 1080, 638, 600, 1072, 603, true}, // the height decides
+		{1920, 1080, 0, 0, 0, 0, false},         // nothing asked
+		{1920, 1080, 1920, 0, 0, 0, false},      // the full size
+		{1920, 1080, 5000, 0, 0, 0, false},      // never larger
+		{1919, 1080, 100, 0, 0, 0, false},       // no smaller exact ratio
+		{1080, 1920, 200, 0, 207, 368, true},    // portrait
+		{1024, 576, 1, 1, 16, 9, true},
+	} {
+		sw, sh, ok := scaledSize(c.w, c.h, c.minW, c.minH)
+		if sw != c.sw || sh != c.sh || ok != c.ok {
+			t.Errorf("scaledSize(%d, %d, %d, %d) = %d, %d, %v; want %d, %d, %v", c.w, c.h, c.minW, c.minH, sw, sh, ok, c.sw, c.sh, c.ok)
+		}
+		if ok && (sw*c.h != sh*c.w || sw < c.minW || sh < c.minH) {
+			t.Errorf("scaledSize(%d, %d, %d, %d) = %dx%d: not the ratio, or too small", c.w, c.h, c.minW, c.minH, sw, sh)
+		}
 	}
 }
 
