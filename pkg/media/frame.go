@@ -3,6 +3,7 @@ package media
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"image/png"
 	"math"
@@ -13,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/cage"
 )
 
 // Time picks a moment of a media file: Seconds from its start, or, when
@@ -94,10 +96,12 @@ type Frame struct {
 }
 
 // The representative frame is chosen among candidateFrames frames spread
-// over the first candidateWindow seconds.
+// over the first candidateWindow seconds: keyframes, when at least
+// minKeyframes of them qualify there, else any frames.
 const (
 	candidateFrames = 6
 	candidateWindow = 10.0
+	minKeyframes    = 3
 )
 
 var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|[a-zA-Z]{3,20})$`)
@@ -108,14 +112,20 @@ var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|[a-zA-Z]{3,2
 //
 //   - a video: the frame at opts.Time (the first frame at or after it, as
 //     ffmpeg's accurate seek gives; the time is clamped to the duration), or
-//     without a time a representative frame: six frames evenly spread over
-//     the first ten seconds (or the whole of a shorter video) are decoded
-//     into 64x36 grey thumbnails, and the one with the most contrast (the
-//     standard deviation of its luma) among those neither nearly black nor
-//     nearly white (mean luma within 24..232 of 255) and not flat
-//     (deviation at least 12) is chosen, the earliest on a tie; when none
-//     qualifies, the one with the most contrast. That frame is then
-//     extracted at full size. Black leaders and fades are so avoided.
+//     without a time a representative frame. Candidates are scored on
+//     64x36 grey thumbnails: the one with the most contrast (the standard
+//     deviation of its luma) among those neither nearly black nor nearly
+//     white (mean luma within 24..232 of 255) and not flat (deviation at
+//     least 12) is chosen, the earliest on a tie. The candidates are
+//     first the keyframes of the first ten seconds (or of the whole of a
+//     shorter video), at most six, at least a sixth of that apart: they
+//     decode on their own, so one ffmpeg run decodes only them and writes
+//     each candidate and its thumbnail. When fewer than three keyframes
+//     are there (a long group of pictures) or none qualifies, six frames
+//     evenly spread over those seconds are decoded as thumbnails instead
+//     (every frame up to the last is decoded), the best of them (or,
+//     when none qualifies, the one with the most contrast) then extracted
+//     in a second run. Black leaders and fades are so avoided.
 //   - an audio file: its cover art (attached picture) when it has one,
 //     else its waveform.
 //
@@ -156,7 +166,13 @@ func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOpt
 	}
 	if opts.Time == nil {
 		// Unknown duration (a raw stream): candidates from its start.
-		return e.representative(ctx, input, vs, cmp.Or(duration, candidateWindow), frameFilter(vs, opts), dir, out)
+		window := math.Min(cmp.Or(duration, candidateWindow), candidateWindow)
+		vf := frameFilter(vs, opts)
+		f, err := e.keyframeCandidates(ctx, input, vs, window, vf, dir, out)
+		if f != nil || err != nil {
+			return f, err
+		}
+		return e.representative(ctx, input, vs, window, vf, dir, out)
 	}
 	var t float64
 	if duration > 0 {
@@ -275,10 +291,96 @@ func (e *Engine) frameAt(ctx context.Context, input string, vs Stream, t float64
 // Candidate frames are scored on a scoreW x scoreH grey thumbnail.
 const scoreW, scoreH = 64, 36
 
+// keyframeCandidates chooses the representative frame among the
+// keyframes of the first window seconds, in one ffmpeg run that decodes
+// only keyframes (-skip_frame nokey), keeps at most candidateFrames of
+// them at least window/candidateFrames apart, and writes each as a
+// frame (filter vf) into dir, its grey thumbnail to the standard output
+// and its time to a file. It returns the best candidate, moved to out;
+// nil, and no error, when fewer than minKeyframes keyframes are there or
+// none qualifies (see luma.representative), or when the run fails for a
+// reason other than the deadline or a limit: the caller then decodes
+// frames instead.
+func (e *Engine) keyframeCandidates(ctx context.Context, input string, vs Stream, window float64, vf, dir, out string) (*Frame, error) {
+	kdir, err := os.MkdirTemp(dir, "keyframes-")
+	if err != nil {
+		return nil, api.Wrap(api.ReasonGeneric, err, "frame directory")
+	}
+	defer os.RemoveAll(kdir)
+	times := filepath.Join(kdir, "times.txt")
+	if strings.ContainsAny(times, `'\`) {
+		return nil, nil // cannot be quoted in a filter graph
+	}
+	gap := strconv.FormatFloat(window/candidateFrames*0.999, 'f', 6, 64)
+	args := append(e.ffmpegArgs(), e.inputArgs(input, "-skip_frame", "nokey", "-t", strconv.FormatFloat(window, 'f', 3, 64))...)
+	graph := fmt.Sprintf("[0:%d]select='isnan(prev_selected_t)+gte(t-prev_selected_t,%s)',"+
+		"metadata=mode=add:key=acs:value=1,metadata=mode=print:file='%s',split[a][b];"+
+		"[a]scale=%d:%d:flags=area,format=gray[thumbs];[b]%s[frames]", vs.Index, gap, times, scoreW, scoreH, vf)
+	args = append(args,
+		"-filter_complex", graph,
+		// passthrough: each candidate once (not repeated to a constant
+		// frame rate).
+		"-map", "[thumbs]", "-frames:v", strconv.Itoa(candidateFrames), "-fps_mode", "passthrough", "-f", "rawvideo", "-",
+		"-map", "[frames]", "-frames:v", strconv.Itoa(candidateFrames), "-fps_mode", "passthrough",
+		"-f", "image2", "-c:v", "png", "-compression_level", "0", "-pred", "none", "-y", filepath.Join(kdir, "%d.png"),
+	)
+	raw, err := e.run(ctx, e.ffmpeg, args)
+	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, cage.ErrCPULimit) || errors.Is(err, cage.ErrMemoryLimit) {
+			return nil, engineError(err, "the video frames cannot be decoded")
+		}
+		return nil, nil
+	}
+	b, err := os.ReadFile(times)
+	if err != nil {
+		return nil, nil
+	}
+	ts := ptsTimes(string(b))
+	n := min(len(raw)/(scoreW*scoreH), len(ts))
+	if n < minKeyframes {
+		return nil, nil
+	}
+	best, bestScore := -1, math.Inf(-1)
+	for i := 0; i < n; i++ {
+		st := lumaOfGray(raw[i*scoreW*scoreH : (i+1)*scoreW*scoreH])
+		if st.representative() && st.dev > bestScore {
+			best, bestScore = i, st.dev
+		}
+	}
+	if best < 0 {
+		return nil, nil
+	}
+	if err := os.Rename(filepath.Join(kdir, strconv.Itoa(best+1)+".png"), out); err != nil {
+		return nil, nil
+	}
+	f, err := pngFrame(out, KindFrame)
+	if f == nil || err != nil {
+		return nil, err
+	}
+	f.Time = math.Round(math.Max(0, ts[best])*1000) / 1000
+	return f, nil
+}
+
+// ptsRE finds the times in the output of ffmpeg's metadata filter.
+var ptsRE = regexp.MustCompile(`(?m)^frame:\s*\d+\s+pts:\s*\S+\s+pts_time:(\S+)`)
+
+// ptsTimes returns the times, in seconds, that ffmpeg's metadata filter
+// printed, in order; a time it could not tell ends the list.
+func ptsTimes(s string) []float64 {
+	var ts []float64
+	for _, m := range ptsRE.FindAllStringSubmatch(s, -1) {
+		f, err := strconv.ParseFloat(m[1], 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			break
+		}
+		ts = append(ts, f)
+	}
+	return ts
+}
+
 // representative scores the candidate frames on small grey thumbnails
 // that ffmpeg writes to its output, then extracts the best at full size.
-func (e *Engine) representative(ctx context.Context, input string, vs Stream, duration float64, vf, dir, out string) (*Frame, error) {
-	window := math.Min(duration, candidateWindow)
+func (e *Engine) representative(ctx context.Context, input string, vs Stream, window float64, vf, dir, out string) (*Frame, error) {
 	rate := float64(candidateFrames) / window
 	args := append(e.ffmpegArgs(), e.inputArgs(input, "-t", strconv.FormatFloat(window, 'f', 3, 64))...)
 	args = append(args,

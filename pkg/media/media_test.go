@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -273,6 +274,39 @@ func TestRepresentativeFrameSkipsBlackLeader(t *testing.T) {
 	}
 	if st := lumaOf(decodePNG(t, first.Path)); st.representative() {
 		t.Fatalf("the test video does not open on black: %+v", st)
+	}
+}
+
+// TestRepresentativeKeyframe: with a keyframe every 0.8 s, the
+// representative frame is chosen among the keyframes, in one ffmpeg run:
+// one past the black leader, at a keyframe's time, and nothing but the
+// frame is left in the directory.
+func TestRepresentativeKeyframe(t *testing.T) {
+	e := newEngine(t, Limits{})
+	p := ffmpeg(t, "-f", "lavfi", "-i", "color=black:s=160x90:r=25:d=2", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=6",
+		"-filter_complex", "[0][1]concat=n=2:v=1", "-c:v", "libx264", "-g", "20", "-sc_threshold", "0", "-pix_fmt", "yuv420p", "lead.mp4")
+	in, err := e.Probe(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	f, err := e.Frame(context.Background(), p, in, FrameOptions{MinWidth: 64}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := lumaOf(decodePNG(t, f.Path))
+	if !st.representative() || f.Time < 2 {
+		t.Errorf("frame at %.3f s with luma mean %.0f, deviation %.0f: black", f.Time, st.mean, st.dev)
+	}
+	if k := f.Time / 0.8; math.Abs(k-math.Round(k)) > 0.01 {
+		t.Errorf("frame at %.3f s: not a keyframe (every 0.8 s)", f.Time)
+	}
+	if f.Width != 64 || f.Height != 36 {
+		t.Errorf("frame %dx%d, want 64x36", f.Width, f.Height)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != filepath.Base(f.Path) {
+		t.Errorf("left in the directory: %v", ents)
 	}
 }
 
