@@ -167,12 +167,12 @@ func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOpt
 	if opts.Time == nil {
 		// Unknown duration (a raw stream): candidates from its start.
 		window := math.Min(cmp.Or(duration, candidateWindow), candidateWindow)
-		vf := frameFilter(vs, opts)
-		f, err := e.keyframeCandidates(ctx, input, vs, window, vf, dir, out)
+		fo := videoFrameOut(vs, opts)
+		f, err := e.keyframeCandidates(ctx, input, vs, window, fo, dir, out)
 		if f != nil || err != nil {
 			return f, err
 		}
-		return e.representative(ctx, input, vs, window, vf, dir, out)
+		return e.representative(ctx, input, vs, window, fo, dir, out)
 	}
 	var t float64
 	if duration > 0 {
@@ -186,7 +186,40 @@ func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOpt
 	} else if !opts.Time.IsPercent {
 		t = opts.Time.Seconds // unknown duration: past the end gives the first frame
 	}
-	return e.frameOrFirst(ctx, input, vs, t, frameFilter(vs, opts), out)
+	return e.frameOrFirst(ctx, input, vs, t, videoFrameOut(vs, opts), out)
+}
+
+// frameOut says how video frames are written: the filter chain, and the
+// PNG options for the expected size.
+type frameOut struct {
+	// vf is the filter chain.
+	vf string
+	// pixels is the expected size of a frame.
+	pixels int64
+}
+
+// Uncompressed PNG frames are cheaper to write and read than compressed
+// ones, but larger: they are written while the frames of one run take at
+// most uncompressedBytes.
+const uncompressedBytes = 64 << 20
+
+// pngArgs returns the encoder options of n PNG frames: uncompressed when
+// they are small enough, else deflated at the fastest level.
+func (o frameOut) pngArgs(n int) []string {
+	if o.pixels*3*int64(n) <= uncompressedBytes {
+		return []string{"-c:v", "png", "-compression_level", "0", "-pred", "none"}
+	}
+	return []string{"-c:v", "png", "-compression_level", "1"}
+}
+
+// videoFrameOut returns how the frames of vs are written for opts.
+func videoFrameOut(vs Stream, opts FrameOptions) frameOut {
+	dw, dh := vs.DisplaySize()
+	vf := frameFilter(vs, opts)
+	if w, h, ok := scaledSize(dw, dh, opts.MinWidth, opts.MinHeight); ok {
+		dw, dh = w, h
+	}
+	return frameOut{vf: vf, pixels: int64(max(dw, 1)) * int64(max(dh, 1))}
 }
 
 // frameFilter is the filter chain of a video frame: upright and square-
@@ -272,15 +305,16 @@ func (e *Engine) inputArgs(input string, opts ...string) []string {
 
 // frameAt extracts the frame at t seconds into out; a nil Frame when no
 // frame was decoded.
-func (e *Engine) frameAt(ctx context.Context, input string, vs Stream, t float64, vf, out string) (*Frame, error) {
+func (e *Engine) frameAt(ctx context.Context, input string, vs Stream, t float64, fo frameOut, out string) (*Frame, error) {
 	args := append(e.ffmpegArgs(), e.inputArgs(input, "-ss", strconv.FormatFloat(t, 'f', 3, 64))...)
 	args = append(args,
 		"-map", "0:"+strconv.Itoa(vs.Index),
 		"-an", "-sn", "-dn",
-		"-vf", vf,
+		"-vf", fo.vf,
 		"-frames:v", "1",
-		"-f", "image2", "-c:v", "png", "-compression_level", "0", "-pred", "none", "-update", "1", "-y", out,
-	)
+		"-f", "image2")
+	args = append(args, fo.pngArgs(1)...)
+	args = append(args, "-update", "1", "-y", out)
 	_ = os.Remove(out)
 	if _, err := e.run(ctx, e.ffmpeg, args); err != nil {
 		return nil, engineError(err, "the video frame cannot be decoded")
@@ -301,7 +335,7 @@ const scoreW, scoreH = 64, 36
 // none qualifies (see luma.representative), or when the run fails for a
 // reason other than the deadline or a limit: the caller then decodes
 // frames instead.
-func (e *Engine) keyframeCandidates(ctx context.Context, input string, vs Stream, window float64, vf, dir, out string) (*Frame, error) {
+func (e *Engine) keyframeCandidates(ctx context.Context, input string, vs Stream, window float64, fo frameOut, dir, out string) (*Frame, error) {
 	kdir, err := os.MkdirTemp(dir, "keyframes-")
 	if err != nil {
 		return nil, api.Wrap(api.ReasonGeneric, err, "frame directory")
@@ -315,15 +349,15 @@ func (e *Engine) keyframeCandidates(ctx context.Context, input string, vs Stream
 	args := append(e.ffmpegArgs(), e.inputArgs(input, "-skip_frame", "nokey", "-t", strconv.FormatFloat(window, 'f', 3, 64))...)
 	graph := fmt.Sprintf("[0:%d]select='isnan(prev_selected_t)+gte(t-prev_selected_t,%s)',"+
 		"metadata=mode=add:key=acs:value=1,metadata=mode=print:file='%s',split[a][b];"+
-		"[a]scale=%d:%d:flags=area,format=gray[thumbs];[b]%s[frames]", vs.Index, gap, times, scoreW, scoreH, vf)
+		"[a]scale=%d:%d:flags=area,format=gray[thumbs];[b]%s[frames]", vs.Index, gap, times, scoreW, scoreH, fo.vf)
 	args = append(args,
 		"-filter_complex", graph,
 		// passthrough: each candidate once (not repeated to a constant
 		// frame rate).
 		"-map", "[thumbs]", "-frames:v", strconv.Itoa(candidateFrames), "-fps_mode", "passthrough", "-f", "rawvideo", "-",
-		"-map", "[frames]", "-frames:v", strconv.Itoa(candidateFrames), "-fps_mode", "passthrough",
-		"-f", "image2", "-c:v", "png", "-compression_level", "0", "-pred", "none", "-y", filepath.Join(kdir, "%d.png"),
-	)
+		"-map", "[frames]", "-frames:v", strconv.Itoa(candidateFrames), "-fps_mode", "passthrough", "-f", "image2")
+	args = append(args, fo.pngArgs(candidateFrames)...)
+	args = append(args, "-y", filepath.Join(kdir, "%d.png"))
 	raw, err := e.run(ctx, e.ffmpeg, args)
 	if err != nil {
 		if ctx.Err() != nil || errors.Is(err, cage.ErrCPULimit) || errors.Is(err, cage.ErrMemoryLimit) {
@@ -380,7 +414,7 @@ func ptsTimes(s string) []float64 {
 
 // representative scores the candidate frames on small grey thumbnails
 // that ffmpeg writes to its output, then extracts the best at full size.
-func (e *Engine) representative(ctx context.Context, input string, vs Stream, window float64, vf, dir, out string) (*Frame, error) {
+func (e *Engine) representative(ctx context.Context, input string, vs Stream, window float64, fo frameOut, dir, out string) (*Frame, error) {
 	rate := float64(candidateFrames) / window
 	args := append(e.ffmpegArgs(), e.inputArgs(input, "-t", strconv.FormatFloat(window, 'f', 3, 64))...)
 	args = append(args,
@@ -405,17 +439,17 @@ func (e *Engine) representative(ctx context.Context, input string, vs Stream, wi
 			best, bestScore = i, score
 		}
 	}
-	return e.frameOrFirst(ctx, input, vs, float64(best)/rate, vf, out)
+	return e.frameOrFirst(ctx, input, vs, float64(best)/rate, fo, out)
 }
 
 // frameOrFirst extracts the frame at t seconds, or the first frame when
 // nothing decodes there (a truncated tail). No frame at all is
 // SourceCorrupt. The frame's Time is t (or 0), to the millisecond.
-func (e *Engine) frameOrFirst(ctx context.Context, input string, vs Stream, t float64, vf, out string) (*Frame, error) {
-	f, err := e.frameAt(ctx, input, vs, t, vf, out)
+func (e *Engine) frameOrFirst(ctx context.Context, input string, vs Stream, t float64, fo frameOut, out string) (*Frame, error) {
+	f, err := e.frameAt(ctx, input, vs, t, fo, out)
 	if err == nil && f == nil && t > 0 {
 		t = 0
-		f, err = e.frameAt(ctx, input, vs, 0, vf, out)
+		f, err = e.frameAt(ctx, input, vs, 0, fo, out)
 	}
 	if err != nil {
 		return nil, err

@@ -638,3 +638,24 @@ func TestVariableFrameRate(t *testing.T) {
 		}
 	}
 }
+
+// TestFramePNGSize: frames are written uncompressed while the frames of a
+// run stay within uncompressedBytes, deflated past it (six 4K candidates
+// would be 150 MB).
+func TestFramePNGSize(t *testing.T) {
+	for _, c := range []struct {
+		w, h, n int
+		level   string
+	}{{1920, 1080, 1, "0"}, {1920, 1080, candidateFrames, "0"}, {3840, 2160, 1, "0"}, {3840, 2160, candidateFrames, "1"}, {7680, 4320, 1, "1"}} {
+		fo := videoFrameOut(Stream{Width: c.w, Height: c.h}, FrameOptions{})
+		args := strings.Join(fo.pngArgs(c.n), " ")
+		if !strings.Contains(args, "-compression_level "+c.level) {
+			t.Errorf("%d frames of %dx%d: %s, want level %s", c.n, c.w, c.h, args, c.level)
+		}
+	}
+	// Scaled down for a small rendition: uncompressed.
+	fo := videoFrameOut(Stream{Width: 7680, Height: 4320}, FrameOptions{MinWidth: 640})
+	if args := strings.Join(fo.pngArgs(candidateFrames), " "); !strings.Contains(args, "-compression_level 0") {
+		t.Errorf("640 wide: %s", args)
+	}
+}
