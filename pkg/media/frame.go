@@ -329,8 +329,8 @@ const scoreW, scoreH = 64, 36
 // keyframes of the first window seconds, in one ffmpeg run that decodes
 // only keyframes (-skip_frame nokey), keeps at most candidateFrames of
 // them at least window/candidateFrames apart, and writes each as a
-// frame (filter vf) into dir, its grey thumbnail to the standard output
-// and its time to a file. It returns the best candidate, moved to out;
+// frame (as fo says) into a directory in dir, its grey thumbnail to the
+// standard output and its time to a file there. It returns the best candidate, moved to out;
 // nil, and no error, when fewer than minKeyframes keyframes are there or
 // none qualifies (see luma.representative), or when the run fails for a
 // reason other than the deadline or a limit: the caller then decodes
