@@ -335,6 +335,7 @@ func extractMedia(ctx context.Context, e *media.Engine, path string, info *media
 	if r.Waveform != nil {
 		opts.WaveformColor = r.Waveform.Color
 	}
+	opts.MinWidth, opts.MinHeight = frameNeed(r)
 	if t := r.Time; t != nil {
 		opts.Time = &media.Time{Seconds: t.Seconds, Percent: t.Percent, IsPercent: t.IsPercent}
 	}
@@ -354,6 +355,27 @@ func extractMedia(ctx context.Context, e *media.Engine, path string, info *media
 	default:
 		return e.Frame(ctx, path, info, opts, dir)
 	}
+}
+
+// frameOversample is how much larger than the rendition a video frame is
+// delivered by ffmpeg when it may be scaled down there: libvips then makes
+// the final, exact resize from twice the pixels, as sharp as from the full
+// frame.
+const frameOversample = 2
+
+// frameNeed returns the least size of a video frame that rendition r
+// needs (see media.FrameOptions.MinWidth): frameOversample times its
+// width (or maxWidth) and height (or maxHeight), the larger where both are
+// set, zero on a side it does not bound. A rendition whose geometry is
+// in source pixels (a crop rectangle, convertToDpi) or that keeps the
+// source size (no size asked) needs the full frame: 0, 0.
+func frameNeed(r *worker.Rendition) (int, int) {
+	if (r.Crop != nil && !r.Crop.Smart) || r.ConvertToDPI != nil {
+		return 0, 0
+	}
+	w := max(api.IntOr(r.Width, 0), api.IntOr(r.MaxWidth, 0))
+	h := max(api.IntOr(r.Height, 0), api.IntOr(r.MaxHeight, 0))
+	return w * frameOversample, h * frameOversample
 }
 
 // previewClip makes the preview clip (fmt mp4) of a video source at

@@ -127,6 +127,30 @@ func TestThumbnailOfVideoAndAudio(t *testing.T) {
 		require.Equal(t, api.StatusCreated, r.Status, r.Message)
 		assert.Equal(t, stdimage.Pt(100, 100), decode(out).Bounds().Size())
 	})
+	t.Run("small frame, scaled by ffmpeg first", func(t *testing.T) {
+		// The upright 180x320 frame asked 27 wide: ffmpeg delivers 54x96
+		// (9x16 times 6), upright; libvips makes the 27x48 of the full
+		// frame. 320x180 asked 50 wide: 112x63 (16x9 times 7), then the
+		// 50x28 of the full frame.
+		r, out := run(rotated, map[string]any{"fmt": "png", "width": 27})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		img := decode(out)
+		assert.Equal(t, stdimage.Pt(27, 48), img.Bounds().Size())
+		assert.Greater(t, luma(img, 13, 6), 200.0, "top is white")
+		assert.Less(t, luma(img, 13, 42), 50.0, "bottom is black")
+		r, out = run(clip, map[string]any{"fmt": "jpg", "width": 50})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		assert.Equal(t, stdimage.Pt(50, 28), decode(out).Bounds().Size())
+	})
+	t.Run("crop rectangle in frame pixels", func(t *testing.T) {
+		// The white top half of the upright 180x320 frame: the crop is in
+		// pixels of the full frame, so ffmpeg must not scale it down.
+		r, out := run(rotated, map[string]any{"fmt": "png", "width": 45, "crop": map[string]int{"x": 0, "y": 0, "w": 180, "h": 150}})
+		require.Equal(t, api.StatusCreated, r.Status, r.Message)
+		img := decode(out)
+		assert.Equal(t, stdimage.Pt(45, 38), img.Bounds().Size())
+		assert.Greater(t, luma(img, 22, 30), 200.0, "all white")
+	})
 	t.Run("cover art", func(t *testing.T) {
 		r, out := run(song, map[string]any{"fmt": "png", "width": 60})
 		require.Equal(t, api.StatusCreated, r.Status, r.Message)

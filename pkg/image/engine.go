@@ -172,37 +172,57 @@ var (
 	startErr  error
 )
 
-// startup starts libvips, once per process.
+// startup starts libvips, once per process, or waits until the start
+// under way is done.
 func startup(threads, arenas int, warnings bool) error {
-	startOnce.Do(func() {
-		if threads == 0 {
-			threads = 1
-		}
-		switch {
-		case arenas == 0 && os.Getenv("MALLOC_ARENA_MAX") != "":
-			// glibc read it at start-up; leave it.
-		case arenas == 0:
-			arenas = DefaultMallocArenas
-		case arenas == -1:
-			arenas = 0
-		}
-		startErr = vipsStartup(threads, arenas, warnings)
-	})
+	startOnce.Do(func() { startErr = vipsStart(threads, arenas, warnings) })
 	if startErr != nil {
 		return fmt.Errorf("image: starting libvips: %w", startErr)
 	}
 	return nil
 }
 
-// New validates opts, starts libvips (once per process) and returns an
-// engine.
+// vipsStart starts libvips with the defaults of Options filled in.
+func vipsStart(threads, arenas int, warnings bool) error {
+	if threads == 0 {
+		threads = 1
+	}
+	switch {
+	case arenas == 0 && os.Getenv("MALLOC_ARENA_MAX") != "":
+		// glibc read it at start-up; leave it.
+	case arenas == 0:
+		arenas = DefaultMallocArenas
+	case arenas == -1:
+		arenas = 0
+	}
+	return vipsStartup(threads, arenas, warnings)
+}
+
+// New validates opts and returns an engine. It starts libvips (once per
+// process, with the options of the first New) in the background: the
+// first Render waits for it, and fails with its error, so that what a
+// process does before its first image (parsing a request, fetching a
+// source, extracting a video frame) overlaps the 10 to 20 ms libvips takes
+// to load its modules.
 func New(opts Options) (*Engine, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if err := startup(opts.Threads, opts.MallocArenas, opts.LibvipsWarnings); err != nil {
-		return nil, err
-	}
+	// Claim the start for these options before returning, so that no
+	// other start (OutputFormats, a Render) runs with its defaults.
+	claimed := make(chan struct{})
+	go func() {
+		ran := false
+		startOnce.Do(func() {
+			ran = true
+			close(claimed)
+			startErr = vipsStart(opts.Threads, opts.MallocArenas, opts.LibvipsWarnings)
+		})
+		if !ran {
+			close(claimed)
+		}
+	}()
+	<-claimed
 	return &Engine{limits: opts.Limits.withDefaults()}, nil
 }
 
@@ -271,6 +291,10 @@ type RenderOptions struct {
 // When ctx ends first the error wraps ctx.Err(). On any error no file is
 // left at outPath.
 func (e *Engine) Render(ctx context.Context, srcPath string, r api.Rendition, outPath string, opts RenderOptions) (res *Result, err error) {
+	if err := startup(0, 0, false); err != nil { // New started it: wait
+		_ = os.Remove(outPath)
+		return nil, api.Wrap(api.ReasonGeneric, err, "image engine")
+	}
 	j := &job{limits: e.limits, src: srcPath, r: r, fmt: api.CanonicalFormat(r.Fmt), fetch: opts.Fetch,
 		tmpDir: filepath.Dir(outPath)}
 	defer j.close()

@@ -3,6 +3,7 @@ package media
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"image/png"
 	"math"
@@ -13,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/cage"
 )
 
 // Time picks a moment of a media file: Seconds from its start, or, when
@@ -70,13 +72,22 @@ type FrameOptions struct {
 	// a colour name ffmpeg knows ("red"); default "#1f6feb". Its
 	// background is transparent.
 	WaveformColor string
+	// MinWidth and MinHeight, when set, are the least size the caller
+	// needs of a video frame: ffmpeg then scales the upright frame down
+	// in the same run, never up, to a size of exactly its aspect ratio (a
+	// whole fraction of it, see scaledSize) that is at least MinWidth wide
+	// and MinHeight high (zero: no need on that side), which is cheaper to
+	// write and read than the full frame. Both zero: the full size. Cover
+	// art and waveforms ignore them.
+	MinWidth, MinHeight int
 }
 
 // Frame is an image Frame extracted.
 type Frame struct {
 	// Path is the PNG file.
 	Path string
-	// Width and Height are its size in pixels.
+	// Width and Height are its size in pixels (scaled down as
+	// FrameOptions.MinWidth and MinHeight allow).
 	Width, Height int
 	// Kind is KindFrame, KindCover or KindWaveform.
 	Kind string
@@ -85,10 +96,12 @@ type Frame struct {
 }
 
 // The representative frame is chosen among candidateFrames frames spread
-// over the first candidateWindow seconds.
+// over the first candidateWindow seconds: keyframes, when at least
+// minKeyframes of them qualify there, else any frames.
 const (
 	candidateFrames = 6
 	candidateWindow = 10.0
+	minKeyframes    = 3
 )
 
 var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|[a-zA-Z]{3,20})$`)
@@ -99,14 +112,20 @@ var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|[a-zA-Z]{3,2
 //
 //   - a video: the frame at opts.Time (the first frame at or after it, as
 //     ffmpeg's accurate seek gives; the time is clamped to the duration), or
-//     without a time a representative frame: six frames evenly spread over
-//     the first ten seconds (or the whole of a shorter video) are decoded
-//     into 64x36 grey thumbnails, and the one with the most contrast (the
-//     standard deviation of its luma) among those neither nearly black nor
-//     nearly white (mean luma within 24..232 of 255) and not flat
-//     (deviation at least 12) is chosen, the earliest on a tie; when none
-//     qualifies, the one with the most contrast. That frame is then
-//     extracted at full size. Black leaders and fades are so avoided.
+//     without a time a representative frame. Candidates are scored on
+//     64x36 grey thumbnails: the one with the most contrast (the standard
+//     deviation of its luma) among those neither nearly black nor nearly
+//     white (mean luma within 24..232 of 255) and not flat (deviation at
+//     least 12) is chosen, the earliest on a tie. The candidates are
+//     first the keyframes of the first ten seconds (or of the whole of a
+//     shorter video), at most six, at least a sixth of that apart: they
+//     decode on their own, so one ffmpeg run decodes only them and writes
+//     each candidate and its thumbnail. When fewer than three keyframes
+//     are there (a long group of pictures) or none qualifies, six frames
+//     evenly spread over those seconds are decoded as thumbnails instead
+//     (every frame up to the last is decoded), the best of them (or,
+//     when none qualifies, the one with the most contrast) then extracted
+//     in a second run. Black leaders and fades are so avoided.
 //   - an audio file: its cover art (attached picture) when it has one,
 //     else its waveform.
 //
@@ -147,7 +166,13 @@ func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOpt
 	}
 	if opts.Time == nil {
 		// Unknown duration (a raw stream): candidates from its start.
-		return e.representative(ctx, input, vs, cmp.Or(duration, candidateWindow), dir, out)
+		window := math.Min(cmp.Or(duration, candidateWindow), candidateWindow)
+		fo := videoFrameOut(vs, opts)
+		f, err := e.keyframeCandidates(ctx, input, vs, window, fo, dir, out)
+		if f != nil || err != nil {
+			return f, err
+		}
+		return e.representative(ctx, input, vs, window, fo, dir, out)
 	}
 	var t float64
 	if duration > 0 {
@@ -161,7 +186,92 @@ func (e *Engine) Frame(ctx context.Context, path string, in *Info, opts FrameOpt
 	} else if !opts.Time.IsPercent {
 		t = opts.Time.Seconds // unknown duration: past the end gives the first frame
 	}
-	return e.frameOrFirst(ctx, input, vs, t, out)
+	return e.frameOrFirst(ctx, input, vs, t, videoFrameOut(vs, opts), out)
+}
+
+// frameOut says how video frames are written: the filter chain, and the
+// PNG options for the expected size.
+type frameOut struct {
+	// vf is the filter chain.
+	vf string
+	// pixels is the expected size of a frame.
+	pixels int64
+}
+
+// Uncompressed PNG frames are cheaper to write and read than compressed
+// ones, but larger: they are written while the frames of one run take at
+// most uncompressedBytes.
+const uncompressedBytes = 64 << 20
+
+// pngArgs returns the encoder options of n PNG frames: uncompressed when
+// they are small enough, else deflated at the fastest level.
+func (o frameOut) pngArgs(n int) []string {
+	if o.pixels*3*int64(n) <= uncompressedBytes {
+		return []string{"-c:v", "png", "-compression_level", "0", "-pred", "none"}
+	}
+	return []string{"-c:v", "png", "-compression_level", "1"}
+}
+
+// videoFrameOut returns how the frames of vs are written for opts.
+func videoFrameOut(vs Stream, opts FrameOptions) frameOut {
+	dw, dh := vs.DisplaySize()
+	vf := frameFilter(vs, opts)
+	if w, h, ok := scaledSize(dw, dh, opts.MinWidth, opts.MinHeight); ok {
+		dw, dh = w, h
+	}
+	return frameOut{vf: vf, pixels: int64(max(dw, 1)) * int64(max(dh, 1))}
+}
+
+// frameFilter is the filter chain of a video frame: upright and square-
+// pixelled (uprightFilter), scaled down in the same step when opts allow
+// (scaledSize).
+func frameFilter(vs Stream, opts FrameOptions) string {
+	dw, dh := vs.DisplaySize()
+	w, _, ok := scaledSize(dw, dh, opts.MinWidth, opts.MinHeight)
+	if !ok {
+		return uprightFilter(vs)
+	}
+	// The factor, applied to the upright, square-pixelled size: on a
+	// frame of the probed size it gives exactly w x h; on any other (a
+	// stream whose frames differ from what its header says) it still
+	// keeps the aspect ratio.
+	k := strconv.Itoa(w) + "/" + strconv.Itoa(dw)
+	return "scale=w='max(1,round(iw*sar*" + k + "))':h='max(1,round(ih*" + k + "))':flags=area,setsar=1,format=rgb24"
+}
+
+// scaledSize returns the smallest size of exactly the aspect ratio of a
+// w x h frame that is at least minW wide and minH high: (w/g)*m x (h/g)*m
+// for g the greatest common divisor of w and h and the least whole m that
+// fits. Keeping the ratio exact means that an image engine that fits the
+// scaled frame to a width (or a height) computes the same other side as
+// from the full frame. ok is false when no such size is smaller than the
+// frame (nothing asked, a need as large as the frame, or a ratio with no
+// smaller whole multiple).
+func scaledSize(w, h, minW, minH int) (sw, sh int, ok bool) {
+	if w <= 0 || h <= 0 || (minW <= 0 && minH <= 0) {
+		return 0, 0, false
+	}
+	g := gcd(w, h)
+	a, b := w/g, h/g
+	m := max(1, ceilDiv(minW, a), ceilDiv(minH, b))
+	if m >= g {
+		return 0, 0, false
+	}
+	return a * m, b * m, true
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+func ceilDiv(a, b int) int {
+	if a <= 0 {
+		return 0
+	}
+	return (a + b - 1) / b
 }
 
 // uprightFilter is the filter chain that makes a decoded frame square-
@@ -195,15 +305,16 @@ func (e *Engine) inputArgs(input string, opts ...string) []string {
 
 // frameAt extracts the frame at t seconds into out; a nil Frame when no
 // frame was decoded.
-func (e *Engine) frameAt(ctx context.Context, input string, vs Stream, t float64, out string) (*Frame, error) {
+func (e *Engine) frameAt(ctx context.Context, input string, vs Stream, t float64, fo frameOut, out string) (*Frame, error) {
 	args := append(e.ffmpegArgs(), e.inputArgs(input, "-ss", strconv.FormatFloat(t, 'f', 3, 64))...)
 	args = append(args,
 		"-map", "0:"+strconv.Itoa(vs.Index),
 		"-an", "-sn", "-dn",
-		"-vf", uprightFilter(vs),
+		"-vf", fo.vf,
 		"-frames:v", "1",
-		"-f", "image2", "-c:v", "png", "-compression_level", "1", "-update", "1", "-y", out,
-	)
+		"-f", "image2")
+	args = append(args, fo.pngArgs(1)...)
+	args = append(args, "-update", "1", "-y", out)
 	_ = os.Remove(out)
 	if _, err := e.run(ctx, e.ffmpeg, args); err != nil {
 		return nil, engineError(err, "the video frame cannot be decoded")
@@ -214,10 +325,96 @@ func (e *Engine) frameAt(ctx context.Context, input string, vs Stream, t float64
 // Candidate frames are scored on a scoreW x scoreH grey thumbnail.
 const scoreW, scoreH = 64, 36
 
+// keyframeCandidates chooses the representative frame among the
+// keyframes of the first window seconds, in one ffmpeg run that decodes
+// only keyframes (-skip_frame nokey), keeps at most candidateFrames of
+// them at least window/candidateFrames apart, and writes each as a
+// frame (as fo says) into a directory in dir, its grey thumbnail to the
+// standard output and its time to a file there. It returns the best candidate, moved to out;
+// nil, and no error, when fewer than minKeyframes keyframes are there or
+// none qualifies (see luma.representative), or when the run fails for a
+// reason other than the deadline or a limit: the caller then decodes
+// frames instead.
+func (e *Engine) keyframeCandidates(ctx context.Context, input string, vs Stream, window float64, fo frameOut, dir, out string) (*Frame, error) {
+	kdir, err := os.MkdirTemp(dir, "keyframes-")
+	if err != nil {
+		return nil, api.Wrap(api.ReasonGeneric, err, "frame directory")
+	}
+	defer os.RemoveAll(kdir)
+	times := filepath.Join(kdir, "times.txt")
+	if strings.ContainsAny(times, `'\`) {
+		return nil, nil // cannot be quoted in a filter graph
+	}
+	gap := strconv.FormatFloat(window/candidateFrames*0.999, 'f', 6, 64)
+	args := append(e.ffmpegArgs(), e.inputArgs(input, "-skip_frame", "nokey", "-t", strconv.FormatFloat(window, 'f', 3, 64))...)
+	graph := fmt.Sprintf("[0:%d]select='isnan(prev_selected_t)+gte(t-prev_selected_t,%s)',"+
+		"metadata=mode=add:key=acs:value=1,metadata=mode=print:file='%s',split[a][b];"+
+		"[a]scale=%d:%d:flags=area,format=gray[thumbs];[b]%s[frames]", vs.Index, gap, times, scoreW, scoreH, fo.vf)
+	args = append(args,
+		"-filter_complex", graph,
+		// passthrough: each candidate once (not repeated to a constant
+		// frame rate).
+		"-map", "[thumbs]", "-frames:v", strconv.Itoa(candidateFrames), "-fps_mode", "passthrough", "-f", "rawvideo", "-",
+		"-map", "[frames]", "-frames:v", strconv.Itoa(candidateFrames), "-fps_mode", "passthrough", "-f", "image2")
+	args = append(args, fo.pngArgs(candidateFrames)...)
+	args = append(args, "-y", filepath.Join(kdir, "%d.png"))
+	raw, err := e.run(ctx, e.ffmpeg, args)
+	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, cage.ErrCPULimit) || errors.Is(err, cage.ErrMemoryLimit) {
+			return nil, engineError(err, "the video frames cannot be decoded")
+		}
+		return nil, nil
+	}
+	b, err := os.ReadFile(times)
+	if err != nil {
+		return nil, nil
+	}
+	ts := ptsTimes(string(b))
+	n := min(len(raw)/(scoreW*scoreH), len(ts))
+	if n < minKeyframes {
+		return nil, nil
+	}
+	best, bestScore := -1, math.Inf(-1)
+	for i := 0; i < n; i++ {
+		st := lumaOfGray(raw[i*scoreW*scoreH : (i+1)*scoreW*scoreH])
+		if st.representative() && st.dev > bestScore {
+			best, bestScore = i, st.dev
+		}
+	}
+	if best < 0 {
+		return nil, nil
+	}
+	if err := os.Rename(filepath.Join(kdir, strconv.Itoa(best+1)+".png"), out); err != nil {
+		return nil, nil
+	}
+	f, err := pngFrame(out, KindFrame)
+	if f == nil || err != nil {
+		return nil, err
+	}
+	f.Time = math.Round(math.Max(0, ts[best])*1000) / 1000
+	return f, nil
+}
+
+// ptsRE finds the times in the output of ffmpeg's metadata filter.
+var ptsRE = regexp.MustCompile(`(?m)^frame:\s*\d+\s+pts:\s*\S+\s+pts_time:(\S+)`)
+
+// ptsTimes returns the times, in seconds, that ffmpeg's metadata filter
+// printed, in order; a time it could not tell ends the list.
+func ptsTimes(s string) []float64 {
+	var ts []float64
+	for _, m := range ptsRE.FindAllStringSubmatch(s, -1) {
+		f, err := strconv.ParseFloat(m[1], 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			break
+		}
+		ts = append(ts, f)
+	}
+	return ts
+}
+
 // representative scores the candidate frames on small grey thumbnails
 // that ffmpeg writes to its output, then extracts the best at full size.
-func (e *Engine) representative(ctx context.Context, input string, vs Stream, duration float64, dir, out string) (*Frame, error) {
-	window := math.Min(duration, candidateWindow)
+func (e *Engine) representative(ctx context.Context, input string, vs Stream, window float64, fo frameOut, dir, out string) (*Frame, error) {
 	rate := float64(candidateFrames) / window
 	args := append(e.ffmpegArgs(), e.inputArgs(input, "-t", strconv.FormatFloat(window, 'f', 3, 64))...)
 	args = append(args,
@@ -242,17 +439,17 @@ func (e *Engine) representative(ctx context.Context, input string, vs Stream, du
 			best, bestScore = i, score
 		}
 	}
-	return e.frameOrFirst(ctx, input, vs, float64(best)/rate, out)
+	return e.frameOrFirst(ctx, input, vs, float64(best)/rate, fo, out)
 }
 
 // frameOrFirst extracts the frame at t seconds, or the first frame when
 // nothing decodes there (a truncated tail). No frame at all is
 // SourceCorrupt. The frame's Time is t (or 0), to the millisecond.
-func (e *Engine) frameOrFirst(ctx context.Context, input string, vs Stream, t float64, out string) (*Frame, error) {
-	f, err := e.frameAt(ctx, input, vs, t, out)
+func (e *Engine) frameOrFirst(ctx context.Context, input string, vs Stream, t float64, fo frameOut, out string) (*Frame, error) {
+	f, err := e.frameAt(ctx, input, vs, t, fo, out)
 	if err == nil && f == nil && t > 0 {
 		t = 0
-		f, err = e.frameAt(ctx, input, vs, 0, out)
+		f, err = e.frameAt(ctx, input, vs, 0, fo, out)
 	}
 	if err != nil {
 		return nil, err

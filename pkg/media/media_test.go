@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,17 +130,24 @@ func TestFrameRotated(t *testing.T) {
 	if w, h := v.DisplaySize(); w != 180 || h != 320 {
 		t.Errorf("display size %dx%d, want 180x320", w, h)
 	}
-	for _, tm := range []*Time{nil, {Seconds: 1}} {
-		f, err := e.Frame(context.Background(), rotated, in, FrameOptions{Time: tm}, t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.Width != 180 || f.Height != 320 {
-			t.Fatalf("frame %dx%d, want 180x320", f.Width, f.Height)
-		}
-		img := decodePNG(t, f.Path)
-		if top, bottom := lumaAt(img, 90, 40), lumaAt(img, 90, 280); top < 200 || bottom > 50 {
-			t.Errorf("time %v: top luma %.0f, bottom %.0f: frame not upright", tm, top, bottom)
+	// Full size, and scaled down by ffmpeg to at least 50 wide: 9x16
+	// times 6.
+	for _, c := range []struct{ minW, w, h int }{{0, 180, 320}, {50, 54, 96}} {
+		for _, tm := range []*Time{nil, {Seconds: 1}} {
+			f, err := e.Frame(context.Background(), rotated, in, FrameOptions{Time: tm, MinWidth: c.minW}, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Width != c.w || f.Height != c.h {
+				t.Fatalf("min width %d: frame %dx%d, want %dx%d", c.minW, f.Width, f.Height, c.w, c.h)
+			}
+			img := decodePNG(t, f.Path)
+			if b := img.Bounds(); b.Dx() != c.w || b.Dy() != c.h {
+				t.Fatalf("min width %d: PNG %v, want %dx%d", c.minW, b, c.w, c.h)
+			}
+			if top, bottom := lumaAt(img, c.w/2, c.h/8), lumaAt(img, c.w/2, c.h*7/8); top < 200 || bottom > 50 {
+				t.Errorf("min width %d, time %v: top luma %.0f, bottom %.0f: frame not upright", c.minW, tm, top, bottom)
+			}
 		}
 	}
 }
@@ -157,16 +165,45 @@ func TestFrameNonSquarePixels(t *testing.T) {
 	if v.SampleAspect != (Ratio{2, 1}) {
 		t.Fatalf("sample aspect %v", v.SampleAspect)
 	}
-	f, err := e.Frame(context.Background(), p, in, FrameOptions{Time: &Time{Seconds: 0.5}}, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	// Full size, and scaled down by ffmpeg in the same step to at least
+	// 30 high: 16x9 times 4.
+	for _, c := range []struct{ minH, w, h int }{{0, 320, 180}, {30, 64, 36}} {
+		f, err := e.Frame(context.Background(), p, in, FrameOptions{Time: &Time{Seconds: 0.5}, MinHeight: c.minH}, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Width != c.w || f.Height != c.h {
+			t.Fatalf("min height %d: frame %dx%d, want %dx%d", c.minH, f.Width, f.Height, c.w, c.h)
+		}
+		img := decodePNG(t, f.Path)
+		if l, r := lumaAt(img, c.w*15/32, c.h/2), lumaAt(img, c.w*17/32, c.h/2); l < 200 || r > 50 {
+			t.Errorf("min height %d: luma left of the middle %.0f, right %.0f: the white half is not stretched", c.minH, l, r)
+		}
 	}
-	if f.Width != 320 || f.Height != 180 {
-		t.Fatalf("frame %dx%d, want 320x180", f.Width, f.Height)
-	}
-	img := decodePNG(t, f.Path)
-	if l, r := lumaAt(img, 150, 90), lumaAt(img, 170, 90); l < 200 || r > 50 {
-		t.Errorf("luma left of the middle %.0f, right %.0f: the white half is not stretched", l, r)
+}
+
+func TestScaledSize(t *testing.T) {
+	for _, c := range []struct {
+		w, h, minW, minH int
+		sw, sh           int
+		ok               bool
+	}{
+		{1920, 1080, 638, 0, 640, 360, true},    // 16x9 times 40
+		{1920, 1080, 638, 600, 1072, 603, true}, // the height decides
+		{1920, 1080, 0, 0, 0, 0, false},         // nothing asked
+		{1920, 1080, 1920, 0, 0, 0, false},      // the full size
+		{1920, 1080, 5000, 0, 0, 0, false},      // never larger
+		{1919, 1080, 100, 0, 0, 0, false},       // no smaller exact ratio
+		{1080, 1920, 200, 0, 207, 368, true},    // portrait
+		{1024, 576, 1, 1, 16, 9, true},
+	} {
+		sw, sh, ok := scaledSize(c.w, c.h, c.minW, c.minH)
+		if sw != c.sw || sh != c.sh || ok != c.ok {
+			t.Errorf("scaledSize(%d, %d, %d, %d) = %d, %d, %v; want %d, %d, %v", c.w, c.h, c.minW, c.minH, sw, sh, ok, c.sw, c.sh, c.ok)
+		}
+		if ok && (sw*c.h != sh*c.w || sw < c.minW || sh < c.minH) {
+			t.Errorf("scaledSize(%d, %d, %d, %d) = %dx%d: not the ratio, or too small", c.w, c.h, c.minW, c.minH, sw, sh)
+		}
 	}
 }
 
@@ -237,6 +274,39 @@ func TestRepresentativeFrameSkipsBlackLeader(t *testing.T) {
 	}
 	if st := lumaOf(decodePNG(t, first.Path)); st.representative() {
 		t.Fatalf("the test video does not open on black: %+v", st)
+	}
+}
+
+// TestRepresentativeKeyframe: with a keyframe every 0.8 s, the
+// representative frame is chosen among the keyframes, in one ffmpeg run:
+// one past the black leader, at a keyframe's time, and nothing but the
+// frame is left in the directory.
+func TestRepresentativeKeyframe(t *testing.T) {
+	e := newEngine(t, Limits{})
+	p := ffmpeg(t, "-f", "lavfi", "-i", "color=black:s=160x90:r=25:d=2", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=6",
+		"-filter_complex", "[0][1]concat=n=2:v=1", "-c:v", "libx264", "-g", "20", "-sc_threshold", "0", "-pix_fmt", "yuv420p", "lead.mp4")
+	in, err := e.Probe(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	f, err := e.Frame(context.Background(), p, in, FrameOptions{MinWidth: 64}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := lumaOf(decodePNG(t, f.Path))
+	if !st.representative() || f.Time < 2 {
+		t.Errorf("frame at %.3f s with luma mean %.0f, deviation %.0f: black", f.Time, st.mean, st.dev)
+	}
+	if k := f.Time / 0.8; math.Abs(k-math.Round(k)) > 0.01 {
+		t.Errorf("frame at %.3f s: not a keyframe (every 0.8 s)", f.Time)
+	}
+	if f.Width != 64 || f.Height != 36 {
+		t.Errorf("frame %dx%d, want 64x36", f.Width, f.Height)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != filepath.Base(f.Path) {
+		t.Errorf("left in the directory: %v", ents)
 	}
 }
 
@@ -566,5 +636,26 @@ func TestVariableFrameRate(t *testing.T) {
 		if l := lumaAt(decodePNG(t, f.Path), 32, 24); l < c.lo || l > c.hi {
 			t.Errorf("time %s: luma %.0f, want %.0f..%.0f", c.time, l, c.lo, c.hi)
 		}
+	}
+}
+
+// TestFramePNGSize: frames are written uncompressed while the frames of a
+// run stay within uncompressedBytes, deflated past it (six 4K candidates
+// would be 150 MB).
+func TestFramePNGSize(t *testing.T) {
+	for _, c := range []struct {
+		w, h, n int
+		level   string
+	}{{1920, 1080, 1, "0"}, {1920, 1080, candidateFrames, "0"}, {3840, 2160, 1, "0"}, {3840, 2160, candidateFrames, "1"}, {7680, 4320, 1, "1"}} {
+		fo := videoFrameOut(Stream{Width: c.w, Height: c.h}, FrameOptions{})
+		args := strings.Join(fo.pngArgs(c.n), " ")
+		if !strings.Contains(args, "-compression_level "+c.level) {
+			t.Errorf("%d frames of %dx%d: %s, want level %s", c.n, c.w, c.h, args, c.level)
+		}
+	}
+	// Scaled down for a small rendition: uncompressed.
+	fo := videoFrameOut(Stream{Width: 7680, Height: 4320}, FrameOptions{MinWidth: 640})
+	if args := strings.Join(fo.pngArgs(candidateFrames), " "); !strings.Contains(args, "-compression_level 0") {
+		t.Errorf("640 wide: %s", args)
 	}
 }

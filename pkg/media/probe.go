@@ -184,10 +184,24 @@ type probeJSON struct {
 	} `json:"streams"`
 }
 
-// Probe runs ffprobe on the local file path and returns what it tells.
-// The file is opened with the file protocol only: ffprobe never opens a
+// Probe describes the local file path. The common MP4/QuickTime file
+// (H.264 and AAC, see mp4probe.go) is read in Go, without a process, as
+// ffprobe would describe it (but without tags); every other file runs
+// ffprobe, opening it with the file protocol only: ffprobe never opens a
 // URL. A file ffprobe cannot read fails with SourceCorrupt.
 func (e *Engine) Probe(ctx context.Context, path string) (*Info, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, engineError(err, "the media file cannot be read")
+	}
+	if in, err := quickProbe(path); err == nil {
+		return in, nil
+	}
+	return e.ffprobeInfo(ctx, path)
+}
+
+// ffprobeInfo runs ffprobe on the local file path and returns what it
+// tells.
+func (e *Engine) ffprobeInfo(ctx context.Context, path string) (*Info, error) {
 	in, err := fileInput(path)
 	if err != nil {
 		return nil, err
