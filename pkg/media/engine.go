@@ -4,6 +4,8 @@
 // temporary directory, a minimal environment, address-space and CPU-time
 // limits, a thread cap, the file protocol only (-protocol_whitelist
 // file,pipe, and inputs named "file:/path"), so ffmpeg never opens a URL,
+// and a network namespace of their own with no usable interface (the
+// cage's NoNetwork), so not even a decoder bug can reach the network,
 // and the container demuxers only (-format_whitelist, see Demuxers), so a
 // playlist or script inside a source cannot make it open other files.
 // Sources are local files fetched by package transfer.
@@ -139,7 +141,7 @@ func New(opts Options) (*Engine, error) {
 		}
 		*p.dst = path
 	}
-	c, err := cage.New(cage.Options{TempDir: opts.TempDir, Limits: cage.Limits{
+	c, err := cage.New(cage.Options{TempDir: opts.TempDir, NoNetwork: true, Limits: cage.Limits{
 		MemoryBytes: e.limits.MemoryBytes,
 		CPUSeconds:  e.limits.CPUSeconds,
 	}})

@@ -32,7 +32,7 @@
 // execs. When the kernel forbids unprivileged user namespaces (the
 // sysctl kernel.unprivileged_userns_clone=0, user.max_user_namespaces=0,
 // or a seccomp profile such as Docker's default one that refuses
-// unshare), New logs a warning and the cage runs commands without the
+// unshare), the first run logs a warning and the cage runs commands without the
 // namespace; NetworkIsolated reports which. Engines keep their own
 // network switches off as well (Ghostscript's -dSAFER, ffmpeg's
 // -protocol_whitelist file,pipe), and all network I/O of the service
@@ -55,6 +55,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -114,8 +115,10 @@ type Cage struct {
 	prlimit string
 	limits  Limits
 	tempDir string
-	// netns is set when commands run in a network namespace of their own.
-	netns bool
+	// netns reports whether commands run in a network namespace of their
+	// own; nil without Options.NoNetwork. It probes the kernel once, at the
+	// first run, so a cage costs nothing until it is used.
+	netns func() bool
 }
 
 // Options configure a Cage.
@@ -126,7 +129,7 @@ type Options struct {
 	TempDir string
 	// NoNetwork runs every command in a network namespace of its own,
 	// without any usable interface (see the package documentation). When
-	// the kernel forbids it, New logs a warning to Logger and commands run
+	// the kernel forbids it, the first run logs a warning to Logger and commands run
 	// without it.
 	NoNetwork bool
 	// Logger receives the warning of a NoNetwork cage that cannot isolate
@@ -142,23 +145,26 @@ func New(opts Options) (*Cage, error) {
 	}
 	c := &Cage{prlimit: p, limits: opts.Limits.withDefaults(), tempDir: opts.TempDir}
 	if opts.NoNetwork {
-		if err := probeNetns(p); err != nil {
-			l := opts.Logger
-			if l == nil {
-				l = slog.Default()
+		logger := opts.Logger
+		c.netns = sync.OnceValue(func() bool {
+			if err := probeNetns(p); err != nil {
+				l := logger
+				if l == nil {
+					l = slog.Default()
+				}
+				l.Warn("cage: the kernel refuses a user and network namespace; engines run with the host's network",
+					"error", err.Error())
+				return false
 			}
-			l.Warn("cage: the kernel refuses a user and network namespace; engines run with the host's network",
-				"error", err.Error())
-		} else {
-			c.netns = true
-		}
+			return true
+		})
 	}
 	return c, nil
 }
 
 // NetworkIsolated reports whether the cage runs commands in a network
 // namespace of their own.
-func (c *Cage) NetworkIsolated() bool { return c.netns }
+func (c *Cage) NetworkIsolated() bool { return c.netns != nil && c.netns() }
 
 // netnsAttr returns the process attributes that put a child in a new
 // user and network namespace, its user and group mapped to themselves.
@@ -355,7 +361,7 @@ func (c *Cage) Run(ctx context.Context, cmd Cmd) (*Result, error) {
 		"HOME=" + dir,
 	}, cmd.Env...)
 	x.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if c.netns {
+	if c.NetworkIsolated() {
 		x.SysProcAttr = netnsAttr()
 	}
 	if cmd.Stdin != nil {
