@@ -248,7 +248,8 @@ func nearestName(c lab) string {
 //   - h 345-20: pink above L* 50, red below;
 //   - h 20-50: red (pink above L* 75);
 //   - h 50-85: orange, brown when L* < 50 or C* < 35;
-//   - h 85-115: yellow, green (olive) when L* < 60;
+//   - h 85-115: yellow; brown when C* < 25 and L* < 70 (khaki, drab),
+//     else green (olive) when L* < 60;
 //   - h 115-180: green; h 180-315: blue;
 //   - h 315-345: purple (pink above L* 75).
 //
@@ -278,6 +279,9 @@ func basicTerm(c lab) string {
 		}
 		return "orange"
 	case h < 115:
+		if C < 25 && c.L < 70 {
+			return "brown"
+		}
 		if c.L < 60 {
 			return "green"
 		}
