@@ -40,3 +40,17 @@ func analyse(ctx context.Context, engine *image.Engine, path string, rendition a
 	}
 	return nil
 }
+
+// analysisBox returns r, or for an analysis rendition a copy of r asking
+// for a picture of analysis.MaxSide pixels at most, so that a raw file's
+// embedded preview of that size is used rather than the full-size
+// picture. The copy shares r's Metadata.
+func analysisBox(family api.Family, r *worker.Rendition) *worker.Rendition {
+	if family != api.FamilyAnalysis {
+		return r
+	}
+	c := *r
+	side := analysis.MaxSide
+	c.Width, c.Height = &side, &side
+	return &c
+}

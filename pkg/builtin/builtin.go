@@ -182,7 +182,7 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 		} else if r.Waveform != nil {
 			return api.Errorf(api.ReasonGeneric, "waveform: {color: %s} applies to audio sources, not to this source (%s)", r.Waveform.Color, sf.Title)
 		} else if sf.Family == format.FamilyRaw {
-			pic, cleanup, err := rawPicture(ctx, rawEngine, engine, src, r)
+			pic, cleanup, err := rawPicture(ctx, rawEngine, engine, src, analysisBox(family, r))
 			if err != nil {
 				return err
 			}
