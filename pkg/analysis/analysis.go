@@ -8,8 +8,11 @@ import (
 
 // MaxSide is the long side, in pixels, of the picture the features are
 // computed on; a larger picture is first shrunk to it (image.Engine.Pixels
-// does it on load). The sharpness scale depends on it.
-const MaxSide = 512
+// does it on load). It is small enough that libvips decodes a 12 MP JPEG
+// at 1/4 scale, as for a 256 px thumbnail, and large enough for the
+// hashes (32 px), the colours and the sharpness, whose scale depends on
+// it.
+const MaxSide = 384
 
 // The features, as named by the features instruction (api.AnalysisFeatures
 // lists the same names).

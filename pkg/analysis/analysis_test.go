@@ -321,3 +321,12 @@ func TestUnknownFeature(t *testing.T) {
 	_, err := Analyze(image.NewNRGBA(image.Rect(0, 0, 2, 2)), []string{"faces"})
 	assert.ErrorContains(t, err, `unknown feature "faces"`)
 }
+
+func BenchmarkAnalyze(b *testing.B) {
+	img := scene(1, MaxSide, MaxSide*3/4)
+	for b.Loop() {
+		if _, err := Analyze(img, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

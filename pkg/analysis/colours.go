@@ -23,7 +23,7 @@ const (
 	// colour tag.
 	tagShare = 0.10
 	// kmeansRounds bounds the k-means iterations.
-	kmeansRounds = 30
+	kmeansRounds = 20
 )
 
 // Colour is one dominant colour of a picture.
@@ -45,21 +45,22 @@ type Colour struct {
 var BasicTerms = []string{"red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "grey"}
 
 // bin is a cell of the colour histogram: the pixels whose 8-bit sRGB
-// values agree in their top 5 bits, with their mean colour in CIELAB.
+// values agree in their top 4 bits, with their mean colour in CIELAB.
 type bin struct {
 	c lab
 	n float64
 }
 
 // dominantColours clusters the opaque pixels of img in CIELAB (weighted
-// k-means over a 32x32x32 histogram, seeded deterministically by
+// k-means over a 16x16x16 histogram, seeded deterministically by
 // farthest-point selection from the most common cell) and returns at most
 // MaxColours colours, largest share first. A picture without opaque
 // pixels has none.
 func dominantColours(img *image.NRGBA) []Colour {
-	var sums [32 * 32 * 32]struct {
-		l, a, b, n float64
-	}
+	// Per cell: the sums of the 8-bit values and the count; the cell's
+	// colour is converted to CIELAB once, from its mean (cells are 16
+	// levels wide, so the mean in sRGB and in CIELAB barely differ).
+	sums := make([][4]uint32, 16*16*16)
 	b := img.Bounds()
 	total := 0.0
 	for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -69,13 +70,11 @@ func dominantColours(img *image.NRGBA) []Colour {
 			if p[3] < 128 {
 				continue
 			}
-			i := int(p[0]>>3)<<10 | int(p[1]>>3)<<5 | int(p[2]>>3)
-			c := toLab(p[0], p[1], p[2])
-			s := &sums[i]
-			s.l += c.L
-			s.a += c.A
-			s.b += c.B
-			s.n++
+			s := &sums[int(p[0]>>4)<<8|int(p[1]>>4)<<4|int(p[2]>>4)]
+			s[0] += uint32(p[0])
+			s[1] += uint32(p[1])
+			s[2] += uint32(p[2])
+			s[3]++
 			total++
 		}
 	}
@@ -84,8 +83,9 @@ func dominantColours(img *image.NRGBA) []Colour {
 	}
 	var bins []bin
 	for _, s := range sums {
-		if s.n > 0 {
-			bins = append(bins, bin{lab{s.l / s.n, s.a / s.n, s.b / s.n}, s.n})
+		if n := s[3]; n > 0 {
+			mean := func(v uint32) uint8 { return uint8((v + n/2) / n) }
+			bins = append(bins, bin{toLab(mean(s[0]), mean(s[1]), mean(s[2])), float64(n)})
 		}
 	}
 	clusters := kmeans(bins, min(MaxColours+2, len(bins)))
