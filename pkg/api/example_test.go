@@ -52,7 +52,7 @@ func ExampleDecodeRequest() {
 	// request req-42 from https://bucket.example.com/in/photo.jpg
 	// thumb.png: make png, 319 px wide
 	// rendition-2.jpg: rendition_failed GenericError: quality: must be an integer from 1 to 100, got 101
-	// rendition-3.bmp: rendition_failed RenditionFormatUnsupported: fmt: "bmp" is not supported; use one of png, jpg, webp, gif, tiff, avif, heic, jxl, xmp, machine-metadata-json, text, mp4, or set worker to route it to a custom action
+	// rendition-3.bmp: rendition_failed RenditionFormatUnsupported: fmt: "bmp" is not supported; use one of png, jpg, webp, gif, tiff, avif, heic, jxl, xmp, machine-metadata-json, text, mp4, analysis, or set worker to route it to a custom action
 	// request refused: source: is required (a URL string, or an object {url, name, size, mimetype, headers})
 	// rendition_failed rendition-1.png
 }

@@ -13,6 +13,9 @@ const (
 	FamilyText     Family = "text"
 	// FamilyVideo is the preview clip of a video source (fmt mp4).
 	FamilyVideo Family = "video"
+	// FamilyAnalysis is the analysis of an image (fmt analysis, JSON):
+	// dominant colours, perceptual hashes, quality scores; see Features.
+	FamilyAnalysis Family = "analysis"
 )
 
 // formats maps every canonical fmt to its family and media type.
@@ -32,6 +35,7 @@ var formats = map[string]struct {
 	"machine-metadata-json": {FamilyMetadata, "application/json"},
 	"text":                  {FamilyText, "text/plain; charset=utf-8"},
 	"mp4":                   {FamilyVideo, "video/mp4"},
+	"analysis":              {FamilyAnalysis, "application/json"},
 }
 
 // fmtAliases maps accepted spellings to canonical fmt values.
@@ -65,5 +69,5 @@ func FormatMimeType(fmt string) string {
 
 // BuiltinFormats lists the canonical built-in fmt values in a stable order.
 func BuiltinFormats() []string {
-	return []string{"png", "jpg", "webp", "gif", "tiff", "avif", "heic", "jxl", "xmp", "machine-metadata-json", "text", "mp4"}
+	return []string{"png", "jpg", "webp", "gif", "tiff", "avif", "heic", "jxl", "xmp", "machine-metadata-json", "text", "mp4", "analysis"}
 }

@@ -183,6 +183,10 @@ type Rendition struct {
 	// or unset) from the smallest embedded preview at least the size
 	// asked for, developing the raw data when none is.
 	Raw string
+	// Features lists what an analysis rendition (fmt analysis) computes,
+	// each one of AnalysisFeatures; nil computes them all. Duplicates are
+	// dropped, the order is kept.
+	Features []string
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
 
@@ -263,6 +267,7 @@ var knownKeys = map[string]bool{
 	"maxDuration": true, "bitrate": true,
 	"waveform": true,
 	"raw":      true,
+	"features": true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -371,6 +376,9 @@ func ParseRendition(data []byte) (Rendition, error) {
 		default:
 			p.fail(fieldErr("raw", `must be "auto", "preview" or "develop", got %s`, abbreviate(raw["raw"])))
 		}
+	}
+	if _, ok := p.first("features"); ok {
+		r.Features = parseFeatures(&p, raw["features"])
 	}
 	if _, ok := p.first("language"); ok {
 		l := p.str("language")
@@ -765,6 +773,7 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("maxDuration", r.MaxDuration != nil, r.MaxDuration)
 	put("bitrate", r.Bitrate != nil, r.Bitrate)
 	put("raw", r.Raw != "", r.Raw)
+	put("features", r.Features != nil, r.Features)
 	return json.Marshal(m)
 }
 

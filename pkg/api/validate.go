@@ -37,6 +37,9 @@ type instruction struct {
 	video bool
 	// videoOnly is true for the instructions of preview clips only.
 	videoOnly bool
+	// analysis is true for the instructions an analysis rendition honours
+	// (they pick the picture of the source that is analysed).
+	analysis bool
 }
 
 // instructions is the table of image instructions behind Validate, in the
@@ -57,7 +60,7 @@ var instructions = []instruction{
 		return fmt.Sprintf("{image: %s}", RedactURL(r.Watermark.Image)), true
 	}},
 	{field: "background", value: func(r *Rendition) (string, bool) { return strconv.Quote(r.Background), r.Background != "" }},
-	{field: "page", value: intValue(func(r *Rendition) *int { return r.Page })},
+	{field: "page", value: intValue(func(r *Rendition) *int { return r.Page }), analysis: true},
 	{field: "convertToDpi", value: func(r *Rendition) (string, bool) { return dpiValue(r.ConvertToDPI) }},
 	{field: "quality", value: intValue(func(r *Rendition) *int { return r.Quality }), video: true,
 		fmts: []string{"jpg", "webp", "avif", "heic", "jxl"},
@@ -84,7 +87,7 @@ var instructions = []instruction{
 			return "", false
 		}
 		return r.Time.String(), true
-	}, video: true},
+	}, video: true, analysis: true},
 	{field: "storyboard", value: func(r *Rendition) (string, bool) { return jsonValue(r.Storyboard, r.Storyboard != nil) }},
 	{field: "waveform", value: func(r *Rendition) (string, bool) { return jsonValue(r.Waveform, r.Waveform != nil) }},
 	{field: "frames", value: intValue(func(r *Rendition) *int { return r.Frames }),
@@ -110,7 +113,7 @@ var instructions = []instruction{
 		}
 		return strconv.FormatInt(*r.Bitrate, 10), true
 	}, videoOnly: true},
-	{field: "raw", value: func(r *Rendition) (string, bool) { return strconv.Quote(r.Raw), r.Raw != "" }},
+	{field: "raw", value: func(r *Rendition) (string, bool) { return strconv.Quote(r.Raw), r.Raw != "" }, analysis: true},
 	{field: "compression", value: func(r *Rendition) (string, bool) {
 		raw, ok := r.Extra["compression"]
 		return abbreviate(raw), ok && string(raw) != "null"
@@ -215,6 +218,9 @@ func shorten(s string) string {
 //     turned into a picture) applies to every image fmt;
 //   - compression is refused for every built-in fmt: tiff renditions are
 //     always LZW-compressed (png has compressionLevel);
+//   - an analysis rendition (fmt analysis) takes page, time and raw,
+//     which pick the picture of the source that is analysed, and
+//     features, which applies to it only;
 //   - crop "smart" needs both width and height, the size of the crop;
 //   - maxChars applies to text only, and must be a positive integer;
 //   - a preview clip (mp4, family video) takes width, height, maxWidth,
@@ -236,6 +242,12 @@ func (r *Rendition) Validate() error {
 	for _, in := range instructions {
 		v, set := in.value(r)
 		if !set {
+			continue
+		}
+		if family == FamilyAnalysis {
+			if !in.analysis {
+				return validationErr(in.field, "%s does not apply to %s renditions; an analysis takes page, time and raw (which picture of the source is analysed) and features", v, r.Fmt)
+			}
 			continue
 		}
 		if in.videoOnly {
@@ -270,6 +282,9 @@ func (r *Rendition) Validate() error {
 	}
 	if r.Language != "" && r.Fmt != "text" {
 		return validationErr("language", "%q is not honoured by %s renditions; it applies to text (the subtitle language of a video)", r.Language, r.Fmt)
+	}
+	if r.Features != nil && family != FamilyAnalysis {
+		return validationErr("features", "%s is not honoured by %s renditions; it applies to analysis", jsonList(r.Features), r.Fmt)
 	}
 	if family == FamilyVideo && r.Quality != nil && r.Bitrate != nil {
 		return validationErr("bitrate", "%d cannot be combined with quality (%d) in a %s rendition: set one, a bit rate or a constant quality", *r.Bitrate, *r.Quality, r.Fmt)
@@ -435,4 +450,10 @@ func (req *Request) CheckRenditions() {
 			first[key] = i
 		}
 	}
+}
+
+// jsonList writes a list of strings as JSON, for messages.
+func jsonList(l []string) string {
+	s, _ := jsonValue(l, true)
+	return s
 }

@@ -28,7 +28,7 @@ var honouredBy = map[string]struct {
 	"crop":             {`{"x": 1, "y": 2, "w": 3, "h": 4}`, "png jpg webp gif tiff avif heic jxl"},
 	"watermark":        {`{"image": "https://h/wm.png"}`, "png jpg webp gif tiff avif heic jxl"},
 	"background":       {`"#fff"`, "png jpg webp gif tiff avif heic jxl"},
-	"page":             {`2`, "png jpg webp gif tiff avif heic jxl"},
+	"page":             {`2`, "png jpg webp gif tiff avif heic jxl analysis"},
 	"convertToDpi":     {`300`, "png jpg webp gif tiff avif heic jxl"},
 	"quality":          {`80`, "jpg webp avif heic jxl mp4"},
 	"jpegSize":         {`5000`, "jpg"},
@@ -37,7 +37,7 @@ var honouredBy = map[string]struct {
 	"dpi":              {`300`, "png jpg webp tiff avif heic"},
 	"xmp":              {`"` + base64.StdEncoding.EncodeToString([]byte("<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")) + `"`, "png jpg webp tiff avif heic"},
 	"animated":         {`true`, "gif webp"},
-	"time":             {`"10%"`, "png jpg webp gif tiff avif heic jxl mp4"},
+	"time":             {`"10%"`, "png jpg webp gif tiff avif heic jxl mp4 analysis"},
 	"maxDuration":      {`10`, "mp4"},
 	"bitrate":          {`"800k"`, "mp4"},
 	"storyboard":       {`{"columns": 3, "rows": 2}`, "png jpg webp gif tiff avif heic jxl"},
@@ -45,7 +45,8 @@ var honouredBy = map[string]struct {
 	"compression":      {`"lzw"`, ""},
 	"maxChars":         {`20`, "text"},
 	"language":         {`"en-US"`, "text"},
-	"raw":              {`"develop"`, "png jpg webp gif tiff avif heic jxl"},
+	"raw":              {`"develop"`, "png jpg webp gif tiff avif heic jxl analysis"},
+	"features":         {`["hashes"]`, "analysis"},
 }
 
 func TestInstructionsAreRefusedWhereTheFmtCannotHonourThem(t *testing.T) {

@@ -133,9 +133,9 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 		if family == api.FamilyVideo {
 			return previewClip(ctx, mediaEngine, probes, src, r)
 		}
-		if family != api.FamilyImage {
+		if family != api.FamilyImage && family != api.FamilyAnalysis {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
-				"the thumbnail action makes image renditions and mp4 preview clips; fmt %q is neither", r.Fmt)
+				"the thumbnail action makes image renditions, mp4 preview clips and analyses; fmt %q is none of them", r.Fmt)
 		}
 		engine, err := engineFor(engine, src.Settings)
 		if err != nil {
@@ -182,7 +182,7 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 		} else if r.Waveform != nil {
 			return api.Errorf(api.ReasonGeneric, "waveform: {color: %s} applies to audio sources, not to this source (%s)", r.Waveform.Color, sf.Title)
 		} else if sf.Family == format.FamilyRaw {
-			pic, cleanup, err := rawPicture(ctx, rawEngine, engine, src, r)
+			pic, cleanup, err := rawPicture(ctx, rawEngine, engine, src, analysisBox(family, r))
 			if err != nil {
 				return err
 			}
@@ -190,6 +190,9 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 			path = pic.Path
 		} else if path, err = src.LocalPath(ctx); err != nil {
 			return err
+		}
+		if family == api.FamilyAnalysis {
+			return analyse(ctx, engine, path, rendition, r)
 		}
 		res, err := engine.Render(ctx, path, rendition, r.Path, opts)
 		if err != nil {

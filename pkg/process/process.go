@@ -34,6 +34,8 @@ var DefaultActions = map[api.Family]string{
 	// Preview clips are made by the thumbnail action, which links the
 	// media engine (ffmpeg) already.
 	api.FamilyVideo: api.ActionThumbnail,
+	// Analyses need the decoded picture, which the thumbnail action makes.
+	api.FamilyAnalysis: api.ActionThumbnail,
 }
 
 // DefaultSourceActions maps source formats (names of the format registry)

@@ -149,11 +149,12 @@ func Run(ctx context.Context, opts Options) (*Suite, error) {
 }
 
 // RunBy returns the action that runs the cases of the folder called
-// cases: the folder's own name, except "video", "raw" and "postscript",
-// whose cases (video and audio sources; camera raw sources; EPS, PS and
-// Illustrator files) the thumbnail action runs.
+// cases: the folder's own name, except "video", "raw", "postscript" and
+// "analysis", whose cases (video and audio sources; camera raw sources;
+// EPS, PS and Illustrator files; analysis renditions) the thumbnail
+// action runs.
 func RunBy(cases string) string {
-	if cases == "video" || cases == "raw" || cases == "postscript" {
+	if cases == "video" || cases == "raw" || cases == "postscript" || cases == "analysis" {
 		return "thumbnail"
 	}
 	return cases
@@ -440,7 +441,7 @@ func outputExt(c *Case, out string, b []byte) string {
 	case "":
 	case "text":
 		return ".txt"
-	case "machine-metadata-json":
+	case "machine-metadata-json", "analysis":
 		return ".json"
 	default:
 		return "." + api.CanonicalFormat(f)

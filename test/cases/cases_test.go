@@ -17,7 +17,7 @@ import (
 )
 
 // builtinOrExample are the actions that must ship at least 10 cases.
-var builtinOrExample = map[string]bool{"thumbnail": true, "metadata": true, "fulltext": true, "office": true, "example-tagger": true}
+var builtinOrExample = map[string]bool{"thumbnail": true, "metadata": true, "fulltext": true, "office": true, "example-tagger": true, "analysis": true}
 
 // TestCases builds every action that has cases here and runs its cases
 // through the action loop.

@@ -1,0 +1,56 @@
+package builtin
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	"github.com/assetcompute/assetcompute/pkg/analysis"
+	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/image"
+	"github.com/assetcompute/assetcompute/pkg/worker"
+)
+
+// analyse writes the analysis rendition (fmt analysis) of the picture at
+// path, which the thumbnail action made of the source as it would for an
+// image rendition (a photo, a PDF or PostScript page, a video's poster
+// frame, a raw file's preview): decoded once by libvips at
+// analysis.MaxSide pixels at most (shrink-on-load), then analysed in Go.
+// rendition carries the page to decode.
+func analyse(ctx context.Context, engine *image.Engine, path string, rendition api.Rendition, r *worker.Rendition) error {
+	px, err := engine.Pixels(ctx, path, rendition, analysis.MaxSide, filepath.Dir(r.Path))
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rep, err := analysis.Analyze(px, r.Features)
+	if err != nil {
+		// The request was validated: an unknown feature here is a bug.
+		return api.Wrap(api.ReasonGeneric, err, "analysis")
+	}
+	out, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return api.Wrap(api.ReasonGeneric, err, "analysis cannot be written")
+	}
+	if err := os.WriteFile(r.Path, append(out, '\n'), 0o644); err != nil {
+		return api.Wrap(api.ReasonGeneric, err, "analysis cannot be written")
+	}
+	return nil
+}
+
+// analysisBox returns r, or for an analysis rendition a copy of r asking
+// for a picture of analysis.MaxSide pixels at most, so that a raw file's
+// embedded preview of that size is used rather than the full-size
+// picture. The copy shares r's Metadata.
+func analysisBox(family api.Family, r *worker.Rendition) *worker.Rendition {
+	if family != api.FamilyAnalysis {
+		return r
+	}
+	c := *r
+	side := analysis.MaxSide
+	c.Width, c.Height = &side, &side
+	return &c
+}
