@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"sort"
 )
 
@@ -171,12 +172,15 @@ func (j *jpegBlocks) read() {
 	if j.exif != nil {
 		x.exifBlock(j.exif, "JPEG EXIF")
 	}
-	for i, p := range j.xmp {
+	// Several standard XMP packets (which the specification does not
+	// allow): the last one's values win, as with exiftool, so the packets
+	// are read from the last (the first value set is kept).
+	for i := len(j.xmp) - 1; i >= 0; i-- {
 		what := "JPEG XMP"
 		if i > 0 {
-			what = "JPEG XMP (second packet)"
+			what = fmt.Sprintf("JPEG XMP (packet %d)", i+1)
 		}
-		parseXMP(b, p, prioXMP, what)
+		parseXMP(b, j.xmp[i], prioXMP, what)
 	}
 	if full := j.ext.assemble(b); full != nil {
 		parseXMP(b, full, prioXMP, "JPEG Extended XMP")

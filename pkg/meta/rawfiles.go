@@ -39,7 +39,54 @@ func readRAF(x *extraction) error {
 	err = readJPEG(&sub)
 	x.s.read += sub.s.read
 	x.s.left -= sub.s.read
-	return err
+	if err != nil {
+		return err
+	}
+	rafSize(x)
+	return nil
+}
+
+// rafSize sets the image size of a RAF to the raw image's, as exiftool
+// does: RawImageCroppedSize (0x111) of the metadata block the header
+// points to (offset and length at 92 and 96), else RawImageFullSize
+// (0x100), each a big-endian height and width. Without them the size
+// stays the JPEG's.
+func rafSize(x *extraction) {
+	h, err := x.s.readAt(0, 100)
+	if err != nil {
+		return
+	}
+	off, n := int64(binary.BigEndian.Uint32(h[92:])), int64(binary.BigEndian.Uint32(h[96:]))
+	if off < 92 || n < 4 || n > 1<<16 || off > x.s.size || n > x.s.size-off {
+		return
+	}
+	m, err := x.s.readAt(off, n)
+	if err != nil {
+		return
+	}
+	count := binary.BigEndian.Uint32(m)
+	sizes := map[uint16][2]uint16{}
+	p := 4
+	for i := uint32(0); i < count && i < 4096 && p+4 <= len(m); i++ {
+		tag, size := binary.BigEndian.Uint16(m[p:]), int(binary.BigEndian.Uint16(m[p+2:]))
+		p += 4
+		if p+size > len(m) {
+			break
+		}
+		if (tag == 0x100 || tag == 0x111) && size == 4 {
+			sizes[tag] = [2]uint16{binary.BigEndian.Uint16(m[p:]), binary.BigEndian.Uint16(m[p+2:])}
+		}
+		p += size
+	}
+	for _, tag := range []uint16{0x111, 0x100} {
+		if hw, ok := sizes[tag]; ok && hw[0] > 0 && hw[1] > 0 {
+			x.b.del("tiff:ImageWidth")
+			x.b.del("tiff:ImageLength")
+			x.b.set("tiff:ImageWidth", Number(float64(hw[1])), prioFile)
+			x.b.set("tiff:ImageLength", Number(float64(hw[0])), prioFile)
+			return
+		}
+	}
 }
 
 // The uuid of Canon's metadata box in a CR3's moov.

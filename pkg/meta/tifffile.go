@@ -53,6 +53,12 @@ func readTIFF(x *extraction) error {
 		}
 	}
 	tiffImage(b, t, ifd0)
+	if b.format == "image/x-panasonic-rw2" || b.format == "image/x-leica-rwl" {
+		panasonicRaw(b, t, ifd0)
+	}
+	if b.format == "image/x-canon-cr2" {
+		canonRawSize(b)
+	}
 	if b.format == "image/tiff" {
 		tiffPages(b, t, ifd0)
 	}
@@ -147,4 +153,53 @@ func tiffPages(b *builder, t *tiffStruct, ifd0 *ifd) {
 	if pages > 0 {
 		b.set("xmpTPg:NPages", Number(float64(pages)), prioFile)
 	}
+}
+
+// panasonicRaw reads the tags of the first IFD of a Panasonic (or Leica)
+// RW2/RWL that are not TIFF tags: the ISO (0x17), which the camera does
+// not always repeat in an Exif IFD, and the image size, the sensor's
+// borders (0x04 to 0x07; the sensor size, 0x02 and 0x03, when they are
+// missing), as exiftool computes it.
+func panasonicRaw(b *builder, t *tiffStruct, ifd0 *ifd) {
+	one := func(tag uint16) (int64, bool) {
+		if e, ok := ifd0.Find(tag); ok {
+			if v, ok := t.Ints(e); ok && len(v) == 1 && v[0] > 0 {
+				return v[0], true
+			}
+		}
+		return 0, false
+	}
+	if iso, ok := one(0x17); ok {
+		b.set("exif:ISOSpeedRatings", Number(float64(iso)), prioEXIF-1)
+	}
+	w, okW := one(0x02)
+	h, okH := one(0x03)
+	top, ok1 := one(0x04)
+	left, ok2 := one(0x05)
+	bottom, ok3 := one(0x06)
+	right, ok4 := one(0x07)
+	if (ok1 || top == 0) && (ok2 || left == 0) && ok3 && ok4 && bottom > top && right > left {
+		w, h, okW, okH = right-left, bottom-top, true, true
+	}
+	if okW && okH {
+		b.del("tiff:ImageWidth")
+		b.del("tiff:ImageLength")
+		b.set("tiff:ImageWidth", Number(float64(w)), prioFile)
+		b.set("tiff:ImageLength", Number(float64(h)), prioFile)
+	}
+}
+
+// canonRawSize sets the image size of a CR2, whose IFD0 holds a reduced
+// JPEG, to the sensor's, the Exif IFD's PixelXDimension and
+// PixelYDimension, as exiftool does.
+func canonRawSize(b *builder) {
+	w, ok1 := b.get("exif:PixelXDimension")
+	h, ok2 := b.get("exif:PixelYDimension")
+	if !ok1 || !ok2 || w.Kind != KindNumber || h.Kind != KindNumber || w.Num <= 0 || h.Num <= 0 {
+		return
+	}
+	b.del("tiff:ImageWidth")
+	b.del("tiff:ImageLength")
+	b.set("tiff:ImageWidth", w, prioFile)
+	b.set("tiff:ImageLength", h, prioFile)
 }
