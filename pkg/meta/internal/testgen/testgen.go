@@ -127,6 +127,11 @@ func Generate(dir, exiftool, corpus string) ([]string, error) {
 		}
 		out = append(out, p)
 	}
+	more, err := writeFormatCases(dir, exiftool)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, more...)
 	for name, data := range Documents() {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, data, 0o644); err != nil {
