@@ -3,6 +3,7 @@ package meta
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"strings"
@@ -136,4 +137,70 @@ func TestCompareImageSize(t *testing.T) {
 			assert.Equal(t, 1, k.Total, k.Key)
 		}
 	}
+}
+
+// jpegSegments is a small JPEG with the given segments (marker, then
+// payload without the length) after its SOI.
+func jpegSegments(t *testing.T, segs ...[]byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 6)), nil))
+	out := append([]byte(nil), b.Bytes()[:2]...)
+	for _, s := range segs {
+		out = append(out, s[0], s[1], byte(len(s)>>8), byte(len(s)))
+		out = append(out, s[2:]...)
+	}
+	return append(out, b.Bytes()[2:]...)
+}
+
+func exifAPP1(entries ...rawtest.Entry) []byte {
+	return append([]byte{0xFF, 0xE1}, append([]byte("Exif\x00\x00"), rawtest.TIFF(&rawtest.IFD{Entries: entries}, 42)...)...)
+}
+
+func iptcResource(title, keyword string) []byte {
+	ds := func(tag byte, v string) []byte { return append([]byte{0x1C, 2, tag, 0, byte(len(v))}, v...) }
+	iptc := append(ds(5, title), ds(25, keyword)...)
+	res := binary.BigEndian.AppendUint32([]byte("8BIM\x04\x04\x00\x00"), uint32(len(iptc)))
+	res = append(res, iptc...)
+	if len(iptc)%2 == 1 {
+		res = append(res, 0)
+	}
+	return res
+}
+
+func app13(resources ...[]byte) []byte {
+	return append([]byte{0xFF, 0xED}, append([]byte("Photoshop 3.0\x00"), bytes.Join(resources, nil)...)...)
+}
+
+// TestSeveralEXIFAndIPTCBlocks: with two EXIF segments the last one's
+// values win (a property only the first has is kept); of two IPTC blocks,
+// in two APP13 segments or in one, the first is read: as exiftool reports
+// them (it names the second block IPTC2).
+func TestSeveralEXIFAndIPTCBlocks(t *testing.T) {
+	first := exifAPP1(rawtest.String(0x010F, "First"), rawtest.String(0x0132, "2001:01:01 01:01:01"))
+	second := exifAPP1(rawtest.String(0x010F, "Second"))
+	md, err := extractBytes(t, jpegSegments(t, first, second), "exif.jpg")
+	require.NoError(t, err)
+	assert.Equal(t, "Second", get(md, "tiff:Make"))
+	assert.Equal(t, "2001-01-01T01:01:01", get(md, "xmp:ModifyDate"))
+
+	for name, data := range map[string][]byte{
+		"two segments": jpegSegments(t, app13(iptcResource("One", "k1")), app13(iptcResource("Two", "k2"))),
+		"one segment":  jpegSegments(t, app13(iptcResource("One", "k1"), iptcResource("Two", "k2"))),
+	} {
+		md, err := extractBytes(t, data, "iptc.jpg")
+		require.NoError(t, err, name)
+		assert.Equal(t, "One", get(md, "dc:title"), name)
+		assert.Equal(t, []any{"k1"}, get(md, "dc:subject"), name)
+	}
+
+	// Many EXIF segments: a bounded number is read, with a warning.
+	var segs [][]byte
+	for i := 0; i < 3*maxJPEGEXIF; i++ {
+		segs = append(segs, exifAPP1(rawtest.String(0x010F, fmt.Sprint("Make ", i))))
+	}
+	md, err = extractBytes(t, jpegSegments(t, segs...), "many.jpg")
+	require.NoError(t, err)
+	assert.Equal(t, fmt.Sprint("Make ", maxJPEGEXIF-1), get(md, "tiff:Make"))
+	assert.Contains(t, strings.Join(md.Warnings, "\n"), "EXIF segments")
 }
