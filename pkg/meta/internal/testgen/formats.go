@@ -52,6 +52,7 @@ func formatCases() []Case {
 			"-XMP-dc:Rights=© Jean"}},
 		{"utf16-xmp.jpg", "jpeg-utf16", nil},
 		{"two-xmp.jpg", "jpeg-two-xmp", nil},
+		{"two-exif-iptc.jpg", "jpeg-two-exif-iptc", nil},
 		{"extended-conflict.jpg", "jpeg", []string{
 			"-XMP-dc:Title=Main title", "-XMP-dc:Description=" + strings.Repeat("Extended text. ", 5000),
 			"-IPTC:ObjectName=IPTC title", "-IPTC:Caption-Abstract=IPTC caption", "-IFD0:ImageDescription=EXIF caption",
@@ -174,6 +175,10 @@ func formatBase(kind string) ([]byte, bool) {
 		return jp2(32, 24), true
 	case "jpeg-utf16":
 		return jpegWithXMP(utf16XMP("UTF-16 title", "Ünï Cödé")), true
+	case "jpeg-two-exif-iptc":
+		return jpegWithSegments(
+			exifSegment("First make", "2001:01:01 01:01:01"), exifSegment("Second make", ""),
+			iptcSegment("First IPTC title", "first"), iptcSegment("Second IPTC title", "second")), true
 	case "jpeg-two-xmp":
 		return jpegWithXMP(xmpPacket("First packet", "First creator"), xmpPacket("Second packet", "Second creator")), true
 	}
@@ -210,14 +215,51 @@ func utf16XMP(title, creator string) string {
 // jpegWithXMP inserts one APP1 XMP segment per packet after the SOI of a
 // generated JPEG.
 func jpegWithXMP(packets ...string) []byte {
+	var segs [][]byte
+	for _, p := range packets {
+		segs = append(segs, append([]byte{0xFF, 0xE1}, "http://ns.adobe.com/xap/1.0/\x00"+p...))
+	}
+	return jpegWithSegments(segs...)
+}
+
+// jpegWithSegments inserts segments (marker and payload, without the
+// length) after the SOI of a generated JPEG.
+func jpegWithSegments(segs ...[]byte) []byte {
 	base, _ := baseFile("jpeg")
 	out := append([]byte(nil), base[:2]...)
-	for _, p := range packets {
-		seg := "http://ns.adobe.com/xap/1.0/\x00" + p
-		out = append(out, 0xFF, 0xE1, byte((len(seg)+2)>>8), byte(len(seg)+2))
-		out = append(out, seg...)
+	for _, s := range segs {
+		n := len(s) // the payload and the two length bytes
+		out = append(out, s[0], s[1], byte(n>>8), byte(n))
+		out = append(out, s[2:]...)
 	}
 	return append(out, base[2:]...)
+}
+
+// exifSegment is an APP1 EXIF segment with Make (and DateTime when set)
+// in IFD0.
+func exifSegment(make, date string) []byte {
+	e := []rawtest.Entry{rawtest.String(0x010F, make)}
+	if date != "" {
+		e = append(e, rawtest.String(0x0132, date))
+	}
+	return append([]byte{0xFF, 0xE1}, append([]byte("Exif\x00\x00"), rawtest.TIFF(&rawtest.IFD{Entries: e}, 42)...)...)
+}
+
+// iptcSegment is an APP13 Photoshop segment with an IPTC block holding
+// ObjectName and one keyword (UTF-8 declared).
+func iptcSegment(title, keyword string) []byte {
+	ds := func(rec, tag byte, v string) []byte {
+		return append([]byte{0x1C, rec, tag, byte(len(v) >> 8), byte(len(v))}, v...)
+	}
+	iptc := append(ds(1, 90, "\x1b%G"), ds(2, 5, title)...)
+	iptc = append(iptc, ds(2, 25, keyword)...)
+	res := []byte("8BIM\x04\x04\x00\x00")
+	res = binary.BigEndian.AppendUint32(res, uint32(len(iptc)))
+	res = append(res, iptc...)
+	if len(iptc)%2 == 1 {
+		res = append(res, 0)
+	}
+	return append([]byte{0xFF, 0xED}, append([]byte("Photoshop 3.0\x00"), res...)...)
 }
 
 func box(typ string, payload []byte) []byte {
