@@ -2,6 +2,7 @@ package testgen
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -35,6 +36,7 @@ func formatCases() []Case {
 		{"raw.arw", "arw", with("-IFD0:Make=SONY", "-IFD0:Model=ILCE-7RM4", "-ExifIFD:ISO=250")},
 		{"raw.orf", "orf", with("-ExifIFD:ISO=200")},
 		{"raw.rw2", "rw2", nil},
+		{"borders.rw2", "rw2-borders", with()},
 		{"raw.raf", "raf", []string{"-XMP-dc:Title=Fuji", "-XMP-dc:Creator=Kenji"}},
 		{"raw.cr3", "cr3", nil},
 		{"raw.mrw", "mrw", nil},
@@ -101,16 +103,17 @@ func formatDocuments() map[string][]byte {
 			"Budget 2025", "Carl Calc", "<Application>Microsoft Excel</Application>"),
 		"slides.pptx": ooxml("ppt/presentation.xml", `<?xml version="1.0"?><p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>`,
 			"Keynote €", "Pia Present", "<Slides>5</Slides>"),
-		"sheet.ods":  odf("application/vnd.oasis.opendocument.spreadsheet", "Tabelle", 1),
-		"deck.odp":   odf("application/vnd.oasis.opendocument.presentation", "Präsentation", 3),
-		"story.idml": idml,
-		"tail.tga":   tga(33, 21),
-		"tail.ppm":   []byte("P6\n# generated\n33 21\n255\n" + strings.Repeat("\x80", 33*21*3)),
-		"tail.pgm":   []byte("P5\n33 21\n255\n" + strings.Repeat("\x80", 33*21)),
-		"tail.sgi":   sgi(33, 21),
-		"tail.pcx":   pcx(33, 21),
-		"tail.hdr":   []byte("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 21 +X 33\n" + strings.Repeat("\x80\x80\x80\x80", 33*21)),
-		"tail.exr":   exr(33, 21),
+		"sheet.ods":     odf("application/vnd.oasis.opendocument.spreadsheet", "Tabelle", 1),
+		"deck.odp":      odf("application/vnd.oasis.opendocument.presentation", "Präsentation", 3),
+		"story.idml":    idml,
+		"tail.tga":      tga(33, 21),
+		"tail.ppm":      []byte("P6\n# generated\n33 21\n255\n" + strings.Repeat("\x80", 33*21*3)),
+		"tail.pgm":      []byte("P5\n33 21\n255\n" + strings.Repeat("\x80", 33*21)),
+		"tail.sgi":      sgi(33, 21),
+		"tail.pcx":      pcx(33, 21),
+		"tail.hdr":      []byte("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 21 +X 33\n" + strings.Repeat("\x80\x80\x80\x80", 33*21)),
+		"tail.exr":      exr(33, 21),
+		"flate-xmp.pdf": pdfFlateXMP(),
 	}
 }
 
@@ -137,6 +140,12 @@ func formatBase(kind string) ([]byte, bool) {
 			rawtest.Shorts(0x0002, 64), rawtest.Shorts(0x0003, 48), rawtest.Shorts(0x0017, 1600),
 			rawtest.String(0x010F, "Panasonic"), rawtest.String(0x0110, "DC-GH5"), rawtest.Shorts(0x0112, 1),
 			rawtest.BlobAt(0x002E, rawtest.ExifJPEG(32, 24, 1)),
+		}}, 0x55), true
+	case "rw2-borders":
+		return rawtest.TIFF(&rawtest.IFD{Entries: []rawtest.Entry{
+			rawtest.Shorts(0x0002, 80), rawtest.Shorts(0x0003, 60), rawtest.Shorts(0x0004, 2), rawtest.Shorts(0x0005, 4),
+			rawtest.Shorts(0x0006, 58), rawtest.Shorts(0x0007, 76), rawtest.Shorts(0x0017, 3200),
+			rawtest.String(0x010F, "Panasonic"), rawtest.String(0x0110, "DC-S5"), rawtest.Shorts(0x0112, 8),
 		}}, 0x55), true
 	case "raf":
 		return rawtest.RAF(64, 48, 32, 24, 6), true
@@ -391,4 +400,41 @@ func writeFormatCases(dir, exiftool string) ([]string, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// pdfFlateXMP returns a PDF whose XMP metadata stream is Flate-compressed,
+// with EXIF and TIFF properties and a creator list that differ from its
+// Info dictionary.
+func pdfFlateXMP() []byte {
+	x := `<?xpacket begin="` + "\ufeff" + `" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
+		`<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">` +
+		`<dc:creator><rdf:Seq><rdf:li>Ann Xmp</rdf:li><rdf:li>Bob Xmp</rdf:li></rdf:Seq></dc:creator>` +
+		`<dc:title><rdf:Alt><rdf:li xml:lang="x-default">Compressed XMP</rdf:li></rdf:Alt></dc:title>` +
+		`<dc:subject><rdf:Bag><rdf:li>flate</rdf:li><rdf:li>xmp</rdf:li></rdf:Bag></dc:subject>` +
+		`<tiff:Make>Canon</tiff:Make><tiff:Model>EOS R</tiff:Model><exif:DateTimeOriginal>2019-09-10T11:12:13</exif:DateTimeOriginal>` +
+		`<exif:ISOSpeedRatings><rdf:Seq><rdf:li>250</rdf:li></rdf:Seq></exif:ISOSpeedRatings>` +
+		`</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="r"?>`
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write([]byte(x))
+	zw.Close()
+	var b bytes.Buffer
+	var offs []int
+	obj := func(s string) {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), s)
+	}
+	b.WriteString("%PDF-1.6\n%\xE2\xE3\xCF\xD3\n")
+	obj("<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >>")
+	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>")
+	obj(fmt.Sprintf("<< /Type /Metadata /Subtype /XML /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream", z.Len(), z.Bytes()))
+	obj("<< /Title (Info title) /Author (Info author) /Keywords (info) /ModDate (D:20190910111213+02'00') >>")
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info 5 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, xref)
+	return b.Bytes()
 }
