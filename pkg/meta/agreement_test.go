@@ -204,3 +204,33 @@ func TestSeveralEXIFAndIPTCBlocks(t *testing.T) {
 	assert.Equal(t, fmt.Sprint("Make ", maxJPEGEXIF-1), get(md, "tiff:Make"))
 	assert.Contains(t, strings.Join(md.Warnings, "\n"), "EXIF segments")
 }
+
+// TestRawXMP: the XMP of a CR3 (a top-level uuid box, or one in moov) and
+// of an MRW (tag 700 of its TTW block's TIFF structure), as exiftool
+// writes and reads them.
+func TestRawXMP(t *testing.T) {
+	packet := agreementPacket("Raw XMP title", "Raw author")
+	uuidBox := binary.BigEndian.AppendUint32(nil, uint32(8+16+len(packet)))
+	uuidBox = append(append(append(uuidBox, "uuid"...), xmpUUID...), packet...)
+	cr3 := rawtest.CR3{Width: 64, Height: 48, PreviewWidth: 32, PreviewHeight: 24}.Bytes()
+	md, err := extractBytes(t, append(append([]byte(nil), cr3...), uuidBox...), "a.cr3")
+	require.NoError(t, err)
+	assert.Equal(t, "Raw XMP title", get(md, "dc:title"))
+	assert.Equal(t, []any{"Raw author"}, get(md, "dc:creator"))
+	assert.Equal(t, "Canon", get(md, "tiff:Make"))
+	// Cut inside the XMP box: the rest is still read.
+	cut := append(append([]byte(nil), cr3...), uuidBox[:40]...)
+	md, err = extractBytes(t, cut, "cut.cr3")
+	require.NoError(t, err)
+	assert.Nil(t, get(md, "dc:title"))
+	assert.Equal(t, "Canon", get(md, "tiff:Make"))
+
+	ttw := rawtest.TIFF(&rawtest.IFD{Entries: []rawtest.Entry{
+		rawtest.String(0x010F, "Minolta Co., Ltd."), rawtest.Bytes(700, []byte(packet)...)}}, 42)
+	mrw := binary.BigEndian.AppendUint32([]byte("\x00MRM"), uint32(8+len(ttw)))
+	mrw = binary.BigEndian.AppendUint32(append(mrw, "\x00TTW"...), uint32(len(ttw)))
+	md, err = extractBytes(t, append(mrw, ttw...), "a.mrw")
+	require.NoError(t, err)
+	assert.Equal(t, "Raw XMP title", get(md, "dc:title"))
+	assert.Equal(t, "Minolta Co., Ltd.", get(md, "tiff:Make"))
+}

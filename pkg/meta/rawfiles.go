@@ -145,8 +145,26 @@ func readCR3(x *extraction) error {
 	if len(b.props) == 0 {
 		return corruptf("CR3: no readable metadata box")
 	}
+	// The XMP uuid box: at the top level (where Canon's cameras and
+	// exiftool put it), or in moov.
+	xmpBox, ok, _ := x.cr3Box(0, x.s.size, "uuid", xmpUUID)
+	if !ok {
+		xmpBox, ok, _ = x.cr3Box(moov[0], moov[1], "uuid", xmpUUID)
+	}
+	if ok {
+		if n := xmpBox[1] - xmpBox[0] - 16; n > b.opts.MaxXMPBytes {
+			b.warn("CR3: XMP box of %d bytes over the limit; skipped", n)
+		} else if data, err := x.s.readAt(xmpBox[0]+16, n); err != nil {
+			b.warn("CR3 XMP: %s", x.describe(err))
+		} else {
+			parseXMP(b, data, prioXMP, "CR3 XMP")
+		}
+	}
 	return nil
 }
+
+// xmpUUID is the uuid of the XMP box of ISO base media and JPEG 2000 files.
+var xmpUUID = []byte("\xBE\x7A\xCF\xCB\x97\xA9\x42\xE8\x9C\x71\x99\x94\x91\xE3\xAF\xAC")
 
 // cr3Box finds the first box of type typ (for "uuid" boxes, with that
 // uuid) between start and end, and returns where its payload starts (at
@@ -199,9 +217,11 @@ func readMRW(x *extraction) error {
 		}
 		size := int64(binary.BigEndian.Uint32(b[4:]))
 		if string(b[:4]) == "\x00TTW" {
-			if t, ifd0 := x.tiffBlock(x.s, pos+8, modeTIFF, "MRW TTW"); t == nil || ifd0 == nil {
+			t, ifd0 := x.tiffBlock(x.s, pos+8, modeTIFF, "MRW TTW")
+			if t == nil || ifd0 == nil {
 				return corruptf("the MRW TTW block is not a readable TIFF structure")
 			}
+			x.tiffEmbedded(t, ifd0, "MRW")
 			return nil
 		}
 		pos += 8 + size

@@ -10,48 +10,7 @@ func readTIFF(x *extraction) error {
 	if t == nil || ifd0 == nil {
 		return corruptf("unreadable TIFF header or first IFD")
 	}
-	for _, e := range ifd0.Entries {
-		switch e.Tag {
-		case 700:
-			if data, err := t.Raw(e, b.opts.MaxXMPBytes); err != nil {
-				b.warn("TIFF XMP: %s", x.describe(err))
-			} else {
-				parseXMP(b, data, prioXMP, "TIFF XMP")
-			}
-		case 33723:
-			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
-				b.warn("TIFF IPTC: %s", x.describe(err))
-			} else {
-				// The IRB digest, when present, covers this IPTC block.
-				prio := prioIPTC
-				if e2, ok := ifd0.Find(34377); ok {
-					if irbData, err := t.Raw(e2, b.opts.MaxSegmentBytes); err == nil {
-						r := parseIRB(newBuilder(b.opts), irbData, "")
-						r.iptc = data
-						prio = r.iptcPrio()
-					}
-				}
-				parseIPTC(b, data, prio, "TIFF IPTC")
-			}
-		case 34377:
-			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
-				b.warn("TIFF Photoshop IRB: %s", x.describe(err))
-			} else {
-				r := parseIRB(b, data, "TIFF Photoshop IRB")
-				if _, ok := ifd0.Find(33723); ok {
-					r.iptc = nil // read from tag 33723 above
-				}
-				r.resX = 0 // the TIFF resolution tags are authoritative
-				x.applyIRB(r, "TIFF")
-			}
-		case 34675:
-			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
-				b.warn("TIFF ICC profile: %s", x.describe(err))
-			} else {
-				parseICC(b, data, "TIFF ICC profile")
-			}
-		}
-	}
+	x.tiffEmbedded(t, ifd0, "TIFF")
 	tiffImage(b, t, ifd0)
 	if b.format == "image/x-panasonic-rw2" || b.format == "image/x-leica-rwl" {
 		panasonicRaw(b, t, ifd0)
@@ -202,4 +161,53 @@ func canonRawSize(b *builder) {
 	b.del("tiff:ImageLength")
 	b.set("tiff:ImageWidth", w, prioFile)
 	b.set("tiff:ImageLength", h, prioFile)
+}
+
+// tiffEmbedded reads the blocks the first IFD of a TIFF structure may
+// hold (the XMP packet, IPTC, the Photoshop IRB, the ICC profile), in a
+// TIFF file or in a raw format's TIFF block (what names it in warnings).
+func (x *extraction) tiffEmbedded(t *tiffStruct, ifd0 *ifd, what string) {
+	b := x.b
+	for _, e := range ifd0.Entries {
+		switch e.Tag {
+		case 700:
+			if data, err := t.Raw(e, b.opts.MaxXMPBytes); err != nil {
+				b.warn("%s XMP: %s", what, x.describe(err))
+			} else {
+				parseXMP(b, data, prioXMP, what+" XMP")
+			}
+		case 33723:
+			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
+				b.warn("%s IPTC: %s", what, x.describe(err))
+			} else {
+				// The IRB digest, when present, covers this IPTC block.
+				prio := prioIPTC
+				if e2, ok := ifd0.Find(34377); ok {
+					if irbData, err := t.Raw(e2, b.opts.MaxSegmentBytes); err == nil {
+						r := parseIRB(newBuilder(b.opts), irbData, "")
+						r.iptc = data
+						prio = r.iptcPrio()
+					}
+				}
+				parseIPTC(b, data, prio, what+" IPTC")
+			}
+		case 34377:
+			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
+				b.warn("%s Photoshop IRB: %s", what, x.describe(err))
+			} else {
+				r := parseIRB(b, data, what+" Photoshop IRB")
+				if _, ok := ifd0.Find(33723); ok {
+					r.iptc = nil // read from tag 33723 above
+				}
+				r.resX = 0 // the TIFF resolution tags are authoritative
+				x.applyIRB(r, what)
+			}
+		case 34675:
+			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
+				b.warn("%s ICC profile: %s", what, x.describe(err))
+			} else {
+				parseICC(b, data, what+" ICC profile")
+			}
+		}
+	}
 }
