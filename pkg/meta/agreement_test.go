@@ -234,3 +234,20 @@ func TestRawXMP(t *testing.T) {
 	assert.Equal(t, "Raw XMP title", get(md, "dc:title"))
 	assert.Equal(t, "Minolta Co., Ltd.", get(md, "tiff:Make"))
 }
+
+// TestComparePartialDates: exiftool writes an XMP date of only a year and
+// month as "2021:05"; the comparison takes it for "2021-05".
+func TestComparePartialDates(t *testing.T) {
+	rep := CompareCore([]ComparePair{{File: "a.jpg",
+		Ours:     map[string]any{"xmp:ModifyDate": "2021-05", "exif:DateTimeOriginal": "2021-05-06"},
+		Exiftool: map[string]any{"XMP-xmp:ModifyDate": "2021:05", "XMP-exif:DateTimeOriginal": "2021:05:07"}}})
+	for _, k := range rep.Keys {
+		switch k.Key {
+		case "dateModified":
+			assert.Equal(t, 1, k.Agree, k.Mismatch)
+		case "dateTaken":
+			assert.Equal(t, 0, k.Agree, "different days")
+			assert.Equal(t, 1, k.Total)
+		}
+	}
+}

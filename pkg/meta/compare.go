@@ -281,6 +281,9 @@ func normDate(s string) string {
 		s = iso
 	} else if iso, ok := xmpDate(s); ok {
 		s = iso
+	} else if len(s) <= 10 && len(s) >= 7 && s[4] == ':' {
+		// exiftool's partial date ("2021:05" for an XMP "2021-05").
+		s = strings.ReplaceAll(s, ":", "-")
 	} else if iso, ok := pdfDate(s); ok {
 		s = iso
 	}
