@@ -55,6 +55,8 @@ func formatCases() []Case {
 		{"utf16-xmp.jpg", "jpeg-utf16", nil},
 		{"two-xmp.jpg", "jpeg-two-xmp", nil},
 		{"two-exif-iptc.jpg", "jpeg-two-exif-iptc", nil},
+		{"xmp-shapes.jpg", "jpeg-xmp-shapes", nil},
+		{"xmp-attributes.jpg", "jpeg-xmp-attributes", nil},
 		{"extended-conflict.jpg", "jpeg", []string{
 			"-XMP-dc:Title=Main title", "-XMP-dc:Description=" + strings.Repeat("Extended text. ", 5000),
 			"-IPTC:ObjectName=IPTC title", "-IPTC:Caption-Abstract=IPTC caption", "-IFD0:ImageDescription=EXIF caption",
@@ -188,6 +190,18 @@ func formatBase(kind string) ([]byte, bool) {
 		return jpegWithSegments(
 			exifSegment("First make", "2001:01:01 01:01:01"), exifSegment("Second make", ""),
 			iptcSegment("First IPTC title", "first"), iptcSegment("Second IPTC title", "second")), true
+	case "jpeg-xmp-shapes":
+		// Simple values where arrays belong, a parseType="Resource"
+		// title, GPS as XMP strings, a partial date.
+		return jpegWithXMP(xmpDescription(``, `<dc:creator>Plain Name</dc:creator><dc:subject>single</dc:subject>`+
+			`<dc:title rdf:parseType="Resource"><rdf:value>Resource title</rdf:value></dc:title>`+
+			`<exif:GPSLatitude>48,51.5N</exif:GPSLatitude><exif:GPSLongitude>2,17.6W</exif:GPSLongitude>`+
+			`<exif:GPSAltitude>100/3</exif:GPSAltitude><exif:GPSAltitudeRef>1</exif:GPSAltitudeRef>`+
+			`<exif:FNumber>28/10</exif:FNumber><exif:ExposureTime>1/200</exif:ExposureTime><xmp:ModifyDate>2021-05</xmp:ModifyDate>`)), true
+	case "jpeg-xmp-attributes":
+		return jpegWithXMP(xmpDescription(`photoshop:City="Attr City" xmp:Rating="2" tiff:Make="AttrMake" exif:DateTimeOriginal="2020-01-02T03:04:05"`,
+			`<dc:title><rdf:Alt><rdf:li xml:lang="de">Deutsch</rdf:li><rdf:li xml:lang="x-default">Default</rdf:li></rdf:Alt></dc:title>`+
+				`<dc:creator><rdf:Bag><rdf:li>B1</rdf:li><rdf:li>B2</rdf:li></rdf:Bag></dc:creator>`)), true
 	case "jpeg-two-xmp":
 		return jpegWithXMP(xmpPacket("First packet", "First creator"), xmpPacket("Second packet", "Second creator")), true
 	}
@@ -207,6 +221,15 @@ func xmpPacket(title, creator string) string {
 		`<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/">` +
 		`<dc:title><rdf:Alt><rdf:li xml:lang="x-default">` + title + `</rdf:li></rdf:Alt></dc:title>` +
 		`<dc:creator><rdf:Seq><rdf:li>` + creator + `</rdf:li></rdf:Seq></dc:creator><xmp:Rating>3</xmp:Rating>` +
+		`</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`
+}
+
+// xmpDescription is an XMP packet of one rdf:Description with the given
+// attributes and content.
+func xmpDescription(attrs, inner string) string {
+	return `<?xpacket begin="` + "\ufeff" + `" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
+		`<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" ` +
+		`xmlns:tiff="http://ns.adobe.com/tiff/1.0/" xmlns:exif="http://ns.adobe.com/exif/1.0/" ` + attrs + `>` + inner +
 		`</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`
 }
 
