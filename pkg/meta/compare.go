@@ -13,7 +13,10 @@ import (
 // with exiftool: the JSON keys this package may produce for it (first
 // present wins) and the exiftool "-G1" tags that hold it, in the same
 // precedence this package applies (XMP, then IPTC, then EXIF, then the
-// file structure).
+// file structure). An exiftool tag written "TAG#i" stands for the i-th
+// number of TAG's "W H" value (Composite:ImageSize#0 is the width
+// exiftool computes: a raw file's sensor size rather than the size of
+// the thumbnail in its first IFD).
 type CoreKey struct {
 	Name     string
 	Ours     []string
