@@ -15,6 +15,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 exiftool=${EXIFTOOL:-/usr/bin/exiftool}
 [ -x "$exiftool" ] || { echo "exiftool not found at $exiftool (apt-get install libimage-exiftool-perl)" >&2; exit 1; }
+# Without Archive::Zip exiftool reads nothing inside ZIP packages (Office,
+# OpenDocument, EPUB, IDML): their values would only count as extras.
+perl -MArchive::Zip -e 1 2>/dev/null ||
+	echo "warning: perl Archive::Zip missing (apt-get install libarchive-zip-perl): exiftool will not read Office/OpenDocument/EPUB files" >&2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/metatool" ./pkg/meta/internal/metatool

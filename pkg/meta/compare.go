@@ -13,7 +13,10 @@ import (
 // with exiftool: the JSON keys this package may produce for it (first
 // present wins) and the exiftool "-G1" tags that hold it, in the same
 // precedence this package applies (XMP, then IPTC, then EXIF, then the
-// file structure).
+// file structure). An exiftool tag written "TAG#i" stands for the i-th
+// number of TAG's "W H" value (Composite:ImageSize#0 is the width
+// exiftool computes: a raw file's sensor size rather than the size of
+// the thumbnail in its first IFD).
 type CoreKey struct {
 	Name     string
 	Ours     []string
@@ -33,21 +36,21 @@ var CoreKeys = []CoreKey{
 	{"gpsLongitude", []string{"exif:GPSLongitude"}, []string{"XMP-exif:GPSLongitude", "Composite:GPSLongitude"}, "num"},
 	{"gpsAltitude", []string{"exif:GPSAltitude"}, []string{"Composite:GPSAltitude", "XMP-exif:GPSAltitude"}, "num"},
 	{"orientation", []string{"tiff:Orientation"}, []string{"XMP-tiff:Orientation", "IFD0:Orientation"}, "num"},
-	{"width", []string{"tiff:ImageWidth"}, []string{"File:ImageWidth", "PNG:ImageWidth", "GIF:ImageWidth", "RIFF:ImageWidth", "IFD0:ImageWidth", "Photoshop:ImageWidth", "SVG:ImageWidth", "QuickTime:ImageWidth", "Jpeg2000:ImageWidth"}, "num"},
-	{"height", []string{"tiff:ImageLength"}, []string{"File:ImageHeight", "PNG:ImageHeight", "GIF:ImageHeight", "RIFF:ImageHeight", "IFD0:ImageHeight", "Photoshop:ImageHeight", "SVG:ImageHeight", "QuickTime:ImageHeight", "Jpeg2000:ImageHeight"}, "num"},
+	{"width", []string{"tiff:ImageWidth"}, []string{"Composite:ImageSize#0", "File:ImageWidth", "PNG:ImageWidth", "GIF:ImageWidth", "RIFF:ImageWidth", "IFD0:ImageWidth", "Photoshop:ImageWidth", "SVG:ImageWidth", "QuickTime:ImageWidth", "Jpeg2000:ImageWidth", "Composite:ImageWidth"}, "num"},
+	{"height", []string{"tiff:ImageLength"}, []string{"Composite:ImageSize#1", "File:ImageHeight", "PNG:ImageHeight", "GIF:ImageHeight", "RIFF:ImageHeight", "IFD0:ImageHeight", "Photoshop:ImageHeight", "SVG:ImageHeight", "QuickTime:ImageHeight", "Jpeg2000:ImageHeight", "Composite:ImageHeight"}, "num"},
 	{"exposureTime", []string{"exif:ExposureTime"}, []string{"XMP-exif:ExposureTime", "ExifIFD:ExposureTime"}, "num"},
 	{"fNumber", []string{"exif:FNumber"}, []string{"XMP-exif:FNumber", "ExifIFD:FNumber"}, "num"},
-	{"iso", []string{"exif:ISOSpeedRatings", "exifEX:PhotographicSensitivity"}, []string{"XMP-exif:ISO", "XMP-exifEX:PhotographicSensitivity", "ExifIFD:ISO"}, "num"},
+	{"iso", []string{"exif:ISOSpeedRatings", "exifEX:PhotographicSensitivity"}, []string{"XMP-exif:ISO", "XMP-exifEX:PhotographicSensitivity", "ExifIFD:ISO", "IFD0:ISO"}, "num"},
 	{"focalLength", []string{"exif:FocalLength"}, []string{"XMP-exif:FocalLength", "ExifIFD:FocalLength"}, "num"},
 	{"creator", []string{"dc:creator"}, []string{"XMP-dc:Creator", "IPTC:By-line", "IFD0:Artist", "PDF:Author", "XML-dc:Creator", "XMP-meta:Initial-creator", "HTML:Author", "PNG:Author", "IFD0:XPAuthor"}, "list"},
 	{"rights", []string{"dc:rights"}, []string{"XMP-dc:Rights", "IPTC:CopyrightNotice", "IFD0:Copyright"}, "text"},
-	{"title", []string{"dc:title"}, []string{"XMP-dc:Title", "IPTC:ObjectName", "PDF:Title", "SVG:Title", "XML-dc:Title", "HTML:Title", "PNG:Title", "IFD0:XPTitle"}, "text"},
+	{"title", []string{"dc:title"}, []string{"XMP-dc:Title", "IPTC:ObjectName", "PDF:Title", "PostScript:Title", "SVG:Title", "XML-dc:Title", "HTML:Title", "PNG:Title", "IFD0:XPTitle"}, "text"},
 	{"description", []string{"dc:description"}, []string{"XMP-dc:Description", "IPTC:Caption-Abstract", "IFD0:ImageDescription", "PDF:Subject", "SVG:Desc", "HTML:Description", "XML-dc:Description", "PNG:Description"}, "text"},
 	{"keywords", []string{"dc:subject"}, []string{"XML:Keywords", "XMP-dc:Subject", "IPTC:Keywords", "PDF:Keywords", "XML-dc:Subject", "HTML:Keywords", "IFD0:XPKeywords"}, "list"},
 	{"city", []string{"photoshop:City"}, []string{"XMP-photoshop:City", "IPTC:City"}, "text"},
 	{"country", []string{"photoshop:Country"}, []string{"XMP-photoshop:Country", "IPTC:Country-PrimaryLocationName"}, "text"},
 	{"rating", []string{"xmp:Rating"}, []string{"XMP-xmp:Rating", "IFD0:Rating"}, "num"},
-	{"pageCount", []string{"xmpTPg:NPages"}, []string{"XMP-xmpTPg:NPages", "PDF:PageCount", "XML:Pages", "XML:Slides", "XMP-meta:Document-statisticPage-count"}, "num"},
+	{"pageCount", []string{"xmpTPg:NPages"}, []string{"XMP-xmpTPg:NPages", "PDF:PageCount", "XML:Pages", "XML:Slides", "XMP-meta:Document-statisticPage-count", "PostScript:Pages"}, "num"},
 }
 
 // ComparePair is one file's output from this package (Metadata.Map, nil
@@ -161,6 +164,17 @@ func show(v any, ok bool) string {
 
 func firstOf(m map[string]any, keys []string) (any, bool) {
 	for _, k := range keys {
+		if tag, idx, ok := strings.Cut(k, "#"); ok {
+			// One number of a "W H" pair (Composite:ImageSize#0).
+			s, _ := m[tag].(string)
+			f := strings.Fields(strings.ReplaceAll(s, "x", " "))
+			if i, _ := strconv.Atoi(idx); i < len(f) {
+				if v, err := strconv.ParseFloat(f[i], 64); err == nil {
+					return v, true
+				}
+			}
+			continue
+		}
 		if v, ok := m[k]; ok && !blank(v) {
 			return v, true
 		}
@@ -270,6 +284,9 @@ func normDate(s string) string {
 		s = iso
 	} else if iso, ok := xmpDate(s); ok {
 		s = iso
+	} else if len(s) <= 10 && len(s) >= 7 && s[4] == ':' {
+		// exiftool's partial date ("2021:05" for an XMP "2021-05").
+		s = strings.ReplaceAll(s, ":", "-")
 	} else if iso, ok := pdfDate(s); ok {
 		s = iso
 	}

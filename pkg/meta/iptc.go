@@ -33,9 +33,15 @@ func parseIRB(b *builder, data []byte, what string) irb {
 		body := res.Data
 		switch res.ID {
 		case metablock.ResourceIPTC:
-			r.iptc = body
+			// Of several IPTC blocks the first is the one read, as
+			// exiftool does (it reports the others as IPTC2, ...).
+			if r.iptc == nil {
+				r.iptc = body
+			}
 		case metablock.ResourceIPTCDigest:
-			r.digest = body
+			if r.digest == nil {
+				r.digest = body
+			}
 		case metablock.ResourceXMP:
 			r.xmp = body
 		case metablock.ResourceEXIF:

@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"sort"
 )
 
 // maxJPEGSegments bounds the marker segments (and runs of fill bytes)
 // walked before the image data: a real file has tens.
 const maxJPEGSegments = 100000
+
+// maxJPEGEXIF bounds the EXIF segments read from one JPEG: a real file
+// has one.
+const maxJPEGEXIF = 8
 
 const (
 	xmpSig    = "http://ns.adobe.com/xap/1.0/\x00"
@@ -37,7 +42,7 @@ func readJPEG(x *extraction) error {
 // jpegBlocks collects the metadata segments of a JPEG.
 type jpegBlocks struct {
 	x     *extraction
-	exif  []byte   // the first EXIF segment, without its header
+	exif  [][]byte // the EXIF segments (at most maxJPEGEXIF), without their header
 	xmp   [][]byte // the standard XMP packets, in file order
 	ext   extendedXMP
 	icc   iccChunks
@@ -141,8 +146,11 @@ func (j *jpegBlocks) segment(marker byte, seg []byte) {
 	case marker == 0xE0:
 		jfif(b, seg)
 	case marker == 0xE1 && bytes.HasPrefix(seg, []byte("Exif\x00")):
-		if j.exif == nil {
-			j.exif = seg[6:]
+		if len(j.exif) < maxJPEGEXIF {
+			j.exif = append(j.exif, seg[6:])
+		} else if len(j.exif) == maxJPEGEXIF {
+			j.exif = append(j.exif, nil)
+			b.warn("JPEG: more than %d EXIF segments; the rest were ignored", maxJPEGEXIF)
 		}
 	case marker == 0xE1 && bytes.HasPrefix(seg, []byte(xmpSig)):
 		j.xmp = append(j.xmp, seg[len(xmpSig):])
@@ -168,15 +176,27 @@ func (j *jpegBlocks) segment(marker byte, seg []byte) {
 // the Photoshop IRB (IPTC), the ICC profile.
 func (j *jpegBlocks) read() {
 	x, b := j.x, j.x.b
-	if j.exif != nil {
-		x.exifBlock(j.exif, "JPEG EXIF")
+	// Several EXIF segments: as with XMP, the last one's values win, as
+	// with exiftool.
+	for i := len(j.exif) - 1; i >= 0; i-- {
+		if j.exif[i] == nil {
+			continue
+		}
+		what := "JPEG EXIF"
+		if i > 0 {
+			what = fmt.Sprintf("JPEG EXIF (segment %d)", i+1)
+		}
+		x.exifBlock(j.exif[i], what)
 	}
-	for i, p := range j.xmp {
+	// Several standard XMP packets (which the specification does not
+	// allow): the last one's values win, as with exiftool, so the packets
+	// are read from the last (the first value set is kept).
+	for i := len(j.xmp) - 1; i >= 0; i-- {
 		what := "JPEG XMP"
 		if i > 0 {
-			what = "JPEG XMP (second packet)"
+			what = fmt.Sprintf("JPEG XMP (packet %d)", i+1)
 		}
-		parseXMP(b, p, prioXMP, what)
+		parseXMP(b, j.xmp[i], prioXMP, what)
 	}
 	if full := j.ext.assemble(b); full != nil {
 		parseXMP(b, full, prioXMP, "JPEG Extended XMP")

@@ -39,7 +39,54 @@ func readRAF(x *extraction) error {
 	err = readJPEG(&sub)
 	x.s.read += sub.s.read
 	x.s.left -= sub.s.read
-	return err
+	if err != nil {
+		return err
+	}
+	rafSize(x)
+	return nil
+}
+
+// rafSize sets the image size of a RAF to the raw image's, as exiftool
+// does: RawImageCroppedSize (0x111) of the metadata block the header
+// points to (offset and length at 92 and 96), else RawImageFullSize
+// (0x100), each a big-endian height and width. Without them the size
+// stays the JPEG's.
+func rafSize(x *extraction) {
+	h, err := x.s.readAt(0, 100)
+	if err != nil {
+		return
+	}
+	off, n := int64(binary.BigEndian.Uint32(h[92:])), int64(binary.BigEndian.Uint32(h[96:]))
+	if off < 92 || n < 4 || n > 1<<16 || off > x.s.size || n > x.s.size-off {
+		return
+	}
+	m, err := x.s.readAt(off, n)
+	if err != nil {
+		return
+	}
+	count := binary.BigEndian.Uint32(m)
+	sizes := map[uint16][2]uint16{}
+	p := 4
+	for i := uint32(0); i < count && i < 4096 && p+4 <= len(m); i++ {
+		tag, size := binary.BigEndian.Uint16(m[p:]), int(binary.BigEndian.Uint16(m[p+2:]))
+		p += 4
+		if p+size > len(m) {
+			break
+		}
+		if (tag == 0x100 || tag == 0x111) && size == 4 {
+			sizes[tag] = [2]uint16{binary.BigEndian.Uint16(m[p:]), binary.BigEndian.Uint16(m[p+2:])}
+		}
+		p += size
+	}
+	for _, tag := range []uint16{0x111, 0x100} {
+		if hw, ok := sizes[tag]; ok && hw[0] > 0 && hw[1] > 0 {
+			x.b.del("tiff:ImageWidth")
+			x.b.del("tiff:ImageLength")
+			x.b.set("tiff:ImageWidth", Number(float64(hw[1])), prioFile)
+			x.b.set("tiff:ImageLength", Number(float64(hw[0])), prioFile)
+			return
+		}
+	}
 }
 
 // The uuid of Canon's metadata box in a CR3's moov.
@@ -98,8 +145,26 @@ func readCR3(x *extraction) error {
 	if len(b.props) == 0 {
 		return corruptf("CR3: no readable metadata box")
 	}
+	// The XMP uuid box: at the top level (where Canon's cameras and
+	// exiftool put it), or in moov.
+	xmpBox, ok, _ := x.cr3Box(0, x.s.size, "uuid", xmpUUID)
+	if !ok {
+		xmpBox, ok, _ = x.cr3Box(moov[0], moov[1], "uuid", xmpUUID)
+	}
+	if ok {
+		if n := xmpBox[1] - xmpBox[0] - 16; n > b.opts.MaxXMPBytes {
+			b.warn("CR3: XMP box of %d bytes over the limit; skipped", n)
+		} else if data, err := x.s.readAt(xmpBox[0]+16, n); err != nil {
+			b.warn("CR3 XMP: %s", x.describe(err))
+		} else {
+			parseXMP(b, data, prioXMP, "CR3 XMP")
+		}
+	}
 	return nil
 }
+
+// xmpUUID is the uuid of the XMP box of ISO base media and JPEG 2000 files.
+var xmpUUID = []byte("\xBE\x7A\xCF\xCB\x97\xA9\x42\xE8\x9C\x71\x99\x94\x91\xE3\xAF\xAC")
 
 // cr3Box finds the first box of type typ (for "uuid" boxes, with that
 // uuid) between start and end, and returns where its payload starts (at
@@ -152,9 +217,11 @@ func readMRW(x *extraction) error {
 		}
 		size := int64(binary.BigEndian.Uint32(b[4:]))
 		if string(b[:4]) == "\x00TTW" {
-			if t, ifd0 := x.tiffBlock(x.s, pos+8, modeTIFF, "MRW TTW"); t == nil || ifd0 == nil {
+			t, ifd0 := x.tiffBlock(x.s, pos+8, modeTIFF, "MRW TTW")
+			if t == nil || ifd0 == nil {
 				return corruptf("the MRW TTW block is not a readable TIFF structure")
 			}
+			x.tiffEmbedded(t, ifd0, "MRW")
 			return nil
 		}
 		pos += 8 + size

@@ -10,49 +10,14 @@ func readTIFF(x *extraction) error {
 	if t == nil || ifd0 == nil {
 		return corruptf("unreadable TIFF header or first IFD")
 	}
-	for _, e := range ifd0.Entries {
-		switch e.Tag {
-		case 700:
-			if data, err := t.Raw(e, b.opts.MaxXMPBytes); err != nil {
-				b.warn("TIFF XMP: %s", x.describe(err))
-			} else {
-				parseXMP(b, data, prioXMP, "TIFF XMP")
-			}
-		case 33723:
-			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
-				b.warn("TIFF IPTC: %s", x.describe(err))
-			} else {
-				// The IRB digest, when present, covers this IPTC block.
-				prio := prioIPTC
-				if e2, ok := ifd0.Find(34377); ok {
-					if irbData, err := t.Raw(e2, b.opts.MaxSegmentBytes); err == nil {
-						r := parseIRB(newBuilder(b.opts), irbData, "")
-						r.iptc = data
-						prio = r.iptcPrio()
-					}
-				}
-				parseIPTC(b, data, prio, "TIFF IPTC")
-			}
-		case 34377:
-			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
-				b.warn("TIFF Photoshop IRB: %s", x.describe(err))
-			} else {
-				r := parseIRB(b, data, "TIFF Photoshop IRB")
-				if _, ok := ifd0.Find(33723); ok {
-					r.iptc = nil // read from tag 33723 above
-				}
-				r.resX = 0 // the TIFF resolution tags are authoritative
-				x.applyIRB(r, "TIFF")
-			}
-		case 34675:
-			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
-				b.warn("TIFF ICC profile: %s", x.describe(err))
-			} else {
-				parseICC(b, data, "TIFF ICC profile")
-			}
-		}
-	}
+	x.tiffEmbedded(t, ifd0, "TIFF")
 	tiffImage(b, t, ifd0)
+	if b.format == "image/x-panasonic-rw2" || b.format == "image/x-leica-rwl" {
+		panasonicRaw(b, t, ifd0)
+	}
+	if b.format == "image/x-canon-cr2" {
+		canonRawSize(b)
+	}
 	if b.format == "image/tiff" {
 		tiffPages(b, t, ifd0)
 	}
@@ -146,5 +111,103 @@ func tiffPages(b *builder, t *tiffStruct, ifd0 *ifd) {
 	}
 	if pages > 0 {
 		b.set("xmpTPg:NPages", Number(float64(pages)), prioFile)
+	}
+}
+
+// panasonicRaw reads the tags of the first IFD of a Panasonic (or Leica)
+// RW2/RWL that are not TIFF tags: the ISO (0x17), which the camera does
+// not always repeat in an Exif IFD, and the image size, the sensor's
+// borders (0x04 to 0x07; the sensor size, 0x02 and 0x03, when they are
+// missing), as exiftool computes it.
+func panasonicRaw(b *builder, t *tiffStruct, ifd0 *ifd) {
+	one := func(tag uint16) (int64, bool) {
+		if e, ok := ifd0.Find(tag); ok {
+			if v, ok := t.Ints(e); ok && len(v) == 1 && v[0] > 0 {
+				return v[0], true
+			}
+		}
+		return 0, false
+	}
+	if iso, ok := one(0x17); ok {
+		b.set("exif:ISOSpeedRatings", Number(float64(iso)), prioEXIF-1)
+	}
+	w, okW := one(0x02)
+	h, okH := one(0x03)
+	top, ok1 := one(0x04)
+	left, ok2 := one(0x05)
+	bottom, ok3 := one(0x06)
+	right, ok4 := one(0x07)
+	if (ok1 || top == 0) && (ok2 || left == 0) && ok3 && ok4 && bottom > top && right > left {
+		w, h, okW, okH = right-left, bottom-top, true, true
+	}
+	if okW && okH {
+		b.del("tiff:ImageWidth")
+		b.del("tiff:ImageLength")
+		b.set("tiff:ImageWidth", Number(float64(w)), prioFile)
+		b.set("tiff:ImageLength", Number(float64(h)), prioFile)
+	}
+}
+
+// canonRawSize sets the image size of a CR2, whose IFD0 holds a reduced
+// JPEG, to the sensor's, the Exif IFD's PixelXDimension and
+// PixelYDimension, as exiftool does.
+func canonRawSize(b *builder) {
+	w, ok1 := b.get("exif:PixelXDimension")
+	h, ok2 := b.get("exif:PixelYDimension")
+	if !ok1 || !ok2 || w.Kind != KindNumber || h.Kind != KindNumber || w.Num <= 0 || h.Num <= 0 {
+		return
+	}
+	b.del("tiff:ImageWidth")
+	b.del("tiff:ImageLength")
+	b.set("tiff:ImageWidth", w, prioFile)
+	b.set("tiff:ImageLength", h, prioFile)
+}
+
+// tiffEmbedded reads the blocks the first IFD of a TIFF structure may
+// hold (the XMP packet, IPTC, the Photoshop IRB, the ICC profile), in a
+// TIFF file or in a raw format's TIFF block (what names it in warnings).
+func (x *extraction) tiffEmbedded(t *tiffStruct, ifd0 *ifd, what string) {
+	b := x.b
+	for _, e := range ifd0.Entries {
+		switch e.Tag {
+		case 700:
+			if data, err := t.Raw(e, b.opts.MaxXMPBytes); err != nil {
+				b.warn("%s XMP: %s", what, x.describe(err))
+			} else {
+				parseXMP(b, data, prioXMP, what+" XMP")
+			}
+		case 33723:
+			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
+				b.warn("%s IPTC: %s", what, x.describe(err))
+			} else {
+				// The IRB digest, when present, covers this IPTC block.
+				prio := prioIPTC
+				if e2, ok := ifd0.Find(34377); ok {
+					if irbData, err := t.Raw(e2, b.opts.MaxSegmentBytes); err == nil {
+						r := parseIRB(newBuilder(b.opts), irbData, "")
+						r.iptc = data
+						prio = r.iptcPrio()
+					}
+				}
+				parseIPTC(b, data, prio, what+" IPTC")
+			}
+		case 34377:
+			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
+				b.warn("%s Photoshop IRB: %s", what, x.describe(err))
+			} else {
+				r := parseIRB(b, data, what+" Photoshop IRB")
+				if _, ok := ifd0.Find(33723); ok {
+					r.iptc = nil // read from tag 33723 above
+				}
+				r.resX = 0 // the TIFF resolution tags are authoritative
+				x.applyIRB(r, what)
+			}
+		case 34675:
+			if data, err := t.Raw(e, b.opts.MaxSegmentBytes); err != nil {
+				b.warn("%s ICC profile: %s", what, x.describe(err))
+			} else {
+				parseICC(b, data, what+" ICC profile")
+			}
+		}
 	}
 }

@@ -39,6 +39,7 @@ func parseXMP(b *builder, data []byte, prio int, what string) {
 			b.warn("%s: XMP parser failed: %v", what, r)
 		}
 	}()
+	data, _ = xmpToUTF8(data)
 	packet, repaired, err := metablock.XMPPacket(data)
 	if repaired {
 		b.warn("%s: XMP packet is not valid UTF-8", what)

@@ -4,7 +4,11 @@
 // hemisphere, IPTC in UTF-8 and Latin-1, XMP with non-ASCII text,
 // conflicting values, Extended XMP, Windows tags), a PDF updated by
 // exiftool, and office, EPUB, HTML, SVG and e-mail documents written
-// directly.
+// directly; and (formats.go) camera raw files of internal/rawtest,
+// PostScript, EPS, Illustrator, InDesign, JPEG 2000 and PDF files tagged by
+// exiftool, Office, OpenDocument and IDML packages, the long-tail raster
+// formats, and JPEGs with the blocks readers disagree on (UTF-16 XMP,
+// several XMP packets, EXIF segments or IPTC blocks).
 package testgen
 
 import (
@@ -127,6 +131,11 @@ func Generate(dir, exiftool, corpus string) ([]string, error) {
 		}
 		out = append(out, p)
 	}
+	more, err := writeFormatCases(dir, exiftool)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, more...)
 	for name, data := range Documents() {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, data, 0o644); err != nil {
