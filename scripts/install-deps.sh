@@ -13,6 +13,7 @@ packages=(
   g++              # the poppler wrapper is C++
   zip              # building action zips
   libimage-exiftool-perl  # exiftool: the oracle metadata and image tests compare against
+  libarchive-zip-perl    # Archive::Zip: lets exiftool read Office, OpenDocument, EPUB and IDML files
   libvips-tools    # vips/vipsthumbnail: colour reference in image tests, benchmark peer
   imagemagick      # real /usr/bin/convert: PSD test reference, benchmark peer
   libjpeg-turbo-progs  # djpeg: the benchmark's decode floor
