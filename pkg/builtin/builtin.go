@@ -7,6 +7,7 @@ package builtin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -166,7 +167,7 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 			if field, v := mediaInstruction(r); field != "" {
 				return api.Errorf(api.ReasonGeneric, "%s: %s applies to video sources, not to this source (%s)", field, v, sf.Title)
 			}
-			img, cleanup, err := postscriptImage(ctx, psEngine, engine.Limits().MaxPages, src, sf, r)
+			img, cleanup, err := postscriptImage(ctx, psEngine, engine.Limits(), src, sf, r)
 			if err != nil {
 				return err
 			}
@@ -217,9 +218,10 @@ func sniffSource(src *worker.Source) format.Format {
 
 // postscriptImage makes the image a rendition of a PostScript family
 // source is made from, into a directory of the rendition's own; cleanup
-// removes it. maxPages is the image engine's page limit (the deployment
-// may set it), which applies to PostScript documents too.
-func postscriptImage(ctx context.Context, e *postscript.Engine, maxPages int, src *worker.Source, sf format.Format, r *worker.Rendition) (*postscript.Image, func(), error) {
+// removes it. limits are the image engine's (the deployment may set
+// them): its page limit applies to PostScript documents too, its PDF page
+// limits to PDF-compatible Illustrator files.
+func postscriptImage(ctx context.Context, e *postscript.Engine, limits image.Limits, src *worker.Source, sf format.Format, r *worker.Rendition) (*postscript.Image, func(), error) {
 	dir, err := os.MkdirTemp(filepath.Dir(r.Path), "postscript-")
 	if err != nil {
 		return nil, nil, api.Wrap(api.ReasonGeneric, err, "rendition directory")
@@ -232,13 +234,13 @@ func postscriptImage(ctx context.Context, e *postscript.Engine, maxPages int, sr
 		return nil, nil, err
 	}
 	if e != nil {
-		if l := e.Limits(); l.MaxPages != maxPages {
-			l.MaxPages = maxPages
+		if l := e.Limits(); l.MaxPages != limits.MaxPages {
+			l.MaxPages = limits.MaxPages
 			e = e.WithLimits(l)
 		}
 		img, _, err = e.Image(ctx, path, r.Rendition, dir)
 		if err == nil && img.Kind == postscript.KindPDF {
-			img, err = drawIllustratorPDF(ctx, e, src, path, r, dir, img)
+			img, err = drawIllustratorPDF(ctx, e, limits, src, path, r, dir, img)
 		}
 	} else if d, perr := postscript.Parse(src.Reader, src.Size); perr == nil && d.PDF {
 		// Without Ghostscript a PDF-compatible Illustrator file still
@@ -263,9 +265,12 @@ func postscriptImage(ctx context.Context, e *postscript.Engine, maxPages int, sr
 // do: a background colour (Ghostscript draws on white), a document
 // poppler cannot open or that needs a password (the PDF path reports
 // it), and a page Ghostscript fails to draw (SourceCorrupt); the image
-// engine's PDF checks then apply. Ghostscript's other failures (limits,
-// deadline) are returned as they are.
-func drawIllustratorPDF(ctx context.Context, e *postscript.Engine, src *worker.Source, path string, r *worker.Rendition, dir string, pdf *postscript.Image) (*postscript.Image, error) {
+// engine's PDF checks then apply. The page is checked as the PDF path
+// checks it before Ghostscript runs (what it decompresses, the images it
+// draws: limits), so that a decompression bomb is refused at once rather
+// than stopped by Ghostscript's limits. Ghostscript's other failures
+// (limits, deadline) are returned as they are.
+func drawIllustratorPDF(ctx context.Context, e *postscript.Engine, limits image.Limits, src *worker.Source, path string, r *worker.Rendition, dir string, pdf *postscript.Image) (*postscript.Image, error) {
 	if r.Background != "" {
 		return pdf, nil
 	}
@@ -277,8 +282,14 @@ func drawIllustratorPDF(ctx context.Context, e *postscript.Engine, src *worker.S
 	p := postscript.PDFPage{Pages: d.Pages()}
 	if page >= 1 && page <= p.Pages {
 		p.Width, p.Height, err = d.PageSize(page - 1)
+		if err == nil {
+			err = d.CheckPage(page-1, pdfguard.PageLimits{StreamBytes: limits.MaxPDFPageBytes, ImagePixels: limits.MaxFullDecodePixels})
+		}
 	}
 	d.Close()
+	if le := (*pdfguard.LimitError)(nil); errors.As(err, &le) {
+		return nil, api.Wrap(api.ReasonSourceTooLarge, err, "source PDF "+le.Error())
+	}
 	if err != nil {
 		return pdf, nil
 	}

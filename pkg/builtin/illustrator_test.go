@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/pdftest"
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/image"
@@ -188,6 +189,18 @@ func TestThumbnailOfIllustratorPDF(t *testing.T) {
 		r, _ := run(ai, map[string]any{"fmt": "png", "width": 100, "page": 2})
 		assert.Equal(t, api.StatusFailed, r.Status)
 		assert.Equal(t, api.ReasonGeneric, r.Reason, r.Message)
+	})
+	t.Run("decompression bomb refused before Ghostscript", func(t *testing.T) {
+		var b bytes.Buffer
+		require.NoError(t, pdftest.Write(&b, pdftest.Spec{Pages: 1, Bomb: pdftest.ContentBomb, BombBytes: 8 << 20}))
+		bomb := filepath.Join(t.TempDir(), "bomb.ai")
+		require.NoError(t, os.WriteFile(bomb, b.Bytes(), 0o600))
+		params = map[string]any{"imageMaxPdfPageBytes": 1 << 20}
+		defer func() { params = nil }()
+		r, _ := run(bomb, map[string]any{"fmt": "png", "width": 100})
+		assert.Equal(t, api.StatusFailed, r.Status)
+		assert.Equal(t, api.ReasonSourceTooLarge, r.Reason, r.Message)
+		assert.Contains(t, r.Message, "decompress to more than")
 	})
 	t.Run("damaged pdf through the PDF path", func(t *testing.T) {
 		bad := filepath.Join(t.TempDir(), "bad.ai")
