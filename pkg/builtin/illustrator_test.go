@@ -31,13 +31,23 @@ import (
 // shape over two others, a stroke and a line of text. In the crop box:
 // red on the left half, blue on the right, a green square at half opacity
 // over the middle (x 100..200, y 50..150), a CMYK yellow bar along the
-// bottom (y 0..30), a black line along the top.
+// bottom (y 0..30), a black line along the top, and a placed picture of
+// fine detail (a checkerboard of single pixels, 150 x 150) drawn smaller
+// than its size (60 x 60 points at x 210..270, y 100..160).
 func illustratorPDF() []byte {
+	var checker bytes.Buffer
+	for y := 0; y < 150; y++ {
+		for x := 0; x < 150; x++ {
+			v := byte(255 * ((x + y) % 2))
+			checker.Write([]byte{v, v, v})
+		}
+	}
 	content := "q 1 0 0 rg 20 20 150 200 re f 0 0 1 rg 170 20 150 200 re f " +
 		"0 0 1 0 k 20 20 300 30 re f " +
 		"/GS1 gs 0 1 0 rg 120 70 100 100 re f Q " +
 		"q 0 G 4 w 20 210 m 320 210 l S Q " +
-		"BT /F1 12 Tf 0 g 30 180 Td (Illustrator) Tj ET\n"
+		"BT /F1 12 Tf 0 g 30 180 Td (Illustrator) Tj ET " +
+		"q 60 0 0 60 230 120 cm /Im1 Do Q\n"
 	private := "%!PS-Adobe-3.0 \n%%Creator: Adobe Illustrator(R) 24.0\n%%AI8_CreatorVersion: 24.0.1\n" +
 		"%AI9_PrivateDataBegin\n%AI5_BeginLayer\n1 1 1 1 0 0 1 0 79 128 255 0 50 Lb\n(Layer 1) Ln\n%AI5_EndLayer--\n"
 	objs := []string{
@@ -46,13 +56,15 @@ func illustratorPDF() []byte {
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 340 240] /CropBox [20 20 320 220] /TrimBox [20 20 320 220] " +
 			"/Group << /S /Transparency /CS /DeviceRGB /I false /K false >> " +
 			"/Resources << /ExtGState << /GS1 << /Type /ExtGState /ca 0.5 /CA 0.5 /BM /Normal >> >> " +
-			"/Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> " +
+			"/Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> /XObject << /Im1 7 0 R >> >> " +
 			"/Contents 4 0 R /PieceInfo << /Illustrator << /LastModified (D:20240101120000Z) " +
 			"/Private << /AIMetaData 5 0 R /AIPrivateData1 6 0 R /ContainerVersion 12 /CreatorVersion 24 /NumBlock 1 /RoundtripVersion 24 >> >> >> " +
 			"/LastModified (D:20240101120000Z) >>",
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(private), private),
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(private), private),
+		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width 150 /Height 150 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream",
+			checker.Len(), checker.String()),
 	}
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.6\n%\xe2\xe3\xcf\xd3\n")
@@ -178,6 +190,20 @@ func TestThumbnailOfIllustratorPDF(t *testing.T) {
 	mad := sum / n
 	t.Logf("mean absolute difference to poppler: %.2f", mad)
 	assert.Less(t, mad, 3.0, "Ghostscript's picture differs from poppler's")
+	// The picture drawn smaller is smoothed, as poppler smooths it, not
+	// sampled (which leaves single black and white pixels).
+	var lo, hi int
+	for y := 110; y < 130; y++ {
+		for x := 440; x < 520; x++ {
+			switch c := colour(gs, x, y); {
+			case c[0] < 40:
+				lo++
+			case c[0] > 215:
+				hi++
+			}
+		}
+	}
+	assert.Less(t, lo+hi, 160, "the checkerboard drawn at 120 x 120 pixels: %d black and %d white pixels of 1600", lo, hi)
 
 	t.Run("background colour through the PDF path", func(t *testing.T) {
 		r, out := run(ai, map[string]any{"fmt": "png", "width": 300, "background": "#00ff00"})
