@@ -10,7 +10,11 @@
 #                  libvips) drawn through DCTDecode on a 576 x 384 pt page
 #   legacy.ai      vector.eps as a legacy (PostScript) Illustrator file
 #   pdf.ai         vector.eps turned into a PDF-compatible Illustrator
-#                  file by Ghostscript's pdfwrite (the PDF path: poppler)
+#                  file by Ghostscript's pdfwrite (drawn by Ghostscript)
+#   poppler.pdf    pdf.ai named .pdf: the image engine's PDF path
+#                  (poppler and cairo, anti-aliased), which drew
+#                  PDF-compatible Illustrator files before, and still
+#                  does without Ghostscript
 #   preview.eps    photo.eps as a DOS EPS binary file with a 1200 x 800
 #                  TIFF preview (used as it is: at least the size asked)
 # Each is made into a BENCH_WIDTH-pixel-wide PNG (default 319), from
@@ -20,7 +24,10 @@
 #          <page> -sOutputFile=out.png FILE for each link, <needed> being
 #          72 * BENCH_WIDTH / the page's width in points and <page>
 #          -dEPSCrop (EPS), or the page's size (a legacy Illustrator file,
-#          which -dEPSCrop ignores), or nothing (PDF)
+#          which -dEPSCrop ignores), or -dUseCropBox (PDF: the box the
+#          service draws; here the same as the media box); the same
+#          resolution and page as the service's, whose output size is
+#          printed under each row
 #   acs    acs batch -j 1 over the links: the thumbnail action's code in
 #          one warm process, as in a warm action container (per file:
 #          parse, caged Ghostscript without network or the preview,
@@ -30,7 +37,7 @@
 #          activation directory, upload to a local target)
 #
 #   BENCH_RUNS=5 BENCH_WIDTH=319 scripts/bench-eps.sh
-# The goal: acs at most 1.2 times gs for EPS and legacy AI.
+# The goal: acs at most 1.2 times gs for EPS and Illustrator files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin
@@ -84,12 +91,13 @@ if [[ ! -s $DIR/vector.eps ]]; then
   } >"$DIR/preview.eps"
   rm -f "$DIR"/*.v
 fi
+ln -f "$DIR/pdf.ai" "$DIR/poppler.pdf"
 go build -o bin/acs ./cmd/acs
 
 # sample name, page width in points, how gs alone is told the page
 samples=("vector.eps 612 -dEPSCrop" "photo.eps 576 -dEPSCrop"
   "legacy.ai 612 -dDEVICEWIDTHPOINTS=612 -dDEVICEHEIGHTPOINTS=792 -dFIXEDMEDIA"
-  "pdf.ai 612 -" "preview.eps 576 -dEPSCrop")
+  "pdf.ai 612 -dUseCropBox" "poppler.pdf 612 -dUseCropBox" "preview.eps 576 -dEPSCrop")
 
 # timed prints "wall_ms cpu_ms" of "$@" (CPU: user + system, children
 # included).

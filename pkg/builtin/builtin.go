@@ -7,6 +7,7 @@ package builtin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/builtin/metadata"
 	"github.com/assetcompute/assetcompute/pkg/format"
 	"github.com/assetcompute/assetcompute/pkg/image"
+	"github.com/assetcompute/assetcompute/pkg/internal/pdfguard"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/media"
 	"github.com/assetcompute/assetcompute/pkg/media/mp4index"
@@ -99,9 +101,12 @@ const (
 // PostScriptRead: EPS, EPSI, PS, AI) is first turned into an image by
 // package postscript: its embedded TIFF or EPSI preview when large enough,
 // or the page drawn by Ghostscript (caged, without network) at the
-// resolution the rendition needs; a PDF-compatible Illustrator file goes
-// through the PDF path. Without Ghostscript such a source (but a
-// PDF-compatible Illustrator file) fails with SourceFormatUnsupported.
+// resolution the rendition needs; so is the page of a PDF-compatible
+// Illustrator file (Ghostscript reads PDF), which goes through the image
+// engine's PDF path (poppler) without Ghostscript, for a background
+// colour, and when Ghostscript cannot draw it. Without Ghostscript such a
+// source (but a PDF-compatible Illustrator file) fails with
+// SourceFormatUnsupported.
 //
 // It also makes preview clips (fmt mp4, family video) of video sources, with
 // media.Engine.Clip: see PreviewClip.
@@ -162,7 +167,7 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 			if field, v := mediaInstruction(r); field != "" {
 				return api.Errorf(api.ReasonGeneric, "%s: %s applies to video sources, not to this source (%s)", field, v, sf.Title)
 			}
-			img, cleanup, err := postscriptImage(ctx, psEngine, engine.Limits().MaxPages, src, sf, r)
+			img, cleanup, err := postscriptImage(ctx, psEngine, engine.Limits(), src, sf, r)
 			if err != nil {
 				return err
 			}
@@ -216,9 +221,10 @@ func sniffSource(src *worker.Source) format.Format {
 
 // postscriptImage makes the image a rendition of a PostScript family
 // source is made from, into a directory of the rendition's own; cleanup
-// removes it. maxPages is the image engine's page limit (the deployment
-// may set it), which applies to PostScript documents too.
-func postscriptImage(ctx context.Context, e *postscript.Engine, maxPages int, src *worker.Source, sf format.Format, r *worker.Rendition) (*postscript.Image, func(), error) {
+// removes it. limits are the image engine's (the deployment may set
+// them): its page limit applies to PostScript documents too, its PDF page
+// limits to PDF-compatible Illustrator files.
+func postscriptImage(ctx context.Context, e *postscript.Engine, limits image.Limits, src *worker.Source, sf format.Format, r *worker.Rendition) (*postscript.Image, func(), error) {
 	dir, err := os.MkdirTemp(filepath.Dir(r.Path), "postscript-")
 	if err != nil {
 		return nil, nil, api.Wrap(api.ReasonGeneric, err, "rendition directory")
@@ -231,11 +237,14 @@ func postscriptImage(ctx context.Context, e *postscript.Engine, maxPages int, sr
 		return nil, nil, err
 	}
 	if e != nil {
-		if l := e.Limits(); l.MaxPages != maxPages {
-			l.MaxPages = maxPages
+		if l := e.Limits(); l.MaxPages != limits.MaxPages {
+			l.MaxPages = limits.MaxPages
 			e = e.WithLimits(l)
 		}
 		img, _, err = e.Image(ctx, path, r.Rendition, dir)
+		if err == nil && img.Kind == postscript.KindPDF {
+			img, err = drawIllustratorPDF(ctx, e, limits, src, path, r, dir, img)
+		}
 	} else if d, perr := postscript.Parse(src.Reader, src.Size); perr == nil && d.PDF {
 		// Without Ghostscript a PDF-compatible Illustrator file still
 		// goes through the PDF path.
@@ -249,6 +258,64 @@ func postscriptImage(ctx context.Context, e *postscript.Engine, maxPages int, sr
 		return nil, nil, err
 	}
 	return img, cleanup, nil
+}
+
+// drawIllustratorPDF returns the page of the PDF-compatible Illustrator
+// file at path drawn by Ghostscript when it can draw it, else pdf (the
+// file handed to the image engine's PDF path): Ghostscript draws a page
+// of many strokes in a third to a half of the CPU time of poppler and
+// cairo (scripts/bench-eps.sh). The PDF path keeps what Ghostscript does
+// not do: a background colour (Ghostscript draws on white), a document
+// poppler cannot open or that needs a password (the PDF path reports
+// it), and a page Ghostscript fails to draw (SourceCorrupt); the image
+// engine's PDF checks then apply.
+//
+// The page is checked as the PDF path checks it (what it decompresses,
+// the images it draws: the image engine's limits) while Ghostscript draws
+// it, on another core: a page over a limit is SourceTooLarge, and
+// Ghostscript is stopped at once, instead of working until its own
+// limits stop it; a page within them costs no wall time for the check.
+// Ghostscript's other failures (limits, deadline) are returned as they
+// are.
+func drawIllustratorPDF(ctx context.Context, e *postscript.Engine, limits image.Limits, src *worker.Source, path string, r *worker.Rendition, dir string, pdf *postscript.Image) (*postscript.Image, error) {
+	if r.Background != "" {
+		return pdf, nil
+	}
+	d, err := pdfguard.Open(path)
+	if err != nil {
+		return pdf, nil
+	}
+	page := api.IntOr(r.Page, 1)
+	p := postscript.PDFPage{Pages: d.Pages()}
+	if page >= 1 && page <= p.Pages {
+		if p.Width, p.Height, err = d.PageSize(page - 1); err != nil {
+			d.Close()
+			return pdf, nil
+		}
+	}
+	gsCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	checked := make(chan error, 1)
+	go func() {
+		defer d.Close()
+		var err error
+		if page >= 1 && page <= p.Pages {
+			err = d.CheckPage(page-1, pdfguard.PageLimits{StreamBytes: limits.MaxPDFPageBytes, ImagePixels: limits.MaxFullDecodePixels})
+		}
+		if le := (*pdfguard.LimitError)(nil); errors.As(err, &le) {
+			stop()
+		}
+		checked <- err
+	}()
+	img, err := e.DrawPDF(gsCtx, path, p, r.Rendition, dir)
+	if le := (*pdfguard.LimitError)(nil); errors.As(<-checked, &le) {
+		return nil, api.Wrap(api.ReasonSourceTooLarge, le, "source PDF "+le.Error())
+	}
+	if api.ReasonOf(err) == api.ReasonSourceCorrupt && ctx.Err() == nil {
+		src.Logger().WarnContext(ctx, "Ghostscript cannot draw the PDF-compatible Illustrator file; the PDF path draws it", "rendition", r.Name, "error", err)
+		return pdf, nil
+	}
+	return img, err
 }
 
 // mediaInstruction returns the first instruction of r that only video

@@ -170,7 +170,7 @@ func TestThumbnailOfPostScript(t *testing.T) {
 		r, out := run(ai, map[string]any{"fmt": "png", "width": 100})
 		require.Equal(t, api.StatusCreated, r.Status, r.Message)
 		assert.Equal(t, 100, decode(out).Bounds().Dx())
-		assert.Equal(t, "pdf", r.Metadata[MetadataPostScriptSource])
+		assert.Equal(t, "ghostscript-pdf", r.Metadata[MetadataPostScriptSource])
 	})
 	t.Run("hostile eps", func(t *testing.T) {
 		r, _ := run(deleter, map[string]any{"fmt": "png", "width": 64})

@@ -23,8 +23,10 @@
 //     the document's media, or US Letter) and the rendition's width,
 //     height, caps, crop and convertToDpi (Scale), so that the drawing is
 //     about the rendition's pixels, never a huge page scaled down;
-//   - a PDF-compatible Illustrator file is handed back as a PDF, which the
-//     image engine's PDF path renders (poppler, with its checks).
+//   - a PDF-compatible Illustrator file is handed back as a PDF (KindPDF),
+//     which Engine.DrawPDF draws with Ghostscript, in the same cage, given
+//     the page's size that the caller read (this package reads no PDF), or
+//     the image engine's PDF path renders (poppler, with its checks).
 //
 // The image engine (package image, libvips) then makes the rendition from
 // that picture, so every image instruction applies.

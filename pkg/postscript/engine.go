@@ -132,8 +132,12 @@ const (
 	KindEPSIPreview = "epsi-preview"
 	// KindGhostscript: the page drawn by Ghostscript.
 	KindGhostscript = "ghostscript"
-	// KindPDF: a PDF-compatible Illustrator file, to be rendered as a PDF.
+	// KindPDF: a PDF-compatible Illustrator file, to be rendered as a PDF
+	// by the image engine's PDF path (poppler).
 	KindPDF = "pdf"
+	// KindGhostscriptPDF: the page of a PDF-compatible Illustrator file
+	// drawn by Ghostscript (see Engine.DrawPDF).
+	KindGhostscriptPDF = "ghostscript-pdf"
 )
 
 // Image is the picture of a PostScript file that a rendition is made
@@ -228,7 +232,7 @@ func Scale(pageW, pageH float64, r api.Rendition) (sx, sy float64) {
 // (and r crops no rectangle and converts no resolution), otherwise the
 // page r asks for (default 1) drawn by Ghostscript at the resolution r
 // needs. A PDF-compatible Illustrator file is given back as KindPDF, for
-// the image engine's PDF path.
+// the image engine's PDF path or for Engine.DrawPDF.
 //
 // Failures are *api.Error values: SourceCorrupt for a file that is not
 // PostScript or that Ghostscript fails to draw (a PostScript error), with
@@ -319,6 +323,53 @@ func LinkPDF(path, dir string) (*Image, error) {
 	return &Image{Path: link, Kind: KindPDF}, nil
 }
 
+// PDFPage is what the caller read of a PDF-compatible Illustrator file
+// (this package reads no PDF): its number of pages and the size of the
+// page to draw as it is shown (its crop box, turned by its /Rotate), in
+// points.
+type PDFPage struct {
+	Pages         int
+	Width, Height float64
+}
+
+// DrawPDF draws the page r asks for (default 1) of the PDF-compatible
+// Illustrator file at path, described by p, with Ghostscript in the cage,
+// at the resolution r needs, as Image draws a PostScript page: -dSAFER,
+// no network, the rlimits, the deadline, only that page
+// (-dFirstPage/-dLastPage), its crop box (-dUseCropBox, the box poppler
+// draws), not anti-aliased. Ghostscript reads the PDF itself (its
+// transparency, blend modes and colour spaces included) and ignores
+// Illustrator's private data (the /PieceInfo dictionary, which only
+// Illustrator reads).
+//
+// On a page of many strokes it costs about half the CPU time of the image
+// engine's PDF path (poppler and cairo, anti-aliased); see
+// scripts/bench-eps.sh.
+//
+// The failures are those of Image; a PDF Ghostscript cannot draw
+// (damaged, or using something it does not support) is SourceCorrupt,
+// which the caller may hand to the PDF path instead.
+func (e *Engine) DrawPDF(ctx context.Context, path string, p PDFPage, r api.Rendition, dir string) (*Image, error) {
+	page := api.IntOr(r.Page, 1)
+	switch {
+	case p.Pages > e.limits.MaxPages:
+		return nil, api.Errorf(api.ReasonSourceTooLarge, "the document has %d pages, more than the limit of %d", p.Pages, e.limits.MaxPages)
+	case page < 1:
+		return nil, api.Errorf(api.ReasonGeneric, "page: %d is not a page number (pages count from 1)", page)
+	case page > p.Pages:
+		return nil, api.Errorf(api.ReasonGeneric, "page: %d is not a page of the document, which has %d", page, p.Pages)
+	case !(p.Width > 0 && p.Width <= maxPoints && p.Height > 0 && p.Height <= maxPoints):
+		return nil, api.Errorf(api.ReasonSourceCorrupt, "page %d of the PDF has no usable size (%gx%g points)", page, p.Width, p.Height)
+	}
+	sx, sy := Scale(p.Width, p.Height, r)
+	needW, needH := max(int(math.Ceil(p.Width*sx-1e-6)), 1), max(int(math.Ceil(p.Height*sy-1e-6)), 1)
+	if px := int64(needW) * int64(needH); px > e.limits.MaxRenderPixels {
+		return nil, api.Errorf(api.ReasonSourceTooLarge,
+			"the rendition needs the page drawn at %dx%d pixels, more than the limit of %d pixels", needW, needH, e.limits.MaxRenderPixels)
+	}
+	return e.render(ctx, path, &Document{PDF: true}, page, sx*72, sy*72, dir)
+}
+
 // outputName is the file Ghostscript writes in its private directory.
 const outputName = "page.tif"
 
@@ -326,14 +377,18 @@ const outputName = "page.tif"
 // Ghostscript to draw page of the file at path (an absolute path) at
 // xdpi x ydpi into outputName: -dSAFER (no file but its input and output
 // is opened, no command is run), the page limits, -dEPSCrop for an
-// encapsulated file (otherwise the document's media, or US Letter), the
+// encapsulated file (otherwise the document's media, or US Letter;
+// -dUseCropBox for a PDF), the
 // uncompressed TIFF device (writing a PNG costs more than drawing many
 // pages: 1.6 s of CPU against 0.2 s for a photograph at 300 dpi),
+// images smoothed when drawn at another size (-dDOINTERPOLATE, as poppler
+// draws them: sampled, a picture drawn smaller turns to noise; it costs
+// no measurable time on scripts/bench-eps.sh's photograph),
 // anti-aliased text when antiAlias is set, and the program's own output
 // (print, error dumps) sent to standard error.
 func GhostscriptArgs(d *Document, path string, page int, xdpi, ydpi float64, antiAlias bool) []string {
 	args := []string{
-		"-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dNOPROMPT", "-dNOINTERPOLATE",
+		"-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dNOPROMPT", "-dDOINTERPOLATE",
 		"-sstdout=%stderr",
 		"-sDEVICE=tiff24nc",
 		"-r" + strconv.FormatFloat(xdpi, 'f', 4, 64) + "x" + strconv.FormatFloat(ydpi, 'f', 4, 64),
@@ -345,6 +400,10 @@ func GhostscriptArgs(d *Document, path string, page int, xdpi, ydpi float64, ant
 	var pre []string
 	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 	switch {
+	case d.PDF:
+		// The crop box, as poppler draws it (Ghostscript's default is
+		// the media box).
+		args = append(args, "-dUseCropBox")
 	case d.EPS && d.BoundingBox != nil:
 		args = append(args, "-dEPSCrop")
 	case d.Encapsulated():
@@ -395,7 +454,11 @@ func (e *Engine) render(ctx context.Context, path string, d *Document, page int,
 	if !ok {
 		return nil, api.Errorf(api.ReasonSourceCorrupt, "Ghostscript wrote no readable image of the page")
 	}
-	return &Image{Path: out, Kind: KindGhostscript, Width: w, Height: h, ScaleX: xdpi / 72, ScaleY: ydpi / 72}, nil
+	kind := KindGhostscript
+	if d.PDF {
+		kind = KindGhostscriptPDF
+	}
+	return &Image{Path: out, Kind: kind, Width: w, Height: h, ScaleX: xdpi / 72, ScaleY: ydpi / 72}, nil
 }
 
 // psErrorRE finds Ghostscript's report of a PostScript error.
@@ -449,6 +512,8 @@ func (e *Engine) runError(err error, d *Document, page int) error {
 		switch {
 		case pe != "":
 			return api.Wrap(api.ReasonSourceCorrupt, err, "Ghostscript cannot draw the page: PostScript error "+pe)
+		case d.PDF:
+			return api.Errorf(api.ReasonSourceCorrupt, "Ghostscript drew no page of the PDF")
 		case page == 1:
 			return api.Errorf(api.ReasonSourceCorrupt, "the PostScript program draws no page (it never calls showpage)")
 		}

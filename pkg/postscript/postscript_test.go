@@ -433,3 +433,78 @@ func TestAntiAliasText(t *testing.T) {
 		t.Errorf("%d grey pixels with anti-aliasing, want the edges of the letters", n)
 	}
 }
+
+// twoColoursPDF is a PDF whose page shows twoColours in its crop box
+// (200 x 100 points) inside a larger media box.
+func twoColoursPDF() []byte {
+	content := "1 0 0 rg 10 10 100 100 re f 0 0 1 rg 110 10 100 100 re f"
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /CropBox [10 10 210 110] /Contents 4 0 R " +
+			"/PieceInfo << /Illustrator << /Private << /NumBlock 0 >> >> >> >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.6\n")
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+func TestDrawPDF(t *testing.T) {
+	e := newEngine(t, Limits{MaxPages: 5, MaxRenderPixels: 1_000_000})
+	dir := t.TempDir()
+	src := write(t, dir, "two.ai", twoColoursPDF())
+	page := PDFPage{Pages: 1, Width: 200, Height: 100}
+	im, err := e.DrawPDF(context.Background(), src, page, api.Rendition{Width: intp(300)}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im.Kind != KindGhostscriptPDF || im.Width != 300 || im.Height != 150 {
+		t.Fatalf("image %+v, want 300 x 150 drawn by Ghostscript (the crop box)", im)
+	}
+	got := readPNG(t, im.Path)
+	if c := rgb(got.At(75, 75)); c != [3]uint8{255, 0, 0} {
+		t.Errorf("left half %v, want red", c)
+	}
+	if c := rgb(got.At(225, 75)); c != [3]uint8{0, 0, 255} {
+		t.Errorf("right half %v, want blue", c)
+	}
+	if r := im.Rendition(api.Rendition{Width: intp(300), Page: intp(1)}); !r.Upscale || r.Page != nil {
+		t.Errorf("rendition of the drawn page %+v", r)
+	}
+
+	for _, c := range []struct {
+		what   string
+		page   PDFPage
+		r      api.Rendition
+		reason api.Reason
+	}{
+		{"more pages than the limit", PDFPage{Pages: 6, Width: 200, Height: 100}, api.Rendition{Width: intp(100)}, api.ReasonSourceTooLarge},
+		{"a page it does not have", page, api.Rendition{Width: intp(100), Page: intp(2)}, api.ReasonGeneric},
+		{"page 0", page, api.Rendition{Width: intp(100), Page: intp(0)}, api.ReasonGeneric},
+		{"no size", PDFPage{Pages: 1}, api.Rendition{Width: intp(100)}, api.ReasonSourceCorrupt},
+		{"larger than the pixel limit", page, api.Rendition{Width: intp(2000)}, api.ReasonSourceTooLarge},
+	} {
+		_, err := e.DrawPDF(context.Background(), src, c.page, c.r, t.TempDir())
+		if api.ReasonOf(err) != c.reason {
+			t.Errorf("%s: %v, want %s", c.what, err, c.reason)
+		}
+	}
+	// Not a PDF Ghostscript can read: SourceCorrupt (the caller hands it
+	// to the PDF path).
+	bad := write(t, dir, "bad.ai", []byte("%PDF-1.6\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n"))
+	if _, err := e.DrawPDF(context.Background(), bad, page, api.Rendition{Width: intp(100)}, t.TempDir()); api.ReasonOf(err) != api.ReasonSourceCorrupt {
+		t.Errorf("damaged PDF: %v, want SourceCorrupt", err)
+	}
+}

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <poppler/Catalog.h>
@@ -95,6 +96,20 @@ extern "C" acg_pdf *acg_open(const char *path, int *err) {
 }
 
 extern "C" int acg_pages(acg_pdf *pdf) { return pdf->doc->getNumPages(); }
+
+extern "C" int acg_page_size(acg_pdf *pdf, int page, double *width, double *height) {
+    if (page < 1 || page > pdf->doc->getNumPages() || !pdf->doc->getPage(page)) {
+        return 0;
+    }
+    double w = pdf->doc->getPageCropWidth(page), h = pdf->doc->getPageCropHeight(page);
+    int rotate = pdf->doc->getPageRotate(page);
+    if (rotate == 90 || rotate == 270) {
+        std::swap(w, h);
+    }
+    *width = w;
+    *height = h;
+    return 1;
+}
 
 extern "C" void acg_close(acg_pdf *pdf) { delete pdf; }
 

@@ -69,6 +69,19 @@ func Open(path string) (*Doc, error) {
 // Pages returns the number of pages.
 func (d *Doc) Pages() int { return d.n }
 
+// PageSize returns the size in points of page i (0-based) as it is
+// shown: its crop box, turned by its /Rotate (what poppler draws).
+func (d *Doc) PageSize(i int) (width, height float64, err error) {
+	if i < 0 || i >= d.n {
+		return 0, 0, fmt.Errorf("pdf page %d out of range 1..%d", i+1, d.n)
+	}
+	var w, h C.double
+	if C.acg_page_size(d.p, C.int(i+1), &w, &h) == 0 {
+		return 0, 0, fmt.Errorf("%w: page %d cannot be read", ErrDamaged, i+1)
+	}
+	return float64(w), float64(h), nil
+}
+
 // Close releases the document. It is safe to call twice.
 func (d *Doc) Close() {
 	if d.p != nil {

@@ -17,6 +17,11 @@ typedef struct acg_pdf acg_pdf;
 acg_pdf *acg_open(const char *path, int *err);
 int acg_pages(acg_pdf *doc);
 
+// acg_page_size sets *width and *height to the size in points of page
+// (1-based) as it is shown: its crop box, turned by its /Rotate. It
+// returns 0 when the page cannot be read.
+int acg_page_size(acg_pdf *doc, int page, double *width, double *height);
+
 // acg_metadata_bytes returns the decoded length of the catalog's /Metadata
 // stream, reading at most max + 1 bytes of it (so a result above max means
 // "more than max"); 0 when there is none.

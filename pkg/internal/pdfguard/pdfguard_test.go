@@ -161,3 +161,12 @@ func TestOpenErrors(t *testing.T) {
 	_, err = Open(encrypted)
 	require.ErrorIs(t, err, ErrEncrypted)
 }
+
+func TestPageSize(t *testing.T) {
+	d := open(t, write(t, pdftest.Spec{Pages: 2}))
+	w, h, err := d.PageSize(1)
+	require.NoError(t, err)
+	require.Equal(t, [2]float64{612, 792}, [2]float64{w, h})
+	_, _, err = d.PageSize(2)
+	require.Error(t, err)
+}
