@@ -3,6 +3,7 @@ package office
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"image"
@@ -218,17 +219,129 @@ func declaredPages(ctx context.Context, z *pkgZip) (int, error) {
 // EncryptionInfo) or an encrypted PowerPoint 97 file (EncryptedSummary).
 var oleEncryptionMarkers = [][]byte{utf16le("EncryptedPackage"), utf16le("EncryptionInfo"), utf16le("EncryptedSummary")}
 
-// oleEncrypted reports whether the OLE2 file in r names an encryption
-// stream in its first MiB, where its directory is.
+// oleEncrypted reports whether the OLE2 file in r is encrypted: it names
+// an encryption stream in its first MiB, where its directory is, or it
+// is a Word 97 document whose FIB says encrypted (RC4 or XOR
+// obfuscation: a password to open), or an Excel 97 workbook whose first record
+// after BOF is FILEPASS.
 func oleEncrypted(r io.ReaderAt, size int64) bool {
 	buf := make([]byte, min(size, 1<<20))
 	n, _ := r.ReadAt(buf, 0)
+	buf = buf[:n]
 	for _, m := range oleEncryptionMarkers {
-		if bytes.Contains(buf[:n], m) {
+		if bytes.Contains(buf, m) {
 			return true
 		}
 	}
+	if len(buf) < 512 {
+		return false
+	}
+	shift := binary.LittleEndian.Uint16(buf[0x1E:])
+	if shift != 9 && shift != 12 {
+		return false
+	}
+	if off, ok := oleStream(r, buf, "WordDocument", shift); ok {
+		var fib [12]byte
+		if _, err := r.ReadAt(fib[:], off); err == nil &&
+			binary.LittleEndian.Uint16(fib[0:]) == 0xA5EC {
+			// fEncrypted; fObfuscated (0x8000) only tells RC4 from XOR
+			// when it is set.
+			const fEncrypted = 0x0100
+			return binary.LittleEndian.Uint16(fib[0x0A:])&fEncrypted != 0
+		}
+	}
+	for _, name := range []string{"Workbook", "Book"} {
+		if off, ok := oleStream(r, buf, name, shift); ok {
+			var rec [4]byte
+			if _, err := r.ReadAt(rec[:], off); err != nil || binary.LittleEndian.Uint16(rec[0:]) != 0x0809 {
+				return false
+			}
+			bofLen := int64(binary.LittleEndian.Uint16(rec[2:]))
+			if _, err := r.ReadAt(rec[:2], off+4+bofLen); err != nil {
+				return false
+			}
+			const filepass = 0x002F
+			return binary.LittleEndian.Uint16(rec[0:]) == filepass
+		}
+	}
 	return false
+}
+
+// oleStream finds the directory entry of the stream called name among
+// the directory entries in head (the first bytes of an OLE2 file, whose
+// entries are 128 bytes long and aligned on 128 bytes after the 512-byte
+// header) and returns the file offset of its first bytes: its first
+// sector, or for a stream under the mini-stream cutoff (4096 bytes) its
+// first 64-byte mini sector inside the root entry's stream, found by
+// following the root's sector chain through the FAT (at most
+// oleMaxChain steps, FAT sectors named in the header only).
+func oleStream(r io.ReaderAt, head []byte, name string, shift uint16) (int64, bool) {
+	want := utf16le(name)
+	for p := 512; p+128 <= len(head); p += 128 {
+		e := head[p : p+128]
+		if e[0x42] != 2 || !bytes.HasPrefix(e, want) || binary.LittleEndian.Uint16(e[0x40:]) != uint16(len(want)+2) {
+			continue
+		}
+		start := binary.LittleEndian.Uint32(e[0x74:])
+		size := binary.LittleEndian.Uint32(e[0x78:])
+		if start >= 0xFFFFFFFA {
+			return 0, false
+		}
+		if size >= 4096 {
+			return (int64(start) + 1) << shift, true
+		}
+		return oleMiniOffset(r, head, shift, int64(start)*64)
+	}
+	return 0, false
+}
+
+// oleMaxChain bounds the sector chain oleMiniOffset follows.
+const oleMaxChain = 1 << 14
+
+// oleMiniOffset returns the file offset of byte pos of the mini stream
+// (the root entry's stream) of the OLE2 file whose header is in head.
+func oleMiniOffset(r io.ReaderAt, head []byte, shift uint16, pos int64) (int64, bool) {
+	sectorSize := int64(1) << shift
+	dir := int64(binary.LittleEndian.Uint32(head[0x30:]))
+	var root [128]byte
+	if _, err := r.ReadAt(root[:], (dir+1)<<shift); err != nil || root[0x42] != 5 {
+		return 0, false
+	}
+	sec := int64(binary.LittleEndian.Uint32(root[0x74:]))
+	for k := pos >> shift; k > 0; k-- {
+		if k > oleMaxChain {
+			return 0, false
+		}
+		next, ok := oleFATEntry(r, head, shift, sec)
+		if !ok {
+			return 0, false
+		}
+		sec = next
+	}
+	if sec >= 0xFFFFFFFA {
+		return 0, false
+	}
+	return (sec+1)<<shift + pos&(sectorSize-1), true
+}
+
+// oleFATEntry returns the FAT entry of sector sec (the next sector of its
+// chain), reading the FAT sector the header's DIFAT names.
+func oleFATEntry(r io.ReaderAt, head []byte, shift uint16, sec int64) (int64, bool) {
+	perSector := (int64(1) << shift) / 4
+	idx := sec / perSector
+	if sec < 0 || idx >= 109 {
+		return 0, false
+	}
+	fat := int64(binary.LittleEndian.Uint32(head[0x4C+4*idx:]))
+	if fat >= 0xFFFFFFFA {
+		return 0, false
+	}
+	var b [4]byte
+	if _, err := r.ReadAt(b[:], (fat+1)<<shift+(sec%perSector)*4); err != nil {
+		return 0, false
+	}
+	next := int64(binary.LittleEndian.Uint32(b[:]))
+	return next, next < 0xFFFFFFFA
 }
 
 func utf16le(s string) []byte {
