@@ -165,7 +165,8 @@ func parseSPS(nal []byte) (spsInfo, bool) {
 	}
 	var info spsInfo
 	info.width, info.height = w, h
-	if r.u(1) == 1 && r.u(1) == 1 { // vui_parameters_present_flag, aspect_ratio_info_present_flag
+	vui := r.u(1) == 1      // vui_parameters_present_flag
+	if vui && r.u(1) == 1 { // aspect_ratio_info_present_flag
 		switch idc := r.u(8); {
 		case idc == 255:
 			info.sar = Ratio{int(r.u(16)), int(r.u(16))}

@@ -53,9 +53,6 @@ type pesStream struct {
 	aok   bool
 
 	firstPTS, minPTS, maxPTS int64 // -1 when none
-	lastPTS                  int64 // of the last PES with a PTS
-	lastPayload              []byte
-	lastFrames               int
 	pts                      []int64
 
 	cur    []byte // payload of the PES being assembled, while a header is missing

@@ -381,7 +381,7 @@ func icon(r io.ReaderAt, size int64, h []byte) (Info, error) {
 		if err != nil {
 			return Info{}, err
 		}
-		w, ht := e.w, e.h
+		var w, ht int
 		switch {
 		case len(b) >= 24 && string(b[:8]) == "\x89PNG\r\n\x1a\n":
 			w, ht = int(be.Uint32(b[16:])), int(be.Uint32(b[20:]))
