@@ -58,6 +58,10 @@ const (
 	// headSamples are the samples of each track at the start of the file
 	// that the prober decodes to learn the streams' parameters.
 	headSamples = 2
+	// keyframeReorder is how many keyframes after a stretch a decoder
+	// skipping all but keyframes reads before it shows the stretch's last
+	// one: the two frames H.264 may hold back to reorder, and one more.
+	keyframeReorder = 3
 	// The representative frame is chosen among the frames of the first
 	// candidateWindow seconds (media.Engine.Frame without a time).
 	candidateWindow = 10.0
@@ -287,6 +291,7 @@ func (s *sparseSource) imageRanges(in *media.Info, r *worker.Rendition) ([]mp4in
 		duration = vs.Duration
 	}
 	var spans [][2]float64
+	toNextSync := false
 	frame := func(t float64) { spans = append(spans, [2]float64{t - seekSlack, t + seekSlack}) }
 	switch {
 	case r.Storyboard != nil || r.Animated:
@@ -308,7 +313,11 @@ func (s *sparseSource) imageRanges(in *media.Info, r *worker.Rendition) ([]mp4in
 		}
 	case r.Time == nil:
 		// media.Engine.Frame without a time: candidates over the first
-		// seconds, then the best at full size.
+		// seconds, then the best at full size. The candidates are the
+		// keyframes there, which ffmpeg decodes skipping the others: it
+		// reads on to the next keyframes before it shows the last one
+		// and knows the stretch has ended.
+		toNextSync = true
 		spans = append(spans, [2]float64{0, cmp.Or(math.Min(duration, candidateWindow), candidateWindow) + seekSlack})
 	default:
 		if duration <= 0 {
@@ -326,6 +335,15 @@ func (s *sparseSource) imageRanges(in *media.Info, r *worker.Rendition) ([]mp4in
 	var out []mp4index.Range
 	for _, sp := range spans {
 		first, last := vt.Span(start+sp[0], start+sp[1], reorderSamples)
+		if toNextSync {
+			// A decoder that reorders frames holds a keyframe back until
+			// it has seen the next ones: keyframeReorder more.
+			end := last
+			for range keyframeReorder {
+				end = vt.NextSync(end)
+			}
+			last = max(last, min(vt.Samples()-1, end+reorderSamples))
+		}
 		out = append(out, vt.Ranges(first, last)...)
 	}
 	return mp4index.Merge(out, mergeGap), true

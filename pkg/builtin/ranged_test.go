@@ -203,7 +203,9 @@ func TestVideoFrameReadInRanges(t *testing.T) {
 		{"time 0", map[string]any{"fmt": "png", "time": 0}, 0.08},
 		{"time 13.37", map[string]any{"fmt": "png", "time": 13.37}, 0.08},
 		{"last frame", map[string]any{"fmt": "png", "time": "100%"}, 0.08},
-		{"representative", map[string]any{"fmt": "png", "width": 320}, 0.35},
+		// The first 10 s and the keyframes a reordering decoder reads
+		// after them: a third of this 40 s clip.
+		{"representative", map[string]any{"fmt": "png", "width": 320}, 0.45},
 		{"storyboard", map[string]any{"fmt": "png", "storyboard": map[string]any{"columns": 2, "rows": 2}}, 0.25},
 		{"animated", map[string]any{"fmt": "webp", "animated": true, "frames": 3, "width": 160}, 0.2},
 	} {

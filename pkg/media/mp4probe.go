@@ -391,13 +391,22 @@ func mp4Track(trak []byte) (Stream, error) {
 }
 
 // sampleCount returns the number of samples of a sample table (stsz or
-// stz2).
+// stz2); not ok when the table is too short to hold the sizes of that
+// many samples (a damaged or hostile index: ffprobe judges it).
 func sampleCount(stbl []box) (uint32, bool) {
 	if stsz, ok := child(stbl, "stsz"); ok && len(stsz) >= 12 {
-		return binary.BigEndian.Uint32(stsz[8:]), true
+		n := binary.BigEndian.Uint32(stsz[8:])
+		if binary.BigEndian.Uint32(stsz[4:]) == 0 && uint64(len(stsz)-12) < 4*uint64(n) {
+			return 0, false
+		}
+		return n, true
 	}
 	if stz2, ok := child(stbl, "stz2"); ok && len(stz2) >= 12 {
-		return binary.BigEndian.Uint32(stz2[8:]), true
+		n := binary.BigEndian.Uint32(stz2[8:])
+		if bits := uint64(stz2[7]); uint64(len(stz2)-12)*8 < bits*uint64(n) {
+			return 0, false
+		}
+		return n, true
 	}
 	return 0, false
 }

@@ -733,6 +733,24 @@ func (t *Track) syncAtOrBefore(i int) int {
 	return t.sync[k]
 }
 
+// NextSync returns the first sync sample after sample i, or the last
+// sample when none follows: how far a decoder that skips all but
+// keyframes reads before it shows the keyframe that ends a stretch.
+func (t *Track) NextSync(i int) int {
+	n := len(t.samples)
+	if n == 0 {
+		return -1
+	}
+	if t.sync == nil {
+		return min(i+1, n-1)
+	}
+	k := sort.SearchInts(t.sync, i+1)
+	if k >= len(t.sync) {
+		return n - 1
+	}
+	return t.sync[k]
+}
+
 // Span returns the first and last samples, in decoding order, that a
 // decoder reads to show every frame presented from `from` to `to`
 // seconds: it starts at the last sync sample whose decoding and
