@@ -58,9 +58,11 @@ func newAssets() []*asset {
 		{
 			Label: "docx", File: "examples/samples/report.docx", Key: "uploads/report (draft) ä.docx",
 			ContentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-			Failed:      map[string]string{"thumb-319.png": "SourceFormatUnsupported", "thumb-140.jpg": "SourceFormatUnsupported"},
-			Phrases:     []string{"Quarterly tide report", "café naïve Größe", "Footnote about granite foundations."},
-			MetaKeys:    map[string]any{"dc:format": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "xmp:CreatorTool": nil},
+			// Its thumbnails are its first page, made by the office action
+			// (embedded thumbnail or LibreOffice): portrait.
+			Portrait: true,
+			Phrases:  []string{"Quarterly tide report", "café naïve Größe", "Footnote about granite foundations."},
+			MetaKeys: map[string]any{"dc:format": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "xmp:CreatorTool": nil},
 		},
 		{
 			// A 4 s 320x180 clip with a subtitle track: its thumbnails are
