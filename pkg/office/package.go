@@ -75,6 +75,9 @@ func Inspect(ctx context.Context, r io.ReaderAt, size int64, f format.Format, li
 	if err := checkODFEncryption(ctx, z, f); err != nil {
 		return nil, err
 	}
+	if err := checkExpansion(z, f); err != nil {
+		return nil, err
+	}
 	ins := &Inspection{}
 	if ins.Pages, err = declaredPages(ctx, z); err != nil {
 		return nil, err
@@ -212,6 +215,29 @@ func declaredPages(ctx context.Context, z *pkgZip) (int, error) {
 		}
 	}
 	return 0, nil
+}
+
+// checkExpansion refuses, with SourceTooLarge, a package whose parts
+// declare more than MaxExpandedBytes expanded, or one of whose parts of a
+// MiB or more expands more than MaxRatio times: a zip bomb that
+// LibreOffice would otherwise inflate (under the cage's memory limit, at
+// the cost of seconds and a gigabyte).
+func checkExpansion(z *pkgZip, f format.Format) error {
+	var total uint64
+	for name, zf := range z.byName {
+		total += zf.UncompressedSize64
+		if zf.UncompressedSize64 >= 1<<20 {
+			if ratio := float64(zf.UncompressedSize64) / float64(max(zf.CompressedSize64, 1)); ratio > z.lim.MaxRatio {
+				return api.Errorf(api.ReasonSourceTooLarge, "the %s is a zip bomb: %s expands %.0f times, more than %.0f",
+					f.Title, name, ratio, z.lim.MaxRatio)
+			}
+		}
+	}
+	if total > uint64(z.lim.MaxExpandedBytes) {
+		return api.Errorf(api.ReasonSourceTooLarge, "the %s expands to %d bytes, more than the limit of %d",
+			f.Title, total, z.lim.MaxExpandedBytes)
+	}
+	return nil
 }
 
 // oleEncryptionMarkers are the UTF-16LE stream names that mark an

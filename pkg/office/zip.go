@@ -24,6 +24,10 @@ type ZipLimits struct {
 	// MaxRatio is the highest expansion ratio of a part of 1 MiB or more;
 	// a part that expands more is refused as a zip bomb. Default 200.
 	MaxRatio float64
+	// MaxExpandedBytes is the most all parts together may declare,
+	// expanded; a larger package is refused before LibreOffice opens it.
+	// Default 512 MiB.
+	MaxExpandedBytes int64
 }
 
 // Default zip limits.
@@ -31,6 +35,7 @@ const (
 	DefaultMaxZipEntries = 20000
 	DefaultMaxPartBytes  = 16 << 20
 	DefaultMaxRatio      = 200
+	DefaultMaxExpanded   = 512 << 20
 )
 
 func (l ZipLimits) withDefaults() ZipLimits {
@@ -42,6 +47,9 @@ func (l ZipLimits) withDefaults() ZipLimits {
 	}
 	if l.MaxRatio <= 0 {
 		l.MaxRatio = DefaultMaxRatio
+	}
+	if l.MaxExpandedBytes <= 0 {
+		l.MaxExpandedBytes = DefaultMaxExpanded
 	}
 	return l
 }
