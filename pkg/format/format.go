@@ -205,9 +205,9 @@ var registry = []Format{
 	{"ole", "legacy binary Microsoft Office file (OLE2)", "application/x-ole-storage", FamilyDocument, []string{".msg"}, 0, true},
 	// The legacy binary Office formats are OLE2 files told by extension;
 	// Apple's iWork documents are zip packages told by extension.
-	{"doc", "legacy Word document", "application/msword", FamilyDocument, []string{".doc", ".dot"}, OfficeRead, true},
-	{"xls", "legacy Excel workbook", "application/vnd.ms-excel", FamilyDocument, []string{".xls", ".xlt"}, OfficeRead, true},
-	{"ppt", "legacy PowerPoint presentation", "application/vnd.ms-powerpoint", FamilyDocument, []string{".ppt", ".pps", ".pot"}, OfficeRead, true},
+	{"doc", "legacy Word document", "application/msword", FamilyDocument, []string{".doc", ".dot"}, OfficeRead | MetaRead, true},
+	{"xls", "legacy Excel workbook", "application/vnd.ms-excel", FamilyDocument, []string{".xls", ".xlt"}, OfficeRead | MetaRead, true},
+	{"ppt", "legacy PowerPoint presentation", "application/vnd.ms-powerpoint", FamilyDocument, []string{".ppt", ".pps", ".pot"}, OfficeRead | MetaRead, true},
 	{"pages", "Pages document", "application/vnd.apple.pages", FamilyDocument, []string{".pages"}, OfficeRead, true},
 	{"numbers", "Numbers spreadsheet", "application/vnd.apple.numbers", FamilyDocument, []string{".numbers"}, OfficeRead, true},
 	{"keynote", "Keynote presentation", "application/vnd.apple.keynote", FamilyDocument, []string{".key"}, OfficeRead, true},
