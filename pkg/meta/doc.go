@@ -21,7 +21,9 @@
 // ISOBMFF and PSD sections, the headers of a JPEG XL codestream, the PDF
 // cross-reference table and a few objects, a zip's central directory and
 // its property entries; the header, FAT, directory and summary property
-// sets of an OLE2 compound file (legacy DOC, XLS, PPT); the box headers of an MP4/QuickTime file and its
+// sets of an OLE2 compound file (legacy DOC, XLS, PPT); the CIFF heap
+// directories of a Canon CRW and the header and PROP section of a Sigma
+// X3F; the box headers of an MP4/QuickTime file and its
 // moov box, wherever it is, never the media data; ID3 frames and the first
 // MPEG audio frame; FLAC metadata blocks; the header pages of an Ogg
 // stream and its last pages; WAV/AIFF/AVI chunk headers; the Matroska

@@ -208,6 +208,7 @@ var readers = map[string]reader{
 	"aac": readADTS, "flv": readFLV, "asf": readASF, "wma": readASF,
 	"dv": readDV, "mpegts": readTS, "mpegps": readPS,
 	"mxf": readMXF,
+	"crw": readCRW, "x3f": readX3F,
 	"doc": readOLE, "xls": readOLE, "ppt": readOLE,
 	"eps": readPostScript, "epsi": readPostScript, "ps": readPostScript, "ai": readAI,
 }
