@@ -178,6 +178,12 @@ func TestCRWAndX3FHostile(t *testing.T) {
 			check(t, good[:n], name)
 		}
 	}
+	t.Run("cut inside the signature", func(t *testing.T) {
+		_, err := extractBytes(t, crwBytes()[:10], "cut.crw")
+		require.Error(t, err)
+		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err))
+		assert.Contains(t, err.Error(), `"cut.crw" does not start like a Canon CRW raw image file`)
+	})
 	t.Run("CRW directory offset past the heap", func(t *testing.T) {
 		data := crwBytes()
 		le.PutUint32(data[len(data)-4:], 0xFFFFFFF0)
