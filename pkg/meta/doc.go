@@ -20,7 +20,10 @@
 // (JPEG markers up to the first scan, PNG chunk headers, TIFF IFDs, RIFF,
 // ISOBMFF and PSD sections, the headers of a JPEG XL codestream, the PDF
 // cross-reference table and a few objects, a zip's central directory and
-// its property entries; the box headers of an MP4/QuickTime file and its
+// its property entries; the header, FAT, directory and summary property
+// sets of an OLE2 compound file (legacy DOC, XLS, PPT); the CIFF heap
+// directories of a Canon CRW and the header and PROP section of a Sigma
+// X3F; the box headers of an MP4/QuickTime file and its
 // moov box, wherever it is, never the media data; ID3 frames and the first
 // MPEG audio frame; FLAC metadata blocks; the header pages of an Ogg
 // stream and its last pages; WAV/AIFF/AVI chunk headers; the Matroska
@@ -66,7 +69,7 @@
 //     read as its format at all; a source whose name promises a binary
 //     format it does not start like (a truncated or damaged file).
 //   - api.ReasonSourceFormatUnsupported: a format this package does not
-//     read (a plain zip archive, a legacy binary Office file, MPEG-TS video).
+//     read (a plain zip archive, an OLE2 file other than DOC/XLS/PPT).
 //   - api.ReasonSourceUnsupported: an encrypted document that needs a
 //     password to be opened (a PDF with a user password, a
 //     password-protected Office document), or a PDF encrypted by a security

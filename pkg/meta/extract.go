@@ -208,6 +208,8 @@ var readers = map[string]reader{
 	"aac": readADTS, "flv": readFLV, "asf": readASF, "wma": readASF,
 	"dv": readDV, "mpegts": readTS, "mpegps": readPS,
 	"mxf": readMXF,
+	"crw": readCRW, "x3f": readX3F,
+	"doc": readOLE, "xls": readOLE, "ppt": readOLE,
 	"eps": readPostScript, "epsi": readPostScript, "ps": readPostScript, "ai": readAI,
 }
 
@@ -286,7 +288,7 @@ func (x *extraction) undetected() error {
 	if !ok || !f.Binary || !f.Reads(format.MetaRead) {
 		return nil
 	}
-	if f.Family == format.FamilyRaw {
+	if f.Family == format.FamilyRaw && f.Name != "crw" && f.Name != "x3f" {
 		return api.Errorf(api.ReasonSourceCorrupt,
 			"%s does not start like a TIFF-based raw file; it is corrupt or truncated", displayName(x.name))
 	}
