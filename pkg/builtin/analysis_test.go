@@ -2,7 +2,6 @@ package builtin
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	stdimage "image"
@@ -98,19 +97,13 @@ func TestAnalysisRendition(t *testing.T) {
 
 	run := func(source string, rendition map[string]any) (api.RenditionResult, map[string]any, string) {
 		t.Helper()
-		out := filepath.Join(t.TempDir(), "out.json")
-		rendition["fmt"], rendition["name"], rendition["target"] = "analysis", "out.json", out
-		raw, err := json.Marshal(map[string]any{"requestId": "r", "source": source, "renditions": []any{rendition}})
-		require.NoError(t, err)
-		res, err := handlers[ThumbnailAction](context.Background(), raw)
-		require.NoError(t, err)
-		rr := res.(*api.WorkerResult).Renditions
-		require.Len(t, rr, 1)
+		rendition["fmt"] = "analysis"
+		r, out := runRendition(t, handlers[ThumbnailAction], source, rendition, nil)
 		var report map[string]any
 		if b, err := os.ReadFile(out); err == nil {
 			require.NoError(t, json.Unmarshal(b, &report))
 		}
-		return rr[0], report, out
+		return r, report, out
 	}
 	src := t.TempDir()
 

@@ -2,8 +2,6 @@ package builtin
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	stdimage "image"
 	_ "image/png"
@@ -104,29 +102,9 @@ func TestThumbnailOfIllustratorPDF(t *testing.T) {
 	var params map[string]any
 	run := func(source string, rendition map[string]any) (api.RenditionResult, string) {
 		t.Helper()
-		out := filepath.Join(t.TempDir(), "out."+rendition["fmt"].(string))
-		rendition["name"], rendition["target"] = filepath.Base(out), out
-		p := map[string]any{"requestId": "r", "source": source, "renditions": []any{rendition}}
-		for k, v := range params {
-			p[k] = v
-		}
-		raw, err := json.Marshal(p)
-		require.NoError(t, err)
-		res, err := handlers[ThumbnailAction](context.Background(), raw)
-		require.NoError(t, err)
-		rr := res.(*api.WorkerResult).Renditions
-		require.Len(t, rr, 1)
-		return rr[0], out
+		return runRendition(t, handlers[ThumbnailAction], source, rendition, params)
 	}
-	decode := func(path string) stdimage.Image {
-		t.Helper()
-		f, err := os.Open(path)
-		require.NoError(t, err)
-		defer f.Close()
-		img, _, err := stdimage.Decode(f)
-		require.NoError(t, err)
-		return img
-	}
+	decode := func(path string) stdimage.Image { return decodeFile(t, path) }
 	colour := func(img stdimage.Image, x, y int) [3]int {
 		r, g, b, _ := img.At(x, y).RGBA()
 		return [3]int{int(r >> 8), int(g >> 8), int(b >> 8)}

@@ -1,7 +1,6 @@
 package builtin
 
 import (
-	"context"
 	"encoding/json"
 	stdimage "image"
 	"image/gif"
@@ -78,29 +77,9 @@ func TestThumbnailOfVideoAndAudio(t *testing.T) {
 	var params map[string]any // deployment settings of the next activations
 	run := func(source string, rendition map[string]any) (api.RenditionResult, string) {
 		t.Helper()
-		out := filepath.Join(t.TempDir(), "out."+rendition["fmt"].(string))
-		rendition["name"], rendition["target"] = filepath.Base(out), out
-		p := map[string]any{"requestId": "r", "source": source, "renditions": []any{rendition}}
-		for k, v := range params {
-			p[k] = v
-		}
-		raw, err := json.Marshal(p)
-		require.NoError(t, err)
-		res, err := handlers[ThumbnailAction](context.Background(), raw)
-		require.NoError(t, err)
-		rr := res.(*api.WorkerResult).Renditions
-		require.Len(t, rr, 1)
-		return rr[0], out
+		return runRendition(t, handlers[ThumbnailAction], source, rendition, params)
 	}
-	decode := func(path string) stdimage.Image {
-		t.Helper()
-		f, err := os.Open(path)
-		require.NoError(t, err)
-		defer f.Close()
-		img, _, err := stdimage.Decode(f)
-		require.NoError(t, err)
-		return img
-	}
+	decode := func(path string) stdimage.Image { return decodeFile(t, path) }
 	luma := func(img stdimage.Image, x, y int) float64 {
 		r, g, b, _ := img.At(x, y).RGBA()
 		return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)) / 257
@@ -332,15 +311,8 @@ func TestPreviewClip(t *testing.T) {
 
 	run := func(source string, rendition map[string]any) (api.RenditionResult, string) {
 		t.Helper()
-		out := filepath.Join(t.TempDir(), "out.mp4")
-		rendition["fmt"], rendition["name"], rendition["target"] = "mp4", filepath.Base(out), out
-		raw, err := json.Marshal(map[string]any{"requestId": "r", "source": source, "renditions": []any{rendition}})
-		require.NoError(t, err)
-		res, err := handlers[ThumbnailAction](context.Background(), raw)
-		require.NoError(t, err)
-		rr := res.(*api.WorkerResult).Renditions
-		require.Len(t, rr, 1)
-		return rr[0], out
+		rendition["fmt"] = "mp4"
+		return runRendition(t, handlers[ThumbnailAction], source, rendition, nil)
 	}
 	type probed struct {
 		Streams []struct {

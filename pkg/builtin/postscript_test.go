@@ -1,9 +1,7 @@
 package builtin
 
 import (
-	"context"
 	"encoding/binary"
-	"encoding/json"
 	stdimage "image"
 	"io"
 	"log/slog"
@@ -76,29 +74,9 @@ func TestThumbnailOfPostScript(t *testing.T) {
 	var params map[string]any // deployment settings of the next activations
 	run := func(source string, rendition map[string]any) (api.RenditionResult, string) {
 		t.Helper()
-		out := filepath.Join(t.TempDir(), "out."+rendition["fmt"].(string))
-		rendition["name"], rendition["target"] = filepath.Base(out), out
-		p := map[string]any{"requestId": "r", "source": source, "renditions": []any{rendition}}
-		for k, v := range params {
-			p[k] = v
-		}
-		raw, err := json.Marshal(p)
-		require.NoError(t, err)
-		res, err := handlers[ThumbnailAction](context.Background(), raw)
-		require.NoError(t, err)
-		rr := res.(*api.WorkerResult).Renditions
-		require.Len(t, rr, 1)
-		return rr[0], out
+		return runRendition(t, handlers[ThumbnailAction], source, rendition, params)
 	}
-	decode := func(path string) stdimage.Image {
-		t.Helper()
-		f, err := os.Open(path)
-		require.NoError(t, err)
-		defer f.Close()
-		img, _, err := stdimage.Decode(f)
-		require.NoError(t, err)
-		return img
-	}
+	decode := func(path string) stdimage.Image { return decodeFile(t, path) }
 	colour := func(img stdimage.Image, x, y int) [3]uint32 {
 		r, g, b, _ := img.At(x, y).RGBA()
 		return [3]uint32{r >> 8, g >> 8, b >> 8}

@@ -19,7 +19,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -131,27 +130,8 @@ func newRangedHarness(t *testing.T) *rangedHarness {
 
 // run makes one rendition of source and returns its result and output.
 func (h *rangedHarness) run(source string, rendition map[string]any) (api.RenditionResult, string) {
-	t := h.t
-	t.Helper()
-	r := map[string]any{}
-	for k, v := range rendition {
-		r[k] = v
-	}
-	out := filepath.Join(t.TempDir(), "out."+r["fmt"].(string))
-	r["name"], r["target"] = filepath.Base(out), out
-	p := map[string]any{"requestId": "r", "source": source, "renditions": []any{r}}
-	for k, v := range h.params {
-		p[k] = v
-	}
-	raw, err := json.Marshal(p)
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	res, err := h.handlers[ThumbnailAction](ctx, raw)
-	require.NoError(t, err)
-	rr := res.(*api.WorkerResult).Renditions
-	require.Len(t, rr, 1)
-	return rr[0], out
+	h.t.Helper()
+	return runRendition(h.t, h.handlers[ThumbnailAction], source, rendition, h.params)
 }
 
 func decodeFile(t *testing.T, path string) stdimage.Image {

@@ -1,8 +1,6 @@
 package builtin
 
 import (
-	"context"
-	"encoding/json"
 	stdimage "image"
 	"io"
 	"log/slog"
@@ -62,25 +60,9 @@ func TestThumbnailOfCameraRaw(t *testing.T) {
 	}
 	run := func(source string, rendition map[string]any) (api.RenditionResult, string) {
 		t.Helper()
-		out := filepath.Join(t.TempDir(), "out."+rendition["fmt"].(string))
-		rendition["name"], rendition["target"] = filepath.Base(out), out
-		b, err := json.Marshal(map[string]any{"requestId": "r", "source": source, "renditions": []any{rendition}})
-		require.NoError(t, err)
-		res, err := handlers[ThumbnailAction](context.Background(), b)
-		require.NoError(t, err)
-		rr := res.(*api.WorkerResult).Renditions
-		require.Len(t, rr, 1)
-		return rr[0], out
+		return runRendition(t, handlers[ThumbnailAction], source, rendition, nil)
 	}
-	decode := func(path string) stdimage.Image {
-		t.Helper()
-		f, err := os.Open(path)
-		require.NoError(t, err)
-		defer f.Close()
-		img, _, err := stdimage.Decode(f)
-		require.NoError(t, err)
-		return img
-	}
+	decode := func(path string) stdimage.Image { return decodeFile(t, path) }
 	upright6 := [4]string{"blue", "red", "white", "green"}
 	upright8 := [4]string{"green", "white", "red", "blue"}
 

@@ -1,6 +1,7 @@
 package format_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,7 +57,13 @@ func TestSniffMediaMadeByFFmpeg(t *testing.T) {
 			p := filepath.Join(dir, c.file)
 			args := append(append(append([]string{"-v", "error", "-nostdin", "-y"}, c.input...), c.args...), "-t", "0.4", p)
 			if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
-				t.Skipf("this ffmpeg cannot write %s: %v\n%s", c.file, err, out)
+				// Debian's ffmpeg writes every one of these; another build
+				// may lack a muxer, which is not this package's failure.
+				msg := fmt.Sprintf("this ffmpeg cannot write %s: %v\n%s", c.file, err, out)
+				if os.Getenv(testutil.CIEnv) != "" {
+					t.Fatal(msg)
+				}
+				t.Skip(msg)
 			}
 			b, err := os.ReadFile(p)
 			if err != nil {
