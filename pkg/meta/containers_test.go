@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/h264"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -287,7 +288,7 @@ func TestESHeaders(t *testing.T) {
 	r = &bitReader{d: []byte{0, 0, 0, 0, 0}}
 	assert.EqualValues(t, 0, r.ue())
 	assert.True(t, r.err, "more than 31 leading zeros")
-	assert.Equal(t, []byte{0, 0, 1, 0, 0, 0, 0}, unescapeNAL([]byte{0, 0, 3, 1, 0, 0, 3, 0, 0}))
+	assert.Equal(t, []byte{0, 0, 1, 0, 0, 0, 0}, h264.Unescape([]byte{0, 0, 3, 1, 0, 0, 3, 0, 0}))
 
 	// MPEG-2 sequence header 720x576, 25 fps, with its extension.
 	v, ok := videoFromES([]byte{0, 0, 1, 0xB3, 0x2D, 0x02, 0x40, 0x33, 0xFF, 0xFF, 0xE0, 0x18,

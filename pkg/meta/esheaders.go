@@ -3,6 +3,8 @@ package meta
 import (
 	"bytes"
 	"math"
+
+	"github.com/assetcompute/assetcompute/pkg/internal/h264"
 )
 
 // The containers without a stream header of their own (MPEG transport
@@ -62,38 +64,6 @@ func (r *bitReader) ue() uint64 {
 	return (1<<uint(zeros) - 1) + r.u(zeros)
 }
 
-// se reads a signed Exp-Golomb code.
-func (r *bitReader) se() int64 {
-	v := r.ue()
-	if v&1 == 1 {
-		return int64(v+1) / 2
-	}
-	return -int64(v / 2)
-}
-
-// unescapeNAL removes the emulation prevention bytes (00 00 03) of a NAL
-// unit's payload.
-func unescapeNAL(d []byte) []byte {
-	if !bytes.Contains(d, []byte{0, 0, 3}) {
-		return d
-	}
-	out := make([]byte, 0, len(d))
-	zeros := 0
-	for _, c := range d {
-		if zeros >= 2 && c == 3 {
-			zeros = 0
-			continue
-		}
-		if c == 0 {
-			zeros++
-		} else {
-			zeros = 0
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
 // nalUnit cuts an Annex B NAL unit (d starts with its header) where the
 // next start code, or a zero byte run no NAL unit holds, begins; at most
 // spsMaxBytes.
@@ -115,126 +85,17 @@ type videoFacts struct {
 }
 
 // spsMaxBytes bounds the parameter set bytes read.
-const spsMaxBytes = 1024
+const spsMaxBytes = h264.MaxSPSBytes
 
 // h264SPS reads a sequence parameter set NAL unit (its header byte
 // first): the cropped picture size and, from the VUI timing, the frame
 // rate.
 func h264SPS(nal []byte) (videoFacts, bool) {
-	if len(nal) < 4 || nal[0]&0x1F != 7 {
+	s, ok := h264.ParseSPS(nal)
+	if !ok {
 		return videoFacts{}, false
 	}
-	r := &bitReader{d: unescapeNAL(nal[1:min(len(nal), spsMaxBytes)])}
-	profile := r.u(8)
-	r.u(16) // constraint flags, level
-	r.ue()  // seq_parameter_set_id
-	chroma := uint64(1)
-	switch profile {
-	case 100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135:
-		chroma = r.ue()
-		if chroma == 3 {
-			r.u(1) // separate_colour_plane_flag
-		}
-		r.ue()        // bit_depth_luma_minus8
-		r.ue()        // bit_depth_chroma_minus8
-		r.u(1)        // qpprime_y_zero_transform_bypass_flag
-		if r.flag() { // seq_scaling_matrix_present_flag
-			n := 8
-			if chroma == 3 {
-				n = 12
-			}
-			for i := 0; i < n && !r.err; i++ {
-				if !r.flag() {
-					continue
-				}
-				size := 16
-				if i >= 6 {
-					size = 64
-				}
-				last, next := int64(8), int64(8)
-				for j := 0; j < size && !r.err; j++ {
-					if next != 0 {
-						next = (last + r.se() + 256) % 256
-					}
-					if next != 0 {
-						last = next
-					}
-				}
-			}
-		}
-	}
-	r.ue()          // log2_max_frame_num_minus4
-	switch r.ue() { // pic_order_cnt_type
-	case 0:
-		r.ue()
-	case 1:
-		r.u(1)
-		r.se()
-		r.se()
-		n := r.ue()
-		if n > 255 {
-			return videoFacts{}, false
-		}
-		for i := uint64(0); i < n && !r.err; i++ {
-			r.se()
-		}
-	}
-	r.ue() // max_num_ref_frames
-	r.u(1) // gaps_in_frame_num_value_allowed_flag
-	wmbs := r.ue() + 1
-	hmaps := r.ue() + 1
-	frameMbsOnly := r.u(1)
-	if frameMbsOnly == 0 {
-		r.u(1) // mb_adaptive_frame_field_flag
-	}
-	r.u(1) // direct_8x8_inference_flag
-	var cl, cr, ct, cb uint64
-	if r.flag() {
-		cl, cr, ct, cb = r.ue(), r.ue(), r.ue(), r.ue()
-	}
-	if r.err || wmbs > 1024 || hmaps > 1024 {
-		return videoFacts{}, false
-	}
-	cropX, cropY := uint64(1), 2-frameMbsOnly
-	switch chroma {
-	case 1:
-		cropX, cropY = 2, 2*(2-frameMbsOnly)
-	case 2:
-		cropX = 2
-	}
-	w := int64(wmbs*16) - int64(cropX*(cl+cr))
-	h := int64((2-frameMbsOnly)*hmaps*16) - int64(cropY*(ct+cb))
-	if w <= 0 || h <= 0 {
-		return videoFacts{}, false
-	}
-	v := videoFacts{width: int(w), height: int(h), codec: "h264"}
-	if r.flag() { // vui_parameters_present_flag
-		if r.flag() { // aspect_ratio_info_present_flag
-			if r.u(8) == 255 {
-				r.u(32)
-			}
-		}
-		if r.flag() { // overscan_info_present_flag
-			r.u(1)
-		}
-		if r.flag() { // video_signal_type_present_flag
-			r.u(4)
-			if r.flag() {
-				r.u(24)
-			}
-		}
-		if r.flag() { // chroma_loc_info_present_flag
-			r.ue()
-			r.ue()
-		}
-		if r.flag() { // timing_info_present_flag
-			units, scale := r.u(32), r.u(32)
-			if !r.err && units > 0 && scale > 0 {
-				v.frameRate = float64(scale) / float64(2*units)
-			}
-		}
-	}
-	return v, true
+	return videoFacts{width: s.Width, height: s.Height, frameRate: s.FrameRate, codec: "h264"}, true
 }
 
 // hevcSPS reads an HEVC sequence parameter set NAL unit (its two header
@@ -243,7 +104,7 @@ func hevcSPS(nal []byte) (videoFacts, bool) {
 	if len(nal) < 6 || (nal[0]>>1)&0x3F != 33 {
 		return videoFacts{}, false
 	}
-	r := &bitReader{d: unescapeNAL(nal[2:min(len(nal), spsMaxBytes)])}
+	r := &bitReader{d: h264.Unescape(nal[2:min(len(nal), spsMaxBytes)])}
 	r.u(4) // sps_video_parameter_set_id
 	sub := int(r.u(3))
 	r.u(1)
