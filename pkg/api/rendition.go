@@ -187,6 +187,16 @@ type Rendition struct {
 	// each one of AnalysisFeatures; nil computes them all. Duplicates are
 	// dropped, the order is kept.
 	Features []string
+	// SourceRendition, when set, names another rendition of the same
+	// request (by its name) whose output is this rendition's source in
+	// place of the request's source: on the wire {"source": {"rendition":
+	// "<name>"}}. See Request.CheckRenditions for the rules.
+	SourceRendition string
+	// Intermediate is set by Request.CheckRenditions on a rendition
+	// without target (nor embedBinaryLimit) that another rendition takes
+	// as its source: it is made only to feed those, and is not reported.
+	// Never serialised.
+	Intermediate bool `json:"-"`
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
 
@@ -204,6 +214,7 @@ func (r *Rendition) Family() (Family, bool) { return FormatFamily(r.Fmt) }
 // events.
 func (r Rendition) WithoutTarget() Rendition {
 	r.Target = Target{}
+	r.Intermediate = false
 	r.Invalid = nil
 	return r
 }
@@ -268,6 +279,7 @@ var knownKeys = map[string]bool{
 	"waveform": true,
 	"raw":      true,
 	"features": true,
+	"source":   true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -380,6 +392,9 @@ func ParseRendition(data []byte) (Rendition, error) {
 	if _, ok := p.first("features"); ok {
 		r.Features = parseFeatures(&p, raw["features"])
 	}
+	if _, ok := p.first("source"); ok {
+		r.SourceRendition = parseSourceRendition(&p, raw["source"])
+	}
 	if _, ok := p.first("language"); ok {
 		l := p.str("language")
 		if !isLanguageTag(l) {
@@ -411,7 +426,7 @@ func ParseRendition(data []byte) (Rendition, error) {
 		}
 	}
 	if r.Target.IsZero() && r.EmbedBinaryLimit == nil && p.err == nil {
-		p.fail(fieldErr("target", "is required (a presigned PUT URL, s3://bucket/key, or {urls, minPartSize, maxPartSize}) unless embedBinaryLimit is set"))
+		p.fail(errMissingTarget)
 	}
 	if p.err == nil {
 		// Instructions the fmt cannot honour, last: each field is valid
@@ -774,6 +789,7 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("bitrate", r.Bitrate != nil, r.Bitrate)
 	put("raw", r.Raw != "", r.Raw)
 	put("features", r.Features != nil, r.Features)
+	put("source", r.SourceRendition != "", map[string]string{"rendition": r.SourceRendition})
 	return json.Marshal(m)
 }
 

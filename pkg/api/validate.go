@@ -420,7 +420,10 @@ func contains(list []string, s string) bool {
 // whose target an earlier rendition already writes to (two renditions with
 // the same target would silently overwrite one another; the first keeps
 // it). Renditions already invalid are left as they are and write nothing,
-// so they take no target. DecodeRequest calls it; call it again after
+// so they take no target. A rendition whose source instruction cannot be
+// followed (checkSources: an unknown, ambiguous or own name, a cycle, a
+// chain deeper than MaxSourceDepth) is invalid too, with an error on the
+// field source. DecodeRequest calls it; call it again after
 // building or changing a Request in code. It is idempotent.
 func (req *Request) CheckRenditions() {
 	first := map[string]int{} // target key -> index of the rendition writing there
@@ -450,6 +453,7 @@ func (req *Request) CheckRenditions() {
 			first[key] = i
 		}
 	}
+	req.checkSources()
 }
 
 // jsonList writes a list of strings as JSON, for messages.
