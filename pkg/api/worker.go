@@ -11,6 +11,13 @@ type WorkerRequest struct {
 	RequestID  string      `json:"requestId"`
 	Source     Source      `json:"source"`
 	Renditions []Rendition `json:"renditions"`
+	// Keep, when not empty, has one entry per rendition: where the worker
+	// stores a copy of the rendition besides its target (a zero Target for
+	// none), for the orchestrator to use as the source of the renditions
+	// composed from it. The copy is stored before the target is written;
+	// when it cannot be, the rendition fails. Workers built on package
+	// worker honour it.
+	Keep []Target `json:"keep,omitempty"`
 }
 
 // DecodeWorkerRequest parses the parameters of a worker activation.

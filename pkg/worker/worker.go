@@ -82,6 +82,10 @@ type Rendition struct {
 	// empty output fails the rendition with GenericError, since it is
 	// almost always a bug.
 	AllowEmpty bool
+
+	// keep is where the lifecycle stores a copy of the output for the
+	// orchestrator (api.WorkerRequest.Keep); zero for none.
+	keep api.Target
 }
 
 // RenditionFunc makes one rendition: it reads the source (src.Path, or
@@ -297,6 +301,9 @@ func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfe
 			return failAll(api.Wrap(api.ReasonGeneric, err, "cannot create a rendition directory"))
 		}
 		rends[i] = &Rendition{Rendition: r, Index: i, Path: filepath.Join(rdir, safeFileName(r.Name, r.Fmt)), Metadata: map[string]any{}}
+		if i < len(req.Keep) {
+			rends[i].keep = req.Keep[i]
+		}
 	}
 
 	done := make(chan indexedResult, len(rends))
@@ -479,6 +486,17 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 	}
 	res = api.RenditionResult{Name: r.Name, Status: api.StatusCreated, Metadata: meta}
 	size := info.Size()
+	if !r.keep.IsZero() {
+		// The copy other renditions are made from goes first: a rendition
+		// whose dependents could not read it is not reported made.
+		if err := tr.Put(ctx, r.keep, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string)}); err != nil {
+			return api.Failed(r.Name, timeoutIfDone(ctx, api.Wrap(api.ReasonOf(err), err,
+				fmt.Sprintf("cannot keep rendition %q for the renditions made from it: %s", r.Name, api.MessageOf(err))), "keeping the rendition"))
+		}
+		if r.Target.IsZero() && r.EmbedBinaryLimit == nil {
+			return res // kept only: an intermediate step
+		}
+	}
 	if r.EmbedBinaryLimit != nil && size <= *r.EmbedBinaryLimit {
 		data, err := dataURI(r.Path, meta[keyFormat].(string))
 		if err != nil {
