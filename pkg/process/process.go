@@ -82,6 +82,11 @@ type Options struct {
 	// waiting for workers and reports what is unfinished as Timeout.
 	// Default 3 s, or a tenth of the time left when that is shorter.
 	Margin time.Duration
+	// Scratch keeps the outputs of renditions that other renditions of
+	// the request are made from (source {"rendition": name}). Without
+	// it such renditions fail, naming the missing setting. DirScratch
+	// suits workers in this process, StorageScratch workers elsewhere.
+	Scratch Scratch
 	// Sinks receive every event after the renditions are gathered (a
 	// trigger, a webhook); the result always carries the events too. Events
 	// a sink could not deliver are listed in Result.Undelivered.
@@ -246,66 +251,47 @@ type batch struct {
 }
 
 // Run processes a decoded request.
+//
+// Renditions made from the request's source start at once, in batches
+// of the same action; a rendition made from another rendition (source
+// {"rendition": name}) starts as soon as that one is made, reading the
+// copy its worker kept in Options.Scratch, and fails, with the same
+// reason and a message naming it, when that one fails. An intermediate
+// rendition (one with no target, made only for others) gets no event;
+// every other rendition gets exactly one.
 func (p *Processor) Run(ctx context.Context, req *api.Request) *Result {
 	ctx = logctx.WithRequestID(ctx, req.RequestID)
 	log := p.opts.Logger.With("requestId", req.RequestID)
 	start := time.Now()
-	results := make([]api.RenditionResult, len(req.Renditions))
-	decided := make([]bool, len(req.Renditions))
-	decide := func(i int, r api.RenditionResult) {
-		results[i] = r
-		decided[i] = true
-	}
 
 	// A request built in code may not have been through DecodeRequest:
 	// check it here too, before anything is invoked.
 	req.CheckRenditions()
-	batches := p.plan(req, decide)
+	g := newGraph(p, req)
+	g.plan()
 
 	// Stop Margin before the deadline, so unfinished renditions are
 	// reported before the orchestrator itself is stopped.
 	workCtx, cancel := deadline.WithMargin(ctx, p.opts.Margin, time.Now())
 	defer cancel()
-
-	type batchOutcome struct {
-		b       batch
-		results []api.RenditionResult
-	}
-	outcomes := make(chan batchOutcome, len(batches))
-	sem := make(chan struct{}, p.opts.Concurrency)
-	for _, b := range batches {
-		go func() {
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-				outcomes <- batchOutcome{b, p.runBatch(workCtx, req, b)}
-			case <-workCtx.Done():
-			}
-		}()
-	}
-
-	pending := len(batches)
-wait:
-	for pending > 0 {
-		select {
-		case o := <-outcomes:
-			pending--
-			for k, i := range o.b.indices {
-				decide(i, o.results[k])
-			}
-		case <-workCtx.Done():
-			break wait
-		}
-	}
+	g.run(workCtx)
+	g.close(ctx)
+	results := g.results
 	for i, r := range req.Renditions {
-		if !decided[i] {
+		if !g.decided[i] {
 			results[i] = api.Failed(r.Name, api.Errorf(api.ReasonTimeout,
 				"rendition %q was not finished before the request's deadline", r.Name))
 		}
 	}
 
 	res := &Result{RequestID: req.RequestID}
-	p.fill(res, req, req.Renditions, results)
+	var reported []int
+	for i, r := range req.Renditions {
+		if !r.Intermediate {
+			reported = append(reported, i)
+		}
+	}
+	p.fillIndexed(res, req, reported, results)
 	p.deliver(ctx, res)
 	created := 0
 	for _, s := range res.Renditions {
@@ -313,43 +299,8 @@ wait:
 			created++
 		}
 	}
-	log.InfoContext(ctx, "request done", "renditions", len(results), "created", created, "batches", len(batches), "ms", time.Since(start).Milliseconds())
+	log.InfoContext(ctx, "request done", "renditions", len(res.Renditions), "created", created, "batches", g.batches, "ms", time.Since(start).Milliseconds())
 	return res
-}
-
-// plan routes each valid rendition to an action and groups them into
-// batches; renditions that cannot be routed are decided at once.
-func (p *Processor) plan(req *api.Request, decide func(int, api.RenditionResult)) []batch {
-	groups := map[string][]int{}
-	var order []string
-	for i, r := range req.Renditions {
-		if r.Invalid != nil {
-			decide(i, api.Failed(r.Name, r.Invalid))
-			continue
-		}
-		action, err := p.route(r)
-		if err == nil {
-			action = p.bySource(req.Source, r, action)
-		}
-		if err != nil {
-			decide(i, api.Failed(r.Name, err))
-			continue
-		}
-		if _, ok := groups[action]; !ok {
-			order = append(order, action)
-		}
-		groups[action] = append(groups[action], i)
-	}
-	var batches []batch
-	for _, action := range order {
-		idx := groups[action]
-		for len(idx) > 0 {
-			n := min(len(idx), p.opts.BatchSize)
-			batches = append(batches, batch{action: action, indices: idx[:n]})
-			idx = idx[n:]
-		}
-	}
-	return batches
 }
 
 // route returns the action that makes a rendition.
@@ -417,13 +368,10 @@ func SourceFormat(src api.Source) (format.Format, bool) {
 	return format.ByFileName(u)
 }
 
-// runBatch invokes one batch and returns one result per rendition in it.
-func (p *Processor) runBatch(ctx context.Context, req *api.Request, b batch) []api.RenditionResult {
-	wreq := api.WorkerRequest{RequestID: req.RequestID, Source: req.Source, Renditions: make([]api.Rendition, len(b.indices))}
-	for k, i := range b.indices {
-		wreq.Renditions[k] = req.Renditions[i]
-	}
-	out := make([]api.RenditionResult, len(b.indices))
+// runBatch invokes one batch (the worker request wreq of action) and
+// returns one result per rendition in it.
+func (p *Processor) runBatch(ctx context.Context, action string, wreq api.WorkerRequest) []api.RenditionResult {
+	out := make([]api.RenditionResult, len(wreq.Renditions))
 	failAll := func(err error) []api.RenditionResult {
 		for k, r := range wreq.Renditions {
 			out[k] = api.Failed(r.Name, err)
@@ -434,14 +382,14 @@ func (p *Processor) runBatch(ctx context.Context, req *api.Request, b batch) []a
 	if err != nil {
 		return failAll(api.Wrap(api.ReasonGeneric, err, "cannot encode the worker request"))
 	}
-	raw, err := p.opts.Invoker.Invoke(ctx, b.action, params)
+	raw, err := p.opts.Invoker.Invoke(ctx, action, params)
 	if err != nil {
-		p.opts.Logger.WarnContext(ctx, "worker invocation failed", "requestId", req.RequestID, "action", b.action, "error", err)
-		return failAll(invocationError(ctx, b.action, wreq.Renditions, err))
+		p.opts.Logger.WarnContext(ctx, "worker invocation failed", "requestId", wreq.RequestID, "action", action, "error", err)
+		return failAll(invocationError(ctx, action, wreq.Renditions, err))
 	}
-	wres, err := api.DecodeWorkerResult(raw, len(b.indices))
+	wres, err := api.DecodeWorkerResult(raw, len(wreq.Renditions))
 	if wres == nil {
-		return failAll(api.Wrap(api.ReasonGeneric, err, fmt.Sprintf("action %s returned an unusable result", b.action)))
+		return failAll(api.Wrap(api.ReasonGeneric, err, fmt.Sprintf("action %s returned an unusable result", action)))
 	}
 	for k, r := range wreq.Renditions {
 		if k < len(wres.Renditions) && (wres.Renditions[k].Status == api.StatusCreated || wres.Renditions[k].Status == api.StatusFailed) {
@@ -452,14 +400,14 @@ func (p *Processor) runBatch(ctx context.Context, req *api.Request, b batch) []a
 			// failure keeps its own reason and loses the metadata.
 			if err := api.CheckMetadata(out[k].Metadata); err != nil {
 				if out[k].Created() {
-					out[k] = api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "action %s returned unusable metadata: %s", b.action, api.MessageOf(err)))
+					out[k] = api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "action %s returned unusable metadata: %s", action, api.MessageOf(err)))
 				} else {
 					out[k].Metadata = nil
 				}
 			}
 			continue
 		}
-		out[k] = api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "action %s returned no outcome for rendition %q", b.action, r.Name))
+		out[k] = api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "action %s returned no outcome for rendition %q", action, r.Name))
 	}
 	return out
 }
@@ -493,12 +441,30 @@ func invocationError(ctx context.Context, action string, rs []api.Rendition, err
 
 // fill adds summaries and events for the renditions to res.
 func (p *Processor) fill(res *Result, req *api.Request, rs []api.Rendition, results []api.RenditionResult) {
+	idx := make([]int, len(rs))
+	for i := range idx {
+		idx[i] = i
+	}
+	p.fillFrom(res, req, rs, idx, results)
+}
+
+// fillIndexed adds summaries and events for the renditions of req at the
+// given indices, in that order.
+func (p *Processor) fillIndexed(res *Result, req *api.Request, indices []int, results []api.RenditionResult) {
+	p.fillFrom(res, req, req.Renditions, indices, results)
+}
+
+// fillFrom adds a summary and an event for rs[i] and results[i], for each
+// i of indices; the event id counts i, the rendition's position in the
+// request.
+func (p *Processor) fillFrom(res *Result, req *api.Request, rs []api.Rendition, indices []int, results []api.RenditionResult) {
 	now := p.opts.Now()
-	res.Renditions = make([]Summary, len(rs))
-	res.Events = make([]api.Event, len(rs))
-	for i, r := range rs {
+	res.Renditions = make([]Summary, len(indices))
+	res.Events = make([]api.Event, len(indices))
+	for k, i := range indices {
+		r := rs[i]
 		ev := api.NewEvent(req, i, r, results[i], now)
-		res.Events[i] = ev
+		res.Events[k] = ev
 		s := Summary{Name: r.Name, Fmt: r.Fmt, Worker: r.Worker, Status: api.StatusCreated, ErrorReason: ev.ErrorReason, ErrorMessage: ev.ErrorMessage}
 		if ev.Type == api.EventRenditionFailed {
 			s.Status = api.StatusFailed
@@ -506,6 +472,6 @@ func (p *Processor) fill(res *Result, req *api.Request, rs []api.Rendition, resu
 		if !r.Target.IsZero() {
 			s.Target = r.Target.Redacted()
 		}
-		res.Renditions[i] = s
+		res.Renditions[k] = s
 	}
 }
