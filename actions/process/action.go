@@ -19,6 +19,8 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/logctx"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 	"github.com/assetcompute/assetcompute/pkg/process"
+	"github.com/assetcompute/assetcompute/pkg/settings"
+	"github.com/assetcompute/assetcompute/pkg/transfer"
 )
 
 // server is the process action: it serves plain invocations (the request
@@ -59,7 +61,7 @@ func (s *server) handle(ctx context.Context, params json.RawMessage) (any, error
 		delete(fields, ConfigParam)
 		params, _ = json.Marshal(fields)
 	}
-	p, err := s.processor(ctx, cfg)
+	p, err := s.processor(ctx, cfg, fields)
 	if err != nil {
 		return nil, api.Errorf(api.ReasonGeneric, "process cannot start: %v", err)
 	}
@@ -118,8 +120,12 @@ func (s *server) openWhisk(ctx context.Context) (*invoke.OpenWhisk, error) {
 }
 
 // processor builds the orchestrator for one activation.
-func (s *server) processor(ctx context.Context, cfg config) (*process.Processor, error) {
+func (s *server) processor(ctx context.Context, cfg config, params map[string]json.RawMessage) (*process.Processor, error) {
 	ow, err := s.openWhisk(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scratch, err := s.scratch(cfg, params)
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +135,7 @@ func (s *server) processor(ctx context.Context, cfg config) (*process.Processor,
 		Concurrency:    cfg.Concurrency,
 		Logger:         s.logger,
 		Now:            s.now,
+		Scratch:        scratch,
 	}
 	if ow != nil {
 		opts.Invoker = ow
@@ -200,6 +207,9 @@ func (s *server) web(ctx context.Context, fields map[string]json.RawMessage) web
 		return webError(http.StatusBadRequest, err.Error())
 	}
 	delete(body, ConfigParam) // deployment configuration is never taken from a web client
+	for _, name := range settings.Names() {
+		delete(body, name) // nor are deployment settings (storage credentials, endpoints)
+	}
 	var id string
 	if raw, ok := body["requestId"]; ok {
 		_ = json.Unmarshal(raw, &id)
@@ -263,4 +273,32 @@ func webBody(fields map[string]json.RawMessage) (map[string]json.RawMessage, err
 		return nil, errors.New("the body is not a JSON object")
 	}
 	return body, nil
+}
+
+// scratch returns where the outputs composed renditions are made from are
+// kept (config Scratch), with a transfer client built from the deployment
+// settings (the environment, overridden by the package parameters, as the
+// workers read them) to delete them; nil when no scratch is configured.
+func (s *server) scratch(cfg config, params map[string]json.RawMessage) (process.Scratch, error) {
+	if cfg.Scratch == "" {
+		return nil, nil
+	}
+	env, err := settings.FromEnv(s.getenv)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := settings.FromParamFields(params)
+	if err != nil {
+		return nil, err
+	}
+	var topts transfer.Options
+	if err := env.Override(ps).Apply(&topts); err != nil {
+		return nil, err
+	}
+	topts.Logger = s.logger
+	client, err := transfer.New(topts)
+	if err != nil {
+		return nil, fmt.Errorf("transfer settings for the scratch location: %w", err)
+	}
+	return process.StorageScratch{Prefix: cfg.Scratch, Delete: client.Delete}, nil
 }

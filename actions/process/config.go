@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/assetcompute/assetcompute/pkg/api"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +45,14 @@ type config struct {
 	// webhookSecret).
 	WebhookURL    string `json:"webhookUrl"`
 	WebhookSecret string `json:"webhookSecret"`
+	// Scratch is the s3:// prefix under which the outputs of renditions
+	// other renditions are made from (source {"rendition": name}) are
+	// kept while the request runs, one folder per request, removed
+	// afterwards (ACS_SCRATCH; scratch). The workers write and read it
+	// with their storage settings, the action deletes with the same
+	// (the package's deployment settings). Without it such renditions
+	// fail, naming this setting.
+	Scratch string `json:"scratch"`
 }
 
 // loadConfig reads the configuration from env (first) and the acsConfig
@@ -80,7 +90,8 @@ func loadConfig(getenv func(string) string, param json.RawMessage) (config, erro
 		env string
 		dst *string
 	}{{"ACS_ACTION_PREFIX", &c.ActionPrefix}, {"ACS_EVENTS_TRIGGER", &c.EventsTrigger},
-		{"ACS_WEBHOOK_URL", &c.WebhookURL}, {"ACS_WEBHOOK_SECRET", &c.WebhookSecret}} {
+		{"ACS_WEBHOOK_URL", &c.WebhookURL}, {"ACS_WEBHOOK_SECRET", &c.WebhookSecret},
+		{"ACS_SCRATCH", &c.Scratch}} {
 		if v := getenv(s.env); v != "" {
 			*s.dst = v
 		}
@@ -90,6 +101,9 @@ func loadConfig(getenv func(string) string, param json.RawMessage) (config, erro
 	}
 	if c.Concurrency < 0 || c.Concurrency > 200 {
 		return c, errors.New("concurrency must be between 1 and 200")
+	}
+	if c.Scratch != "" && (!strings.HasPrefix(c.Scratch, "s3://") || len(strings.TrimPrefix(c.Scratch, "s3://")) < 3) {
+		return c, fmt.Errorf("scratch (ACS_SCRATCH) must be an s3:// prefix such as s3://bucket/acs-tmp/, got %q", api.RedactURL(c.Scratch))
 	}
 	if (c.WebhookURL == "") != (c.WebhookSecret == "") {
 		return c, errors.New("a webhook needs both a URL and a secret")

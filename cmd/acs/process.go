@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -76,7 +77,15 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintln(stderr, "acs process:", err)
 		return exitInvalid
 	}
-	p, sourceLimit, err := newLocalProcessor(logger, !*strict, deployment, customHandlers, allowed)
+	// The outputs of composed renditions pass from step to step as files
+	// in a private directory, removed at exit.
+	scratch, err := os.MkdirTemp("", "acs-scratch-")
+	if err != nil {
+		fmt.Fprintln(stderr, "acs process:", err)
+		return exitFailed
+	}
+	defer os.RemoveAll(scratch)
+	p, sourceLimit, err := newLocalProcessor(logger, !*strict, deployment, customHandlers, allowed, scratch)
 	if err != nil {
 		fmt.Fprintln(stderr, "acs process:", err)
 		return exitFailed
@@ -112,9 +121,11 @@ func cmdProcess(ctx context.Context, args []string, stdin io.Reader, stdout, std
 // newLocalProcessor returns an orchestrator that runs the built-in workers
 // in this process, with the deployment settings s, and the custom workers
 // (allow-listed) through their handlers. Local mode allows local files,
-// plain http and private addresses when local is true. It also returns the
-// source size limit the transfer client enforces.
-func newLocalProcessor(logger *slog.Logger, local bool, s settings.Settings, custom map[string]invoke.Handler, allowed []string) (*process.Processor, int64, error) {
+// plain http and private addresses when local is true. The outputs of
+// composed renditions are kept under the directory scratch, which the
+// built-in workers may read and write even when local is false. It also
+// returns the source size limit the transfer client enforces.
+func newLocalProcessor(logger *slog.Logger, local bool, s settings.Settings, custom map[string]invoke.Handler, allowed []string, scratch string) (*process.Processor, int64, error) {
 	topts := transfer.Options{Logger: logger}
 	if err := s.Apply(&topts); err != nil {
 		return nil, 0, err
@@ -132,14 +143,29 @@ func newLocalProcessor(logger *slog.Logger, local bool, s settings.Settings, cus
 	if err != nil {
 		return nil, 0, fmt.Errorf("transfer settings: %w", err)
 	}
-	handlers, err := builtin.Handlers(worker.Options{Transfer: client, Settings: s, Logger: logger}, image.Options{})
+	scratch, err = filepath.Abs(scratch)
+	if err != nil {
+		return nil, 0, err
+	}
+	var tr worker.Transfer = client
+	if !local {
+		lopts := topts
+		lopts.AllowLocal = true
+		lc, err := transfer.New(lopts)
+		if err != nil {
+			return nil, 0, fmt.Errorf("transfer settings: %w", err)
+		}
+		tr = &scratchTransfer{dir: filepath.Clean(scratch), strict: client, local: lc}
+	}
+	handlers, err := builtin.Handlers(worker.Options{Transfer: tr, Settings: s, Logger: logger}, image.Options{})
 	if err != nil {
 		return nil, 0, err
 	}
 	for name, h := range custom {
 		handlers[name] = h
 	}
-	p, err := process.New(process.Options{Invoker: invoke.NewInProcess(handlers), AllowedWorkers: allowed, Logger: logger})
+	p, err := process.New(process.Options{Invoker: invoke.NewInProcess(handlers), AllowedWorkers: allowed, Logger: logger,
+		Scratch: process.DirScratch{Dir: scratch}})
 	return p, sourceLimit, err
 }
 
