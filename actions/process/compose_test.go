@@ -173,5 +173,4 @@ func TestScratchMustBeAnS3Prefix(t *testing.T) {
 	assert.Equal(t, "s3://bucket/tmp/", cfg.Scratch)
 }
 
-
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
