@@ -67,6 +67,13 @@ type CaseOptions struct {
 	Timeout string `json:"timeout,omitempty"`
 }
 
+// ComposeCasesDir is the folder of the cases folder that holds
+// composition cases: requests of several renditions made from one
+// another, run by the orchestrator over the actions (see
+// test/cases/compose_test.go). It is not an action's folder, so Actions
+// leaves it out.
+const ComposeCasesDir = "compose"
+
 // Actions lists the action folders under root, sorted.
 func Actions(root string) ([]string, error) {
 	entries, err := os.ReadDir(root)
@@ -75,7 +82,7 @@ func Actions(root string) ([]string, error) {
 	}
 	var names []string
 	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && e.Name() != "testdata" {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && e.Name() != "testdata" && e.Name() != ComposeCasesDir {
 			names = append(names, e.Name())
 		}
 	}
