@@ -140,8 +140,8 @@ func (g *graph) needed(i int) bool {
 	return false
 }
 
-// ready returns the renditions that can start now: undecided, routed,
-// not yet started, whose source is the request's or a made rendition.
+// roots returns the undecided renditions of the request's source, the
+// ones that can start at once.
 func (g *graph) roots() []int {
 	var out []int
 	for i := range g.req.Renditions {
