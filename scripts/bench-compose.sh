@@ -16,22 +16,25 @@
 # does a JPEG.
 #
 # For each source it prints the median wall time and the median CPU time
-# (user + system of the benchmark process) of each request form over
-# BENCH_RUNS runs (alternated, after a warm-up of each), and the ratios
-# independent / composed. CPU time is the figure that holds on a loaded
-# machine (and is what bounds a worker fleet's throughput); wall time on
-# a busy machine is noisy. The load average is printed with the figures.
+# (user + system of the benchmark process) of one request of each form
+# over BENCH_RUNS runs (alternated, after a warm-up of each), the median
+# wall time per request when BENCH_CONCURRENT requests of a form run at
+# once (a busy service), and the ratios independent / composed. CPU time
+# is the figure that holds on a loaded machine (and is what bounds a
+# worker fleet's throughput); wall time on a busy machine is noisy. The
+# load average is printed with the figures.
 #
 #   scripts/bench-compose.sh
 #   BENCH_RUNS=15 scripts/bench-compose.sh
 #
 # Environment: BENCH_DIR (default $TMPDIR/acs-bench-compose), BENCH_RUNS
-# (default 9), GO (default go).
+# (default 9), BENCH_CONCURRENT (default 4), GO (default go).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${BENCH_DIR:-${TMPDIR:-/tmp}/acs-bench-compose}
 runs=${BENCH_RUNS:-9}
+concurrent=${BENCH_CONCURRENT:-4}
 go=${GO:-go}
 photo=$root/../shared/corpus/images/2569067123_aca715a2ee_o.jpg
 
@@ -59,11 +62,11 @@ if [ ! -s "$work/watermark.png" ]; then
 	rm -f "$work/t.v"
 fi
 
-echo "bench-compose: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $runs runs"
+echo "bench-compose: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $runs runs, $concurrent requests at once for the throughput figure"
 for src in photo.jpg photo.tif; do
 	echo
 	echo "source $src ($(vipsheader -f width "$work/$src")x$(vipsheader -f height "$work/$src"), $(stat -c %s "$work/$src") bytes)"
-	"$work/bench" -source "$work/$src" -watermark "$work/watermark.png" -runs "$runs"
+	"$work/bench" -source "$work/$src" -watermark "$work/watermark.png" -runs "$runs" -concurrent "$concurrent"
 done
 echo
 echo "bench-compose: load average after the run $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -16,7 +16,9 @@
 //
 // Independently, each of them is a smart crop of the source at its size.
 // It prints, per request form, the median wall time and the median CPU
-// time (user + system, of this process) over the runs, and the ratios.
+// time (user + system, of this process) of one request at a time over
+// the runs, the median wall time per request when -concurrent requests
+// of the form run at once (a busy service), and the ratios.
 package main
 
 import (
@@ -44,19 +46,20 @@ func main() {
 	source := flag.String("source", "", "source image (required)")
 	watermark := flag.String("watermark", "", "watermark image (required)")
 	runs := flag.Int("runs", 9, "timed runs of each form, alternated, after one warm-up each")
+	concurrent := flag.Int("concurrent", 4, "requests of one form run at once in the throughput measure (0: none)")
 	out := flag.String("out", "", "output folder (default: a temporary one)")
 	flag.Parse()
-	if *source == "" || *watermark == "" || *runs < 1 {
+	if *source == "" || *watermark == "" || *runs < 1 || *concurrent < 0 {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*source, *watermark, *runs, *out); err != nil {
+	if err := run(*source, *watermark, *runs, *concurrent, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-compose:", err)
 		os.Exit(1)
 	}
 }
 
-func run(source, watermark string, runs int, out string) error {
+func run(source, watermark string, runs, concurrent int, out string) error {
 	if out == "" {
 		dir, err := os.MkdirTemp("", "acs-bench-compose-")
 		if err != nil {
@@ -107,15 +110,59 @@ func run(source, watermark string, runs int, out string) error {
 			}
 		}
 	}
+	// Throughput: rounds of `concurrent` requests of one form at once
+	// (each with its own outputs), as a busy worker fleet runs them; the
+	// figure is the wall time of a round divided by its requests.
+	per := map[string][]time.Duration{}
+	if concurrent > 0 {
+		for i := 0; i < max(3, runs/3); i++ {
+			for k, f := range forms {
+				reqs := make([][]byte, concurrent)
+				for j := range reqs {
+					reqs[j] = request(source, watermark, filepath.Join(out, fmt.Sprintf("%s-%d", f.name, j)), k == 0)
+				}
+				t0 := time.Now()
+				errs := make(chan error, concurrent)
+				for _, req := range reqs {
+					go func() {
+						res := p.Process(context.Background(), req)
+						if !res.AllCreated() {
+							errs <- fmt.Errorf("%s request: not every rendition was created", f.name)
+							return
+						}
+						errs <- nil
+					}()
+				}
+				for range reqs {
+					if err := <-errs; err != nil {
+						return err
+					}
+				}
+				per[f.name] = append(per[f.name], time.Since(t0)/time.Duration(concurrent))
+			}
+		}
+	}
 	if entries, _ := os.ReadDir(scratch); len(entries) > 0 {
 		return fmt.Errorf("%d intermediate outputs were left in the scratch directory", len(entries))
 	}
-	fmt.Printf("%-12s %12s %12s\n", "request", "wall ms", "CPU ms")
-	for _, f := range forms {
-		fmt.Printf("%-12s %12.1f %12.1f\n", f.name, ms(median(wall[f.name])), ms(median(cpu[f.name])))
+	head := fmt.Sprintf("%-12s %12s %12s", "request", "wall ms", "CPU ms")
+	if concurrent > 0 {
+		head += fmt.Sprintf(" %22s", fmt.Sprintf("ms/request, %d at once", concurrent))
 	}
-	fmt.Printf("%-12s %11.2fx %11.2fx   (independent / composed; target >= 1.5x)\n", "ratio",
+	fmt.Println(head)
+	for _, f := range forms {
+		line := fmt.Sprintf("%-12s %12.1f %12.1f", f.name, ms(median(wall[f.name])), ms(median(cpu[f.name])))
+		if concurrent > 0 {
+			line += fmt.Sprintf(" %22.1f", ms(median(per[f.name])))
+		}
+		fmt.Println(line)
+	}
+	line := fmt.Sprintf("%-12s %11.2fx %11.2fx", "ratio",
 		ms(median(wall["independent"]))/ms(median(wall["composed"])), ms(median(cpu["independent"]))/ms(median(cpu["composed"])))
+	if concurrent > 0 {
+		line += fmt.Sprintf(" %21.2fx", ms(median(per["independent"]))/ms(median(per["composed"])))
+	}
+	fmt.Println(line + "   (independent / composed; target >= 1.5x)")
 	return nil
 }
 
