@@ -174,3 +174,25 @@ func TestScratchMustBeAnS3Prefix(t *testing.T) {
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestWebFormDropsDeploymentSettings: a web client cannot point the
+// orchestrator's storage client (which deletes temporary objects) at
+// another endpoint or turn the address guard off through the body.
+func TestWebFormDropsDeploymentSettings(t *testing.T) {
+	c := owtest.New(t)
+	c.Action("assetcompute/process", func(int, json.RawMessage) owtest.Reply { return owtest.Reply{} })
+	s := testServer(t, owEnv(c), nil)
+	out, err := s.handle(context.Background(), json.RawMessage(`{"__ow_method":"post","__ow_headers":{},
+		"source":"https://e.com/a.jpg","renditions":[{"fmt":"png","target":"s3://b/a"}],
+		"s3Endpoint":"https://evil.example","allowPrivateNetworks":"true","s3AccessKeyId":"x"}`))
+	require.NoError(t, err)
+	require.Equal(t, 202, out.(webResponse).StatusCode)
+	calls := c.Calls()
+	require.Len(t, calls, 1)
+	var fwd map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(calls[0].Body, &fwd))
+	for _, k := range []string{"s3Endpoint", "allowPrivateNetworks", "s3AccessKeyId"} {
+		assert.NotContains(t, fwd, k)
+	}
+	assert.Contains(t, fwd, "renditions")
+}
