@@ -187,6 +187,9 @@ type Rendition struct {
 	// each one of AnalysisFeatures; nil computes them all. Duplicates are
 	// dropped, the order is kept.
 	Features []string
+	// BlurFaces asks an image rendition to blur every face the detector
+	// finds in it (see pkg/analysis/faces), with a margin around each.
+	BlurFaces bool
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
 
@@ -268,6 +271,7 @@ var knownKeys = map[string]bool{
 	"waveform": true,
 	"raw":      true,
 	"features": true,
+	"blurFaces": true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -330,6 +334,7 @@ func ParseRendition(data []byte) (Rendition, error) {
 	r.Upscale = p.boolean("upscale")
 	r.Interlace = p.boolean("interlace")
 	r.Animated = p.boolean("animated")
+	r.BlurFaces = p.boolean("blurFaces")
 	r.Quality = p.intRange("quality", 1, 100)
 	r.CompressionLevel = p.intRange("compressionLevel", 0, 9)
 	r.Page = p.intRange("page", 1, math.MaxInt32)
@@ -774,6 +779,7 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("bitrate", r.Bitrate != nil, r.Bitrate)
 	put("raw", r.Raw != "", r.Raw)
 	put("features", r.Features != nil, r.Features)
+	put("blurFaces", r.BlurFaces, true)
 	return json.Marshal(m)
 }
 
