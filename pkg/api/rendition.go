@@ -271,6 +271,7 @@ var knownKeys = map[string]bool{
 	"waveform": true,
 	"raw":      true,
 	"features": true,
+
 	"blurFaces": true,
 }
 
