@@ -78,6 +78,17 @@ func Analyze(img *image.NRGBA, features []string) (*Report, error) {
 			r.Features = append(r.Features, k)
 		}
 	}
+	// The face detector takes as long as the other features together:
+	// it runs beside them.
+	var faceErr error
+	var facesDone chan struct{}
+	if want[FeatureFaces] {
+		facesDone = make(chan struct{})
+		go func() {
+			defer close(facesDone)
+			r.Faces, faceErr = detectFaces(img)
+		}()
+	}
 	if want[FeatureColours] {
 		r.Colours = dominantColours(img)
 		r.ColourTags = colourTags(r.Colours)
@@ -92,12 +103,11 @@ func Analyze(img *image.NRGBA, features []string) (*Report, error) {
 	if want[FeatureQuality] {
 		r.Quality = quality(img)
 	}
-	if want[FeatureFaces] {
-		fs, err := detectFaces(img)
-		if err != nil {
-			return nil, err
+	if facesDone != nil {
+		<-facesDone
+		if faceErr != nil {
+			return nil, faceErr
 		}
-		r.Faces = fs
 	}
 	return r, nil
 }
