@@ -40,10 +40,10 @@ func blurFaces(ctx context.Context, j *job) error {
 		return nil
 	}
 	img := j.img
-	var pix []byte
+	var buf *pixelBuffer
 	err := whileAlive(ctx, img, func() error {
 		var err error
-		pix, err = img.pixels()
+		buf, err = img.pixels()
 		return err
 	})
 	if err != nil {
@@ -53,6 +53,8 @@ func blurFaces(ctx context.Context, j *job) error {
 		return api.Wrap(api.ReasonSourceCorrupt, err,
 			"source "+j.srcType.MimeType()+" file is truncated or corrupt: its pixels cannot be decoded")
 	}
+	defer buf.free() // a no-op once imageFromPixels owns it
+	pix := buf.Pix
 	w, bands := img.width(), img.bands()
 	frameH := img.height() / j.frames
 	colour := bands
@@ -79,13 +81,9 @@ func blurFaces(ctx context.Context, j *job) error {
 		}
 	}
 	j.facesBlurred = count
-	// The pixels replace the lazy pipeline even when nothing was blurred,
-	// so that the source is not decoded a second time.
-	buf := newPixelBuffer(len(pix))
-	if buf == nil {
-		return api.Errorf(api.ReasonGeneric, "blurFaces: out of memory for a %dx%d image", w, img.height())
-	}
-	copy(buf.Pix, pix)
+	// The pixels, blurred in place, replace the lazy pipeline even when
+	// nothing was blurred, so that the source is not decoded a second
+	// time.
 	out, err := imageFromPixels(buf, w, img.height(), bands, false, img.space())
 	if err != nil {
 		return api.Wrap(api.ReasonGeneric, err, "blurFaces: the blurred image cannot be made")

@@ -24,7 +24,7 @@ import (
 var portraitFace = goimage.Rect(50, 85, 270, 345)
 
 // portrait decodes pigo's sample photo.
-func portrait(t *testing.T) goimage.Image {
+func portrait(t testing.TB) goimage.Image {
 	t.Helper()
 	f, err := os.Open(testutil.NeedPigoSample(t))
 	require.NoError(t, err)
@@ -39,7 +39,7 @@ func portrait(t *testing.T) goimage.Image {
 // noise that draws libvips' attention strategy (it favours edges,
 // saturation and skin tones) away from the face. It returns the path
 // and where the face is in the scene.
-func faceScene(t *testing.T, w, h int, faceAt, distractAt goimage.Point) (string, goimage.Rectangle) {
+func faceScene(t testing.TB, w, h int, faceAt, distractAt goimage.Point) (string, goimage.Rectangle) {
 	t.Helper()
 	img := goimage.NewNRGBA(goimage.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
@@ -242,4 +242,31 @@ func TestBlurFacesAnimatedAndGrey(t *testing.T) {
 	res, _ = render(t, e, gifPath, api.Rendition{Fmt: "gif", Animated: true, BlurFaces: true})
 	assert.Equal(t, 2, res.Frames)
 	assert.Equal(t, 2, res.FacesBlurred, "one face per frame")
+}
+
+// TestFacesOnTruncatedSource: a truncated JPEG fails a smart crop and a
+// blurFaces rendition with SourceCorrupt, and leaves no output.
+func TestFacesOnTruncatedSource(t *testing.T) {
+	e := testEngine(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "cut.jpg")
+	f, err := os.Create(src)
+	require.NoError(t, err)
+	require.NoError(t, jpeg.Encode(f, portrait(t), &jpeg.Options{Quality: 90}))
+	require.NoError(t, f.Close())
+	fi, err := os.Stat(src)
+	require.NoError(t, err)
+	require.NoError(t, os.Truncate(src, fi.Size()/2))
+	for name, r := range map[string]api.Rendition{
+		"smart crop": {Fmt: "png", Width: intp(100), Height: intp(100), Crop: &api.Crop{Smart: true}},
+		"blurFaces":  {Fmt: "png", BlurFaces: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(dir, "out.png")
+			_, err := e.Render(t.Context(), src, r, out, RenderOptions{})
+			require.Error(t, err)
+			assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "%v", err)
+			assert.NoFileExists(t, out)
+		})
+	}
 }

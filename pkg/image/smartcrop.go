@@ -120,10 +120,10 @@ func imageFaces(ctx context.Context, img *vipsImage, p faces.Params, side int) (
 		defer c.close()
 		small = c
 	}
-	var pix []byte
+	var buf *pixelBuffer
 	err := whileAlive(ctx, small, func() error {
 		var err error
-		pix, err = small.pixels()
+		buf, err = small.pixels()
 		return err
 	})
 	if err != nil {
@@ -132,7 +132,8 @@ func imageFaces(ctx context.Context, img *vipsImage, p faces.Params, side int) (
 		}
 		return nil, api.Wrap(api.ReasonSourceCorrupt, err, "source pixels cannot be decoded")
 	}
-	l := faces.LumaOfBands(pix, small.width(), small.height(), small.bands(), side)
+	l := faces.LumaOfBands(buf.Pix, small.width(), small.height(), small.bands(), side)
+	buf.free()
 	fs, err := faces.DetectLuma(l, p)
 	if err != nil {
 		return nil, api.Wrap(api.ReasonGeneric, err, "faces")

@@ -983,16 +983,16 @@ func (im *vipsImage) decode() (*vipsImage, error) {
 	return wrapImage(out), nil
 }
 
-// pixels computes the image and returns a copy of its samples,
-// interleaved, row by row (8 bits per sample for a uchar image).
-func (im *vipsImage) pixels() ([]byte, error) {
+// pixels computes the image into a buffer of its samples, interleaved,
+// row by row (8 bits per sample for a uchar image), which the caller
+// frees or hands to imageFromPixels.
+func (im *vipsImage) pixels() (*pixelBuffer, error) {
 	var n C.size_t
 	p := C.vips_image_write_to_memory(im.p, &n)
 	if p == nil {
 		return nil, lastError("write to memory")
 	}
-	defer C.g_free(C.gpointer(p))
-	return C.GoBytes(p, C.int(n)), nil
+	return &pixelBuffer{p: p, Pix: unsafe.Slice((*byte)(p), int(n))}, nil
 }
 
 // blank makes a black image, used to probe the savers.

@@ -98,37 +98,29 @@ type Luma struct {
 // averaged so that its long side is at most maxSide (never enlarged).
 func LumaOf(img image.Image, maxSide int) Luma {
 	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	full := make([]float64, w*h)
+	w := b.Dx()
 	if n, ok := img.(*image.NRGBA); ok {
-		for y := 0; y < h; y++ {
-			row := n.Pix[y*n.Stride : y*n.Stride+4*w]
-			for x := 0; x < w; x++ {
-				p := row[4*x : 4*x+4]
-				a := float64(p[3]) / 255
-				l := 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
-				full[y*w+x] = l*a + 255*(1-a)
-			}
-		}
-	} else {
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-				l := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
-				full[y*w+x] = l + 255*(1-float64(a)/65535)
-			}
-		}
+		return shrinkPlane(w, b.Dy(), maxSide, func(x, y int) float64 {
+			p := n.Pix[y*n.Stride+4*x : y*n.Stride+4*x+4]
+			a := float64(p[3]) / 255
+			l := 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+			return l*a + 255*(1-a)
+		})
 	}
-	return shrinkPlane(full, w, h, maxSide)
+	return shrinkPlane(w, b.Dy(), maxSide, func(x, y int) float64 {
+		r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+		l := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
+		return l + 255*(1-float64(a)/65535)
+	})
 }
 
 // LumaOfBands returns the luma of 8-bit interleaved pixels with the given
 // number of bands (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA), composited over
 // white and shrunk as LumaOf does.
 func LumaOfBands(pix []uint8, w, h, bands, maxSide int) Luma {
-	full := make([]float64, w*h)
-	for i := 0; i < w*h; i++ {
-		p := pix[i*bands : i*bands+bands]
+	return shrinkPlane(w, h, maxSide, func(x, y int) float64 {
+		i := (y*w + x) * bands
+		p := pix[i : i+bands]
 		var l, a float64 = 0, 1
 		switch bands {
 		case 1:
@@ -140,31 +132,37 @@ func LumaOfBands(pix []uint8, w, h, bands, maxSide int) Luma {
 		default:
 			l, a = 0.299*float64(p[0])+0.587*float64(p[1])+0.114*float64(p[2]), float64(p[3])/255
 		}
-		full[i] = l*a + 255*(1-a)
-	}
-	return shrinkPlane(full, w, h, maxSide)
+		return l*a + 255*(1-a)
+	})
 }
 
-// shrinkPlane area-averages a w x h plane so its long side is at most
-// maxSide.
-func shrinkPlane(full []float64, w, h, maxSide int) Luma {
+// shrinkPlane area-averages the w x h plane whose values at returns so
+// that its long side is at most maxSide. It reads each value once and
+// holds only the result.
+func shrinkPlane(w, h, maxSide int, at func(x, y int) float64) Luma {
+	if w < 1 || h < 1 {
+		return Luma{}
+	}
 	scale := math.Min(1, float64(maxSide)/float64(max(w, h)))
 	ow, oh := max(1, int(math.Round(float64(w)*scale))), max(1, int(math.Round(float64(h)*scale)))
 	out := Luma{Pix: make([]uint8, ow*oh), W: ow, H: oh}
-	if w == 0 || h == 0 {
-		return Luma{}
-	}
+	sums := make([]float64, ow)
+	counts := make([]int, ow)
 	for oy := 0; oy < oh; oy++ {
 		y0, y1 := oy*h/oh, max((oy+1)*h/oh, oy*h/oh+1)
-		for ox := 0; ox < ow; ox++ {
-			x0, x1 := ox*w/ow, max((ox+1)*w/ow, ox*w/ow+1)
-			var s float64
-			for y := y0; y < y1; y++ {
+		clear(sums)
+		clear(counts)
+		for y := y0; y < y1; y++ {
+			for ox := 0; ox < ow; ox++ {
+				x0, x1 := ox*w/ow, max((ox+1)*w/ow, ox*w/ow+1)
 				for x := x0; x < x1; x++ {
-					s += full[y*w+x]
+					sums[ox] += at(x, y)
 				}
+				counts[ox] += x1 - x0
 			}
-			out.Pix[oy*ow+ox] = uint8(math.Round(s / float64((y1-y0)*(x1-x0))))
+		}
+		for ox := 0; ox < ow; ox++ {
+			out.Pix[oy*ow+ox] = uint8(math.Round(sums[ox] / float64(counts[ox])))
 		}
 	}
 	return out
