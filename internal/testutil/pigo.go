@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -23,11 +22,7 @@ func NeedPigoSample(t testing.TB) string {
 	t.Helper()
 	cache := os.Getenv("GOMODCACHE")
 	if cache == "" {
-		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goBin); err != nil {
-			goBin = "go"
-		}
-		out, err := exec.Command(goBin, "env", "GOMODCACHE").Output()
+		out, err := exec.Command("go", "env", "GOMODCACHE").Output()
 		if err == nil {
 			cache = strings.TrimSpace(string(out))
 		}
