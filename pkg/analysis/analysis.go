@@ -23,7 +23,9 @@ const (
 )
 
 // Features lists every feature, in the order a report writes them.
-func Features() []string { return []string{FeatureColours, FeatureHashes, FeatureQuality} }
+func Features() []string {
+	return []string{FeatureColours, FeatureHashes, FeatureQuality, FeatureFaces}
+}
 
 // Report is the analysis of one picture. Its JSON form is the analysis
 // rendition: flat keys in the acs-ai namespace (pkg/meta/KEYS.md), only
@@ -41,6 +43,11 @@ type Report struct {
 	PHash, DHash string
 	// Quality holds the quality scores.
 	Quality Quality
+	// Faces are the faces found, largest confidence first, in pixels of
+	// the picture analysed until ScaleFaces maps them to the source, whose
+	// size SourceWidth and SourceHeight then give.
+	Faces                     []FaceBox
+	SourceWidth, SourceHeight int
 }
 
 // Analyze computes features (nil: all) of img, which should be at most
@@ -71,6 +78,17 @@ func Analyze(img *image.NRGBA, features []string) (*Report, error) {
 			r.Features = append(r.Features, k)
 		}
 	}
+	// The face detector takes as long as the other features together:
+	// it runs beside them.
+	var faceErr error
+	var facesDone chan struct{}
+	if want[FeatureFaces] {
+		facesDone = make(chan struct{})
+		go func() {
+			defer close(facesDone)
+			r.Faces, faceErr = detectFaces(img)
+		}()
+	}
 	if want[FeatureColours] {
 		r.Colours = dominantColours(img)
 		r.ColourTags = colourTags(r.Colours)
@@ -84,6 +102,12 @@ func Analyze(img *image.NRGBA, features []string) (*Report, error) {
 	}
 	if want[FeatureQuality] {
 		r.Quality = quality(img)
+	}
+	if facesDone != nil {
+		<-facesDone
+		if faceErr != nil {
+			return nil, faceErr
+		}
 	}
 	return r, nil
 }
@@ -123,6 +147,7 @@ func (r *Report) Map() map[string]any {
 		m["acs-ai:contrast"] = q.Contrast
 		m["acs-ai:colourfulness"] = q.Colourfulness
 	}
+	r.faceKeys(m)
 	return m
 }
 

@@ -318,8 +318,8 @@ func imageGray(img image.Image) image.Image {
 }
 
 func TestUnknownFeature(t *testing.T) {
-	_, err := Analyze(image.NewNRGBA(image.Rect(0, 0, 2, 2)), []string{"faces"})
-	assert.ErrorContains(t, err, `unknown feature "faces"`)
+	_, err := Analyze(image.NewNRGBA(image.Rect(0, 0, 2, 2)), []string{"sentiment"})
+	assert.ErrorContains(t, err, `unknown feature "sentiment"`)
 }
 
 func BenchmarkAnalyze(b *testing.B) {

@@ -1,7 +1,7 @@
 // Package analysis computes what can be told of a picture without a model:
 // its dominant colours (with names and basic colour terms), perceptual
-// hashes (pHash, dHash) and quality scores (sharpness, exposure, contrast,
-// colourfulness). It is pure Go and works on a small decoded picture
+// hashes (pHash, dHash), quality scores (sharpness, exposure, contrast,
+// colourfulness) and faces (package faces: boxes, confidence, tags). It is pure Go and works on a small decoded picture
 // (image.Engine.Pixels gives one, at most MaxSide pixels on its long
 // side); the thumbnail action writes its Report as the analysis rendition
 // (fmt analysis). The keys of that rendition are documented in

@@ -14,13 +14,16 @@ const (
 	FeatureHashes = "hashes"
 	// FeatureQuality: sharpness, exposure, contrast and colourfulness.
 	FeatureQuality = "quality"
+	// FeatureFaces: the faces found (boxes, confidence) and the tags face
+	// and people.
+	FeatureFaces = "faces"
 )
 
 // AnalysisFeatures lists the features an analysis rendition can compute,
 // in the order they are written; a rendition without a features
 // instruction computes them all.
 func AnalysisFeatures() []string {
-	return []string{FeatureColours, FeatureHashes, FeatureQuality}
+	return []string{FeatureColours, FeatureHashes, FeatureQuality, FeatureFaces}
 }
 
 // featureAliases maps accepted spellings to feature names.

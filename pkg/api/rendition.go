@@ -197,6 +197,9 @@ type Rendition struct {
 	// as its source: it is made only to feed those, and is not reported.
 	// Never serialised.
 	Intermediate bool `json:"-"`
+	// BlurFaces asks an image rendition to blur every face the detector
+	// finds in it (see pkg/analysis/faces), with a margin around each.
+	BlurFaces bool
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
 
@@ -280,6 +283,8 @@ var knownKeys = map[string]bool{
 	"raw":      true,
 	"features": true,
 	"source":   true,
+
+	"blurFaces": true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -342,6 +347,7 @@ func ParseRendition(data []byte) (Rendition, error) {
 	r.Upscale = p.boolean("upscale")
 	r.Interlace = p.boolean("interlace")
 	r.Animated = p.boolean("animated")
+	r.BlurFaces = p.boolean("blurFaces")
 	r.Quality = p.intRange("quality", 1, 100)
 	r.CompressionLevel = p.intRange("compressionLevel", 0, 9)
 	r.Page = p.intRange("page", 1, math.MaxInt32)
@@ -790,6 +796,7 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("raw", r.Raw != "", r.Raw)
 	put("features", r.Features != nil, r.Features)
 	put("source", r.SourceRendition != "", map[string]string{"rendition": r.SourceRendition})
+	put("blurFaces", r.BlurFaces, true)
 	return json.Marshal(m)
 }
 

@@ -48,6 +48,7 @@ func TestParseRenditionRejectsBadValues(t *testing.T) {
 		{"crop w zero", withField(`"crop": {"x": 0, "y": 0, "w": 0, "h": 10}`), "", []string{"crop:", "w and h at least 1"}},
 		{"crop missing h", withField(`"crop": {"x": 0, "y": 0, "w": 10}`), "", []string{"crop:", `"smart" or {x, y, w, h}`}},
 		{"crop fractional", withField(`"crop": {"x": 0.5, "y": 0, "w": 10, "h": 10}`), "", []string{"crop:", "integers"}},
+		{"blurFaces not a boolean", withField(`"blurFaces": "yes"`), "", []string{"blurFaces:", "must be true or false"}},
 		{"crop dumb", withField(`"crop": "dumb"`), "", []string{"crop:", `"smart" or {x, y, w, h}`, `"dumb"`}},
 		{"watermark without image", withField(`"watermark": {"scale": 0.5}`), "", []string{"watermark:", "{image: url, scale: 0..1}"}},
 		{"watermark as a string", withField(`"watermark": "https://h/wm.png"`), "", []string{"watermark:", "{image: url, scale: 0..1}"}},
@@ -146,6 +147,12 @@ func TestParseRenditionAcceptsValidInstructions(t *testing.T) {
 			assert.Equal(t, 200, *r.Height)
 		}},
 		{"fractional dpi", withField(`"dpi": 72.5`), func(t *testing.T, r Rendition) { assert.Equal(t, &DPI{X: 72.5, Y: 72.5}, r.DPI) }},
+		{"blurFaces", withField(`"blurFaces": true`), func(t *testing.T, r Rendition) {
+			assert.True(t, r.BlurFaces)
+			b, err := json.Marshal(r)
+			require.NoError(t, err)
+			assert.Contains(t, string(b), `"blurFaces":true`, "written back")
+		}},
 		{"smart crop in any case", withField(`"crop": "Smart", "width": 10, "height": 20`), func(t *testing.T, r Rendition) { assert.True(t, r.Crop.Smart) }},
 		{"crop at origin", withField(`"crop": {"x": 0, "y": 0, "w": 1, "h": 1}`), func(t *testing.T, r Rendition) {
 			assert.Equal(t, &Crop{W: 1, H: 1}, r.Crop)

@@ -114,6 +114,7 @@ var instructions = []instruction{
 		return strconv.FormatInt(*r.Bitrate, 10), true
 	}, videoOnly: true},
 	{field: "raw", value: func(r *Rendition) (string, bool) { return strconv.Quote(r.Raw), r.Raw != "" }, analysis: true},
+	{field: "blurFaces", value: boolValue(func(r *Rendition) bool { return r.BlurFaces })},
 	{field: "compression", value: func(r *Rendition) (string, bool) {
 		raw, ok := r.Extra["compression"]
 		return abbreviate(raw), ok && string(raw) != "null"
@@ -195,7 +196,7 @@ func shorten(s string) string {
 //     image or preview clip instruction: width, height, maxWidth, maxHeight, upscale,
 //     crop, watermark, background, page, convertToDpi, quality, jpegSize,
 //     interlace, compressionLevel, dpi, xmp, animated, time, storyboard,
-//     waveform, frames, fps, raw, compression;
+//     waveform, frames, fps, raw, compression, blurFaces;
 //   - quality applies to jpg, webp, avif, heic and jxl: png is lossless,
 //     gif is a palette and tiff is written with LZW;
 //   - jpegSize applies to jpg only;
@@ -222,6 +223,8 @@ func shorten(s string) string {
 //     which pick the picture of the source that is analysed, and
 //     features, which applies to it only;
 //   - crop "smart" needs both width and height, the size of the crop;
+//   - blurFaces applies to every image fmt (not to preview clips or
+//     analysis renditions);
 //   - maxChars applies to text only, and must be a positive integer;
 //   - a preview clip (mp4, family video) takes width, height, maxWidth,
 //     maxHeight, upscale, quality, time, maxDuration and bitrate, the

@@ -19,7 +19,7 @@ import (
 // analysis.MaxSide pixels at most (shrink-on-load), then analysed in Go.
 // rendition carries the page to decode.
 func analyse(ctx context.Context, engine *image.Engine, path string, rendition api.Rendition, r *worker.Rendition) error {
-	px, err := engine.Pixels(ctx, path, rendition, analysis.MaxSide, filepath.Dir(r.Path))
+	px, src, err := engine.SourcePixels(ctx, path, rendition, analysis.MaxSide, filepath.Dir(r.Path))
 	if err != nil {
 		return err
 	}
@@ -31,6 +31,7 @@ func analyse(ctx context.Context, engine *image.Engine, path string, rendition a
 		// The request was validated: an unknown feature here is a bug.
 		return api.Wrap(api.ReasonGeneric, err, "analysis")
 	}
+	rep.ScaleFaces(src.X, src.Y)
 	out, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return api.Wrap(api.ReasonGeneric, err, "analysis cannot be written")

@@ -38,6 +38,8 @@ func BenchmarkAnalysisOf12MPJPEG(b *testing.B) {
 	}{
 		{"thumbnail-256", map[string]any{"fmt": "png", "width": 256, "height": 256}},
 		{"analysis", map[string]any{"fmt": "analysis"}},
+		{"analysis-without-faces", map[string]any{"fmt": "analysis", "features": []string{"colours", "hashes", "quality"}}},
+		{"analysis-faces-only", map[string]any{"fmt": "analysis", "features": []string{"faces"}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			r := bc.rendition

@@ -205,6 +205,7 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 		}
 		r.Metadata[api.MetadataWidth] = res.Width
 		r.Metadata[api.MetadataHeight] = res.Height
+		imageResultMetadata(r.Metadata, res, rendition.BlurFaces)
 		return nil
 	}
 }

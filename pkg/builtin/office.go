@@ -92,6 +92,7 @@ func Office(engine *image.Engine, off *office.Engine, transfer worker.Transfer) 
 		r.Metadata[api.MetadataWidth] = res.Width
 		r.Metadata[api.MetadataHeight] = res.Height
 		r.Metadata[MetadataOfficeSource] = pic.Kind
+		imageResultMetadata(r.Metadata, res, rr.BlurFaces)
 		return nil
 	}
 }

@@ -47,9 +47,15 @@
 //     check the output against Limits.MaxOutputPixels (RenditionTooLarge);
 //  8. shrink: vips_thumbnail loads, applies the EXIF orientation, converts
 //     to sRGB and resizes in one lazy pipeline, with shrink-on-load where
-//     the format allows it (JPEG, WebP, PDF, SVG), and makes a smart crop;
-//  9. cut a rectangle crop (in every frame of an animation);
-//  10. convert to 8-bit sRGB (or grey);
+//     the format allows it (JPEG, WebP, PDF, SVG); for a smart crop it
+//     loads the source to cover the box, and placeSmartCrop (smartcrop.go)
+//     chooses the cut: around every face found when they fit, else by
+//     vips_smartcrop's attention;
+//  9. cut a rectangle crop or the smart cut (in every frame of an
+//     animation); the rectangle in source pixels is reported
+//     (Result.Crop);
+//  10. convert to 8-bit sRGB (or grey), then, for blurFaces
+//     (blurfaces.go), blur the faces found in the rendition;
 //  11. draw the watermark;
 //  12. flatten alpha onto the background when asked, or when the format
 //     has no alpha (jpg);
@@ -77,9 +83,13 @@
 //   - crop {x, y, w, h} is a rectangle in pixels of the upright source,
 //     which must lie inside it; the region is then sized like a whole
 //     image. crop "smart" fills the box width x height (both required) and
-//     keeps its most interesting part (vips_smartcrop's attention
+//     keeps every face the detector (pkg/analysis/faces) finds when they
+//     fit, else its most interesting part (vips_smartcrop's attention
 //     strategy); without upscale the box shrinks, keeping its shape, to fit
-//     the source.
+//     the source. A cropped rendition reports the rectangle of the source
+//     it shows (Result.Crop).
+//   - blurFaces blurs every face found in the rendition (Result.FacesBlurred
+//     counts them).
 //   - quality (1-100) sets the encoder quality of jpg, webp, avif, heic and
 //     jxl. jpegSize, for jpg only, finds the highest quality whose file
 //     (metadata included) fits in that many bytes: quality 100 first, then

@@ -258,6 +258,12 @@ type Result struct {
 	Quality int
 	// Bytes is the size of the rendition file.
 	Bytes int64
+	// Crop is the part of the source a cropped rendition (crop rectangle
+	// or "smart") shows, in upright source pixels; nil when not cropped.
+	Crop *CropRect
+	// FacesBlurred is the number of faces blurFaces blurred (in all the
+	// frames of an animation).
+	FacesBlurred int
 }
 
 // FetchFunc fetches a file a rendition refers to by URL (the watermark
@@ -329,6 +335,9 @@ func (e *Engine) Render(ctx context.Context, srcPath string, r api.Rendition, ou
 		Source:   j.srcType,
 		Quality:  quality,
 		Bytes:    n,
+		Crop:     j.crop,
+
+		FacesBlurred: j.facesBlurred,
 	}, nil
 }
 

@@ -116,6 +116,8 @@ func TestCropSmart(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, g.Image, 10)
 		assert.Equal(t, 50, g.Config.Width)
+		require.NotNil(t, res.Crop, "the rectangle is reported for an animation too")
+		assert.Equal(t, res.Crop.W, res.Crop.H, "a square of the source")
 	})
 }
 

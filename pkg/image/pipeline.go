@@ -50,6 +50,10 @@ type job struct {
 	// the rendition is tagged sRGB.
 	colourManaged bool
 	img           *vipsImage // the current image; each step replaces it
+	// crop is the part of the source the rendition shows, when it is
+	// cropped; facesBlurred the number of faces blurFaces blurred.
+	crop         *CropRect
+	facesBlurred int
 	// cleanup removes the temporary files the job made (a PDF copy).
 	cleanup []func()
 }
@@ -100,9 +104,11 @@ var pipeline = []step{
 	{"reading the source header", readSourceHeader},
 	{"planning the rendition size", planSize},
 	{"shrinking the source", shrink},
+	{"placing the smart crop", placeSmartCrop},
 	{"cropping", cropFrames},
 	{"tone-mapping floating-point light", toneMap},
 	{"converting to sRGB", toOutputColour},
+	{"blurring faces", blurFaces},
 	{"drawing the watermark", drawWatermark},
 	{"flattening alpha", flattenAlpha},
 	{"recording the resolution", recordResolution},
@@ -345,6 +351,9 @@ func planSize(_ context.Context, j *job) error {
 		return err
 	}
 	j.lay = lay
+	if c := j.r.Crop; c != nil && !c.Smart {
+		j.crop = &CropRect{c.X, c.Y, c.W, c.H}
+	}
 	if px := lay.out.pixels() * int64(j.frames); px > j.limits.MaxOutputPixels {
 		return api.Errorf(api.ReasonRenditionTooLarge, "rendition would be %dx%d%s (%s), more than the limit of %s; ask for a smaller width or height",
 			lay.out.W, lay.out.H, framesNote(j.frames), megapixels(px), megapixels(j.limits.MaxOutputPixels))
@@ -462,13 +471,10 @@ func shrink(ctx context.Context, j *job) error {
 		ExportSRGB: j.header.HasProfile && j.header.Space != spaceCMYK,
 	}
 	if j.lay.smart {
-		if j.animated() {
-			src := upright(size{j.header.Width, j.header.Height}, j.header.Orientation)
-			s := coverScale(src, j.lay.out)
-			o.Width, o.Height = max(j.lay.out.W, scaleSide(src.W, s)), max(j.lay.out.H, scaleSide(src.H, s))
-		} else {
-			o.Size, o.Attention = sizeCover, true
-		}
+		// Cover the box; placeSmartCrop chooses the cut.
+		src := upright(size{j.header.Width, j.header.Height}, j.header.Orientation)
+		s := coverScale(src, j.lay.out)
+		o.Width, o.Height = max(j.lay.out.W, scaleSide(src.W, s)), max(j.lay.out.H, scaleSide(src.H, s))
 	}
 	img, err := j.load(ctx, o)
 	if err != nil {
@@ -482,26 +488,14 @@ func shrink(ctx context.Context, j *job) error {
 	return nil
 }
 
-// cropFrames cuts the rectangle crop out of the loaded image (out of each
-// frame of an animation), and places a smart crop of an animation.
+// cropFrames cuts the rectangle crop, or the cut placeSmartCrop chose,
+// out of the loaded image (out of each frame of an animation).
 func cropFrames(_ context.Context, j *job) error {
 	lay := j.lay
 	var cut rect
 	switch {
 	case lay.cut != nil:
 		cut = *lay.cut
-	case lay.smart && j.animated():
-		frame := size{j.img.width(), j.img.height() / j.frames}
-		first, err := j.img.extract(rect{0, 0, frame.W, frame.H})
-		if err != nil {
-			return api.Wrap(api.ReasonGeneric, err, "crop: the first frame cannot be analysed")
-		}
-		cx, cy, err := first.attention(lay.out.W, lay.out.H)
-		first.close()
-		if err != nil {
-			return api.Wrap(api.ReasonSourceCorrupt, err, "crop: the first frame cannot be analysed")
-		}
-		cut = smartCut(frame, lay.out.W, lay.out.H, cx, cy)
 	default:
 		return nil
 	}

@@ -20,8 +20,20 @@ import (
 // checks, shrink-on-load, colour management, EXIF orientation), so any
 // source Render reads can be analysed at the cost of a small thumbnail.
 func (e *Engine) Pixels(ctx context.Context, srcPath string, r api.Rendition, maxSide int, tmpDir string) (*goimage.NRGBA, error) {
+	img, _, err := e.SourcePixels(ctx, srcPath, r, maxSide, tmpDir)
+	return img, err
+}
+
+// SourcePixels is Pixels that also returns the size of the upright source
+// (its page or frame), in the pixels a crop rectangle is given in, so
+// positions found on the small picture can be scaled to the source.
+func (e *Engine) SourcePixels(ctx context.Context, srcPath string, r api.Rendition, maxSide int, tmpDir string) (*goimage.NRGBA, goimage.Point, error) {
+	var src goimage.Point
+	if err := startup(0, 0, false); err != nil { // New started it: wait
+		return nil, src, api.Wrap(api.ReasonGeneric, err, "image engine")
+	}
 	if maxSide < 1 {
-		return nil, api.Errorf(api.ReasonGeneric, "image: pixels: size %d must be positive", maxSide)
+		return nil, src, api.Errorf(api.ReasonGeneric, "image: pixels: size %d must be positive", maxSide)
 	}
 	level := 0
 	rr := api.Rendition{Fmt: "png", Width: &maxSide, Height: &maxSide, Page: r.Page, CompressionLevel: &level}
@@ -29,30 +41,32 @@ func (e *Engine) Pixels(ctx context.Context, srcPath string, r api.Rendition, ma
 	defer j.close()
 	for _, s := range pipeline {
 		if err := ctxErr(ctx, s.name); err != nil {
-			return nil, err
+			return nil, src, err
 		}
 		if err := s.run(ctx, j); err != nil {
-			return nil, err
+			return nil, src, err
 		}
 	}
+	up := upright(size{j.header.Width, j.header.Height}, j.header.Orientation)
+	src = goimage.Point{X: up.W, Y: up.H}
 	if err := ctxErr(ctx, "encode"); err != nil {
-		return nil, err
+		return nil, src, err
 	}
 	o := j.save
 	o.Strip = true
 	enc, err := encodeAlive(ctx, j.img, o)
 	if err != nil {
-		return nil, err
+		return nil, src, err
 	}
 	defer enc.free()
 	img, err := png.Decode(bytes.NewReader(enc.Data))
 	if err != nil {
-		return nil, api.Wrap(api.ReasonGeneric, err, "image: decoded pixels cannot be read back")
+		return nil, src, api.Wrap(api.ReasonGeneric, err, "image: decoded pixels cannot be read back")
 	}
 	if n, ok := img.(*goimage.NRGBA); ok {
-		return n, nil
+		return n, src, nil
 	}
 	n := goimage.NewNRGBA(img.Bounds())
 	draw.Draw(n, n.Bounds(), img, img.Bounds().Min, draw.Src)
-	return n, nil
+	return n, src, nil
 }

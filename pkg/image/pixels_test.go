@@ -2,10 +2,12 @@ package image
 
 import (
 	"context"
+	"fmt"
 	goimage "image"
 	"image/color"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -57,4 +59,41 @@ func TestPixels(t *testing.T) {
 	assert.Contains(t, []api.Reason{api.ReasonSourceCorrupt, api.ReasonSourceFormatUnsupported}, api.ReasonOf(err))
 	entries, _ := os.ReadDir(dir)
 	assert.Len(t, entries, 2, "no file left behind")
+}
+
+// pixelsFirstEnv makes the test binary run TestPixelsFirstCallChild.
+const pixelsFirstEnv = "ASSETCOMPUTE_IMAGE_PIXELS_FIRST_CHILD"
+
+// TestPixelsFirstCallWaitsForStart: New starts libvips in the background;
+// a Pixels call made at once must wait for that start, as Render does,
+// rather than call libvips while it initialises (which aborted the
+// process in vips_class_build_hash or made every saver look missing).
+// Each run is a fresh process, so each first call races the start.
+func TestPixelsFirstCallWaitsForStart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "in.png")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, png.Encode(f, goimage.NewNRGBA(goimage.Rect(0, 0, 40, 30))))
+	require.NoError(t, f.Close())
+	for i := 0; i < 8; i++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestPixelsFirstCallChild$", "-test.v")
+		cmd.Env = append(os.Environ(), pixelsFirstEnv+"="+path)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "run %d: %s", i, out)
+		require.Contains(t, string(out), "pixels 40x30", "run %d", i)
+	}
+}
+
+// TestPixelsFirstCallChild is the child of TestPixelsFirstCallWaitsForStart.
+func TestPixelsFirstCallChild(t *testing.T) {
+	path := os.Getenv(pixelsFirstEnv)
+	if path == "" {
+		t.Skip("child of TestPixelsFirstCallWaitsForStart")
+	}
+	e, err := New(Options{})
+	require.NoError(t, err)
+	px, err := e.Pixels(context.Background(), path, api.Rendition{}, 64, filepath.Dir(path))
+	require.NoError(t, err)
+	fmt.Printf("pixels %dx%d\n", px.Bounds().Dx(), px.Bounds().Dy())
 }

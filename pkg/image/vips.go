@@ -737,17 +737,12 @@ const (
 	// sizeForce makes exactly width x height, changing the aspect ratio if
 	// need be (the engine computes a box that keeps it).
 	sizeForce thumbnailSize = C.VIPS_SIZE_FORCE
-	// sizeCover fills width x height, for a crop to that box.
-	sizeCover thumbnailSize = C.VIPS_SIZE_BOTH
 )
 
 // thumbnailOptions steer vips_thumbnail.
 type thumbnailOptions struct {
 	Width, Height int
 	Size          thumbnailSize
-	// Attention crops the cover to Width x Height around the most
-	// interesting part (vips_smartcrop's attention strategy).
-	Attention bool
 	// ExportSRGB transforms the result from its embedded profile to sRGB
 	// (CMYK is always imported to sRGB, with or without one).
 	ExportSRGB bool
@@ -756,10 +751,8 @@ type thumbnailOptions struct {
 }
 
 func (o thumbnailOptions) c() (w, h, size, crop, export C.int) {
+	// A smart crop is placed by placeSmartCrop, which reports where.
 	crop = C.int(C.VIPS_INTERESTING_NONE)
-	if o.Attention {
-		crop = C.int(C.VIPS_INTERESTING_ATTENTION)
-	}
 	if o.ExportSRGB {
 		export = 1
 	}
@@ -988,6 +981,18 @@ func (im *vipsImage) decode() (*vipsImage, error) {
 		return nil, lastError("decode")
 	}
 	return wrapImage(out), nil
+}
+
+// pixels computes the image into a buffer of its samples, interleaved,
+// row by row (8 bits per sample for a uchar image), which the caller
+// frees or hands to imageFromPixels.
+func (im *vipsImage) pixels() (*pixelBuffer, error) {
+	var n C.size_t
+	p := C.vips_image_write_to_memory(im.p, &n)
+	if p == nil {
+		return nil, lastError("write to memory")
+	}
+	return &pixelBuffer{p: p, Pix: unsafe.Slice((*byte)(p), int(n))}, nil
 }
 
 // blank makes a black image, used to probe the savers.
