@@ -52,7 +52,8 @@ type Limits struct {
 	MemoryBytes uint64
 }
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with its zero fields set to their defaults.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxPixels <= 0 {
 		l.MaxPixels = DefaultMaxPixels
 	}
@@ -114,7 +115,7 @@ func New(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{program: p, defaultLang: opts.Language, threads: opts.Threads,
-		limits: opts.Limits.withDefaults(), cage: c, langsOnce: new(sync.Once)}
+		limits: opts.Limits.WithDefaults(), cage: c, langsOnce: new(sync.Once)}
 	if e.defaultLang == "" {
 		e.defaultLang = DefaultLanguage
 	}
@@ -131,7 +132,7 @@ func (e *Engine) Limits() Limits { return e.limits }
 // take their defaults); it shares the list of installed languages.
 func (e *Engine) WithLimits(l Limits) *Engine {
 	c := *e
-	c.limits = l.withDefaults()
+	c.limits = l.WithDefaults()
 	return &c
 }
 
