@@ -188,7 +188,8 @@ type Rendition struct {
 	// asked for, developing the raw data when none is.
 	Raw string
 	// Features lists what an analysis rendition (fmt analysis) computes,
-	// each one of AnalysisFeatures; nil computes them all. Duplicates are
+	// each one of AnalysisFeatures; nil computes them all but text (which
+	// runs OCR). Duplicates are
 	// dropped, the order is kept.
 	Features []string
 	// Extra holds keys the contract does not define, as given.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/assetcompute/assetcompute/pkg/analysis"
 	"github.com/assetcompute/assetcompute/pkg/api"
@@ -30,6 +31,11 @@ func analyse(ctx context.Context, engine *image.Engine, path string, rendition a
 	if err != nil {
 		// The request was validated: an unknown feature here is a bug.
 		return api.Wrap(api.ReasonGeneric, err, "analysis")
+	}
+	if slices.Contains(rep.Features, analysis.FeatureText) {
+		if err := detectText(ctx, engine, path, rendition, r, px, rep); err != nil {
+			return err
+		}
 	}
 	out, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
