@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -46,7 +47,12 @@ func detectText(ctx context.Context, engine *image.Engine, path string, renditio
 	if !slices.Contains(langs, lang) {
 		lang = langs[0]
 	}
-	pic, err := ocrsource.Scaled(ctx, engine, e.Limits(), path, api.IntOr(rendition.Page, 0), TextSide, filepath.Dir(r.Path))
+	dir, err := os.MkdirTemp(filepath.Dir(r.Path), "text-")
+	if err != nil {
+		return api.Wrap(api.ReasonGeneric, err, "rendition directory")
+	}
+	defer os.RemoveAll(dir)
+	pic, err := ocrsource.Scaled(ctx, engine, e.Limits(), path, api.IntOr(rendition.Page, 0), TextSide, dir)
 	if err != nil {
 		return err
 	}

@@ -7,13 +7,14 @@
 // on the threads it is given, and killed with its process group when the
 // context ends.
 //
-// The engine knows nothing of file formats: it reads an 8-bit grey picture
-// (Image), which the caller decodes (package builtin uses the libvips image
-// engine, which checks the source's size from its header first, decodes any
-// format it reads and draws PDF pages). The picture is handed to
-// Tesseract on its standard input as a binary PGM, which Leptonica reads
-// without a decoder, and Tesseract writes its TSV output (words with boxes
-// and confidences) on its standard output: nothing is written to disk.
+// The engine does not decode sources: it reads a picture (Image) that the
+// caller made, 8-bit grey pixels, handed to Tesseract on its standard
+// input as a binary PGM, or a picture file that the caller wrote and
+// checked (package ocrsource writes PNGs with the libvips image engine,
+// which checks the source's size from its header first, decodes any
+// format it reads and draws PDF pages), given by its absolute path.
+// Tesseract writes its TSV output (words with boxes and confidences) on
+// its standard output.
 // Page holds the words and the text assembled from them (words of a line
 // joined by spaces, lines by newlines, paragraphs by an empty line).
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"sync"
 
@@ -150,10 +151,15 @@ func (e *Engine) WithLanguage(lang string) *Engine {
 // DefaultLanguage returns the language of a recognition that names none.
 func (e *Engine) DefaultLanguage() string { return e.defaultLang }
 
-// Image is an 8-bit grey picture: Pix holds Width*Height bytes, row by
-// row, 0 black.
+// Image is a picture to read: 8-bit grey pixels in Pix (Width*Height
+// bytes, row by row, 0 black), or a file at Path of a format Tesseract
+// reads itself (PNG, JPEG, TIFF, PNM), of Width x Height pixels, which
+// its maker (package ocrsource: the image engine) wrote and checked.
 type Image struct {
-	Pix           []byte
+	Pix []byte
+	// Path is the picture file, when Pix is nil. It must be a local
+	// path (Tesseract would fetch a URL).
+	Path          string
 	Width, Height int
 	// DPI is the picture's resolution when known (a PDF page drawn at
 	// 300 dpi), else 0: Tesseract then estimates it from the text.
@@ -194,8 +200,8 @@ func (e *Engine) command(args []string, stdin []byte) cage.Cmd {
 // context's end kills Tesseract (Timeout), as does its CPU limit
 // (SourceTooLarge). A picture without text gives a Page without words.
 func (e *Engine) Recognize(ctx context.Context, img Image, req Request) (*Page, error) {
-	if img.Width <= 0 || img.Height <= 0 || len(img.Pix) != img.Width*img.Height {
-		return nil, api.Errorf(api.ReasonGeneric, "ocr: a %dx%d picture of %d bytes is not an 8-bit grey picture", img.Width, img.Height, len(img.Pix))
+	if img.Width <= 0 || img.Height <= 0 || img.Path == "" && len(img.Pix) != img.Width*img.Height || img.Path != "" && !filepath.IsAbs(img.Path) {
+		return nil, api.Errorf(api.ReasonGeneric, "ocr: a %dx%d picture of %d bytes (file %q) is not a picture to read", img.Width, img.Height, len(img.Pix), img.Path)
 	}
 	if px := int64(img.Width) * int64(img.Height); px > e.limits.MaxPixels {
 		return nil, api.Errorf(api.ReasonSourceTooLarge,
@@ -209,12 +215,18 @@ func (e *Engine) Recognize(ctx context.Context, img Image, req Request) (*Page, 
 	if psm == 0 {
 		psm = 3
 	}
-	args := []string{"stdin", "stdout", "-l", lang, "--psm", strconv.Itoa(psm)}
+	input, stdin := "stdin", []byte(nil)
+	if img.Path != "" {
+		input = img.Path
+	} else {
+		stdin = pgm(img)
+	}
+	args := []string{input, "stdout", "-l", lang, "--psm", strconv.Itoa(psm)}
 	if img.DPI > 0 {
 		args = append(args, "--dpi", strconv.Itoa(img.DPI))
 	}
 	args = append(args, "tsv")
-	res, err := e.cage.Run(ctx, e.command(args, pgm(img)))
+	res, err := e.cage.Run(ctx, e.command(args, stdin))
 	if err != nil {
 		return nil, runError(err)
 	}

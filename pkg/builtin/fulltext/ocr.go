@@ -146,12 +146,12 @@ func (o *ocrWriter) metadata(r *worker.Rendition) {
 	}
 }
 
-// rendition returns the directory of the rendition, where the image
-// engine may write a copy of the source.
+// renditionDir returns the directory of the rendition, where the
+// pictures read by OCR are written, in a directory of their own.
 func renditionDir(r *worker.Rendition) string { return filepath.Dir(r.Path) }
 
-// readImage writes to w the text of the image source by OCR: decoded at
-// its own size, in grey, by the image engine (whose checks refuse an
+// readImage writes to w the text of the image source by OCR: written at
+// its own size as a PNG by the image engine (whose checks refuse an
 // oversized or corrupt source before anything is decoded), then read by
 // Tesseract in the rendition's language. The page instruction picks the
 // page or frame of a multi-page source.
@@ -169,7 +169,12 @@ func (o OCR) readImage(ctx context.Context, src *worker.Source, sf format.Format
 	if err != nil {
 		return nil, err
 	}
-	pic, err := ocrsource.Image(ctx, img, e.Limits(), path, api.IntOr(r.Page, 0), renditionDir(r))
+	dir, err := os.MkdirTemp(renditionDir(r), "ocr-")
+	if err != nil {
+		return nil, api.Wrap(api.ReasonGeneric, err, "rendition directory")
+	}
+	defer os.RemoveAll(dir)
+	pic, err := ocrsource.Image(ctx, img, e.Limits(), path, api.IntOr(r.Page, 0), dir)
 	if err != nil {
 		return nil, err
 	}
@@ -220,6 +225,7 @@ func (o OCR) readPDF(ctx context.Context, src *worker.Source, path string, r *wo
 			return nil, err
 		}
 		page, err := e.Recognize(ctx, pic, ocr.Request{Language: lang})
+		_ = os.Remove(pic.Path)
 		if err != nil {
 			return nil, err
 		}

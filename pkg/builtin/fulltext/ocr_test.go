@@ -182,7 +182,7 @@ func recognitions(t *testing.T, record string) int {
 		return 0
 	}
 	require.NoError(t, err)
-	return strings.Count(string(b), "stdin stdout")
+	return strings.Count(string(b), " stdout -l ")
 }
 
 // pngHeader is a PNG signature and IHDR chunk declaring w x h 8-bit grey,
