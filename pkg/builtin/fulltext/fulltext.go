@@ -1,5 +1,8 @@
 // Package fulltext is the rendition function of the fulltext action, kept
-// apart from the image engine so that the action does not link libvips.
+// apart from the thumbnail action's engines (media frames, PostScript, raw
+// files). It links the image engine (libvips) for OCR only: images and the
+// pages of PDFs without a text layer are decoded by it for Tesseract, and
+// libvips is started when the first such source comes.
 package fulltext
 
 import (
