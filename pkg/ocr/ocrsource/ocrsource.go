@@ -38,10 +38,6 @@ import (
 // 12 pt type is at 300 dpi.
 const DPI = 300
 
-// maxSide is the box an image is decoded in: large enough never to shrink
-// an image within the pixel limit, whose long side may be long.
-const maxSide = 1 << 20
-
 // engineFor returns e with the OCR pixel limit as its source limit (the
 // smaller of the two) and an output limit that lets a picture of that
 // size through.
