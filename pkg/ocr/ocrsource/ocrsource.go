@@ -63,7 +63,9 @@ func Image(ctx context.Context, e *image.Engine, l ocr.Limits, path string, page
 }
 
 // Scaled is Image with the picture shrunk to fit in side x side pixels
-// (never enlarged): text detection reads a smaller picture.
+// (never enlarged): text detection reads a smaller picture. The OCR pixel
+// limit does not apply to the source, which is shrunk on load (the image
+// engine's limits do).
 func Scaled(ctx context.Context, e *image.Engine, l ocr.Limits, path string, page, side int, dir string) (ocr.Image, error) {
 	return render(ctx, e, l, path, page, side, 0, dir)
 }
@@ -122,9 +124,14 @@ func pdfError(err error) error {
 // render writes page of path as a PNG in dir, fitted in a side x side
 // box (0: at its own size).
 func render(ctx context.Context, e *image.Engine, l ocr.Limits, path string, page, side, dpi int, dir string) (ocr.Image, error) {
-	e, err := engineFor(e, l)
-	if err != nil {
-		return ocr.Image{}, err
+	// A picture shrunk into a box is small whatever the source: only the
+	// image engine's own limits apply to the source then (a PDF page's
+	// size at its resolution is checked by PDFPage).
+	if side == 0 {
+		var err error
+		if e, err = engineFor(e, l); err != nil {
+			return ocr.Image{}, err
+		}
 	}
 	level := 1
 	r := api.Rendition{Fmt: "png", CompressionLevel: &level}

@@ -73,4 +73,9 @@ func TestImage(t *testing.T) {
 	assert.Equal(t, [2]int{300, 167}, [2]int{img.Width, img.Height})
 	_, err = Image(context.Background(), e, ocr.Limits{MaxPixels: 400_000}, src, 0, t.TempDir())
 	assert.Equal(t, api.ReasonSourceTooLarge, api.ReasonOf(err))
+	// Shrunk into a box, a source over the OCR limit is read: the picture
+	// Tesseract gets is small.
+	img, err = Scaled(context.Background(), e, ocr.Limits{MaxPixels: 400_000}, src, 0, 300, t.TempDir())
+	require.NoError(t, err)
+	assert.Equal(t, 300, img.Width)
 }
