@@ -24,6 +24,7 @@ packages=(
   libraw-bin       # dcraw_emu: develops camera raw data (caged child process), dcraw_half: benchmark peer
   libraw-dev       # LibRaw headers: scripts/depbench's cgo comparison only
   ghostscript      # gs: the PostScript engine (EPS, PS, AI thumbnails; child processes)
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra  # OCR of images and scanned PDFs (caged child process), text detection
 )
 
 missing=()

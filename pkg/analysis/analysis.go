@@ -48,17 +48,21 @@ type Report struct {
 	// size SourceWidth and SourceHeight then give.
 	Faces                     []FaceBox
 	SourceWidth, SourceHeight int
+	// Text is the text detection (see AddText).
+	Text Text
 }
 
-// Analyze computes features (nil: all) of img, which should be at most
-// MaxSide pixels on its long side. An unknown feature is an error; a
+// Analyze computes features (nil: all but the opt-in ones) of img, which
+// should be at most MaxSide pixels on its long side. The text feature is
+// accepted but not computed here: see AddText. An unknown feature is an
+// error; a
 // picture without opaque pixels, or of one colour, gives a valid report
 // (no colours, zero scores).
 func Analyze(img *image.NRGBA, features []string) (*Report, error) {
 	want := map[string]bool{}
 	for _, f := range features {
 		known := false
-		for _, k := range Features() {
+		for _, k := range append(Features(), OptInFeatures()...) {
 			known = known || f == k
 		}
 		if !known {
@@ -73,7 +77,7 @@ func Analyze(img *image.NRGBA, features []string) (*Report, error) {
 	}
 	b := img.Bounds()
 	r := &Report{Width: b.Dx(), Height: b.Dy()}
-	for _, k := range Features() {
+	for _, k := range append(Features(), OptInFeatures()...) {
 		if want[k] {
 			r.Features = append(r.Features, k)
 		}
@@ -146,6 +150,10 @@ func (r *Report) Map() map[string]any {
 		m["acs-ai:exposureWarnings"] = q.ExposureWarnings
 		m["acs-ai:contrast"] = q.Contrast
 		m["acs-ai:colourfulness"] = q.Colourfulness
+		m["acs-ai:noise"] = q.Noise
+	}
+	if r.has(FeatureText) {
+		r.Text.addTo(m)
 	}
 	r.faceKeys(m)
 	return m

@@ -50,6 +50,8 @@ type Quality struct {
 	Contrast float64
 	// Colourfulness: see ColourfulnessScale.
 	Colourfulness float64
+	// Noise: see NoiseScale.
+	Noise float64
 }
 
 // quality scores the opaque pixels of img. A picture without opaque
@@ -126,6 +128,7 @@ func quality(img *image.NRGBA) Quality {
 		s := stddev(ls, ls2, ln)
 		q.Sharpness = round(math.Min(1, math.Log10(1+s*s)/math.Log10(1+SharpnessScale)), 4)
 	}
+	q.Noise = noiseScore(y, opaque, w, h)
 	return q
 }
 

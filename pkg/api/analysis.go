@@ -12,18 +12,23 @@ const (
 	FeatureColours = "colours"
 	// FeatureHashes: perceptual hashes (pHash, dHash).
 	FeatureHashes = "hashes"
-	// FeatureQuality: sharpness, exposure, contrast and colourfulness.
+	// FeatureQuality: sharpness, exposure, contrast, colourfulness and
+	// noise.
 	FeatureQuality = "quality"
 	// FeatureFaces: the faces found (boxes, confidence) and the tags face
 	// and people.
 	FeatureFaces = "faces"
+	// FeatureText: whether the picture is mostly text (document,
+	// screenshot), from OCR. Computed only when named: a rendition
+	// without a features instruction computes the others.
+	FeatureText = "text"
 )
 
 // AnalysisFeatures lists the features an analysis rendition can compute,
 // in the order they are written; a rendition without a features
-// instruction computes them all.
+// instruction computes them all but text.
 func AnalysisFeatures() []string {
-	return []string{FeatureColours, FeatureHashes, FeatureQuality, FeatureFaces}
+	return []string{FeatureColours, FeatureHashes, FeatureQuality, FeatureFaces, FeatureText}
 }
 
 // featureAliases maps accepted spellings to feature names.

@@ -28,7 +28,7 @@ func TestAnalysisFeatures(t *testing.T) {
 	assert.Equal(t, 2, *r.Page)
 
 	for _, c := range []struct{ json, want string }{
-		{`{"fmt": "analysis", "target": "s3://b/k", "features": ["sentiment"]}`, `features: "sentiment" is not a feature; use colours, hashes, quality, faces`},
+		{`{"fmt": "analysis", "target": "s3://b/k", "features": ["sentiment"]}`, `features: "sentiment" is not a feature; use colours, hashes, quality, faces, text`},
 		{`{"fmt": "analysis", "target": "s3://b/k", "features": []}`, `features: must name at least one feature`},
 		{`{"fmt": "analysis", "target": "s3://b/k", "features": "colours"}`, `features: must be a list of feature names`},
 		{`{"fmt": "analysis", "target": "s3://b/k", "width": 100}`, `width: 100 does not apply to analysis renditions`},

@@ -153,8 +153,12 @@ type Rendition struct {
 	// Language picks, for a text rendition of a source holding texts in
 	// several languages (a video's subtitle or caption tracks), the text
 	// in this language: a BCP 47 tag or ISO 639 code such as "en",
-	// "en-US" or "fra". Without it, the first track is read. It applies
-	// to fmt text only.
+	// "en-US" or "fra". Without it, the first track is read. For the text
+	// of an image or of a PDF without a text layer (OCR) it is the
+	// language of the text, or several joined by "+" ("deu+eng"), as BCP
+	// 47 tags or Tesseract model names ("chi_sim"); without it, the
+	// deployment's default (setting ocrLanguage). It applies to fmt text
+	// only.
 	Language string
 	// Time picks the moment of a video or audio source an image rendition
 	// shows; nil asks for a representative frame.
@@ -184,7 +188,8 @@ type Rendition struct {
 	// asked for, developing the raw data when none is.
 	Raw string
 	// Features lists what an analysis rendition (fmt analysis) computes,
-	// each one of AnalysisFeatures; nil computes them all. Duplicates are
+	// each one of AnalysisFeatures; nil computes them all but text (which
+	// runs OCR). Duplicates are
 	// dropped, the order is kept.
 	Features []string
 	// SourceRendition, when set, names another rendition of the same
@@ -403,8 +408,8 @@ func ParseRendition(data []byte) (Rendition, error) {
 	}
 	if _, ok := p.first("language"); ok {
 		l := p.str("language")
-		if !isLanguageTag(l) {
-			p.fail(fieldErr("language", `must be a language tag such as "en", "en-US" or "fra" (BCP 47), got %q`, l))
+		if !isLanguageList(l) {
+			p.fail(fieldErr("language", `must be a language tag such as "en", "en-US" or "fra" (BCP 47), or for OCR Tesseract languages joined by "+" such as "deu+eng", got %q`, l))
 		} else {
 			r.Language = l
 		}

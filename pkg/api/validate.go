@@ -284,7 +284,7 @@ func (r *Rendition) Validate() error {
 		return err
 	}
 	if r.Language != "" && r.Fmt != "text" {
-		return validationErr("language", "%q is not honoured by %s renditions; it applies to text (the subtitle language of a video)", r.Language, r.Fmt)
+		return validationErr("language", "%q is not honoured by %s renditions; it applies to text (the subtitle language of a video, the language read by OCR)", r.Language, r.Fmt)
 	}
 	if r.Features != nil && family != FamilyAnalysis {
 		return validationErr("features", "%s is not honoured by %s renditions; it applies to analysis", jsonList(r.Features), r.Fmt)

@@ -282,7 +282,7 @@ func TestLanguage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(out), `"language":"pt-BR"`)
 	for js, want := range map[string]string{
-		`"english please"`: `language: must be a language tag such as "en", "en-US" or "fra" (BCP 47), got "english please"`,
+		`"english please"`: `language: must be a language tag such as "en", "en-US" or "fra" (BCP 47), or for OCR Tesseract languages joined by "+" such as "deu+eng", got "english please"`,
 		`"1en"`:            `language: must be a language tag`,
 		`5`:                `language: must be a string, got 5`,
 	} {
@@ -475,5 +475,18 @@ func TestPreviewClipInstructions(t *testing.T) {
 	_, err = ParseRendition([]byte(`{"fmt": "png", "target": "s3://b/k", "maxDuration": 10}`))
 	if assert.Error(t, err) {
 		assert.Equal(t, "maxDuration: 10 is not honoured by png renditions; it applies to mp4 (a preview clip of a video)", MessageOf(err))
+	}
+}
+
+// The OCR languages: several joined by "+", Tesseract model names.
+func TestLanguageList(t *testing.T) {
+	for _, ok := range []string{"deu+eng", "en+de-AT", "chi_sim", "chi_sim+eng", "srp_latn"} {
+		r, err := ParseRendition([]byte(`{"fmt": "text", "target": "s3://b/k", "language": "` + ok + `"}`))
+		if assert.NoError(t, err, ok) {
+			assert.Equal(t, ok, r.Language)
+		}
+	}
+	for _, bad := range []string{"deu+", "+eng", "deu++eng", "deu eng", "a_b", "eng;rm -rf", "-l", strings.Repeat("eng+", 30) + "eng"} {
+		assert.False(t, isLanguageList(bad), bad)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/assetcompute/assetcompute/pkg/analysis"
 	"github.com/assetcompute/assetcompute/pkg/api"
@@ -32,6 +33,11 @@ func analyse(ctx context.Context, engine *image.Engine, path string, rendition a
 		return api.Wrap(api.ReasonGeneric, err, "analysis")
 	}
 	rep.ScaleFaces(src.X, src.Y)
+	if slices.Contains(rep.Features, analysis.FeatureText) {
+		if err := detectText(ctx, engine, path, rendition, r, px, rep); err != nil {
+			return err
+		}
+	}
 	out, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return api.Wrap(api.ReasonGeneric, err, "analysis cannot be written")

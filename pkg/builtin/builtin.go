@@ -1,8 +1,9 @@
 // Package builtin assembles the built-in worker actions from the engine
 // packages, so that an action's main, `acs process` and the development
 // server all run the same code. The metadata and fulltext rendition
-// functions live in the subpackages metadata and fulltext, so their
-// actions do not link libvips.
+// functions live in the subpackages metadata and fulltext, so the metadata
+// action does not link libvips (the fulltext action links it for OCR
+// only).
 package builtin
 
 import (

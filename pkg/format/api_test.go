@@ -35,3 +35,21 @@ func TestImageWritesMatchTheContract(t *testing.T) {
 		}
 	}
 }
+
+func TestOCRRead(t *testing.T) {
+	for name, want := range map[string]bool{
+		"jpeg": true, "png": true, "tiff": true, "webp": true, "heic": true, "gif": true, "bmp": true,
+		"svg": false, "pdf": false, "eps": false, "ai": false, "nef": false, "mp4": false, "docx": false,
+	} {
+		f, ok := format.ByName(name)
+		if !ok {
+			t.Fatalf("no format %q", name)
+		}
+		if got := format.OCRRead(f); got != want {
+			t.Errorf("format.OCRRead(%s) = %v, want %v", name, got, want)
+		}
+	}
+	if format.OCRRead(format.Unknown) {
+		t.Error("format.OCRRead(format.Unknown)")
+	}
+}

@@ -162,6 +162,26 @@ func (s Settings) ApplyMedia(l *MediaLimits) {
 	s.int64(mediaRangedMinBytes, &l.RangedMinBytes)
 }
 
+// OCRSettings are the settings of the OCR engine (package ocr); a zero
+// field is the engine's default.
+type OCRSettings struct {
+	// Language is the language of a text rendition that names none.
+	Language   string
+	MaxPages   int
+	MaxPixels  int64
+	CPUSeconds int64
+}
+
+// ApplyOCR sets the OCR settings that s sets and leaves the others.
+func (s Settings) ApplyOCR(o *OCRSettings) {
+	if s.set(ocrLanguage) {
+		o.Language = s.v[ocrLanguage].text
+	}
+	s.int(ocrMaxPages, &o.MaxPages)
+	s.int64(ocrMaxPixels, &o.MaxPixels)
+	s.int64(ocrMaxCPUSeconds, &o.CPUSeconds)
+}
+
 func (s Settings) int64(i int, dst *int64) {
 	if s.set(i) {
 		*dst = s.v[i].n

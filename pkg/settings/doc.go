@@ -72,6 +72,11 @@
 //	mediaMaxMemoryBytes       ACS_MEDIA_MAX_MEMORY_BYTES        2 GiB      media.Limits.MemoryBytes
 //	mediaRangedMinBytes       ACS_MEDIA_RANGED_MIN_BYTES        32 MiB     builtin.DefaultRangedMinBytes
 //
+//	ocrLanguage               ACS_OCR_LANGUAGE                  eng        OCR language of a text rendition without one (ocr.Options.Language)
+//	ocrMaxPages               ACS_OCR_MAX_PAGES                 20         ocr.Limits.MaxPages (pages of a PDF without text)
+//	ocrMaxPixels              ACS_OCR_MAX_PIXELS                40000000   ocr.Limits.MaxPixels
+//	ocrMaxCpuSeconds          ACS_OCR_MAX_CPU_SECONDS           120        ocr.Limits.CPUSeconds (per page)
+//
 // The engine limits are documented with the field they set (go doc
 // ./pkg/image Limits, ./pkg/text Options, ./pkg/meta Options, ./pkg/media
 // Limits).

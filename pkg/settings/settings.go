@@ -87,6 +87,11 @@ const (
 	mediaMaxMemoryBytes
 	mediaRangedMinBytes
 
+	ocrLanguage
+	ocrMaxPages
+	ocrMaxPixels
+	ocrMaxCPUSeconds
+
 	numSettings
 )
 
@@ -138,6 +143,11 @@ var defs = [numSettings]def{
 	mediaMaxCPUSeconds:  {param: "mediaMaxCpuSeconds", env: "ACS_MEDIA_MAX_CPU_SECONDS", kind: kindCount},
 	mediaMaxMemoryBytes: {param: "mediaMaxMemoryBytes", env: "ACS_MEDIA_MAX_MEMORY_BYTES", kind: kindBytes},
 	mediaRangedMinBytes: {param: "mediaRangedMinBytes", env: "ACS_MEDIA_RANGED_MIN_BYTES", kind: kindBytes},
+
+	ocrLanguage:      {param: "ocrLanguage", env: "ACS_OCR_LANGUAGE", kind: kindString},
+	ocrMaxPages:      {param: "ocrMaxPages", env: "ACS_OCR_MAX_PAGES", kind: kindCount},
+	ocrMaxPixels:     {param: "ocrMaxPixels", env: "ACS_OCR_MAX_PIXELS", kind: kindBytes},
+	ocrMaxCPUSeconds: {param: "ocrMaxCpuSeconds", env: "ACS_OCR_MAX_CPU_SECONDS", kind: kindCount},
 }
 
 // value is one accepted setting: its text as given ("" when not set) and

@@ -303,3 +303,19 @@ func TestDocumentationListsEverySetting(t *testing.T) {
 	}
 	assert.Equal(t, want, rows)
 }
+
+func TestApplyOCR(t *testing.T) {
+	for _, src := range sources {
+		s, err := src.read(t, map[string]string{"ocrLanguage": "deu+eng", "ocrMaxPages": "5", "ocrMaxPixels": "1000000", "ocrMaxCpuSeconds": "30"})
+		require.NoError(t, err, src.name)
+		o := OCRSettings{Language: "eng", MaxPages: 9}
+		s.ApplyOCR(&o)
+		assert.Equal(t, OCRSettings{Language: "deu+eng", MaxPages: 5, MaxPixels: 1000000, CPUSeconds: 30}, o, src.name)
+		_, err = src.read(t, map[string]string{"ocrMaxPages": "0"})
+		assert.Error(t, err, src.name)
+	}
+	var s Settings
+	o := OCRSettings{Language: "fra", MaxPages: 3}
+	s.ApplyOCR(&o)
+	assert.Equal(t, OCRSettings{Language: "fra", MaxPages: 3}, o, "nothing set leaves the defaults")
+}

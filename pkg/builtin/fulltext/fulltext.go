@@ -1,14 +1,19 @@
 // Package fulltext is the rendition function of the fulltext action, kept
-// apart from the image engine so that the action does not link libvips.
+// apart from the thumbnail action's engines (media frames, PostScript, raw
+// files). It links the image engine (libvips) for OCR only: images and the
+// pages of PDFs without a text layer are decoded by it for Tesseract, and
+// libvips is started when the first such source comes.
 package fulltext
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/format"
 	"github.com/assetcompute/assetcompute/pkg/media"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/text"
@@ -38,19 +43,39 @@ import (
 // subtitles are pictures (DVD, DVB, Blu-ray) fails with
 // SourceFormatUnsupported.
 //
-// A document that can be read but has no text (a PDF of scanned pages, an
-// SVG without text elements, an RTF holding only a picture) gives an empty
-// rendition: rendition_created with acs:characters 0. A zero-byte source
-// fails with SourceCorrupt; see package text for every failure reason.
+// The text of an image (a raster format the image engine reads:
+// format.OCRRead), and of a PDF without a text layer (no page has text),
+// is read by OCR: Tesseract, caged (package ocr), in the rendition's
+// language instruction or the deployment's default (setting
+// ocrLanguage), on the image decoded by the image engine (libvips, whose
+// source checks come first) or on each page drawn at 300 dpi by its PDF
+// path (package ocrsource). The event then carries acs:ocrLanguage,
+// acs:ocrWords and acs:ocrConfidence. A language that is not installed is
+// a GenericError naming those that are; a PDF of more pages than the
+// setting ocrMaxPages is SourceTooLarge, before Tesseract runs. Without
+// Tesseract an image fails with SourceFormatUnsupported, and a PDF
+// without text gives an empty rendition whose acs:warnings say so.
+//
+// A document that can be read but has no text (an SVG without text
+// elements, an RTF holding only a picture, a scanned PDF or an image
+// whose pictures hold no text) gives an empty rendition:
+// rendition_created with acs:characters 0. A zero-byte source fails with
+// SourceCorrupt; see package text for every failure reason.
 func Func(opts text.Options) worker.RenditionFunc {
 	// The media engine only looks its programs up; nil when missing.
 	mediaEngine, _ := media.New(media.Options{})
-	return FuncWithMedia(opts, mediaEngine)
+	return FuncWithEngines(opts, mediaEngine, DefaultOCR())
 }
 
 // FuncWithMedia is Func with the media engine given (nil: the subtitles
 // of the videos that need ffmpeg are refused with SourceFormatUnsupported).
 func FuncWithMedia(opts text.Options, mediaEngine *media.Engine) worker.RenditionFunc {
+	return FuncWithEngines(opts, mediaEngine, DefaultOCR())
+}
+
+// FuncWithEngines is Func with the media engine and the OCR given (an OCR
+// without an Engine: images are refused with SourceFormatUnsupported).
+func FuncWithEngines(opts text.Options, mediaEngine *media.Engine, ocrs OCR) worker.RenditionFunc {
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyText {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
@@ -74,6 +99,10 @@ func FuncWithMedia(opts text.Options, mediaEngine *media.Engine) worker.Renditio
 		if byFFmpeg && mediaEngine == nil {
 			return noFFmpeg(sf)
 		}
+		byOCR := src.Size > 0 && format.OCRRead(sf)
+		if byOCR && ocrs.Engine == nil {
+			return noTesseract(sf)
+		}
 		out, err := os.Create(r.Path)
 		if err != nil {
 			return api.Wrap(api.ReasonGeneric, err, "cannot create the rendition file")
@@ -81,10 +110,17 @@ func FuncWithMedia(opts text.Options, mediaEngine *media.Engine) worker.Renditio
 		defer out.Close()
 		buf := bufio.NewWriterSize(out, 64<<10)
 		var res *text.Result
-		if byFFmpeg {
+		switch {
+		case byOCR:
+			res, err = ocrs.readImage(ctx, src, sf, r, buf, o.MaxChars)
+		case byFFmpeg:
 			res, err = mediaCaptions(ctx, mediaEngineFor(mediaEngine, src.Settings), src.Path, sf, r.Language, buf, o)
-		} else {
-			res, err = text.ExtractLanguage(ctx, src.Path, src.Name, r.Language, buf, o)
+		default:
+			ink := &inkWriter{w: buf}
+			res, err = text.ExtractLanguage(ctx, src.Path, src.Name, r.Language, ink, o)
+			if err == nil && res.Format == "pdf" && !ink.ink {
+				res, err = scannedPDF(ctx, ocrs, src, r, out, buf, res, o.MaxChars)
+			}
 		}
 		if err != nil {
 			return err
@@ -109,4 +145,25 @@ func FuncWithMedia(opts text.Options, mediaEngine *media.Engine) worker.Renditio
 		}
 		return out.Close()
 	}
+}
+
+// scannedPDF reads by OCR the text of a PDF whose text extraction (res)
+// wrote nothing but white space: the rendition file is emptied and the
+// pages' text written instead. Without Tesseract the extraction's empty
+// result stands, with a warning.
+func scannedPDF(ctx context.Context, ocrs OCR, src *worker.Source, r *worker.Rendition, out *os.File, buf *bufio.Writer, res *text.Result, maxChars int) (*text.Result, error) {
+	if ocrs.Engine == nil {
+		res.Warnings = append(res.Warnings, "the PDF has no text layer; its pages are not read by OCR, as Tesseract is not installed here")
+		return res, nil
+	}
+	if err := buf.Flush(); err != nil {
+		return nil, api.Wrap(api.ReasonGeneric, err, "cannot write the rendition file")
+	}
+	if err := out.Truncate(0); err != nil {
+		return nil, api.Wrap(api.ReasonGeneric, err, "cannot write the rendition file")
+	}
+	if _, err := out.Seek(0, io.SeekStart); err != nil {
+		return nil, api.Wrap(api.ReasonGeneric, err, "cannot write the rendition file")
+	}
+	return ocrs.readPDF(ctx, src, src.Path, r, buf, maxChars)
 }
