@@ -72,6 +72,16 @@
 //	mediaMaxMemoryBytes       ACS_MEDIA_MAX_MEMORY_BYTES        2 GiB      media.Limits.MemoryBytes
 //	mediaRangedMinBytes       ACS_MEDIA_RANGED_MIN_BYTES        32 MiB     builtin.DefaultRangedMinBytes
 //
+//	taggingProvider           ACS_TAGGING_PROVIDER              none       smart tags: rekognition, google-vision or http
+//	taggingEndpoint           ACS_TAGGING_ENDPOINT                         the provider's URL (required for http)
+//	taggingKey                ACS_TAGGING_KEY                              Google API key, or the http contract's bearer token
+//	taggingToken              ACS_TAGGING_TOKEN                            Google OAuth access token (instead of taggingKey)
+//	taggingRegion             ACS_TAGGING_REGION                us-east-1  Rekognition region
+//	taggingAccessKeyId        ACS_TAGGING_ACCESS_KEY_ID                    Rekognition static credentials
+//	taggingSecretAccessKey    ACS_TAGGING_SECRET_ACCESS_KEY
+//	taggingSessionToken       ACS_TAGGING_SESSION_TOKEN
+//	taggingTimeout            ACS_TAGGING_TIMEOUT               15s        per-attempt timeout of a provider call
+//
 // The engine limits are documented with the field they set (go doc
 // ./pkg/image Limits, ./pkg/text Options, ./pkg/meta Options, ./pkg/media
 // Limits).
