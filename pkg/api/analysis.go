@@ -20,7 +20,7 @@ const (
 // in the order they are written; a rendition without a features
 // instruction computes them all.
 func AnalysisFeatures() []string {
-	return []string{FeatureColours, FeatureHashes, FeatureQuality}
+	return []string{FeatureColours, FeatureHashes, FeatureQuality, FeatureTags}
 }
 
 // featureAliases maps accepted spellings to feature names.

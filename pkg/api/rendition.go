@@ -187,6 +187,15 @@ type Rendition struct {
 	// each one of AnalysisFeatures; nil computes them all. Duplicates are
 	// dropped, the order is kept.
 	Features []string
+	// Threshold and MaxTags bound the tags of an analysis (the tags
+	// feature): the lowest confidence kept (0 to 1) and the most tags
+	// kept; nil takes the defaults (package tagging).
+	Threshold *float64
+	MaxTags   *int
+	// Analysis, on an xmp or machine-metadata-json rendition, lists the
+	// analysis features whose values are merged into the metadata (see
+	// FieldAnalysis).
+	Analysis []string
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
 
@@ -268,6 +277,8 @@ var knownKeys = map[string]bool{
 	"waveform": true,
 	"raw":      true,
 	"features": true,
+
+	"threshold": true, "maxTags": true, "analysis": true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -380,6 +391,7 @@ func ParseRendition(data []byte) (Rendition, error) {
 	if _, ok := p.first("features"); ok {
 		r.Features = parseFeatures(&p, raw["features"])
 	}
+	parseTagInstructions(&p, &r)
 	if _, ok := p.first("language"); ok {
 		l := p.str("language")
 		if !isLanguageTag(l) {
@@ -774,6 +786,9 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("bitrate", r.Bitrate != nil, r.Bitrate)
 	put("raw", r.Raw != "", r.Raw)
 	put("features", r.Features != nil, r.Features)
+	put("threshold", r.Threshold != nil, r.Threshold)
+	put("maxTags", r.MaxTags != nil, r.MaxTags)
+	put("analysis", r.Analysis != nil, r.Analysis)
 	return json.Marshal(m)
 }
 

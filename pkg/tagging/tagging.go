@@ -262,3 +262,38 @@ func Select(threshold float64, maxTags int, lists ...[]Tag) []Tag {
 	}
 	return out
 }
+
+// LocalTags collects the tags the local analysis features give, from the
+// keys of an analysis (pkg/meta/KEYS.md, namespace acs-ai): by
+// convention, a feature that gives tags writes them as a list of strings
+// under a key acs-ai:<name>Tags (acs-ai:colourTags, ...). Each is a tag of
+// confidence 1 whose Source is <name>; the keys are read in sorted order,
+// so the result does not depend on map order. Keys of the tags feature
+// itself are skipped.
+func LocalTags(values map[string]any) []Tag {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		name, ok := strings.CutPrefix(k, "acs-ai:")
+		if ok && strings.HasSuffix(name, "Tags") && name != "Tags" && !strings.HasPrefix(name, "tag") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []Tag
+	for _, k := range keys {
+		source := strings.TrimSuffix(strings.TrimPrefix(k, "acs-ai:"), "Tags")
+		switch v := values[k].(type) {
+		case []string:
+			for _, s := range v {
+				out = append(out, Tag{Name: s, Confidence: 1, Source: source})
+			}
+		case []any:
+			for _, s := range v {
+				if s, ok := s.(string); ok {
+					out = append(out, Tag{Name: s, Confidence: 1, Source: source})
+				}
+			}
+		}
+	}
+	return out
+}

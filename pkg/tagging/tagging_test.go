@@ -493,3 +493,20 @@ func TestSelect(t *testing.T) {
 	assert.Empty(t, Select(0.5, 0, local, remote))
 	assert.Empty(t, Select(0.5, 5))
 }
+
+func TestLocalTags(t *testing.T) {
+	t.Parallel()
+	values := map[string]any{
+		"acs-ai:colourTags": []string{"red", "white"},
+		"acs-ai:faceTags":   []any{"face", "people", 3},
+		"acs-ai:textTags":   []string{},
+		"acs-ai:tags":       []string{"ignored"},
+		"acs-ai:tagSources": []string{"ignored"},
+		"acs-ai:pHash":      "00ff00ff00ff00ff",
+		"dc:subjectTags":    []string{"not ours"},
+	}
+	assert.Equal(t, []Tag{
+		{"red", 1, "colour"}, {"white", 1, "colour"}, {"face", 1, "face"}, {"people", 1, "face"},
+	}, LocalTags(values))
+	assert.Empty(t, LocalTags(nil))
+}
