@@ -18,7 +18,9 @@ const (
 
 // AnalysisFeatures lists the features an analysis rendition can compute,
 // in the order they are written; a rendition without a features
-// instruction computes them all.
+// instruction computes them all but tags (FeatureTags), which may send
+// the picture to the deployment's provider and so is computed only when
+// named.
 func AnalysisFeatures() []string {
 	return []string{FeatureColours, FeatureHashes, FeatureQuality, FeatureTags}
 }

@@ -46,7 +46,8 @@ func analyse(ctx context.Context, engine *image.Engine, src *worker.Source, path
 		features = r.Analysis
 	}
 	if features == nil {
-		features = api.AnalysisFeatures()
+		// All but tags, which are computed only when named.
+		features = slices.DeleteFunc(api.AnalysisFeatures(), func(f string) bool { return f == api.FeatureTags })
 	}
 	page := 0
 	if rendition.Page != nil {

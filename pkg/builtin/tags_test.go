@@ -170,6 +170,19 @@ func TestAnalysisTags(t *testing.T) {
 		assert.Equal(t, "application/rdf+xml", rr[2].Metadata["dc:format"])
 	})
 
+	t.Run("tags only when named: the picture stays here otherwise", func(t *testing.T) {
+		var calls atomic.Int32
+		srv := tagServer(t, &calls)
+		params := map[string]any{"taggingProvider": "http", "taggingEndpoint": srv.URL, "taggingKey": tagsSecret}
+		rr, outs := runBatch(t, thumb, source, params, map[string]any{"fmt": "analysis"})
+		require.Equal(t, api.StatusCreated, rr[0].Status, rr[0].Message)
+		rep := readJSON(t, outs[0])
+		assert.Zero(t, calls.Load())
+		assert.NotContains(t, rep, "acs-ai:tags")
+		assert.NotContains(t, rep["acs-ai:features"], "tags")
+		assert.Contains(t, rep, "acs-ai:colourTags")
+	})
+
 	t.Run("misconfigured provider: local features still succeed", func(t *testing.T) {
 		params := map[string]any{"taggingProvider": "google-vision"}
 		rr, outs := runBatch(t, thumb, source, params,
