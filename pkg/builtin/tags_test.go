@@ -197,6 +197,11 @@ func TestAnalysisTags(t *testing.T) {
 		assert.Equal(t, "GenericError", rep["acs-ai:tagProviderReason"])
 		assert.Contains(t, rep["acs-ai:tagProviderError"], "set taggingKey (an API key) or taggingToken")
 		assert.Contains(t, rr[0].Metadata["acs:warnings"], "tags: "+rep["acs-ai:tagProviderError"].(string))
+		keys, err := os.ReadFile(filepath.Join("..", "meta", "KEYS.md"))
+		require.NoError(t, err)
+		for k := range rep {
+			assert.Contains(t, string(keys), "| `"+k+"` |", "KEYS.md does not document %s", k)
+		}
 	})
 
 	t.Run("a key echoed by a failing provider is never shown", func(t *testing.T) {
