@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -130,20 +131,15 @@ func (c *caller) networkError(what, endpoint string, err error) error {
 		what, api.RedactURL(endpoint), SettingEndpoint, c.scrub(api.RedactURL(causeOf(err)))))
 }
 
-// causeOf is the innermost message of a network error, without the
-// method and URL the http client puts before it.
+// causeOf is the message of a network error without the method and URL
+// the http client puts before it ("dial tcp 192.0.2.1:443: connect:
+// connection refused").
 func causeOf(err error) string {
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			return err.Error()
-		}
-		var ue interface{ Timeout() bool }
-		if errors.As(err, &ue) && errors.Unwrap(u) == nil {
-			return u.Error()
-		}
-		err = u
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
 	}
+	return err.Error()
 }
 
 // status turns a non-2xx answer into an error; nil for 2xx.
