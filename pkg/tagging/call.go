@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -127,8 +128,14 @@ func (c *caller) networkError(what, endpoint string, err error) error {
 		return api.Errorf(api.ReasonGeneric, "%s at %s cannot be called: %s (check %s; loopback and private addresses need allowPrivateNetworks)",
 			what, api.RedactURL(endpoint), c.scrub(api.MessageOf(err)), SettingEndpoint)
 	}
-	return backoff.Retryable(api.Errorf(api.ReasonGeneric, "%s at %s is unreachable (check %s): %s",
-		what, api.RedactURL(endpoint), SettingEndpoint, c.scrub(api.RedactURL(causeOf(err)))))
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		// The same resolver would give the same answer: not retried.
+		return api.Errorf(api.ReasonGeneric, "%s at %s is unreachable (check %s): %s",
+			what, api.RedactURL(endpoint), SettingEndpoint, c.scrub(api.RedactURL(causeOf(err))))
+	}
+	return backoff.Retryable(api.Errorf(api.ReasonGeneric, "%s is unreachable (check %s): %s",
+		api.RedactURL(endpoint), SettingEndpoint, c.scrub(api.RedactURL(causeOf(err)))))
 }
 
 // causeOf is the message of a network error without the method and URL

@@ -510,3 +510,25 @@ func TestLocalTags(t *testing.T) {
 	}, LocalTags(values))
 	assert.Empty(t, LocalTags(nil))
 }
+
+func TestUnknownHostIsNotRetried(t *testing.T) {
+	t.Parallel()
+	// A resolver that answers NXDOMAIN, as for a mistyped host.
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: "tags.invalid", IsNotFound: true}}
+	}
+	rec := &backofftest.Recorder{}
+	pol := backoff.Policy{Attempts: DefaultAttempts, Base: time.Second}
+	rec.Install(&pol)
+	p, err := New(configs("https://tags.invalid/v1")[ProviderHTTP], Options{
+		HTTP:   &http.Client{Transport: &http.Transport{DialContext: dial}},
+		Policy: pol,
+	})
+	require.NoError(t, err)
+	_, err = p.Tags(context.Background(), Request{JPEG: testJPEG(t)})
+	require.Error(t, err)
+	assert.Equal(t, api.ReasonGeneric, api.ReasonOf(err))
+	assert.Contains(t, api.MessageOf(err), "the tagging API at https://tags.invalid/v1 is unreachable (check taggingEndpoint)")
+	assert.Contains(t, api.MessageOf(err), "no such host")
+	assert.Empty(t, rec.Slept(), "not retried")
+}
