@@ -72,10 +72,19 @@ func (c *caller) retry(ctx context.Context, what string, attempt func(ctx contex
 	return err
 }
 
-// endpointForLog is the configured endpoint, or the provider's name.
+// endpointForLog is the configured endpoint, or the provider's own.
 func (c *caller) endpointForLog() string {
-	if c.cfg.Endpoint != "" {
+	switch {
+	case c.cfg.Endpoint != "":
 		return c.cfg.Endpoint
+	case c.cfg.Provider == ProviderGoogle:
+		return googleEndpoint
+	case c.cfg.Provider == ProviderRekognition:
+		region := c.cfg.Region
+		if region == "" {
+			region = defaultRekognitionRegion
+		}
+		return "https://rekognition." + region + ".amazonaws.com"
 	}
 	return c.cfg.Provider
 }

@@ -140,9 +140,4 @@ func (p *rekog) classify(what string, err error) error {
 }
 
 // endpoint is the configured endpoint, or the regional one.
-func (p *rekog) endpoint() string {
-	if p.c.cfg.Endpoint != "" {
-		return p.c.cfg.Endpoint
-	}
-	return "https://rekognition." + p.client.Options().Region + ".amazonaws.com"
-}
+func (p *rekog) endpoint() string { return p.c.endpointForLog() }
