@@ -32,7 +32,10 @@ import (
 // thumbnail action (a local file target per rendition), with -j sources at
 // a time. An interrupt stops it cleanly: unfinished renditions fail and no
 // temporary file is left behind.
-func cmdBatch(ctx context.Context, args []string, stderr io.Writer) int {
+//
+// With --near-duplicates it makes no renditions: it reports the groups of
+// near-identical FILEs on standard output (see nearDuplicates).
+func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("acs batch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	profilePath := fs.String("profile", "", "profile: a JSON list of image (or mp4 preview clip) rendition instructions without targets (required)")
@@ -41,10 +44,15 @@ func cmdBatch(ctx context.Context, args []string, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 10*time.Minute, "deadline for each source")
 	threads := fs.Int("threads", 0, "libvips threads per image (default: the CPUs divided by -j, at least 1)")
 	verbose := fs.Bool("v", false, "log the worker lifecycle to standard error")
+	nearDup := fs.Bool("near-duplicates", false, "report groups of near-identical FILEs (perceptual hashes) instead of rendering; no --profile or --out")
+	distance := fs.Int("distance", DefaultNearDistance, "with --near-duplicates: the largest pHash and dHash distance (bits of 64) of near-identical files")
+	asJSON := fs.Bool("json", false, "with --near-duplicates: write the report as JSON")
 	var set settingFlags
 	fs.Var(&set, "setting", settingUsage)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: acs batch --profile PROFILE.json --out DIR [-j N] FILE...
+
+       acs batch --near-duplicates [--distance N] [--json] [-j N] FILE...
 
 Renders every rendition of the profile for each FILE, in this process, with
 the thumbnail action's code (the office action's for Office, OpenDocument
@@ -55,6 +63,12 @@ instructions without targets, for example
 Renditions are written to DIR/<source basename>/<rendition name>.
 Exit status: 0 all renditions created, 1 some failed, 2 invalid profile or command line.
 
+With --near-duplicates, hashes each FILE (pHash and dHash of the analysis
+rendition: photos, PDF pages, video frames, raw previews) and prints the
+groups of files whose two hashes both differ in at most --distance bits,
+with each file's distances to the first of its group; exit status 1 when a
+FILE could not be read.
+
 Flags:
 `)
 		fs.PrintDefaults()
@@ -62,7 +76,12 @@ Flags:
 	if err := fs.Parse(args); err != nil {
 		return exitInvalid
 	}
-	if *profilePath == "" || *outDir == "" || fs.NArg() == 0 || *jobs < 1 || *timeout <= 0 || *threads < 0 {
+	if *nearDup {
+		if *profilePath != "" || *outDir != "" || fs.NArg() == 0 || *jobs < 1 || *timeout <= 0 || *threads < 0 || *distance < 0 || *distance > 64 {
+			fs.Usage()
+			return exitInvalid
+		}
+	} else if *profilePath == "" || *outDir == "" || fs.NArg() == 0 || *jobs < 1 || *timeout <= 0 || *threads < 0 {
 		fs.Usage()
 		return exitInvalid
 	}
@@ -70,6 +89,9 @@ Flags:
 	if err != nil {
 		fmt.Fprintln(stderr, "acs batch:", err)
 		return exitInvalid
+	}
+	if *nearDup {
+		return batchNearDuplicates(ctx, fs.Args(), deployment, *jobs, *threads, *timeout, *distance, *asJSON, *verbose, stdout, stderr)
 	}
 	profile, err := readProfile(*profilePath)
 	if err != nil {

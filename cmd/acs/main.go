@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "process":
 		return cmdProcess(ctx, args[1:], stdin, stdout, stderr)
 	case "batch":
-		return cmdBatch(ctx, args[1:], stderr)
+		return cmdBatch(ctx, args[1:], stdout, stderr)
 	case "test-worker":
 		return cmdTestWorker(ctx, args[1:], stdout, stderr)
 	case "serve":

@@ -26,9 +26,11 @@ const (
 
 // AnalysisFeatures lists the features an analysis rendition can compute,
 // in the order they are written; a rendition without a features
-// instruction computes them all but text.
+// instruction computes them all but text, which runs OCR, and tags
+// (FeatureTags), which may send the picture to the deployment's provider:
+// both are computed only when named.
 func AnalysisFeatures() []string {
-	return []string{FeatureColours, FeatureHashes, FeatureQuality, FeatureFaces, FeatureText}
+	return []string{FeatureColours, FeatureHashes, FeatureQuality, FeatureFaces, FeatureText, FeatureTags}
 }
 
 // featureAliases maps accepted spellings to feature names.

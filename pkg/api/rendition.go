@@ -205,6 +205,15 @@ type Rendition struct {
 	// BlurFaces asks an image rendition to blur every face the detector
 	// finds in it (see pkg/analysis/faces), with a margin around each.
 	BlurFaces bool
+	// Threshold and MaxTags bound the tags of an analysis (the tags
+	// feature): the lowest confidence kept (0 to 1) and the most tags
+	// kept; nil takes the defaults (package tagging).
+	Threshold *float64
+	MaxTags   *int
+	// Analysis, on an xmp or machine-metadata-json rendition, lists the
+	// analysis features whose values are merged into the metadata (see
+	// FieldAnalysis).
+	Analysis []string
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
 
@@ -290,6 +299,8 @@ var knownKeys = map[string]bool{
 	"source":   true,
 
 	"blurFaces": true,
+
+	"threshold": true, "maxTags": true, "analysis": true,
 }
 
 // FieldError reports an instruction field whose value is not allowed. Its
@@ -406,6 +417,7 @@ func ParseRendition(data []byte) (Rendition, error) {
 	if _, ok := p.first("source"); ok {
 		r.SourceRendition = parseSourceRendition(&p, raw["source"])
 	}
+	parseTagInstructions(&p, &r)
 	if _, ok := p.first("language"); ok {
 		l := p.str("language")
 		if !isLanguageList(l) {
@@ -802,6 +814,9 @@ func (r Rendition) MarshalJSON() ([]byte, error) {
 	put("features", r.Features != nil, r.Features)
 	put("source", r.SourceRendition != "", map[string]string{"rendition": r.SourceRendition})
 	put("blurFaces", r.BlurFaces, true)
+	put("threshold", r.Threshold != nil, r.Threshold)
+	put("maxTags", r.MaxTags != nil, r.MaxTags)
+	put("analysis", r.Analysis != nil, r.Analysis)
 	return json.Marshal(m)
 }
 

@@ -286,6 +286,9 @@ func (r *Rendition) Validate() error {
 	if r.Language != "" && r.Fmt != "text" {
 		return validationErr("language", "%q is not honoured by %s renditions; it applies to text (the subtitle language of a video, the language read by OCR)", r.Language, r.Fmt)
 	}
+	if err := validateTagInstructions(r, family); err != nil {
+		return err
+	}
 	if r.Features != nil && family != FamilyAnalysis {
 		return validationErr("features", "%s is not honoured by %s renditions; it applies to analysis", jsonList(r.Features), r.Fmt)
 	}

@@ -136,6 +136,9 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 	rawEngine, _ := raw.New(raw.Options{})
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		family, _ := r.Family()
+		if r.MergesAnalysis() {
+			family = api.FamilyAnalysis // metadata with an analysis merged in
+		}
 		if family == api.FamilyVideo {
 			return previewClip(ctx, mediaEngine, probes, src, r)
 		}
@@ -198,7 +201,7 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 			return err
 		}
 		if family == api.FamilyAnalysis {
-			return analyse(ctx, engine, path, rendition, r)
+			return analyse(ctx, engine, src, path, rendition, r)
 		}
 		res, err := engine.Render(ctx, path, rendition, r.Path, opts)
 		if err != nil {

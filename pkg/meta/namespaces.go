@@ -45,6 +45,7 @@ var knownNS = []struct{ prefix, uri string }{
 	{"exifEX", NSexifEX},
 	{"aux", NSaux},
 	{"acs", NSacs},
+	{"acs-ai", NSacsAI},
 	{"xmpDM", "http://ns.adobe.com/xmp/1.0/DynamicMedia/"},
 	{"xmpBJ", "http://ns.adobe.com/xap/1.0/bj/"},
 	{"xmpidq", "http://ns.adobe.com/xmp/Identifier/qual/1.0/"},

@@ -317,6 +317,11 @@ func (p *Processor) route(r api.Rendition) (string, error) {
 		return r.Worker, nil
 	}
 	family, _ := r.Family()
+	if r.MergesAnalysis() {
+		// The analysis needs the decoded picture: the analysis's action
+		// makes the metadata too, decoding the source once.
+		family = api.FamilyAnalysis
+	}
 	action, ok := p.opts.Actions[family]
 	if !ok {
 		return "", api.Errorf(api.ReasonRenditionFormatUnsupported, "no action in this deployment makes %s renditions", r.Fmt)

@@ -76,6 +76,15 @@
 //	ocrMaxPages               ACS_OCR_MAX_PAGES                 20         ocr.Limits.MaxPages (pages of a PDF without text)
 //	ocrMaxPixels              ACS_OCR_MAX_PIXELS                40000000   ocr.Limits.MaxPixels
 //	ocrMaxCpuSeconds          ACS_OCR_MAX_CPU_SECONDS           120        ocr.Limits.CPUSeconds (per page)
+//	taggingProvider           ACS_TAGGING_PROVIDER              none       smart tags: rekognition, google-vision or http
+//	taggingEndpoint           ACS_TAGGING_ENDPOINT                         the provider's URL (required for http)
+//	taggingKey                ACS_TAGGING_KEY                              Google API key, or the http contract's bearer token
+//	taggingToken              ACS_TAGGING_TOKEN                            Google OAuth access token (instead of taggingKey)
+//	taggingRegion             ACS_TAGGING_REGION                us-east-1  Rekognition region
+//	taggingAccessKeyId        ACS_TAGGING_ACCESS_KEY_ID                    Rekognition static credentials
+//	taggingSecretAccessKey    ACS_TAGGING_SECRET_ACCESS_KEY
+//	taggingSessionToken       ACS_TAGGING_SESSION_TOKEN
+//	taggingTimeout            ACS_TAGGING_TIMEOUT               15s        per-attempt timeout of a provider call
 //
 // The engine limits are documented with the field they set (go doc
 // ./pkg/image Limits, ./pkg/text Options, ./pkg/meta Options, ./pkg/media

@@ -91,6 +91,15 @@ const (
 	ocrMaxPages
 	ocrMaxPixels
 	ocrMaxCPUSeconds
+	taggingProvider
+	taggingEndpoint
+	taggingKey
+	taggingToken
+	taggingRegion
+	taggingAccessKeyID
+	taggingSecretAccessKey
+	taggingSessionToken
+	taggingTimeout
 
 	numSettings
 )
@@ -148,6 +157,15 @@ var defs = [numSettings]def{
 	ocrMaxPages:      {param: "ocrMaxPages", env: "ACS_OCR_MAX_PAGES", kind: kindCount},
 	ocrMaxPixels:     {param: "ocrMaxPixels", env: "ACS_OCR_MAX_PIXELS", kind: kindBytes},
 	ocrMaxCPUSeconds: {param: "ocrMaxCpuSeconds", env: "ACS_OCR_MAX_CPU_SECONDS", kind: kindCount},
+	taggingProvider:        {param: "taggingProvider", env: "ACS_TAGGING_PROVIDER", kind: kindString},
+	taggingEndpoint:        {param: "taggingEndpoint", env: "ACS_TAGGING_ENDPOINT", kind: kindURL},
+	taggingKey:             {param: "taggingKey", env: "ACS_TAGGING_KEY", kind: kindSecret},
+	taggingToken:           {param: "taggingToken", env: "ACS_TAGGING_TOKEN", kind: kindSecret},
+	taggingRegion:          {param: "taggingRegion", env: "ACS_TAGGING_REGION", kind: kindString},
+	taggingAccessKeyID:     {param: "taggingAccessKeyId", env: "ACS_TAGGING_ACCESS_KEY_ID", kind: kindSecret},
+	taggingSecretAccessKey: {param: "taggingSecretAccessKey", env: "ACS_TAGGING_SECRET_ACCESS_KEY", kind: kindSecret},
+	taggingSessionToken:    {param: "taggingSessionToken", env: "ACS_TAGGING_SESSION_TOKEN", kind: kindSecret},
+	taggingTimeout:         {param: "taggingTimeout", env: "ACS_TAGGING_TIMEOUT", kind: kindDuration},
 }
 
 // value is one accepted setting: its text as given ("" when not set) and

@@ -30,33 +30,50 @@ func Func(opts meta.Options) worker.RenditionFunc {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
 				"the metadata action makes xmp and machine-metadata-json renditions; fmt %q is not one of them", r.Fmt)
 		}
-		ra := src.Reader
-		if ra == nil {
-			f, err := os.Open(src.Path)
-			if err != nil {
-				return api.Wrap(api.ReasonGeneric, err, "cannot open the source")
-			}
-			defer f.Close()
-			ra = f
+		if r.MergesAnalysis() {
+			return api.Errorf(api.ReasonGeneric,
+				"analysis: merging an analysis into a %s rendition needs the decoded picture, which the thumbnail action makes; this deployment sent the rendition to the metadata action", r.Fmt)
 		}
-		l := settings.MetaLimits(opts)
-		src.Settings.ApplyMeta(&l)
-		md, err := meta.Extract(ctx, ra, src.Size, src.Name, meta.Options(l))
+		md, err := Extract(ctx, src, opts)
 		if err != nil {
 			return err
 		}
-		var out []byte
-		if r.Fmt == "xmp" {
-			out, err = md.XMP()
-		} else {
-			out, err = md.JSON()
-		}
-		if err != nil {
-			return api.Wrap(api.ReasonGeneric, err, "cannot write the metadata rendition")
-		}
-		if len(md.Warnings) > 0 {
-			r.Metadata["acs:warnings"] = md.Warnings
-		}
-		return os.WriteFile(r.Path, out, 0o644)
+		return Write(md, r)
 	}
+}
+
+// Extract reads the metadata of src with the meta engine, under the
+// limits of opts overridden by the activation's settings, as Func does.
+func Extract(ctx context.Context, src *worker.Source, opts meta.Options) (*meta.Metadata, error) {
+	ra := src.Reader
+	if ra == nil {
+		f, err := os.Open(src.Path)
+		if err != nil {
+			return nil, api.Wrap(api.ReasonGeneric, err, "cannot open the source")
+		}
+		defer f.Close()
+		ra = f
+	}
+	l := settings.MetaLimits(opts)
+	src.Settings.ApplyMeta(&l)
+	return meta.Extract(ctx, ra, src.Size, src.Name, meta.Options(l))
+}
+
+// Write writes md as the rendition r (xmp or machine-metadata-json), and
+// its warnings into the event as acs:warnings.
+func Write(md *meta.Metadata, r *worker.Rendition) error {
+	var out []byte
+	var err error
+	if r.Fmt == "xmp" {
+		out, err = md.XMP()
+	} else {
+		out, err = md.JSON()
+	}
+	if err != nil {
+		return api.Wrap(api.ReasonGeneric, err, "cannot write the metadata rendition")
+	}
+	if len(md.Warnings) > 0 {
+		r.Metadata["acs:warnings"] = md.Warnings
+	}
+	return os.WriteFile(r.Path, out, 0o644)
 }
