@@ -28,8 +28,8 @@ func gray(g *ocrtest.Gray) *stdimage.Gray {
 	return &stdimage.Gray{Pix: g.Pix, Stride: g.Width, Rect: stdimage.Rect(0, 0, g.Width, g.Height)}
 }
 
-// draw draws PostScript with Ghostscript at dpi.
-func draw(t *testing.T, ps []byte, dpi int) *ocrtest.Gray {
+// drawPS draws PostScript with Ghostscript at dpi.
+func drawPS(t *testing.T, ps []byte, dpi int) *ocrtest.Gray {
 	t.Helper()
 	gs := testutil.NeedTool(t, "gs")
 	g, err := ocrtest.Render(context.Background(), gs, ps, dpi)
@@ -77,7 +77,7 @@ func TestTextDetection(t *testing.T) {
 	}
 	text := map[string]any{"features": []string{"text", "quality"}}
 
-	page := writeImage(t, src, "page.png", gray(draw(t, ocrtest.PostScript(ocrtest.Sample, 0), 300)), 0)
+	page := writeImage(t, src, "page.png", gray(drawPS(t, ocrtest.PostScript(ocrtest.Sample, 0), 300)), 0)
 	r, rep := analyseFile(page, text)
 	require.Equal(t, api.StatusCreated, r.Status, r.Message)
 	t.Logf("page: %v words, coverage %v", rep["acs-ai:textWords"], rep["acs-ai:textCoverage"])
@@ -86,7 +86,7 @@ func TestTextDetection(t *testing.T) {
 	assert.Greater(t, rep["acs-ai:textWords"], 100.0)
 	assert.Equal(t, []any{"quality", "text"}, rep["acs-ai:features"])
 
-	shot := writeImage(t, src, "screen.png", gray(draw(t, screenPS(), 72)), 0)
+	shot := writeImage(t, src, "screen.png", gray(drawPS(t, screenPS(), 72)), 0)
 	r, rep = analyseFile(shot, map[string]any{"features": []string{"text"}})
 	require.Equal(t, api.StatusCreated, r.Status, r.Message)
 	t.Logf("screenshot: %v words, coverage %v", rep["acs-ai:textWords"], rep["acs-ai:textCoverage"])
@@ -101,7 +101,7 @@ func TestTextDetection(t *testing.T) {
 
 	// A PDF page of text (scanned), by its page instruction.
 	scan := filepath.Join(src, "scan.pdf")
-	g := draw(t, ocrtest.PostScript(ocrtest.Sample, 0), 150)
+	g := drawPS(t, ocrtest.PostScript(ocrtest.Sample, 0), 150)
 	require.NoError(t, os.WriteFile(scan, ocrtest.ScannedPDF([]*ocrtest.Gray{g, g}, 150), 0o600))
 	r, rep = analyseFile(scan, map[string]any{"features": []string{"text"}, "page": 2})
 	require.Equal(t, api.StatusCreated, r.Status, r.Message)
@@ -123,7 +123,7 @@ func TestImageTextThroughHandlers(t *testing.T) {
 	require.NoError(t, err)
 	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: t.TempDir()}, image.Options{})
 	require.NoError(t, err)
-	page := writeImage(t, t.TempDir(), "page.jpg", gray(draw(t, ocrtest.PostScript(ocrtest.Sample[:2], 0), 300)), 90)
+	page := writeImage(t, t.TempDir(), "page.jpg", gray(drawPS(t, ocrtest.PostScript(ocrtest.Sample[:2], 0), 300)), 90)
 	r, out := runRendition(t, handlers[FulltextAction], page, map[string]any{"fmt": "text"}, map[string]any{"ocrLanguage": "en"})
 	require.Equal(t, api.StatusCreated, r.Status, r.Message)
 	b, err := os.ReadFile(out)
