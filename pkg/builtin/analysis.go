@@ -96,7 +96,8 @@ func analyse(ctx context.Context, engine *image.Engine, src *worker.Source, path
 	all := rep.Map()
 	rep.Features = slices.DeleteFunc(slices.Clone(rep.Features), func(f string) bool { return !slices.Contains(local, f) })
 	values := rep.Map()
-	values["acs-ai:features"] = features
+	// The features computed, in the order of api.AnalysisFeatures.
+	values["acs-ai:features"] = slices.DeleteFunc(api.AnalysisFeatures(), func(f string) bool { return !slices.Contains(features, f) })
 	if wantTags {
 		if err := addTags(ctx, src, px, key, r, all, values); err != nil {
 			return err
