@@ -187,7 +187,7 @@ func TestAIOParams(t *testing.T) {
 	require.Len(t, cases, 2)
 	tmp := t.TempDir()
 	rendition := func(c *Case) map[string]any {
-		raw, _, err := activationParams(c, tmp, nil)
+		raw, _, err := activationParams(c, tmp, nil, LayoutAIO)
 		require.NoError(t, err)
 		var p struct{ Renditions []map[string]any }
 		require.NoError(t, json.Unmarshal(raw, &p))
@@ -197,7 +197,7 @@ func TestAIOParams(t *testing.T) {
 	given := rendition(cases[0])
 	assert.Equal(t, "webp", given["fmt"])
 	assert.Equal(t, 64.0, given["wid"], "instructions are passed as written")
-	assert.NotContains(t, given, "worker", "an aio case goes to the worker under test as is")
+	assert.Equal(t, "worker", given["worker"], "an aio case is for the worker under test, whatever its fmt")
 	png := rendition(cases[1])
 	assert.Equal(t, "png", png["fmt"], "fmt is the expected rendition's extension")
 	assert.Equal(t, "rendition.png", png["name"])

@@ -182,7 +182,12 @@ func Run(ctx context.Context, opts Options) (*Suite, error) {
 			break
 		}
 	}
-	rc := &runContext{action: action, exe: exe, actionOpts: actionOpts, validator: validator}
+	runTmp, err := os.MkdirTemp("", "acs-test-run-")
+	if err != nil {
+		return nil, fmt.Errorf("workertest: %w", err)
+	}
+	defer os.RemoveAll(runTmp)
+	rc := &runContext{action: action, exe: exe, actionOpts: actionOpts, validator: validator, tmp: runTmp}
 
 	suite := &Suite{Action: opts.Action, Results: make([]Result, len(cases))}
 	sem := make(chan struct{}, opts.Parallel)
@@ -244,6 +249,24 @@ type runContext struct {
 	actionOpts ActionOptions
 	// validator runs validate scripts; nil when no case has one.
 	validator *cage.Cage
+	// tmp holds the run's files (the stand-ins' authority).
+	tmp string
+
+	caOnce sync.Once
+	ca     *mockAuthority
+	caErr  error
+}
+
+// authority returns the run's certificate authority for stand-ins,
+// making it on first use.
+func (rc *runContext) authority() (*mockAuthority, error) {
+	rc.caOnce.Do(func() {
+		rc.ca, rc.caErr = newMockAuthority(rc.tmp)
+		if rc.caErr != nil {
+			rc.caErr = fmt.Errorf("workertest: stand-in certificates: %w", rc.caErr)
+		}
+	})
+	return rc.ca, rc.caErr
 }
 
 // runCase runs one case and judges its outcome.
@@ -301,8 +324,41 @@ func execCase(ctx context.Context, rc *runContext, c *Case, opts Options, res *R
 		}
 		mocks = append(mocks, m)
 	}
+	action := rc.action
+	if len(mocks) > 0 {
+		// The case's own activation, whose requests for the mocked hosts
+		// go to their stand-ins.
+		ca, err := rc.authority()
+		if err != nil {
+			return "", false, err
+		}
+		for _, m := range mocks {
+			if err := m.startTLS(ca); err != nil {
+				return "", false, err
+			}
+		}
+		proxy := newMockProxy(mocks)
+		defer func() {
+			if p := proxy.problems(); p != "" && msg != "" {
+				msg += "\n" + p
+			}
+			proxy.close()
+		}()
+		aopts := rc.actionOpts
+		aopts.Env = map[string]string{}
+		for k, v := range rc.actionOpts.Env {
+			aopts.Env[k] = v
+		}
+		for k, v := range proxy.env(ca) {
+			aopts.Env[k] = v
+		}
+		if action, err = NewAction(rc.action.Name(), rc.exe, aopts); err != nil {
+			return "", false, err
+		}
+		defer action.Close()
+	}
 
-	params, out, err := activationParams(c, tmp, mocks)
+	params, out, err := activationParams(c, tmp, mocks, opts.Layout)
 	if err != nil {
 		return "", false, err
 	}
@@ -314,7 +370,6 @@ func execCase(ctx context.Context, rc *runContext, c *Case, opts Options, res *R
 	}
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	action := rc.action
 	procStart := time.Now()
 	rr := outcome(runCtx, action, params)
 	res.ProcTime = time.Since(procStart)
@@ -403,14 +458,16 @@ func judge(ctx context.Context, rc *runContext, c *Case, rr api.RenditionResult,
 // activationParams builds the worker request of a case, with the mock
 // hosts rewritten to their stand-ins, and returns it with the local path
 // the rendition is written to.
-func activationParams(c *Case, tmp string, mocks []*mockServer) (json.RawMessage, string, error) {
+func activationParams(c *Case, tmp string, mocks []*mockServer, layout Layout) (json.RawMessage, string, error) {
 	rendition := map[string]json.RawMessage{}
 	for k, v := range c.Params {
 		rendition[k] = v
 	}
 	_, hasFmt := rendition["fmt"]
 	_, hasWorker := rendition["worker"]
-	if !hasFmt && !hasWorker {
+	if (!hasFmt || layout == LayoutAIO) && !hasWorker {
+		// An aio case is always for the worker under test, whatever its
+		// fmt (rendition.json gives "json", which only a worker knows).
 		// A custom worker's case need not repeat what routes it there.
 		rendition["worker"], _ = json.Marshal(c.Action)
 	}
@@ -446,7 +503,11 @@ func activationParams(c *Case, tmp string, mocks []*mockServer) (json.RawMessage
 	}
 	s := string(b)
 	for _, m := range mocks {
-		s = m.rewrite(s)
+		if m.expectations == nil {
+			// A Mock is reached by rewriting its host in the parameters;
+			// MockServer expectations by the host's name (see mockProxy).
+			s = m.rewrite(s)
+		}
 	}
 	return json.RawMessage(s), out, nil
 }
