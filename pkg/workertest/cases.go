@@ -86,6 +86,8 @@ type Case struct {
 	Invalid string
 	// Skip, when set, says why the case is skipped (LayoutAIO: no source).
 	Skip string
+	// expectedExt is the expected rendition's extension (see expectedExt).
+	expectedExt string
 	// Metadata is the expected metadata file, or "" when none exists.
 	Metadata string
 	// ActionParams are added to the activation's parameters.
@@ -232,9 +234,10 @@ func loadCase(dir, action string, shared map[string]json.RawMessage, layout Layo
 			return c, fmt.Errorf("workertest: invalid case %s/%s: it expects an error (%s in %s) and a rendition (%s)", action, c.Name, ErrorReasonKey, ParamsFile, filepath.Base(c.Expected))
 		}
 	}
+	c.expectedExt = expectedExt(c)
 	if _, ok := c.Params["fmt"]; !ok && layout == LayoutAIO && c.Expected != "" {
 		// As aio does: the expected rendition's extension is the format.
-		if ext := expectedExt(c); ext != "" {
+		if ext := c.expectedExt; ext != "" {
 			c.Params["fmt"], _ = json.Marshal(strings.TrimPrefix(ext, "."))
 		}
 	}

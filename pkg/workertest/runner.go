@@ -237,6 +237,9 @@ func (o Options) withDefaults() Options {
 	if o.Parallel <= 0 {
 		o.Parallel = 2
 	}
+	if o.LinkCache == "" {
+		o.LinkCache = DefaultLinkCache()
+	}
 	return o
 }
 
@@ -358,6 +361,27 @@ func execCase(ctx context.Context, rc *runContext, c *Case, opts Options, res *R
 		defer action.Close()
 	}
 
+	if c.SourceLink != "" || c.ExpectedLink != "" {
+		linked := *c
+		if c.SourceLink != "" {
+			if linked.Source, err = resolveLink(ctx, opts.LinkCache, c.SourceLink); err != nil {
+				return "", false, err
+			}
+		}
+		if c.ExpectedLink != "" {
+			cached, err := resolveLink(ctx, opts.LinkCache, c.ExpectedLink)
+			if err != nil {
+				return "", false, err
+			}
+			// Under a name with the rendition's extension, which chooses
+			// the comparison.
+			linked.Expected = filepath.Join(tmp, "expected"+c.expectedExt)
+			if err := os.Symlink(cached, linked.Expected); err != nil {
+				return "", false, err
+			}
+		}
+		c = &linked
+	}
 	params, out, err := activationParams(c, tmp, mocks, opts.Layout)
 	if err != nil {
 		return "", false, err
@@ -476,7 +500,7 @@ func activationParams(c *Case, tmp string, mocks []*mockServer, layout Layout) (
 		_ = json.Unmarshal(raw, &name)
 	} else {
 		if c.Expected != "" {
-			name += expectedExt(c)
+			name += c.expectedExt
 		}
 		rendition["name"], _ = json.Marshal(name)
 	}
@@ -551,6 +575,9 @@ func materialize(rr api.RenditionResult, out string) error {
 
 // update rewrites a case's expectations from an outcome.
 func update(c *Case, rr api.RenditionResult, out string) (bool, error) {
+	if c.ExpectedLink != "" {
+		return false, fmt.Errorf("the expected rendition is linked (%s): update the linked file itself", filepath.Base(c.Dir)+"/"+filepath.Base(c.Expected))
+	}
 	if rr.Status != api.StatusCreated {
 		if rr.Reason == c.ErrorReason {
 			return false, nil
