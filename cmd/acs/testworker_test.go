@@ -163,3 +163,28 @@ func TestTestWorkerAIOSuite(t *testing.T) {
 	assert.Contains(t, string(report), `tests="4" failures="1" errors="1"`)
 	assert.Contains(t, string(report), `<error message="workertest: case worker/invalid: errorReason`)
 }
+
+// TestTestWorkerAIOProjectDefaults runs acs test-worker from the root of
+// an aio project, which has test/asset-compute and no test/cases: the
+// cases are found there and the reports land in build/, as aio's do.
+func TestTestWorkerAIOProjectDefaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a worker action: skipped in -short mode")
+	}
+	worker, err := filepath.Abs(filepath.Join(templateCases, "worker"))
+	require.NoError(t, err)
+	cases, err := filepath.Abs(filepath.Join(templateCases, "test", "asset-compute"))
+	require.NoError(t, err)
+	project := t.TempDir()
+	require.NoError(t, os.CopyFS(filepath.Join(project, "test", "asset-compute"), os.DirFS(cases)))
+	t.Chdir(project)
+
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"test-worker", "-dir", worker, "-a", "worker", "simple-*"}, nil, &stdout, &stderr)
+	require.Equal(t, exitOK, code, "stdout: %s\nstderr: %s", stdout.String(), stderr.String())
+	assert.Contains(t, stdout.String(), "worker: 1 cases, 1 passed, 0 failed")
+	report, err := os.ReadFile(filepath.Join(project, "build", "test-results", "test-worker", "test-results.xml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(report), `<testcase name="simple-test"`)
+	assert.NotContains(t, string(report), "corrupt-input", "the case glob selects the cases")
+}
