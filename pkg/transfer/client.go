@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -79,8 +80,14 @@ func (c *Client) newTransport() *http.Transport {
 		}
 		d.Control = dialControl(allow)
 	}
+	var proxy func(*http.Request) (*url.URL, error) // a proxy would defeat the address guard
+	if c.opts.AllowPrivateNetworks {
+		// Local mode, where the guard is off: the environment's proxy
+		// (acs test-worker routes a case's mocked hosts through one).
+		proxy = http.ProxyFromEnvironment
+	}
 	return &http.Transport{
-		Proxy:                 nil, // a proxy would defeat the address guard
+		Proxy:                 proxy,
 		DialContext:           d.DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          64,

@@ -45,6 +45,8 @@ type Options struct {
 	AllowHTTP bool
 	// AllowPrivateNetworks turns the address guard off, so http(s)
 	// transfers may reach loopback, private and link-local addresses.
+	// Only then do they follow the environment's proxy (HTTPS_PROXY,
+	// HTTP_PROXY, NO_PROXY), as acs test-worker's stand-ins need.
 	AllowPrivateNetworks bool
 	// MaxSourceBytes is the largest source Fetch accepts; default 2 GiB.
 	// The deployment setting maxSourceBytes sets it, and the image

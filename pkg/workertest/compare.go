@@ -60,6 +60,10 @@ type comparer struct {
 // structurally, XMP/XML and text after whitespace normalisation. It
 // returns "" when they match, else what differs.
 func (c comparer) compare(expected, actual string) (string, error) {
+	if sameBytes(expected, actual) {
+		// What aio's diff accepts, even a file no measure can read.
+		return "", nil
+	}
 	ext := strings.ToLower(filepath.Ext(expected))
 	switch {
 	case imageExts[ext]:
@@ -360,4 +364,14 @@ func limit(s []string, n int) []string {
 		return s
 	}
 	return append(s[:n:n], fmt.Sprintf("... and %d more", len(s)-n))
+}
+
+// sameBytes reports whether two files can be read and are identical.
+func sameBytes(a, b string) bool {
+	x, err := os.ReadFile(a)
+	if err != nil {
+		return false
+	}
+	y, err := os.ReadFile(b)
+	return err == nil && bytes.Equal(x, y)
 }

@@ -144,3 +144,19 @@ func ExamplePSNR() {
 	// +Inf
 	// 10 dB
 }
+
+func TestCompareAcceptsIdenticalFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// aio compares with diff: identical files pass even when no measure
+	// can read them.
+	want := writeText(t, dir, "rendition.jpg", "not a jpeg")
+	same := writeText(t, dir, "same.jpg", "not a jpeg")
+	other := writeText(t, dir, "other.jpg", "not a jpeg either")
+	c := comparer{minPSNR: DefaultMinPSNR}
+	d, err := c.compare(want, same)
+	assert.NoError(t, err)
+	assert.Empty(t, d)
+	_, err = c.compare(want, other)
+	assert.Error(t, err, "different files are measured, and the expected one is not an image")
+}

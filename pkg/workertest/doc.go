@@ -25,6 +25,21 @@
 //	                    (also read from test/cases/<action>/)
 //	case.json           optional: comparison settings (CaseOptions)
 //
+// # aio suites
+//
+// A suite laid out for `aio asset-compute test-worker`,
+// test/asset-compute/<worker>/<case>/, runs unchanged with Options.Layout
+// LayoutAIO: params.json is optional, fmt defaults to the extension of
+// rendition.<ext>, errorReason may name the SDK's error (SourceCorruptError),
+// a validate script (`bash -x validate EXPECTED ACTUAL`, run caged with
+// the case's deadline) replaces the comparison, mock-<host>.json may hold
+// MockServer expectations reached under the host's own name through a
+// local proxy, and file*.link / rendition*.link name files
+// stored elsewhere, fetched once into Options.LinkCache. A case that
+// cannot run is reported as an error (Result.Error) while the others run;
+// WriteResults writes aio's test-results.xml and test-timing-results.csv,
+// and Options.FailedDir receives the renditions of failed cases.
+//
 // # Running
 //
 // Run builds the action (go build of actions/<action>, or any folder

@@ -59,6 +59,11 @@ type mockServer struct {
 	srv  *httptest.Server
 	dir  string
 	mock Mock
+	// expectations, when set, replace mock: the file held MockServer
+	// expectations (see parseExpectations).
+	expectations []*msExpectation
+	// tlsSrv answers https for the host's name, through the proxy.
+	tlsSrv *httptest.Server
 
 	mu        sync.Mutex
 	unmatched []string
@@ -71,6 +76,13 @@ func startMock(host, file string) (*mockServer, error) {
 		return nil, fmt.Errorf("workertest: %w", err)
 	}
 	m := &mockServer{host: host, dir: filepath.Dir(file)}
+	if isMockServerFile(b) {
+		if m.expectations, err = parseExpectations(b); err != nil {
+			return nil, fmt.Errorf("workertest: %s: %w", file, err)
+		}
+		m.srv = httptest.NewServer(http.HandlerFunc(m.serve))
+		return m, nil
+	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m.mock); err != nil {
@@ -86,6 +98,10 @@ func startMock(host, file string) (*mockServer, error) {
 }
 
 func (m *mockServer) serve(w http.ResponseWriter, req *http.Request) {
+	if m.expectations != nil {
+		m.serveExpectations(w, req)
+		return
+	}
 	_, _ = io.Copy(io.Discard, req.Body)
 	for _, r := range m.mock.Routes {
 		if !r.matches(req) {
@@ -154,4 +170,9 @@ func (m *mockServer) problems() string {
 	return fmt.Sprintf("mock %s had no route for: %s", m.host, strings.Join(m.unmatched, ", "))
 }
 
-func (m *mockServer) close() { m.srv.Close() }
+func (m *mockServer) close() {
+	m.srv.Close()
+	if m.tlsSrv != nil {
+		m.tlsSrv.Close()
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/cage"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
 )
 
@@ -54,6 +55,14 @@ type Options struct {
 	Parallel int
 	// Log receives the action's logs; default discarded.
 	Log io.Writer
+	// Layout is how CasesDir is laid out; default LayoutACS.
+	Layout Layout
+	// FailedDir, when set, receives the rendition of every case that
+	// failed its comparison, as FailedDir/<case>/<rendition file>.
+	FailedDir string
+	// LinkCache is where the files that file*.link and rendition*.link
+	// name are kept once fetched; default DefaultLinkCache().
+	LinkCache string
 }
 
 // Suite is the outcome of one action's cases.
@@ -66,11 +75,34 @@ type Suite struct {
 	Duration time.Duration
 }
 
-// Failed counts the failed cases.
+// Failed counts the cases that did not pass: failures and errors, not
+// skipped cases.
 func (s *Suite) Failed() int {
 	n := 0
 	for _, r := range s.Results {
-		if !r.Passed {
+		if !r.Passed && !r.Skipped {
+			n++
+		}
+	}
+	return n
+}
+
+// Errors counts the cases that could not be run or judged.
+func (s *Suite) Errors() int {
+	n := 0
+	for _, r := range s.Results {
+		if r.Error {
+			n++
+		}
+	}
+	return n
+}
+
+// Skipped counts the skipped cases.
+func (s *Suite) Skipped() int {
+	n := 0
+	for _, r := range s.Results {
+		if r.Skipped {
 			n++
 		}
 	}
@@ -85,21 +117,31 @@ type Result struct {
 	Dir string
 	// Passed reports whether the action did what the case expects.
 	Passed bool
+	// Error reports that the case could not be run or judged (an invalid
+	// case, a mock that cannot start): an error rather than a failure.
+	Error bool
+	// Skipped reports that the case was not run (LayoutAIO: no source).
+	Skipped bool
+	// ExpectedError reports that the case passed by failing as expected.
+	ExpectedError bool
 	// Message says what differed, when the case failed.
 	Message string
 	// Updated reports that -u rewrote the case's expectations.
 	Updated bool
 	// Duration is the time the case took.
 	Duration time.Duration
+	// ProcTime is the time the activation took, 0 when it did not run.
+	ProcTime time.Duration
 }
 
 // Run builds (unless Options.Exec is set) and runs the action's cases and
 // returns their outcomes. An error means the cases could not be run at
-// all: no cases folder, a build failure.
+// all: no cases folder, a build failure. A case that cannot run is
+// reported in its Result (Error) and the others still run.
 func Run(ctx context.Context, opts Options) (*Suite, error) {
 	start := time.Now()
 	opts = opts.withDefaults()
-	cases, err := LoadCases(opts.CasesDir, opts.Action, opts.Glob)
+	cases, err := LoadCasesLayout(opts.CasesDir, opts.Action, opts.Glob, opts.Layout)
 	if err != nil {
 		return nil, err
 	}
@@ -125,11 +167,27 @@ func Run(ctx context.Context, opts Options) (*Suite, error) {
 	if st, err := os.Stat(files); err != nil || !st.IsDir() {
 		files = ""
 	}
-	action, err := NewAction(opts.Action, exe, ActionOptions{Env: env, Log: opts.Log, Timeout: opts.Timeout, FilesDir: files})
+	actionOpts := ActionOptions{Env: env, Log: opts.Log, Timeout: opts.Timeout, FilesDir: files}
+	action, err := NewAction(opts.Action, exe, actionOpts)
 	if err != nil {
 		return nil, err
 	}
 	defer action.Close()
+	var validator *cage.Cage
+	for _, c := range cases {
+		if c.Validate != "" {
+			if validator, err = cage.New(cage.Options{NoNetwork: true}); err != nil {
+				return nil, fmt.Errorf("workertest: validate scripts: %w", err)
+			}
+			break
+		}
+	}
+	runTmp, err := os.MkdirTemp("", "acs-test-run-")
+	if err != nil {
+		return nil, fmt.Errorf("workertest: %w", err)
+	}
+	defer os.RemoveAll(runTmp)
+	rc := &runContext{action: action, exe: exe, actionOpts: actionOpts, validator: validator, tmp: runTmp}
 
 	suite := &Suite{Action: opts.Action, Results: make([]Result, len(cases))}
 	sem := make(chan struct{}, opts.Parallel)
@@ -140,7 +198,7 @@ func Run(ctx context.Context, opts Options) (*Suite, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			suite.Results[i] = runCase(ctx, action, c, opts)
+			suite.Results[i] = runCase(ctx, rc, c, opts)
 		}()
 	}
 	wg.Wait()
@@ -179,21 +237,64 @@ func (o Options) withDefaults() Options {
 	if o.Parallel <= 0 {
 		o.Parallel = 2
 	}
+	if o.LinkCache == "" {
+		o.LinkCache = DefaultLinkCache()
+	}
 	return o
 }
 
+// runContext is what the cases of one run share.
+type runContext struct {
+	// action runs the cases that need no stand-in.
+	action *Action
+	// exe and actionOpts start the action of a case with stand-ins.
+	exe        string
+	actionOpts ActionOptions
+	// validator runs validate scripts; nil when no case has one.
+	validator *cage.Cage
+	// tmp holds the run's files (the stand-ins' authority).
+	tmp string
+
+	caOnce sync.Once
+	ca     *mockAuthority
+	caErr  error
+}
+
+// authority returns the run's certificate authority for stand-ins,
+// making it on first use.
+func (rc *runContext) authority() (*mockAuthority, error) {
+	rc.caOnce.Do(func() {
+		rc.ca, rc.caErr = newMockAuthority(rc.tmp)
+		if rc.caErr != nil {
+			rc.caErr = fmt.Errorf("workertest: stand-in certificates: %w", rc.caErr)
+		}
+	})
+	return rc.ca, rc.caErr
+}
+
 // runCase runs one case and judges its outcome.
-func runCase(ctx context.Context, action *Action, c *Case, opts Options) Result {
+func runCase(ctx context.Context, rc *runContext, c *Case, opts Options) Result {
 	start := time.Now()
 	res := Result{Case: c.Name, Dir: c.Dir}
-	msg, updated, err := execCase(ctx, action, c, opts)
+	switch {
+	case c.Skip != "":
+		res.Skipped, res.Message = true, c.Skip
+		return res
+	case c.Invalid != "":
+		res.Error, res.Message = true, c.Invalid
+		res.Duration = time.Since(start)
+		return res
+	}
+	msg, updated, err := execCase(ctx, rc, c, opts, &res)
 	switch {
 	case err != nil:
+		res.Error = true
 		res.Message = err.Error()
 	case msg != "":
 		res.Message = msg
 	default:
 		res.Passed = true
+		res.ExpectedError = c.ErrorReason != ""
 	}
 	res.Updated = updated
 	res.Duration = time.Since(start)
@@ -203,7 +304,7 @@ func runCase(ctx context.Context, action *Action, c *Case, opts Options) Result 
 // execCase runs the action on the case and returns "" when the outcome
 // matches the expectations, else what differs. With Options.Update it
 // rewrites the expectations instead and reports updated.
-func execCase(ctx context.Context, action *Action, c *Case, opts Options) (msg string, updated bool, err error) {
+func execCase(ctx context.Context, rc *runContext, c *Case, opts Options, res *Result) (msg string, updated bool, err error) {
 	tmp, err := os.MkdirTemp("", "acs-case-")
 	if err != nil {
 		return "", false, err
@@ -226,8 +327,62 @@ func execCase(ctx context.Context, action *Action, c *Case, opts Options) (msg s
 		}
 		mocks = append(mocks, m)
 	}
+	action := rc.action
+	if len(mocks) > 0 {
+		// The case's own activation, whose requests for the mocked hosts
+		// go to their stand-ins.
+		ca, err := rc.authority()
+		if err != nil {
+			return "", false, err
+		}
+		for _, m := range mocks {
+			if err := m.startTLS(ca); err != nil {
+				return "", false, err
+			}
+		}
+		proxy := newMockProxy(mocks)
+		defer func() {
+			if p := proxy.problems(); p != "" && msg != "" {
+				msg += "\n" + p
+			}
+			proxy.close()
+		}()
+		aopts := rc.actionOpts
+		aopts.Env = map[string]string{}
+		for k, v := range rc.actionOpts.Env {
+			aopts.Env[k] = v
+		}
+		for k, v := range proxy.env(ca) {
+			aopts.Env[k] = v
+		}
+		if action, err = NewAction(rc.action.Name(), rc.exe, aopts); err != nil {
+			return "", false, err
+		}
+		defer action.Close()
+	}
 
-	params, out, err := activationParams(c, tmp, mocks)
+	if c.SourceLink != "" || c.ExpectedLink != "" {
+		linked := *c
+		if c.SourceLink != "" {
+			if linked.Source, err = resolveLink(ctx, opts.LinkCache, c.SourceLink); err != nil {
+				return "", false, err
+			}
+		}
+		if c.ExpectedLink != "" {
+			cached, err := resolveLink(ctx, opts.LinkCache, c.ExpectedLink)
+			if err != nil {
+				return "", false, err
+			}
+			// Under a name with the rendition's extension, which chooses
+			// the comparison.
+			linked.Expected = filepath.Join(tmp, "expected"+c.expectedExt)
+			if err := os.Symlink(cached, linked.Expected); err != nil {
+				return "", false, err
+			}
+		}
+		c = &linked
+	}
+	params, out, err := activationParams(c, tmp, mocks, opts.Layout)
 	if err != nil {
 		return "", false, err
 	}
@@ -239,24 +394,49 @@ func execCase(ctx context.Context, action *Action, c *Case, opts Options) (msg s
 	}
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	procStart := time.Now()
 	rr := outcome(runCtx, action, params)
-	msg, err = judge(c, rr, out, opts)
+	res.ProcTime = time.Since(procStart)
+	msg, err = judge(runCtx, rc, c, rr, out, opts)
 	if opts.Update && (msg != "" || err != nil) {
 		updated, err := update(c, rr, out)
 		return "", updated, err
 	}
+	if msg != "" && opts.FailedDir != "" {
+		if ferr := keepFailed(opts.FailedDir, c.Name, out); ferr != nil {
+			msg += "\n(could not keep the rendition: " + ferr.Error() + ")"
+		}
+	}
 	return msg, false, err
+}
+
+// keepFailed copies the rendition of a failed case, when there is one,
+// to dir/<case>/, for inspection.
+func keepFailed(dir, name, out string) error {
+	b, err := os.ReadFile(out)
+	if err != nil {
+		return nil // no rendition to keep
+	}
+	d := filepath.Join(dir, name)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(d, filepath.Base(out)), b, 0o644)
 }
 
 // judge compares an outcome with the case's expectations and returns ""
 // when they match, else what differs.
-func judge(c *Case, rr api.RenditionResult, out string, opts Options) (string, error) {
+func judge(ctx context.Context, rc *runContext, c *Case, rr api.RenditionResult, out string, opts Options) (string, error) {
 	if c.ErrorReason != "" {
+		want := string(c.ErrorReason)
+		if c.ErrorName != "" {
+			want = c.ErrorName + " (" + want + ")"
+		}
 		if rr.Status != api.StatusFailed {
-			return fmt.Sprintf("expected the rendition to fail with %s, but it was created", c.ErrorReason), nil
+			return fmt.Sprintf("expected the rendition to fail with %s, but it was created", want), nil
 		}
 		if rr.Reason != c.ErrorReason {
-			return fmt.Sprintf("expected reason %s, got %s: %s", c.ErrorReason, rr.Reason, rr.Message), nil
+			return fmt.Sprintf("expected reason %s, got %s: %s", want, rr.Reason, rr.Message), nil
 		}
 		return "", nil
 	}
@@ -273,7 +453,11 @@ func judge(c *Case, rr api.RenditionResult, out string, opts Options) (string, e
 	if c.Expected == "" {
 		return fmt.Sprintf("no expected output (rendition.*) in %s; run with -u to record it", c.Dir), nil
 	}
-	if d, err := cmp.compare(c.Expected, out); err != nil || d != "" {
+	if c.Validate != "" {
+		if d, err := validate(ctx, rc.validator, c, out); err != nil || d != "" {
+			return d, err
+		}
+	} else if d, err := cmp.compare(c.Expected, out); err != nil || d != "" {
 		return d, err
 	}
 	if c.Metadata != "" {
@@ -298,14 +482,16 @@ func judge(c *Case, rr api.RenditionResult, out string, opts Options) (string, e
 // activationParams builds the worker request of a case, with the mock
 // hosts rewritten to their stand-ins, and returns it with the local path
 // the rendition is written to.
-func activationParams(c *Case, tmp string, mocks []*mockServer) (json.RawMessage, string, error) {
+func activationParams(c *Case, tmp string, mocks []*mockServer, layout Layout) (json.RawMessage, string, error) {
 	rendition := map[string]json.RawMessage{}
 	for k, v := range c.Params {
 		rendition[k] = v
 	}
 	_, hasFmt := rendition["fmt"]
 	_, hasWorker := rendition["worker"]
-	if !hasFmt && !hasWorker {
+	if (!hasFmt || layout == LayoutAIO) && !hasWorker {
+		// An aio case is always for the worker under test, whatever its
+		// fmt (rendition.json gives "json", which only a worker knows).
 		// A custom worker's case need not repeat what routes it there.
 		rendition["worker"], _ = json.Marshal(c.Action)
 	}
@@ -314,7 +500,7 @@ func activationParams(c *Case, tmp string, mocks []*mockServer) (json.RawMessage
 		_ = json.Unmarshal(raw, &name)
 	} else {
 		if c.Expected != "" {
-			name += filepath.Ext(c.Expected)
+			name += c.expectedExt
 		}
 		rendition["name"], _ = json.Marshal(name)
 	}
@@ -341,7 +527,11 @@ func activationParams(c *Case, tmp string, mocks []*mockServer) (json.RawMessage
 	}
 	s := string(b)
 	for _, m := range mocks {
-		s = m.rewrite(s)
+		if m.expectations == nil {
+			// A Mock is reached by rewriting its host in the parameters;
+			// MockServer expectations by the host's name (see mockProxy).
+			s = m.rewrite(s)
+		}
 	}
 	return json.RawMessage(s), out, nil
 }
@@ -385,6 +575,9 @@ func materialize(rr api.RenditionResult, out string) error {
 
 // update rewrites a case's expectations from an outcome.
 func update(c *Case, rr api.RenditionResult, out string) (bool, error) {
+	if c.ExpectedLink != "" {
+		return false, fmt.Errorf("the expected rendition is linked (%s): update the linked file itself", filepath.Base(c.Dir)+"/"+filepath.Base(c.Expected))
+	}
 	if rr.Status != api.StatusCreated {
 		if rr.Reason == c.ErrorReason {
 			return false, nil
