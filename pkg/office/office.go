@@ -181,10 +181,17 @@ func (e *Engine) Preview(ctx context.Context, path, name string, req Request, di
 		return nil, api.Errorf(api.ReasonSourceFormatUnsupported, "the office engine previews Office, OpenDocument and iWork documents; the source is %s", article(sf.Title))
 	}
 	page := max(req.Page, 1)
+	iworkFormat := ""
 	if format.IsZip(sf) {
 		ins, err := Inspect(ctx, f, size, sf, e.opts.Zip)
 		if err != nil {
 			return nil, err
+		}
+		if isIWork(sf) {
+			if ins.IWork == "" && !hasThumbnail(ins) {
+				return nil, api.Errorf(api.ReasonSourceCorrupt, "the %s holds neither the XML of iWork '09 (index.xml, index.apxl) nor the archives of later versions (Index/), and no preview picture", sf.Title)
+			}
+			iworkFormat = ins.IWork
 		}
 		if ins.Pages > e.opts.MaxPages {
 			return nil, api.Errorf(api.ReasonSourceTooLarge, "the %s declares %d pages, more than the limit of %d", sf.Title, ins.Pages, e.opts.MaxPages)
@@ -206,11 +213,26 @@ func (e *Engine) Preview(ctx context.Context, path, name string, req Request, di
 		}
 	}
 	pdf, err := e.sharedPDF(ctx, path, st, sf, page, dir)
+	if err != nil && iworkFormat != "" && api.ReasonOf(err) == api.ReasonSourceCorrupt {
+		// LibreOffice imports iWork through libetonyek, which reads part
+		// of what Apple's applications write: a document it cannot load
+		// is not known to be damaged.
+		return nil, api.Errorf(api.ReasonSourceUnsupported,
+			"LibreOffice could not import the %s (%s) and it has no embedded preview large enough (%s)",
+			sf.Title, iworkFormat, api.MessageOf(err))
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &Preview{Path: pdf, Kind: KindPage, Format: sf}, nil
 }
+
+// isIWork reports whether f is a Pages, Numbers or Keynote document.
+func isIWork(f format.Format) bool {
+	return f.Name == "pages" || f.Name == "numbers" || f.Name == "keynote"
+}
+
+func hasThumbnail(ins *Inspection) bool { return len(ins.Thumbnails) > 0 }
 
 // sharedPDF is ToPDF run once for the renditions that ask for the same
 // page of the same file (path, size and modification time) with the same
