@@ -10,6 +10,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/media"
+	"github.com/assetcompute/assetcompute/pkg/postscript"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/text"
 	"github.com/assetcompute/assetcompute/pkg/worker"
@@ -38,6 +39,14 @@ import (
 // subtitles are pictures (DVD, DVB, Blu-ray) fails with
 // SourceFormatUnsupported.
 //
+// The text of PostScript, EPS, EPSI and legacy (PostScript) Illustrator
+// files is read by Ghostscript's text device (postscript.Engine.Text),
+// caged as the thumbnail action draws them: -dSAFER, no network, the
+// rlimits, the deadline, at most the page limit (textMaxPages); a program
+// that reaches for files or commands fails with SourceUnsupported. A
+// PDF-compatible Illustrator file is read as a PDF. Without Ghostscript
+// their text fails with SourceFormatUnsupported.
+//
 // A document that can be read but has no text (a PDF of scanned pages, an
 // SVG without text elements, an RTF holding only a picture) gives an empty
 // rendition: rendition_created with acs:characters 0. A zero-byte source
@@ -51,6 +60,7 @@ func Func(opts text.Options) worker.RenditionFunc {
 // FuncWithMedia is Func with the media engine given (nil: the subtitles
 // of the videos that need ffmpeg are refused with SourceFormatUnsupported).
 func FuncWithMedia(opts text.Options, mediaEngine *media.Engine) worker.RenditionFunc {
+	ps := &psEngines{}
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyText {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
@@ -74,6 +84,11 @@ func FuncWithMedia(opts text.Options, mediaEngine *media.Engine) worker.Renditio
 		if byFFmpeg && mediaEngine == nil {
 			return noFFmpeg(sf)
 		}
+		var psEngine *postscript.Engine
+		byGhostscript := src.Size > 0 && textByGhostscript(src, sf)
+		if byGhostscript {
+			psEngine, _ = ps.get() // nil without Ghostscript: postscriptText says so
+		}
 		out, err := os.Create(r.Path)
 		if err != nil {
 			return api.Wrap(api.ReasonGeneric, err, "cannot create the rendition file")
@@ -81,9 +96,12 @@ func FuncWithMedia(opts text.Options, mediaEngine *media.Engine) worker.Renditio
 		defer out.Close()
 		buf := bufio.NewWriterSize(out, 64<<10)
 		var res *text.Result
-		if byFFmpeg {
+		switch {
+		case byGhostscript:
+			res, err = postscriptText(ctx, psEngine, src.Path, sf, buf, o)
+		case byFFmpeg:
 			res, err = mediaCaptions(ctx, mediaEngineFor(mediaEngine, src.Settings), src.Path, sf, r.Language, buf, o)
-		} else {
+		default:
 			res, err = text.ExtractLanguage(ctx, src.Path, src.Name, r.Language, buf, o)
 		}
 		if err != nil {
