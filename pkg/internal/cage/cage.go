@@ -153,7 +153,8 @@ func New(opts Options) (*Cage, error) {
 					l = slog.Default()
 				}
 				l.Warn("cage: the kernel refuses a user and network namespace; engines run with the host's network",
-					"error", err.Error())
+					"error", err.Error(),
+					"fix", "in a container, run it with the seccomp profile docker/seccomp-userns.json (docs/deploy.md, \"Engines without network\")")
 				return false
 			}
 			return true
