@@ -65,3 +65,32 @@ func TestIWorkPackageWithoutADocument(t *testing.T) {
 	assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), api.MessageOf(err))
 	assert.Contains(t, api.MessageOf(err), "neither the XML of iWork '09")
 }
+
+// The text of an iWork document goes through LibreOffice's PDF, as a
+// legacy Word file's does.
+func TestIWorkTextPDF(t *testing.T) {
+	testutil.NeedTool(t, "soffice")
+	ctx := context.Background()
+	e, err := New(Options{})
+	require.NoError(t, err)
+	src := write(t, "letter.pages", officetest.IWork09("pages", "Zebra marmalade quantum"))
+	pdf, err := e.TextPDF(ctx, src, "letter.pages", t.TempDir())
+	require.NoError(t, err, api.MessageOf(err))
+	assert.Equal(t, 1, pdfPages(t, pdf))
+	if pdftotext, err := exec.LookPath("pdftotext"); err == nil {
+		out, err := exec.Command(pdftotext, pdf, "-").Output()
+		require.NoError(t, err)
+		assert.Contains(t, string(out), "Zebra marmalade quantum")
+	}
+	t.Run("not importable", func(t *testing.T) {
+		src := write(t, "new.key", officetest.IWorkArchive())
+		_, err := e.TextPDF(ctx, src, "new.key", t.TempDir())
+		assert.Equal(t, api.ReasonSourceUnsupported, api.ReasonOf(err), api.MessageOf(err))
+	})
+	t.Run("a zip bomb is refused before LibreOffice", func(t *testing.T) {
+		bomb := officetest.Zip(officetest.Part{Name: "index.xml", Data: make([]byte, 64<<20)})
+		src := write(t, "bomb.numbers", bomb)
+		_, err := noSoffice(t).TextPDF(ctx, src, "bomb.numbers", t.TempDir())
+		assert.Equal(t, api.ReasonSourceTooLarge, api.ReasonOf(err), api.MessageOf(err))
+	})
+}
