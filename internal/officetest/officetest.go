@@ -294,3 +294,48 @@ func ConvertFile(soffice, src, ext, dir string) (string, error) {
 	}
 	return dst, nil
 }
+
+// iWork '09 XML: the root element, namespace and version libetonyek (the
+// importer of LibreOffice) recognises for each application.
+const (
+	iworkSF  = `xmlns:sf="http://developer.apple.com/namespaces/sf" xmlns:sfa="http://developer.apple.com/namespaces/sfa"`
+	iworkVer = "92008102400"
+)
+
+// IWork09 returns an iWork '09 package (the XML format, before the 2013
+// binary one) of kind "pages", "numbers" or "keynote" whose body holds
+// text, with the extra parts: index.xml for Pages and Numbers,
+// index.apxl for Keynote.
+func IWork09(kind, text string, extra ...Part) []byte {
+	var name, doc string
+	switch kind {
+	case "pages":
+		name = "index.xml"
+		doc = `<sl:document xmlns:sl="http://developer.apple.com/namespaces/sl" ` + iworkSF + ` sl:version="` + iworkVer + `">` +
+			`<sf:text-storage sf:kind="body"><sf:text-body><sf:section><sf:layout><sf:p>` + escape(text) +
+			`</sf:p></sf:layout></sf:section></sf:text-body></sf:text-storage></sl:document>`
+	case "numbers":
+		name = "index.xml"
+		doc = `<ls:document xmlns:ls="http://developer.apple.com/namespaces/ls" ` + iworkSF + ` ls:version="` + iworkVer + `">` +
+			`<ls:workspace-array><ls:workspace ls:workspace-name="` + escape(text) + `"><ls:page-info/></ls:workspace></ls:workspace-array></ls:document>`
+	case "keynote":
+		name = "index.apxl"
+		doc = `<key:presentation xmlns:key="http://developer.apple.com/namespaces/keynote2" ` + iworkSF + ` key:version="` + iworkVer + `">` +
+			`<key:size sfa:w="1024" sfa:h="768"/><key:slide-list><key:slide><key:page><sf:layers><sf:layer><sf:drawables>` +
+			`<sf:shape><sf:text><sf:text-storage sf:kind="textbox"><sf:text-body><sf:p>` + escape(text) +
+			`</sf:p></sf:text-body></sf:text-storage></sf:text></sf:shape>` +
+			`</sf:drawables></sf:layer></sf:layers></key:page></key:slide></key:slide-list></key:presentation>`
+	default:
+		panic("officetest: no iWork kind " + kind)
+	}
+	parts := append([]Part{{Name: name, Data: []byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + doc)}}, extra...)
+	return Zip(parts...)
+}
+
+// IWorkArchive returns a package laid out like an iWork 2013 (or later)
+// document, Index/Document.iwa and Index/Metadata.iwa, whose archives
+// hold bytes no importer reads.
+func IWorkArchive() []byte {
+	junk := bytes.Repeat([]byte{0x00, 0x7f, 0x13, 0xa5}, 256)
+	return Zip(Part{Name: "Index/Document.iwa", Data: junk}, Part{Name: "Index/Metadata.iwa", Data: junk})
+}

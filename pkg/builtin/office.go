@@ -98,7 +98,8 @@ func Office(engine *image.Engine, off *office.Engine, transfer worker.Transfer) 
 }
 
 // officeText makes the text rendition r of a legacy Word, Excel or
-// PowerPoint source: the document converted to PDF by LibreOffice, whose
+// PowerPoint source, or of a Pages, Numbers or Keynote document: the
+// document converted to PDF by LibreOffice, whose
 // text the fulltext action's function (textFn) reads; the text of any
 // other source is read directly by textFn.
 func officeText(ctx context.Context, off *office.Engine, textFn worker.RenditionFunc, src *worker.Source, r *worker.Rendition) error {

@@ -166,6 +166,14 @@ func TestOfficeAction(t *testing.T) {
 		assert.Contains(t, string(b), "Delta echo")
 		assert.EqualValues(t, 2, rr[0].Metadata["xmpTPg:NPages"])
 	})
+	t.Run("text of a Pages '09 document, through LibreOffice", func(t *testing.T) {
+		pages := file("letter.pages", officetest.IWork09("pages", "Zebra marmalade quantum"))
+		rr, outs := run(pages, map[string]any{"fmt": "text"})
+		require.Equal(t, api.StatusCreated, rr[0].Status, rr[0].Message)
+		b, err := os.ReadFile(outs[0])
+		require.NoError(t, err)
+		assert.Contains(t, string(b), "Zebra marmalade quantum")
+	})
 	t.Run("text of an encrypted legacy PowerPoint file", func(t *testing.T) {
 		ppt := file("secret.ppt", append(officetest.LegacyGarbage(), []byte("E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00S\x00u\x00m\x00m\x00a\x00r\x00y\x00")...))
 		rr, _ := run(ppt, map[string]any{"fmt": "text"})

@@ -5,7 +5,10 @@ package image
 // leaves this file, and every libvips failure comes back as a *vipsError.
 
 /*
-#cgo pkg-config: vips
+#cgo pkg-config: vips gmodule-no-export-2.0
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <gmodule.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,26 +30,9 @@ enum {
 static void acs_drop_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data) {
 }
 
-static int acs_init(int threads, int arenas, int warnings) {
-	// glibc gives each thread that mallocs its own arena, so libvips'
-	// worker threads multiply the heap; a small fixed number of arenas
-	// keeps the resident size close to what is in use.
-	if (arenas > 0)
-		mallopt(M_ARENA_MAX, arenas);
-	if (VIPS_INIT("assetcompute"))
-		return -1;
-	// libvips warns on stderr about what it recovers from ("ignoring nclx
-	// profile") and repeats per tile what then fails as an error the
-	// engine reports anyway.
-	if (!warnings)
-		g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, acs_drop_log, NULL);
-	// Every render reads a different file: an operation cache only costs
-	// memory and could serve a stale image for a reused temp path.
-	vips_cache_set_max(0);
-	vips_cache_set_max_mem(0);
-	vips_cache_set_max_files(0);
-	if (threads > 0)
-		vips_concurrency_set(threads);
+// acs_block applies the loader policy to every operation registered so
+// far: it runs at start and again after acs_load_modules.
+static void acs_block(void) {
 	// Refuse the loaders libvips marks as unsafe for untrusted input
 	// (ImageMagick, Matlab, FITS, raw, ...), then allow back the ones the
 	// service promises: SVG, PDF, JPEG 2000 and JPEG XL. BMP and PSD are
@@ -64,6 +50,79 @@ static int acs_init(int threads, int arenas, int warnings) {
 	vips_operation_block_set("VipsForeignLoadPpm", FALSE);
 	vips_operation_block_set("VipsForeignLoadRad", FALSE);
 	vips_operation_block_set("VipsForeignLoadOpenexr", FALSE);
+}
+
+// The libvips format modules the service uses, loaded by
+// acs_load_modules: HEIF and AVIF, JPEG XL, and PDF through poppler. The
+// ImageMagick and OpenSlide modules hold only loaders the policy blocks,
+// so they are never loaded.
+static const char *acs_modules[] = {"vips-heif", "vips-jxl", "vips-poppler"};
+
+// acs_load_modules loads the format modules from the directory libvips
+// itself loads them from, <the directory of libvips.so>/vips-modules-X.Y,
+// and applies the loader policy to their operations. It returns the
+// number of modules loaded.
+static int acs_load_modules(void) {
+	Dl_info info;
+	// A string of libvips' own data locates its shared object.
+	if (!dladdr((void *) vips_version_string(), &info) || !info.dli_fname)
+		return 0;
+	char *libdir = g_path_get_dirname(info.dli_fname);
+	int n = 0;
+	for (size_t i = 0; i < sizeof(acs_modules) / sizeof(acs_modules[0]); i++) {
+		char *path = g_strdup_printf("%s/vips-modules-%d.%d/%s.%s", libdir,
+			VIPS_MAJOR_VERSION, VIPS_MINOR_VERSION, acs_modules[i], G_MODULE_SUFFIX);
+		if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+			// Never closed: the module registers its types with GObject.
+			GModule *m = g_module_open(path, G_MODULE_BIND_LAZY);
+			if (m)
+				n++;
+			else
+				g_warning("unable to load %s: %s", path, g_module_error());
+		}
+		g_free(path);
+	}
+	g_free(libdir);
+	acs_block();
+	return n;
+}
+
+// acs_init starts libvips. With deferred set (and VIPSHOME unset), it
+// keeps libvips from loading its format modules at start: they pull in
+// some twenty libraries (libheif with its HEVC and AV1 codecs, libjxl,
+// ImageMagick, OpenSlide, poppler-glib) and their start-up code, a third
+// of a cold process that makes a JPEG thumbnail; acs_load_modules loads
+// the ones the service uses when a file or format needs them. libvips
+// finds its modules under the prefix VIPSHOME names, so a prefix that is
+// not a directory (/dev/null) means none. *modules_deferred tells the
+// caller whether it did.
+static int acs_init(int threads, int arenas, int warnings, int deferred, int *modules_deferred) {
+	// glibc gives each thread that mallocs its own arena, so libvips'
+	// worker threads multiply the heap; a small fixed number of arenas
+	// keeps the resident size close to what is in use.
+	if (arenas > 0)
+		mallopt(M_ARENA_MAX, arenas);
+	*modules_deferred = deferred && !g_getenv("VIPSHOME");
+	if (*modules_deferred)
+		g_setenv("VIPSHOME", "/dev/null", TRUE);
+	int r = VIPS_INIT("assetcompute");
+	if (*modules_deferred)
+		g_unsetenv("VIPSHOME");
+	if (r)
+		return -1;
+	// libvips warns on stderr about what it recovers from ("ignoring nclx
+	// profile") and repeats per tile what then fails as an error the
+	// engine reports anyway.
+	if (!warnings)
+		g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, acs_drop_log, NULL);
+	// Every render reads a different file: an operation cache only costs
+	// memory and could serve a stale image for a reused temp path.
+	vips_cache_set_max(0);
+	vips_cache_set_max_mem(0);
+	vips_cache_set_max_files(0);
+	if (threads > 0)
+		vips_concurrency_set(threads);
+	acs_block();
 	return 0;
 }
 
@@ -398,7 +457,12 @@ static int acs_save(VipsImage *in, acs_save_opts *o, void **buf, size_t *len) {
 import "C"
 
 import (
+	"bytes"
+	"io"
+	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -498,10 +562,95 @@ func vipsStartup(threads, arenas int, warnings bool) error {
 	if warnings {
 		w = 1
 	}
-	if C.acs_init(C.int(threads), C.int(arenas), w) != 0 {
+	var deferred C.int
+	if C.acs_init(C.int(threads), C.int(arenas), w, 1, &deferred) != 0 {
 		return lastError("init")
 	}
+	if deferred != 0 {
+		modules.Store(modulesDeferred)
+	} else {
+		modules.Store(modulesLoaded)
+	}
 	return nil
+}
+
+// The states of libvips' format modules (see acs_init).
+const (
+	modulesNotStarted int32 = iota // libvips is not started
+	modulesDeferred                // started without them
+	modulesLoaded                  // loaded, at start or since
+)
+
+var (
+	modules     atomic.Int32
+	modulesOnce sync.Once
+)
+
+// loadModules loads the format modules libvips was started without, once.
+func loadModules() {
+	if modules.Load() != modulesDeferred {
+		return
+	}
+	modulesOnce.Do(func() {
+		C.acs_load_modules()
+		modules.Store(modulesLoaded)
+	})
+}
+
+// loadModulesFor loads the format modules unless the file at path starts
+// like a format libvips reads without them (JPEG, PNG, GIF, TIFF, WebP,
+// JPEG 2000, Netpbm, Radiance, OpenEXR): a file it cannot read or that
+// starts otherwise gets the modules before libvips looks for its loader.
+func loadModulesFor(path string) {
+	if modules.Load() != modulesDeferred {
+		return
+	}
+	if !coreSignature(path) {
+		loadModules()
+	}
+}
+
+// moduleLoaders are the prefixes of the loader and saver names the
+// format modules register.
+var moduleLoaders = []string{"heif", "jxl", "pdf"}
+
+// loadModulesForOperation loads the format modules when the operation
+// named (such as "heifload_source") is one of theirs.
+func loadModulesForOperation(name string) {
+	for _, p := range moduleLoaders {
+		if strings.HasPrefix(name, p) {
+			loadModules()
+			return
+		}
+	}
+}
+
+// coreSignature reports whether the file at path starts with the
+// signature of a format libvips reads without its modules.
+func coreSignature(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [12]byte
+	n, _ := io.ReadFull(f, b[:])
+	h := b[:n]
+	switch {
+	case bytes.HasPrefix(h, []byte{0xff, 0xd8, 0xff}), // JPEG
+		bytes.HasPrefix(h, []byte("\x89PNG")),
+		bytes.HasPrefix(h, []byte("GIF8")),
+		bytes.HasPrefix(h, []byte("II*\x00")), bytes.HasPrefix(h, []byte("MM\x00*")),
+		bytes.HasPrefix(h, []byte("II+\x00")), bytes.HasPrefix(h, []byte("MM\x00+")), // BigTIFF
+		n == 12 && bytes.HasPrefix(h, []byte("RIFF")) && string(h[8:12]) == "WEBP",
+		bytes.HasPrefix(h, []byte{0xff, 0x4f, 0xff, 0x51}),                 // JPEG 2000 codestream
+		bytes.HasPrefix(h, []byte("\x00\x00\x00\x0cjP  ")),                 // JP2
+		bytes.HasPrefix(h, []byte("#?")),                                   // Radiance
+		bytes.HasPrefix(h, []byte{0x76, 0x2f, 0x31, 0x01}),                 // OpenEXR
+		n >= 2 && h[0] == 'P' && strings.IndexByte("1234567Ff", h[1]) >= 0: // Netpbm, PFM
+		return true
+	}
+	return false
 }
 
 // The most of a source's metadata blocks the header copies: the rights
@@ -558,6 +707,7 @@ func openImage(path, options string) (*vipsImage, error) {
 
 // open is openImage with the operation named in errors.
 func open(path, options, op string) (*vipsImage, error) {
+	loadModulesFor(path)
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	copts := C.CString(options)
@@ -576,6 +726,7 @@ func open(path, options, op string) (*vipsImage, error) {
 // openWith opens path lazily (sequential access) with the libvips loader
 // named, such as "svgload_source", and loader options.
 func openWith(path, loader, options, op string) (*vipsImage, error) {
+	loadModulesForOperation(loader)
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	cloader := C.CString(loader)
@@ -592,6 +743,7 @@ func openWith(path, loader, options, op string) (*vipsImage, error) {
 // hasOperation reports whether this libvips build has the operation
 // named, such as "tiffload_source".
 func hasOperation(name string) bool {
+	loadModules()
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	return C.acs_has_operation(cname) != 0
@@ -765,6 +917,7 @@ func (o thumbnailOptions) c() (w, h, size, crop, export C.int) {
 // fail_on=truncated, truncated input makes the pixels fail, never come out
 // partial.
 func thumbnail(path string, o thumbnailOptions) (*vipsImage, error) {
+	loadModulesFor(path)
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	copts := C.CString(o.Loader)
@@ -840,6 +993,7 @@ func (im *vipsImage) colourspace(s colourSpace) (*vipsImage, error) {
 // openFile opens path with the file loader libvips' own detection finds,
 // lazily.
 func openFile(path string) (*vipsImage, error) {
+	loadModulesFor(path)
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	var out *C.VipsImage
@@ -1035,6 +1189,10 @@ func (e *encoded) free() {
 
 // encode encodes the image into memory. The caller frees the result.
 func (im *vipsImage) encode(o saveOptions) (*encoded, error) {
+	switch o.Saver {
+	case saveAVIF, saveHEIC, saveJXL:
+		loadModules()
+	}
 	b2i := func(b bool) C.int {
 		if b {
 			return 1

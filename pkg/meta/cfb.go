@@ -216,3 +216,41 @@ func (f *cfbFile) stream(name string) ([]byte, error) {
 	}
 	return nil, nil
 }
+
+// streamRange returns n bytes from offset off of the stream of the given
+// name, reading only the sectors that hold them (a stream of any size);
+// nil when there is no such stream or it is shorter. n is at most
+// cfbMaxStream.
+func (f *cfbFile) streamRange(name string, off, n int64) ([]byte, error) {
+	if off < 0 || n <= 0 || n > cfbMaxStream {
+		return nil, fmt.Errorf("range %d+%d of stream %q", off, n, name)
+	}
+	for _, e := range f.dir {
+		if e.kind != 2 || e.name != name {
+			continue
+		}
+		if off+n > e.size {
+			return nil, nil
+		}
+		size, table, read := f.sectSize, f.fat, f.sector
+		if e.size < f.cutoff {
+			size, table, read = f.miniSize, f.miniFAT, f.miniSector
+		}
+		chain := f.chain(e.start, table)
+		first, last := off/size, (off+n-1)/size
+		if last >= int64(len(chain)) {
+			return nil, fmt.Errorf("stream %q is cut short: %w", name, errTruncated)
+		}
+		var out []byte
+		for i := first; i <= last; i++ {
+			data, err := read(chain[i])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, data...)
+		}
+		o := off - first*size
+		return out[o : o+n], nil
+	}
+	return nil, nil
+}

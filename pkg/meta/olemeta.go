@@ -51,10 +51,55 @@ func readOLE(x *extraction) error {
 			st.set(b, props)
 		}
 	}
+	if !b.has("xmpTPg:NPages", prioIPTC) {
+		if n, ok := wordPages(f); ok {
+			found = true
+			b.set("xmpTPg:NPages", Number(float64(n)), prioIPTC)
+		}
+	}
 	if !found {
 		b.warn("no document properties")
 	}
 	return nil
+}
+
+// wordPages reads the page count Word keeps in the document properties
+// of a Word 97 (and later) file, the DOP's cPg, for a file whose summary
+// information has none: the FIB at the start of the WordDocument stream
+// says which table stream holds the DOP (fWhichTblStm) and where
+// (fcDop, lcbDop). ok is false for another file, or a count of 0.
+func wordPages(f *cfbFile) (int, bool) {
+	fib, err := f.streamRange("WordDocument", 0, 0x19A)
+	if err != nil || fib == nil {
+		return 0, false
+	}
+	le := binary.LittleEndian
+	// wIdent of a Word binary file, nFib of Word 97 or later, and the
+	// sizes of the FIB's arrays that put fcDop at 0x192: csw 14, cslw 22,
+	// cbRgFcLcb at least 93 pairs.
+	if le.Uint16(fib) != 0xA5EC || le.Uint16(fib[2:]) < 0xC1 ||
+		le.Uint16(fib[0x20:]) != 14 || le.Uint16(fib[0x3E:]) != 22 || le.Uint16(fib[0x98:]) < 93 {
+		return 0, false
+	}
+	table := "0Table"
+	if le.Uint16(fib[0x0A:])&0x0200 != 0 {
+		table = "1Table"
+	}
+	fcDop, lcbDop := int64(le.Uint32(fib[0x192:])), int64(le.Uint32(fib[0x196:]))
+	// The offset of cPg in the DOP as Word and LibreOffice write it (and
+	// exiftool reads it, MS-DOC:Pages): after the creation, revision and
+	// print dates (0x14, 0x18, 0x1C), the revision number, the editing
+	// time, the word and character counts.
+	const cPg = 0x2E
+	if lcbDop < cPg+2 {
+		return 0, false
+	}
+	b, err := f.streamRange(table, fcDop+cPg, 2)
+	if err != nil || b == nil {
+		return 0, false
+	}
+	n := int(le.Uint16(b))
+	return n, n > 0
 }
 
 func summaryInfo(b *builder, p map[uint32]any) {

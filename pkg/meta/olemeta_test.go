@@ -260,6 +260,9 @@ func TestLegacyOfficeAgreesWithExiftool(t *testing.T) {
 			assert.Nil(t, m["xmp:CreateDate"], f) // LibreOffice writes a zero FILETIME
 		}
 		assert.NotNil(t, m["dc:format"])
+		if p, ok := e["MS-DOC:Pages"]; ok {
+			assert.EqualValues(t, p, m["xmpTPg:NPages"], f)
+		}
 	}
 }
 
@@ -336,4 +339,77 @@ func TestLegacyOfficeHostile(t *testing.T) {
 		require.NotNil(t, md)
 		assert.NotEmpty(t, md.Warnings)
 	})
+}
+
+// wordFIB is the start of a Word 97 WordDocument stream whose FIB puts
+// the DOP at fcDop (lcbDop bytes) of the 1Table stream.
+func wordFIB(fcDop, lcbDop uint32) []byte {
+	le := binary.LittleEndian
+	b := make([]byte, 0x200)
+	le.PutUint16(b, 0xA5EC)
+	le.PutUint16(b[2:], 0xC1)
+	le.PutUint16(b[0x0A:], 0x0200) // fWhichTblStm: 1Table
+	le.PutUint16(b[0x20:], 14)
+	le.PutUint16(b[0x3E:], 22)
+	le.PutUint16(b[0x98:], 93)
+	le.PutUint32(b[0x192:], fcDop)
+	le.PutUint32(b[0x196:], lcbDop)
+	return b
+}
+
+// dop is a DOP of 544 bytes (Word 97's size) counting pages.
+func dop(pages uint16) []byte {
+	b := make([]byte, 544)
+	binary.LittleEndian.PutUint32(b[0x2A:], 9999) // the character count, before it
+	binary.LittleEndian.PutUint16(b[0x2E:], pages)
+	return b
+}
+
+// TestWordPagesFromTheDocumentProperties: a DOC whose summary
+// information has no page count gets the one Word keeps in its DOP.
+func TestWordPagesFromTheDocumentProperties(t *testing.T) {
+	noCount := propSet(fmtidSummary, oleProp{2, "Minutes"})
+	table := append(make([]byte, 300), dop(7)...)
+	md, err := extractBytes(t, cfbBytes(
+		oleStream{"WordDocument", wordFIB(300, 544)},
+		oleStream{"1Table", table},
+		oleStream{"\x05SummaryInformation", noCount},
+	), "minutes.doc")
+	require.NoError(t, err)
+	assert.EqualValues(t, 7, md.Map()["xmpTPg:NPages"])
+	assert.Equal(t, "Minutes", md.Map()["dc:title"])
+	assert.Empty(t, md.Warnings)
+
+	t.Run("the summary information's count wins", func(t *testing.T) {
+		md, err := extractBytes(t, cfbBytes(
+			oleStream{"WordDocument", wordFIB(300, 544)},
+			oleStream{"1Table", table},
+			oleStream{"\x05SummaryInformation", propSet(fmtidSummary, oleProp{14, int32(12)})},
+		), "report.doc")
+		require.NoError(t, err)
+		assert.EqualValues(t, 12, md.Map()["xmpTPg:NPages"])
+	})
+	t.Run("no summary information at all", func(t *testing.T) {
+		md, err := extractBytes(t, cfbBytes(
+			oleStream{"WordDocument", wordFIB(300, 544)},
+			oleStream{"1Table", table},
+		), "bare.doc")
+		require.NoError(t, err)
+		assert.EqualValues(t, 7, md.Map()["xmpTPg:NPages"])
+	})
+	for name, streams := range map[string][]oleStream{
+		"the DOP past the table's end": {{"WordDocument", wordFIB(3000, 544)}, {"1Table", table}},
+		"a DOP too short":              {{"WordDocument", wordFIB(300, 20)}, {"1Table", table}},
+		"no table stream":              {{"WordDocument", wordFIB(300, 544)}},
+		"a cut FIB":                    {{"WordDocument", wordFIB(300, 544)[:0x100]}, {"1Table", table}},
+		"not a Word FIB":               {{"WordDocument", make([]byte, 0x200)}, {"1Table", table}},
+		"a huge offset":                {{"WordDocument", wordFIB(0xFFFFFFF0, 544)}, {"1Table", table}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			md, err := extractBytes(t, cfbBytes(append(streams, oleStream{"\x05SummaryInformation", noCount})...), "odd.doc")
+			require.NoError(t, err)
+			assert.Nil(t, md.Map()["xmpTPg:NPages"])
+			assert.Equal(t, "Minutes", md.Map()["dc:title"])
+		})
+	}
 }

@@ -181,10 +181,17 @@ func (e *Engine) Preview(ctx context.Context, path, name string, req Request, di
 		return nil, api.Errorf(api.ReasonSourceFormatUnsupported, "the office engine previews Office, OpenDocument and iWork documents; the source is %s", article(sf.Title))
 	}
 	page := max(req.Page, 1)
+	iworkFormat := ""
 	if format.IsZip(sf) {
 		ins, err := Inspect(ctx, f, size, sf, e.opts.Zip)
 		if err != nil {
 			return nil, err
+		}
+		if isIWork(sf) {
+			if ins.IWork == "" && !hasThumbnail(ins) {
+				return nil, api.Errorf(api.ReasonSourceCorrupt, "the %s holds neither the XML of iWork '09 (index.xml, index.apxl) nor the archives of later versions (Index/), and no preview picture", sf.Title)
+			}
+			iworkFormat = ins.IWork
 		}
 		if ins.Pages > e.opts.MaxPages {
 			return nil, api.Errorf(api.ReasonSourceTooLarge, "the %s declares %d pages, more than the limit of %d", sf.Title, ins.Pages, e.opts.MaxPages)
@@ -206,11 +213,26 @@ func (e *Engine) Preview(ctx context.Context, path, name string, req Request, di
 		}
 	}
 	pdf, err := e.sharedPDF(ctx, path, st, sf, page, dir)
+	if err != nil && iworkFormat != "" && api.ReasonOf(err) == api.ReasonSourceCorrupt {
+		// LibreOffice imports iWork through libetonyek, which reads part
+		// of what Apple's applications write: a document it cannot load
+		// is not known to be damaged.
+		return nil, api.Errorf(api.ReasonSourceUnsupported,
+			"LibreOffice could not import the %s (%s) and it has no embedded preview large enough (%s)",
+			sf.Title, iworkFormat, api.MessageOf(err))
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &Preview{Path: pdf, Kind: KindPage, Format: sf}, nil
 }
+
+// isIWork reports whether f is a Pages, Numbers or Keynote document.
+func isIWork(f format.Format) bool {
+	return f.Name == "pages" || f.Name == "numbers" || f.Name == "keynote"
+}
+
+func hasThumbnail(ins *Inspection) bool { return len(ins.Thumbnails) > 0 }
 
 // sharedPDF is ToPDF run once for the renditions that ask for the same
 // page of the same file (path, size and modification time) with the same
@@ -269,9 +291,12 @@ func writeTemp(dir, pattern string, data []byte) (string, error) {
 }
 
 // TextPDF converts every page of the legacy Word, Excel or PowerPoint
-// file at path (name is its file name) to a PDF with LibreOffice, for its
-// text, and returns the PDF's path, under dir. It refuses an encrypted
-// file (SourceUnsupported) and any other format
+// file, or the Pages, Numbers or Keynote document, at path (name is its
+// file name) to a PDF with LibreOffice, for its text, and returns the
+// PDF's path, under dir. It refuses an encrypted file
+// (SourceUnsupported), a package that is a zip bomb or declares too many
+// pages (SourceTooLarge), an iWork package LibreOffice cannot import
+// (SourceUnsupported), and any other format
 // (SourceFormatUnsupported): the text of the other formats is read
 // directly (package text). Calls for the same file and dir share one
 // conversion.
@@ -295,16 +320,35 @@ func (e *Engine) TextPDF(ctx context.Context, path, name, dir string) (string, e
 		return "", api.Errorf(api.ReasonSourceUnsupported, "the %s is encrypted (password protected); its text cannot be read", oleTitle(sf, name))
 	}
 	if !NeedsTextConversion(sf) {
-		return "", api.Errorf(api.ReasonSourceFormatUnsupported, "the office action reads the text of legacy Word, Excel and PowerPoint files; the source is %s", article(sf.Title))
+		return "", api.Errorf(api.ReasonSourceFormatUnsupported, "the office action reads the text of legacy Word, Excel and PowerPoint files and of iWork documents; the source is %s", article(sf.Title))
 	}
-	return e.sharedPDF(ctx, path, st, sf, 0, dir)
+	iworkFormat := ""
+	if format.IsZip(sf) {
+		ins, err := Inspect(ctx, f, st.Size(), sf, e.opts.Zip)
+		if err != nil {
+			return "", err
+		}
+		if ins.Pages > e.opts.MaxPages {
+			return "", api.Errorf(api.ReasonSourceTooLarge, "the %s declares %d pages, more than the limit of %d", sf.Title, ins.Pages, e.opts.MaxPages)
+		}
+		if isIWork(sf) && ins.IWork == "" {
+			return "", api.Errorf(api.ReasonSourceCorrupt, "the %s holds neither the XML of iWork '09 (index.xml, index.apxl) nor the archives of later versions (Index/)", sf.Title)
+		}
+		iworkFormat = ins.IWork
+	}
+	pdf, err := e.sharedPDF(ctx, path, st, sf, 0, dir)
+	if err != nil && iworkFormat != "" && api.ReasonOf(err) == api.ReasonSourceCorrupt {
+		return "", api.Errorf(api.ReasonSourceUnsupported, "LibreOffice could not import the %s (%s): %s", sf.Title, iworkFormat, api.MessageOf(err))
+	}
+	return pdf, err
 }
 
 // NeedsTextConversion reports whether the text of a source of format f is
 // read through LibreOffice (TextPDF): the formats the office engine
-// reads and package text does not (the legacy binary Office formats).
+// reads and package text does not (the legacy binary Office formats and
+// iWork).
 func NeedsTextConversion(f format.Format) bool {
-	return f.Reads(format.OfficeRead) && !f.Reads(format.TextRead) && format.IsOLE(f)
+	return f.Reads(format.OfficeRead) && !f.Reads(format.TextRead)
 }
 
 // LargeEnough reports whether a picture of w x h pixels fills the box

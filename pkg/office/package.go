@@ -41,6 +41,39 @@ type Inspection struct {
 	// Pages is the page (or slide) count the document's properties
 	// declare, or 0 when they declare none.
 	Pages int
+	// IWork is, for a package laid out like an iWork document, which of
+	// Apple's formats it holds: IWorkXML or IWorkArchive; empty otherwise.
+	IWork string
+}
+
+// The two formats of iWork documents (Inspection.IWork).
+const (
+	// IWorkXML is the XML of iWork '09 and earlier: index.xml (Pages,
+	// Numbers) or index.apxl / presentation.apxl (Keynote), optionally
+	// gzipped.
+	IWorkXML = "iWork '09 XML"
+	// IWorkArchive is the format of iWork 2013 and later: protobuf
+	// archives under Index/ (or in Index.zip).
+	IWorkArchive = "iWork 2013+ archive"
+)
+
+// iworkKind tells which iWork format the package z holds (see
+// Inspection.IWork).
+func iworkKind(z *pkgZip) string {
+	for _, n := range []string{"index.xml", "index.xml.gz", "index.apxl", "index.apxl.gz", "presentation.apxl", "presentation.apxl.gz"} {
+		if z.lookup(n) != nil {
+			return IWorkXML
+		}
+	}
+	if z.lookup("Index.zip") != nil {
+		return IWorkArchive
+	}
+	for name := range z.byName {
+		if strings.HasPrefix(strings.TrimPrefix(name, "/"), "Index/") && strings.HasSuffix(name, ".iwa") {
+			return IWorkArchive
+		}
+	}
+	return ""
 }
 
 // thumbnailRel is the OPC relationship type of a package thumbnail.
@@ -78,7 +111,7 @@ func Inspect(ctx context.Context, r io.ReaderAt, size int64, f format.Format, li
 	if err := checkExpansion(z, f); err != nil {
 		return nil, err
 	}
-	ins := &Inspection{}
+	ins := &Inspection{IWork: iworkKind(z)}
 	if ins.Pages, err = declaredPages(ctx, z); err != nil {
 		return nil, err
 	}

@@ -43,14 +43,14 @@ var DefaultActions = map[api.Family]string{
 // place of DefaultActions: the image renditions of the formats the
 // registry marks OfficeRead (Office, OpenDocument, iWork) go to the office
 // action, which carries LibreOffice, and so do the text renditions of
-// those that package text does not read (legacy DOC, XLS, PPT). PDFs stay
-// with the thumbnail action.
+// those that package text does not read (legacy DOC, XLS, PPT; Pages,
+// Numbers, Keynote). PDFs stay with the thumbnail action.
 var DefaultSourceActions = func() map[string]map[api.Family]string {
 	m := map[string]map[api.Family]string{}
 	for _, f := range format.All() {
 		if f.Engines.Has(format.OfficeRead) {
 			m[f.Name] = map[api.Family]string{api.FamilyImage: api.ActionOffice}
-			if !f.Engines.Has(format.TextRead) && format.IsOLE(f) {
+			if !f.Engines.Has(format.TextRead) {
 				m[f.Name][api.FamilyText] = api.ActionOffice
 			}
 		}

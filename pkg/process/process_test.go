@@ -341,7 +341,7 @@ func TestPreviewClipsGoToTheThumbnailAction(t *testing.T) {
 // TestOfficeSourcesGoToTheOfficeAction: the image renditions of a source
 // the registry marks OfficeRead, told by its name, media type, data: URI
 // or URL path, go to the office action, and so do the text renditions of
-// the legacy binary formats; other text renditions, and the image
+// the legacy binary formats and iWork; other text renditions, and the image
 // renditions of other sources (PDFs included), do not.
 func TestOfficeSourcesGoToTheOfficeAction(t *testing.T) {
 	cases := []struct {
@@ -352,7 +352,8 @@ func TestOfficeSourcesGoToTheOfficeAction(t *testing.T) {
 		{`"s3://bucket/decks/q3.PPTX"`, true, false},
 		{`"https://example.com/old.xls#sheet"`, true, true},
 		{`{"url":"https://example.com/blob/123","name":"minutes.odt"}`, true, false},
-		{`{"url":"https://example.com/blob/123","mimetype":"application/vnd.apple.keynote"}`, true, false},
+		{`{"url":"https://example.com/blob/123","mimetype":"application/vnd.apple.keynote"}`, true, true},
+		{`"https://example.com/letters/june.pages"`, true, true},
 		{`"data:application/msword;base64,AAAA"`, true, true},
 		{`"https://example.com/paper.pdf"`, false, false},
 		{`"https://example.com/photo.jpg"`, false, false},

@@ -15,6 +15,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/format"
 	"github.com/assetcompute/assetcompute/pkg/media"
+	"github.com/assetcompute/assetcompute/pkg/postscript"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/text"
 	"github.com/assetcompute/assetcompute/pkg/worker"
@@ -56,6 +57,14 @@ import (
 // Tesseract an image fails with SourceFormatUnsupported, and a PDF
 // without text gives an empty rendition whose acs:warnings say so.
 //
+// The text of PostScript, EPS, EPSI and legacy (PostScript) Illustrator
+// files is read by Ghostscript's text device (postscript.Engine.Text),
+// caged as the thumbnail action draws them: -dSAFER, no network, the
+// rlimits, the deadline, at most the page limit (textMaxPages); a program
+// that reaches for files or commands fails with SourceUnsupported. A
+// PDF-compatible Illustrator file is read as a PDF. Without Ghostscript
+// their text fails with SourceFormatUnsupported.
+//
 // A document that can be read but has no text (an SVG without text
 // elements, an RTF holding only a picture, a scanned PDF or an image
 // whose pictures hold no text) gives an empty rendition:
@@ -76,6 +85,7 @@ func FuncWithMedia(opts text.Options, mediaEngine *media.Engine) worker.Renditio
 // FuncWithEngines is Func with the media engine and the OCR given (an OCR
 // without an Engine: images are refused with SourceFormatUnsupported).
 func FuncWithEngines(opts text.Options, mediaEngine *media.Engine, ocrs OCR) worker.RenditionFunc {
+	ps := &psEngines{}
 	return func(ctx context.Context, src *worker.Source, r *worker.Rendition) error {
 		if family, _ := r.Family(); family != api.FamilyText {
 			return api.Errorf(api.ReasonRenditionFormatUnsupported,
@@ -103,6 +113,11 @@ func FuncWithEngines(opts text.Options, mediaEngine *media.Engine, ocrs OCR) wor
 		if byOCR && ocrs.Engine == nil {
 			return noTesseract(sf)
 		}
+		var psEngine *postscript.Engine
+		byGhostscript := src.Size > 0 && textByGhostscript(src, sf)
+		if byGhostscript {
+			psEngine, _ = ps.get() // nil without Ghostscript: postscriptText says so
+		}
 		out, err := os.Create(r.Path)
 		if err != nil {
 			return api.Wrap(api.ReasonGeneric, err, "cannot create the rendition file")
@@ -115,6 +130,8 @@ func FuncWithEngines(opts text.Options, mediaEngine *media.Engine, ocrs OCR) wor
 			res, err = ocrs.readImage(ctx, src, sf, r, buf, o.MaxChars)
 		case byFFmpeg:
 			res, err = mediaCaptions(ctx, mediaEngineFor(mediaEngine, src.Settings), src.Path, sf, r.Language, buf, o)
+		case byGhostscript:
+			res, err = postscriptText(ctx, psEngine, src.Path, sf, buf, o)
 		default:
 			ink := &inkWriter{w: buf}
 			res, err = text.ExtractLanguage(ctx, src.Path, src.Name, r.Language, ink, o)

@@ -259,3 +259,60 @@ func TestVideoSubtitlesByFFmpeg(t *testing.T) {
 	assert.Equal(t, api.ReasonSourceFormatUnsupported, res.Renditions[0].Reason)
 	assert.Contains(t, res.Renditions[0].Message, "ffmpeg, which is not installed here")
 }
+
+// The text of PostScript, EPS and legacy Illustrator files is read by
+// Ghostscript's text device, caged; hostile programs are still refused.
+func TestPostScriptText(t *testing.T) {
+	testutil.NeedTool(t, "gs")
+	testutil.NeedTool(t, "prlimit")
+	doc := "%!PS-Adobe-3.0\n%%Pages: 2\n%%EndComments\n" +
+		"%%Page: 1 1\n/Helvetica findfont 20 scalefont setfont 72 700 moveto (Zebra marmalade quantum) show showpage\n" +
+		"%%Page: 2 2\n/Helvetica findfont 20 scalefont setfont 72 700 moveto (Walrus ukulele) show showpage\n%%EOF\n"
+	eps := "%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 200 100\n%%EndComments\n" +
+		"/Helvetica findfont 12 scalefont setfont 10 50 moveto (Okapi lantern) show showpage\n"
+	legacyAI := "%!PS-Adobe-3.0\n%%Creator: Adobe Illustrator(R) 8.0\n%%BoundingBox: 10 10 210 110\n%%EndComments\n" +
+		"/Helvetica findfont 10 scalefont setfont 20 50 moveto (Axolotl kettle) show showpage\n"
+	hostile := "%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 100 100\n%%EndComments\n(/etc/passwd) run showpage\n"
+	client, err := transfer.New(transfer.Options{AllowLocal: true, Attempts: 1})
+	require.NoError(t, err)
+	w, err := worker.New(fulltext.Func(text.Options{}), worker.Options{
+		Transfer: client, TempDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	require.NoError(t, err)
+	srcDir, outDir := t.TempDir(), t.TempDir()
+	for _, c := range []struct {
+		name, data, text string
+		pages            int
+		reason           api.Reason
+	}{
+		{name: "doc.ps", data: doc, text: "Zebra marmalade quantum\nWalrus ukulele\n", pages: 2},
+		{name: "label.eps", data: eps, text: "Okapi lantern\n", pages: 1},
+		{name: "logo.ai", data: legacyAI, text: "Axolotl kettle\n", pages: 1},
+		{name: "pdf.ai", data: string(pdf("BT /F1 12 Tf 20 100 Td (Hello sea) Tj ET", "")), text: "Hello sea\n", pages: 1},
+		{name: "hostile.eps", data: hostile, reason: api.ReasonSourceUnsupported},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := filepath.Join(srcDir, c.name)
+			require.NoError(t, os.WriteFile(src, []byte(c.data), 0o600))
+			target := filepath.Join(outDir, c.name+".txt")
+			res := w.Process(context.Background(), &api.WorkerRequest{
+				Source:     api.Source{URL: src},
+				Renditions: []api.Rendition{{Name: "text.txt", Fmt: "text", Target: api.Target{URL: target}}},
+			})
+			require.Len(t, res.Renditions, 1)
+			got := res.Renditions[0]
+			if c.reason != "" {
+				require.Equal(t, api.StatusFailed, got.Status)
+				assert.Equal(t, c.reason, got.Reason, got.Message)
+				assert.NoFileExists(t, target)
+				return
+			}
+			require.Equal(t, api.StatusCreated, got.Status, got.Message)
+			stored, err := os.ReadFile(target)
+			require.NoError(t, err)
+			assert.Equal(t, c.text, string(stored))
+			assert.Equal(t, len([]rune(c.text)), got.Metadata["acs:characters"])
+			assert.Equal(t, c.pages, got.Metadata["xmpTPg:NPages"])
+		})
+	}
+}

@@ -29,7 +29,10 @@
 // namespace is made with a user namespace (CLONE_NEWUSER|CLONE_NEWNET,
 // the service's user and group mapped to themselves, setgroups denied),
 // so no privilege is needed, and the command keeps no capability once it
-// execs. When the kernel forbids unprivileged user namespaces (the
+// execs. util-linux's unshare makes the namespaces when it is installed
+// (a child started with vfork, as for any command, execs unshare, which
+// execs prlimit); without it the child is cloned into them, which os/exec
+// does with a full fork of the service's process. When the kernel forbids unprivileged user namespaces (the
 // sysctl kernel.unprivileged_userns_clone=0, user.max_user_namespaces=0,
 // or a seccomp profile such as Docker's default one that refuses
 // unshare), the first run logs a warning and the cage runs commands without the
@@ -113,6 +116,9 @@ func (l Limits) withDefaults() Limits {
 // configuration and may be used concurrently.
 type Cage struct {
 	prlimit string
+	// unshare is util-linux's unshare, which makes the namespaces of a
+	// NoNetwork run when present (see nsCommand); empty otherwise.
+	unshare string
 	limits  Limits
 	tempDir string
 	// netns reports whether commands run in a network namespace of their
@@ -145,15 +151,17 @@ func New(opts Options) (*Cage, error) {
 	}
 	c := &Cage{prlimit: p, limits: opts.Limits.withDefaults(), tempDir: opts.TempDir}
 	if opts.NoNetwork {
+		c.unshare, _ = LookPath("unshare")
 		logger := opts.Logger
 		c.netns = sync.OnceValue(func() bool {
-			if err := probeNetns(p); err != nil {
+			if err := c.probeNetns(); err != nil {
 				l := logger
 				if l == nil {
 					l = slog.Default()
 				}
 				l.Warn("cage: the kernel refuses a user and network namespace; engines run with the host's network",
-					"error", err.Error())
+					"error", err.Error(),
+					"fix", "in a container, run it with the seccomp profile docker/seccomp-userns.json (docs/deploy.md, \"Engines without network\")")
 				return false
 			}
 			return true
@@ -179,11 +187,35 @@ func netnsAttr() *syscall.SysProcAttr {
 	}
 }
 
+// unshareArgs are the arguments of util-linux's unshare that make the
+// namespaces netnsAttr describes (the user and group mapped to
+// themselves, setgroups denied) and exec the rest of the command line in
+// them, in the same process.
+var unshareArgs = []string{"--user", "--net", "--map-current-user", "--"}
+
+// nsCommand returns the command that runs prog with args in the cage's
+// user and network namespace, and the process attributes to start it
+// with. With util-linux's unshare, the child execs unshare, which makes
+// the namespaces and execs prog: os/exec starts the child with vfork, as
+// for any command. Without it, the child is cloned into the namespaces
+// (netnsAttr), which os/exec does with a full fork: copying the page
+// tables of a process that maps libvips and its libraries costs more
+// than the exec of unshare (scripts/bench-eps.sh).
+func (c *Cage) nsCommand(prog string, args []string) (string, []string, *syscall.SysProcAttr) {
+	if c.unshare != "" {
+		return c.unshare, append(append(append([]string(nil), unshareArgs...), prog), args...),
+			&syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	}
+	return prog, args, netnsAttr()
+}
+
 // probeNetns runs prlimit (which prints the limits and exits) in a new
-// user and network namespace, to learn whether the kernel allows one.
-func probeNetns(prlimit string) error {
-	x := exec.Command(prlimit)
-	x.SysProcAttr = netnsAttr()
+// user and network namespace, made as Run makes it, to learn whether the
+// kernel allows one.
+func (c *Cage) probeNetns() error {
+	prog, args, attr := c.nsCommand(c.prlimit, nil)
+	x := exec.Command(prog, args...)
+	x.SysProcAttr = attr
 	x.Stdout, x.Stderr = io.Discard, io.Discard
 	x.Env = []string{"LC_ALL=C"}
 	return x.Run()
@@ -352,7 +384,13 @@ func (c *Cage) Run(ctx context.Context, cmd Cmd) (*Result, error) {
 		"--core=0",
 		"--", path,
 	}
-	x := exec.Command(c.prlimit, append(args, cmd.Args...)...)
+	prog, all := c.prlimit, append(args, cmd.Args...)
+	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if c.NetworkIsolated() {
+		prog, all, attr = c.nsCommand(prog, all)
+	}
+	x := exec.Command(prog, all...)
+	x.SysProcAttr = attr
 	x.Dir = dir
 	x.Env = append([]string{
 		"PATH=/usr/local/bin:/usr/bin:/bin",
@@ -360,10 +398,6 @@ func (c *Cage) Run(ctx context.Context, cmd Cmd) (*Result, error) {
 		"TMPDIR=" + dir,
 		"HOME=" + dir,
 	}, cmd.Env...)
-	x.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if c.NetworkIsolated() {
-		x.SysProcAttr = netnsAttr()
-	}
 	if cmd.Stdin != nil {
 		x.Stdin = bytes.NewReader(cmd.Stdin)
 	}

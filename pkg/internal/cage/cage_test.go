@@ -222,7 +222,29 @@ func TestNoNetworkRefusesLoopback(t *testing.T) {
 		}
 		t.Skip(msg)
 	}
-	_, err = c.Run(context.Background(), Cmd{Path: "bash", Args: connectScript(port)})
+	// Both ways of making the namespace: util-linux's unshare, exec'd by
+	// a vfork child, and a clone into it when unshare is missing.
+	mechanisms := []string{"clone"}
+	if c.unshare != "" {
+		mechanisms = append([]string{"unshare"}, mechanisms...)
+	} else if os.Getenv(testutil.CIEnv) != "" {
+		t.Fatal("unshare (util-linux) is missing")
+	}
+	for _, mech := range mechanisms {
+		t.Run(mech, func(t *testing.T) {
+			if mech == "clone" {
+				c.unshare = ""
+			}
+			isolatedRun(t, c, ln, port)
+		})
+	}
+}
+
+// isolatedRun checks that the NoNetwork cage c keeps a command from the
+// listener ln (on port), and that files, limits and the private
+// directory work as without the namespace.
+func isolatedRun(t *testing.T, c *Cage, ln *net.TCPListener, port int) {
+	_, err := c.Run(context.Background(), Cmd{Path: "bash", Args: connectScript(port)})
 	var ce *Error
 	if !errors.As(err, &ce) || ce.ExitCode == 0 {
 		t.Fatalf("the caged command connected: %v", err)
@@ -234,7 +256,7 @@ func TestNoNetworkRefusesLoopback(t *testing.T) {
 		t.Fatal("the listener accepted a connection from the caged command")
 	}
 	// Files, limits and the private directory work as before.
-	res, err = c.Run(context.Background(), Cmd{Path: "sh", Args: []string{"-c", "id -u; ulimit -v; pwd"}})
+	res, err := c.Run(context.Background(), Cmd{Path: "sh", Args: []string{"-c", "id -u; ulimit -v; pwd"}})
 	if err != nil {
 		t.Fatal(err)
 	}
