@@ -154,6 +154,7 @@ done
 pdfs=$(ls "$work"/pdf/report-*.pdf | head -n "$docs")
 
 echo "building acs" >&2
+acs_version=$(cd "$root" && git describe --always --dirty 2>/dev/null || echo unknown)
 (cd "$root" && "$go" build -o "$work/acs" ./cmd/acs)
 
 # profile FILE SIZE...: an acs batch profile of JPEG q80 renditions.
@@ -321,7 +322,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
 	echo "bench-peers: $(nproc) CPUs, load average $load_before before, $load_after after; BENCH_RUNS=$runs"
-	echo "acs $(cd "$root" && git describe --always --dirty 2>/dev/null || echo '?') with libvips $(vips --version | sed 's/vips-//'); $sharp_versions"
+	echo "acs $acs_version with libvips $(vips --version | sed 's/vips-//'); $sharp_versions"
 	cat "$work/report.new"
 	echo
 	echo "targets (one thread each, same run):"
