@@ -12,8 +12,9 @@
 #           made with Ghostscript) -> its first page, 256 px JPEG q80
 #
 # Tools:
-#   acs-j1, acs-j2       acs batch -j 1 / -j 2: the thumbnail worker in
-#                        process, one libvips thread per image
+#   acs-j1, acs-j2       acs batch -j 1 / -j 2 --threads 1: the thumbnail
+#                        worker in process, one libvips thread per image
+#                        (-j 1 alone would give libvips every core)
 #   sharp-1, sharp-2     sharp 0.34.5 (npm, its own libvips 8.17), one
 #                        pipeline per size from the source,
 #                        sharp.concurrency(1), UV_THREADPOOL_SIZE=1 / 2
@@ -201,8 +202,8 @@ define() {
 	cmd=()
 	once=()
 	add() { order+=("$1"); cmd[$1]=$2; }
-	add acs-j1 "$work/acs batch --profile $prof --out $o/acs-j1 -j 1 $files"
-	add acs-j2 "$work/acs batch --profile $prof --out $o/acs-j2 -j 2 $files"
+	add acs-j1 "$work/acs batch --profile $prof --out $o/acs-j1 -j 1 --threads 1 $files"
+	add acs-j2 "$work/acs batch --profile $prof --out $o/acs-j2 -j 2 --threads 1 $files"
 	case $w in
 	pdf) ;; # sharp's prebuilt libvips has no PDF loader
 	*)
