@@ -399,7 +399,7 @@ func (j *job) load(ctx context.Context, o thumbnailOptions) (*vipsImage, error) 
 	if j.dec == nil {
 		opts := j.loaderOptions()
 		if s := jpegShrink(j.header, o); s > 1 && j.srcType == TypeJPEG {
-			img, err := openImage(j.read(), opts+",shrink="+strconv.Itoa(s))
+			img, err := j.openSource(opts + ",shrink=" + strconv.Itoa(s))
 			if err != nil {
 				return nil, err
 			}
@@ -415,6 +415,19 @@ func (j *job) load(ctx context.Context, o thumbnailOptions) (*vipsImage, error) 
 	}
 	defer decoded.close()
 	return decoded.thumbnailImage(o)
+}
+
+// openSource opens the source lazily with loader options opts, with the
+// loader that read its header: libvips' own detection, which the header
+// read went through, asks every loader in turn whether it reads the file,
+// and those without a check of their own on a stream (ImageMagick,
+// OpenSlide, FITS, ...) open the file again by name to look at it, a
+// dozen opens per source.
+func (j *job) openSource(opts string) (*vipsImage, error) {
+	if strings.HasSuffix(j.header.Loader, "_source") {
+		return openWith(j.read(), j.header.Loader, opts, "load")
+	}
+	return openImage(j.read(), opts)
 }
 
 // jpegShrink returns the DCT scaling (1, 2, 4 or 8) a JPEG of header h is
