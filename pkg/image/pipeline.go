@@ -469,10 +469,11 @@ func jpegShrink(h header, o thumbnailOptions) int {
 // embedded profile are transformed to sRGB by asking for an sRGB export
 // profile. For CMYK that request only made libvips 8.14 warn "profile
 // incompatible with image", for the same pixels, so it is not made.
+// Nor is it for a source whose profile is sRGB already (srgb.go).
 func shrink(ctx context.Context, j *job) error {
 	o := thumbnailOptions{
 		Width: j.lay.load.W, Height: j.lay.load.H, Size: sizeForce,
-		ExportSRGB: j.header.HasProfile && j.header.Space != spaceCMYK,
+		ExportSRGB: needsSRGBExport(j.header),
 	}
 	if j.lay.smart {
 		if j.animated() {
@@ -493,6 +494,12 @@ func shrink(ctx context.Context, j *job) error {
 	}
 	j.replace(img)
 	return nil
+}
+
+// needsSRGBExport reports whether a source with header h is transformed
+// to sRGB through its embedded profile (see shrink).
+func needsSRGBExport(h header) bool {
+	return h.HasProfile && h.Space != spaceCMYK && !isSRGB(h.ICC)
 }
 
 // cropFrames cuts the rectangle crop out of the loaded image (out of each
