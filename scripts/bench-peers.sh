@@ -51,6 +51,10 @@
 # package-lock.json into BENCH_DIR/node (a benchmark dependency only; no
 # test needs it).
 #
+# With BENCH_BASELINE=REV (a git revision) it also builds acs at REV and
+# times it as base-j1 (acs batch -j 1 --threads 1) in the same run, for the
+# before and after of a change.
+#
 # Environment: BENCH_DIR (default $TMPDIR/acs-bench-peers; generated files
 # are kept and reused), BENCH_RUNS (default 5), BENCH_IMAGES (default 20),
 # BENCH_DOCS (PNGs and PDF copies, default 4), BENCH_WORKLOADS, GO.
@@ -158,6 +162,16 @@ echo "building acs" >&2
 acs_version=$(cd "$root" && git describe --always --dirty 2>/dev/null || echo unknown)
 (cd "$root" && "$go" build -o "$work/acs" ./cmd/acs)
 
+baseline=${BENCH_BASELINE:-}
+if [ -n "$baseline" ]; then
+	echo "building acs at $baseline" >&2
+	rm -rf "$work/base-src"
+	mkdir -p "$work/base-src"
+	git -C "$root" archive "$baseline" | tar -x -C "$work/base-src"
+	(cd "$work/base-src" && "$go" build -o "$work/acs-base" ./cmd/acs)
+	baseline=$(git -C "$root" rev-parse --short "$baseline")
+fi
+
 # profile FILE SIZE...: an acs batch profile of JPEG q80 renditions.
 profile() {
 	local f=$1 sep=""
@@ -204,6 +218,9 @@ define() {
 	add() { order+=("$1"); cmd[$1]=$2; }
 	add acs-j1 "$work/acs batch --profile $prof --out $o/acs-j1 -j 1 --threads 1 $files"
 	add acs-j2 "$work/acs batch --profile $prof --out $o/acs-j2 -j 2 --threads 1 $files"
+	if [ -n "$baseline" ]; then
+		add base-j1 "$work/acs-base batch --profile $prof --out $o/base-j1 -j 1 --threads 1 $files"
+	fi
 	case $w in
 	pdf) ;; # sharp's prebuilt libvips has no PDF loader
 	*)
@@ -323,6 +340,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
 	echo "bench-peers: $(nproc) CPUs, load average $load_before before, $load_after after; BENCH_RUNS=$runs"
+	[ -n "$baseline" ] && echo "base-j1: acs at $baseline"
 	echo "acs $acs_version with libvips $(vips --version | sed 's/vips-//'); $sharp_versions"
 	cat "$work/report.new"
 	echo
@@ -332,6 +350,9 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 		[ -n "$a" ] && [ -n "$b" ] && printf '  %-44s %s (target >= %s)\n' "$1" "$(ratio "$a" "$b")" "$5"
 		return 0
 	}
+	for w in $workloads; do
+		t "$w, acs-j1 vs base-j1 ($baseline):" "$w" acs-j1 base-j1 "1.0x"
+	done
 	t "single 256 px, acs-j1 vs sharp-1:" single acs-j1 sharp-1 1.15x
 	t "web profile, acs-j1 vs sharp-1 (pipelines):" web acs-j1 sharp-1 1.6x
 	t "web profile, acs-j1 vs cascade-1:" web acs-j1 cascade-1 1.1x
