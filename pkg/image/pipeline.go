@@ -99,7 +99,7 @@ var pipeline = []step{
 	{"checking the source", inspectSource},
 	{"reading the source header", readSourceHeader},
 	{"planning the rendition size", planSize},
-	{"shrinking the source", shrink},
+	{stepShrink, shrink},
 	{"cropping", cropFrames},
 	{"tone-mapping floating-point light", toneMap},
 	{"converting to sRGB", toOutputColour},
@@ -108,6 +108,9 @@ var pipeline = []step{
 	{"recording the resolution", recordResolution},
 	{"decoding the source", decodePixels},
 }
+
+// stepShrink names the step that loads and shrinks the source.
+const stepShrink = "shrinking the source"
 
 // Formats that can record a resolution and hold an XMP packet.
 var (
