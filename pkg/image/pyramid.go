@@ -48,10 +48,14 @@ type Pyramid struct {
 // level is one size of the plan.
 type level struct {
 	out size
-	// users is how many renditions of the list are made from it.
-	users int
-	img   *vipsImage // decoded; nil until made
-	err   error      // why it could not be made, except the end of a context
+	// parent is the level it is resized from, -1 for the source.
+	parent int
+	// users is how many renditions of the list are still to be made from
+	// it, children how many levels are still to be resized from it: when
+	// both are 0 its image is released.
+	users, children int
+	img             *vipsImage // decoded; nil until made or once released
+	err             error      // why it could not be made, except the end of a context
 }
 
 // levelImages holds the decoded levels for the cleanup that frees them
@@ -65,6 +69,19 @@ func (l *levelImages) add(img *vipsImage) {
 	l.mu.Lock()
 	l.imgs = append(l.imgs, img)
 	l.mu.Unlock()
+}
+
+// drop closes img, one of the images added.
+func (l *levelImages) drop(img *vipsImage) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, x := range l.imgs {
+		if x == img {
+			l.imgs = append(l.imgs[:i], l.imgs[i+1:]...)
+			img.close()
+			return
+		}
+	}
 }
 
 func (l *levelImages) close() {
@@ -120,6 +137,9 @@ func (p *Pyramid) shrink(ctx context.Context, j *job) error {
 		p.plan(j)
 	}
 	i := p.levelOf(j)
+	if i >= 0 && p.levels[i].err == errReleased {
+		i = -1 // made again after its level was released: as Render does
+	}
 	if i < 0 {
 		p.mu.Unlock()
 		return shrink(ctx, j)
@@ -128,6 +148,8 @@ func (p *Pyramid) shrink(ctx context.Context, j *job) error {
 	if err == nil {
 		j.replace(img.ref())
 	}
+	p.levels[i].users--
+	p.releaseDone(i)
 	p.pending--
 	if p.pending == 0 {
 		p.release()
@@ -192,7 +214,29 @@ func (p *Pyramid) plan(j *job) {
 		// One rendition: nothing to share.
 		p.levels, p.pending = nil, 0
 	}
+	for i, l := range p.levels {
+		l.parent = p.parentOf(i)
+		if l.parent >= 0 {
+			p.levels[l.parent].children++
+		}
+	}
 }
+
+// releaseDone releases the image of level i once no rendition and no
+// level is still to be made from it, so that the largest images are
+// not all held until the smallest rendition is made; p.mu is held.
+func (p *Pyramid) releaseDone(i int) {
+	l := p.levels[i]
+	if l.users <= 0 && l.children <= 0 && l.img != nil {
+		p.shared.drop(l.img)
+		l.img = nil
+		l.err = errReleased
+	}
+}
+
+// errReleased marks a level released: a rendition asked for again after
+// that is made as Render makes it.
+var errReleased = api.Errorf(api.ReasonGeneric, "image: a shared intermediate image was asked for after its release")
 
 // levelOf returns the level job j's rendition is made from, or -1; p.mu
 // is held.
@@ -228,12 +272,13 @@ func (p *Pyramid) make(ctx context.Context, j *job, i int) (*vipsImage, error) {
 		return l.img, l.err
 	}
 	var lazy *vipsImage
-	if k := p.parentOf(i); k >= 0 {
+	if k := l.parent; k >= 0 {
 		parent, err := p.make(ctx, j, k)
 		if err != nil {
 			return nil, err
 		}
-		if lazy, err = parent.thumbnailImage(thumbnailOptions{Width: l.out.W, Height: l.out.H, Size: sizeForce}); err != nil {
+		lazy, err = parent.thumbnailImage(thumbnailOptions{Width: l.out.W, Height: l.out.H, Size: sizeForce})
+		if err != nil {
 			return nil, p.failed(l, api.Wrap(api.ReasonGeneric, err, "the rendition cannot be resized"))
 		}
 	} else {
@@ -263,6 +308,10 @@ func (p *Pyramid) make(ctx context.Context, j *job, i int) (*vipsImage, error) {
 	}
 	p.shared.add(img)
 	l.img = img
+	if l.parent >= 0 {
+		p.levels[l.parent].children--
+		p.releaseDone(l.parent)
+	}
 	return img, nil
 }
 

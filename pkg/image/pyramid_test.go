@@ -254,3 +254,30 @@ func TestPyramidLeavesOtherRenditionsToRender(t *testing.T) {
 		}
 	}
 }
+
+// TestPyramidReleasesLevelsEarly: made largest first, each level is
+// released as soon as its rendition is made and the next smaller level
+// is resized from it, so at most two are held at a time.
+func TestPyramidReleasesLevelsEarly(t *testing.T) {
+	e := testEngine(t)
+	src := jpegFile(t, photoLike(1600, 1200, false, false))
+	list := webProfile("jpg")
+	p := e.NewPyramid(src, list)
+	defer p.Close()
+	dir := t.TempDir()
+	for i, r := range list {
+		_, err := p.Render(context.Background(), r, filepath.Join(dir, string(rune('a'+i))+".jpg"), RenderOptions{})
+		require.NoError(t, err)
+		if i+1 < len(list) {
+			p.mu.Lock()
+			held := 0
+			for _, l := range p.levels {
+				if l.img != nil {
+					held++
+				}
+			}
+			p.mu.Unlock()
+			assert.Equal(t, 1, held, "after rendition %d only its level is held, for the next", i)
+		}
+	}
+}
