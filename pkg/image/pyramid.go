@@ -132,6 +132,10 @@ func (p *Pyramid) Render(ctx context.Context, r api.Rendition, outPath string, o
 // shrink is the pipeline's shrink step for a rendition of the Pyramid:
 // the shared level of its size, or Render's own step.
 func (p *Pyramid) shrink(ctx context.Context, j *job) error {
+	if !sourceShareable(j) || !renditionShareable(j.r, j.lay) {
+		// Not waiting for the lock, which is held while a level decodes.
+		return shrink(ctx, j)
+	}
 	p.mu.Lock()
 	if !p.planned {
 		p.plan(j)
