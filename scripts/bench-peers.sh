@@ -345,14 +345,16 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 	cat "$work/report.new"
 	echo
 	echo "targets (one thread each, same run):"
-	t() { # t LABEL WORKLOAD A B TARGET
+	t() { # t LABEL WORKLOAD A B [TARGET]
 		local a=${result_ips[$2.$3]:-} b=${result_ips[$2.$4]:-}
-		[ -n "$a" ] && [ -n "$b" ] && printf '  %-44s %s (target >= %s)\n' "$1" "$(ratio "$a" "$b")" "$5"
+		[ -n "$a" ] && [ -n "$b" ] && printf '  %-44s %s%s\n' "$1" "$(ratio "$a" "$b")" "${5:+ (target >= $5)}"
 		return 0
 	}
-	for w in $workloads; do
-		t "$w, acs-j1 vs base-j1 ($baseline):" "$w" acs-j1 base-j1 "1.0x"
-	done
+	if [ -n "$baseline" ]; then
+		for w in $workloads; do
+			t "$w, acs-j1 vs base-j1 ($baseline):" "$w" acs-j1 base-j1
+		done
+	fi
 	t "single 256 px, acs-j1 vs sharp-1:" single acs-j1 sharp-1 1.15x
 	t "web profile, acs-j1 vs sharp-1 (pipelines):" web acs-j1 sharp-1 1.6x
 	t "web profile, acs-j1 vs cascade-1:" web acs-j1 cascade-1 1.1x
