@@ -23,6 +23,9 @@ func (e *Engine) Pixels(ctx context.Context, srcPath string, r api.Rendition, ma
 	if maxSide < 1 {
 		return nil, api.Errorf(api.ReasonGeneric, "image: pixels: size %d must be positive", maxSide)
 	}
+	if err := startup(0, 0, false); err != nil { // New started it: wait
+		return nil, api.Wrap(api.ReasonGeneric, err, "image engine")
+	}
 	level := 0
 	rr := api.Rendition{Fmt: "png", Width: &maxSide, Height: &maxSide, Page: r.Page, CompressionLevel: &level}
 	j := &job{limits: e.limits, src: srcPath, r: rr, fmt: "png", tmpDir: tmpDir}
