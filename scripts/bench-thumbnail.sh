@@ -53,40 +53,9 @@ if [ ! -x /usr/bin/time ]; then
 	exit 1
 fi
 
-mkdir -p "$work/src" "$work/tmp"
-
-# photo NAME SEED: a 4000x3000 JPEG at quality 90 made of three octaves of
-# Perlin noise per channel (large shapes, smaller texture) and a little
-# Gaussian sensor noise, so it compresses like a photograph (3-4 MB).
-photo() {
-	local out=$1 seed=$2 t=$work/tmp
-	local bands=()
-	for b in 0 1 2; do
-		vips perlin "$t/a.v" 4000 3000 --cell-size 700 --seed $((seed * 10 + b))
-		vips perlin "$t/b.v" 4000 3000 --cell-size 90 --seed $((seed * 10 + b + 3))
-		vips perlin "$t/c.v" 4000 3000 --cell-size 12 --seed $((seed * 10 + b + 6))
-		vips linear "$t/b.v" "$t/b2.v" 0.35 0
-		vips linear "$t/c.v" "$t/c2.v" 0.12 0
-		vips sum "$t/a.v $t/b2.v $t/c2.v" "$t/band$b.v"
-		bands+=("$t/band$b.v")
-	done
-	vips bandjoin "${bands[*]}" "$t/rgb.v"
-	vips gaussnoise "$t/noise.v" 4000 3000 --sigma 4 --mean 0 --seed "$seed"
-	vips linear "$t/rgb.v" "$t/scaled.v" 110 128
-	vips add "$t/scaled.v" "$t/noise.v" "$t/noisy.v"
-	vips cast "$t/noisy.v" "$t/u8.v" uchar
-	vips copy "$t/u8.v" "$t/srgb.v" --interpretation srgb
-	vips jpegsave "$t/srgb.v" "$out" --Q 90
-}
-
-for i in $(seq 1 "$images"); do
-	f=$(printf '%s/src/photo-%02d.jpg' "$work" "$i")
-	if [ ! -s "$f" ]; then
-		echo "generating $f" >&2
-		photo "$f" "$i"
-	fi
-done
-rm -rf "$work/tmp"
+# The photo-like corpus (bench-photos.sh): 4000x3000 JPEGs at quality 90.
+. "$root/scripts/bench-photos.sh"
+bench_photos "$work/src" "$images"
 files=$(ls "$work"/src/photo-*.jpg | head -n "$images")
 
 echo "building acs" >&2

@@ -199,6 +199,16 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 			path = pic.Path
 		} else if path, err = src.LocalPath(ctx); err != nil {
 			return err
+		} else if family == api.FamilyImage {
+			if pyr := pyramidFor(engine, src, path); pyr != nil {
+				res, err := pyr.Render(ctx, rendition, r.Path, opts)
+				if err != nil {
+					return err
+				}
+				r.Metadata[api.MetadataWidth] = res.Width
+				r.Metadata[api.MetadataHeight] = res.Height
+				return nil
+			}
 		}
 		if family == api.FamilyAnalysis {
 			return analyse(ctx, engine, src, path, rendition, r)

@@ -71,6 +71,12 @@
 // A context that ends during the decode or the encode also stops libvips
 // (the image is killed), and the error wraps ctx.Err().
 //
+// A Pyramid (NewPyramid) makes several renditions of one source with one
+// decode: steps 1 to 7 and 9 to 15 are each rendition's own, and step 8
+// takes the shared image of the rendition's size, loaded once for the
+// largest size and resized for each smaller one from the next larger.
+// A source tagged with an sRGB profile is not transformed (srgb.go).
+//
 // # Instructions
 //
 //   - width and height fit the image inside that box keeping its aspect

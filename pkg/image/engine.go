@@ -301,6 +301,13 @@ func (e *Engine) Render(ctx context.Context, srcPath string, r api.Rendition, ou
 		_ = os.Remove(outPath)
 		return nil, api.Wrap(api.ReasonGeneric, err, "image engine")
 	}
+	return e.render(ctx, srcPath, r, outPath, opts, nil)
+}
+
+// render is Render; a non-nil shrinkWith replaces the step that loads and
+// shrinks the source (see Pyramid).
+func (e *Engine) render(ctx context.Context, srcPath string, r api.Rendition, outPath string, opts RenderOptions,
+	shrinkWith func(ctx context.Context, j *job) error) (res *Result, err error) {
 	j := &job{limits: e.limits, src: srcPath, r: r, fmt: api.CanonicalFormat(r.Fmt), fetch: opts.Fetch,
 		tmpDir: filepath.Dir(outPath)}
 	defer j.close()
@@ -315,7 +322,11 @@ func (e *Engine) Render(ctx context.Context, srcPath string, r api.Rendition, ou
 		if err := ctxErr(ctx, s.name); err != nil {
 			return nil, err
 		}
-		if err := s.run(ctx, j); err != nil {
+		run := s.run
+		if shrinkWith != nil && s.name == stepShrink {
+			run = shrinkWith
+		}
+		if err := run(ctx, j); err != nil {
 			return nil, err
 		}
 	}

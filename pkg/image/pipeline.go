@@ -103,7 +103,7 @@ var pipeline = []step{
 	{"checking the source", inspectSource},
 	{"reading the source header", readSourceHeader},
 	{"planning the rendition size", planSize},
-	{"shrinking the source", shrink},
+	{stepShrink, shrink},
 	{"placing the smart crop", placeSmartCrop},
 	{"cropping", cropFrames},
 	{"tone-mapping floating-point light", toneMap},
@@ -114,6 +114,9 @@ var pipeline = []step{
 	{"recording the resolution", recordResolution},
 	{"decoding the source", decodePixels},
 }
+
+// stepShrink names the step that loads and shrinks the source.
+const stepShrink = "shrinking the source"
 
 // Formats that can record a resolution and hold an XMP packet.
 var (
@@ -408,7 +411,7 @@ func (j *job) load(ctx context.Context, o thumbnailOptions) (*vipsImage, error) 
 	if j.dec == nil {
 		opts := j.loaderOptions()
 		if s := jpegShrink(j.header, o); s > 1 && j.srcType == TypeJPEG {
-			img, err := openImage(j.read(), opts+",shrink="+strconv.Itoa(s))
+			img, err := j.openSource(opts + ",shrink=" + strconv.Itoa(s))
 			if err != nil {
 				return nil, err
 			}
@@ -424,6 +427,19 @@ func (j *job) load(ctx context.Context, o thumbnailOptions) (*vipsImage, error) 
 	}
 	defer decoded.close()
 	return decoded.thumbnailImage(o)
+}
+
+// openSource opens the source lazily with loader options opts, with the
+// loader that read its header: libvips' own detection, which the header
+// read went through, asks every loader in turn whether it reads the file,
+// and those without a check of their own on a stream (ImageMagick,
+// OpenSlide, FITS, ...) open the file again by name to look at it, a
+// dozen opens per source.
+func (j *job) openSource(opts string) (*vipsImage, error) {
+	if strings.HasSuffix(j.header.Loader, "_source") {
+		return openWith(j.read(), j.header.Loader, opts, "load")
+	}
+	return openImage(j.read(), opts)
 }
 
 // jpegShrink returns the DCT scaling (1, 2, 4 or 8) a JPEG of header h is
@@ -465,10 +481,11 @@ func jpegShrink(h header, o thumbnailOptions) int {
 // embedded profile are transformed to sRGB by asking for an sRGB export
 // profile. For CMYK that request only made libvips 8.14 warn "profile
 // incompatible with image", for the same pixels, so it is not made.
+// Nor is it for a source whose profile is sRGB already (srgb.go).
 func shrink(ctx context.Context, j *job) error {
 	o := thumbnailOptions{
 		Width: j.lay.load.W, Height: j.lay.load.H, Size: sizeForce,
-		ExportSRGB: j.header.HasProfile && j.header.Space != spaceCMYK,
+		ExportSRGB: needsSRGBExport(j.header),
 	}
 	if j.lay.smart {
 		// Cover the box; placeSmartCrop chooses the cut.
@@ -486,6 +503,12 @@ func shrink(ctx context.Context, j *job) error {
 	}
 	j.replace(img)
 	return nil
+}
+
+// needsSRGBExport reports whether a source with header h is transformed
+// to sRGB through its embedded profile (see shrink).
+func needsSRGBExport(h header) bool {
+	return h.HasProfile && h.Space != spaceCMYK && !isSRGB(h.ICC)
 }
 
 // cropFrames cuts the rectangle crop, or the cut placeSmartCrop chose,

@@ -795,6 +795,12 @@ func (im *vipsImage) close() {
 	}
 }
 
+// ref returns a new reference to the same image, which the caller closes.
+func (im *vipsImage) ref() *vipsImage {
+	C.g_object_ref(C.gpointer(im.p))
+	return wrapImage(im.p)
+}
+
 func (im *vipsImage) width() int     { return int(im.p.Xsize) }
 func (im *vipsImage) height() int    { return int(im.p.Ysize) }
 func (im *vipsImage) bands() int     { return int(im.p.Bands) }

@@ -55,6 +55,10 @@ type Source struct {
 	// overridden by the settings its parameters set. Engines take their
 	// limits from them (Settings.ApplyImage, ApplyText, ApplyMeta).
 	Settings settings.Settings
+	// Renditions are all the renditions of the request, for a rendition
+	// function that plans them together (decoding the source once for
+	// several sizes). Read only.
+	Renditions []api.Rendition
 
 	// state backs LocalPath, Ranged, Dir, Logger and Once; nil for a
 	// Source made outside the lifecycle.
@@ -293,6 +297,7 @@ func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfe
 	}
 	closeSource = closeSrc
 	src.Settings = s
+	src.Renditions = req.Renditions
 
 	rends := make([]*Rendition, len(req.Renditions))
 	for i, r := range req.Renditions {
