@@ -34,6 +34,8 @@ func compactRaw(t testing.TB, raw json.RawMessage) json.RawMessage {
 func normalizeRendition(t testing.TB, r Rendition) Rendition {
 	t.Helper()
 	r.UserData = compactRaw(t, r.UserData)
+	// The verbatim instructions are what the client wrote, not serialised.
+	r.Verbatim = nil
 	if r.Extra != nil {
 		extra := make(map[string]json.RawMessage, len(r.Extra))
 		for k, v := range r.Extra {
