@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -144,4 +145,40 @@ func TestVerbatimInstructions(t *testing.T) {
 	r, err = ParseRendition([]byte(`{"fmt": "png", "url": "https://h/k?sig=s"}`))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"fmt": "png"}`, string(r.Verbatim), "url is the target's alias")
+}
+
+// An event echoes the instructions as written beside the normalised
+// rendition, names the worker activations, and dates to the millisecond.
+func TestEventEchoesInstructionsAsWritten(t *testing.T) {
+	req, err := DecodeRequest([]byte(`{"requestId": "r1", "source": "https://h/a.jpg?sig=s",
+		"renditions": [{"name": "t.png", "fmt": "png", "wid": 64, "hei": 48,
+			"target": "https://h/out.png?X-Amz-Signature=secret"}]}`))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		at   time.Time
+		date string
+	}{
+		{time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.FixedZone("X", 3600)), "2026-01-02T02:04:05.123Z"},
+		{time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), "2026-01-02T03:04:05.000Z"},
+	} {
+		ev := NewEvent(req, 0, req.Renditions[0], RenditionResult{Name: "t.png", Status: StatusCreated,
+			ActivationIDs: []string{"a1b2"}}, tc.at)
+		out, err := json.Marshal(ev)
+		require.NoError(t, err)
+		var m map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(out, &m))
+		assert.JSONEq(t, `"`+tc.date+`"`, string(m["date"]))
+		assert.JSONEq(t, `{"name": "t.png", "fmt": "png", "wid": 64, "hei": 48}`, string(m["instructions"]), "verbatim, minus target")
+		assert.JSONEq(t, `{"name": "t.png", "fmt": "png", "width": 64, "height": 48}`, string(m["rendition"]), "normalised")
+		assert.JSONEq(t, `["a1b2"]`, string(m["activationIds"]))
+		assert.NotContains(t, string(out), "secret")
+
+		var back Event
+		require.NoError(t, json.Unmarshal(out, &back))
+		assert.True(t, back.Date.Equal(tc.at.Truncate(time.Millisecond)), "%v", back.Date)
+		assert.Equal(t, []string{"a1b2"}, back.ActivationIDs)
+		again, err := json.Marshal(back)
+		require.NoError(t, err)
+		assert.JSONEq(t, string(out), string(again))
+	}
 }

@@ -265,6 +265,8 @@ func TestEventRoundTripsThroughJSON(t *testing.T) {
 			second.Rendition = normalizeRendition(t, second.Rendition)
 			first.UserData = compactRaw(t, first.UserData)
 			second.UserData = compactRaw(t, second.UserData)
+			first.Instructions = compactRaw(t, first.Instructions)
+			second.Instructions = compactRaw(t, second.Instructions)
 			assert.True(t, first.Date.Equal(second.Date))
 			first.Date, second.Date = time.Time{}, time.Time{}
 			assert.Equal(t, first, second)
