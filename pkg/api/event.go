@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -56,12 +57,21 @@ type eventFields Event
 // precision, as the hosted service writes it (2025-03-09T12:34:56.789Z).
 const EventDateLayout = "2006-01-02T15:04:05.000Z07:00"
 
-// MarshalJSON writes the event with its date in EventDateLayout.
+// MarshalJSON writes the event with its date in EventDateLayout, in its
+// place among the fields.
 func (e Event) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		eventFields
-		Date string `json:"date"`
-	}{eventFields(e), e.Date.UTC().Format(EventDateLayout)})
+	out, err := json.Marshal(eventFields(e))
+	if err != nil {
+		return nil, err
+	}
+	// The date follows id and type, neither of which can hold a quote
+	// once encoded as JSON, so its first occurrence is the field.
+	was, err := json.Marshal(e.Date)
+	if err != nil {
+		return nil, err
+	}
+	now, _ := json.Marshal(e.Date.UTC().Format(EventDateLayout))
+	return bytes.Replace(out, append([]byte(`"date":`), was...), append([]byte(`"date":`), now...), 1), nil
 }
 
 // UnmarshalJSON reads an event. The rendition is an echo of instructions,
