@@ -58,3 +58,58 @@ func TestListingsCount(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &list), "%s", out)
 	assert.Len(t, list, 3)
 }
+
+// The path after a web action's extension projects its result, as
+// OpenWhisk defines it: .json/body answers the body field, .html/page/x
+// the string at page.x; .http never projects (the path is __ow_path).
+func TestWebProjections(t *testing.T) {
+	t.Parallel()
+	result := json.RawMessage(`{"body":{"a":1},"list":[1,2],"n":3,"html":"<p>default</p>","text":"plain","svg":"<svg/>",
+		"page":{"content":"<p>deep</p>"}}`)
+	rec := &record{act: Activation{Response: newResponse(codeSuccess, result)}}
+	for _, tc := range []struct {
+		path   string
+		status int
+		ctype  string
+		body   string
+	}{
+		{"guest/default/a.json/body", 200, "application/json", `{"a":1}`},
+		{"guest/a.json/body", 200, "application/json", `{"a":1}`},
+		{"guest/p/a.json/list", 200, "application/json", `[1,2]`},
+		{"guest/p/a.json/n", 400, "application/json", ""},
+		{"guest/p/a.json/missing", 404, "application/json", ""},
+		{"guest/p/a.json/body/a/b", 404, "application/json", ""},
+		{"guest/p/a.json", 200, "application/json", string(result)},
+		{"guest/p/a.html", 200, "text/html; charset=UTF-8", "<p>default</p>"},
+		{"guest/p/a.html/page/content", 200, "text/html; charset=UTF-8", "<p>deep</p>"},
+		{"guest/p/a.text", 200, "text/plain; charset=UTF-8", "plain"},
+		{"guest/p/a.text/html", 200, "text/plain; charset=UTF-8", "<p>default</p>"},
+		{"guest/p/a.svg", 200, "image/svg+xml", "<svg/>"},
+		{"guest/p/a.svg/body", 400, "application/json", ""},
+	} {
+		wp, ok := parseWebPath(tc.path)
+		require.True(t, ok, tc.path)
+		assert.Equal(t, "a", wp.action[len(wp.action)-1:], tc.path)
+		w := newRecorder()
+		respondWeb(w, rec, wp.ext, wp.projection())
+		require.Equal(t, tc.status, w.Code, "%s: %s", tc.path, w.Body.String())
+		assert.Equal(t, tc.ctype, w.Header().Get("Content-Type"), tc.path)
+		if tc.status != 200 {
+			var e errorBody
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e), tc.path)
+			assert.NotEmpty(t, e.Error, tc.path)
+			continue
+		}
+		if tc.ctype == "application/json" {
+			assert.JSONEq(t, tc.body, w.Body.String(), tc.path)
+		} else {
+			assert.Equal(t, tc.body, w.Body.String(), tc.path)
+		}
+	}
+	wp, _ := parseWebPath("guest/p/a.http/body")
+	assert.Empty(t, wp.projection(), ".http does not project")
+	assert.Equal(t, "/body", wp.rest)
+	wp, _ = parseWebPath("guest/p/a/x")
+	assert.Equal(t, ".http", wp.ext)
+	assert.Equal(t, "p/a", wp.action)
+}
