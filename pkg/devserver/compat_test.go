@@ -113,3 +113,41 @@ func TestWebProjections(t *testing.T) {
 	assert.Equal(t, ".http", wp.ext)
 	assert.Equal(t, "p/a", wp.action)
 }
+
+// The hosted runtime's log forwarding settings, which aio runtime
+// activation logs reads first, answer its default; before, 404.
+func TestLogForwarding(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Options{})
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		key          string
+		status       int
+		want         string
+	}{
+		{"GET", "/runtime/namespaces/guest/logForwarding", nil, "", 200, `{"adobe_io_runtime": {}}`},
+		{"GET", "/api/v1/namespaces/guest/logForwarding", nil, "", 200, `{"adobe_io_runtime": {}}`},
+		{"GET", "/runtime/namespaces/guest/logForwarding/errors", nil, "", 200, `{"destination": "adobe_io_runtime", "errors": []}`},
+		{"PUT", "/runtime/namespaces/guest/logForwarding", map[string]any{"adobe_io_runtime": map[string]any{}}, "", 200, `{"adobe_io_runtime": {}}`},
+		{"PUT", "/runtime/namespaces/guest/logForwarding", map[string]any{"splunk_hec": map[string]any{"host": "h"}}, "", 400, ""},
+		{"DELETE", "/runtime/namespaces/guest/logForwarding", nil, "", 405, ""},
+		{"GET", "/runtime/namespaces/guest/logForwarding", nil, "-", 401, ""},
+		{"GET", "/runtime/namespaces/other/logForwarding", nil, "", 403, ""},
+		{"GET", "/runtime/namespaces/guest/other", nil, "", 404, ""},
+	} {
+		key := ts.Auth()
+		if tc.key == "-" {
+			key = ""
+		}
+		status, out := ts.doAuth(tc.method, tc.path, tc.body, key)
+		require.Equal(t, tc.status, status, "%s %s: %s", tc.method, tc.path, out)
+		if tc.want != "" {
+			assert.JSONEq(t, tc.want, string(out), "%s %s", tc.method, tc.path)
+			continue
+		}
+		var e errorBody
+		require.NoError(t, json.Unmarshal(out, &e), "%s %s: %s", tc.method, tc.path, out)
+		assert.NotEmpty(t, e.Error)
+	}
+}
