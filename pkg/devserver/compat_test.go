@@ -4,10 +4,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/assetcompute/assetcompute/internal/testutil"
 )
 
 // count=true answers {"<collection>": N} past skip, as OpenWhisk's
@@ -150,4 +156,49 @@ func TestLogForwarding(t *testing.T) {
 		require.NoError(t, json.Unmarshal(out, &e), "%s %s: %s", tc.method, tc.path, out)
 		assert.NotEmpty(t, e.Error)
 	}
+}
+
+// TestCompatWithRealClients drives the server with the real clients
+// pinned in test/compat/package.json (npm ci there installs them; CI does
+// in scripts/install-deps.sh): the openwhisk JS client's count listings,
+// blocking invocations and a failed one, a web action projection, and
+// @adobe/aio-cli-plugin-runtime's log forwarding check, activation logs
+// and manifest processing of the repository's manifest.yml.
+func TestCompatWithRealClients(t *testing.T) {
+	node := testutil.NeedTool(t, "node")
+	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "openwhisk")); err != nil {
+		msg := "the pinned clients are not installed: run npm ci in test/compat (scripts/install-deps.sh does)"
+		if os.Getenv(testutil.CIEnv) != "" {
+			t.Fatalf("%s; %s is set, so this is a failure, not a skip", msg, testutil.CIEnv)
+		}
+		t.Skip(msg)
+	}
+	ts := newTestServer(t, Options{})
+	ts.putAction("echo", "echo", nil)
+	ts.putAction("web", "echo", map[string]any{"annotations": kv("web-export", true)})
+	manifest, err := filepath.Abs(filepath.Join("..", "..", "manifest.yml"))
+	require.NoError(t, err)
+	home := t.TempDir()
+	props := filepath.Join(home, "wskprops")
+	require.NoError(t, WriteWskprops(props, ts.url, ts.Auth(), ts.Namespace()))
+
+	cmd := exec.CommandContext(t.Context(), node, "compat.js")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "APIHOST="+ts.url, "AUTH="+ts.Auth(), "WSK_CONFIG_FILE="+props,
+		"HOME="+home, "XDG_CONFIG_HOME="+home, "MANIFEST="+manifest, "TMPDIR="+home)
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	require.NoError(t, err, "the clients failed against acs serve")
+	for _, call := range []string{
+		"openwhisk actions.list({count: true})", "openwhisk activations.list({count: true})",
+		"openwhisk actions.invoke (failed activation): ", "web action .json/params projection",
+		"aio-lib-runtime logForwarding.get()", "aio runtime activation logs --last",
+		"aio runtime deploy -m manifest.yml (processPackage)",
+	} {
+		assert.Contains(t, string(out), "ok "+call, "every call was made")
+	}
+	assert.NotContains(t, string(out), "Response Missing Error Message")
+	assert.False(t, strings.Contains(string(out), "FAIL"))
 }
