@@ -48,3 +48,19 @@ if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
   echo "install-deps: Go 1.26 or newer is required (https://go.dev/doc/install)" >&2
   exit 1
 fi
+
+# The pinned OpenWhisk clients the devserver compatibility test drives
+# (test/compat/package.json, go test ./pkg/devserver -run Compat): node and
+# npm from Debian when missing, then npm ci from the lock file.
+if ! command -v npm >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  echo "install-deps: installing nodejs npm"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+compat="$(dirname "$0")/../test/compat"
+if [ -f "$compat/package-lock.json" ] && [ ! -d "$compat/node_modules/openwhisk" ]; then
+  echo "install-deps: npm ci in test/compat"
+  (cd "$compat" && npm ci --no-audit --no-fund --ignore-scripts)
+fi

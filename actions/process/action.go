@@ -166,7 +166,8 @@ func (s *server) processor(ctx context.Context, cfg config, params map[string]js
 		}
 	}
 	if cfg.WebhookURL != "" {
-		w, err := events.NewWebhook(events.WebhookOptions{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret})
+		w, err := events.NewWebhook(events.WebhookOptions{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret,
+			Envelope: cfg.WebhookEnvelope, UserGUID: cfg.WebhookUserGUID})
 		if err != nil {
 			return nil, err
 		}

@@ -30,7 +30,7 @@ import (
 // appendName makes outputs that tell the chain of steps they were made
 // through: the source, ">" and the rendition's name.
 func appendName(_ context.Context, src *worker.Source, r *worker.Rendition) error {
-	if _, fail := r.Extra["fail"]; fail {
+	if strings.Contains(string(r.UserData), `"fail"`) {
 		return api.Errorf(api.ReasonSourceCorrupt, "%s could not be made", r.Name)
 	}
 	b, err := os.ReadFile(src.Path)
@@ -97,7 +97,7 @@ func TestComposedRequestThroughTheActionLoop(t *testing.T) {
 		{"name":"mid","fmt":"png","source":{"rendition":"crop"}},
 		{"name":"wm","fmt":"png","target":"s3://b/out/wm","source":{"rendition":"r1024"}},
 		{"name":"fromMid","fmt":"png","target":"s3://b/out/fromMid","source":{"rendition":"mid"}},
-		{"name":"broken","fmt":"png","target":"s3://b/out/broken","fail":true},
+		{"name":"broken","fmt":"png","target":"s3://b/out/broken","userData":{"fail":true}},
 		{"name":"afterBroken","fmt":"png","target":"s3://b/out/afterBroken","source":{"rendition":"broken"}}]}`
 	line, err := json.Marshal(map[string]any{
 		"value":         withConfig(req, `{"actionPrefix":"assetcompute/","scratch":"s3://b/acs-tmp/"}`),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/events"
 
 	"encoding/json"
 	"errors"
@@ -45,6 +46,13 @@ type config struct {
 	// webhookSecret).
 	WebhookURL    string `json:"webhookUrl"`
 	WebhookSecret string `json:"webhookSecret"`
+	// WebhookEnvelope is "acs" (default: the event is the body) or
+	// "hosted" (the hosted Asset Compute service's envelope {user_guid,
+	// event_code, event}), with WebhookUserGUID as its user_guid
+	// (ACS_WEBHOOK_ENVELOPE, ACS_WEBHOOK_USER_GUID; webhookEnvelope,
+	// webhookUserGuid).
+	WebhookEnvelope string `json:"webhookEnvelope"`
+	WebhookUserGUID string `json:"webhookUserGuid"`
 	// Scratch is the s3:// prefix under which the outputs of renditions
 	// other renditions are made from (source {"rendition": name}) are
 	// kept while the request runs, one folder per request, removed
@@ -91,7 +99,8 @@ func loadConfig(getenv func(string) string, param json.RawMessage) (config, erro
 		dst *string
 	}{{"ACS_ACTION_PREFIX", &c.ActionPrefix}, {"ACS_EVENTS_TRIGGER", &c.EventsTrigger},
 		{"ACS_WEBHOOK_URL", &c.WebhookURL}, {"ACS_WEBHOOK_SECRET", &c.WebhookSecret},
-		{"ACS_SCRATCH", &c.Scratch}} {
+		{"ACS_SCRATCH", &c.Scratch},
+		{"ACS_WEBHOOK_ENVELOPE", &c.WebhookEnvelope}, {"ACS_WEBHOOK_USER_GUID", &c.WebhookUserGUID}} {
 		if v := getenv(s.env); v != "" {
 			*s.dst = v
 		}
@@ -107,6 +116,14 @@ func loadConfig(getenv func(string) string, param json.RawMessage) (config, erro
 	}
 	if (c.WebhookURL == "") != (c.WebhookSecret == "") {
 		return c, errors.New("a webhook needs both a URL and a secret")
+	}
+	switch c.WebhookEnvelope {
+	case "", events.EnvelopeACS, events.EnvelopeHosted:
+	default:
+		return c, fmt.Errorf("webhook envelope (ACS_WEBHOOK_ENVELOPE) must be %q or %q, got %q", events.EnvelopeACS, events.EnvelopeHosted, c.WebhookEnvelope)
+	}
+	if c.WebhookUserGUID != "" && c.WebhookEnvelope != events.EnvelopeHosted {
+		return c, fmt.Errorf("a webhook user guid (ACS_WEBHOOK_USER_GUID) is only sent in the %q envelope", events.EnvelopeHosted)
 	}
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -21,20 +22,28 @@ const (
 type Event struct {
 	// ID is stable for a given request, rendition and outcome, so a receiver
 	// can drop duplicates of a retried delivery.
-	ID        string          `json:"id"`
-	Type      EventType       `json:"type"`
-	Date      time.Time       `json:"date"`
-	RequestID string          `json:"requestId"`
-	Source    string          `json:"source"`
-	Rendition Rendition       `json:"rendition"`
-	UserData  json.RawMessage `json:"userData,omitempty"`
+	ID        string    `json:"id"`
+	Type      EventType `json:"type"`
+	Date      time.Time `json:"date"`
+	RequestID string    `json:"requestId"`
+	Source    string    `json:"source"`
+	Rendition Rendition `json:"rendition"`
+	// Instructions echo the rendition's instructions as the client wrote
+	// them (the hosted service's names, such as wid, included), without
+	// target and with URL query strings removed; Rendition is the same
+	// instructions normalised.
+	Instructions json.RawMessage `json:"instructions,omitempty"`
+	UserData     json.RawMessage `json:"userData,omitempty"`
+	// ActivationIDs are the worker activations that made the rendition,
+	// when known.
+	ActivationIDs []string `json:"activationIds,omitempty"`
 	// Metadata describes a created rendition (repo:size, repo:sha1,
 	// dc:format, tiff:imageWidth, ...). On a rendition_failed event with
 	// reason RenditionTooLarge it holds repo:size, the rendition's size,
 	// when the rendition was made.
 	Metadata map[string]any `json:"metadata,omitempty"`
 	// Data is the rendition itself as a data: URI when it was small enough
-	// for embedBinaryLimit; it was then not uploaded.
+	// for embedBinaryLimit; it was also uploaded when it had a target.
 	Data string `json:"data,omitempty"`
 	// ErrorReason and ErrorMessage are set on rendition_failed.
 	ErrorReason  Reason `json:"errorReason,omitempty"`
@@ -43,6 +52,27 @@ type Event struct {
 
 // eventFields has Event's fields without its methods, to avoid recursion.
 type eventFields Event
+
+// EventDateLayout is how an event's date is written: UTC with millisecond
+// precision, as the hosted service writes it (2025-03-09T12:34:56.789Z).
+const EventDateLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// MarshalJSON writes the event with its date in EventDateLayout, in its
+// place among the fields.
+func (e Event) MarshalJSON() ([]byte, error) {
+	out, err := json.Marshal(eventFields(e))
+	if err != nil {
+		return nil, err
+	}
+	// The date follows id and type, neither of which can hold a quote
+	// once encoded as JSON, so its first occurrence is the field.
+	was, err := json.Marshal(e.Date)
+	if err != nil {
+		return nil, err
+	}
+	now, _ := json.Marshal(e.Date.UTC().Format(EventDateLayout))
+	return bytes.Replace(out, append([]byte(`"date":`), was...), append([]byte(`"date":`), now...), 1), nil
+}
 
 // UnmarshalJSON reads an event. The rendition is an echo of instructions,
 // not a new request: it has no target and, in a rendition_failed event, may
@@ -78,12 +108,16 @@ func EventID(requestID string, index int, t EventType) string {
 // The source URL is redacted and the target removed.
 func NewEvent(req *Request, index int, r Rendition, res RenditionResult, now time.Time) Event {
 	ev := Event{
-		Date:      now.UTC(),
+		Date:      now.UTC().Truncate(time.Millisecond),
 		RequestID: req.RequestID,
 		Source:    RedactURL(req.Source.URL),
 		Rendition: r.WithoutTarget(),
 		UserData:  req.UserData,
 	}
+	if len(r.Verbatim) > 0 {
+		ev.Instructions = r.Verbatim
+	}
+	ev.ActivationIDs = res.ActivationIDs
 	if len(r.UserData) > 0 {
 		ev.UserData = r.UserData
 	}

@@ -216,6 +216,12 @@ type Rendition struct {
 	Analysis []string
 	// Extra holds keys the contract does not define, as given.
 	Extra map[string]json.RawMessage
+	// Verbatim is the rendition's instructions as the client wrote them
+	// (aliases such as wid and type included), without target and with
+	// URL query strings removed: ParseRendition sets it, and events echo
+	// it as "instructions" beside the normalised rendition, as the
+	// hosted service echoes its requests. MarshalJSON does not write it.
+	Verbatim json.RawMessage `json:"-"`
 
 	// Invalid is set by DecodeRequest when the instructions could not be
 	// used; the rendition then fails on its own, with reason
@@ -303,6 +309,34 @@ var knownKeys = map[string]bool{
 	"threshold": true, "maxTags": true, "analysis": true,
 }
 
+// keyAliases maps the hosted Asset Compute service's instruction names to
+// ours: a request written for it is read unchanged. Giving an alias and
+// its field with different values is refused, naming both.
+var keyAliases = map[string]string{
+	"wid": "width",
+	"hei": "height",
+	"qlt": "quality",
+}
+
+// builtinExtraKeys are the instructions a built-in action reads from
+// Rendition.Extra rather than from a typed field (the fulltext action's
+// maxChars; compression, which Validate refuses with its own message). A
+// built-in action that reads a new key from Extra adds it here, or the
+// key is refused as unknown.
+var builtinExtraKeys = map[string]bool{
+	"maxChars":    true,
+	"compression": true,
+}
+
+// IsInstructionKey reports whether key is an instruction a built-in
+// rendition accepts: a contract field, one of its aliases (url,
+// pdfbgcolor, wid, hei, qlt, type) or a key a built-in action reads from
+// Extra. Any other key on a rendition of a built-in fmt is refused.
+func IsInstructionKey(key string) bool {
+	_, alias := keyAliases[key]
+	return knownKeys[key] || alias || key == "type" || builtinExtraKeys[key]
+}
+
 // FieldError reports an instruction field whose value is not allowed. Its
 // message names the field and the allowed values.
 type FieldError struct {
@@ -346,6 +380,11 @@ func ParseRendition(data []byte) (Rendition, error) {
 	r.Name = p.str("name")
 	r.Worker = strings.TrimSpace(p.str("worker"))
 	r.Fmt = CanonicalFormat(p.str("fmt"))
+	r.Verbatim = verbatimInstructions(raw)
+	if _, ok := p.first("type"); ok {
+		r.Fmt = p.mimeType(r.Fmt, r.Worker != "")
+	}
+	p.aliases()
 	if ud, ok := raw["userData"]; ok {
 		r.UserData = ud
 	}
@@ -356,15 +395,15 @@ func ParseRendition(data []byte) (Rendition, error) {
 			p.fail(fieldErr(t, "%v", err))
 		}
 	}
-	r.Width = p.dimension("width")
-	r.Height = p.dimension("height")
+	r.Width = p.dimension(p.key("width"))
+	r.Height = p.dimension(p.key("height"))
 	r.MaxWidth = p.dimension("maxWidth")
 	r.MaxHeight = p.dimension("maxHeight")
 	r.Upscale = p.boolean("upscale")
 	r.Interlace = p.boolean("interlace")
 	r.Animated = p.boolean("animated")
 	r.BlurFaces = p.boolean("blurFaces")
-	r.Quality = p.intRange("quality", 1, 100)
+	r.Quality = p.intRange(p.key("quality"), 1, 100)
 	r.CompressionLevel = p.intRange("compressionLevel", 0, 9)
 	r.Page = p.intRange("page", 1, math.MaxInt32)
 	if v := p.intRange("jpegSize", 1, math.MaxInt32); v != nil {
@@ -427,7 +466,10 @@ func ParseRendition(data []byte) (Rendition, error) {
 		}
 	}
 	for k, v := range raw {
-		if !knownKeys[k] {
+		// A custom worker receives every key, the hosted service's
+		// aliases as given too; a built-in action only those it reads.
+		_, alias := keyAliases[k]
+		if !knownKeys[k] && (r.Worker != "" || !alias && k != "type") {
 			if r.Extra == nil {
 				r.Extra = map[string]json.RawMessage{}
 			}
@@ -446,6 +488,11 @@ func ParseRendition(data []byte) (Rendition, error) {
 					"fmt: %q is not supported; use one of %s, or set worker to route it to a custom action",
 					r.Fmt, strings.Join(BuiltinFormats(), ", "))
 			}
+		}
+	}
+	if r.Worker == "" && p.err == nil {
+		if _, builtin := FormatFamily(r.Fmt); builtin {
+			p.unknownKeys(r.Fmt)
 		}
 	}
 	if r.Target.IsZero() && r.EmbedBinaryLimit == nil && p.err == nil {
@@ -471,6 +518,167 @@ func (p *parser) fail(fe *FieldError) {
 	if p.err == nil {
 		p.err = &Error{Reason: ReasonGeneric, Message: fe.Error(), Err: fe}
 	}
+}
+
+// key returns the key the client gave field under: the hosted service's
+// alias when only it is present, else field itself.
+func (p *parser) key(field string) string {
+	if _, ok := p.first(field); ok {
+		return field
+	}
+	for alias, f := range keyAliases {
+		if f == field {
+			if _, ok := p.first(alias); ok {
+				return alias
+			}
+		}
+	}
+	return field
+}
+
+// aliases refuses an alias given beside its field with another value.
+func (p *parser) aliases() {
+	for _, alias := range sortedKeys(keyAliases) {
+		field := keyAliases[alias]
+		_, hasAlias := p.first(alias)
+		_, hasField := p.first(field)
+		if hasAlias && hasField && !jsonEqual(p.raw[alias], p.raw[field]) {
+			p.fail(fieldErr(alias, "%s conflicts with %s %s; %s is the hosted service's name for %s, give one of them",
+				abbreviate(p.raw[alias]), field, abbreviate(p.raw[field]), alias, field))
+		}
+	}
+}
+
+// mimeType reads the type instruction, a media type, and returns the
+// rendition's fmt: fmt when it is set (type must then agree with it),
+// else the built-in fmt of that media type. A custom worker's rendition
+// keeps an unknown type as given (it receives every key).
+func (p *parser) mimeType(fmtValue string, custom bool) string {
+	t := p.str("type")
+	base, _, _ := strings.Cut(t, ";")
+	base = strings.ToLower(strings.TrimSpace(base))
+	if fmtValue != "" {
+		if _, builtin := FormatFamily(fmtValue); !builtin {
+			return fmtValue
+		}
+		if want := mimeBase(FormatMimeType(fmtValue)); base != want {
+			p.fail(fieldErr("type", "%q conflicts with fmt %q, whose media type is %s; give one of them", t, fmtValue, want))
+		}
+		return fmtValue
+	}
+	var match []string
+	for _, f := range BuiltinFormats() {
+		if mimeBase(FormatMimeType(f)) == base {
+			match = append(match, f)
+		}
+	}
+	switch {
+	case len(match) == 1:
+		return match[0]
+	case custom:
+		return fmtValue
+	case len(match) > 1:
+		p.fail(fieldErr("type", "%q is the media type of several formats (%s); set fmt instead", t, strings.Join(match, ", ")))
+	default:
+		if p.err == nil {
+			p.err = Errorf(ReasonRenditionFormatUnsupported,
+				"type: %q is not the media type of a supported format; set fmt to one of %s, or set worker to route it to a custom action",
+				t, strings.Join(BuiltinFormats(), ", "))
+		}
+	}
+	return fmtValue
+}
+
+// unknownKeys refuses, on a rendition of a built-in fmt, any key that is
+// not one of its instructions: it would otherwise be silently ignored.
+// A key whose value is null is absent, as for every other field.
+func (p *parser) unknownKeys(fmtValue string) {
+	var unknown []string
+	for k, v := range p.raw {
+		if !IsInstructionKey(k) && string(v) != "null" {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return
+	}
+	sort.Strings(unknown)
+	p.fail(fieldErr(unknown[0], "is not an instruction of %s renditions, which would ignore it (unknown keys: %s); set worker to send your own keys to a custom action",
+		fmtValue, strings.Join(unknown, ", ")))
+}
+
+// mimeBase returns a media type without its parameters, in lower case.
+func mimeBase(t string) string {
+	base, _, _ := strings.Cut(t, ";")
+	return strings.ToLower(strings.TrimSpace(base))
+}
+
+// jsonEqual reports whether two JSON values are equal once decoded.
+func jsonEqual(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	xa, _ := json.Marshal(x)
+	ya, _ := json.Marshal(y)
+	return bytes.Equal(xa, ya)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// verbatimInstructions returns the instructions as the client wrote them,
+// for events: without target (and its alias url), as the hosted service
+// echoes them, and with the query string of every URL removed (presigned
+// signatures never reach an event).
+func verbatimInstructions(raw map[string]json.RawMessage) json.RawMessage {
+	m := make(map[string]any, len(raw))
+	for k, v := range raw {
+		if k == "target" || k == "url" {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber()
+		var x any
+		if dec.Decode(&x) != nil {
+			continue
+		}
+		m[k] = redactStrings(x)
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+// redactStrings applies RedactURL to every string in x that looks like a
+// URL or a data: URI.
+func redactStrings(x any) any {
+	switch v := x.(type) {
+	case string:
+		if looksLikeURL(v) || isDataURI(v) {
+			return RedactURL(v)
+		}
+		return v
+	case []any:
+		for i := range v {
+			v[i] = redactStrings(v[i])
+		}
+		return v
+	case map[string]any:
+		for k := range v {
+			v[k] = redactStrings(v[k])
+		}
+		return v
+	}
+	return x
 }
 
 // first returns the first of the given keys that is present. A key whose

@@ -201,7 +201,7 @@ func TestParseRenditionReportsTheFirstProblem(t *testing.T) {
 }
 
 func TestWithoutTargetKeepsInstructions(t *testing.T) {
-	r, err := ParseRendition([]byte(`{"fmt": "png", "name": "a.png", "width": 10, "target": "https://h/k?sig=secret", "extra": 1}`))
+	r, err := ParseRendition([]byte(`{"fmt": "png", "name": "a.png", "worker": "acme/w", "width": 10, "target": "https://h/k?sig=secret", "extra": 1}`))
 	require.NoError(t, err)
 	r.Invalid = assert.AnError
 	echo := r.WithoutTarget()
@@ -211,7 +211,7 @@ func TestWithoutTargetKeepsInstructions(t *testing.T) {
 	assert.Equal(t, "https://h/k?sig=secret", r.Target.URL, "the original is unchanged")
 	data, err := json.Marshal(echo)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"fmt": "png", "name": "a.png", "width": 10, "extra": 1}`, string(data))
+	assert.JSONEq(t, `{"fmt": "png", "name": "a.png", "worker": "acme/w", "width": 10, "extra": 1}`, string(data))
 }
 
 func TestFormats(t *testing.T) {

@@ -53,6 +53,9 @@ type RenditionResult struct {
 	Metadata map[string]any `json:"metadata,omitempty"`
 	// Data is the rendition as a data: URI when embedded (embedBinaryLimit).
 	Data string `json:"data,omitempty"`
+	// ActivationIDs are the OpenWhisk activations that made the
+	// rendition, when known (a worker running as an action sets its own).
+	ActivationIDs []string `json:"activationIds,omitempty"`
 }
 
 // Created reports whether the rendition was made.

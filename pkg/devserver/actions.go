@@ -34,7 +34,7 @@ type actionPut struct {
 // serveActions serves /actions, /actions/PKG/ and /actions/[PKG/]NAME.
 func (s *Server) serveActions(w http.ResponseWriter, r *http.Request, name string) {
 	if name == "" || strings.HasSuffix(name, "/") {
-		serveList(w, r, func() []Action { return s.listActions(strings.TrimSuffix(name, "/"), name != "") })
+		serveList(w, r, "actions", func() []Action { return s.listActions(strings.TrimSuffix(name, "/"), name != "") })
 		return
 	}
 	switch r.Method {

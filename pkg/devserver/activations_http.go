@@ -58,6 +58,10 @@ func (s *Server) listActivations(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	since, _ := strconv.ParseInt(q.Get("since"), 10, 64)
 	upto, _ := strconv.ParseInt(q.Get("upto"), 10, 64)
+	if wantCount(r) {
+		writeCount(w, "activations", s.store.count(listQuery{name: q.Get("name"), since: since, upto: upto})-skip)
+		return
+	}
 	recs := s.store.list(listQuery{name: q.Get("name"), skip: skip, limit: limit, since: since, upto: upto})
 	if q.Get("docs") == "true" {
 		out := make([]Activation, 0, len(recs))

@@ -145,14 +145,29 @@ func splitFQN(s string) (ns, name string) {
 }
 
 // serveList answers a request on a collection: GET gets a page of list()
-// (?skip, ?limit), any other method is 405.
-func serveList[T any](w http.ResponseWriter, r *http.Request, list func() []T) {
+// (?skip, ?limit), or with ?count=true, as OpenWhisk answers it, the
+// number of entities past skip as {"<collection>": N}; any other method
+// is 405.
+func serveList[T any](w http.ResponseWriter, r *http.Request, collection string, list func() []T) {
 	if r.Method != http.MethodGet {
 		methodNotAllowed(w, "GET")
 		return
 	}
 	skip, limit := listRange(r)
+	if wantCount(r) {
+		writeCount(w, collection, len(list())-skip)
+		return
+	}
 	writeJSON(w, http.StatusOK, page(list(), skip, limit))
+}
+
+// wantCount reports whether a listing asks for its count (?count=true).
+func wantCount(r *http.Request) bool { return r.URL.Query().Get("count") == "true" }
+
+// writeCount answers a count=true listing: {"<collection>": n}, n at
+// least 0.
+func writeCount(w http.ResponseWriter, collection string, n int) {
+	writeJSON(w, http.StatusOK, map[string]int{collection: max(n, 0)})
 }
 
 // serveEntity answers GET on one entity: view, called under the read lock,

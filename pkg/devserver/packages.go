@@ -20,7 +20,7 @@ type packagePut struct {
 // servePackages serves /packages and /packages/NAME.
 func (s *Server) servePackages(w http.ResponseWriter, r *http.Request, name string) {
 	if name == "" {
-		serveList(w, r, s.listPackages)
+		serveList(w, r, "packages", s.listPackages)
 		return
 	}
 	switch r.Method {

@@ -20,7 +20,7 @@ type rulePut struct {
 // serveRules serves /rules and /rules/NAME.
 func (s *Server) serveRules(w http.ResponseWriter, r *http.Request, name string) {
 	if name == "" {
-		serveList(w, r, s.listRules)
+		serveList(w, r, "rules", s.listRules)
 		return
 	}
 	switch r.Method {

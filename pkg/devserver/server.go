@@ -255,6 +255,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.serveNamespace(w, r, strings.TrimPrefix(path, "/api/v1/namespaces/"))
+	case strings.HasPrefix(path, "/runtime/namespaces/"):
+		if !s.checkAuth(w, r) {
+			return
+		}
+		s.serveRuntimeAPI(w, r, strings.TrimPrefix(path, "/runtime/namespaces/"))
 	default:
 		writeError(w, http.StatusNotFound, msgNotFound)
 	}
@@ -281,6 +286,8 @@ func (s *Server) serveNamespace(w http.ResponseWriter, r *http.Request, rest str
 		s.serveTriggers(w, r, name)
 	case "rules":
 		s.serveRules(w, r, name)
+	case "logForwarding":
+		s.serveLogForwarding(w, r, name)
 	default:
 		writeError(w, http.StatusNotFound, msgNotFound)
 	}

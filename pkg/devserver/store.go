@@ -84,6 +84,20 @@ func (s *activationStore) list(q listQuery) []*record {
 	return out
 }
 
+// count returns the number of records q matches (its skip and limit
+// aside).
+func (s *activationStore) count(q listQuery) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, id := range s.order {
+		if r := s.byID[id]; r != nil && q.matches(r) {
+			n++
+		}
+	}
+	return n
+}
+
 func (q listQuery) matches(r *record) bool {
 	if q.since > 0 && r.act.Start < q.since || q.upto > 0 && r.act.Start > q.upto {
 		return false

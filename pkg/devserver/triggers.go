@@ -20,7 +20,7 @@ type triggerPut struct {
 // serveTriggers serves /triggers and /triggers/NAME.
 func (s *Server) serveTriggers(w http.ResponseWriter, r *http.Request, name string) {
 	if name == "" {
-		serveList(w, r, s.listTriggers)
+		serveList(w, r, "triggers", s.listTriggers)
 		return
 	}
 	switch r.Method {

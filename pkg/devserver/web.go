@@ -40,14 +40,61 @@ func parseWebPath(p string) (webPath, bool) {
 	default:
 		return wp, false
 	}
+	// NS/ACTION.EXT/PROJECTION: an action outside any package, written
+	// without "default", followed by a projection path.
+	if len(parts) >= 3 && webExtension(parts[1]) != "" {
+		wp.action = parts[1]
+		wp.rest = "/" + strings.Join(parts[2:], "/")
+	}
 	wp.ext = ".http"
-	for _, e := range webExtensions {
-		if strings.HasSuffix(wp.action, e) {
-			wp.ext, wp.action = e, strings.TrimSuffix(wp.action, e)
-			break
-		}
+	if e := webExtension(wp.action); e != "" {
+		wp.ext, wp.action = e, strings.TrimSuffix(wp.action, e)
 	}
 	return wp, wp.ns != "" && wp.action != ""
+}
+
+// webExtension returns the web extension name ends with, or "".
+func webExtension(name string) string {
+	for _, e := range webExtensions {
+		if strings.HasSuffix(name, e) && len(name) > len(e) {
+			return e
+		}
+	}
+	return ""
+}
+
+// projection returns the path after the extension as field names, which
+// the result is projected on for every extension but .http (OpenWhisk's
+// web actions: /guest/default/hello.json/body answers the result's body
+// field). Empty segments are dropped.
+func (wp webPath) projection() []string {
+	if wp.ext == ".http" {
+		return nil
+	}
+	var out []string
+	for _, f := range strings.Split(wp.rest, "/") {
+		if f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// project returns the value at path inside raw, and false when a field on
+// the way is missing or not inside an object.
+func project(raw json.RawMessage, path []string) (json.RawMessage, bool) {
+	for _, f := range path {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil || obj == nil {
+			return nil, false
+		}
+		v, ok := obj[f]
+		if !ok {
+			return nil, false
+		}
+		raw = v
+	}
+	return raw, true
 }
 
 // serveWeb serves a web action.
@@ -84,7 +131,7 @@ func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request, p string) {
 	defer timer.Stop()
 	select {
 	case rec := <-done:
-		respondWeb(w, rec, wp.ext)
+		respondWeb(w, rec, wp.ext, wp.projection())
 	case <-timer.C:
 		writeJSON(w, http.StatusAccepted, map[string]any{"error": msgAcceptedNoReady, "code": http.StatusAccepted, "activationId": inv.id})
 	case <-r.Context().Done():
@@ -229,8 +276,9 @@ func isTextType(contentType string) bool {
 		strings.Contains(mt, "xml") || strings.Contains(mt, "javascript") || mt == "application/x-www-form-urlencoded"
 }
 
-// respondWeb answers a web action request from its activation.
-func respondWeb(w http.ResponseWriter, rec *record, ext string) {
+// respondWeb answers a web action request from its activation, projecting
+// the result on proj (field names) first when it is not empty.
+func respondWeb(w http.ResponseWriter, rec *record, ext string, proj []string) {
 	resp := rec.act.Response
 	raw := resp.Result
 	status := http.StatusOK
@@ -249,10 +297,22 @@ func respondWeb(w http.ResponseWriter, rec *record, ext string) {
 		writeError(w, http.StatusBadGateway, "The action did not produce a valid response.")
 		return
 	}
+	if len(proj) > 0 {
+		v, ok := project(raw, proj)
+		if !ok {
+			writeError(w, http.StatusNotFound, fmt.Sprintf("The action result has no %s to project.", strings.Join(proj, "/")))
+			return
+		}
+		raw = v
+	}
 	var result map[string]json.RawMessage
 	_ = json.Unmarshal(raw, &result)
 	switch ext {
 	case ".json":
+		if t := bytes.TrimSpace(raw); len(proj) > 0 && (len(t) == 0 || t[0] != '{' && t[0] != '[') {
+			writeError(w, http.StatusBadRequest, "The action did not produce a valid JSON response.")
+			return
+		}
 		if result == nil && status != http.StatusOK { // a plain error value
 			writeJSON(w, status, map[string]any{"error": raw, "code": status})
 			return
@@ -261,8 +321,12 @@ func respondWeb(w http.ResponseWriter, rec *record, ext string) {
 	case ".html", ".text", ".svg":
 		field := strings.TrimPrefix(ext, ".")
 		ctype := map[string]string{".html": "text/html; charset=UTF-8", ".text": "text/plain; charset=UTF-8", ".svg": "image/svg+xml"}[ext]
+		value := result[field]
+		if len(proj) > 0 {
+			value = raw // the projection names the field
+		}
 		var s string
-		if json.Unmarshal(result[field], &s) != nil {
+		if json.Unmarshal(value, &s) != nil {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("The action did not produce a valid %s response.", strings.TrimPrefix(ext, ".")))
 			return
 		}

@@ -47,6 +47,33 @@ type WebhookOptions struct {
 	MinBackoff, MaxBackoff time.Duration
 	// Now gives the signing time; default time.Now.
 	Now func() time.Time
+	// Envelope is how each event is wrapped in the body: EnvelopeACS (or
+	// "") posts the event itself; EnvelopeHosted posts the hosted Asset
+	// Compute service's (Adobe I/O Events) envelope {"user_guid",
+	// "event_code", "event"}, for receivers written for it. The headers
+	// and signature are the same.
+	Envelope string
+	// UserGUID is the envelope's user_guid (the hosted service puts the
+	// client's IMS organization there); only with EnvelopeHosted.
+	UserGUID string
+}
+
+// The webhook envelopes.
+const (
+	// EnvelopeACS posts the event as the body.
+	EnvelopeACS = "acs"
+	// EnvelopeHosted posts {"user_guid", "event_code": HostedEventCode,
+	// "event"}.
+	EnvelopeHosted = "hosted"
+	// HostedEventCode is the event_code of the hosted envelope.
+	HostedEventCode = "asset_compute"
+)
+
+// hostedEnvelope is the body of a webhook in the hosted envelope.
+type hostedEnvelope struct {
+	UserGUID  string    `json:"user_guid"`
+	EventCode string    `json:"event_code"`
+	Event     api.Event `json:"event"`
 }
 
 // Validate checks the options.
@@ -60,6 +87,14 @@ func (o WebhookOptions) Validate() error {
 	}
 	if o.Secret == "" {
 		return errors.New("events: a webhook needs a signing secret")
+	}
+	switch o.Envelope {
+	case "", EnvelopeACS, EnvelopeHosted:
+	default:
+		return fmt.Errorf("events: webhook envelope must be %q or %q, got %q", EnvelopeACS, EnvelopeHosted, o.Envelope)
+	}
+	if o.UserGUID != "" && o.Envelope != EnvelopeHosted {
+		return fmt.Errorf("events: a webhook user_guid is only sent in the %q envelope", EnvelopeHosted)
 	}
 	if o.Attempts < 0 || o.MinBackoff < 0 || o.MaxBackoff < 0 {
 		return errors.New("events: webhook attempts and backoff must not be negative")
@@ -144,7 +179,13 @@ func Verify(secret []byte, timestamp, signature string, body []byte, now time.Ti
 
 // Deliver posts ev, retrying transient failures.
 func (w *Webhook) Deliver(ctx context.Context, ev api.Event) error {
-	body, err := json.Marshal(ev)
+	var body []byte
+	var err error
+	if w.opts.Envelope == EnvelopeHosted {
+		body, err = json.Marshal(hostedEnvelope{UserGUID: w.opts.UserGUID, EventCode: HostedEventCode, Event: ev})
+	} else {
+		body, err = json.Marshal(ev)
+	}
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)
 	}

@@ -55,11 +55,16 @@ func (e *ActionError) AsAPIError() *api.Error {
 }
 
 // ParseActionError reads an OpenWhisk error result {"error": ...}. The error
-// may be a string or an object with reason and message. It returns nil when
-// result is not an error result.
+// may be a string (with, as this project's actions write it, the detail
+// {reason, message} beside it in errorDetail) or an object with reason and
+// message. It returns nil when result is not an error result.
 func ParseActionError(action string, result json.RawMessage) *ActionError {
 	var body struct {
-		Error json.RawMessage `json:"error"`
+		Error  json.RawMessage `json:"error"`
+		Detail *struct {
+			Reason  api.Reason `json:"reason"`
+			Message string     `json:"message"`
+		} `json:"errorDetail"`
 	}
 	if json.Unmarshal(result, &body) != nil || len(body.Error) == 0 || string(body.Error) == "null" {
 		return nil
@@ -68,6 +73,14 @@ func ParseActionError(action string, result json.RawMessage) *ActionError {
 	var s string
 	if json.Unmarshal(body.Error, &s) == nil {
 		ae.Message = s
+		if d := body.Detail; d != nil {
+			if d.Reason.Valid() {
+				ae.Reason = d.Reason
+			}
+			if d.Message != "" {
+				ae.Message = d.Message
+			}
+		}
 		return ae
 	}
 	var obj struct {

@@ -86,6 +86,8 @@ func TestParseActionError(t *testing.T) {
 		{"null error", `{"error":null}`, "", "", false},
 		{"string", `{"error":"went wrong"}`, api.ReasonGeneric, "went wrong", true},
 		{"object with reason", `{"error":{"reason":"SourceTooLarge","message":"too big"}}`, api.ReasonSourceTooLarge, "too big", true},
+		{"string with detail beside", `{"error":"too big","errorDetail":{"reason":"SourceTooLarge","message":"too big"}}`, api.ReasonSourceTooLarge, "too big", true},
+		{"string with unknown detail reason", `{"error":"hm","errorDetail":{"reason":"Weird","message":"hm"}}`, api.ReasonGeneric, "hm", true},
 		{"object with unknown reason", `{"error":{"reason":"Weird","message":"hm"}}`, api.ReasonGeneric, "hm", true},
 		{"other shape", `{"error":42}`, api.ReasonGeneric, "42", true},
 	}

@@ -25,8 +25,9 @@
 // [Run] implements that loop for an action's main function on top of
 // [Serve], which works on any reader and writer and is what the tests drive.
 // A [Handler] gets the parameters and a context that carries the deadline and
-// the [Activation]; its error becomes {"error": {"reason", "message"}} with the
-// reason and message of package api, and a panic is recovered into such an
+// the [Activation]; its error becomes {"error": "<message>", "errorDetail":
+// {"reason", "message"}} with the reason and message of package api (the
+// message as a string where OpenWhisk's clients read it), and a panic is recovered into such an
 // error instead of killing the container.
 //
 // # The harness

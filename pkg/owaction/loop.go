@@ -25,7 +25,8 @@ import (
 //
 // The returned value is marshalled to JSON and must be an object; any other
 // JSON value v is sent as {"result": v}. A non-nil error is sent as
-// {"error": {"reason": api.ReasonOf(err), "message": api.MessageOf(err)}}.
+// {"error": api.MessageOf(err), "errorDetail": {"reason": api.ReasonOf(err),
+// "message": api.MessageOf(err)}}.
 type Handler func(ctx context.Context, params json.RawMessage) (any, error)
 
 // Options tunes [Serve]. The zero value is ready to use and reads and writes
@@ -254,14 +255,20 @@ type errorBody struct {
 	Message string     `json:"message"`
 }
 
+// errorLine is an action's error result: OpenWhisk's {"error":
+// "<message>"}, which its clients print, with the detail {reason,
+// message} beside it.
+type errorLine struct {
+	Error  string    `json:"error"`
+	Detail errorBody `json:"errorDetail"`
+}
+
 // errorResult returns the result line for err.
 func errorResult(err error) []byte {
-	b, merr := marshalLine(map[string]errorBody{"error": {
-		Reason:  api.ReasonOf(err),
-		Message: api.MessageOf(err),
-	}})
+	msg := api.MessageOf(err)
+	b, merr := marshalLine(errorLine{Error: msg, Detail: errorBody{Reason: api.ReasonOf(err), Message: msg}})
 	if merr != nil { // cannot happen for two strings; keep the line anyway
-		return []byte(`{"error":{"reason":"GenericError","message":"owaction: cannot encode an error result"}}`)
+		return []byte(`{"error":"owaction: cannot encode an error result","errorDetail":{"reason":"GenericError","message":"owaction: cannot encode an error result"}}`)
 	}
 	return b
 }

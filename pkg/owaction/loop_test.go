@@ -193,13 +193,13 @@ func TestServe(t *testing.T) {
 			name:    "an api error keeps its reason and public message",
 			input:   "{}\n",
 			handler: returning(nil, api.Errorf(api.ReasonSourceCorrupt, "bad header")),
-			want:    []any{`{"error":{"reason":"SourceCorrupt","message":"bad header"}}`},
+			want:    []any{`{"error":"bad header","errorDetail":{"reason":"SourceCorrupt","message":"bad header"}}`},
 		},
 		{
 			name:    "a plain error is a GenericError",
 			input:   "{}\n",
 			handler: returning(nil, errors.New("disk on fire")),
-			want:    []any{`{"error":{"reason":"GenericError","message":"disk on fire"}}`},
+			want:    []any{`{"error":"disk on fire","errorDetail":{"reason":"GenericError","message":"disk on fire"}}`},
 		},
 		{
 			name:    "a deadline error is a Timeout",
@@ -277,14 +277,16 @@ func TestServe(t *testing.T) {
 					assert.JSONEq(t, w, lines[i], "line %d", i)
 				case errLine:
 					var got struct {
-						Error struct {
+						Error  string `json:"error"`
+						Detail struct {
 							Reason  api.Reason `json:"reason"`
 							Message string     `json:"message"`
-						} `json:"error"`
+						} `json:"errorDetail"`
 					}
 					require.NoError(t, json.Unmarshal([]byte(lines[i]), &got), "line %d: %s", i, lines[i])
-					assert.Equal(t, w.reason, got.Error.Reason, "line %d: %s", i, lines[i])
-					assert.Contains(t, got.Error.Message, w.contains, "line %d", i)
+					assert.Equal(t, w.reason, got.Detail.Reason, "line %d: %s", i, lines[i])
+					assert.Contains(t, got.Detail.Message, w.contains, "line %d", i)
+					assert.Equal(t, got.Detail.Message, got.Error, "the message is the error string OpenWhisk's clients print")
 				}
 			}
 			for k, v := range tt.wantEnv {

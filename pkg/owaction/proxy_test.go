@@ -110,17 +110,20 @@ func errorText(t *testing.T, body []byte) string {
 	return e.Error
 }
 
-// actionError decodes an action error result {"error": {"reason", "message"}}.
+// actionError decodes an action error result {"error": "...",
+// "errorDetail": {"reason", "message"}}.
 func actionError(t *testing.T, body []byte) (reason, message string) {
 	t.Helper()
 	var e struct {
-		Error struct {
+		Error  string `json:"error"`
+		Detail struct {
 			Reason  string `json:"reason"`
 			Message string `json:"message"`
-		} `json:"error"`
+		} `json:"errorDetail"`
 	}
 	require.NoError(t, json.Unmarshal(body, &e), "body: %s", body)
-	return e.Error.Reason, e.Error.Message
+	assert.Equal(t, e.Detail.Message, e.Error, "body: %s", body)
+	return e.Detail.Reason, e.Detail.Message
 }
 
 type zipEntry struct {
@@ -241,7 +244,7 @@ func TestProxyServesTheTestAction(t *testing.T) {
 	t.Run("keeps the reason of an action error", func(t *testing.T) {
 		status, body := f.run(t, map[string]string{"mode": "error", "message": "bad JPEG header"}, nil)
 		require.Equal(t, http.StatusOK, status, "%s", body)
-		assert.JSONEq(t, `{"error":{"reason":"SourceCorrupt","message":"testaction: bad JPEG header"}}`, string(body))
+		assert.JSONEq(t, `{"error":"testaction: bad JPEG header","errorDetail":{"reason":"SourceCorrupt","message":"testaction: bad JPEG header"}}`, string(body))
 	})
 
 	t.Run("a deadline 200 ms ahead gives a Timeout error", func(t *testing.T) {

@@ -21,13 +21,14 @@ import (
 
 // appendName is a rendition function whose output is its source followed
 // by ">" and the rendition's name, so an output tells the chain of steps
-// it was made through. A rendition with the unknown key "fail" set to a
-// reason fails with it.
+// it was made through. A rendition whose userData has "fail" set to a
+// reason fails with it (a built-in fmt refuses unknown keys).
 func appendName(_ context.Context, src *worker.Source, r *worker.Rendition) error {
-	if raw, ok := r.Extra["fail"]; ok {
-		var reason string
-		_ = json.Unmarshal(raw, &reason)
-		return api.Errorf(api.Reason(reason), "%s could not be made", r.Name)
+	var ud struct {
+		Fail string `json:"fail"`
+	}
+	if json.Unmarshal(r.UserData, &ud) == nil && ud.Fail != "" {
+		return api.Errorf(api.Reason(ud.Fail), "%s could not be made", r.Name)
 	}
 	b, err := os.ReadFile(src.Path)
 	if err != nil {
@@ -162,12 +163,12 @@ func TestIntermediateStepIsNotReported(t *testing.T) {
 func TestFailedStepFailsItsDependentsAndOnlyThem(t *testing.T) {
 	fx := newLocalFixture(t, nil)
 	res := fx.p.Process(context.Background(), fx.request(
-		fx.step("crop", "", `,"fail":"SourceCorrupt"`),
+		fx.step("crop", "", `,"userData":{"fail":"SourceCorrupt"}`),
 		fx.step("small", "crop", ""),
 		fx.step("smaller", "small", ""),
 		fx.step("other", "", ""),
 		fx.step("fromOther", "other", ""),
-		fx.step("mid", "other", `,"fail":"RenditionTooLarge"`),
+		fx.step("mid", "other", `,"userData":{"fail":"RenditionTooLarge"}`),
 		fx.step("afterMid", "mid", ""),
 	))
 	assertOneEventEach(t, res, 7)

@@ -69,7 +69,7 @@ func ExampleRendition_Decode() {
 		`{"name":"shout.txt","worker":"shouter","repeat":"twice","embedBinaryLimit":100}`))
 	fmt.Println(bad.Renditions[0].Reason, bad.Renditions[0].Message)
 	// Output:
-	// created data:text/plain; charset=utf-8;base64,SEVMTE8gV09STEQhSEVMTE8gV09STEQh
+	// created data:text/plain;charset=utf-8;base64,SEVMTE8gV09STEQhSEVMTE8gV09STEQh
 	// GenericError rendition "shout.txt": invalid instructions: repeat must be a int, not a string
 }
 
@@ -121,7 +121,7 @@ printf '{"count:unit": "%s"}' "$ACS_PARAM_UNIT" >"$ACS_METADATA_FILE"
 	r = res.Renditions[0]
 	fmt.Println(r.Status, r.Reason, r.Message)
 	// Output:
-	// created data:text/plain; charset=utf-8;base64,Mwo= lines
+	// created data:text/plain;charset=utf-8;base64,Mwo= lines
 	// failed RenditionFormatUnsupported unit words is not supported; use lines
 }
 

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"
@@ -72,5 +73,17 @@ func dataURI(path, mime string) (string, error) {
 	if err != nil {
 		return "", api.Wrap(api.ReasonGeneric, err, "cannot read the rendition output")
 	}
-	return "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(b), nil
+	return "data:" + compactMediaType(mime) + ";base64," + base64.StdEncoding.EncodeToString(b), nil
+}
+
+// compactMediaType writes a media type as RFC 2397 wants it in a data:
+// URI, without spaces around its parameters: "text/plain;charset=utf-8"
+// for "text/plain; charset=utf-8" (a space makes the URI invalid for
+// strict readers, the hosted service's clients among them).
+func compactMediaType(mime string) string {
+	parts := strings.Split(mime, ";")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ";")
 }

@@ -252,6 +252,19 @@ func (w *Worker) Process(ctx context.Context, req *api.WorkerRequest) *api.Worke
 // process is Process with the transfer client and the settings of this
 // activation.
 func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfer, s settings.Settings) *api.WorkerResult {
+	res := w.processBatch(ctx, req, tr, s)
+	// The activation that made each rendition, when running as one, for
+	// its event (activationIds).
+	if id := logctx.ActivationID(ctx); id != "" {
+		for i := range res.Renditions {
+			res.Renditions[i].ActivationIDs = []string{id}
+		}
+	}
+	return res
+}
+
+// processBatch is process without the activation ids.
+func (w *Worker) processBatch(ctx context.Context, req *api.WorkerRequest, tr Transfer, s settings.Settings) *api.WorkerResult {
 	ctx = logctx.WithRequestID(ctx, req.RequestID)
 	log := w.opts.Logger
 	results := make([]api.RenditionResult, len(req.Renditions))
@@ -508,7 +521,11 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 			return api.Failed(r.Name, err)
 		}
 		res.Data = data
-		return res
+		if r.Target.IsZero() {
+			return res
+		}
+		// With a target too, the rendition is embedded and uploaded, as
+		// the hosted service does.
 	}
 	if r.Target.IsZero() {
 		return failedOutput(r.Name, size, api.Errorf(api.ReasonRenditionTooLarge,

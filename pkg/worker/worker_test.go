@@ -3,6 +3,7 @@ package worker
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"image"
@@ -139,7 +140,11 @@ func TestEmbedBinaryLimit(t *testing.T) {
 	res := w.Process(context.Background(), &api.WorkerRequest{Source: api.Source{URL: srv.URL + "/src"}, Renditions: []api.Rendition{small, noTarget}})
 	require.Equal(t, api.StatusCreated, res.Renditions[0].Status)
 	assert.True(t, strings.HasPrefix(res.Renditions[0].Data, "data:image/png;base64,"))
-	assert.Zero(t, srv.uploads.Load(), "an embedded rendition is not uploaded")
+	assert.EqualValues(t, 1, srv.uploads.Load(), "an embedded rendition with a target is uploaded too")
+	stored := srv.body("/small.png")
+	require.NotNil(t, stored)
+	b64, _ := strings.CutPrefix(res.Renditions[0].Data, "data:image/png;base64,")
+	assert.Equal(t, base64.StdEncoding.EncodeToString(stored), b64, "the same bytes embedded and uploaded")
 	assert.Equal(t, api.ReasonRenditionTooLarge, res.Renditions[1].Reason)
 }
 
