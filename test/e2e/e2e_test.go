@@ -36,11 +36,11 @@ import (
 const bucket = "assets"
 
 // newPhoto is the photo asset: an EXIF-rotated JPEG (stored 600x450,
-// orientation 6), so its thumbnails must come out portrait.
+// orientation 6), so its thumbnails must come out portrait. Its text is
+// read by OCR (a photo without words: an empty text rendition).
 func newPhoto(label, key string) *asset {
 	return &asset{
 		Label: label, File: "examples/samples/portrait-rotated.jpg", Key: key, ContentType: "image/jpeg",
-		Failed:   map[string]string{"text.txt": "SourceFormatUnsupported"},
 		MetaKeys: map[string]any{"dc:format": "image/jpeg", "tiff:Orientation": 6, "exif:PixelXDimension": 600, "tiff:ImageWidth": 600},
 		Portrait: true,
 	}
