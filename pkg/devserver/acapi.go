@@ -413,8 +413,20 @@ func activationEvents(rec *record, requestID string, renditions []json.RawMessag
 	return out
 }
 
+// journalPage is a 200 answer of a journal, as Adobe I/O Events shapes it.
+type journalPage struct {
+	Events []journal.Entry `json:"events"`
+	Page   pageInfo        `json:"_page"`
+}
+
+// pageInfo tells the last position of a page and how many events it holds.
+type pageInfo struct {
+	Last  string `json:"last"`
+	Count int    `json:"count"`
+}
+
 // serveJournal answers GET /events/journal/ID[?since=POS|latest=true][&limit=N]:
-// 200 {"events": [{"position", "event"}]} or 204, both with Link rel="next"
+// 200 {"events": [{"position", "event"}], "_page": {"last", "count"}} or 204, both with Link rel="next"
 // and retry-after.
 func (s *Server) serveJournal(w http.ResponseWriter, r *http.Request, id, requestID string) {
 	api := s.acapi
@@ -456,5 +468,5 @@ func (s *Server) serveJournal(w http.ResponseWriter, r *http.Request, id, reques
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": entries})
+	writeJSON(w, http.StatusOK, journalPage{Events: entries, Page: pageInfo{Last: next, Count: len(entries)}})
 }

@@ -287,9 +287,10 @@ func TestAssetComputeProcessAndJournal(t *testing.T) {
 	// Paging from the start, two at a time; the limit is kept in the link.
 	res = ts.acDo("GET", jurl+"?limit=2", h, nil)
 	require.Equal(t, http.StatusOK, res.status)
-	var page struct{ Events []journal.Entry }
+	var page journalPage
 	require.NoError(t, json.Unmarshal(res.body, &page))
 	require.Len(t, page.Events, 2)
+	assert.Equal(t, pageInfo{Last: page.Events[1].Position, Count: 2}, page.Page)
 	assert.Equal(t, events[0]["position"], page.Events[0].Position)
 	n := linkNext(t, res.header)
 	assert.Contains(t, n, "limit=2")
