@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/journal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -384,4 +386,41 @@ func TestAssetComputeJournalRetention(t *testing.T) {
 	require.Len(t, events, 2, "the count bound dropped the oldest")
 	assert.Equal(t, "2", events[0]["event"].(map[string]any)["rendition"].(map[string]any)["name"])
 	assert.Equal(t, "3", events[1]["position"])
+}
+
+// TestAssetComputeWithRealClient drives the API with the real
+// @adobe/asset-compute-client pinned in test/compat/package.json
+// (test/compat/assetcompute.js): register (and a refused token), process of
+// a photo with several renditions, some with wid, hei and qlt, every event
+// read from the journal by the client's own emitter, and unregister. The
+// process action is the test action answering as process does; the
+// renditions themselves are not made here.
+func TestAssetComputeWithRealClient(t *testing.T) {
+	node := testutil.NeedTool(t, "node")
+	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@adobe", "asset-compute-client")); err != nil {
+		msg := "the pinned clients are not installed: run npm ci in test/compat (scripts/install-deps.sh does)"
+		if os.Getenv(testutil.CIEnv) != "" {
+			t.Fatalf("%s; %s is set, so this is a failure, not a skip", msg, testutil.CIEnv)
+		}
+		t.Skip(msg)
+	}
+	var logs syncBuffer
+	ts := newACServer(t, AssetComputeOptions{JournalRetryAfter: time.Second}, &logs)
+	cmd := exec.CommandContext(t.Context(), node, "assetcompute.js")
+	cmd.Dir = dir
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "ACS_URL="+ts.url, "ACS_TOKEN="+testToken, "ACS_ORG="+testOrg,
+		"ACS_API_KEY="+testAPIKey, "ACS_SOURCE=https://example.com/photo.jpg", "HOME="+home, "TMPDIR="+home)
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	require.NoError(t, err, "the client failed against acs serve")
+	for _, call := range []string{
+		"AssetCompute.register (bad token)", "AssetCompute.register", "AssetCompute.process",
+		"AssetComputeEventEmitter (journal)", "AssetCompute.unregister",
+	} {
+		assert.Contains(t, string(out), "ok "+call+":", "every call was made")
+	}
+	assert.NotContains(t, logs.String(), testToken, "tokens are never logged")
 }
