@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/devserver"
+	"github.com/assetcompute/assetcompute/pkg/journal"
 )
 
 // envFlags collects repeated NAME=VALUE flags.
@@ -45,6 +47,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	pool := fs.Int("pool", devserver.DefaultPoolSize, "processes running at once per action; further activations queue")
 	idle := fs.Duration("idle-timeout", devserver.DefaultIdleTimeout, "how long an idle warm action process is kept")
 	wait := fs.Duration("blocking-wait", devserver.DefaultBlockingWait, "how long a blocking invocation waits before answering 202")
+	tokensFile := fs.String("api-tokens-file", "", "turn the Asset Compute API on (/register, /process, journals), accepting the bearer tokens of FILE, one a line; "+apiTokensEnv+" (comma-separated) adds more")
+	processAction := fs.String("process-action", devserver.DefaultProcessAction, "the action /process invokes")
+	maxInFlight := fs.Int("api-max-in-flight", devserver.DefaultMaxInFlight, "/process requests running at once; beyond, 429 with Retry-After")
+	journalEvents := fs.Int("journal-max-events", journal.DefaultMaxEvents, "events kept per client journal")
+	journalAge := fs.Duration("journal-max-age", journal.DefaultMaxAge, "how long a journal keeps an event")
 	actionEnv := envFlags{}
 	fs.Var(actionEnv, "action-env", "NAME=VALUE added to every action process's environment (repeatable)")
 	fs.Usage = func() {
@@ -62,8 +69,13 @@ Flags:
 	if err := fs.Parse(args); err != nil {
 		return exitInvalid
 	}
-	if fs.NArg() > 0 || *pool < 1 || *idle <= 0 || *wait <= 0 {
+	if fs.NArg() > 0 || *pool < 1 || *idle <= 0 || *wait <= 0 || *maxInFlight < 1 || *journalEvents < 1 || *journalAge <= 0 {
 		fs.Usage()
+		return exitInvalid
+	}
+	verifier, err := apiVerifier(*tokensFile, os.Getenv(apiTokensEnv))
+	if err != nil {
+		fmt.Fprintln(stderr, "acs serve:", err)
 		return exitInvalid
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
@@ -79,6 +91,10 @@ Flags:
 	srv, err := devserver.New(ctx, devserver.Options{
 		Auth: *auth, Namespace: *namespace, APIHost: apiHost, PoolSize: *pool, IdleTimeout: *idle,
 		BlockingWait: *wait, ActionEnv: actionEnv, Logger: logger,
+		AssetCompute: devserver.AssetComputeOptions{
+			Verifier: verifier, ProcessAction: *processAction, MaxInFlight: *maxInFlight,
+			Journal: journal.Options{MaxEvents: *journalEvents, MaxAge: *journalAge},
+		},
 	})
 	if err != nil {
 		_ = ln.Close()
@@ -140,4 +156,33 @@ func reachable(addr net.Addr) string {
 		loop = net.IPv6loopback
 	}
 	return net.JoinHostPort(loop.String(), fmt.Sprint(tcp.Port))
+}
+
+// apiTokensEnv names the environment variable of the Asset Compute API's
+// tokens.
+const apiTokensEnv = "ACS_API_TOKENS"
+
+// apiVerifier returns the verifier of the tokens in file (one a line, # for
+// comments) and env (comma-separated), or nil, the API off, when there are
+// none. Errors never quote a token.
+func apiVerifier(file, env string) (devserver.TokenVerifier, error) {
+	tokens := strings.Split(env, ",")
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("reading the API tokens: %w", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				tokens = append(tokens, line)
+			}
+		}
+		if len(strings.Join(tokens, "")) == 0 {
+			return nil, fmt.Errorf("%s holds no token", file)
+		}
+	}
+	if len(strings.TrimSpace(strings.Join(tokens, ""))) == 0 {
+		return nil, nil
+	}
+	return devserver.NewStaticTokens(tokens...), nil
 }

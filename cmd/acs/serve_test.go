@@ -20,12 +20,15 @@ import (
 func TestServe(t *testing.T) {
 	const key = "11111111-2222-4333-8444-555555555555:secretsecret"
 	props := filepath.Join(t.TempDir(), "wskprops")
+	const token = "bearer-token-0f3a9c"
+	tokens := filepath.Join(t.TempDir(), "tokens")
+	require.NoError(t, os.WriteFile(tokens, []byte("# local tokens\n"+token+"\n"), 0o600))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr testutil.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--auth", key, "--wskprops", props, "--pool", "2"}, nil, &stdout, &stderr)
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--auth", key, "--wskprops", props, "--pool", "2", "--api-tokens-file", tokens}, nil, &stdout, &stderr)
 	}()
 
 	var apiHost string
@@ -50,6 +53,19 @@ func TestServe(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
+	// The Asset Compute API is on, with the file's token.
+	for bearer, want := range map[string]int{token: http.StatusOK, "not-" + token: http.StatusUnauthorized} {
+		req, err := http.NewRequest("POST", apiHost+"/register", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+bearer)
+		req.Header.Set("x-api-key", "k")
+		req.Header.Set("x-gw-ims-org-id", "o")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, want, resp.StatusCode)
+	}
+
 	cancel()
 	select {
 	case code := <-done:
@@ -59,6 +75,8 @@ func TestServe(t *testing.T) {
 	}
 	assert.Contains(t, stdout.String(), "AUTH="+key)
 	assert.NotContains(t, stderr.String(), "secretsecret", "the log never shows the key")
+	assert.Contains(t, stderr.String(), "/register", "API calls are logged")
+	assert.NotContains(t, stderr.String(), token, "the log never shows a token")
 }
 
 func TestServeBadFlags(t *testing.T) {
@@ -67,6 +85,8 @@ func TestServeBadFlags(t *testing.T) {
 		{"serve", "--action-env", "NOEQUALS"},
 		{"serve", "--auth", "nocolon", "--addr", "127.0.0.1:0"},
 		{"serve", "extra"},
+		{"serve", "--api-tokens-file", filepath.Join(t.TempDir(), "missing")},
+		{"serve", "--journal-max-events", "0"},
 	} {
 		var out, errb bytes.Buffer
 		assert.Equal(t, exitInvalid, run(context.Background(), args, nil, &out, &errb), "%v", args)

@@ -17,6 +17,13 @@
 //	PUT, GET, DELETE, POST (state) /api/v1/namespaces/NS/rules/NAME
 //	ANY    /api/v1/web/NS/PKG/ACTION[.json|.http][/PATH]  web actions
 //
+// With Options.AssetCompute.Verifier set, it also serves the Asset Compute
+// HTTP API, authenticated by a bearer token, x-api-key and x-gw-ims-org-id:
+//
+//	POST   /register, /unregister                       a client (org + API key) and its journal
+//	POST   /process                                     invoke the process action; 429 when busy
+//	GET    /events/journal/ID[?since=POS|latest=true]   the client's events (package journal)
+//
 // Errors have OpenWhisk's shape {"error": "...", "code": N} and status codes.
 //
 // Actions run on this machine: an action's zip is unpacked once when it is

@@ -69,8 +69,12 @@ type Options struct {
 	ActionEnv map[string]string
 	// TempDir is where action zips are unpacked. Default: os.TempDir().
 	TempDir string
-	// Logger receives one line per activation. Default: discarded.
+	// Logger receives one line per activation and per Asset Compute API
+	// call (never a token). Default: discarded.
 	Logger *slog.Logger
+	// AssetCompute configures the Asset Compute HTTP API; it is off unless
+	// AssetCompute.Verifier is set.
+	AssetCompute AssetComputeOptions
 }
 
 func (o Options) withDefaults() Options {
@@ -130,6 +134,7 @@ type Server struct {
 	rules    map[string]*Rule
 
 	store *activationStore
+	acapi *acAPI // nil when the Asset Compute API is off
 }
 
 // New returns a server. ctx bounds its life: when ctx is done the server
@@ -159,6 +164,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		triggers: map[string]*Trigger{},
 		rules:    map[string]*Rule{},
 		store:    newActivationStore(opts.MaxActivations, opts.MaxStoreBytes),
+		acapi:    newACAPI(opts.AssetCompute),
 	}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	s.wg.Add(1)
@@ -239,6 +245,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.serveInfo(w, r)
+	case isAssetComputePath(path):
+		s.serveAssetCompute(w, r)
 	case strings.HasPrefix(path, "/api/v1/web/"):
 		s.serveWeb(w, r, strings.TrimPrefix(path, "/api/v1/web/"))
 	case path == "/api/v1/namespaces" || path == "/api/v1/namespaces/":

@@ -24,6 +24,8 @@ const (
 	authKey    = "e2eKeyP4ssw0rd-e2eKeyP4ssw0rd-e2eKeyP4ssw0rd-e2eKeyP4ssw0rd-0123"
 	trigger    = "asset-uploaded"
 	processFQN = "asset-compute/process"
+	// apiToken is the bearer token acs serve's Asset Compute API accepts.
+	apiToken = "e2e-bearer-7d1c0b9a5f3e"
 )
 
 // renditionSpec is one rendition of the profile, and what the test expects
@@ -93,7 +95,7 @@ func startStack(t *testing.T) *stack {
 	addr := freeAddr(t)
 	s.apiURL = "http://" + addr
 	wskprops := filepath.Join(t.TempDir(), "wskprops")
-	s.acs = startProc(t, "acs-serve", nil, acsBin, "serve",
+	s.acs = startProc(t, "acs-serve", []string{"ACS_API_TOKENS=" + apiToken}, acsBin, "serve",
 		"--addr", addr, "--auth", authUUID+":"+authKey, "--namespace", namespace, "--wskprops", wskprops,
 		// process only posts to https webhooks: let it trust the receiver.
 		"--action-env", "SSL_CERT_FILE="+s.recv.caFile)

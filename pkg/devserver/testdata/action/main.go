@@ -9,6 +9,10 @@
 //	noack  never acknowledges its start
 //	big    returns a 2 MB result
 //	loop   never answers (sleeps in a loop)
+//	process  answers as the process action does, one rendition_created
+//	       event per rendition of the request (rendition_failed for one
+//	       with "fail": true); {"userData": {"waitFor": path}} waits for
+//	       the file path first, {"userData": {"crash": true}} exits
 package main
 
 import (
@@ -42,6 +46,8 @@ func main() {
 				time.Sleep(10 * time.Millisecond)
 			}
 		})
+	case "process":
+		owaction.Run(process)
 	default:
 		owaction.Run(echo)
 	}
@@ -80,4 +86,35 @@ func echo(ctx context.Context, raw json.RawMessage) (any, error) {
 		}
 	}
 	return map[string]any{"params": p, "env": env, "pid": os.Getpid()}, nil
+}
+
+func process(ctx context.Context, raw json.RawMessage) (any, error) {
+	var req struct {
+		RequestID  string           `json:"requestId"`
+		Renditions []map[string]any `json:"renditions"`
+		UserData   map[string]any   `json:"userData"`
+	}
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return nil, err
+	}
+	if path, ok := req.UserData["waitFor"].(string); ok {
+		for {
+			if _, err := os.Stat(path); err == nil || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if req.UserData["crash"] == true {
+		os.Exit(3)
+	}
+	events := []map[string]any{}
+	for _, r := range req.Renditions {
+		ev := map[string]any{"type": "rendition_created", "requestId": req.RequestID, "rendition": r, "userData": req.UserData}
+		if r["fail"] == true {
+			ev["type"], ev["errorReason"] = "rendition_failed", "GenericError"
+		}
+		events = append(events, ev)
+	}
+	return map[string]any{"requestId": req.RequestID, "events": events}, nil
 }
