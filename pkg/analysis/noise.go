@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"math"
-	"slices"
 )
 
 // NoiseScale is the noise standard deviation, in 0-255 luma at the
@@ -26,7 +25,7 @@ const NoiseScale = 20
 // made mostly of fine texture scores some noise. It is 0 for a picture
 // smaller than 3x3 or without three opaque rows and columns.
 func noiseSigma(y []float64, opaque []bool, w, h int) float64 {
-	var resp []float64
+	resp := make([]float64, 0, max(0, (w-2)*(h-2)))
 	for j := 1; j < h-1; j++ {
 		for i := 1; i < w-1; i++ {
 			k := j*w + i
@@ -46,13 +45,70 @@ func noiseSigma(y []float64, opaque []bool, w, h int) float64 {
 	if len(resp) == 0 {
 		return 0
 	}
-	slices.Sort(resp)
-	n := len(resp)
-	med := resp[n/2]
+	return median(resp) / (6 * 0.6745)
+}
+
+// median returns the median of v (the mean of the two middle values when
+// len(v) is even), reordering v; v must not be empty. It selects rather
+// than sorts: linear time on average, the same value as sorting.
+func median(v []float64) float64 {
+	n := len(v)
+	k := n / 2
+	selectKth(v, k)
+	med := v[k]
 	if n%2 == 0 {
-		med = (resp[n/2-1] + resp[n/2]) / 2
+		// v[:k] holds the k smallest values: the largest of them is
+		// the other middle one.
+		lo := v[0]
+		for _, x := range v[1:k] {
+			lo = max(lo, x)
+		}
+		med = (lo + med) / 2
 	}
-	return med / (6 * 0.6745)
+	return med
+}
+
+// selectKth reorders v so that v[k] is the value a sort would put there,
+// with no larger value before it and no smaller one after it (Hoare's
+// quickselect with a median-of-three pivot).
+func selectKth(v []float64, k int) {
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		pivot := v[mid]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		// v[lo..j] <= pivot <= v[i..hi], and v[j+1..i-1] == pivot.
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
 }
 
 // noiseScore is the noise score of the luma: see NoiseScale.
