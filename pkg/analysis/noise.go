@@ -55,24 +55,64 @@ func noiseSigma(y []float64, opaque []bool, w, h int) float64 {
 }
 
 // median returns the median of v (the mean of the two middle values when
-// len(v) is even), reordering v; v must not be empty. It selects rather
-// than sorts: linear time on average, the same value as sorting.
+// len(v) is even), reordering v; v must not be empty and its values must
+// not be negative. It selects rather than sorts: linear time, the same
+// value as sorting. A count of the values in bins of a quarter (bin order
+// is value order) tells the bins the middle ranks fall in; only the
+// values of those bins are then selected among.
 func median(v []float64) float64 {
 	n := len(v)
-	k := n / 2
-	selectKth(v, k)
-	med := v[k]
+	hi, lo := n/2, n/2
 	if n%2 == 0 {
-		// v[:k] holds the k smallest values: the largest of them is
-		// the other middle one.
-		lo := v[0]
-		for _, x := range v[1:k] {
-			lo = max(lo, x)
+		lo = hi - 1
+	}
+	var counts [medianBins]int32
+	for _, x := range v {
+		counts[medianBin(x)]++
+	}
+	bLo, bHi, before, cum := -1, -1, 0, 0
+	for b, c := range counts {
+		if bLo < 0 && cum+int(c) > lo {
+			bLo, before = b, cum
 		}
-		med = (lo + med) / 2
+		if cum+int(c) > hi {
+			bHi = b
+			break
+		}
+		cum += int(c)
+	}
+	// Move the values of bins bLo to bHi, of ranks before onwards, to
+	// the front.
+	m := 0
+	for i, x := range v {
+		if b := medianBin(x); b >= bLo && b <= bHi {
+			v[m], v[i] = v[i], v[m]
+			m++
+		}
+	}
+	w := v[:m]
+	k := hi - before
+	selectKth(w, k)
+	med := w[k]
+	if lo != hi {
+		// w[:k] holds the k smallest values: the largest of them is
+		// the other middle one.
+		l := w[0]
+		for _, x := range w[1:k] {
+			l = max(l, x)
+		}
+		med = (l + med) / 2
 	}
 	return med
 }
+
+// medianBins is the number of bins of median's count: quarters up to
+// 16 * 255 (the largest response of the noise kernel); a larger value
+// counts in the last bin.
+const medianBins = 16*255*4 + 1
+
+// medianBin is the bin of x (0 or more); bins are in value order.
+func medianBin(x float64) int { return min(medianBins-1, int(x*4)) }
 
 // selectKth reorders v so that v[k] is the value a sort would put there,
 // with no larger value before it and no smaller one after it (Hoare's

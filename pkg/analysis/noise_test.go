@@ -72,15 +72,19 @@ func TestNoiseOfTinyAndFlatPictures(t *testing.T) {
 	assert.Greater(t, m["acs-ai:noise"], 0.5)
 }
 
-// The median by selection is the median of the sorted values, for odd
-// and even counts, ties, and values in any order.
+// The median by counting and selection is the median of the sorted
+// values, for odd and even counts, ties, values in any order, values
+// sharing a bin and values past the last bin.
 func TestMedianMatchesSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	for n := 1; n <= 300; n++ {
-		for _, levels := range []int{2, 5, 1000} {
+		for _, levels := range []int{2, 5, 7, 1000, 100000} {
 			v := make([]float64, n)
 			for i := range v {
 				v[i] = float64(rng.IntN(levels)) * 0.37
+				if levels == 5 {
+					v[i] *= 3000 // values past the last bin, in one bin
+				}
 			}
 			want := slices.Clone(v)
 			slices.Sort(want)
