@@ -15,7 +15,9 @@
 #
 # BENCH_COUNT times (default 5) BENCH_N iterations each (default 20), and
 # prints the median time per rendition of each, and the ratio of each
-# analysis to the thumbnail (the target for every feature is at most 1.5).
+# analysis to the thumbnail (the target for every feature is at most 1.5);
+# the same for the CPU time (user and system, every thread), which moves
+# less with the machine's load than the wall time.
 # The machine's load average is printed too: on a shared machine the figures
 # move with it.
 #
@@ -38,20 +40,23 @@ echo "$out" | awk -v count="$count" -v n="$n" '
 	sub(/-[0-9]+$/, "", name)
 	if (!(name in seen)) { order[++k] = name; seen[name] = 1 }
 	v[name, ++c[name]] = $3 / 1e6
+	for (f = 4; f < NF; f++) if ($(f + 1) == "cpu-ms/op") u[name, c[name]] = $f
 }
-function median(name,   i, j, t, m, a) {
+function median(name, cpu,   i, j, t, m, a) {
 	m = c[name]
-	for (i = 1; i <= m; i++) a[i] = v[name, i]
+	for (i = 1; i <= m; i++) a[i] = cpu ? u[name, i] : v[name, i]
 	for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 	return a[int((m + 1) / 2)]
 }
 END {
 	if (!("thumbnail-256" in seen)) { print "bench-analysis: no thumbnail-256 figure" > "/dev/stderr"; exit 1 }
-	base = median("thumbnail-256")
+	base = median("thumbnail-256", 0)
+	cbase = median("thumbnail-256", 1)
 	printf "\n12 MP JPEG (4000x3000, q90), median of %d runs of %d renditions each\n\n", count, n
-	printf "| rendition | ms per rendition | ratio to thumbnail-256 |\n|---|---:|---:|\n"
+	printf "| rendition | ms per rendition | ratio to thumbnail-256 | CPU ms per rendition | CPU ratio |\n|---|---:|---:|---:|---:|\n"
 	for (i = 1; i <= k; i++) {
-		m = median(order[i])
-		printf "| %s | %.1f | %.2f |\n", order[i], m, m / base
+		m = median(order[i], 0)
+		cm = median(order[i], 1)
+		printf "| %s | %.1f | %.2f | %.1f | %.2f |\n", order[i], m, m / base, cm, cm / cbase
 	}
 }'

@@ -82,6 +82,13 @@ func Analyze(img *image.NRGBA, features []string) (*Report, error) {
 			r.Features = append(r.Features, k)
 		}
 	}
+	// The luma composited over white is computed once: the hashes, the
+	// quality (which reads only its opaque pixels, where it is the plain
+	// luma) and the face detector (rounded to bytes) share it.
+	var y []float64
+	if want[FeatureFaces] || want[FeatureHashes] || want[FeatureQuality] {
+		y, _, _ = luma(img)
+	}
 	// The face detector takes as long as the other features together:
 	// it runs beside them.
 	var faceErr error
@@ -90,7 +97,7 @@ func Analyze(img *image.NRGBA, features []string) (*Report, error) {
 		facesDone = make(chan struct{})
 		go func() {
 			defer close(facesDone)
-			r.Faces, faceErr = detectFaces(img)
+			r.Faces, faceErr = detectFaces(img, y)
 		}()
 	}
 	if want[FeatureColours] {
@@ -98,14 +105,13 @@ func Analyze(img *image.NRGBA, features []string) (*Report, error) {
 		r.ColourTags = colourTags(r.Colours)
 	}
 	if want[FeatureHashes] {
-		l, w, h := luma(img)
-		if w > 0 && h > 0 {
-			r.PHash = hashHex(pHash(l, w, h))
-			r.DHash = hashHex(dHash(l, w, h))
+		if w, h := r.Width, r.Height; w > 0 && h > 0 {
+			r.PHash = hashHex(pHash(y, w, h))
+			r.DHash = hashHex(dHash(y, w, h))
 		}
 	}
 	if want[FeatureQuality] {
-		r.Quality = quality(img)
+		r.Quality = quality(img, y)
 	}
 	if facesDone != nil {
 		<-facesDone

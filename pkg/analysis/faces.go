@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"image"
+	"math"
 
 	"github.com/assetcompute/assetcompute/pkg/analysis/faces"
 )
@@ -21,9 +22,24 @@ type FaceBox struct {
 	Confidence float64 `json:"confidence"`
 }
 
-// detectFaces runs the face detector over img; boxes are in img's pixels.
-func detectFaces(img *image.NRGBA) ([]FaceBox, error) {
-	fs, err := faces.Detect(img)
+// detectFaces runs the face detector over img, whose luma composited
+// over white (luma) is y; boxes are in img's pixels. A picture that needs
+// no shrinking for the detector is given y rounded to bytes, which is what
+// faces.Detect would compute from img.
+func detectFaces(img *image.NRGBA, y []float64) ([]FaceBox, error) {
+	var fs []faces.Face
+	var err error
+	b := img.Bounds()
+	if w, h := b.Dx(), b.Dy(); max(w, h) <= faces.DetectSide && w > 0 && h > 0 && len(y) == w*h {
+		l := faces.Luma{Pix: make([]uint8, len(y)), W: w, H: h}
+		for i, v := range y {
+			l.Pix[i] = uint8(math.Round(v))
+		}
+		fs, err = faces.DetectLuma(l, faces.DefaultParams())
+		fs = faces.Scale(fs, w, h, w, h)
+	} else {
+		fs, err = faces.Detect(img)
+	}
 	if err != nil {
 		return nil, err
 	}

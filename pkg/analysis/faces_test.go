@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/assetcompute/assetcompute/internal/testutil"
+	"github.com/assetcompute/assetcompute/pkg/analysis/faces"
 )
 
 // portrait is pigo's test photo (320x400, one face) as an NRGBA picture.
@@ -81,4 +82,31 @@ func keys(m map[string]any) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// The faces of the shared luma plane are those faces.Detect finds in the
+// picture itself, for an opaque picture and one partly transparent, as
+// sub-images too.
+func TestFacesFromSharedLumaMatchDetect(t *testing.T) {
+	full := portrait(t)
+	crop := full.SubImage(image.Rect(0, 10, 320, 394)).(*image.NRGBA)
+	faded := image.NewNRGBA(crop.Bounds())
+	draw.Draw(faded, faded.Bounds(), crop, crop.Bounds().Min, draw.Src)
+	for i := 3; i < len(faded.Pix); i += 4 {
+		faded.Pix[i] = uint8(150 + i/4%100)
+	}
+	for _, img := range []*image.NRGBA{crop, faded} {
+		b := img.Bounds()
+		require.LessOrEqual(t, max(b.Dx(), b.Dy()), faces.DetectSide, "the shared plane is used")
+		y, _, _ := luma(img)
+		got, err := detectFaces(img, y)
+		require.NoError(t, err)
+		want, err := faces.Detect(img)
+		require.NoError(t, err)
+		require.Len(t, got, len(want))
+		require.NotEmpty(t, want)
+		for i, f := range want {
+			assert.Equal(t, FaceBox{X: f.X, Y: f.Y, W: f.W, H: f.H, Confidence: round(f.Confidence, 3)}, got[i])
+		}
+	}
 }

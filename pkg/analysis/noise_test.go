@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -69,4 +70,32 @@ func TestNoiseOfTinyAndFlatPictures(t *testing.T) {
 	assert.Equal(t, 0.0, analyze(t, tiny, FeatureQuality).Quality.Noise)
 	m := analyze(t, noisy(flat, 30, 5), FeatureQuality).Map()
 	assert.Greater(t, m["acs-ai:noise"], 0.5)
+}
+
+// The median by counting and selection is the median of the sorted
+// values, for odd and even counts, ties, values in any order, values
+// sharing a bin and values past the last bin.
+func TestMedianMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for n := 1; n <= 300; n++ {
+		for _, levels := range []int{2, 5, 7, 1000, 100000} {
+			v := make([]float64, n)
+			for i := range v {
+				v[i] = float64(rng.IntN(levels)) * 0.37
+				if levels == 5 {
+					v[i] *= 3000 // values past the last bin, in one bin
+				}
+			}
+			want := slices.Clone(v)
+			slices.Sort(want)
+			exp := want[n/2]
+			if n%2 == 0 {
+				exp = (want[n/2-1] + want[n/2]) / 2
+			}
+			assert.Equal(t, exp, median(v), "n %d, %d levels", n, levels)
+		}
+	}
+	sorted := []float64{1, 2, 3, 4, 5, 6}
+	assert.Equal(t, 3.5, median(sorted))
+	assert.Equal(t, 3.5, median([]float64{6, 5, 4, 3, 2, 1}))
 }

@@ -54,12 +54,12 @@ type Quality struct {
 	Noise float64
 }
 
-// quality scores the opaque pixels of img. A picture without opaque
-// pixels scores 0 throughout.
-func quality(img *image.NRGBA) Quality {
+// quality scores the opaque pixels of img, whose luma composited over
+// white (luma) is y: at an opaque pixel, the one quality reads, that is
+// the plain luma. A picture without opaque pixels scores 0 throughout.
+func quality(img *image.NRGBA, y []float64) Quality {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	y := make([]float64, w*h)
 	opaque := make([]bool, w*h)
 	var n, sumY, sumY2, high, low float64
 	var sumRG, sumRG2, sumYB, sumYB2 float64
@@ -71,8 +71,8 @@ func quality(img *image.NRGBA) Quality {
 				continue
 			}
 			R, G, B := float64(p[0]), float64(p[1]), float64(p[2])
-			v := 0.299*R + 0.587*G + 0.114*B
-			y[j*w+i], opaque[j*w+i] = v, true
+			v := y[j*w+i]
+			opaque[j*w+i] = true
 			n++
 			sumY += v
 			sumY2 += v * v

@@ -73,6 +73,7 @@ func Confidence(score float64) float64 { return score / (score + 10) }
 var (
 	cascadeOnce sync.Once
 	cascade     *pigo.Pigo
+	upright     *model
 	cascadeErr  error
 )
 
@@ -81,6 +82,9 @@ var (
 func classifier() (*pigo.Pigo, error) {
 	cascadeOnce.Do(func() {
 		cascade, cascadeErr = pigo.NewPigo().Unpack(facefinder)
+		if cascadeErr == nil {
+			upright, cascadeErr = unpackModel(facefinder)
+		}
 		if cascadeErr != nil {
 			cascadeErr = fmt.Errorf("faces: the embedded cascade cannot be read: %w", cascadeErr)
 		}
@@ -100,6 +104,9 @@ func LumaOf(img image.Image, maxSide int) Luma {
 	b := img.Bounds()
 	w := b.Dx()
 	if n, ok := img.(*image.NRGBA); ok {
+		if max(w, b.Dy()) <= maxSide {
+			return lumaNRGBA(n)
+		}
 		return shrinkPlane(w, b.Dy(), maxSide, func(x, y int) float64 {
 			p := n.Pix[y*n.Stride+4*x : y*n.Stride+4*x+4]
 			a := float64(p[3]) / 255
@@ -112,6 +119,28 @@ func LumaOf(img image.Image, maxSide int) Luma {
 		l := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
 		return l + 255*(1-float64(a)/65535)
 	})
+}
+
+// lumaNRGBA is LumaOf of a picture that needs no shrinking: the same
+// values, without the per-pixel call shrinkPlane makes.
+func lumaNRGBA(n *image.NRGBA) Luma {
+	b := n.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w < 1 || h < 1 {
+		return Luma{}
+	}
+	out := Luma{Pix: make([]uint8, w*h), W: w, H: h}
+	for y := 0; y < h; y++ {
+		row := n.Pix[y*n.Stride : y*n.Stride+4*w]
+		o := out.Pix[y*w : y*w+w]
+		for x := range o {
+			p := row[4*x : 4*x+4 : 4*x+4]
+			a := float64(p[3]) / 255
+			l := 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+			o[x] = uint8(math.Round(l*a + 255*(1-a)))
+		}
+	}
+	return out
 }
 
 // LumaOfBands returns the luma of 8-bit interleaved pixels with the given
@@ -205,6 +234,12 @@ func DetectLuma(l Luma, p Params) ([]Face, error) {
 	}
 	var dets []pigo.Detection
 	for _, a := range angles {
+		if a <= 0 {
+			// The upright scan (pigo's for any angle not above 0),
+			// pigo's own but faster (see model).
+			dets = append(dets, upright.scan(cp)...)
+			continue
+		}
 		dets = append(dets, c.RunCascade(cp, a)...)
 	}
 	for _, d := range c.ClusterDetections(dets, p.IoU) {

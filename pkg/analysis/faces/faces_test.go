@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	pigo "github.com/esimov/pigo/core"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -147,4 +148,93 @@ func TestDetectConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Equal(t, []int{1, 1, 1, 1}, counts)
+}
+
+// The luma of a picture that needs no shrinking is that of the general
+// area-averaging path, for transparent pixels and sub-images too.
+func TestLumaWithoutShrinkMatchesShrinkPlane(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	big := image.NewNRGBA(image.Rect(0, 0, 61, 47))
+	rng.Read(big.Pix)
+	for _, img := range []*image.NRGBA{big, big.SubImage(image.Rect(5, 7, 40, 30)).(*image.NRGBA)} {
+		b := img.Bounds()
+		want := shrinkPlane(b.Dx(), b.Dy(), max(b.Dx(), b.Dy()), func(x, y int) float64 {
+			p := img.Pix[y*img.Stride+4*x : y*img.Stride+4*x+4]
+			a := float64(p[3]) / 255
+			l := 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+			return l*a + 255*(1-a)
+		})
+		got := LumaOf(img, max(b.Dx(), b.Dy()))
+		assert.Equal(t, want, got)
+		assert.Equal(t, want, LumaOf(img, 1000))
+	}
+	assert.Equal(t, Luma{}, LumaOf(image.NewNRGBA(image.Rect(0, 0, 0, 3)), 10))
+}
+
+// The upright scan finds exactly pigo's detections (positions, sizes and
+// outputs, in the same order) at several window sizes and steps: on noise
+// here, on a photo with a face in TestUprightScanMatchesPigoOnPortrait.
+func TestUprightScanMatchesPigo(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	noise := Luma{Pix: make([]uint8, 150*110), W: 150, H: 110}
+	rng.Read(noise.Pix)
+	checkUprightScan(t, noise)
+	_, err := unpackModel(facefinder[:100])
+	assert.Error(t, err, "a truncated cascade")
+	_, err = unpackModel(nil)
+	assert.Error(t, err, "an empty cascade")
+}
+
+func TestUprightScanMatchesPigoOnPortrait(t *testing.T) {
+	assert.NotZero(t, checkUprightScan(t, LumaOf(sample(t), DetectSide)), "the comparison covers detections")
+}
+
+// checkUprightScan compares the scans of l and returns the number of
+// detections.
+func checkUprightScan(t *testing.T, l Luma) int {
+	t.Helper()
+	c, err := classifier()
+	require.NoError(t, err)
+	total := 0
+	for _, p := range []struct {
+		min, max     int
+		shift, scale float64
+	}{{19, 384, 0.15, 1.1}, {16, 60, 0.1, 1.05}, {30, 300, 0.3, 1.3}} {
+		cp := pigo.CascadeParams{
+			MinSize: p.min, MaxSize: p.max, ShiftFactor: p.shift, ScaleFactor: p.scale,
+			ImageParams: pigo.ImageParams{Pixels: l.Pix, Rows: l.H, Cols: l.W, Dim: l.W},
+		}
+		want := c.RunCascade(cp, 0)
+		total += len(want)
+		assert.Equal(t, want, upright.scan(cp), "%dx%d %+v", l.W, l.H, p)
+		assert.Equal(t, want, c.RunCascade(cp, -0.1), "pigo scans upright for a negative angle too")
+	}
+	return total
+}
+
+// BenchmarkUprightScan compares the upright scan with pigo's on the
+// portrait at the detection size, with the default parameters.
+func BenchmarkUprightScan(b *testing.B) {
+	f, err := os.Open(testutil.NeedPigoSample(b))
+	require.NoError(b, err)
+	img, err := jpeg.Decode(f)
+	f.Close()
+	require.NoError(b, err)
+	l := LumaOf(img, DetectSide)
+	c, err := classifier()
+	require.NoError(b, err)
+	cp := pigo.CascadeParams{
+		MinSize: 19, MaxSize: min(l.W, l.H), ShiftFactor: 0.15, ScaleFactor: 1.1,
+		ImageParams: pigo.ImageParams{Pixels: l.Pix, Rows: l.H, Cols: l.W, Dim: l.W},
+	}
+	b.Run("pigo", func(b *testing.B) {
+		for b.Loop() {
+			c.RunCascade(cp, 0)
+		}
+	})
+	b.Run("model", func(b *testing.B) {
+		for b.Loop() {
+			upright.scan(cp)
+		}
+	})
 }
