@@ -61,6 +61,9 @@ instructions without targets, for example
   [{"name": "thumb.jpg", "fmt": "jpg", "width": 256, "height": 256},
    {"name": "preview.webp", "fmt": "webp", "width": 1280, "quality": 75}]
 Renditions are written to DIR/<source basename>/<rendition name>.
+A rendition may be made from another one of the profile, named in its
+source instruction, as in a request (docs/composition.md):
+  {"name": "small.png", "fmt": "png", "width": 64, "source": {"rendition": "thumb.jpg"}}
 Exit status: 0 all renditions created, 1 some failed, 2 invalid profile or command line.
 
 With --near-duplicates, hashes each FILE (pHash and dHash of the analysis
@@ -239,9 +242,24 @@ func readProfile(path string) ([]api.Rendition, error) {
 			return nil, fmt.Errorf("%s: name %q is used twice", where, r.Name)
 		}
 		names[r.Name] = true
-		r.Target = api.Target{}
 		r.EmbedBinaryLimit = nil // every rendition is written under --out
 		out = append(out, r)
+	}
+	// The source instructions ({"rendition": name}) are checked as a
+	// request's are: a known name, no cycle, no chain too deep.
+	req := api.Request{Renditions: make([]api.Rendition, len(out))}
+	for i, r := range out {
+		r.Target = api.Target{URL: "/" + r.Name} // a target of its own
+		req.Renditions[i] = r
+	}
+	req.CheckRenditions()
+	for i, r := range req.Renditions {
+		if r.Invalid != nil {
+			return nil, fmt.Errorf("profile %s, rendition %d: %s", path, i+1, api.MessageOf(r.Invalid))
+		}
+	}
+	for i := range out {
+		out[i].Target = api.Target{}
 	}
 	return out, nil
 }
@@ -343,17 +361,77 @@ func (t *localTransfer) Put(ctx context.Context, target api.Target, path string,
 	return c.Put(ctx, target, path, opts)
 }
 
-// renderSource makes every rendition of one source.
+// renderSource makes every rendition of one source. A rendition whose
+// profile entry has source {"rendition": name} is made from that
+// rendition's output file, once it is written, together with the other
+// renditions made from the same file (one activation of the worker, which
+// decodes it once); when that rendition failed, it fails too, with the
+// same reason and a message naming it, as `acs process` does.
 func renderSource(ctx context.Context, w *worker.Worker, src batchSource, profile []api.Rendition, out string, timeout time.Duration) []api.RenditionResult {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	renditions := make([]api.Rendition, len(profile))
 	for i, r := range profile {
 		r.Target = api.Target{URL: filepath.Join(out, src.base, r.Name)}
+		r.SourceRendition = "" // the worker request's source is its source
 		renditions[i] = r
 	}
-	res := w.Process(ctx, &api.WorkerRequest{RequestID: "batch-" + src.base, Source: api.Source{URL: src.path}, Renditions: renditions})
-	return res.Renditions
+	parent := (&api.Request{Renditions: profile}).SourceIndices()
+	results := make([]api.RenditionResult, len(profile))
+	// run makes the renditions idx from source, and then, for each one
+	// created, the renditions made from it.
+	var run func(source api.Source, idx []int)
+	run = func(source api.Source, idx []int) {
+		req := &api.WorkerRequest{RequestID: "batch-" + src.base, Source: source}
+		for _, i := range idx {
+			req.Renditions = append(req.Renditions, renditions[i])
+		}
+		res := w.Process(ctx, req).Renditions
+		for k, i := range idx {
+			if k < len(res) {
+				results[i] = res[k]
+			} else {
+				results[i] = api.Failed(profile[i].Name, api.Errorf(api.ReasonGeneric, "the worker returned no outcome"))
+			}
+		}
+		for _, i := range idx {
+			var children []int
+			for c, p := range parent {
+				if p == i {
+					children = append(children, c)
+				}
+			}
+			if len(children) == 0 {
+				continue
+			}
+			if !results[i].Created() {
+				failDependents(profile, parent, results, i)
+				continue
+			}
+			run(api.Source{URL: renditions[i].Target.URL, MimeType: api.FormatMimeType(profile[i].Fmt)}, children)
+		}
+	}
+	var roots []int
+	for i, p := range parent {
+		if p < 0 {
+			roots = append(roots, i)
+		}
+	}
+	run(api.Source{URL: src.path}, roots)
+	return results
+}
+
+// failDependents fails every rendition made, directly or not, from
+// rendition i, which failed.
+func failDependents(profile []api.Rendition, parent []int, results []api.RenditionResult, i int) {
+	for c, p := range parent {
+		if p != i {
+			continue
+		}
+		results[c] = api.RenditionResult{Name: profile[c].Name, Status: api.StatusFailed, Reason: results[i].Reason,
+			Message: "source rendition '" + profile[i].Name + "' failed: " + results[i].Message}
+		failDependents(profile, parent, results, c)
+	}
 }
 
 // progress reports on stderr: a bar redrawn in place on a terminal, and a

@@ -238,3 +238,66 @@ func TestBatchOffice(t *testing.T) {
 	cfg, _ = decodeConfig(t, filepath.Join(out, "pic.png", "t.png"))
 	assert.Equal(t, [2]int{30, 30}, [2]int{cfg.Width, cfg.Height})
 }
+
+// A profile entry with source {"rendition": name} is made from that
+// rendition's output, in a chain as deep as asked; a failed rendition
+// fails those made from it, naming it, and nothing is written for them.
+func TestBatchComposesRenditions(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "wide.png")
+	writeSolidPNG(t, src, 400, 200, color.NRGBA{200, 40, 40, 255})
+	profile := writeProfile(t, `[
+		{"name": "square.jpg", "fmt": "jpg", "width": 100, "height": 100, "crop": "smart"},
+		{"name": "small.png", "fmt": "png", "width": 40, "source": {"rendition": "square.jpg"}},
+		{"name": "tiny.webp", "fmt": "webp", "width": 10, "source": {"rendition": "small.png"}},
+		{"name": "broken.jpg", "fmt": "jpg", "crop": {"x": 0, "y": 0, "w": 5000, "h": 5000}},
+		{"name": "from-broken.png", "fmt": "png", "width": 20, "source": {"rendition": "broken.jpg"}},
+		{"name": "further.png", "fmt": "png", "width": 10, "source": {"rendition": "from-broken.png"}}
+	]`)
+	out := filepath.Join(t.TempDir(), "out")
+
+	code, stderr := batch(t, "--profile", profile, "--out", out, src)
+	require.Equal(t, exitFailed, code, stderr)
+	assert.Contains(t, stderr, "1 sources, 6 renditions: 3 created, 3 failed")
+	for name, want := range map[string][2]int{"square.jpg": {100, 100}, "small.png": {40, 40}, "tiny.webp": {10, 10}} {
+		cfg, _ := decodeConfig(t, filepath.Join(out, "wide.png", name))
+		assert.Equal(t, want, [2]int{cfg.Width, cfg.Height}, "%s is made from its source rendition, not from the 400x200 source", name)
+	}
+	lines := map[string]string{}
+	for _, l := range strings.Split(stderr, "\n") {
+		if name, rest, ok := strings.Cut(strings.TrimPrefix(l, "acs batch: wide.png/"), ": "); ok && l != name {
+			lines[name] = rest
+		}
+	}
+	reason, _, _ := strings.Cut(lines["broken.jpg"], ": ")
+	require.NotEmpty(t, reason, stderr)
+	assert.Equal(t, reason+": source rendition 'broken.jpg' failed: ", lines["from-broken.png"][:len(reason)+len(": source rendition 'broken.jpg' failed: ")], stderr)
+	assert.Contains(t, lines["further.png"], "source rendition 'from-broken.png' failed: source rendition 'broken.jpg' failed", stderr)
+	entries, err := os.ReadDir(filepath.Join(out, "wide.png"))
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"square.jpg", "small.png", "tiny.webp"}, names, "nothing written for the failed renditions, no temporary file left")
+}
+
+// A source instruction that cannot be followed is refused with the
+// profile, before anything is rendered.
+func TestBatchRefusesBrokenComposition(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "a.png")
+	writeSolidPNG(t, src, 40, 20, color.NRGBA{0, 0, 255, 255})
+	for profile, want := range map[string]string{
+		`[{"name": "a.jpg", "fmt": "jpg", "width": 10, "source": {"rendition": "nope.jpg"}}]`: `rendition 1: source: no rendition of this request is named "nope.jpg"`,
+		`[{"name": "a.jpg", "fmt": "jpg", "width": 10, "source": {"rendition": "b.jpg"}},
+		  {"name": "b.jpg", "fmt": "jpg", "width": 10, "source": {"rendition": "a.jpg"}}]`: `in a cycle ("a.jpg" takes "b.jpg" takes "a.jpg")`,
+		`[{"name": "a.jpg", "fmt": "jpg", "width": 10, "source": {"rendition": "a.jpg"}}]`: `cannot be its own source`,
+		`[{"name": "a.jpg", "fmt": "jpg", "width": 10, "source": "a.jpg"}]`:                `must be {"rendition": "<name>"}`,
+	} {
+		out := filepath.Join(t.TempDir(), "out")
+		code, stderr := batch(t, "--profile", writeProfile(t, profile), "--out", out, src)
+		assert.Equal(t, exitInvalid, code, stderr)
+		assert.Contains(t, stderr, want)
+		_, err := os.Stat(filepath.Join(out, "a.png"))
+		assert.True(t, os.IsNotExist(err), "nothing rendered for %s", profile)
+	}
+}

@@ -150,7 +150,7 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 		if err != nil {
 			return err
 		}
-		var opts image.RenderOptions
+		opts := image.RenderOptions{Threads: awaitedThreads(src, r)}
 		fetcher := transfer
 		if src.Transfer != nil {
 			fetcher = src.Transfer

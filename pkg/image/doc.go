@@ -233,9 +233,11 @@
 //     the operation cache is off (every render reads a different file),
 //     each pipeline uses Options.Threads worker threads (default 1: a
 //     thumbnail is decode-bound and serial, and the worker runs renditions
-//     in parallel), glibc malloc arenas are capped (Options.MallocArenas,
-//     default 2) and libvips' own warnings are dropped. The measurements
-//     behind these choices are in docs/image-renditions.md.
+//     in parallel; RenderOptions.Threads gives one render more, for a
+//     rendition others wait on), glibc malloc arenas are capped
+//     (Options.MallocArenas, default 2) and libvips' own warnings are
+//     dropped. The measurements behind these choices are in
+//     docs/image-renditions.md.
 //
 // # Why not bimg
 //

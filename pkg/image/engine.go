@@ -276,6 +276,12 @@ type RenderOptions struct {
 	// Fetch fetches the watermark image. Without it a rendition that asks
 	// for a watermark fails with GenericError.
 	Fetch FetchFunc
+	// Threads, when positive, is the number of libvips worker threads
+	// that decode this rendition's pipeline into memory, in place of
+	// Options.Threads: more for a rendition that others wait on while
+	// the cores would otherwise idle (the scaling that follows the
+	// decoding of a large JPEG then runs beside it). 0 keeps Options.Threads.
+	Threads int
 }
 
 // Render makes rendition r of the image file at srcPath and writes it to
@@ -309,7 +315,7 @@ func (e *Engine) Render(ctx context.Context, srcPath string, r api.Rendition, ou
 func (e *Engine) render(ctx context.Context, srcPath string, r api.Rendition, outPath string, opts RenderOptions,
 	shrinkWith func(ctx context.Context, j *job) error) (res *Result, err error) {
 	j := &job{limits: e.limits, src: srcPath, r: r, fmt: api.CanonicalFormat(r.Fmt), fetch: opts.Fetch,
-		tmpDir: filepath.Dir(outPath)}
+		threads: opts.Threads, tmpDir: filepath.Dir(outPath)}
 	defer j.close()
 	defer func() {
 		if err != nil {

@@ -19,6 +19,9 @@ type job struct {
 	r      api.Rendition
 	fmt    string
 	fetch  FetchFunc
+	// threads is the number of libvips threads that decode the pipeline
+	// (RenderOptions.Threads); 0 for the process's setting.
+	threads int
 
 	// tmpDir is where a copy of the source is written when it must be
 	// read without some of its metadata: the rendition's directory.
@@ -650,7 +653,7 @@ func decodePixels(ctx context.Context, j *job) error {
 	var img *vipsImage
 	err := whileAlive(ctx, j.img, func() error {
 		var err error
-		img, err = j.img.decode()
+		img, err = j.img.decodeThreads(j.threads)
 		return err
 	})
 	if err != nil {

@@ -380,6 +380,21 @@ static int acs_composite(VipsImage *base, VipsImage *overlay, int n, int *xs, in
 	return r;
 }
 
+// acs_copy_memory_threads computes in into memory as
+// vips_image_copy_memory does, with threads worker threads rather than
+// the process's setting: a copy of in carries the concurrency hint the
+// thread pool reads (VIPS_META_CONCURRENCY), so in itself, which may be
+// shared, is left as it is.
+static VipsImage *acs_copy_memory_threads(VipsImage *in, int threads) {
+	VipsImage *c;
+	if (vips_copy(in, &c, NULL))
+		return NULL;
+	vips_image_set_int(c, VIPS_META_CONCURRENCY, threads);
+	VipsImage *out = vips_image_copy_memory(c);
+	g_object_unref(c);
+	return out;
+}
+
 // acs_strip copies in without its metadata: only the fields that describe
 // an animation (page height, frame delays, loop count) are kept.
 static int acs_strip(VipsImage *in, VipsImage **out) {
@@ -1136,7 +1151,18 @@ func (im *vipsImage) stripped() (*vipsImage, error) {
 // decode computes every pixel of the pipeline into memory. Decoding
 // errors in the source (truncation, corrupt data) surface here.
 func (im *vipsImage) decode() (*vipsImage, error) {
-	out := C.vips_image_copy_memory(im.p)
+	return im.decodeThreads(0)
+}
+
+// decodeThreads is decode with threads libvips worker threads; 0 keeps
+// the process's setting (Options.Threads).
+func (im *vipsImage) decodeThreads(threads int) (*vipsImage, error) {
+	var out *C.VipsImage
+	if threads > 0 {
+		out = C.acs_copy_memory_threads(im.p, C.int(threads))
+	} else {
+		out = C.vips_image_copy_memory(im.p)
+	}
 	if out == nil {
 		return nil, lastError("decode")
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -76,4 +77,32 @@ func TestKeepFailureFailsTheRenditionBeforeItsUpload(t *testing.T) {
 	assert.Equal(t, api.StatusFailed, r.Status)
 	assert.Contains(t, r.Message, `cannot keep rendition "a.png" for the renditions made from it`)
 	assert.Nil(t, srv.body("/out/a.png"), "not uploaded when its copy could not be kept")
+}
+
+func TestRenditionKeptReportsTheKeepTarget(t *testing.T) {
+	var mu sync.Mutex
+	kept := map[string]bool{}
+	write := writePNG(t, 4, 4)
+	w, _ := newTestWorker(t, func(ctx context.Context, src *Source, r *Rendition) error {
+		mu.Lock()
+		kept[r.Name] = r.Kept()
+		mu.Unlock()
+		return write(ctx, src, r)
+	}, nil)
+	dir := t.TempDir()
+	srcPath := filepath.Join(dir, "src.png")
+	require.NoError(t, os.WriteFile(srcPath, pngBytes(t, 4, 4), 0o600))
+	res := w.Process(context.Background(), &api.WorkerRequest{
+		RequestID: "r",
+		Source:    api.Source{URL: srcPath},
+		Renditions: []api.Rendition{
+			rendition("kept.png", "png", filepath.Join(dir, "kept.png")),
+			rendition("plain.png", "png", filepath.Join(dir, "plain.png")),
+		},
+		Keep: []api.Target{{URL: filepath.Join(dir, "keep", "kept.png")}, {}},
+	})
+	for _, r := range res.Renditions {
+		require.Equal(t, api.StatusCreated, r.Status, "%s: %s", r.Name, r.Message)
+	}
+	assert.Equal(t, map[string]bool{"kept.png": true, "plain.png": false}, kept)
 }

@@ -92,6 +92,11 @@ type Rendition struct {
 	keep api.Target
 }
 
+// Kept reports whether the orchestrator keeps r's output as the source
+// of other renditions of its request (api.WorkerRequest.Keep), which
+// wait for it.
+func (r *Rendition) Kept() bool { return !r.keep.IsZero() }
+
 // RenditionFunc makes one rendition: it reads the source (src.Path, or
 // src.Reader) and writes r.Path.
 // It should honour ctx, whose deadline ends shortly before the activation's.
