@@ -60,7 +60,9 @@ if ! command -v npm >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 compat="$(dirname "$0")/../test/compat"
-if [ -f "$compat/package-lock.json" ] && [ ! -d "$compat/node_modules/openwhisk" ]; then
+# node_modules/.lock-installed is the lock file npm ci last installed: a
+# changed lock file (a client added or bumped) installs again.
+if [ -f "$compat/package-lock.json" ] && ! cmp -s "$compat/package-lock.json" "$compat/node_modules/.lock-installed"; then
   echo "install-deps: npm ci in test/compat"
-  (cd "$compat" && npm ci --no-audit --no-fund --ignore-scripts)
+  (cd "$compat" && npm ci --no-audit --no-fund --ignore-scripts && cp package-lock.json node_modules/.lock-installed)
 fi
