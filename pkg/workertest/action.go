@@ -64,6 +64,9 @@ type Action struct {
 	mu     sync.Mutex
 	idle   []*owaction.Process
 	closed bool
+	// logs holds the latest output of each running process, for the
+	// report of a crash.
+	logs map[*owaction.Process]*crashLog
 }
 
 // NewAction returns an Action running the executable at exe under the
@@ -146,6 +149,10 @@ func (a *Action) Invoke(ctx context.Context, params json.RawMessage) (json.RawMe
 		return nil, fmt.Errorf("workertest: encoding the activation: %w", err)
 	}
 	line, err := p.Run(runCtx, body)
+	var crash string
+	if err != nil && p.Exited() {
+		crash = a.crashReport(p)
+	}
 	a.put(p)
 	switch {
 	case err == nil:
@@ -155,7 +162,11 @@ func (a *Action) Invoke(ctx context.Context, params json.RawMessage) (json.RawMe
 	case errors.Is(err, owaction.ErrResultTooLarge):
 		return nil, api.Wrap(api.ReasonGeneric, err, fmt.Sprintf("action %s returned a result larger than the platform limit", a.name))
 	default:
-		return nil, api.Wrap(api.ReasonGeneric, err, fmt.Sprintf("action %s crashed: %v", a.name, err))
+		msg := fmt.Sprintf("action %s crashed: %v", a.name, err)
+		if crash != "" {
+			msg += "\n" + crash
+		}
+		return nil, api.Wrap(api.ReasonGeneric, err, msg)
 	}
 }
 
@@ -185,9 +196,37 @@ func (a *Action) get(ctx context.Context) (*owaction.Process, error) {
 			return p, nil
 		}
 		_ = p.Close()
+		delete(a.logs, p)
 	}
 	a.mu.Unlock()
-	return owaction.StartProcess(ctx, a.dir, a.opts.Env, owaction.ProcessOptions{Log: a.opts.Log})
+	tail := &crashLog{}
+	var log io.Writer = tail
+	if a.opts.Log != nil {
+		log = io.MultiWriter(a.opts.Log, tail)
+	}
+	p, err := owaction.StartProcess(ctx, a.dir, a.opts.Env, owaction.ProcessOptions{Log: log})
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	if a.logs == nil {
+		a.logs = map[*owaction.Process]*crashLog{}
+	}
+	a.logs[p] = tail
+	a.mu.Unlock()
+	return p, nil
+}
+
+// crashReport returns the Go runtime's report of process p's crash, if
+// its output holds one.
+func (a *Action) crashReport(p *owaction.Process) string {
+	a.mu.Lock()
+	tail := a.logs[p]
+	a.mu.Unlock()
+	if tail == nil {
+		return ""
+	}
+	return tail.report()
 }
 
 // put returns a process to the pool, or closes it when it has ended.
@@ -196,6 +235,7 @@ func (a *Action) put(p *owaction.Process) {
 	defer a.mu.Unlock()
 	if a.closed || p.Exited() {
 		_ = p.Close()
+		delete(a.logs, p)
 		return
 	}
 	a.idle = append(a.idle, p)
