@@ -48,11 +48,7 @@ func NeedCorpus(t testing.TB, parts ...string) string {
 	}
 	p := filepath.Join(append([]string{dir}, parts...)...)
 	if _, err := os.Stat(p); err != nil {
-		msg := fmt.Sprintf("shared corpus: %s not found (the corpus is expected at <root>/shared/corpus beside the checkout at <root>/<checkout>): %v", p, err)
-		if os.Getenv(CIEnv) != "" {
-			t.Fatalf("%s; %s is set, so this is a failure, not a skip", msg, CIEnv)
-		}
-		t.Skip(msg)
+		Missing(t, fmt.Sprintf("shared corpus: %s not found (the corpus is expected at <root>/shared/corpus beside the checkout at <root>/<checkout>): %v", p, err))
 	}
 	return p
 }
@@ -69,10 +65,19 @@ func NeedTool(t testing.TB, name string) string {
 	if err == nil {
 		return p
 	}
-	msg := fmt.Sprintf("%s is not installed (scripts/install-deps.sh installs it): %v", name, err)
-	if os.Getenv(CIEnv) != "" {
-		t.Fatalf("%s; %s is set, so this is a failure, not a skip", msg, CIEnv)
-	}
-	t.Skip(msg)
+	Missing(t, fmt.Sprintf("%s is not installed (scripts/install-deps.sh installs it): %v", name, err))
 	return ""
+}
+
+// Missing ends a test that needs something this machine lacks (a tool, a
+// package, a sample, a codec): skipped, saying why, or, when the CI
+// environment variable is set, failed, since scripts/install-deps.sh
+// installs everything the tests need and a CI run must not pass by
+// skipping.
+func Missing(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv(CIEnv) != "" {
+		t.Fatalf("%s; %s is set, so this is a failure, not a skip", why, CIEnv)
+	}
+	t.Skip(why)
 }

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/journal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -396,16 +395,7 @@ func TestAssetComputeJournalRetention(t *testing.T) {
 // process action is the test action answering as process does; the
 // renditions themselves are not made here.
 func TestAssetComputeWithRealClient(t *testing.T) {
-	node := testutil.NeedTool(t, "node")
-	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@adobe", "asset-compute-client")); err != nil {
-		msg := "the pinned clients are not installed: run npm ci in test/compat (scripts/install-deps.sh does)"
-		if os.Getenv(testutil.CIEnv) != "" {
-			t.Fatalf("%s; %s is set, so this is a failure, not a skip", msg, testutil.CIEnv)
-		}
-		t.Skip(msg)
-	}
+	node, dir := needCompatClient(t, "@adobe/asset-compute-client")
 	var logs syncBuffer
 	ts := newACServer(t, AssetComputeOptions{JournalRetryAfter: time.Second}, &logs)
 	cmd := exec.CommandContext(t.Context(), node, "assetcompute.js")

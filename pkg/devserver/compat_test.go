@@ -165,16 +165,7 @@ func TestLogForwarding(t *testing.T) {
 // @adobe/aio-cli-plugin-runtime's log forwarding check, activation logs
 // and manifest processing of the repository's manifest.yml.
 func TestCompatWithRealClients(t *testing.T) {
-	node := testutil.NeedTool(t, "node")
-	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "openwhisk")); err != nil {
-		msg := "the pinned clients are not installed: run npm ci in test/compat (scripts/install-deps.sh does)"
-		if os.Getenv(testutil.CIEnv) != "" {
-			t.Fatalf("%s; %s is set, so this is a failure, not a skip", msg, testutil.CIEnv)
-		}
-		t.Skip(msg)
-	}
+	node, dir := needCompatClient(t, "openwhisk")
 	ts := newTestServer(t, Options{})
 	ts.putAction("echo", "echo", nil)
 	ts.putAction("web", "echo", map[string]any{"annotations": kv("web-export", true)})
@@ -201,4 +192,19 @@ func TestCompatWithRealClients(t *testing.T) {
 	}
 	assert.NotContains(t, string(out), "Response Missing Error Message")
 	assert.False(t, strings.Contains(string(out), "FAIL"))
+}
+
+// needCompatClient returns node and test/compat, where the pinned npm
+// clients are installed, once pkg (a package of test/compat/package.json)
+// is there: npm ci in test/compat installs them (scripts/install-deps.sh
+// does). Without them the test is skipped, or fails under CI.
+func needCompatClient(t *testing.T, pkg string) (node, dir string) {
+	t.Helper()
+	node = testutil.NeedTool(t, "node")
+	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", filepath.FromSlash(pkg))); err != nil {
+		testutil.Missing(t, "the pinned client "+pkg+" is not installed: run npm ci in test/compat (scripts/install-deps.sh does)")
+	}
+	return node, dir
 }
