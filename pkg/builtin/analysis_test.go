@@ -8,8 +8,6 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
-	"io"
-	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -21,8 +19,6 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/analysis"
 	"github.com/assetcompute/assetcompute/pkg/api"
-	"github.com/assetcompute/assetcompute/pkg/image"
-	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -89,11 +85,7 @@ func waves(w, h int, k float64) *stdimage.NRGBA {
 // fail with their reason and leave nothing behind.
 func TestAnalysisRendition(t *testing.T) {
 	dir := t.TempDir()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
-	require.NoError(t, err)
-	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: dir}, image.Options{})
-	require.NoError(t, err)
+	handlers := testHandlers(t, worker.Options{TempDir: dir})
 
 	run := func(source string, rendition map[string]any) (api.RenditionResult, map[string]any, string) {
 		t.Helper()

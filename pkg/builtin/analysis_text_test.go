@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	stdimage "image"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,8 +16,6 @@ import (
 	"github.com/assetcompute/assetcompute/internal/ocrtest"
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
-	"github.com/assetcompute/assetcompute/pkg/image"
-	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -59,11 +55,7 @@ func screenPS() []byte {
 func TestTextDetection(t *testing.T) {
 	testutil.NeedTool(t, "tesseract")
 	dir := t.TempDir()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
-	require.NoError(t, err)
-	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: dir}, image.Options{})
-	require.NoError(t, err)
+	handlers := testHandlers(t, worker.Options{TempDir: dir})
 	src := t.TempDir()
 	analyseFile := func(path string, rendition map[string]any) (api.RenditionResult, map[string]any) {
 		t.Helper()
@@ -118,11 +110,7 @@ func TestTextDetection(t *testing.T) {
 // fulltext action, which reads it by OCR.
 func TestImageTextThroughHandlers(t *testing.T) {
 	testutil.NeedTool(t, "tesseract")
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
-	require.NoError(t, err)
-	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: t.TempDir()}, image.Options{})
-	require.NoError(t, err)
+	handlers := testHandlers(t, worker.Options{TempDir: t.TempDir()})
 	page := writeImage(t, t.TempDir(), "page.jpg", gray(drawPS(t, ocrtest.PostScript(ocrtest.Sample[:2], 0), 300)), 90)
 	r, out := runRendition(t, handlers[FulltextAction], page, map[string]any{"fmt": "text"}, map[string]any{"ocrLanguage": "en"})
 	require.Equal(t, api.StatusCreated, r.Status, r.Message)

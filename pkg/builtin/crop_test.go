@@ -2,8 +2,6 @@ package builtin
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"testing"
 
@@ -12,8 +10,6 @@ import (
 
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
-	"github.com/assetcompute/assetcompute/pkg/image"
-	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -23,11 +19,7 @@ import (
 // analysis rendition the face in source pixels.
 func TestCropAndFacesMetadata(t *testing.T) {
 	dir := t.TempDir()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
-	require.NoError(t, err)
-	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: dir}, image.Options{})
-	require.NoError(t, err)
+	handlers := testHandlers(t, worker.Options{TempDir: dir})
 	src := testutil.NeedPigoSample(t) // 320x400, one face
 
 	r, _ := runRendition(t, handlers[ThumbnailAction], src, map[string]any{"fmt": "jpg", "width": 100, "height": 100, "crop": "smart"}, nil)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	stdimage "image"
 	_ "image/png"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,8 +15,6 @@ import (
 	"github.com/assetcompute/assetcompute/internal/pdftest"
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
-	"github.com/assetcompute/assetcompute/pkg/image"
-	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -87,11 +83,7 @@ func illustratorPDF() []byte {
 func TestThumbnailOfIllustratorPDF(t *testing.T) {
 	testutil.NeedTool(t, "gs")
 	dir := t.TempDir()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
-	require.NoError(t, err)
-	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: dir}, image.Options{})
-	require.NoError(t, err)
+	handlers := testHandlers(t, worker.Options{TempDir: dir})
 
 	src := t.TempDir()
 	ai := filepath.Join(src, "art.ai")

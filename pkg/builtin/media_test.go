@@ -6,8 +6,6 @@ import (
 	"image/gif"
 	_ "image/jpeg"
 	_ "image/png"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,8 +19,6 @@ import (
 
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
-	"github.com/assetcompute/assetcompute/pkg/image"
-	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -43,11 +39,7 @@ func ffmpegFile(t *testing.T, dir string, args ...string) string {
 // reason.
 func TestThumbnailOfVideoAndAudio(t *testing.T) {
 	dir := t.TempDir()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
-	require.NoError(t, err)
-	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: dir}, image.Options{})
-	require.NoError(t, err)
+	handlers := testHandlers(t, worker.Options{TempDir: dir})
 
 	src := t.TempDir()
 	// A portrait picture, white on top, stored turned and marked with a
@@ -293,11 +285,7 @@ func TestThumbnailOfVideoAndAudio(t *testing.T) {
 // ffprobe.
 func TestPreviewClip(t *testing.T) {
 	dir := t.TempDir()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
-	require.NoError(t, err)
-	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: dir, MaxRenditionBytes: 200_000}, image.Options{})
-	require.NoError(t, err)
+	handlers := testHandlers(t, worker.Options{TempDir: dir, MaxRenditionBytes: 200_000})
 
 	src := t.TempDir()
 	clip := ffmpegFile(t, src, "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=4", "-f", "lavfi", "-i", "sine=duration=4",

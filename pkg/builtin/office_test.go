@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	stdimage "image"
 	"image/color"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,8 +15,6 @@ import (
 	"github.com/assetcompute/assetcompute/internal/officetest"
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
-	"github.com/assetcompute/assetcompute/pkg/image"
-	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -28,11 +24,7 @@ import (
 // used without LibreOffice, and bad sources fail with the right reason.
 func TestOfficeAction(t *testing.T) {
 	dir := t.TempDir()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
-	require.NoError(t, err)
-	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: dir}, image.Options{})
-	require.NoError(t, err)
+	handlers := testHandlers(t, worker.Options{TempDir: dir})
 
 	src := t.TempDir()
 	file := func(name string, data []byte) string {

@@ -3,8 +3,6 @@ package builtin
 import (
 	"encoding/binary"
 	stdimage "image"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +14,6 @@ import (
 
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
-	"github.com/assetcompute/assetcompute/pkg/image"
-	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -33,11 +29,7 @@ func TestThumbnailOfPostScript(t *testing.T) {
 	testutil.NeedTool(t, "gs")
 	vips := testutil.NeedTool(t, "vips")
 	dir := t.TempDir()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
-	require.NoError(t, err)
-	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: dir}, image.Options{})
-	require.NoError(t, err)
+	handlers := testHandlers(t, worker.Options{TempDir: dir})
 
 	src := t.TempDir()
 	file := func(name string, data []byte) string {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	stdimage "image"
 	"image/color"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,8 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
-	"github.com/assetcompute/assetcompute/pkg/image"
-	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -27,11 +23,7 @@ import (
 // rendition, in order: the failure is that rendition's alone.
 func TestThumbnailSeveralSizesOneEventEach(t *testing.T) {
 	dir := t.TempDir()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
-	require.NoError(t, err)
-	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: dir, Parallelism: 2}, image.Options{})
-	require.NoError(t, err)
+	handlers := testHandlers(t, worker.Options{TempDir: dir, Parallelism: 2})
 
 	img := stdimage.NewNRGBA(stdimage.Rect(0, 0, 1600, 1200))
 	for y := 0; y < 1200; y++ {

@@ -2,8 +2,6 @@ package builtin
 
 import (
 	stdimage "image"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,8 +12,6 @@ import (
 	"github.com/assetcompute/assetcompute/internal/rawtest"
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
-	"github.com/assetcompute/assetcompute/pkg/image"
-	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -47,11 +43,7 @@ func quadrants(img stdimage.Image) [4]string {
 // otherwise or when asked, and a file holding only a postage stamp fails.
 func TestThumbnailOfCameraRaw(t *testing.T) {
 	dir := t.TempDir()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
-	require.NoError(t, err)
-	handlers, err := Handlers(worker.Options{Transfer: tc, Logger: logger, TempDir: dir}, image.Options{})
-	require.NoError(t, err)
+	handlers := testHandlers(t, worker.Options{TempDir: dir})
 	src := t.TempDir()
 	write := func(name string, b []byte) string {
 		p := filepath.Join(src, name)

@@ -3,6 +3,8 @@ package builtin
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,7 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
+	"github.com/assetcompute/assetcompute/pkg/transfer"
+	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
 // runRendition makes one rendition of source with handler (an action's
@@ -39,4 +44,18 @@ func runRendition(t *testing.T, handler invoke.Handler, source string, rendition
 	rr := res.(*api.WorkerResult).Renditions
 	require.Len(t, rr, 1)
 	return rr[0], out
+}
+
+// testHandlers returns the built-in actions' handlers as Handlers builds
+// them, with a transfer client allowing local files and logs discarded;
+// o's other fields (TempDir, Parallelism, limits) are kept.
+func testHandlers(t testing.TB, o worker.Options) map[string]invoke.Handler {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
+	require.NoError(t, err)
+	o.Transfer, o.Logger = tc, logger
+	handlers, err := Handlers(o, image.Options{})
+	require.NoError(t, err)
+	return handlers
 }
