@@ -25,6 +25,7 @@ packages=(
   libraw-dev       # LibRaw headers: scripts/depbench's cgo comparison only
   ghostscript      # gs: the PostScript engine (EPS, PS, AI thumbnails; child processes)
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra  # OCR of images and scanned PDFs (caged child process), text detection
+  chromium fonts-dejavu-core  # the devtool and contact-sheet browser tests (headless, through chromedp)
 )
 
 missing=()
