@@ -48,6 +48,11 @@ type Event struct {
 	// ErrorReason and ErrorMessage are set on rendition_failed.
 	ErrorReason  Reason `json:"errorReason,omitempty"`
 	ErrorMessage string `json:"errorMessage,omitempty"`
+	// Timings is where the rendition's time went, in milliseconds per
+	// step, when the worker measured it: "fetch", "decode", "render",
+	// "encode", "upload" and "total" (a step that did not happen is
+	// absent). It is ours; the hosted service has no such field.
+	Timings map[string]float64 `json:"timings,omitempty"`
 }
 
 // eventFields has Event's fields without its methods, to avoid recursion.
