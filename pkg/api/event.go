@@ -52,6 +52,19 @@ type Event struct {
 	// step, when the worker measured it: "fetch", "decode", "render",
 	// "encode", "upload" and "total" (a step that did not happen is
 	// absent). It is ours; the hosted service has no such field.
+	//
+	// "fetch" is the download of the source, shared by the renditions of
+	// one activation; "upload" the storing of the rendition (and of the
+	// copy kept for renditions made from it); "total" runs from the start
+	// of the activation to the end of the rendition, so it also holds
+	// the wait for a free slot and the lifecycle's checks, and is at
+	// least the sum of the other steps. "encode" is the writing of the
+	// output format. "render" is the rest of the worker's own work: for
+	// an image rendition the decoding of the source and its resizing,
+	// cropping and colour conversion, which libvips does together in
+	// one pass over the pixels, so they are one step; for metadata
+	// and text the whole extraction. "decode" is reported only by a
+	// worker that decodes in a step of its own.
 	Timings map[string]float64 `json:"timings,omitempty"`
 }
 
@@ -123,6 +136,7 @@ func NewEvent(req *Request, index int, r Rendition, res RenditionResult, now tim
 		ev.Instructions = r.Verbatim
 	}
 	ev.ActivationIDs = res.ActivationIDs
+	ev.Timings = res.Timings
 	if len(r.UserData) > 0 {
 		ev.UserData = r.UserData
 	}

@@ -56,6 +56,9 @@ type RenditionResult struct {
 	// ActivationIDs are the OpenWhisk activations that made the
 	// rendition, when known (a worker running as an action sets its own).
 	ActivationIDs []string `json:"activationIds,omitempty"`
+	// Timings is where the rendition's time went in the worker, in
+	// milliseconds per step (see Event.Timings), when it was measured.
+	Timings map[string]float64 `json:"timings,omitempty"`
 }
 
 // Created reports whether the rendition was made.

@@ -205,6 +205,7 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 				if err != nil {
 					return err
 				}
+				r.Timed("encode", res.Encode)
 				r.Metadata[api.MetadataWidth] = res.Width
 				r.Metadata[api.MetadataHeight] = res.Height
 				return nil
@@ -217,6 +218,7 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 		if err != nil {
 			return err
 		}
+		r.Timed("encode", res.Encode)
 		r.Metadata[api.MetadataWidth] = res.Width
 		r.Metadata[api.MetadataHeight] = res.Height
 		imageResultMetadata(r.Metadata, res, rendition.BlurFaces)

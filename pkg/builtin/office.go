@@ -89,6 +89,7 @@ func Office(engine *image.Engine, off *office.Engine, transfer worker.Transfer) 
 		if err != nil {
 			return err
 		}
+		r.Timed("encode", res.Encode)
 		r.Metadata[api.MetadataWidth] = res.Width
 		r.Metadata[api.MetadataHeight] = res.Height
 		r.Metadata[MetadataOfficeSource] = pic.Kind

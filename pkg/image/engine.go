@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 )
@@ -264,6 +265,10 @@ type Result struct {
 	// FacesBlurred is the number of faces blurFaces blurred (in all the
 	// frames of an animation).
 	FacesBlurred int
+	// Encode is the part of Render's time spent encoding the pixels and
+	// writing the file; the rest went to reading the source and decoding,
+	// resizing and converting its pixels, which libvips does in one pass.
+	Encode time.Duration
 }
 
 // FetchFunc fetches a file a rendition refers to by URL (the watermark
@@ -339,10 +344,12 @@ func (e *Engine) render(ctx context.Context, srcPath string, r api.Rendition, ou
 	if err := ctxErr(ctx, "save"); err != nil {
 		return nil, err
 	}
+	encodeStart := time.Now()
 	n, quality, err := j.write(ctx, outPath)
 	if err != nil {
 		return nil, err
 	}
+	encode := time.Since(encodeStart)
 	return &Result{
 		Width:    j.img.width(),
 		Height:   j.img.height() / j.frames,
@@ -355,6 +362,7 @@ func (e *Engine) render(ctx context.Context, srcPath string, r api.Rendition, ou
 		Crop:     j.crop,
 
 		FacesBlurred: j.facesBlurred,
+		Encode:       encode,
 	}, nil
 }
 

@@ -52,7 +52,8 @@ func goldenProcessor(t *testing.T) *Processor {
 			return os.WriteFile(r.Path, append(bytes.Clone(goldenPNG), make([]byte, 200)...), 0o600)
 		}
 		return os.WriteFile(r.Path, goldenPNG, 0o600)
-	}, worker.Options{Transfer: client, TempDir: t.TempDir(), Logger: quiet, MaxRenditionBytes: 100})
+	}, worker.Options{Transfer: client, TempDir: t.TempDir(), Logger: quiet, MaxRenditionBytes: 100,
+		Now: stoppedClock})
 	require.NoError(t, err)
 	return newProcessor(t, map[string]invoke.Handler{
 		api.ActionThumbnail: w.Handle,
@@ -90,3 +91,7 @@ func TestRejectedResultGolden(t *testing.T) {
 		[]byte(`{"requestId":"req-rejected","renditions":[{"name":"a.png","fmt":"png","target":"s3://bucket/a.png"}]}`))
 	golden.JSON(t, "rejected_result.golden", res)
 }
+
+// stoppedClock is a clock that never moves, so the workers' step timings
+// in the golden results are all zero.
+func stoppedClock() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -41,7 +42,11 @@ const goldenWorkerRequest = `{"requestId":"req-golden","source":"data:text/plain
 // TestWorkerResultGolden pins the JSON shape of a worker result
 // (testdata/worker_result.golden; -update rewrites it).
 func TestWorkerResultGolden(t *testing.T) {
-	w, _ := newTestWorker(t, goldenFunc, func(o *Options) { o.MaxRenditionBytes = 100 })
+	w, _ := newTestWorker(t, goldenFunc, func(o *Options) {
+		o.MaxRenditionBytes = 100
+		// A clock that never moves: the step timings are all zero.
+		o.Now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+	})
 	out, err := w.Handle(context.Background(), []byte(goldenWorkerRequest))
 	require.NoError(t, err)
 	golden.JSON(t, "worker_result.golden", out)

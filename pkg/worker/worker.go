@@ -90,6 +90,23 @@ type Rendition struct {
 	// keep is where the lifecycle stores a copy of the output for the
 	// orchestrator (api.WorkerRequest.Keep); zero for none.
 	keep api.Target
+	// steps are the step durations the function reported with Timed.
+	steps map[string]time.Duration
+}
+
+// Timed records that the function spent d in step of this rendition
+// ("decode", "encode"; see api.Event.Timings), for its event. The
+// lifecycle measures the fetch, the upload and the function's whole call
+// itself: the part of the call the function does not report is its
+// "render" step. A step reported twice adds up. The steps reported must
+// lie within the function's call; when they add up to more than the call
+// took, they are dropped and the whole call is reported as "render".
+// Not safe for concurrent use on one Rendition.
+func (r *Rendition) Timed(step string, d time.Duration) {
+	if r.steps == nil {
+		r.steps = map[string]time.Duration{}
+	}
+	r.steps[step] += max(d, 0)
 }
 
 // Kept reports whether the orchestrator keeps r's output as the source
@@ -164,6 +181,9 @@ type Options struct {
 	// carry the activation and request ids of the context they are
 	// logged with (the worker wraps its handler with package logctx).
 	Logger *slog.Logger
+	// Now returns the time the renditions' step timings
+	// (api.RenditionResult.Timings) are measured with; default time.Now.
+	Now func() time.Time
 }
 
 const (
@@ -194,6 +214,9 @@ func (o *Options) applyDefaults() {
 	}
 	if o.MaxRenditionBytes == 0 {
 		o.MaxRenditionBytes = defaultMaxRenditionBytes
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	o.Logger = logctx.Wrap(o.Logger)
 }
@@ -272,6 +295,7 @@ func (w *Worker) process(ctx context.Context, req *api.WorkerRequest, tr Transfe
 func (w *Worker) processBatch(ctx context.Context, req *api.WorkerRequest, tr Transfer, s settings.Settings) *api.WorkerResult {
 	ctx = logctx.WithRequestID(ctx, req.RequestID)
 	log := w.opts.Logger
+	clock := stepClock{now: w.opts.Now, start: w.opts.Now()}
 	results := make([]api.RenditionResult, len(req.Renditions))
 	failAll := func(err error) *api.WorkerResult {
 		for i, r := range req.Renditions {
@@ -308,10 +332,15 @@ func (w *Worker) processBatch(ctx context.Context, req *api.WorkerRequest, tr Tr
 	}()
 
 	src, closeSrc, err := w.openSource(workCtx, tr, req, filepath.Join(dir, "source"), log)
+	clock.fetch = clock.since(clock.start)
 	if err != nil {
 		err = timeoutIfDone(workCtx, err, "fetching the source")
 		log.WarnContext(ctx, "source fetch failed", "source", api.RedactURL(req.Source.URL), "reason", api.ReasonOf(err), "error", err)
-		return failAll(err)
+		res := failAll(err)
+		for i := range res.Renditions {
+			res.Renditions[i].Timings = clock.timings(nil, false, 0, 0, false)
+		}
+		return res
 	}
 	closeSource = closeSrc
 	src.Settings = s
@@ -334,9 +363,11 @@ func (w *Worker) processBatch(ctx context.Context, req *api.WorkerRequest, tr Tr
 		running.Add(1)
 		go func() {
 			defer running.Done()
+			began := clock.now()
 			errs := w.callBatch(workCtx, src, rends)
+			work := clock.since(began)
 			for i, r := range rends {
-				done <- indexedResult{i, w.finish(workCtx, tr, req.RequestID, r, errs[i])}
+				done <- indexedResult{i, w.finish(workCtx, tr, req.RequestID, r, errs[i], clock, work)}
 			}
 		}()
 	} else {
@@ -352,8 +383,10 @@ func (w *Worker) processBatch(ctx context.Context, req *api.WorkerRequest, tr Tr
 					return
 				}
 				defer func() { <-sem }()
+				began := clock.now()
 				err := w.callOne(workCtx, src, r)
-				done <- indexedResult{r.Index, w.finish(workCtx, tr, req.RequestID, r, err)}
+				work := clock.since(began)
+				done <- indexedResult{r.Index, w.finish(workCtx, tr, req.RequestID, r, err, clock, work)}
 			}()
 		}
 	}
@@ -477,12 +510,15 @@ func (w *Worker) callBatch(ctx context.Context, src *Source, rs []*Rendition) (e
 // Metadata the function set must keep the contract types of the reserved
 // keys (api.CheckMetadata), or the rendition fails with GenericError
 // naming the key, before anything is uploaded.
-func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *Rendition, err error) (res api.RenditionResult) {
+func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *Rendition, err error, clock stepClock, work time.Duration) (res api.RenditionResult) {
+	var upload time.Duration
+	uploaded := false
 	defer func() {
 		if p := recover(); p != nil {
 			w.opts.Logger.ErrorContext(ctx, "finishing a rendition panicked", "rendition", r.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			res = api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "worker failed while finishing rendition %q: panic: %v", r.Name, p))
 		}
+		res.Timings = clock.timings(r.steps, true, work, upload, uploaded)
 	}()
 	if err != nil {
 		return api.Failed(r.Name, timeoutIfDone(ctx, err, "making the rendition"))
@@ -512,7 +548,10 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 	if !r.keep.IsZero() {
 		// The copy other renditions are made from goes first: a rendition
 		// whose dependents could not read it is not reported made.
-		if err := tr.Put(ctx, r.keep, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string)}); err != nil {
+		began := clock.now()
+		err := tr.Put(ctx, r.keep, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string)})
+		upload, uploaded = clock.since(began), true
+		if err != nil {
 			return api.Failed(r.Name, timeoutIfDone(ctx, api.Wrap(api.ReasonOf(err), err,
 				fmt.Sprintf("cannot keep rendition %q for the renditions made from it: %s", r.Name, api.MessageOf(err))), "keeping the rendition"))
 		}
@@ -537,15 +576,18 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 			"rendition %q is %d bytes, more than embedBinaryLimit (%d), and it has no target to upload to",
 			r.Name, size, *r.EmbedBinaryLimit))
 	}
-	start := time.Now()
+	start := clock.now()
 	objMeta := map[string]string{api.ObjectMetaRendition: r.Name}
 	if requestID != "" {
 		objMeta[api.ObjectMetaRequestID] = requestID
 	}
-	if err := tr.Put(ctx, r.Target, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string), Metadata: objMeta}); err != nil {
+	err = tr.Put(ctx, r.Target, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string), Metadata: objMeta})
+	took := clock.since(start)
+	upload, uploaded = upload+took, true
+	if err != nil {
 		return failedOutput(r.Name, size, timeoutIfDone(ctx, err, "uploading the rendition"))
 	}
-	w.opts.Logger.InfoContext(ctx, "rendition stored", "rendition", r.Name, "target", r.Target.Redacted(), "bytes", size, "ms", time.Since(start).Milliseconds())
+	w.opts.Logger.InfoContext(ctx, "rendition stored", "rendition", r.Name, "target", r.Target.Redacted(), "bytes", size, "ms", took.Milliseconds())
 	return res
 }
 
