@@ -32,7 +32,9 @@ func TestBatchResultGolden(t *testing.T) {
 	require.NoError(t, err)
 	w, err := worker.New(func(_ context.Context, _ *worker.Source, r *worker.Rendition) error {
 		return os.WriteFile(r.Path, goldenPNG, 0o600)
-	}, worker.Options{Transfer: client, TempDir: t.TempDir(), Logger: s0.logger})
+	}, worker.Options{Transfer: client, TempDir: t.TempDir(), Logger: s0.logger,
+		// A clock that never moves: the step timings are all zero.
+		Now: func() time.Time { return time.Date(2025, 3, 9, 12, 34, 56, 0, time.UTC) }})
 	require.NoError(t, err)
 	s := testServer(t, map[string]string{}, invoke.NewInProcess(map[string]invoke.Handler{api.ActionThumbnail: w.Handle}))
 	s.now = func() time.Time { return time.Date(2025, 3, 9, 12, 34, 56, 0, time.UTC) }
