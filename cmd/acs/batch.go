@@ -22,6 +22,7 @@ import (
 	"github.com/assetcompute/assetcompute/pkg/builtin"
 	"github.com/assetcompute/assetcompute/pkg/image"
 	"github.com/assetcompute/assetcompute/pkg/office"
+	"github.com/assetcompute/assetcompute/pkg/report"
 	"github.com/assetcompute/assetcompute/pkg/settings"
 	"github.com/assetcompute/assetcompute/pkg/transfer"
 	"github.com/assetcompute/assetcompute/pkg/worker"
@@ -47,10 +48,11 @@ func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	nearDup := fs.Bool("near-duplicates", false, "report groups of near-identical FILEs (perceptual hashes) instead of rendering; no --profile or --out")
 	distance := fs.Int("distance", DefaultNearDistance, "with --near-duplicates: the largest pHash and dHash distance (bits of 64) of near-identical files")
 	asJSON := fs.Bool("json", false, "with --near-duplicates: write the report as JSON")
+	reportPath := fs.String("report", "", "also write a contact sheet of the sources and their renditions to this HTML `file` (self-contained: previews inline)")
 	var set settingFlags
 	fs.Var(&set, "setting", settingUsage)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: acs batch --profile PROFILE.json --out DIR [-j N] FILE...
+		fmt.Fprint(stderr, `Usage: acs batch --profile PROFILE.json --out DIR [-j N] [--report report.html] FILE...
 
        acs batch --near-duplicates [--distance N] [--json] [-j N] FILE...
 
@@ -64,6 +66,9 @@ Renditions are written to DIR/<source basename>/<rendition name>.
 A rendition may be made from another one of the profile, named in its
 source instruction, as in a request (docs/composition.md):
   {"name": "small.png", "fmt": "png", "width": 64, "source": {"rendition": "thumb.jpg"}}
+With --report, also writes a contact sheet: one self-contained HTML page
+showing each FILE and its renditions (previews inline), their sizes,
+dimensions and step timings, and the reason of each failure (docs/report.md).
 Exit status: 0 all renditions created, 1 some failed, 2 invalid profile or command line.
 
 With --near-duplicates, hashes each FILE (pHash and dHash of the analysis
@@ -80,7 +85,7 @@ Flags:
 		return exitInvalid
 	}
 	if *nearDup {
-		if *profilePath != "" || *outDir != "" || fs.NArg() == 0 || *jobs < 1 || *timeout <= 0 || *threads < 0 || *distance < 0 || *distance > 64 {
+		if *profilePath != "" || *outDir != "" || *reportPath != "" || fs.NArg() == 0 || *jobs < 1 || *timeout <= 0 || *threads < 0 || *distance < 0 || *distance > 64 {
 			fs.Usage()
 			return exitInvalid
 		}
@@ -131,15 +136,24 @@ Flags:
 	if *threads == 0 {
 		*threads = max(1, runtime.GOMAXPROCS(0) / *jobs)
 	}
-	w, err := newBatchWorker(logger, *threads, tmp, deployment)
+	var report string
+	if *reportPath != "" {
+		if report, err = filepath.Abs(*reportPath); err != nil {
+			fmt.Fprintln(stderr, "acs batch:", err)
+			return exitInvalid
+		}
+	}
+	w, engine, err := newBatchWorker(logger, *threads, tmp, deployment)
 	if err != nil {
 		fmt.Fprintln(stderr, "acs batch:", err)
 		return exitFailed
 	}
 
+	parent := ctx
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bar := newProgress(stderr, len(sources), len(sources)*len(profile))
+	results := make([][]api.RenditionResult, len(sources))
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for i := 0; i < min(*jobs, len(sources)); i++ {
@@ -147,7 +161,8 @@ Flags:
 		go func() {
 			defer wg.Done()
 			for k := range work {
-				bar.done(sources[k], renderSource(ctx, w, sources[k], profile, out, *timeout))
+				results[k] = renderSource(ctx, w, sources[k], profile, out, *timeout)
+				bar.done(sources[k], results[k])
 			}
 		}()
 	}
@@ -156,7 +171,51 @@ Flags:
 	}
 	close(work)
 	wg.Wait()
-	return bar.finish()
+	status := bar.finish()
+	if report != "" {
+		// Written after an interrupt too, for what was made; a second
+		// interrupt stops it.
+		rctx, rstop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+		defer rstop()
+		if err := writeBatchReport(rctx, report, sources, profile, results, out, engine, tmp, *jobs); err != nil {
+			fmt.Fprintln(stderr, "acs batch: cannot write the contact sheet:", err)
+			return exitFailed
+		}
+		fmt.Fprintln(stderr, "acs batch: contact sheet written to", report)
+	}
+	return status
+}
+
+// writeBatchReport writes the contact sheet of a batch to path: each
+// source with its renditions (results[k] for sources[k], nil for a source
+// never started), previews made with engine, parallelism previews at once.
+func writeBatchReport(ctx context.Context, path string, sources []batchSource, profile []api.Rendition, results [][]api.RenditionResult,
+	out string, engine *image.Engine, tmp string, parallelism int) error {
+	sheet := make([]report.Source, 0, len(sources))
+	for k, src := range sources {
+		rs := results[k]
+		if rs == nil {
+			rs = make([]api.RenditionResult, len(profile))
+			for i, r := range profile {
+				rs[i] = api.Failed(r.Name, api.Errorf(api.ReasonTimeout, "not started: the batch was interrupted"))
+			}
+		}
+		s := report.Source{Name: src.base, Path: src.path}
+		for i, r := range rs {
+			rr := report.Rendition{Result: r}
+			if r.Created() && i < len(profile) {
+				rr.Path = filepath.Join(out, src.base, profile[i].Name)
+			}
+			s.Renditions = append(s.Renditions, rr)
+		}
+		sheet = append(sheet, s)
+	}
+	return report.WriteFile(ctx, path, sheet, report.Options{
+		Title:       "acs batch: " + filepath.Base(out),
+		Preview:     report.ImagePreviews(engine, tmp),
+		LinkBase:    filepath.Dir(path),
+		Parallelism: parallelism,
+	})
 }
 
 // batchSource is one FILE argument.
@@ -269,27 +328,28 @@ func readProfile(path string) ([]api.Rendition, error) {
 // one rendition at a time per source (parallelism comes from -j), threads
 // libvips threads per image, its temporary files under tmp, and the
 // deployment settings s (the source size limit, the image limits, ...).
-func newBatchWorker(logger *slog.Logger, threads int, tmp string, s settings.Settings) (*worker.Worker, error) {
+func newBatchWorker(logger *slog.Logger, threads int, tmp string, s settings.Settings) (*worker.Worker, *image.Engine, error) {
 	topts := transfer.Options{Logger: logger}
 	if err := s.Apply(&topts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	topts.AllowLocal = true
 	topts.AllowHTTP = true
 	topts.AllowPrivateNetworks = true
 	engine, err := image.New(image.Options{Threads: threads})
 	if err != nil {
-		return nil, fmt.Errorf("image engine: %w", err)
+		return nil, nil, fmt.Errorf("image engine: %w", err)
 	}
 	local := &localTransfer{opts: topts}
 	// Office sources get the office action's code: their embedded
 	// thumbnail or a page rendered by LibreOffice.
 	off, err := office.New(office.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("office engine: %w", err)
+		return nil, nil, fmt.Errorf("office engine: %w", err)
 	}
 	fn := builtin.ImagesWithOffice(builtin.Thumbnail(engine, local), builtin.Office(engine, off, local))
-	return worker.New(fn, worker.Options{Transfer: local, Settings: s, Logger: logger, Parallelism: 1, TempDir: tmp})
+	w, err := worker.New(fn, worker.Options{Transfer: local, Settings: s, Logger: logger, Parallelism: 1, TempDir: tmp})
+	return w, engine, err
 }
 
 // localTransfer is the transfer of acs batch. A source that is a local

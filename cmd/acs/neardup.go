@@ -246,7 +246,7 @@ func batchNearDuplicates(ctx context.Context, args []string, s settings.Settings
 	if threads == 0 {
 		threads = max(1, runtime.GOMAXPROCS(0)/jobs)
 	}
-	w, err := newBatchWorker(logger, threads, tmp, s)
+	w, _, err := newBatchWorker(logger, threads, tmp, s)
 	if err != nil {
 		fmt.Fprintln(stderr, "acs batch:", err)
 		return exitFailed
