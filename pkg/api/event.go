@@ -49,16 +49,17 @@ type Event struct {
 	ErrorReason  Reason `json:"errorReason,omitempty"`
 	ErrorMessage string `json:"errorMessage,omitempty"`
 	// Timings is where the rendition's time went, in milliseconds per
-	// step, when the worker measured it: "fetch", "decode", "render",
-	// "encode", "upload" and "total" (a step that did not happen is
-	// absent). It is ours; the hosted service has no such field.
+	// step, when the worker measured it: "fetch", "wait", "decode",
+	// "render", "encode", "upload" and "total" (a step that did not happen
+	// is absent). It is ours; the hosted service has no such field.
 	//
 	// "fetch" is the download of the source, shared by the renditions of
-	// one activation; "upload" the storing of the rendition (and of the
+	// one activation; "wait" the time the rendition waited for the
+	// renditions before it, when the worker makes fewer at once than it
+	// was given; "upload" the storing of the rendition (and of the
 	// copy kept for renditions made from it); "total" runs from the start
 	// of the activation to the end of the rendition, so it also holds
-	// the wait for a free slot and the lifecycle's checks, and is at
-	// least the sum of the other steps. "encode" is the writing of the
+	// the lifecycle's checks, and is at least the sum of the other steps. "encode" is the writing of the
 	// output format. "render" is the rest of the worker's own work: for
 	// an image rendition the decoding of the source and its resizing,
 	// cropping and colour conversion, which libvips does together in

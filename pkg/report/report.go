@@ -109,7 +109,7 @@ func (o *Options) applyDefaults() {
 
 // StepOrder is the order the timings of a rendition are shown in; other
 // steps follow, sorted.
-var StepOrder = []string{"fetch", "decode", "render", "encode", "upload", "total"}
+var StepOrder = []string{"fetch", "wait", "decode", "render", "encode", "upload", "total"}
 
 // browserImages are the media types a browser shows in an img element
 // and a rendition of which may be inlined as it is.

@@ -5,6 +5,7 @@ import "time"
 // The steps of api.Event.Timings the lifecycle measures itself.
 const (
 	stepFetch  = "fetch"
+	stepWait   = "wait"
 	stepRender = "render"
 	stepUpload = "upload"
 	stepTotal  = "total"
@@ -23,32 +24,45 @@ func (c stepClock) since(t time.Time) time.Duration {
 	return max(c.now().Sub(t), 0)
 }
 
+// measured is what the lifecycle measured of one rendition.
+type measured struct {
+	ran      bool          // the function was called
+	wait     time.Duration // for a free slot (Options.Parallelism)
+	work     time.Duration // the function's call
+	upload   time.Duration // the uploads
+	uploaded bool          // an upload was made
+}
+
 // timings returns a rendition's api.RenditionResult.Timings: the fetch,
-// the steps the function reported (when they fit within work, its whole
-// call), the rest of work as "render" (added to a "render" the function
-// reported), the upload when one was made, and the total since the
-// activation's start; ran is false when the function never ran. Each value is truncated to the microsecond, so the parts,
-// which are disjoint intervals of the total, never add up to more than it.
-func (c stepClock) timings(steps map[string]time.Duration, ran bool, work, upload time.Duration, uploaded bool) map[string]float64 {
+// the wait for a slot when there was one, the steps the function reported
+// (when they fit within its call), the rest of the call as "render" (added
+// to a "render" the function reported), the upload when one was made, and
+// the total since the activation's start. Each value is truncated to the
+// microsecond, so the parts, which are disjoint intervals of the total,
+// never add up to more than it.
+func (c stepClock) timings(steps map[string]time.Duration, r measured) map[string]float64 {
 	total := c.since(c.start)
-	m := make(map[string]float64, len(steps)+4)
+	m := make(map[string]float64, len(steps)+5)
 	m[stepFetch] = ms(c.fetch)
-	if ran {
+	if w := ms(r.wait); w > 0 {
+		m[stepWait] = w
+	}
+	if r.ran {
 		var reported time.Duration
 		for _, d := range steps {
 			reported += d
 		}
-		if reported <= work {
+		if reported <= r.work {
 			for k, d := range steps {
 				m[k] = ms(d)
 			}
-			m[stepRender] += ms(work - reported)
+			m[stepRender] += ms(r.work - reported)
 		} else {
-			m[stepRender] = ms(work)
+			m[stepRender] = ms(r.work)
 		}
 	}
-	if uploaded {
-		m[stepUpload] = ms(upload)
+	if r.uploaded {
+		m[stepUpload] = ms(r.upload)
 	}
 	m[stepTotal] = ms(total)
 	return m

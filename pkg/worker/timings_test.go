@@ -118,6 +118,35 @@ func TestTimingsOfEachStep(t *testing.T) {
 	assert.Contains(t, emb.Timings, "render")
 }
 
+// TestTimingsOfARenditionThatWaited makes two renditions one at a time:
+// the second reports the time it waited for the first (its call and its
+// upload) as its wait step.
+func TestTimingsOfARenditionThatWaited(t *testing.T) {
+	srv := newPutServer(t)
+	clock := &manualClock{now: time.Unix(0, 0)}
+	data := pngBytes(t, 2, 2)
+	w, _ := newTestWorker(t, func(ctx context.Context, src *Source, r *Rendition) error {
+		clock.advance(7 * time.Millisecond)
+		return os.WriteFile(r.Path, data, 0o644)
+	}, func(o *Options) {
+		o.Transfer = slowTransfer{Transfer: o.Transfer, clock: clock, fetch: time.Millisecond, put: 3 * time.Millisecond}
+		o.Now = clock.Now
+		o.Parallelism = 1
+	})
+	res := w.Process(context.Background(), &api.WorkerRequest{
+		Source:     api.Source{URL: srv.URL + "/src"},
+		Renditions: []api.Rendition{rendition("a.png", "png", srv.URL+"/a.png"), rendition("b.png", "png", srv.URL+"/b.png")},
+	})
+	require.Len(t, res.Renditions, 2)
+	a, b := res.Renditions[0].Timings, res.Renditions[1].Timings
+	if _, ok := a["wait"]; ok { // b went first
+		a, b = b, a
+	}
+	assert.NotContains(t, a, "wait", "the first did not wait")
+	assert.Equal(t, map[string]float64{"fetch": 1, "render": 7, "upload": 3, "total": 11}, a)
+	assert.Equal(t, map[string]float64{"fetch": 1, "wait": 10, "render": 7, "upload": 3, "total": 21}, b)
+}
+
 func TestTimingsOfAFailedFetch(t *testing.T) {
 	srv := newPutServer(t)
 	clock := &manualClock{now: time.Unix(0, 0)}

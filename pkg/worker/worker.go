@@ -338,7 +338,7 @@ func (w *Worker) processBatch(ctx context.Context, req *api.WorkerRequest, tr Tr
 		log.WarnContext(ctx, "source fetch failed", "source", api.RedactURL(req.Source.URL), "reason", api.ReasonOf(err), "error", err)
 		res := failAll(err)
 		for i := range res.Renditions {
-			res.Renditions[i].Timings = clock.timings(nil, false, 0, 0, false)
+			res.Renditions[i].Timings = clock.timings(nil, measured{})
 		}
 		return res
 	}
@@ -365,13 +365,14 @@ func (w *Worker) processBatch(ctx context.Context, req *api.WorkerRequest, tr Tr
 			defer running.Done()
 			began := clock.now()
 			errs := w.callBatch(workCtx, src, rends)
-			work := clock.since(began)
+			m := measured{ran: true, work: clock.since(began)}
 			for i, r := range rends {
-				done <- indexedResult{i, w.finish(workCtx, tr, req.RequestID, r, errs[i], clock, work)}
+				done <- indexedResult{i, w.finish(workCtx, tr, req.RequestID, r, errs[i], clock, m)}
 			}
 		}()
 	} else {
 		sem := make(chan struct{}, w.opts.Parallelism)
+		ready := clock.now() // when every rendition could start
 		for _, r := range rends {
 			running.Add(1)
 			go func() {
@@ -385,8 +386,8 @@ func (w *Worker) processBatch(ctx context.Context, req *api.WorkerRequest, tr Tr
 				defer func() { <-sem }()
 				began := clock.now()
 				err := w.callOne(workCtx, src, r)
-				work := clock.since(began)
-				done <- indexedResult{r.Index, w.finish(workCtx, tr, req.RequestID, r, err, clock, work)}
+				m := measured{ran: true, wait: max(began.Sub(ready), 0), work: clock.since(began)}
+				done <- indexedResult{r.Index, w.finish(workCtx, tr, req.RequestID, r, err, clock, m)}
 			}()
 		}
 	}
@@ -510,15 +511,13 @@ func (w *Worker) callBatch(ctx context.Context, src *Source, rs []*Rendition) (e
 // Metadata the function set must keep the contract types of the reserved
 // keys (api.CheckMetadata), or the rendition fails with GenericError
 // naming the key, before anything is uploaded.
-func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *Rendition, err error, clock stepClock, work time.Duration) (res api.RenditionResult) {
-	var upload time.Duration
-	uploaded := false
+func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *Rendition, err error, clock stepClock, m measured) (res api.RenditionResult) {
 	defer func() {
 		if p := recover(); p != nil {
 			w.opts.Logger.ErrorContext(ctx, "finishing a rendition panicked", "rendition", r.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			res = api.Failed(r.Name, api.Errorf(api.ReasonGeneric, "worker failed while finishing rendition %q: panic: %v", r.Name, p))
 		}
-		res.Timings = clock.timings(r.steps, true, work, upload, uploaded)
+		res.Timings = clock.timings(r.steps, m)
 	}()
 	if err != nil {
 		return api.Failed(r.Name, timeoutIfDone(ctx, err, "making the rendition"))
@@ -550,7 +549,7 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 		// whose dependents could not read it is not reported made.
 		began := clock.now()
 		err := tr.Put(ctx, r.keep, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string)})
-		upload, uploaded = clock.since(began), true
+		m.upload, m.uploaded = clock.since(began), true
 		if err != nil {
 			return api.Failed(r.Name, timeoutIfDone(ctx, api.Wrap(api.ReasonOf(err), err,
 				fmt.Sprintf("cannot keep rendition %q for the renditions made from it: %s", r.Name, api.MessageOf(err))), "keeping the rendition"))
@@ -583,7 +582,7 @@ func (w *Worker) finish(ctx context.Context, tr Transfer, requestID string, r *R
 	}
 	err = tr.Put(ctx, r.Target, r.Path, transfer.PutOptions{ContentType: meta[keyFormat].(string), Metadata: objMeta})
 	took := clock.since(start)
-	upload, uploaded = upload+took, true
+	m.upload, m.uploaded = m.upload+took, true
 	if err != nil {
 		return failedOutput(r.Name, size, timeoutIfDone(ctx, err, "uploading the rendition"))
 	}
