@@ -377,16 +377,26 @@ func (w *Worker) processBatch(ctx context.Context, req *api.WorkerRequest, tr Tr
 			running.Add(1)
 			go func() {
 				defer running.Done()
+				waited := false
 				select {
 				case sem <- struct{}{}:
-				case <-workCtx.Done():
-					done <- indexedResult{r.Index, api.Failed(r.Name, timeoutIfDone(workCtx, workCtx.Err(), "waiting to start"))}
-					return
+				default:
+					// Every slot is taken: wait for one.
+					waited = true
+					select {
+					case sem <- struct{}{}:
+					case <-workCtx.Done():
+						done <- indexedResult{r.Index, api.Failed(r.Name, timeoutIfDone(workCtx, workCtx.Err(), "waiting to start"))}
+						return
+					}
 				}
 				defer func() { <-sem }()
 				began := clock.now()
 				err := w.callOne(workCtx, src, r)
-				m := measured{ran: true, wait: max(began.Sub(ready), 0), work: clock.since(began)}
+				m := measured{ran: true, work: clock.since(began)}
+				if waited {
+					m.wait = max(began.Sub(ready), 0)
+				}
 				done <- indexedResult{r.Index, w.finish(workCtx, tr, req.RequestID, r, err, clock, m)}
 			}()
 		}
