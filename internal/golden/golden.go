@@ -45,3 +45,7 @@ func JSON(t testing.TB, name string, v any) {
 		t.Errorf("%s changed: an event or result shape is part of the contract. If the change is intended, run the test with -update and review the diff.\n--- want\n%s\n--- got\n%s", path, want, buf.Bytes())
 	}
 }
+
+// Updating reports whether the tests run with -update, for a test that
+// rewrites a committed file of another kind (a screenshot under docs).
+func Updating() bool { return *update }

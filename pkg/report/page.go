@@ -11,11 +11,11 @@ header h1 { margin: 0 0 4px; font-size: 22px; }
 header p { margin: 0 0 20px; color: var(--muted); }
 .bad { color: var(--bad); }
 .good { color: var(--ok); }
-section.source { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; margin: 0 0 20px; padding: 0 0 20px; border-bottom: 1px solid var(--line); }
+section.source { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; margin: 0 0 20px; padding: 0 0 20px; border-bottom: 1px solid var(--line); }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px; min-width: 0; }
 .card.src { border-width: 2px; }
 .card.failed { border-color: var(--bad); background: var(--badbg); }
-.thumb { display: flex; align-items: center; justify-content: center; height: 180px; margin: 0 0 8px; border-radius: 4px;
+.thumb { display: flex; align-items: center; justify-content: center; height: 160px; margin: 0 0 8px; border-radius: 4px;
   background-color: #e8e8ed; background-image: linear-gradient(45deg, #d8d8dd 25%, transparent 25%, transparent 75%, #d8d8dd 75%), linear-gradient(45deg, #d8d8dd 25%, transparent 25%, transparent 75%, #d8d8dd 75%);
   background-size: 16px 16px; background-position: 0 0, 8px 8px; overflow: hidden; }
 .thumb img { max-width: 100%; max-height: 100%; }
@@ -27,6 +27,7 @@ dl { display: grid; grid-template-columns: auto 1fr; gap: 0 8px; margin: 0; font
 dt { color: var(--muted); }
 dd { margin: 0; overflow-wrap: anywhere; }
 .timings { margin: 6px 0 0; font-size: 12px; color: var(--muted); font-variant-numeric: tabular-nums; }
+.step { white-space: nowrap; }
 .reason { margin: 0 0 4px; font-weight: 600; color: var(--bad); }
 .message { margin: 0; font-size: 12px; overflow-wrap: anywhere; }
 pre { margin: 0 0 8px; max-height: 180px; overflow: auto; padding: 6px; font-size: 11px; white-space: pre-wrap; overflow-wrap: anywhere; background: var(--bg); border-radius: 4px; }
@@ -80,7 +81,7 @@ const pageHTML = `<!DOCTYPE html>
 <p class="message">{{.Message}}</p>
 {{- end}}
 {{- if .Timings}}
-<p class="timings">{{range $i, $s := .Timings}}{{if $i}} · {{end}}{{$s.Name}} {{ms $s.MS}}{{end}} ms</p>
+<p class="timings" title="milliseconds per step">{{range $i, $s := .Timings}}{{if $i}} · {{end}}<span class="step">{{$s.Name}} {{ms $s.MS}}</span>{{end}} ms</p>
 {{- end}}
 </div>
 {{- end}}
