@@ -158,7 +158,9 @@ func TestContactSheetScreenshot(t *testing.T) {
 	args := append([]string{"--profile", writeProfile(t, reportProfile), "--out", filepath.Join(dir, "out"), "--report", report}, files...)
 	_, stderr := batch(t, args...)
 	require.FileExists(t, report, stderr)
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate((&url.URL{Scheme: "file", Path: report}).String())))
+	// A viewport that holds the three rows.
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1100, 1000),
+		chromedp.Navigate((&url.URL{Scheme: "file", Path: report}).String())))
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](
 		`Promise.all(Array.from(document.images, i => i.decode().then(() => i.naturalWidth, () => 0)))`, chromedp.EvalAwaitPromise))
 	require.NoError(t, err)

@@ -11,7 +11,7 @@ header h1 { margin: 0 0 4px; font-size: 22px; }
 header p { margin: 0 0 20px; color: var(--muted); }
 .bad { color: var(--bad); }
 .good { color: var(--ok); }
-section.source { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; margin: 0 0 20px; padding: 0 0 20px; border-bottom: 1px solid var(--line); }
+section.source { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); align-items: start; gap: 12px; margin: 0 0 20px; padding: 0 0 20px; border-bottom: 1px solid var(--line); }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px; min-width: 0; }
 .card.src { border-width: 2px; }
 .card.failed { border-color: var(--bad); background: var(--badbg); }

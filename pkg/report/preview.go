@@ -12,7 +12,7 @@ import (
 
 // previewQuality is the WebP quality of the previews: small files that
 // still show a crop or a colour cast.
-const previewQuality = 70
+const previewQuality = 60
 
 // ImagePreviews returns a PreviewFunc that makes previews with engine:
 // WebP images (which keep transparency) at most maxSide pixels wide and

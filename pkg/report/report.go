@@ -67,11 +67,11 @@ type Options struct {
 	// Preview makes the previews of sources and of renditions that
 	// cannot be inlined as they are; nil shows only those that can.
 	Preview PreviewFunc
-	// PreviewSide is the longest side of a preview, in pixels; default 240.
+	// PreviewSide is the longest side of a preview, in pixels; default 200.
 	PreviewSide int
 	// InlineBytes is the size up to which a rendition a browser shows
 	// (JPEG, PNG, GIF, WebP) no larger than twice PreviewSide is inlined
-	// as it is rather than previewed; default 32 KiB.
+	// as it is rather than previewed; default 16 KiB.
 	InlineBytes int64
 	// ExcerptBytes is how much of a text or JSON rendition is shown;
 	// default 600.
@@ -91,10 +91,10 @@ func (o *Options) applyDefaults() {
 		o.Title = "Contact sheet"
 	}
 	if o.PreviewSide <= 0 {
-		o.PreviewSide = 240
+		o.PreviewSide = 200
 	}
 	if o.InlineBytes <= 0 {
-		o.InlineBytes = 32 << 10
+		o.InlineBytes = 16 << 10
 	}
 	if o.ExcerptBytes <= 0 {
 		o.ExcerptBytes = 600
