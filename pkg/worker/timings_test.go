@@ -224,3 +224,20 @@ func checkConsistent(t *testing.T, name string, m map[string]float64) {
 	}
 	assert.GreaterOrEqual(t, m["total"]+1e-9, sum, "%s: total holds the steps: %v", name, m)
 }
+
+// BenchmarkStepTimings is what the timings cost a rendition: the clock
+// readings of the lifecycle and the map of its event.
+func BenchmarkStepTimings(b *testing.B) {
+	c := stepClock{now: time.Now, start: time.Now()}
+	c.fetch = c.since(c.start)
+	r := &Rendition{}
+	for b.Loop() {
+		began := c.now()
+		r.steps = nil
+		r.Timed("encode", time.Millisecond)
+		m := measured{ran: true, work: c.since(began)}
+		upload := c.now()
+		m.upload, m.uploaded = c.since(upload), true
+		_ = c.timings(r.steps, m)
+	}
+}
