@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 )
 
@@ -46,12 +47,8 @@ func ServeWeb(ctx context.Context, h http.Handler, params json.RawMessage) WebRe
 		return webError(http.StatusBadRequest, "the web action's parameters are not an object: "+err.Error())
 	}
 	path := p.Path
-	if path == "" {
-		path = "/"
-	}
-	target := path
-	if p.Query != "" {
-		target += "?" + p.Query
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
 	}
 	body := []byte(p.Body)
 	if p.Body != "" && !json.Valid(body) {
@@ -60,12 +57,12 @@ func ServeWeb(ctx context.Context, h http.Handler, params json.RawMessage) WebRe
 			body = dec
 		}
 	}
-	req := httptest.NewRequestWithContext(ctx, strings.ToUpper(p.Method), "http://web-action.invalid/", bytes.NewReader(body))
-	u, err := req.URL.Parse(target)
-	if err != nil || !strings.HasPrefix(u.Path, "/") {
-		return webError(http.StatusBadRequest, "the request path is not valid")
-	}
-	req.URL, req.RequestURI = u, target
+	req := httptest.NewRequestWithContext(ctx, strings.ToUpper(p.Method), "/", bytes.NewReader(body))
+	// The path is taken as a path, never parsed as a reference: "//host/x"
+	// names no host.
+	req.URL = &url.URL{Path: path, RawQuery: p.Query}
+	req.RequestURI = req.URL.RequestURI()
+	req.Host = ""
 	for k, v := range p.Headers {
 		req.Header.Set(k, v)
 	}

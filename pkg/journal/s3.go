@@ -127,11 +127,18 @@ func isStatus(err error, status int) bool {
 	return errors.As(err, &re) && re.HTTPStatusCode() == status
 }
 
+// isNotFound reports whether err means that the object does not exist; a
+// missing bucket (NoSuchBucket, also a 404) is an error, not an absence.
 func isNotFound(err error) bool {
 	var nsk *types.NoSuchKey
+	if errors.As(err, &nsk) {
+		return true
+	}
 	var api smithy.APIError
-	return errors.As(err, &nsk) || isStatus(err, http.StatusNotFound) ||
-		(errors.As(err, &api) && api.ErrorCode() == "NoSuchKey")
+	if errors.As(err, &api) && api.ErrorCode() != "" {
+		return api.ErrorCode() == "NoSuchKey"
+	}
+	return isStatus(err, http.StatusNotFound)
 }
 
 // put writes body at key; with ifNew only when key does not exist yet,

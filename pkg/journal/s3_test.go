@@ -410,4 +410,11 @@ func TestS3Errors(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "s3://missing/")
 	assert.False(t, errors.Is(err, ErrNoJournal))
+	// A missing bucket is an error, not a client that is not registered
+	// or a journal that does not exist.
+	_, _, err = s.Lookup(context.Background(), "org", "key")
+	assert.Error(t, err)
+	_, err = s.Owner(context.Background(), strings.Repeat("a", 32))
+	require.Error(t, err)
+	assert.False(t, errors.Is(err, ErrNoJournal), "%v", err)
 }
