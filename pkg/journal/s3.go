@@ -65,9 +65,10 @@ type S3Options struct {
 //
 // Retention: after every append the oldest events beyond Journal.MaxEvents
 // and those older than Journal.MaxAge are deleted; reads skip events older
-// than MaxAge even before that. Add a bucket lifecycle rule expiring
-// PREFIX/ after a little more than MaxAge as well (docs/asset-compute-api.md),
-// so that journals nobody writes to any more are emptied too.
+// than MaxAge even before that. Add a bucket lifecycle rule expiring the
+// objects under PREFIX/ tagged ExpireTag a day after MaxAge as well
+// (docs/asset-compute-api.md), so that journals nobody writes to any more
+// are emptied too.
 type S3 struct {
 	c      *s3.Client
 	bucket string
@@ -141,13 +142,23 @@ func isNotFound(err error) bool {
 	return isStatus(err, http.StatusNotFound)
 }
 
+// ExpireTag is the object tag (key=value) of the objects a bucket
+// lifecycle rule may expire: events, pending activations and claims. The
+// registrations and each journal's _owner.json and _head.json do not carry
+// it: they must outlive quiet periods, or a client would find itself
+// unregistered and positions would start again at 1.
+const ExpireTag = "acs-journal=expire"
+
 // put writes body at key; with ifNew only when key does not exist yet,
-// returning created false when it did.
-func (s *S3) put(ctx context.Context, key string, body []byte, ifNew bool) (created bool, err error) {
+// returning created false when it did. expirable objects carry ExpireTag.
+func (s *S3) put(ctx context.Context, key string, body []byte, ifNew, expirable bool) (created bool, err error) {
 	in := &s3.PutObjectInput{Bucket: &s.bucket, Key: &key, Body: bytes.NewReader(body),
 		ContentType: aws.String("application/json"), ContentLength: aws.Int64(int64(len(body)))}
 	if ifNew {
 		in.IfNoneMatch = aws.String("*")
+	}
+	if expirable {
+		in.Tagging = aws.String(ExpireTag)
 	}
 	if _, err := s.c.PutObject(ctx, in); err != nil {
 		if ifNew && (isStatus(err, http.StatusPreconditionFailed) || isStatus(err, http.StatusConflict)) {
@@ -224,11 +235,11 @@ func (s *S3) Register(ctx context.Context, org, apiKey string) (string, error) {
 	}
 	id := newJournalID()
 	owner, _ := json.Marshal(registrationDoc{Org: org})
-	if _, err := s.put(ctx, s.dir(id)+"_owner.json", owner, false); err != nil {
+	if _, err := s.put(ctx, s.dir(id)+"_owner.json", owner, false, false); err != nil {
 		return "", err
 	}
 	reg, _ := json.Marshal(registrationDoc{Journal: id, Org: org})
-	created, err := s.put(ctx, s.clientKey(org, apiKey), reg, true)
+	created, err := s.put(ctx, s.clientKey(org, apiKey), reg, true, false)
 	if err != nil {
 		return "", err
 	}
@@ -386,7 +397,7 @@ func (s *S3) Append(ctx context.Context, id string, events ...json.RawMessage) e
 	}
 	for _, ev := range events {
 		for {
-			created, err := s.put(ctx, s.eventKey(id, last+1), ev, true)
+			created, err := s.put(ctx, s.eventKey(id, last+1), ev, true, true)
 			if err != nil {
 				return err
 			}
@@ -403,7 +414,7 @@ func (s *S3) Append(ctx context.Context, id string, events ...json.RawMessage) e
 		}
 	}
 	head, _ := json.Marshal(map[string]uint64{"last": last})
-	if _, err := s.put(ctx, s.dir(id)+"_head.json", head, false); err != nil {
+	if _, err := s.put(ctx, s.dir(id)+"_head.json", head, false, false); err != nil {
 		return err
 	}
 	return s.expire(ctx, id, last)
@@ -562,7 +573,7 @@ func (s *S3) AddPending(ctx context.Context, id string, p Pending) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.put(ctx, s.pendingKey(id, p.ActivationID), b, false)
+	_, err = s.put(ctx, s.pendingKey(id, p.ActivationID), b, false, true)
 	return err
 }
 
@@ -593,7 +604,7 @@ func (s *S3) ClaimPending(ctx context.Context, id, activationID string) (bool, e
 	if !validActivation(activationID) {
 		return false, fmt.Errorf("journal: %q is not an activation id", activationID)
 	}
-	return s.put(ctx, s.dir(id)+"_claimed/"+activationID, []byte("{}"), true)
+	return s.put(ctx, s.dir(id)+"_claimed/"+activationID, []byte("{}"), true, true)
 }
 
 // DonePending forgets a pending activation whose events were appended.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strings"
@@ -33,6 +34,9 @@ func (c *clock) Now() time.Time { return c.now() }
 type fakeS3 struct {
 	backend *s3mem.Backend
 	client  *s3.Client
+
+	mu   sync.Mutex
+	tags map[string]string // x-amz-tagging of each PUT, by path
 }
 
 func newFakeS3(t *testing.T, c *clock) *fakeS3 {
@@ -43,7 +47,16 @@ func newFakeS3(t *testing.T, c *clock) *fakeS3 {
 	}
 	backend := s3mem.New(opts...)
 	require.NoError(t, backend.CreateBucket("b"))
-	srv := httptest.NewServer(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	f := &fakeS3{backend: backend, tags: map[string]string{}}
+	fake := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			f.mu.Lock()
+			f.tags[r.URL.Path] = r.Header.Get("x-amz-tagging")
+			f.mu.Unlock()
+		}
+		fake.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	// The client is built by package transfer, as the deployment builds it.
 	tc, err := transfer.New(transfer.Options{AllowHTTP: true, AllowPrivateNetworks: true, S3: transfer.S3Options{
@@ -52,7 +65,8 @@ func newFakeS3(t *testing.T, c *clock) *fakeS3 {
 	require.NoError(t, err)
 	client, err := tc.S3()
 	require.NoError(t, err)
-	return &fakeS3{backend: backend, client: client}
+	f.client = client
+	return f
 }
 
 // store returns a new S3 store on the server, as a new process would
@@ -417,4 +431,35 @@ func TestS3Errors(t *testing.T) {
 	_, err = s.Owner(context.Background(), strings.Repeat("a", 32))
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, ErrNoJournal), "%v", err)
+}
+
+// TestS3ExpireTag: the objects a bucket lifecycle rule may expire carry
+// ExpireTag; the registration, owner and head, which must outlive quiet
+// periods, do not.
+func TestS3ExpireTag(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fs := newFakeS3(t, nil)
+	s := fs.store(t, Options{})
+	id, err := s.Register(ctx, "org", "key")
+	require.NoError(t, err)
+	require.NoError(t, s.Append(ctx, id, ev(1)))
+	require.NoError(t, s.AddPending(ctx, id, Pending{ActivationID: "abc123"}))
+	_, err = s.ClaimPending(ctx, id, "abc123")
+	require.NoError(t, err)
+	dir := "/b/acs/journal/" + id + "/"
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for path, tag := range fs.tags {
+		switch {
+		case strings.HasPrefix(path, "/b/acs/journal/_clients/"), path == dir+"_owner.json", path == dir+"_head.json":
+			assert.Empty(t, tag, path)
+		default:
+			assert.Equal(t, ExpireTag, tag, path)
+		}
+	}
+	for _, p := range []string{dir + "00000000000000000001.json", dir + "_pending/abc123.json", dir + "_claimed/abc123", dir + "_head.json"} {
+		_, ok := fs.tags[p]
+		assert.True(t, ok, "%s was written", p)
+	}
 }
