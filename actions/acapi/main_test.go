@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/devserver"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 )
@@ -332,4 +333,35 @@ func TestMisconfigured(t *testing.T) {
 	res := c.call("POST", "/register", headers(token, org, apiKey), nil)
 	assert.Equal(t, http.StatusServiceUnavailable, res.status)
 	assert.Contains(t, res.json(t)["message"], "apiTokens is not set")
+}
+
+// TestWebActionWithRealClient drives the web action deployment with the
+// real @adobe/asset-compute-client pinned in test/compat/package.json
+// (test/compat/assetcompute.js): a refused token, register, process of
+// four renditions with wid/hei/qlt, every event read by the client's own
+// journal emitter following the Link header under the web action's URL,
+// unregister.
+func TestWebActionWithRealClient(t *testing.T) {
+	node := testutil.NeedTool(t, "node")
+	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@adobe", "asset-compute-client")); err != nil {
+		testutil.Missing(t, "the pinned @adobe/asset-compute-client is not installed: run npm ci in test/compat (scripts/install-deps.sh does)")
+	}
+	_, s3URL := newS3(t)
+	c := deploy(t, s3URL)
+	cmd := exec.CommandContext(t.Context(), node, "assetcompute.js")
+	cmd.Dir = dir
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "ACS_URL="+c.url+webAPI, "ACS_TOKEN="+token, "ACS_ORG="+org,
+		"ACS_API_KEY="+apiKey, "ACS_SOURCE=https://example.com/photo.jpg", "HOME="+home, "TMPDIR="+home)
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	require.NoError(t, err, "the client failed against the web action")
+	for _, call := range []string{
+		"AssetCompute.register (bad token)", "AssetCompute.register", "AssetCompute.process",
+		"AssetComputeEventEmitter (journal)", "AssetCompute.unregister",
+	} {
+		assert.Contains(t, string(out), "ok "+call+":", "every call was made")
+	}
 }
