@@ -137,6 +137,25 @@ func (c *cluster) put(path string, body any) {
 	require.Equal(c.t, http.StatusOK, resp.StatusCode, "%s", out)
 }
 
+// logs returns the logs of every activation of action.
+func (c *cluster) logs(action string) string {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.url+"/api/v1/namespaces/_/activations?docs=true&limit=200&name="+action, nil)
+	user, pass, _ := strings.Cut(c.auth, ":")
+	req.SetBasicAuth(user, pass)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(c.t, err)
+	defer resp.Body.Close()
+	var acts []struct{ Logs []string }
+	require.NoError(c.t, json.NewDecoder(resp.Body).Decode(&acts))
+	require.NotEmpty(c.t, acts, "activations of %s", action)
+	var b strings.Builder
+	for _, a := range acts {
+		b.WriteString(strings.Join(a.Logs, "\n"))
+	}
+	return b.String()
+}
+
 type result struct {
 	status int
 	header http.Header
@@ -309,6 +328,12 @@ func TestWebActionThroughTheController(t *testing.T) {
 
 	res = c2.call("GET", jurl2, headers(token, "ORG2@AdobeOrg", ""), nil)
 	assert.Equal(t, http.StatusForbidden, res.status, "another organisation's journal")
+
+	// The action's logs name the calls, never a token.
+	logs := c2.logs("asset-compute/acapi")
+	assert.Contains(t, logs, "/register", "calls are logged")
+	assert.NotContains(t, logs, token)
+	assert.NotContains(t, logs, "tok-")
 
 	res = c2.call("POST", "/unregister", h, nil)
 	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
