@@ -15,7 +15,7 @@
 # when it is unset and none is on PATH, bin/wskdeploy is built from
 # test/tools.
 #
-# Go runtime kind: metadata, process, process-web and storage-event run on
+# Go runtime kind: metadata, process, process-web, acapi and storage-event run on
 # the OpenWhisk Go runtime, kind ACS_GO_KIND (go:1.NN). The script reads the
 # kinds the cluster offers from GET / of the API host; without ACS_GO_KIND it
 # takes go:1.24 when offered, else the cluster's default Go kind. It stops

@@ -52,6 +52,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	maxInFlight := fs.Int("api-max-in-flight", devserver.DefaultMaxInFlight, "/process requests running at once; beyond, 429 with Retry-After")
 	journalEvents := fs.Int("journal-max-events", journal.DefaultMaxEvents, "events kept per client journal")
 	journalAge := fs.Duration("journal-max-age", journal.DefaultMaxAge, "how long a journal keeps an event")
+	journalS3 := fs.String("journal-s3", "", "keep the API's registrations and journals in S3 at s3://BUCKET/PREFIX (S3 settings from ACS_S3_*, AWS_*) instead of memory, so they survive a restart")
 	actionEnv := envFlags{}
 	fs.Var(actionEnv, "action-env", "NAME=VALUE added to every action process's environment (repeatable)")
 	fs.Usage = func() {
@@ -81,6 +82,12 @@ Flags:
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	journalOpts := journal.Options{MaxEvents: *journalEvents, MaxAge: *journalAge}
+	store, err := journalStore(*journalS3, journalOpts, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "acs serve:", err)
+		return exitInvalid
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -93,7 +100,7 @@ Flags:
 		BlockingWait: *wait, ActionEnv: actionEnv, Logger: logger,
 		AssetCompute: devserver.AssetComputeOptions{
 			Verifier: verifier, ProcessAction: *processAction, MaxInFlight: *maxInFlight,
-			Journal: journal.Options{MaxEvents: *journalEvents, MaxAge: *journalAge},
+			Journal: journalOpts, Store: store,
 		},
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -87,6 +90,8 @@ func TestServeBadFlags(t *testing.T) {
 		{"serve", "extra"},
 		{"serve", "--api-tokens-file", filepath.Join(t.TempDir(), "missing")},
 		{"serve", "--journal-max-events", "0"},
+		{"serve", "--journal-s3", "bucket/prefix"},
+		{"serve", "--journal-s3", "s3:///prefix"},
 	} {
 		var out, errb bytes.Buffer
 		assert.Equal(t, exitInvalid, run(context.Background(), args, nil, &out, &errb), "%v", args)
@@ -99,4 +104,52 @@ func TestReachable(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, reachable(addr), in)
 	}
+}
+
+// TestServeJournalInS3: with --journal-s3 the registrations and journals
+// are in S3, so a restarted acs serve answers with the same journal.
+func TestServeJournalInS3(t *testing.T) {
+	c := fakeS3(t)
+	const token = "bearer-token-5d2e"
+	t.Setenv(apiTokensEnv, token)
+	register := func() string {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		props := filepath.Join(t.TempDir(), "wskprops")
+		var stdout, stderr testutil.SyncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--wskprops", props, "--journal-s3", "s3://assets/acs-journal"}, nil, &stdout, &stderr)
+		}()
+		var apiHost string
+		require.Eventually(t, func() bool {
+			b, _ := os.ReadFile(props)
+			for _, line := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(line, "APIHOST="); ok {
+					apiHost = v
+				}
+			}
+			return apiHost != ""
+		}, 10*time.Second, 10*time.Millisecond, "%s", &stderr)
+		req, err := http.NewRequest("POST", apiHost+"/register", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("x-api-key", "k")
+		req.Header.Set("x-gw-ims-org-id", "o")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out struct{ Journal string }
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		cancel()
+		require.Equal(t, exitOK, <-done)
+		return strings.TrimPrefix(out.Journal, apiHost)
+	}
+	first := register()
+	require.Regexp(t, `^/events/journal/[0-9a-f]{32}$`, first)
+	assert.Equal(t, first, register(), "the journal outlives the server")
+	list, err := c.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("assets"), Prefix: aws.String("acs-journal/")})
+	require.NoError(t, err)
+	assert.NotEmpty(t, list.Contents, "the registration is in the bucket")
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/assetcompute/assetcompute/pkg/acapi"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
 )
 
@@ -134,7 +135,7 @@ type Server struct {
 	rules    map[string]*Rule
 
 	store *activationStore
-	acapi *acAPI // nil when the Asset Compute API is off
+	acapi *acapi.Handler // nil when the Asset Compute API is off
 }
 
 // New returns a server. ctx bounds its life: when ctx is done the server
@@ -164,8 +165,8 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		triggers: map[string]*Trigger{},
 		rules:    map[string]*Rule{},
 		store:    newActivationStore(opts.MaxActivations, opts.MaxStoreBytes),
-		acapi:    newACAPI(opts.AssetCompute),
 	}
+	s.acapi = newACAPI(s, opts.AssetCompute)
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	s.wg.Add(1)
 	go s.janitor()

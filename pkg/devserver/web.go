@@ -191,7 +191,10 @@ func (s *Server) webParams(w http.ResponseWriter, r *http.Request, t *target, wp
 	raw := t.action.Annotations.isTrue("raw-http")
 	headers := map[string]string{}
 	for k, v := range r.Header {
-		if !strings.EqualFold(k, "Authorization") {
+		// OpenWhisk passes every header, Authorization included (an API
+		// served as a web action checks its own bearer tokens); only the
+		// namespace key, when the caller gave it, is kept from the action.
+		if !authed || !strings.EqualFold(k, "Authorization") {
 			headers[strings.ToLower(k)] = strings.Join(v, ", ")
 		}
 	}

@@ -25,7 +25,7 @@ func TestWebActions(t *testing.T) {
 	for _, tc := range []struct {
 		name, method, path, body, ctype string
 		basic                           bool
-		header                          string
+		header, authz                   string
 		status                          int
 		check                           func(t *testing.T, params map[string]any)
 	}{
@@ -45,7 +45,14 @@ func TestWebActions(t *testing.T) {
 		{name: "unknown", method: "GET", path: "/guest/p/nope.json", status: 404},
 		{name: "basic auth missing", method: "GET", path: "/guest/p/basic.json", status: 401},
 		{name: "basic auth given", method: "GET", path: "/guest/p/basic.json", basic: true, status: 200,
-			check: func(t *testing.T, p map[string]any) { assert.Equal(t, "guest", p["__ow_user"]) }},
+			check: func(t *testing.T, p map[string]any) {
+				assert.Equal(t, "guest", p["__ow_user"])
+				assert.NotContains(t, p["__ow_headers"], "authorization", "the namespace key is kept from the action")
+			}},
+		{name: "bearer token passed", method: "GET", path: "/guest/p/open.json", authz: "Bearer tok-1", status: 200,
+			check: func(t *testing.T, p map[string]any) {
+				assert.Equal(t, "Bearer tok-1", p["__ow_headers"].(map[string]any)["authorization"], "OpenWhisk passes Authorization")
+			}},
 		{name: "secret missing", method: "GET", path: "/guest/p/secret.json", status: 401},
 		{name: "secret wrong", method: "GET", path: "/guest/p/secret.json", header: "nope", status: 401},
 		{name: "secret given", method: "GET", path: "/guest/p/secret.json", header: "s3cret", status: 200},
@@ -63,6 +70,9 @@ func TestWebActions(t *testing.T) {
 			}
 			if tc.header != "" {
 				req.Header.Set("X-Require-Whisk-Auth", tc.header)
+			}
+			if tc.authz != "" {
+				req.Header.Set("Authorization", tc.authz)
 			}
 			resp, err := http.DefaultClient.Do(req)
 			require.NoError(t, err)

@@ -7,6 +7,11 @@
 // Retention is bounded twice: at most MaxEvents events are kept, and an
 // event older than MaxAge is dropped; the oldest go first. A reader that
 // polls again within both bounds loses nothing.
+//
+// A [Store] keeps the registered clients of the Asset Compute API with a
+// journal each: [Memory] in the process (acs serve), [S3] under an S3
+// prefix for the API deployed as OpenWhisk web actions, where no state
+// survives in a container and several containers write at once.
 package journal
 
 import (

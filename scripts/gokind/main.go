@@ -317,7 +317,7 @@ func Choose(info Info, want, host string) (Choice, error) {
 		if len(deprecated) > 0 {
 			msg = fmt.Sprintf("%s offers only deprecated Go runtime kinds (%s), which wskdeploy refuses", host, strings.Join(deprecated, ", "))
 		}
-		return Choice{}, fmt.Errorf("%s: the actions metadata, process, process-web and storage-event need a go:1.NN kind; "+
+		return Choice{}, fmt.Errorf("%s: the actions metadata, process, process-web, acapi and storage-event need a go:1.NN kind; "+
 			"ask the cluster's operator to enable one (image openwhisk/action-golang-v1.NN), or see docs/deploy.md (Go runtime kind)", msg)
 	}
 	offered := describeKinds(usable, def, deprecated)

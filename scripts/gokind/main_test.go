@@ -42,7 +42,7 @@ func TestChoose(t *testing.T) {
 			errHas: []string{"does not offer the Go runtime kind go:1.24 (ACS_GO_KIND)", "go:1.22, go:1.21, go:1.20 (default)", "Set ACS_GO_KIND"}},
 		{name: "asked and deprecated", info: info("go:1.19!", "go:1.22*"), want: "go:1.19",
 			errHas: []string{"lists as deprecated", "go:1.22 (default); deprecated: go:1.19"}},
-		{name: "no Go at all", info: info(), errHas: []string{"offers no Go runtime kind (its runtimes: nodejs)", "metadata, process, process-web and storage-event"}},
+		{name: "no Go at all", info: info(), errHas: []string{"offers no Go runtime kind (its runtimes: nodejs)", "metadata, process, process-web, acapi and storage-event"}},
 		{name: "only deprecated Go", info: info("go:1.15!", "go:1.17!"), errHas: []string{"only deprecated Go runtime kinds (go:1.17, go:1.15)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,8 +142,8 @@ func TestRenderAndActionsOfTheManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, n := Render(manifest, "go:1.21", "..")
-	if n != 4 {
-		t.Errorf("%d runtime lines set, want 4 (metadata, process, process-web, storage-event)", n)
+	if n != 5 {
+		t.Errorf("%d runtime lines set, want 5 (metadata, process, process-web, acapi, storage-event)", n)
 	}
 	if regexp.MustCompile(`(?m)^\s+runtime: go:1\.24`).Match(out) {
 		t.Error("a runtime: go:1.24 line is left")
@@ -156,6 +156,7 @@ func TestRenderAndActionsOfTheManifest(t *testing.T) {
 		"metadata":       {function: "../build/metadata.zip", runtime: "go:1.21"},
 		"process":        {function: "../build/process.zip", runtime: "go:1.21"},
 		"process-web":    {function: "../build/process.zip", runtime: "go:1.21"},
+		"acapi":          {function: "../build/acapi.zip", runtime: "go:1.21"},
 		"storage-event":  {function: "../build/storage-event.zip", runtime: "go:1.21"},
 		"thumbnail":      {function: "../build/thumbnail.zip", docker: "$ACS_RUNTIME_IMAGE"},
 		"fulltext":       {function: "../build/fulltext.zip", docker: "$ACS_RUNTIME_IMAGE"},
@@ -167,8 +168,8 @@ func TestRenderAndActionsOfTheManifest(t *testing.T) {
 			t.Errorf("action %s: %+v, want %+v", name, got[name], want)
 		}
 	}
-	if len(got) != 8 {
-		t.Errorf("actions %v, want the 8 of the manifest", got)
+	if len(got) != 9 {
+		t.Errorf("actions %v, want the 9 of the manifest", got)
 	}
 	// Rendering in place keeps the paths; a quoted path and a comment
 	// survive; absolute paths and URLs are kept.

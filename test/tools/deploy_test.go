@@ -40,7 +40,7 @@ func TestManifestDeployBodies(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "manifest.yml"), manifest, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range []string{"thumbnail", "metadata", "fulltext", "office", "example-tagger", "process", "storage-event"} {
+	for _, a := range []string{"thumbnail", "metadata", "fulltext", "office", "example-tagger", "process", "acapi", "storage-event"} {
 		writeZip(t, filepath.Join(dir, "build", a+".zip"))
 	}
 
@@ -72,7 +72,8 @@ func TestManifestDeployBodies(t *testing.T) {
 	cmd.Env = append(os.Environ(), "HOME="+tmp, "ACS_RUNTIME_IMAGE=example/acs-runtime:1", "ACS_OFFICE_RUNTIME_IMAGE=example/acs-office-runtime:1",
 		`ACS_PROFILE_RENDITIONS=[{"fmt":"png","width":319}]`, "ACS_EVENTS_TRIGGER=acs-events",
 		"ACS_S3_ENDPOINT=http://s3.example:7070", "ACS_S3_PATH_STYLE=true", "ACS_S3_ACCESS_KEY_ID=AKIDEPLOY", "ACS_S3_SECRET_ACCESS_KEY=deploysecret",
-		"ACS_TAGGER_URL=https://tagger.example/v1/tags", "ACS_TAGGER_KEY=tagger-secret")
+		"ACS_TAGGER_URL=https://tagger.example/v1/tags", "ACS_TAGGER_KEY=tagger-secret",
+		"ACS_API_TOKENS=tok-a,tok-b", "ACS_JOURNAL_BUCKET=journals")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("wskdeploy: %v\n%s", err, out)
@@ -116,7 +117,7 @@ func TestManifestDeployBodies(t *testing.T) {
 	if a := get("office"); a.Exec.Kind != "blackbox" || a.Exec.Image != "example/acs-office-runtime:1" {
 		t.Errorf("office: exec kind %q image %q, want blackbox on the office image", a.Exec.Kind, a.Exec.Image)
 	}
-	for _, name := range []string{"process", "storage-event", "metadata"} {
+	for _, name := range []string{"process", "storage-event", "metadata", "acapi"} {
 		if a := get(name); a.Exec.Kind != "go:1.24" {
 			t.Errorf("%s: exec kind %q, want go:1.24", name, a.Exec.Kind)
 		}
@@ -151,6 +152,26 @@ func TestManifestDeployBodies(t *testing.T) {
 	}
 	if w := get("process-web"); !hasAnnotation(w.Annotations, "web-export") {
 		t.Errorf("process-web annotations %v lack web-export", w.Annotations)
+	}
+	// acapi is a raw HTTP web action (so it reads __ow_headers, __ow_path
+	// and __ow_body), final (web requests cannot override its inputs), and
+	// starts the process action with the API key.
+	ac := get("acapi")
+	for _, a := range []string{"web-export", "raw-http", "final", "provide-api-key"} {
+		if !hasAnnotation(ac.Annotations, a) {
+			t.Errorf("acapi annotations %v lack %s: true", ac.Annotations, a)
+		}
+	}
+	acParams := map[string]string{}
+	for _, kv := range ac.Parameters {
+		var v string
+		_ = json.Unmarshal(kv.Value, &v)
+		acParams[kv.Key] = v
+	}
+	for k, want := range map[string]string{"apiTokens": "tok-a,tok-b", "journalBucket": "journals", "journalPrefix": "", "publicUrl": ""} {
+		if got, ok := acParams[k]; !ok || got != want {
+			t.Errorf("acapi parameter %s = %q (present %v), want %q; all: %v", k, got, ok, want, acParams)
+		}
 	}
 	// The storage settings are package parameters, so that OpenWhisk binds
 	// them to every worker activation (see worker.Settings).

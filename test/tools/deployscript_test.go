@@ -38,7 +38,7 @@ const (
 // staticActions run on the Go kind; blackboxActions on the runtime image
 // (the office action too, when no office image is given).
 var (
-	staticActions   = []string{"metadata", "process", "process-web", "storage-event"}
+	staticActions   = []string{"metadata", "process", "process-web", "acapi", "storage-event"}
 	blackboxActions = []string{"thumbnail", "fulltext", "office", "example-tagger"}
 )
 
@@ -313,7 +313,7 @@ func TestDeployScriptGoKind(t *testing.T) {
 			}
 		}
 		b, err := os.ReadFile(filepath.Join(p.dir, "build", "deploy-manifest.yml"))
-		if err != nil || regexp.MustCompile(`(?m)^\s+runtime: go:1.24`).Match(b) || strings.Count(string(b), "runtime: go:1.22") != 4 {
+		if err != nil || regexp.MustCompile(`(?m)^\s+runtime: go:1.24`).Match(b) || strings.Count(string(b), "runtime: go:1.22") != len(staticActions) {
 			t.Errorf("build/deploy-manifest.yml (%v):\n%s", err, b)
 		}
 	})

@@ -53,7 +53,7 @@ func TestManifestPreview(t *testing.T) {
 		t.Error("manifest.yml sets native: true, which discards the libvips runtime image")
 	}
 	dir := filepath.Join(tmp, "project")
-	actions := []string{"thumbnail", "metadata", "fulltext", "office", "example-tagger", "process", "storage-event"}
+	actions := []string{"thumbnail", "metadata", "fulltext", "office", "example-tagger", "process", "acapi", "storage-event"}
 	if err := os.MkdirAll(filepath.Join(dir, "build"), 0o755); err != nil {
 		t.Fatal(err)
 	}
