@@ -137,7 +137,37 @@ func openBrowser(url string, stderr io.Writer) {
 	if runtime.GOOS == "darwin" {
 		name = "open"
 	}
-	if err := exec.Command(name, url).Start(); err != nil {
+	cmd := exec.Command(name, url)
+	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(stderr, "acs devtool: cannot open a browser:", err)
+		return
 	}
+	go func() { _ = cmd.Wait() }()
+}
+
+// withDevtool returns next with the devtool page mounted at /devtool/, for
+// `acs serve` listening on addr: requests run in process; on a
+// non-loopback address the page requires the namespace key auth (HTTP
+// Basic), on loopback none. The
+// returned cleanup removes the page's private directory.
+func withDevtool(next http.Handler, logger *slog.Logger, addr, auth, apiHost string) (http.Handler, func(), error) {
+	dir, err := os.MkdirTemp("", "acs-devtool-")
+	if err != nil {
+		return nil, func() {}, err
+	}
+	cleanup := func() { _ = os.RemoveAll(dir) }
+	if devtool.IsLoopback(addr) {
+		auth = ""
+	}
+	logs := devtool.NewLogStore()
+	h, err := newDevtool(slog.New(logs.Handler(logger.Handler())), logs, settings.Settings{}, false, dir, addr, auth, devtool.DefaultMaxUploadBytes, apiHost)
+	if err != nil {
+		cleanup()
+		return nil, func() {}, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/devtool/", http.StripPrefix("/devtool", h))
+	mux.Handle("/devtool", http.RedirectHandler("/devtool/", http.StatusMovedPermanently))
+	mux.Handle("/", next)
+	return mux, cleanup, nil
 }

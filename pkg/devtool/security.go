@@ -13,6 +13,13 @@ import (
 // tokenHeader is the header every POST carries the session token in.
 const tokenHeader = "X-Devtool-Token"
 
+// IsLoopback reports whether the host of addr (host:port) is a loopback
+// address or localhost: a handler for any other address needs an auth key.
+func IsLoopback(addr string) bool {
+	ok, err := isLoopbackAddr(addr)
+	return ok && err == nil
+}
+
 // isLoopbackAddr reports whether the host of addr (host:port, or "" for
 // the loopback default) is a loopback address or localhost.
 func isLoopbackAddr(addr string) (bool, error) {

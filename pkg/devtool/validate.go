@@ -105,11 +105,38 @@ func decodeForPage(text []byte, src string, force bool) (*api.Request, error) {
 		b, _ := json.Marshal(src)
 		m["source"] = b
 	}
+	if !force {
+		m["renditions"] = placeholderTargets(m["renditions"])
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
 	}
 	return api.DecodeRequest(b)
+}
+
+// placeholderTargets gives each rendition object of the list that has no
+// target one, as a run does: the page writes every output to a file of
+// its own.
+func placeholderTargets(list json.RawMessage) json.RawMessage {
+	var items []json.RawMessage
+	if json.Unmarshal(list, &items) != nil {
+		return list
+	}
+	for i, item := range items {
+		var rd map[string]json.RawMessage
+		if json.Unmarshal(item, &rd) != nil || rd == nil {
+			continue
+		}
+		_, t := rd["target"]
+		_, u := rd["url"]
+		if !t && !u {
+			rd["target"], _ = json.Marshal(fmt.Sprintf("https://example.com/rendition-%d", i))
+			items[i], _ = json.Marshal(rd)
+		}
+	}
+	b, _ := json.Marshal(items)
+	return b
 }
 
 // problemOf places the error of a request that is invalid as a whole.
