@@ -108,6 +108,13 @@ func TestCrossSitePostsAreRefused(t *testing.T) {
 	}
 	resp := s.do(http.MethodPost, "/api/validate", strings.NewReader(body), http.Header{"Origin": {s.srv.URL}, "Sec-Fetch-Site": {"same-origin"}})
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	// Another site cannot load a source into its page, but may link to the devtool.
+	resp = s.do(http.MethodGet, "/api/sources/sample-photo.jpg/file", nil, http.Header{"Sec-Fetch-Site": {"cross-site"}, "Sec-Fetch-Mode": {"no-cors"}})
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	resp = s.do(http.MethodGet, "/", nil, http.Header{"Sec-Fetch-Site": {"cross-site"}, "Sec-Fetch-Mode": {"navigate"}})
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	resp = s.do(http.MethodGet, "/api/sources/sample-photo.jpg/file", nil, http.Header{"Sec-Fetch-Site": {"same-origin"}})
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	// Nothing was uploaded by the refused requests.
 	resp = s.do(http.MethodPost, "/api/sources?name=x.txt", strings.NewReader("x"), http.Header{tokenHeader: {""}})
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode)

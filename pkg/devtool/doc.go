@@ -26,7 +26,9 @@
 // the page in the X-Devtool-Token header and, when the browser sends them,
 // a same-origin Origin and Sec-Fetch-Site: a cross-site page can neither
 // read the token nor send the header without a CORS preflight, which the
-// handler never grants. Uploads are capped (Options.MaxUploadBytes) and
+// handler never grants; a GET from another site's page (an <img>, a
+// fetch; Sec-Fetch-Site) is refused too, so no page elsewhere can load a
+// source or an output. Uploads are capped (Options.MaxUploadBytes) and
 // kept under Options.Dir, the caller's private directory, removed on exit.
 // URL sources are fetched through package transfer with its address guard:
 // private, loopback and link-local addresses are refused unless

@@ -65,10 +65,18 @@ func (h *Handler) allowed(w http.ResponseWriter, r *http.Request) bool {
 			return false
 		}
 	}
+	site := r.Header.Get("Sec-Fetch-Site")
+	crossSite := site != "" && site != "same-origin" && site != "none"
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		// Another site may link to the page, but not load its sources or
+		// outputs into its own (an <img>, a fetch).
+		if crossSite && r.Header.Get("Sec-Fetch-Mode") != "navigate" {
+			apiError(w, http.StatusForbidden, "csrf", "cross-site request refused")
+			return false
+		}
 		return true
 	}
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+	if crossSite {
 		apiError(w, http.StatusForbidden, "csrf", "cross-site request refused")
 		return false
 	}
