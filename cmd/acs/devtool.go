@@ -33,7 +33,7 @@ func cmdDevtool(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	addr := fs.String("addr", "127.0.0.1:3234", "address to listen on (host:port; port 0 picks a free one); a non-loopback host requires an auth key")
 	auth := fs.String("auth", "", "auth key UUID:KEY required (HTTP Basic, user UUID, password KEY) on a non-loopback address; default $"+devtoolAuthEnv)
 	open := fs.Bool("open", false, "open the page in the default browser")
-	local := fs.Bool("local", false, "local mode: URL sources and the URLs of requests (watermarks) may reach loopback, private and link-local addresses")
+	local := fs.Bool("local", false, "local mode, as acs process without --strict-network: URL sources may reach loopback, private and link-local addresses, and the URLs in requests (watermarks) may also be plain http or local files")
 	maxUpload := fs.Int64("max-upload-bytes", devtool.DefaultMaxUploadBytes, "refuse an uploaded or fetched source larger than this")
 	verbose := fs.Bool("v", false, "log progress to standard error")
 	var set settingFlags

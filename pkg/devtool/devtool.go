@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
@@ -109,6 +110,9 @@ func New(opts Options) (*Handler, error) {
 	loopback, err := isLoopbackAddr(opts.Addr)
 	if err != nil {
 		return nil, err
+	}
+	if u, k, ok := strings.Cut(opts.AuthKey, ":"); opts.AuthKey != "" && (!ok || u == "" || k == "") {
+		return nil, errors.New("devtool: the auth key must be UUID:KEY")
 	}
 	if !loopback && opts.AuthKey == "" {
 		return nil, fmt.Errorf("devtool: %s is not a loopback address: an auth key is required", opts.Addr)

@@ -144,6 +144,10 @@ func TestNonLoopbackAddressNeedsTheAuthKey(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "auth key")
 
+	_, err = New(Options{Runner: nopRunner{}, Dir: t.TempDir(), Addr: "0.0.0.0:3234", AuthKey: "no-colon"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "UUID:KEY")
+
 	const key = "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:secret"
 	h, err := New(Options{Runner: nopRunner{}, Dir: t.TempDir(), Addr: "192.0.2.10:3234", AuthKey: key})
 	require.NoError(t, err)
