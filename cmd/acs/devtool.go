@@ -146,21 +146,32 @@ func openBrowser(url string, stderr io.Writer) {
 }
 
 // withDevtool returns next with the devtool page mounted at /devtool/, for
-// `acs serve` listening on addr: requests run in process; on a
-// non-loopback address the page requires the namespace key auth (HTTP
-// Basic), on loopback none. The
-// returned cleanup removes the page's private directory.
-func withDevtool(next http.Handler, logger *slog.Logger, addr, auth, apiHost string) (http.Handler, func(), error) {
+// `acs serve` listening on addr: requests run in process, or on the
+// action named processAction deployed in namespace of the controller at
+// apiHost, whose key auth is; on a non-loopback address the page requires
+// that key (HTTP Basic), on loopback none. The returned cleanup removes
+// the page's private directory.
+func withDevtool(next http.Handler, logger *slog.Logger, addr, auth, apiHost, namespace, processAction string) (http.Handler, func(), error) {
 	dir, err := os.MkdirTemp("", "acs-devtool-")
 	if err != nil {
 		return nil, func() {}, err
 	}
 	cleanup := func() { _ = os.RemoveAll(dir) }
+	pageAuth := auth
 	if devtool.IsLoopback(addr) {
-		auth = ""
+		pageAuth = ""
 	}
 	logs := devtool.NewLogStore()
-	h, err := newDevtool(slog.New(logs.Handler(logger.Handler())), logs, settings.Settings{}, false, dir, addr, auth, devtool.DefaultMaxUploadBytes, apiHost)
+	logger = slog.New(logs.Handler(logger.Handler()))
+	p, _, err := newLocalProcessor(logger, false, settings.Settings{}, nil, nil, dir)
+	if err != nil {
+		cleanup()
+		return nil, func() {}, err
+	}
+	deployed := &deployedRunner{apiHost: apiHost, auth: auth, namespace: namespace, action: processAction, logs: logs,
+		client: &http.Client{Timeout: 10 * time.Minute}}
+	h, err := devtool.New(devtool.Options{Runner: p, Deployed: deployed, DeployedName: "deployed " + processAction,
+		Dir: dir, Addr: addr, AuthKey: pageAuth, Logs: logs, APIHost: apiHost, Logger: logger})
 	if err != nil {
 		cleanup()
 		return nil, func() {}, err

@@ -115,7 +115,7 @@ Flags:
 	}
 	logger.Info("acs serve started", slog.String("apiHost", apiHost), slog.String("namespace", srv.Namespace()), slog.Int("pool", *pool))
 
-	handler, dropDevtool, err := withDevtool(srv, logger, ln.Addr().String(), srv.Auth(), apiHost)
+	handler, dropDevtool, err := withDevtool(srv, logger, ln.Addr().String(), srv.Auth(), apiHost, srv.Namespace(), *processAction)
 	defer dropDevtool()
 	if err != nil {
 		_ = ln.Close()

@@ -57,6 +57,10 @@ type Options struct {
 	// AuthKey, UUID:KEY, is required from every request as HTTP Basic
 	// credentials when set. Required when Addr is not a loopback address.
 	AuthKey string
+	// Deployed, when set, is a second Runner the page offers: the
+	// deployed actions of `acs serve`, named DeployedName on the page.
+	Deployed     Runner
+	DeployedName string
 	// AllowPrivate lets URL sources reach loopback, private and
 	// link-local addresses (local mode); off, they are refused.
 	AllowPrivate bool
@@ -200,5 +204,17 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"token": h.token, "maxUploadBytes": h.opts.MaxUploadBytes, "allowPrivate": h.opts.AllowPrivate,
 		"apiHost": h.opts.APIHost, "formats": api.BuiltinFormats(), "logs": h.opts.Logs != nil,
+		"deployed": deployedName(h.opts),
 	})
+}
+
+// deployedName is the page's name of the deployed runner, or "" without one.
+func deployedName(o Options) string {
+	switch {
+	case o.Deployed == nil:
+		return ""
+	case o.DeployedName == "":
+		return "deployed actions"
+	}
+	return o.DeployedName
 }

@@ -34,6 +34,14 @@ func (s *LogStore) Lines(requestID string) []string {
 	return append([]string(nil), s.lines[requestID]...)
 }
 
+// Add appends lines to the log of the request id (the logs of activations
+// that ran elsewhere).
+func (s *LogStore) Add(requestID string, lines ...string) {
+	for _, l := range lines {
+		s.add(requestID, l)
+	}
+}
+
 // add appends a line to the request's log.
 func (s *LogStore) add(requestID, line string) {
 	s.mu.Lock()

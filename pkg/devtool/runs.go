@@ -21,6 +21,7 @@ import (
 // run is one request run and its results.
 type run struct {
 	ID         string          `json:"id"`
+	With       string          `json:"with,omitempty"`
 	Source     *sourceFile     `json:"source"`
 	Request    json.RawMessage `json:"request"`
 	RequestID  string          `json:"requestId"`
@@ -67,9 +68,18 @@ func (h *Handler) startRun(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Source  string `json:"source"`
 		Request string `json:"request"`
+		// With is "deployed" to run on Options.Deployed.
+		With string `json:"with"`
 	}
 	if !readJSON(w, r, &body) {
 		return
+	}
+	runner := h.opts.Runner
+	if body.With == "deployed" {
+		if runner = h.opts.Deployed; runner == nil {
+			apiError(w, http.StatusBadRequest, "with", "there are no deployed actions to run on here")
+			return
+		}
 	}
 	h.mu.Lock()
 	src, ok := h.srcs[body.Source]
@@ -85,7 +95,7 @@ func (h *Handler) startRun(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusInternalServerError, "store", "cannot create the run's directory")
 		return
 	}
-	rn := &run{ID: id, Source: src, Started: time.Now(), dir: dir}
+	rn := &run{ID: id, With: body.With, Source: src, Started: time.Now(), dir: dir}
 	raw, err := withTargets([]byte(body.Request), src, dir)
 	if err != nil {
 		_ = os.RemoveAll(dir)
@@ -101,7 +111,7 @@ func (h *Handler) startRun(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		rn.Error = api.MessageOf(err)
 	} else {
-		res = h.opts.Runner.Run(r.Context(), req)
+		res = runner.Run(r.Context(), req)
 		rn.RequestID = req.RequestID
 		rn.Renditions = h.views(id, req, res)
 	}

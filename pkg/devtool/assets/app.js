@@ -335,7 +335,7 @@
     btn.disabled = true;
     status('Running…');
     try {
-      const run = await api('api/runs', { method: 'POST', json: { source: state.source.id, request: requestText() } });
+      const run = await api('api/runs', { method: 'POST', json: { source: state.source.id, request: requestText(), with: $('#run-with').value } });
       state.runs.set(run.id, run);
       renderRun(run);
       const failed = (run.renditions || []).filter(r => r.status !== 'created').length;
@@ -354,6 +354,7 @@
     const section = el('section', { class: 'run', dataset: { run: run.id } },
       el('header', {},
         el('h3', {}, `Run ${run.id}`),
+        run.with === 'deployed' ? el('span', { class: 'badge' }, state.session.deployed) : null,
         el('span', {}, run.source ? run.source.name : ''),
         el('span', { class: 'badge ' + (created === rs.length && !run.error ? 'ok' : 'bad') }, `${created}/${rs.length} created`),
         el('span', { class: 'muted' }, `${Math.round(run.millis)} ms · ${new Date(run.started).toLocaleTimeString()}`)),
@@ -539,6 +540,10 @@
       state.session = await api('api/session');
       state.token = state.session.token;
       $('#upload-limit').textContent = 'up to ' + fmtBytes(state.session.maxUploadBytes);
+      if (state.session.deployed) {
+        $('#run-with').hidden = false;
+        $('#run-with-deployed').textContent = 'on ' + state.session.deployed;
+      }
       state.profiles = await api('api/profiles');
       const sel = $('#profile');
       for (const p of state.profiles) sel.append(el('option', { value: p.id }, p.title));
