@@ -330,3 +330,38 @@ func TestPageIsStaticWithItsPolicy(t *testing.T) {
 type nopRunner struct{}
 
 func (nopRunner) Run(context.Context, *api.Request) *process.Result { return &process.Result{} }
+
+// countingRunner counts the requests it runs on another Runner.
+type countingRunner struct {
+	Runner
+	n *int
+}
+
+func (c countingRunner) Run(ctx context.Context, req *api.Request) *process.Result {
+	*c.n++
+	return c.Runner.Run(ctx, req)
+}
+
+func TestRunWithTheDeployedRunner(t *testing.T) {
+	s := newTestServer(t, nil)
+	var p apiProblem
+	assert.Equal(t, http.StatusBadRequest, s.post("/api/runs", map[string]string{"source": "sample-photo.jpg", "request": `{"renditions":[{"fmt":"png","width":9}]}`, "with": "deployed"}, &p))
+	assert.Equal(t, "with", p.Error)
+
+	var deployed, local int
+	s = newTestServer(t, func(o *Options) {
+		o.Deployed, o.DeployedName = countingRunner{o.Runner, &deployed}, "deployed asset-compute/process"
+		o.Runner = countingRunner{o.Runner, &local}
+	})
+	var session map[string]any
+	resp := s.do(http.MethodGet, "/api/session", nil, nil)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&session))
+	assert.Equal(t, "deployed asset-compute/process", session["deployed"])
+	var rn run
+	require.Equal(t, http.StatusOK, s.post("/api/runs", map[string]string{"source": "sample-photo.jpg", "request": `{"renditions":[{"fmt":"png","width":9}]}`, "with": "deployed"}, &rn))
+	assert.Equal(t, "deployed", rn.With)
+	assert.Equal(t, api.StatusCreated, rn.Renditions[0].Status)
+	assert.Equal(t, [2]int{1, 0}, [2]int{deployed, local})
+	s.run("sample-photo.jpg", `{"renditions":[{"fmt":"png","width":9}]}`)
+	assert.Equal(t, [2]int{1, 1}, [2]int{deployed, local})
+}
