@@ -173,6 +173,8 @@ func driveDevtool(t *testing.T, shots bool) {
 	if shots {
 		shot(t, ctx, "#view-compare", "devtool-compare.png")
 	}
+	do(t, ctx, chromedp.Click(chromedp.CSS("#cmp-mode-diff")),
+		waitFor(`getComputedStyle(document.querySelector('#cmp-a-img')).mixBlendMode === 'difference' && document.querySelector('#cmp-range').hidden`))
 
 	// An invalid field shows its error next to it.
 	const q = `input[data-path="renditions[0].quality"]`

@@ -494,17 +494,24 @@
   }
 
   function setSlider(v) {
-    $('#cmp-a-img').style.clipPath = `inset(0 ${100 - v}% 0 0)`;
+    const diff = $('input[name=cmp-mode]:checked').value === 'diff';
+    $('#cmp-a-img').style.clipPath = diff ? 'none' : `inset(0 ${100 - v}% 0 0)`;
     $('#cmp-divider').style.left = v + '%';
   }
 
+  // The compare modes: a slider over the two, side by side, or their
+  // difference (A drawn over B with mix-blend-mode: difference, black
+  // where they agree).
   function wireCompare() {
     $('#cmp-range').addEventListener('input', e => setSlider(e.target.value));
     for (const r of $$('input[name=cmp-mode]')) {
       r.addEventListener('change', () => {
-        const side = $('input[name=cmp-mode]:checked').value === 'side';
-        $('#cmp-side').hidden = !side;
-        $('#cmp-slider').hidden = side;
+        const mode = $('input[name=cmp-mode]:checked').value;
+        $('#cmp-side').hidden = mode !== 'side';
+        $('#cmp-slider').hidden = mode === 'side';
+        $('#cmp-range').hidden = $('#cmp-divider').hidden = mode === 'diff';
+        $('#cmp-a-img').style.mixBlendMode = mode === 'diff' ? 'difference' : '';
+        setSlider($('#cmp-range').value);
       });
     }
   }
