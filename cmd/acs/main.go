@@ -6,6 +6,7 @@
 //	acs test-worker [ACTION] [CASE-GLOB]
 //	                              run worker test cases (test/cases/ACTION/CASE)
 //	acs serve                     run a local OpenWhisk-compatible controller
+//	acs devtool                   serve the devtool web page (package devtool)
 //	acs version                   print the version
 //
 // `acs process` runs the same orchestrator and workers as the OpenWhisk
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdTestWorker(ctx, args[1:], stdout, stderr)
 	case "serve":
 		return cmdServe(ctx, args[1:], stdout, stderr)
+	case "devtool":
+		return cmdDevtool(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "acs", version)
 		return exitOK
@@ -74,6 +77,8 @@ Usage:
   acs test-worker [ACTION] [CASE-GLOB]
                                  run worker test cases from test/cases/ACTION/
   acs serve [--addr HOST:PORT]   run a local OpenWhisk-compatible controller
+  acs devtool [-addr HOST:PORT] [-open]
+                                 serve the devtool page: try requests, see renditions
   acs version                    print the version
 
 Run 'acs COMMAND -h' for a command's flags.

@@ -122,7 +122,16 @@ Flags:
 	}
 	logger.Info("acs serve started", slog.String("apiHost", apiHost), slog.String("namespace", srv.Namespace()), slog.Int("pool", *pool))
 
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	handler, dropDevtool, err := withDevtool(srv, logger, ln.Addr().String(), srv.Auth(), apiHost, srv.Namespace(), *processAction)
+	defer dropDevtool()
+	if err != nil {
+		_ = ln.Close()
+		_ = srv.Close()
+		fmt.Fprintln(stderr, "acs serve: devtool:", err)
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "devtool: %s/devtool/\n", apiHost)
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 

@@ -1,0 +1,279 @@
+package devtool
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	goimage "image"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	_ "golang.org/x/image/webp" // the size of webp outputs
+
+	"github.com/assetcompute/assetcompute/internal/testutil"
+	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/process"
+)
+
+// update rewrites the screenshots under docs/images (TestDevtoolScreenshots).
+var update = flag.Bool("update", false, "rewrite the devtool screenshots in docs/images")
+
+// do runs chromedp actions, failing the test on error.
+func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx, actions...))
+}
+
+// waitFor waits until the JavaScript expression is truthy: a state of the
+// DOM, never a fixed delay.
+func waitFor(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(3*time.Minute))
+}
+
+// eval evaluates a JavaScript expression into T.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	require.NoError(t, err, expr)
+	return v
+}
+
+// choose picks a value of a select as a person does: it changes and the
+// page hears the change.
+func choose(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector(` + strconv.Quote(sel) + `);
+		s.value = ` + strconv.Quote(value) + `; s.dispatchEvent(new Event('change', {bubbles: true})); })()`)
+}
+
+// photoFile writes a generated photo of w x h pixels and returns its path.
+func photoFile(t *testing.T, w, h int) string {
+	t.Helper()
+	b, err := encodeJPEG(samplePhoto(w, h), 88)
+	require.NoError(t, err)
+	p := filepath.Join(t.TempDir(), "holiday.jpg")
+	require.NoError(t, os.WriteFile(p, b, 0o600))
+	return p
+}
+
+// cardCount is the expression counting the rendition cards of the runs
+// shown.
+func cardCount(runs int) string {
+	return `document.querySelectorAll('.run[data-run]').length === ` + strconv.Itoa(runs)
+}
+
+// shot saves a screenshot of the element sel as docs/images/name.
+func shot(t *testing.T, ctx context.Context, sel, name string) {
+	t.Helper()
+	b, err := chromedp.Run(ctx, chromedp.ScreenshotScale(chromedp.CSS(sel), 0.8))
+	require.NoError(t, err)
+	dir := filepath.Join("..", "..", "docs", "images")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+	t.Logf("wrote docs/images/%s (%d bytes)", name, len(b))
+}
+
+// dims matches the size a card shows.
+var dims = regexp.MustCompile(`^(\d+)×(\d+)$`)
+
+func TestDevtoolInChromium(t *testing.T) {
+	driveDevtool(t, false)
+}
+
+// TestDevtoolScreenshots rewrites the screenshots of the main views under
+// docs/images: go test ./pkg/devtool -run TestDevtoolScreenshots -args -update
+func TestDevtoolScreenshots(t *testing.T) {
+	if !*update {
+		t.Skip("rewrites docs/images only with -update")
+	}
+	driveDevtool(t, true)
+}
+
+// driveDevtool does what a person does on the page: upload a photo, run
+// the web profile, check each rendition against its file, compare two,
+// break a field, run a corrupt sample, open a contact sheet. With shots it
+// saves screenshots of the views on the way.
+func driveDevtool(t *testing.T, shots bool) {
+	s := newTestServer(t, nil)
+	ctx := testutil.Browser(t)
+	do(t, ctx, chromedp.Navigate(s.srv.URL+"/"), waitFor(`document.body.dataset.ready === '1'`))
+
+	// A source: a photo picked from disk.
+	do(t, ctx, chromedp.SetUploadFiles(chromedp.CSS("#file-input"), []string{photoFile(t, 900, 600)}),
+		waitFor(`document.querySelector('#source-info').dataset.source !== undefined`))
+	name, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#source-name")))
+	require.NoError(t, err)
+	assert.Equal(t, "holiday.jpg", name)
+
+	// A profile, then run.
+	do(t, ctx, choose("#profile", "web"), waitFor(`document.querySelectorAll('.rform').length === 4`),
+		waitFor(`document.querySelector('#validation-status').textContent.startsWith('valid')`))
+	if shots {
+		shot(t, ctx, ".columns", "devtool-request.png")
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS("#run")), waitFor(cardCount(1)))
+	type card struct {
+		Name, Status, Dims, URL, Bytes string
+	}
+	cards := eval[[]card](t, ctx, `Array.from(document.querySelectorAll('.run .rendition')).map(c => ({
+		Name: c.dataset.name, Status: c.dataset.status,
+		Dims: (c.querySelector('.dims') || {}).textContent || '',
+		URL: (c.querySelector('img.preview') || {}).src || '',
+		Bytes: (c.querySelector('.bytes') || {}).textContent || ''}))`)
+	require.Len(t, cards, 4)
+	runID := eval[string](t, ctx, `document.querySelector('.run').dataset.run`)
+	want := map[string]goimage.Point{"web-1280.jpg": {900, 600}, "web-640.jpg": {640, 427}, "web-320.jpg": {320, 213}, "web-640.webp": {640, 427}}
+	for i, c := range cards {
+		require.Equal(t, "created", c.Status, c.Name)
+		m := dims.FindStringSubmatch(c.Dims)
+		require.NotNil(t, m, "%s shows its size: %q", c.Name, c.Dims)
+		_, kept, ok := s.h.lookup(runID, strconv.Itoa(i))
+		require.True(t, ok)
+		info, err := os.Stat(kept.path)
+		require.NoError(t, err)
+		cfg := decodeConfig(t, kept.path)
+		assert.Equal(t, strconv.Itoa(cfg.X), m[1], "%s: width shown vs file", c.Name)
+		assert.Equal(t, strconv.Itoa(cfg.Y), m[2], "%s: height shown vs file", c.Name)
+		assert.Equal(t, want[c.Name], cfg, c.Name)
+		assert.Contains(t, c.Bytes, "("+strconv.FormatInt(info.Size(), 10)+")", c.Name)
+		assert.True(t, strings.HasSuffix(c.URL, "/api/runs/"+runID+"/files/"+strconv.Itoa(i)), c.URL)
+	}
+	// Every preview loaded.
+	do(t, ctx, waitFor(`Array.from(document.querySelectorAll('.run img.preview')).every(i => i.complete && i.naturalWidth > 0)`))
+	if shots {
+		shot(t, ctx, "#results-panel", "devtool-results.png")
+	}
+
+	// Compare the 640 jpg with the 640 webp.
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`.rendition[data-name="web-640.jpg"] .pick-A`)),
+		chromedp.Click(chromedp.CSS(`.rendition[data-name="web-640.webp"] .pick-B`)),
+		waitFor(`document.querySelector('#psnr').dataset.ready === '1'`),
+		waitFor(`!document.querySelector('#view-compare').hidden`),
+		waitFor(`document.querySelector('#cmp-a-img').complete && document.querySelector('#cmp-a-img').naturalWidth > 0`))
+	psnr, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#psnr")))
+	require.NoError(t, err)
+	m := regexp.MustCompile(`^([0-9.]+) dB`).FindStringSubmatch(psnr)
+	require.NotNil(t, m, "PSNR shown: %q", psnr)
+	v, err := strconv.ParseFloat(m[1], 64)
+	require.NoError(t, err)
+	assert.Greater(t, v, 25.0)
+	aDims, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#cmp-a-dims")))
+	require.NoError(t, err)
+	assert.Equal(t, "640×427", aDims)
+	do(t, ctx, chromedp.SetValue(chromedp.CSS("#cmp-range"), "35"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#cmp-range').dispatchEvent(new Event('input'))`))
+	if shots {
+		shot(t, ctx, "#view-compare", "devtool-compare.png")
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS("#cmp-mode-diff")),
+		waitFor(`getComputedStyle(document.querySelector('#cmp-a-img')).mixBlendMode === 'difference' && document.querySelector('#cmp-range').hidden`))
+
+	// An invalid field shows its error next to it.
+	const q = `input[data-path="renditions[0].quality"]`
+	do(t, ctx, chromedp.Click(chromedp.CSS("#tab-build")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('`+q+`').value = ''`),
+		chromedp.SendKeys(chromedp.CSS(q), "500"),
+		waitFor(`document.querySelector('.field-error[data-for="renditions[0].quality"]').textContent.includes('1 to 100')`))
+	next := eval[bool](t, ctx, `(() => { const i = document.querySelector('`+q+`');
+		return i.classList.contains('invalid') && i.parentElement.contains(document.querySelector('.field-error[data-for="renditions[0].quality"]')); })()`)
+	assert.True(t, next, "the error sits beside its field")
+	line := eval[string](t, ctx, `document.querySelector('#json-errors li').dataset.line`)
+	assert.NotEmpty(t, line)
+	if shots {
+		shot(t, ctx, "#request-panel", "devtool-validation.png")
+	}
+	text := eval[string](t, ctx, `document.querySelector('#request-json').value`)
+	var req struct{ Renditions []map[string]any }
+	require.NoError(t, json.Unmarshal([]byte(text), &req))
+	assert.Equal(t, 500.0, req.Renditions[0]["quality"], "the form edits the JSON")
+
+	// The request copied as a command line: the portable request, without
+	// the page's own targets and with a stand-in source.
+	do(t, ctx, chromedp.Click(chromedp.CSS("#copy-curl")), waitFor(`document.querySelector('#copy-output').value.startsWith('curl')`))
+	curl := eval[string](t, ctx, `document.querySelector('#copy-output').value`)
+	assert.Contains(t, curl, "/process")
+	assert.Contains(t, curl, `"quality":500`)
+	assert.Contains(t, curl, "https://example.com/holiday.jpg")
+	assert.NotContains(t, curl, s.dir, "no local path of the page leaks into the command")
+	do(t, ctx, chromedp.Click(chromedp.CSS("#copy-wsk")), waitFor(`document.querySelector('#copy-output').value.startsWith('wsk')`))
+	wsk := eval[string](t, ctx, `document.querySelector('#copy-output').value`)
+	assert.Contains(t, wsk, "wsk action invoke asset-compute/process --blocking --result")
+	assert.Contains(t, wsk, "--param renditions '[{")
+
+	// A corrupt file fails with SourceCorrupt.
+	do(t, ctx, choose("#profile", "thumbnails"), waitFor(`document.querySelectorAll('.rform').length === 3`),
+		chromedp.Click(chromedp.CSS(`.sample[data-name="corrupt.jpg"]`)),
+		waitFor(`document.querySelector('#source-info').dataset.source === 'sample-corrupt.jpg'`),
+		chromedp.Click(chromedp.CSS("#run")), waitFor(cardCount(2)))
+	reasons := eval[[]string](t, ctx, `Array.from(document.querySelectorAll('.run:first-child .rendition')).map(c => c.dataset.status + ' ' + c.querySelector('.reason').textContent)`)
+	require.Len(t, reasons, 3)
+	for _, r := range reasons {
+		assert.Equal(t, "failed SourceCorrupt", r)
+	}
+
+	// A contact sheet opens in a frame whose scripts do not run.
+	sheet := filepath.Join(t.TempDir(), "report.html")
+	require.NoError(t, os.WriteFile(sheet, []byte(`<!doctype html><title>sheet</title><h1 id="h">Contact sheet</h1><script>document.title = 'ran'</script>`), 0o600))
+	do(t, ctx, chromedp.Click(chromedp.CSS("#tab-report")),
+		chromedp.SetUploadFiles(chromedp.CSS("#report-file"), []string{sheet}),
+		waitFor(`!document.querySelector('#report-frame').hidden && document.querySelector('#report-frame').srcdoc.includes('Contact sheet')`))
+	sandbox := eval[string](t, ctx, `document.querySelector('#report-frame').getAttribute('sandbox')`)
+	assert.Equal(t, "", sandbox, "no allow-scripts")
+}
+
+// decodeConfig returns the size of the picture file at p.
+func decodeConfig(t *testing.T, p string) goimage.Point {
+	t.Helper()
+	f, err := os.Open(p)
+	require.NoError(t, err)
+	defer f.Close()
+	cfg, _, err := goimage.DecodeConfig(f)
+	require.NoError(t, err, p)
+	return goimage.Point{X: cfg.Width, Y: cfg.Height}
+}
+
+// timedRunner adds step timings to the events of created renditions, as
+// workers that measure them do.
+type timedRunner struct{ Runner }
+
+func (r timedRunner) Run(ctx context.Context, req *api.Request) *process.Result {
+	res := r.Runner.Run(ctx, req)
+	for i := range res.Events {
+		if res.Events[i].Type == api.EventRenditionCreated {
+			res.Events[i].Timings = map[string]float64{"upload": 2, "fetch": 5, "decode": 20, "render": 40, "encode": 10, "total": 80, "queue": 3}
+		}
+	}
+	return res
+}
+
+func TestDevtoolShowsTimingsInChromium(t *testing.T) {
+	s := newTestServer(t, func(o *Options) { o.Runner = timedRunner{o.Runner} })
+	ctx := testutil.Browser(t)
+	do(t, ctx, chromedp.Navigate(s.srv.URL+"/"), waitFor(`document.body.dataset.ready === '1'`),
+		chromedp.Click(chromedp.CSS(`.sample[data-name="logo.png"]`)),
+		waitFor(`document.querySelector('#source-info').dataset.source === 'sample-logo.png'`),
+		choose("#profile", "thumbnails"), waitFor(`document.querySelectorAll('.rform').length === 3`),
+		chromedp.Click(chromedp.CSS("#run")), waitFor(cardCount(1)))
+	type bar struct {
+		Step, Ms string
+		Width    float64
+	}
+	bars := eval[[]bar](t, ctx, `Array.from(document.querySelectorAll('.rendition[data-name="thumb-48.png"] .timing')).map(e => ({
+		Step: e.dataset.step, Ms: e.querySelector('.ms').textContent, Width: e.querySelector('.bar').getBoundingClientRect().width}))`)
+	var steps []string
+	for _, b := range bars {
+		steps = append(steps, b.Step)
+	}
+	assert.Equal(t, []string{"fetch", "decode", "render", "encode", "upload", "queue", "total"}, steps, "the steps in pipeline order, unknown ones before the total")
+	require.Len(t, bars, 7)
+	assert.Equal(t, "40 ms", bars[2].Ms)
+	assert.InDelta(t, bars[6].Width/2, bars[2].Width, 1.5, "bars are to scale: render is half the total")
+}
