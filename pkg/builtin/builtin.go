@@ -165,6 +165,7 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 			}
 		}
 		var path string
+		var pyr *image.Pyramid
 		rendition := r.Rendition
 		sf := sniffSource(src)
 		if sf.Reads(format.PostScriptRead) {
@@ -199,21 +200,20 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 			path = pic.Path
 		} else if path, err = src.LocalPath(ctx); err != nil {
 			return err
-		} else if family == api.FamilyImage {
-			if pyr := pyramidFor(engine, src, path); pyr != nil {
-				res, err := pyr.Render(ctx, rendition, r.Path, opts)
-				if err != nil {
-					return err
-				}
-				r.Metadata[api.MetadataWidth] = res.Width
-				r.Metadata[api.MetadataHeight] = res.Height
-				return nil
-			}
+		} else {
+			// The source's own pixels: the image renditions and analyses
+			// share one decode where they can.
+			pyr = pyramidFor(engine, src, path)
 		}
 		if family == api.FamilyAnalysis {
-			return analyse(ctx, engine, src, path, rendition, r)
+			return analyse(ctx, engine, pyr, src, path, rendition, r)
 		}
-		res, err := engine.Render(ctx, path, rendition, r.Path, opts)
+		var res *image.Result
+		if pyr != nil {
+			res, err = pyr.Render(ctx, rendition, r.Path, opts)
+		} else {
+			res, err = engine.Render(ctx, path, rendition, r.Path, opts)
+		}
 		if err != nil {
 			return err
 		}
