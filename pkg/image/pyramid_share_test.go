@@ -260,3 +260,16 @@ func TestPyramidLeavesEnlargedCropsToRender(t *testing.T) {
 		}
 	}
 }
+
+// TestPyramidThumbnailAndAnalysis: the commonest pair, one small
+// thumbnail and the analysis picture, larger than it: one decode, at
+// the analysis size, from which the thumbnail is resized.
+func TestPyramidThumbnailAndAnalysis(t *testing.T) {
+	for _, src := range []string{
+		jpegFile(t, photoLike(1600, 1200, false, false)),
+		pngFile(t, photoLike(1200, 900, false, true)),
+	} {
+		checkShared(t, src, []api.Rendition{{Fmt: "png", Width: intp(256), Height: intp(256)}})
+		checkShared(t, src, []api.Rendition{{Fmt: "jpg", Width: intp(256), Height: intp(256)}})
+	}
+}
