@@ -156,13 +156,7 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 			fetcher = src.Transfer
 		}
 		if fetcher != nil {
-			opts.Fetch = func(ctx context.Context, url string) (string, error) {
-				f, err := fetcher.Fetch(ctx, api.Source{URL: url}, filepath.Join(filepath.Dir(r.Path), "watermark"))
-				if err != nil {
-					return "", err
-				}
-				return f.Path, nil
-			}
+			opts.Fetch = watermarkFetch(src, fetcher, r)
 		}
 		var path string
 		var pyr *image.Pyramid
@@ -221,6 +215,38 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 		r.Metadata[api.MetadataHeight] = res.Height
 		imageResultMetadata(r.Metadata, res, rendition.BlurFaces)
 		return nil
+	}
+}
+
+// watermarkKey names a watermark image fetched for the renditions of an
+// activation.
+type watermarkKey struct{ url string }
+
+// watermarkFetch returns the image.FetchFunc of rendition r's watermark:
+// each watermark image is fetched once per activation, into the
+// activation's directory (worker.Source.Dir), for every rendition that
+// draws it; without that directory, into the rendition's own.
+func watermarkFetch(src *worker.Source, fetcher worker.Transfer, r *worker.Rendition) image.FetchFunc {
+	fetch := func(ctx context.Context, url, dir string) (string, error) {
+		f, err := fetcher.Fetch(ctx, api.Source{URL: url}, dir)
+		if err != nil {
+			return "", err
+		}
+		return f.Path, nil
+	}
+	if src.Dir() == "" {
+		return func(ctx context.Context, url string) (string, error) {
+			return fetch(ctx, url, filepath.Join(filepath.Dir(r.Path), "watermark"))
+		}
+	}
+	return func(ctx context.Context, url string) (string, error) {
+		v, err := src.Once(watermarkKey{url}, func() (any, error) {
+			return fetch(ctx, url, filepath.Join(src.Dir(), "watermarks"))
+		})
+		if err != nil {
+			return "", err
+		}
+		return v.(string), nil
 	}
 }
 

@@ -264,3 +264,44 @@ func compareAnalyses(t *testing.T, want, got map[string]any) {
 	}
 	assert.NotZero(t, n, "the analysis has acs-ai keys")
 }
+
+// TestThumbnailWatermarkFetchedOnce: the renditions of an activation that
+// draw the same watermark fetch it once; one whose watermark cannot be
+// fetched fails alone, with its own event.
+func TestThumbnailWatermarkFetchedOnce(t *testing.T) {
+	dir := t.TempDir()
+	src := writeImage(t, dir, "photo.jpg", waves(1600, 1200, 2), 90)
+	writeImage(t, dir, "logo.png", waves(120, 60, 5), 0)
+	srv := newRangeServer(t, dir)
+	h := newRangedHarness(t)
+	logo := srv.URL + "/logo.png"
+	rends := []any{
+		map[string]any{"name": "a.jpg", "fmt": "jpg", "width": 1024, "height": 1024, "watermark": map[string]any{"image": logo, "scale": 0.3}},
+		map[string]any{"name": "b.png", "fmt": "png", "width": 319, "height": 319, "watermark": map[string]any{"image": logo, "scale": 0.3}},
+		map[string]any{"name": "c.jpg", "fmt": "jpg", "width": 300, "crop": map[string]any{"x": 60, "y": 40, "w": 600, "h": 450},
+			"watermark": map[string]any{"image": logo, "scale": 0.5}},
+		map[string]any{"name": "d.jpg", "fmt": "jpg", "width": 640, "height": 640, "watermark": map[string]any{"image": srv.URL + "/missing.png"}},
+	}
+	out := t.TempDir()
+	for _, r := range rends {
+		m := r.(map[string]any)
+		m["target"] = filepath.Join(out, m["name"].(string))
+	}
+	raw, err := json.Marshal(map[string]any{"requestId": "r", "source": src, "renditions": rends})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := h.handlers[ThumbnailAction](ctx, raw)
+	require.NoError(t, err)
+	results := res.(*api.WorkerResult).Renditions
+	require.Len(t, results, len(rends))
+	for i, r := range results[:3] {
+		require.Equal(t, api.StatusCreated, r.Status, "rendition %d: %s", i, r.Message)
+	}
+	assert.Equal(t, api.StatusFailed, results[3].Status)
+	assert.Equal(t, api.ReasonGeneric, results[3].Reason)
+	assert.Contains(t, results[3].Message, "watermark")
+	assert.NoFileExists(t, filepath.Join(out, "d.jpg"))
+	assert.EqualValues(t, 2, srv.requests.Load(), "the logo fetched once, the missing image asked for once")
+	assert.Empty(t, leftovers(t, h.tmp), "nothing left of the activation")
+}
