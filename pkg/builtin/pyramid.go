@@ -32,7 +32,9 @@ func pyramidFor(engine *image.Engine, src *worker.Source, path string) *image.Py
 				pages[page] = true
 				list = append(list, image.PixelsRendition(r.Page, analysis.MaxSide))
 			}
-		case family == api.FamilyImage:
+		case family == api.FamilyImage && r.Time == nil && r.Storyboard == nil && r.Frames == nil && r.FPS == nil && r.Waveform == nil:
+			// (Those of a video or audio instruction fail here without
+			// reading the picture.)
 			list = append(list, r)
 		}
 	}

@@ -54,6 +54,14 @@ type Pyramid struct {
 	levels  []*level // largest first; nil when nothing is planned
 	pending int      // planned renditions not made yet
 	shared  *levelImages
+	// srcSize, dpi and maxOut are what the plan was made with: the
+	// upright source's size and resolution, MaxOutputPixels.
+	srcSize size
+	dpi     [2]float64
+	maxOut  int64
+	// forgotten are the renditions that failed before the plan was made,
+	// before they read a level.
+	forgotten []api.Rendition
 }
 
 // level is one size of the plan.
@@ -137,7 +145,65 @@ func (p *Pyramid) Render(ctx context.Context, r api.Rendition, outPath string, o
 	if err := startup(0, 0, false); err != nil {
 		return nil, api.Wrap(api.ReasonGeneric, err, "image engine")
 	}
-	return p.e.render(ctx, p.src, r, outPath, opts, p.shrink)
+	reached := false
+	res, err := p.e.render(ctx, p.src, r, outPath, opts, func(ctx context.Context, j *job) error {
+		reached = true
+		return p.shrink(ctx, j)
+	})
+	if err != nil && !reached {
+		p.forget(r)
+	}
+	return res, err
+}
+
+// forget takes rendition r, which failed before its shrink step (its
+// instructions, its format), out of the plan, so that the levels are
+// released when every other rendition is made rather than when the
+// Pyramid is collected.
+func (p *Pyramid) forget(r api.Rendition) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.planned {
+		p.forgotten = append(p.forgotten, r)
+		return
+	}
+	p.unplan(r)
+}
+
+// unplan takes rendition r out of the plan; p.mu is held.
+func (p *Pyramid) unplan(r api.Rendition) {
+	if p.levels == nil {
+		return
+	}
+	need, ok := p.needOf(r)
+	if !ok {
+		return
+	}
+	for i, l := range p.levels {
+		if l.out == need && l.users > 0 {
+			l.users--
+			p.pending--
+			p.releaseDone(i)
+			if p.pending == 0 {
+				p.release()
+			}
+			return
+		}
+	}
+}
+
+// needOf returns the level rendition r is made from, as plan planned it;
+// false when it is made as Render makes it.
+func (p *Pyramid) needOf(r api.Rendition) (size, bool) {
+	lay, err := planLayout(p.srcSize, p.dpi, false, r)
+	if err != nil || lay.out.pixels() > p.maxOut {
+		return size{}, false
+	}
+	need, ok := renditionNeed(p.srcSize, r, lay)
+	if !ok || need.pixels() > p.maxOut {
+		return size{}, false
+	}
+	return need, true
 }
 
 // shrink is the pipeline's shrink step for a rendition of the Pyramid:
@@ -213,7 +279,15 @@ func (p *Pyramid) resizeOnDemand(ctx context.Context, j *job, i int) (*vipsImage
 // planned one, so an analysis in the same request as thumbnails does not
 // decode the source again.
 func (p *Pyramid) SourcePixels(ctx context.Context, r api.Rendition, maxSide int, tmpDir string) (*goimage.NRGBA, goimage.Point, error) {
-	return p.e.sourcePixels(ctx, p.src, r, maxSide, tmpDir, p.shrink)
+	reached := false
+	px, src, err := p.e.sourcePixels(ctx, p.src, r, maxSide, tmpDir, func(ctx context.Context, j *job) error {
+		reached = true
+		return p.shrink(ctx, j)
+	})
+	if err != nil && !reached {
+		p.forget(PixelsRendition(r.Page, maxSide))
+	}
+	return px, src, err
 }
 
 // sourceShareable reports whether the source of job j, whose header is
@@ -266,16 +340,13 @@ func (p *Pyramid) plan(j *job) {
 	if !sourceShareable(j) {
 		return
 	}
-	src := upright(size{j.header.Width, j.header.Height}, j.header.Orientation)
-	dpi := sourceDPI(j.header, false)
+	p.srcSize = upright(size{j.header.Width, j.header.Height}, j.header.Orientation)
+	p.dpi = sourceDPI(j.header, false)
+	p.maxOut = j.limits.MaxOutputPixels
 	bySize := map[size]*level{}
 	for _, r := range p.list {
-		lay, err := planLayout(src, dpi, false, r)
-		if err != nil || lay.out.pixels() > j.limits.MaxOutputPixels {
-			continue
-		}
-		need, ok := renditionNeed(src, r, lay)
-		if !ok || need.pixels() > j.limits.MaxOutputPixels {
+		need, ok := p.needOf(r)
+		if !ok {
 			continue
 		}
 		l := bySize[need]
@@ -304,6 +375,10 @@ func (p *Pyramid) plan(j *job) {
 			p.levels[l.parent].children++
 		}
 	}
+	for _, r := range p.forgotten {
+		p.unplan(r)
+	}
+	p.forgotten = nil
 }
 
 // releaseDone releases the image of level i once no rendition and no

@@ -273,3 +273,34 @@ func TestPyramidThumbnailAndAnalysis(t *testing.T) {
 		checkShared(t, src, []api.Rendition{{Fmt: "jpg", Width: intp(256), Height: intp(256)}})
 	}
 }
+
+// TestPyramidReleasesLevelsPastEarlyFailures: a rendition that fails on
+// its instructions, before it reads a level (first, before the plan is
+// made, or last), does not keep the levels held once every other
+// rendition is made.
+func TestPyramidReleasesLevelsPastEarlyFailures(t *testing.T) {
+	e := testEngine(t)
+	src := jpegFile(t, photoLike(1600, 1200, false, false))
+	bad := api.Rendition{Fmt: "png", Width: intp(200), Height: intp(200), JPEGSize: int64p(1000)}
+	for _, first := range []bool{true, false} {
+		list := append(webProfile("png")[:3], bad, mixedList("jpg")[2])
+		p := e.NewPyramid(src, list)
+		order := []int{3, 0, 1, 2, 4}
+		if !first {
+			order = []int{0, 1, 2, 4, 3}
+		}
+		dir := t.TempDir()
+		for _, i := range order {
+			_, err := p.Render(context.Background(), list[i], filepath.Join(dir, string(rune('a'+i))+"."+list[i].Fmt), RenderOptions{})
+			if i == 3 {
+				require.Error(t, err)
+				continue
+			}
+			require.NoError(t, err, "rendition %d", i)
+		}
+		p.mu.Lock()
+		assert.Nil(t, p.levels, "failing first %v: the levels are released once every other rendition is made", first)
+		p.mu.Unlock()
+		p.Close()
+	}
+}
