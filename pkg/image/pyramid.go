@@ -24,9 +24,10 @@ import (
 // The levels are sorted from the largest down. The largest is loaded as
 // Render loads it (shrink-on-load at its size, orientation, colour to
 // sRGB through the source's profile, CMYK imported) and kept in memory;
-// each smaller level is resized from the nearest larger one (a
-// 4000-pixel JPEG is decoded once, at full size, for 2048, 1280, 640, 319
-// and 48 pixels, rather than five times). A level only one rendition
+// each smaller level is resized from a larger one, the smallest at least
+// twice its size or else the nearest larger (a 4000-pixel JPEG is decoded
+// once, at full size, for 2048, 1280, 640, 319 and 48 pixels, rather than
+// five times). A level only one rendition
 // reads and no other level is made from is not kept: that rendition
 // resizes it from its parent on demand, so a crop computes only the
 // pixels it keeps. A crop or smart crop that would need the source
@@ -263,7 +264,7 @@ func (p *Pyramid) resizeOnDemand(ctx context.Context, j *job, i int) (*vipsImage
 	}
 	img, err := parent.thumbnailImage(thumbnailOptions{Width: l.out.W, Height: l.out.H, Size: sizeForce})
 	if err != nil {
-		return nil, api.Wrap(api.ReasonGeneric, err, "the rendition cannot be resized")
+		return nil, p.failed(l, api.Wrap(api.ReasonGeneric, err, "the rendition cannot be resized"))
 	}
 	// The pipeline holds its own reference to the parent's pixels. The
 	// rendition asked for again is made as Render makes it.
