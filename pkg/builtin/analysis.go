@@ -39,8 +39,11 @@ import (
 // The decoded picture, and a provider's tags, are shared by the
 // renditions of one activation (worker.Source.Once): an analysis and a
 // metadata rendition of the same page decode the source once and call
-// the provider once.
-func analyse(ctx context.Context, engine *image.Engine, src *worker.Source, path string, rendition api.Rendition, r *worker.Rendition) error {
+// the provider once. With pyr, the activation's image.Pyramid over the
+// source's own pixels, the picture is resized from the image the image
+// renditions of the request decode (image.Pyramid.SourcePixels) rather
+// than decoded again.
+func analyse(ctx context.Context, engine *image.Engine, pyr *image.Pyramid, src *worker.Source, path string, rendition api.Rendition, r *worker.Rendition) error {
 	features := r.Features
 	if r.MergesAnalysis() {
 		features = r.Analysis
@@ -56,7 +59,13 @@ func analyse(ctx context.Context, engine *image.Engine, src *worker.Source, path
 	}
 	key := pixelsKey{path: path, page: page}
 	v, err := src.Once(key, func() (any, error) {
-		px, size, err := engine.SourcePixels(ctx, path, rendition, analysis.MaxSide, filepath.Dir(r.Path))
+		pixels := func(ctx context.Context, r api.Rendition, maxSide int, tmpDir string) (*goimage.NRGBA, goimage.Point, error) {
+			return engine.SourcePixels(ctx, path, r, maxSide, tmpDir)
+		}
+		if pyr != nil {
+			pixels = pyr.SourcePixels
+		}
+		px, size, err := pixels(ctx, rendition, analysis.MaxSide, filepath.Dir(r.Path))
 		if err != nil {
 			return nil, err
 		}

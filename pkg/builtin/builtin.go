@@ -156,15 +156,10 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 			fetcher = src.Transfer
 		}
 		if fetcher != nil {
-			opts.Fetch = func(ctx context.Context, url string) (string, error) {
-				f, err := fetcher.Fetch(ctx, api.Source{URL: url}, filepath.Join(filepath.Dir(r.Path), "watermark"))
-				if err != nil {
-					return "", err
-				}
-				return f.Path, nil
-			}
+			opts.Fetch = watermarkFetch(src, fetcher, r)
 		}
 		var path string
+		var pyr *image.Pyramid
 		rendition := r.Rendition
 		sf := sniffSource(src)
 		if sf.Reads(format.PostScriptRead) {
@@ -199,22 +194,20 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 			path = pic.Path
 		} else if path, err = src.LocalPath(ctx); err != nil {
 			return err
-		} else if family == api.FamilyImage {
-			if pyr := pyramidFor(engine, src, path); pyr != nil {
-				res, err := pyr.Render(ctx, rendition, r.Path, opts)
-				if err != nil {
-					return err
-				}
-				r.Timed("encode", res.Encode)
-				r.Metadata[api.MetadataWidth] = res.Width
-				r.Metadata[api.MetadataHeight] = res.Height
-				return nil
-			}
+		} else {
+			// The source's own pixels: the image renditions and analyses
+			// share one decode where they can.
+			pyr = pyramidFor(engine, src, path)
 		}
 		if family == api.FamilyAnalysis {
-			return analyse(ctx, engine, src, path, rendition, r)
+			return analyse(ctx, engine, pyr, src, path, rendition, r)
 		}
-		res, err := engine.Render(ctx, path, rendition, r.Path, opts)
+		var res *image.Result
+		if pyr != nil {
+			res, err = pyr.Render(ctx, rendition, r.Path, opts)
+		} else {
+			res, err = engine.Render(ctx, path, rendition, r.Path, opts)
+		}
 		if err != nil {
 			return err
 		}
@@ -223,6 +216,38 @@ func ThumbnailWithEngines(engine *image.Engine, mediaEngine *media.Engine, psEng
 		r.Metadata[api.MetadataHeight] = res.Height
 		imageResultMetadata(r.Metadata, res, rendition.BlurFaces)
 		return nil
+	}
+}
+
+// watermarkKey names a watermark image fetched for the renditions of an
+// activation.
+type watermarkKey struct{ url string }
+
+// watermarkFetch returns the image.FetchFunc of rendition r's watermark:
+// each watermark image is fetched once per activation, into the
+// activation's directory (worker.Source.Dir), for every rendition that
+// draws it; without that directory, into the rendition's own.
+func watermarkFetch(src *worker.Source, fetcher worker.Transfer, r *worker.Rendition) image.FetchFunc {
+	fetch := func(ctx context.Context, url, dir string) (string, error) {
+		f, err := fetcher.Fetch(ctx, api.Source{URL: url}, dir)
+		if err != nil {
+			return "", err
+		}
+		return f.Path, nil
+	}
+	if src.Dir() == "" {
+		return func(ctx context.Context, url string) (string, error) {
+			return fetch(ctx, url, filepath.Join(filepath.Dir(r.Path), "watermark"))
+		}
+	}
+	return func(ctx context.Context, url string) (string, error) {
+		v, err := src.Once(watermarkKey{url}, func() (any, error) {
+			return fetch(ctx, url, filepath.Join(src.Dir(), "watermarks"))
+		})
+		if err != nil {
+			return "", err
+		}
+		return v.(string), nil
 	}
 }
 

@@ -56,11 +56,17 @@ func runRendition(t *testing.T, handler invoke.Handler, source string, rendition
 // o's other fields (TempDir, Parallelism, limits) are kept.
 func testHandlers(t testing.TB, o worker.Options) map[string]invoke.Handler {
 	t.Helper()
+	return testHandlersWith(t, o, image.Options{})
+}
+
+// testHandlersWith is testHandlers with the image engine's options.
+func testHandlersWith(t testing.TB, o worker.Options, imageOpts image.Options) map[string]invoke.Handler {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tc, err := transfer.New(transfer.Options{AllowLocal: true, Logger: logger})
 	require.NoError(t, err)
 	o.Transfer, o.Logger = tc, logger
-	handlers, err := Handlers(o, image.Options{})
+	handlers, err := Handlers(o, imageOpts)
 	require.NoError(t, err)
 	return handlers
 }

@@ -73,8 +73,12 @@
 //
 // A Pyramid (NewPyramid) makes several renditions of one source with one
 // decode: steps 1 to 7 and 9 to 15 are each rendition's own, and step 8
-// takes the shared image of the rendition's size, loaded once for the
-// largest size and resized for each smaller one from the next larger.
+// takes the shared image of the whole source at the size the rendition
+// needs (its own, the scaled source a crop rectangle is cut from, the
+// cover of a smart crop's box), loaded once for the largest size and
+// resized for each smaller one from a larger one (twice its size or
+// more when there is one). Pyramid.SourcePixels gives an analysis the
+// picture Pixels would, from the same decode.
 // A source tagged with an sRGB profile is not transformed (srgb.go).
 //
 // # Instructions

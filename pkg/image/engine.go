@@ -149,6 +149,12 @@ type Options struct {
 	// by default they are dropped, since what fails is reported as an
 	// error anyway. Set once per process, by the first New.
 	LibvipsWarnings bool
+	// OnSourceLoad, when set, is called with the source path each time a
+	// render, a Pixels call or a Pyramid level starts loading a source's
+	// pixels (the shrink-on-load step), so that a test or a metric can
+	// count how often one source is decoded. It must be safe for
+	// concurrent use.
+	OnSourceLoad func(path string)
 }
 
 // Validate checks the options.
@@ -166,6 +172,7 @@ func (o Options) Validate() error {
 // use by several goroutines.
 type Engine struct {
 	limits Limits
+	onLoad func(path string)
 }
 
 var (
@@ -224,7 +231,7 @@ func New(opts Options) (*Engine, error) {
 		}
 	}()
 	<-claimed
-	return &Engine{limits: opts.Limits.withDefaults()}, nil
+	return &Engine{limits: opts.Limits.withDefaults(), onLoad: opts.OnSourceLoad}, nil
 }
 
 // Limits returns the engine's limits, defaults filled in.
@@ -238,7 +245,7 @@ func (e *Engine) WithLimits(l Limits) (*Engine, error) {
 	if err := l.Validate(); err != nil {
 		return nil, err
 	}
-	return &Engine{limits: l.withDefaults()}, nil
+	return &Engine{limits: l.withDefaults(), onLoad: e.onLoad}, nil
 }
 
 // Result describes a rendition that was written.
@@ -320,7 +327,7 @@ func (e *Engine) Render(ctx context.Context, srcPath string, r api.Rendition, ou
 func (e *Engine) render(ctx context.Context, srcPath string, r api.Rendition, outPath string, opts RenderOptions,
 	shrinkWith func(ctx context.Context, j *job) error) (res *Result, err error) {
 	j := &job{limits: e.limits, src: srcPath, r: r, fmt: api.CanonicalFormat(r.Fmt), fetch: opts.Fetch,
-		threads: opts.Threads, tmpDir: filepath.Dir(outPath)}
+		threads: opts.Threads, tmpDir: filepath.Dir(outPath), onLoad: e.onLoad}
 	defer j.close()
 	defer func() {
 		if err != nil {

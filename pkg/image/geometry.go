@@ -117,6 +117,13 @@ func coverScale(src, box size) float64 {
 	return math.Max(float64(box.W)/float64(src.W), float64(box.H)/float64(src.H))
 }
 
+// coverSize returns the size of an upright source of size src scaled to
+// cover box, at least box on each side: what a smart crop is cut from.
+func coverSize(src, box size) size {
+	s := coverScale(src, box)
+	return size{max(box.W, scaleSide(src.W, s)), max(box.H, scaleSide(src.H, s))}
+}
+
 // smartBox returns the size of a smart crop of a source of size src: the
 // box width x height, scaled down (keeping its aspect ratio) until the
 // source covers it unless r.Upscale is set, and capped by maxWidth and

@@ -59,6 +59,8 @@ type job struct {
 	facesBlurred int
 	// cleanup removes the temporary files the job made (a PDF copy).
 	cleanup []func()
+	// onLoad is Options.OnSourceLoad.
+	onLoad func(path string)
 }
 
 // replace makes next the current image and releases the previous one.
@@ -411,6 +413,9 @@ func (j *job) loaderOptions() string {
 // as asked, and vips_thumbnail_image does the rest (orientation, colour,
 // the final resize); see jpegShrink.
 func (j *job) load(ctx context.Context, o thumbnailOptions) (*vipsImage, error) {
+	if j.onLoad != nil {
+		j.onLoad(j.src)
+	}
 	if j.dec == nil {
 		opts := j.loaderOptions()
 		if s := jpegShrink(j.header, o); s > 1 && j.srcType == TypeJPEG {
@@ -492,9 +497,8 @@ func shrink(ctx context.Context, j *job) error {
 	}
 	if j.lay.smart {
 		// Cover the box; placeSmartCrop chooses the cut.
-		src := upright(size{j.header.Width, j.header.Height}, j.header.Orientation)
-		s := coverScale(src, j.lay.out)
-		o.Width, o.Height = max(j.lay.out.W, scaleSide(src.W, s)), max(j.lay.out.H, scaleSide(src.H, s))
+		c := coverSize(upright(size{j.header.Width, j.header.Height}, j.header.Orientation), j.lay.out)
+		o.Width, o.Height = c.W, c.H
 	}
 	img, err := j.load(ctx, o)
 	if err != nil {

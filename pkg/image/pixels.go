@@ -28,6 +28,22 @@ func (e *Engine) Pixels(ctx context.Context, srcPath string, r api.Rendition, ma
 // (its page or frame), in the pixels a crop rectangle is given in, so
 // positions found on the small picture can be scaled to the source.
 func (e *Engine) SourcePixels(ctx context.Context, srcPath string, r api.Rendition, maxSide int, tmpDir string) (*goimage.NRGBA, goimage.Point, error) {
+	return e.sourcePixels(ctx, srcPath, r, maxSide, tmpDir, nil)
+}
+
+// PixelsRendition returns the rendition whose size Pixels and
+// SourcePixels decode a page (nil: the first) at: an image fitted inside
+// maxSide x maxSide, never enlarged. Listed among a Pyramid's renditions,
+// it lets Pyramid.SourcePixels share the Pyramid's decode.
+func PixelsRendition(page *int, maxSide int) api.Rendition {
+	level := 0
+	return api.Rendition{Fmt: "png", Width: &maxSide, Height: &maxSide, Page: page, CompressionLevel: &level}
+}
+
+// sourcePixels is SourcePixels; a non-nil shrinkWith replaces the step
+// that loads and shrinks the source (see Pyramid).
+func (e *Engine) sourcePixels(ctx context.Context, srcPath string, r api.Rendition, maxSide int, tmpDir string,
+	shrinkWith func(ctx context.Context, j *job) error) (*goimage.NRGBA, goimage.Point, error) {
 	var src goimage.Point
 	if err := startup(0, 0, false); err != nil { // New started it: wait
 		return nil, src, api.Wrap(api.ReasonGeneric, err, "image engine")
@@ -35,15 +51,18 @@ func (e *Engine) SourcePixels(ctx context.Context, srcPath string, r api.Renditi
 	if maxSide < 1 {
 		return nil, src, api.Errorf(api.ReasonGeneric, "image: pixels: size %d must be positive", maxSide)
 	}
-	level := 0
-	rr := api.Rendition{Fmt: "png", Width: &maxSide, Height: &maxSide, Page: r.Page, CompressionLevel: &level}
-	j := &job{limits: e.limits, src: srcPath, r: rr, fmt: "png", tmpDir: tmpDir}
+	rr := PixelsRendition(r.Page, maxSide)
+	j := &job{limits: e.limits, src: srcPath, r: rr, fmt: "png", tmpDir: tmpDir, onLoad: e.onLoad}
 	defer j.close()
 	for _, s := range pipeline {
 		if err := ctxErr(ctx, s.name); err != nil {
 			return nil, src, err
 		}
-		if err := s.run(ctx, j); err != nil {
+		run := s.run
+		if shrinkWith != nil && s.name == stepShrink {
+			run = shrinkWith
+		}
+		if err := run(ctx, j); err != nil {
 			return nil, src, err
 		}
 	}

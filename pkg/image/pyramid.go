@@ -3,6 +3,7 @@ package image
 import (
 	"context"
 	"errors"
+	goimage "image"
 	"runtime"
 	"sort"
 	"sync"
@@ -13,19 +14,30 @@ import (
 // Pyramid makes several renditions of one source file with one decode of
 // the source where Render would decode it once per rendition.
 //
-// The renditions it plans together are those that scale the whole of a
-// raster source decoded by libvips (JPEG, PNG, TIFF, WebP, HEIF, AVIF,
-// JPEG 2000, JPEG XL) to a size of their own: no crop, no watermark, no
-// animation, the first page. Their sizes are sorted from the largest down.
-// The largest is loaded as Render loads it (shrink-on-load at its size,
-// orientation, colour to sRGB through the source's profile, CMYK
-// imported) and kept in memory; each smaller size is resized from the
-// nearest larger one (a 4000-pixel JPEG is decoded once, at full size,
-// for 2048, 1280, 640, 319 and 48 pixels, rather than five times). What
-// comes after, the conversion to 8-bit sRGB or grey, flattening, the
-// resolution and encoding, is each rendition's own, and so is any
-// failure: one rendition that fails (its encoding, its jpegSize) leaves
-// the others alone. Every other rendition is made as Render makes it.
+// The renditions it plans together are those of a raster source decoded
+// by libvips (JPEG, PNG, TIFF, WebP, HEIF, AVIF, JPEG 2000, JPEG XL), of
+// its first page, not animated, and the pictures of Pixels and
+// SourcePixels (see Pyramid.SourcePixels). Each needs the whole upright
+// source scaled to one size, its level: the rendition's own size when it
+// scales the whole picture; the scaled source its crop rectangle is cut
+// from; the size that covers a smart crop's box, where the cut is placed.
+// The levels are sorted from the largest down. The largest is loaded as
+// Render loads it (shrink-on-load at its size, orientation, colour to
+// sRGB through the source's profile, CMYK imported) and kept in memory;
+// each smaller level is resized from a larger one, the smallest at least
+// twice its size or else the nearest larger (a 4000-pixel JPEG is decoded
+// once, at full size, for 2048, 1280, 640, 319 and 48 pixels, rather than
+// five times). A level only one rendition
+// reads and no other level is made from is not kept: that rendition
+// resizes it from its parent on demand, so a crop computes only the
+// pixels it keeps. A crop or smart crop that would need the source
+// enlarged, or a rectangle so enlarged that Render cuts it first, is left
+// to Render. What comes after the level, the cut, the smart crop's
+// placement, blurred faces, the watermark, the conversion to 8-bit sRGB
+// or grey, flattening, the resolution and encoding, is each rendition's
+// own, and so is any failure: one rendition that fails (its encoding, its
+// jpegSize, its watermark) leaves the others alone. Every other rendition
+// is made as Render makes it.
 //
 // A derived rendition is resized from an image already resized, not from
 // the source; the tests bound its difference from Render's (PSNR, see
@@ -43,6 +55,14 @@ type Pyramid struct {
 	levels  []*level // largest first; nil when nothing is planned
 	pending int      // planned renditions not made yet
 	shared  *levelImages
+	// srcSize, dpi and maxOut are what the plan was made with: the
+	// upright source's size and resolution, MaxOutputPixels.
+	srcSize size
+	dpi     [2]float64
+	maxOut  int64
+	// forgotten are the renditions that failed before the plan was made,
+	// before they read a level.
+	forgotten []api.Rendition
 }
 
 // level is one size of the plan.
@@ -126,13 +146,71 @@ func (p *Pyramid) Render(ctx context.Context, r api.Rendition, outPath string, o
 	if err := startup(0, 0, false); err != nil {
 		return nil, api.Wrap(api.ReasonGeneric, err, "image engine")
 	}
-	return p.e.render(ctx, p.src, r, outPath, opts, p.shrink)
+	reached := false
+	res, err := p.e.render(ctx, p.src, r, outPath, opts, func(ctx context.Context, j *job) error {
+		reached = true
+		return p.shrink(ctx, j)
+	})
+	if err != nil && !reached {
+		p.forget(r)
+	}
+	return res, err
+}
+
+// forget takes rendition r, which failed before its shrink step (its
+// instructions, its format), out of the plan, so that the levels are
+// released when every other rendition is made rather than when the
+// Pyramid is collected.
+func (p *Pyramid) forget(r api.Rendition) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.planned {
+		p.forgotten = append(p.forgotten, r)
+		return
+	}
+	p.unplan(r)
+}
+
+// unplan takes rendition r out of the plan; p.mu is held.
+func (p *Pyramid) unplan(r api.Rendition) {
+	if p.levels == nil {
+		return
+	}
+	need, ok := p.needOf(r)
+	if !ok {
+		return
+	}
+	for i, l := range p.levels {
+		if l.out == need && l.users > 0 {
+			l.users--
+			p.pending--
+			p.releaseDone(i)
+			if p.pending == 0 {
+				p.release()
+			}
+			return
+		}
+	}
+}
+
+// needOf returns the level rendition r is made from, as plan planned it;
+// false when it is made as Render makes it.
+func (p *Pyramid) needOf(r api.Rendition) (size, bool) {
+	lay, err := planLayout(p.srcSize, p.dpi, false, r)
+	if err != nil || lay.out.pixels() > p.maxOut {
+		return size{}, false
+	}
+	need, ok := renditionNeed(p.srcSize, r, lay)
+	if !ok || need.pixels() > p.maxOut {
+		return size{}, false
+	}
+	return need, true
 }
 
 // shrink is the pipeline's shrink step for a rendition of the Pyramid:
-// the shared level of its size, or Render's own step.
+// the shared level it needs, or Render's own step.
 func (p *Pyramid) shrink(ctx context.Context, j *job) error {
-	if !sourceShareable(j) || !renditionShareable(j.r, j.lay) {
+	if _, ok := levelNeed(j); !ok {
 		// Not waiting for the lock, which is held while a level decodes.
 		return shrink(ctx, j)
 	}
@@ -148,9 +226,15 @@ func (p *Pyramid) shrink(ctx context.Context, j *job) error {
 		p.mu.Unlock()
 		return shrink(ctx, j)
 	}
-	img, err := p.make(ctx, j, i)
+	var img *vipsImage
+	var err error
+	if l := p.levels[i]; l.lazy() {
+		img, err = p.resizeOnDemand(ctx, j, i)
+	} else if img, err = p.make(ctx, j, i); err == nil {
+		img = img.ref()
+	}
 	if err == nil {
-		j.replace(img.ref())
+		j.replace(img)
 	}
 	p.levels[i].users--
 	p.releaseDone(i)
@@ -160,6 +244,51 @@ func (p *Pyramid) shrink(ctx context.Context, j *job) error {
 	}
 	p.mu.Unlock()
 	return err
+}
+
+// lazy reports whether the level is read by one rendition only and no
+// level is made from it: it is then not kept but resized from its parent
+// by that rendition's own pipeline, on demand.
+func (l *level) lazy() bool {
+	return l.parent >= 0 && l.users == 1 && l.children == 0 && l.img == nil && l.err == nil
+}
+
+// resizeOnDemand returns level i, lazy, as a pipeline resizing its parent
+// that the rendition's later steps compute only where they need it (a
+// crop, only its cut); p.mu is held.
+func (p *Pyramid) resizeOnDemand(ctx context.Context, j *job, i int) (*vipsImage, error) {
+	l := p.levels[i]
+	parent, err := p.make(ctx, j, l.parent)
+	if err != nil {
+		return nil, err
+	}
+	img, err := parent.thumbnailImage(thumbnailOptions{Width: l.out.W, Height: l.out.H, Size: sizeForce})
+	if err != nil {
+		return nil, p.failed(l, api.Wrap(api.ReasonGeneric, err, "the rendition cannot be resized"))
+	}
+	// The pipeline holds its own reference to the parent's pixels. The
+	// rendition asked for again is made as Render makes it.
+	l.err = errReleased
+	p.levels[l.parent].children--
+	p.releaseDone(l.parent)
+	return img, nil
+}
+
+// SourcePixels is Engine.SourcePixels for r, one of the list the Pyramid
+// was made with, or whose PixelsRendition(r.Page, maxSide) is: the
+// picture is resized from the shared level of its size when the Pyramid
+// planned one, so an analysis in the same request as thumbnails does not
+// decode the source again.
+func (p *Pyramid) SourcePixels(ctx context.Context, r api.Rendition, maxSide int, tmpDir string) (*goimage.NRGBA, goimage.Point, error) {
+	reached := false
+	px, src, err := p.e.sourcePixels(ctx, p.src, r, maxSide, tmpDir, func(ctx context.Context, j *job) error {
+		reached = true
+		return p.shrink(ctx, j)
+	})
+	if err != nil && !reached {
+		p.forget(PixelsRendition(r.Page, maxSide))
+	}
+	return px, src, err
 }
 
 // sourceShareable reports whether the source of job j, whose header is
@@ -175,11 +304,33 @@ func sourceShareable(j *job) bool {
 	return false
 }
 
-// renditionShareable reports whether rendition r, laid out as lay, only
-// scales the whole source.
-func renditionShareable(r api.Rendition, lay layout) bool {
-	return r.Crop == nil && r.Watermark == nil && !r.Animated && (r.Page == nil || *r.Page == 1) &&
-		lay.cut == nil && !lay.smart && !lay.cropFirst && lay.load == lay.out
+// levelNeed returns the level job j's rendition, whose layout is
+// planned, is made from, and whether it may be made from a shared level
+// at all.
+func levelNeed(j *job) (size, bool) {
+	if !sourceShareable(j) {
+		return size{}, false
+	}
+	return renditionNeed(upright(size{j.header.Width, j.header.Height}, j.header.Orientation), j.r, j.lay)
+}
+
+// renditionNeed returns the level of rendition r, laid out as lay, of an
+// upright source of size src: the size of the whole source its shrink
+// step loads (its own size, the scaled source a crop is cut from, the
+// size covering a smart crop's box); false when it is left to Render.
+func renditionNeed(src size, r api.Rendition, lay layout) (size, bool) {
+	if r.Animated || (r.Page != nil && *r.Page != 1) || lay.cropFirst {
+		return size{}, false
+	}
+	need := lay.load
+	if lay.smart {
+		need = coverSize(src, lay.out)
+	}
+	if (lay.smart || lay.cut != nil) && (need.W > src.W || need.H > src.H) {
+		// An enlarged crop is computed by Render only where it is cut.
+		return size{}, false
+	}
+	return need, true
 }
 
 // plan lays out every rendition of the list with the header j read, and
@@ -190,18 +341,19 @@ func (p *Pyramid) plan(j *job) {
 	if !sourceShareable(j) {
 		return
 	}
-	src := upright(size{j.header.Width, j.header.Height}, j.header.Orientation)
-	dpi := sourceDPI(j.header, false)
+	p.srcSize = upright(size{j.header.Width, j.header.Height}, j.header.Orientation)
+	p.dpi = sourceDPI(j.header, false)
+	p.maxOut = j.limits.MaxOutputPixels
 	bySize := map[size]*level{}
 	for _, r := range p.list {
-		lay, err := planLayout(src, dpi, false, r)
-		if err != nil || !renditionShareable(r, lay) || lay.out.pixels() > j.limits.MaxOutputPixels {
+		need, ok := p.needOf(r)
+		if !ok {
 			continue
 		}
-		l := bySize[lay.out]
+		l := bySize[need]
 		if l == nil {
-			l = &level{out: lay.out}
-			bySize[lay.out] = l
+			l = &level{out: need}
+			bySize[need] = l
 			p.levels = append(p.levels, l)
 		}
 		l.users++
@@ -224,6 +376,10 @@ func (p *Pyramid) plan(j *job) {
 			p.levels[l.parent].children++
 		}
 	}
+	for _, r := range p.forgotten {
+		p.unplan(r)
+	}
+	p.forgotten = nil
 }
 
 // releaseDone releases the image of level i once no rendition and no
@@ -245,28 +401,46 @@ var errReleased = api.Errorf(api.ReasonGeneric, "image: a shared intermediate im
 // levelOf returns the level job j's rendition is made from, or -1; p.mu
 // is held.
 func (p *Pyramid) levelOf(j *job) int {
-	if !sourceShareable(j) || !renditionShareable(j.r, j.lay) {
+	need, ok := levelNeed(j)
+	if !ok {
 		return -1
 	}
 	for i, l := range p.levels {
-		if l.out == j.lay.out {
+		if l.out == need {
 			return i
 		}
 	}
 	return -1
 }
 
-// parentOf returns the level level i is resized from: the nearest larger
-// one at least as wide and as high, or -1 for the source itself.
+// parentOf returns the level level i is resized from: the smallest one
+// at least minParentRatio times as wide and as high, or failing that the
+// nearest larger one at least as wide and as high; -1 for the source
+// itself.
 func (p *Pyramid) parentOf(i int) int {
 	out := p.levels[i].out
+	nearest := -1
 	for k := i - 1; k >= 0; k-- {
-		if o := p.levels[k].out; o.W >= out.W && o.H >= out.H {
+		o := p.levels[k].out
+		if o.W < out.W || o.H < out.H {
+			continue
+		}
+		if nearest < 0 {
+			nearest = k
+		}
+		if float64(o.W) >= minParentRatio*float64(out.W) && float64(o.H) >= minParentRatio*float64(out.H) {
 			return k
 		}
 	}
-	return -1
+	return nearest
 }
+
+// minParentRatio is how much larger a level should be than one resized
+// from it: resizing twice by small factors (a 267-pixel smart crop's
+// cover from a 319-pixel level) softens the picture more than a single
+// resize, while from twice the size the second resize sees what a resize
+// from the source would, to within the bounds of pyramid_test.go.
+const minParentRatio = 2
 
 // make returns level i, decoded, making it (and the levels it is resized
 // from) if need be; j is a job of the same source. p.mu is held.
@@ -290,7 +464,7 @@ func (p *Pyramid) make(ctx context.Context, j *job, i int) (*vipsImage, error) {
 		// level's size.
 		lj := *j
 		lj.img = nil
-		lj.lay.load, lj.lay.out = l.out, l.out
+		lj.lay = layout{load: l.out, out: l.out}
 		if err := shrink(ctx, &lj); err != nil {
 			return nil, p.failed(l, err)
 		}

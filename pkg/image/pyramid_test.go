@@ -233,28 +233,6 @@ func TestPyramidCorruptSource(t *testing.T) {
 	}
 }
 
-// TestPyramidLeavesOtherRenditionsToRender: a crop, a smart crop and a
-// second page are not planned; they come out as Render makes them.
-func TestPyramidLeavesOtherRenditionsToRender(t *testing.T) {
-	e := testEngine(t)
-	src := jpegFile(t, photoLike(1600, 1200, false, false))
-	list := append(webProfile("png")[:2],
-		api.Rendition{Fmt: "png", Width: intp(200), Height: intp(200), Crop: &api.Crop{Smart: true}},
-		api.Rendition{Fmt: "png", Width: intp(300), Crop: &api.Crop{X: 10, Y: 20, W: 400, H: 300}})
-	p := e.NewPyramid(src, list)
-	defer p.Close()
-	dir := t.TempDir()
-	for i, r := range list {
-		out := filepath.Join(dir, string(rune('a'+i))+".png")
-		_, err := p.Render(context.Background(), r, out, RenderOptions{})
-		require.NoError(t, err)
-		if i >= 2 {
-			_, want := render(t, e, src, r)
-			assert.Equal(t, 0, differingSamples(decodeFile(t, want), decodeFile(t, out)), "rendition %d as Render makes it", i)
-		}
-	}
-}
-
 // TestPyramidReleasesLevelsEarly: made largest first, each level is
 // released as soon as its rendition is made and the next smaller level
 // is resized from it, so at most two are held at a time.
