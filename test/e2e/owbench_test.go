@@ -127,6 +127,18 @@ func TestOpenWhiskBench(t *testing.T) {
 		}
 	}
 	load1 := loadavg()
+	if os.Getenv("E2E_OWBENCH_LOGS") != "" {
+		// The logs of one thumbnail activation, to see its steps.
+		for _, a := range ow[ns[0]][0].records {
+			if a.Name == "thumbnail" {
+				fmt.Printf("OWBENCH thumbnail activation %s (%d ms):\n", a.ActivationID, a.Duration)
+				for _, l := range a.Logs {
+					fmt.Println("OWBENCH   " + l)
+				}
+				break
+			}
+		}
+	}
 
 	median := func(xs []sample) sample {
 		ys := slices.Clone(xs)
