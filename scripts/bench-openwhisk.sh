@@ -22,8 +22,14 @@
 # activations and of the steps the thumbnail worker logs (from the
 # activation records). The load average is printed before and after.
 #
+# With BENCH_BASELINE=REV (a git revision) it also builds the process and
+# thumbnail actions at REV and, in every run, swaps them in for a timed
+# OpenWhisk-path run of their own (after an untimed warm-up), for the
+# before and after of a change on that path.
+#
 #   scripts/bench-openwhisk.sh
 #   BENCH_RUNS=5 BENCH_N="1 2 4" scripts/bench-openwhisk.sh
+#   BENCH_BASELINE=HEAD~1 scripts/bench-openwhisk.sh
 #
 # Environment: BENCH_DIR (default $TMPDIR/acs-bench-peers, shared with
 # bench-peers.sh: the photos are made once and reused), BENCH_RUNS,
@@ -51,6 +57,16 @@ if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
   (cd test/e2e/tools && go build -trimpath -ldflags "-s -w" -o "$root/bin/versitygw" github.com/versity/versitygw/cmd/versitygw)
 fi
 
+base_env=()
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  rev=$(git rev-parse --short "$BENCH_BASELINE")
+  echo "bench-openwhisk: building the process and thumbnail actions at $rev..." >&2
+  mkdir -p "$work/base-src"
+  git archive "$rev" | tar -x -C "$work/base-src"
+  (cd "$work/base-src" && bash scripts/build-actions.sh >/dev/null)
+  base_env=(E2E_OWBENCH_BASE="$work/base-src/build")
+fi
+
 bench_photos "$bench_dir/photos" "$images"
 mkdir -p "$work/photos"
 for i in $(seq 1 "$images"); do
@@ -66,7 +82,7 @@ done
 printf ']\n' >>"$work/web.json"
 
 echo "bench-openwhisk: $images photos, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); starting the stack..." >&2
-(cd test/e2e && E2E_BIN_DIR="$root/bin" E2E_LOG_DIR="$work/logs" \
+(cd test/e2e && env "${base_env[@]}" E2E_BIN_DIR="$root/bin" E2E_LOG_DIR="$work/logs" \
   E2E_OWBENCH="$work/photos" E2E_OWBENCH_PROFILE="$work/web.json" \
   E2E_OWBENCH_RUNS="${BENCH_RUNS:-3}" E2E_OWBENCH_N="${BENCH_N:-1 2}" E2E_OWBENCH_THREADS="${BENCH_THREADS:-1}" \
   go test -count=1 -timeout 60m -run 'TestOpenWhiskBench$' -v ./... >"$work/bench.log" 2>&1) || {

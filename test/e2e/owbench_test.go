@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -89,11 +90,31 @@ func TestOpenWhiskBench(t *testing.T) {
 	// process the timed runs use is started; then the page cache holds the
 	// photos for acs batch too.
 	maxN := slices.Max(ns)
-	if _, _, err := b.run(ctx, maxN, keys[:min(maxN, len(keys))]); err != nil {
-		t.Fatalf("warm-up: %v\n%s", err, tail(s.acs.logPath, 30))
+	warm := func() {
+		if _, _, err := b.run(ctx, maxN, keys[:min(maxN, len(keys))]); err != nil {
+			t.Fatalf("warm-up: %v\n%s", err, tail(s.acs.logPath, 30))
+		}
 	}
+	warm()
 	if _, err := b.batch(ctx, photos, profilePath, maxN, threads, t.TempDir()); err != nil {
 		t.Fatalf("warm-up acs batch: %v", err)
+	}
+	// A baseline build of the actions (E2E_OWBENCH_BASE, a directory of
+	// zips such as process.zip and thumbnail.zip) takes turns with the
+	// deployed one on the OpenWhisk path.
+	var baseCode, curCode map[string]string
+	if dir := os.Getenv("E2E_OWBENCH_BASE"); dir != "" {
+		baseCode = map[string]string{}
+		for _, a := range []string{"process", "thumbnail"} {
+			zip, err := os.ReadFile(filepath.Join(dir, a+".zip"))
+			if err != nil {
+				t.Fatalf("E2E_OWBENCH_BASE: %v", err)
+			}
+			baseCode[a] = base64.StdEncoding.EncodeToString(zip)
+		}
+		curCode = s.setActionCode(t, baseCode)
+		s.setActionCode(t, curCode) // new processes: warm them again
+		warm()
 	}
 
 	type sample struct {
@@ -104,6 +125,7 @@ func TestOpenWhiskBench(t *testing.T) {
 	}
 	inproc := map[int][]sample{}
 	ow := map[int][]sample{}
+	base := map[int][]sample{}
 	load0 := loadavg()
 	for run := 1; run <= runs; run++ {
 		for _, n := range ns {
@@ -124,6 +146,19 @@ func TestOpenWhiskBench(t *testing.T) {
 			ow[n] = append(ow[n], sample{wall: wall, cpu: cpu, rtt: rtt, records: runRecords(s.allActivationsSince(t, t0), b.lastPrefix)})
 			fmt.Printf("OWBENCH run %d N=%d: acs batch %.2f img/s, OpenWhisk path %.2f img/s\n", run, n,
 				float64(len(photos))/inproc[n][len(inproc[n])-1].wall.Seconds(), float64(len(photos))/wall.Seconds())
+			if baseCode != nil {
+				s.setActionCode(t, baseCode)
+				warm()
+				t0, c0 := time.Now(), cpuNow(s, b.batchCPU)
+				wall, rtt, err := b.run(ctx, n, keys)
+				if err != nil {
+					t.Fatalf("OpenWhisk path (baseline), %d at once: %v\n%s", n, err, tail(s.acs.logPath, 30))
+				}
+				base[n] = append(base[n], sample{wall: wall, cpu: cpuNow(s, b.batchCPU).sub(c0), rtt: rtt, records: runRecords(s.allActivationsSince(t, t0), b.lastPrefix)})
+				s.setActionCode(t, curCode)
+				warm()
+				fmt.Printf("OWBENCH run %d N=%d: OpenWhisk path, baseline actions %.2f img/s\n", run, n, float64(len(photos))/wall.Seconds())
+			}
 		}
 	}
 	load1 := loadavg()
@@ -148,11 +183,20 @@ func TestOpenWhiskBench(t *testing.T) {
 	imgs := float64(len(photos))
 	fmt.Printf("\nOWBENCH %d photos x %d renditions (%s), %d runs (median), %d CPUs, load %s -> %s\n",
 		len(photos), len(prof), profileSizes(prof), runs, runtime.NumCPU(), load0, load1)
-	fmt.Printf("OWBENCH %-4s %14s %16s %7s %14s %16s\n", "N", "acs batch img/s", "OpenWhisk img/s", "ratio", "CPU s/img in", "CPU s/img OW")
+	fmt.Printf("OWBENCH %-4s %15s %16s %7s %13s %13s %10s\n", "N", "acs batch img/s", "OpenWhisk img/s", "ratio", "CPU s/img in", "CPU s/img OW", "CPU ratio")
 	for _, n := range ns {
 		in, o := median(inproc[n]), median(ow[n])
-		fmt.Printf("OWBENCH %-4d %14.2f %16.2f %6.2fx %14.3f %16.3f\n", n, imgs/in.wall.Seconds(), imgs/o.wall.Seconds(),
-			in.wall.Seconds()/o.wall.Seconds(), in.cpu.total()/imgs, o.cpu.total()/imgs)
+		fmt.Printf("OWBENCH %-4d %15.2f %16.2f %6.2fx %13.3f %13.3f %9.2fx\n", n, imgs/in.wall.Seconds(), imgs/o.wall.Seconds(),
+			in.wall.Seconds()/o.wall.Seconds(), in.cpu.total()/imgs, o.cpu.total()/imgs, in.cpu.total()/o.cpu.total())
+	}
+	fmt.Println("OWBENCH (ratio: OpenWhisk img/s over acs batch img/s; CPU ratio: acs batch CPU over OpenWhisk CPU per photo, the ratio when both are CPU-bound)")
+	if baseCode != nil {
+		fmt.Printf("OWBENCH %-4s %22s %16s %7s %17s %13s\n", "N", "OpenWhisk base img/s", "OpenWhisk img/s", "gain", "CPU s/img base", "CPU s/img OW")
+		for _, n := range ns {
+			bs, o := median(base[n]), median(ow[n])
+			fmt.Printf("OWBENCH %-4d %22.2f %16.2f %6.2fx %17.3f %13.3f\n", n, imgs/bs.wall.Seconds(), imgs/o.wall.Seconds(),
+				bs.wall.Seconds()/o.wall.Seconds(), bs.cpu.total()/imgs, o.cpu.total()/imgs)
+		}
 	}
 	for _, n := range ns {
 		in, o := median(inproc[n]), median(ow[n])
@@ -163,6 +207,11 @@ func TestOpenWhiskBench(t *testing.T) {
 		}
 		fmt.Printf("OWBENCH   %-34s %8.3f\n", "OpenWhisk path: total", o.cpu.total()/imgs)
 		fmt.Print(stepBreakdown(o.records, o.rtt, len(photos)))
+		if baseCode != nil {
+			bs := median(base[n])
+			fmt.Printf("OWBENCH   baseline actions: CPU %.3f s per photo (thumbnail %.3f, process %.3f)\n", bs.cpu.total()/imgs, bs.cpu["action thumbnail"]/imgs, bs.cpu["action process"]/imgs)
+			fmt.Print(stepBreakdown(bs.records, bs.rtt, len(photos)))
+		}
 	}
 }
 
@@ -280,6 +329,30 @@ func (b *owBench) batch(ctx context.Context, photos []string, profile string, n 
 	wall := time.Since(start)
 	b.batchCPU += cmd.ProcessState.UserTime().Seconds() + cmd.ProcessState.SystemTime().Seconds()
 	return wall, nil
+}
+
+// setActionCode replaces the code of the deployed actions named in code
+// (base64 zips by action name, in the package of processFQN) and returns
+// the code they had. Their warm processes are replaced too.
+func (s *stack) setActionCode(t *testing.T, code map[string]string) map[string]string {
+	t.Helper()
+	pkg, _, _ := strings.Cut(processFQN, "/")
+	old := map[string]string{}
+	for name, zip := range code {
+		a, _, err := s.ow.Actions.Get(pkg+"/"+name, true)
+		s.ow.Namespace = namespace
+		if err != nil || a.Exec == nil || a.Exec.Code == nil {
+			t.Fatalf("get action %s: %v", name, err)
+		}
+		old[name] = *a.Exec.Code
+		a.Name, a.Namespace = pkg+"/"+name, ""
+		a.Exec.Code = &zip
+		if _, _, err := s.ow.Actions.Insert(a, true); err != nil {
+			t.Fatalf("update action %s: %v", name, err)
+		}
+		s.ow.Namespace = namespace
+	}
+	return old
 }
 
 // allActivationsSince lists every activation record that started at or
@@ -429,7 +502,7 @@ func runRecords(acts []whisk.Activation, prefix string) []whisk.Activation {
 // durations, and the steps the thumbnail worker logs (source opened and
 // read, renditions stored), as mean wall milliseconds per photo.
 func stepBreakdown(acts []whisk.Activation, rtt time.Duration, photos int) string {
-	var procMs, thumbMs, thumbWait, openMs, storeMs, storeMax, reqs, bytes float64
+	var procMs, thumbMs, thumbWait, openMs, copiedMs, storeMs, storeMax, reqs, bytes float64
 	var nProc, nThumb, nStore int
 	num := func(l, key string) (float64, bool) {
 		m := regexp.MustCompile(`"` + key + `":(\d+)`).FindStringSubmatch(l)
@@ -454,6 +527,10 @@ func stepBreakdown(acts []whisk.Activation, rtt time.Duration, photos int) strin
 				case strings.Contains(l, `"source opened"`):
 					v, _ := num(l, "ms")
 					openMs += v
+				case strings.Contains(l, `"source copied for a file engine"`):
+					if at, ok := logTime(l); ok {
+						copiedMs += float64(at.Sub(time.UnixMilli(a.Start)).Milliseconds())
+					}
 				case strings.Contains(l, `"source read"`):
 					v, _ := num(l, "requests")
 					reqs += v
@@ -481,8 +558,19 @@ func stepBreakdown(acts []whisk.Activation, rtt time.Duration, photos int) strin
 	row("    orchestration (process - thumbnail)", (procMs-thumbMs)/p, "decode, plan, invoke, JSON, webhook post")
 	row("    thumbnail activation", thumbMs/p, fmt.Sprintf("(waitTime %.1f)", thumbWait/p))
 	row("      source opened", openMs/p, fmt.Sprintf("(%.1f requests, %.1f MB read per photo)", reqs/p, bytes/p/1e6))
+	row("      source opened and copied", copiedMs/p, "(activation start to the local copy for libvips)")
 	row("      renditions stored", storeMs/p, fmt.Sprintf("(sum of %d uploads; the longest %.1f)", nStore, storeMax/p))
 	return b.String()
+}
+
+// logTime is the time of a JSON log line of an action.
+func logTime(l string) (time.Time, bool) {
+	m := regexp.MustCompile(`"time":"([^"]+)"`).FindStringSubmatch(l)
+	if m == nil {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, m[1])
+	return at, err == nil
 }
 
 func envOr(k, def string) string {
