@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -32,10 +33,14 @@ import (
 // targets), fanning out to warm thumbnail workers. The two take turns in
 // every run (E2E_OWBENCH_RUNS, default 3) for each N of E2E_OWBENCH_N
 // (default "1 2"), after an untimed warm-up that starts the action
-// processes. It prints images/s (the median run), the ratio, and where the
-// time goes on the OpenWhisk path: the CPU time of every process (acs
-// serve, each action's processes, versitygw) against the in-process run's,
-// and the steps of the activations from their records and logs.
+// processes. acs batch gets --threads E2E_OWBENCH_THREADS (default 1).
+// With E2E_OWBENCH_BASE (a directory with another build's process.zip and
+// thumbnail.zip) those take the deployed actions' place for a timed
+// OpenWhisk-path run of their own in every run. It prints images/s (the
+// median run), the ratios, and where the time goes on the OpenWhisk path:
+// the CPU time of every process (acs serve, each action's processes,
+// versitygw) against the in-process run's, and the steps of the
+// activations from their records and logs.
 func TestOpenWhiskBench(t *testing.T) {
 	dir := os.Getenv("E2E_OWBENCH")
 	if dir == "" {
@@ -80,7 +85,7 @@ func TestOpenWhiskBench(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(benchBucket), Key: aws.String(keys[i]),
-			Body: strings.NewReader(string(data)), ContentType: aws.String("image/jpeg")}); err != nil {
+			Body: bytes.NewReader(data), ContentType: aws.String("image/jpeg")}); err != nil {
 			t.Fatalf("upload %s: %v", keys[i], err)
 		}
 	}
