@@ -106,6 +106,11 @@ type RangedSource struct {
 	// concurrent readers of the same blocks wait for one request.
 	mu    sync.Mutex
 	cache *blockCache
+	// head is the first block, kept apart from cache: every sniffer and
+	// parser starts there, and a read larger than the cache (a copy of
+	// the whole source) would otherwise evict it and have it fetched
+	// again by the next rendition's sniffing. Immutable once set.
+	head []byte
 }
 
 // Access modes of a RangedSource, as reported by Mode.
@@ -193,7 +198,10 @@ func (c *Client) newRanged(ctx context.Context, p probe, what string, opts Range
 		ctx: ctx, limit: c.opts.MaxSourceBytes, bs: opts.BlockSize,
 		cache: newBlockCache(opts.CacheBlocks),
 	}
-	if len(p.first) > 0 {
+	switch {
+	case int64(len(p.first)) == min(opts.BlockSize, p.size):
+		rs.head = p.first
+	case len(p.first) > 0:
 		rs.cache.put(0, p.first)
 	}
 	return rs
@@ -365,7 +373,11 @@ func (s *RangedSource) ReadAt(p []byte, off int64) (int, error) {
 	n := 0
 	for pos := off; pos < end; {
 		bi := pos / s.bs
-		if b := s.cache.get(bi); b != nil {
+		b := s.head
+		if bi != 0 || b == nil {
+			b = s.cache.get(bi)
+		}
+		if b != nil {
 			c := copy(p[pos-off:end-off], b[pos-bi*s.bs:])
 			n += c
 			pos += int64(c)

@@ -214,6 +214,27 @@ func TestOpenRangedHTTPLargeReadsAndCache(t *testing.T) {
 	assert.Eventually(t, func() bool { return srv.bytes.Load() == rs.Stats().Bytes }, time.Second, time.Millisecond, "the count is what the server sent")
 }
 
+// TestOpenRangedWholeCopyKeepsTheFirstBlock reads a source whole, as a
+// worker copying it for a file engine does, then its first bytes again, as
+// the next rendition's format sniffing does: the first block is not
+// fetched a second time, even though the copy was larger than the cache.
+func TestOpenRangedWholeCopyKeepsTheFirstBlock(t *testing.T) {
+	const size = 3<<20 + 4321 // more than the default cache (32 blocks of 64 KiB)
+	srv := newRangeServer(t, size)
+	c, _ := newTestClient(t, nil)
+	rs, err := c.OpenRanged(context.Background(), api.Source{URL: srv.URL + "/photo.jpg"}, RangeOptions{})
+	require.NoError(t, err)
+	defer rs.Close()
+
+	assert.True(t, bytes.Equal(pattern(0, size), readAt(t, rs, 0, size)))
+	requests := srv.requests.Load()
+	assert.True(t, bytes.Equal(pattern(0, 16), readAt(t, rs, 0, 16)))
+	assert.True(t, bytes.Equal(pattern(size-16, 16), readAt(t, rs, size-16, 16)))
+	assert.Equal(t, requests, srv.requests.Load(), "the first block and the end of the copy are cached: %v", srv.seenRanges())
+	assert.EqualValues(t, size, srv.bytes.Load(), "every byte of the source is fetched once")
+	assert.EqualValues(t, size, rs.Stats().Bytes)
+}
+
 func TestOpenRangedFallsBackToDownload(t *testing.T) {
 	t.Run("server ignores Range", func(t *testing.T) {
 		srv := newRangeServer(t, 300_000)

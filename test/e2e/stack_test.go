@@ -75,6 +75,14 @@ type stack struct {
 // a listening trigger URL.
 func startStack(t *testing.T) *stack {
 	t.Helper()
+	return startStackWith(t, true)
+}
+
+// startStackWith is startStack, with versitygw's bucket notifications to
+// the trigger only when notify is set (a benchmark that invokes process
+// directly does not want an activation per rendition upload).
+func startStackWith(t *testing.T, notify bool) *stack {
+	t.Helper()
 	// The tools skip the test when they could not be built; the product's
 	// own binaries must be there.
 	wskdeploy := tool(t, "wskdeploy")
@@ -129,7 +137,11 @@ func startStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	start = time.Now()
-	s.gw = startVersitygwAt(t, gwAddr, s.triggerURL(), "--event-filter", filter)
+	hook := ""
+	if notify {
+		hook = s.triggerURL()
+	}
+	s.gw = startVersitygwAt(t, gwAddr, hook, "--event-filter", filter)
 	s.timing["start versitygw"] = time.Since(start)
 	return s
 }
