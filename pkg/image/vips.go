@@ -1,8 +1,9 @@
 package image
 
-// This is the only file of the package that uses cgo. It wraps the few
-// libvips calls the engine needs in Go functions over Go types: no C type
-// leaves this file, and every libvips failure comes back as a *vipsError.
+// This is the only Go file of the package that uses cgo (reduceh.c holds
+// the one C routine too long for its preamble). It wraps the few libvips
+// calls the engine needs in Go functions over Go types: no C type leaves
+// this file, and every libvips failure comes back as a *vipsError.
 
 /*
 #cgo pkg-config: vips gmodule-no-export-2.0
@@ -211,6 +212,62 @@ static int acs_thumbnail_image(VipsImage *in, int width, int height, int size, i
 		return vips_thumbnail_image(in, out, width, "height", height, "size", size, "crop", crop,
 			"export_profile", "srgb", NULL);
 	return vips_thumbnail_image(in, out, width, "height", height, "size", size, "crop", crop, NULL);
+}
+
+// acs_reduceh is in reduceh.c.
+int acs_reduceh(VipsImage *in, VipsImage **out, int width, double scale);
+
+// acs_resize resizes in, an 8-bit sRGB or grey image without alpha, down
+// to width x height as vips_resize does (libvips 8.14: a box shrink by
+// the integer part of half the factor, then Lanczos-3, vertically by
+// vips_reducev with its gap of 2), with the horizontal reduction of
+// reduceh.c. It returns 1 when in is not such an image or the size is not
+// a reduction, and leaves the resize to vips_thumbnail_image.
+static int acs_resize(VipsImage *in, int width, int height, VipsImage **out) {
+	VipsInterpretation space = vips_image_guess_interpretation(in);
+	if (in->BandFmt != VIPS_FORMAT_UCHAR || in->Coding != VIPS_CODING_NONE ||
+			(in->Bands != 1 && in->Bands != 3) ||
+			(in->Bands == 3 && space != VIPS_INTERPRETATION_sRGB) ||
+			(in->Bands == 1 && space != VIPS_INTERPRETATION_B_W) ||
+			width < 1 || height < 1 || width > in->Xsize || height > in->Ysize)
+		return 1;
+	VipsImage *t[3] = {NULL, NULL, NULL};
+	VipsImage *cur = in;
+	int r = 0;
+	if (cur->Ysize != height) {
+		if ((r = vips_reducev(cur, &t[0], (double) cur->Ysize / height,
+				"kernel", VIPS_KERNEL_LANCZOS3, "gap", 2.0, NULL)))
+			goto done;
+		cur = t[0];
+		if (cur->Ysize != height) {
+			r = 1;
+			goto done;
+		}
+	}
+	if (cur->Xsize != width) {
+		double scale = (double) cur->Xsize / width;
+		int shrink = (int) floor(scale / 2.0);
+		if (shrink > 1) {
+			if ((r = vips_shrinkh(cur, &t[1], shrink, "ceil", TRUE, NULL)))
+				goto done;
+			cur = t[1];
+			scale /= shrink;
+		}
+		if (cur->Xsize < width) {
+			r = 1;
+			goto done;
+		}
+		if ((r = acs_reduceh(cur, &t[2], width, scale)))
+			goto done;
+		cur = t[2];
+	}
+	g_object_ref(cur);
+	*out = cur;
+done:
+	for (int i = 0; i < 3; i++)
+		if (t[i])
+			g_object_unref(t[i]);
+	return r;
 }
 
 static void acs_free_cb(VipsImage *im, void *data) { g_free(data); }
@@ -960,6 +1017,22 @@ func (im *vipsImage) thumbnailImage(o thumbnailOptions) (*vipsImage, error) {
 		return nil, lastError("thumbnail")
 	}
 	return wrapImage(out), nil
+}
+
+// resized returns im resized down to width x height as thumbnailImage
+// with sizeForce resizes it, for an 8-bit sRGB or grey image without
+// alpha and with no orientation or profile left to apply, through
+// acs_resize; ok is false, and nothing is made, for any other image or
+// size.
+func (im *vipsImage) resized(width, height int) (out *vipsImage, ok bool, err error) {
+	var p *C.VipsImage
+	switch C.acs_resize(im.p, C.int(width), C.int(height), &p) {
+	case 0:
+		return wrapImage(p), true, nil
+	case 1:
+		return nil, false, nil
+	}
+	return nil, false, lastError("resize")
 }
 
 // pixelBuffer is memory for decoded pixels, allocated outside the Go heap
