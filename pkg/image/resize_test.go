@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -128,4 +129,65 @@ func TestResizedLeavesOtherImages(t *testing.T) {
 	_, ok, err = deep.resized(32, 24)
 	require.NoError(t, err)
 	require.False(t, ok, "16 bits")
+}
+
+// TestResizedThumbnailMatchesThumbnail compares the JPEG load step's
+// resize-then-thumbnail with vips_thumbnail_image alone on sources with
+// each EXIF orientation, an embedded profile transformed to sRGB, grey
+// and CMYK (left to vips_thumbnail_image).
+func TestResizedThumbnailMatchesThumbnail(t *testing.T) {
+	testEngine(t)
+	photo := corpus(t, "2569067123_aca715a2ee_o.jpg")
+	dir := t.TempDir()
+	// The photo in ProPhoto RGB, tagged with that profile.
+	pp, err := openImage(corpus(t, "prophoto.png"), "")
+	require.NoError(t, err)
+	icc := pp.blob("icc-profile-data", 1<<20, false)
+	pp.close()
+	require.NotEmpty(t, icc)
+	iccPath := writeTemp(t, "prophoto.icc", icc)
+	wide := filepath.Join(dir, "prophoto.jpg")
+	vipsCLI(t, "icc_transform", photo, wide+"[Q=95]", iccPath)
+	grey := filepath.Join(dir, "grey.jpg")
+	vipsCLI(t, "colourspace", photo, grey, "b-w")
+	files := []string{wide, grey, photo, corpus(t, "Channel_digital_image_CMYK_color.jpg")}
+	for i := 1; i <= 8; i++ {
+		files = append(files, corpus(t, fmt.Sprintf("Portrait_%d.jpg", i)))
+	}
+	for _, f := range files {
+		for _, scale := range []float64{0.7, 0.3, 0.09} {
+			t.Run(fmt.Sprintf("%s-%g", filepath.Base(f), scale), func(t *testing.T) {
+				open := func() *vipsImage {
+					img, err := openImage(f, "")
+					require.NoError(t, err)
+					t.Cleanup(img.close)
+					return img
+				}
+				h := open().header()
+				up := upright(size{h.Width, h.Height}, h.Orientation)
+				o := thumbnailOptions{
+					Width: max(1, int(math.Round(float64(up.W)*scale))), Height: max(1, int(math.Round(float64(up.H)*scale))),
+					Size: sizeForce, ExportSRGB: needsSRGBExport(h),
+				}
+				want, err := open().thumbnailImage(o)
+				require.NoError(t, err)
+				defer want.close()
+				if h.Space != spaceCMYK {
+					fast, ok, err := open().resized(o.Width, o.Height)
+					require.NoError(t, err)
+					require.True(t, ok, "the fast resize applies")
+					fast.close()
+				}
+				got, err := resizedThumbnail(open(), o)
+				require.NoError(t, err)
+				defer got.close()
+				require.Equal(t, [3]int{want.width(), want.height(), want.bands()}, [3]int{got.width(), got.height(), got.bands()})
+				require.Equal(t, [2]int{o.Width, o.Height}, [2]int{got.width(), got.height()})
+				require.Equal(t, want.blob("icc-profile-data", 1<<20, false), got.blob("icc-profile-data", 1<<20, false))
+				q := samplePSNR(samples(t, want), samples(t, got))
+				t.Logf("orientation %d, export %v: PSNR %.1f dB", h.Orientation, o.ExportSRGB, q)
+				require.Greater(t, q, 50.0)
+			})
+		}
+	}
 }
