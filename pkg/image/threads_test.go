@@ -39,26 +39,3 @@ func TestRenderThreadsMakeTheSameRendition(t *testing.T) {
 		}
 	}
 }
-
-// With one thread the pipeline is decoded in the calling thread, strip by
-// strip: a truncated source fails as with a thread pool, and a killed
-// image (whileAlive kills it when the context ends) stops the decode.
-func TestDecodeInOneThreadFails(t *testing.T) {
-	e := testEngine(t)
-	for _, threads := range []int{1, 2} {
-		_, err := e.Render(context.Background(), corpus(t, "truncated.jpg"), api.Rendition{Fmt: "png", Width: intp(64)},
-			filepath.Join(t.TempDir(), "o.png"), RenderOptions{Threads: threads})
-		require.Error(t, err, "%d threads", threads)
-		assert.Equal(t, api.ReasonSourceCorrupt, api.ReasonOf(err), "%d threads: %v", threads, err)
-	}
-
-	img, err := openImage(jpegFile(t, photoLike(800, 600, false, false)), "")
-	require.NoError(t, err)
-	defer img.close()
-	img.kill()
-	out, err := img.decodeThreads(1)
-	if out != nil {
-		out.close()
-	}
-	require.Error(t, err, "a killed image is not decoded")
-}

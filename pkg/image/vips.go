@@ -504,43 +504,6 @@ static VipsImage *acs_copy_memory_threads(VipsImage *in, int threads) {
 	return out;
 }
 
-// acs_copy_memory_inline computes in into memory as
-// vips_image_copy_memory does, in the calling thread: strip after strip
-// of the height libvips would give a worker, with no thread pool, so a
-// render asked to use one thread pays for no hand-offs between threads
-// (each costs a wake-up and a context switch). A killed image stops it at
-// the next strip.
-static VipsImage *acs_copy_memory_inline(VipsImage *in) {
-	VipsImage *out = vips_image_new_memory();
-	if (vips_image_pipelinev(out, VIPS_DEMAND_STYLE_THINSTRIP, in, NULL) ||
-			vips_image_write_prepare(out)) {
-		g_object_unref(out);
-		return NULL;
-	}
-	int tile_width, tile_height, n_lines;
-	vips_get_tile_size(in, &tile_width, &tile_height, &n_lines);
-	int strip = n_lines > 0 ? n_lines : 16;
-	VipsRegion *region = vips_region_new(in);
-	size_t line = VIPS_IMAGE_SIZEOF_LINE(in);
-	for (int y = 0; y < in->Ysize; y += strip) {
-		VipsRect r = {0, y, in->Xsize, VIPS_MIN(strip, in->Ysize - y)};
-		if (vips_image_iskilled(in)) {
-			vips_error("acs_copy_memory_inline", "killed");
-			goto fail;
-		}
-		if (vips_region_prepare(region, &r))
-			goto fail;
-		for (int i = 0; i < r.height; i++)
-			memcpy(VIPS_IMAGE_ADDR(out, 0, y + i), VIPS_REGION_ADDR(region, 0, y + i), line);
-	}
-	g_object_unref(region);
-	return out;
-fail:
-	g_object_unref(region);
-	g_object_unref(out);
-	return NULL;
-}
-
 // acs_strip copies in without its metadata: only the fields that describe
 // an animation (page height, frame delays, loop count) are kept.
 static int acs_strip(VipsImage *in, VipsImage **out) {
@@ -1320,9 +1283,7 @@ func (im *vipsImage) decode() (*vipsImage, error) {
 // the process's setting (Options.Threads).
 func (im *vipsImage) decodeThreads(threads int) (*vipsImage, error) {
 	var out *C.VipsImage
-	if threads == 1 || (threads == 0 && C.vips_concurrency_get() == 1) {
-		out = C.acs_copy_memory_inline(im.p)
-	} else if threads > 0 {
+	if threads > 0 {
 		out = C.acs_copy_memory_threads(im.p, C.int(threads))
 	} else {
 		out = C.vips_image_copy_memory(im.p)
