@@ -142,8 +142,12 @@ type Options struct {
 	// process; 0 means DefaultMallocArenas, unless the environment sets
 	// MALLOC_ARENA_MAX, which then wins; -1 leaves glibc's default (8 per
 	// core). Every libvips thread otherwise gets its own arena, which
-	// multiplies the resident size of a long-lived process. Like Threads
-	// it is set once per process, by the first New.
+	// multiplies the resident size of a long-lived process. With a cap,
+	// blocks of up to 32 MB also stay in the heap for the next rendition
+	// to reuse (M_MMAP_THRESHOLD 32 MB, M_TRIM_THRESHOLD 64 MB, unless the
+	// environment sets MALLOC_MMAP_THRESHOLD_ or MALLOC_TRIM_THRESHOLD_)
+	// rather than being mapped and faulted in afresh each time. Like
+	// Threads it is set once per process, by the first New.
 	MallocArenas int
 	// LibvipsWarnings keeps libvips' warnings, which it writes to stderr;
 	// by default they are dropped, since what fails is reported as an

@@ -408,23 +408,26 @@ func (j *job) loaderOptions() string {
 }
 
 // load runs vips_thumbnail over the source with o, from the file or from
-// the image the Go decoder made. A JPEG shrunk by 2 or more is opened with
-// the largest DCT scaling (1/2, 1/4, 1/8) that leaves it at least as large
-// as asked, and vips_thumbnail_image does the rest (orientation, colour,
-// the final resize); see jpegShrink.
+// the image the Go decoder made. A JPEG is opened with the largest DCT
+// scaling (1, 1/2, 1/4, 1/8) that leaves it at least as large as asked
+// (see jpegShrink), resized by resizedThumbnail, and vips_thumbnail_image
+// does the rest (orientation, colour).
 func (j *job) load(ctx context.Context, o thumbnailOptions) (*vipsImage, error) {
 	if j.onLoad != nil {
 		j.onLoad(j.src)
 	}
 	if j.dec == nil {
 		opts := j.loaderOptions()
-		if s := jpegShrink(j.header, o); s > 1 && j.srcType == TypeJPEG {
-			img, err := j.openSource(opts + ",shrink=" + strconv.Itoa(s))
+		if j.srcType == TypeJPEG {
+			if s := jpegShrink(j.header, o); s > 1 {
+				opts += ",shrink=" + strconv.Itoa(s)
+			}
+			img, err := j.openSource(opts)
 			if err != nil {
 				return nil, err
 			}
 			defer img.close()
-			return img.thumbnailImage(o)
+			return resizedThumbnail(img, o)
 		}
 		o.Loader = opts
 		return thumbnailOf(j.read(), j.srcType, j.header, o)
@@ -435,6 +438,30 @@ func (j *job) load(ctx context.Context, o thumbnailOptions) (*vipsImage, error) 
 	}
 	defer decoded.close()
 	return decoded.thumbnailImage(o)
+}
+
+// resizedThumbnail is img.thumbnailImage(o) with the resize done first by
+// acs_resize, whose horizontal pass is vectorised, where img (8-bit sRGB or
+// grey, no alpha) allows: vips_thumbnail_image then finds the image at its
+// size and only orients it and transforms its colours, which it does
+// after its resize anyway. The result matches vips_thumbnail_image's to
+// rounding (resize_test.go).
+func resizedThumbnail(img *vipsImage, o thumbnailOptions) (*vipsImage, error) {
+	if o.Size == sizeForce {
+		w, h := o.Width, o.Height
+		if r := img.orientation(); r >= 5 && r <= 8 {
+			w, h = h, w // resized before vips_thumbnail_image turns it
+		}
+		pre, ok, err := img.resized(w, h)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			defer pre.close()
+			return pre.thumbnailImage(o)
+		}
+	}
+	return img.thumbnailImage(o)
 }
 
 // openSource opens the source lazily with loader options opts, with the

@@ -455,7 +455,7 @@ func (p *Pyramid) make(ctx context.Context, j *job, i int) (*vipsImage, error) {
 		if err != nil {
 			return nil, err
 		}
-		lazy, err = parent.thumbnailImage(thumbnailOptions{Width: l.out.W, Height: l.out.H, Size: sizeForce})
+		lazy, err = resizeLevel(parent, l.out)
 		if err != nil {
 			return nil, p.failed(l, api.Wrap(api.ReasonGeneric, err, "the rendition cannot be resized"))
 		}
@@ -500,4 +500,15 @@ func (p *Pyramid) failed(l *level, err error) error {
 		l.err = err
 	}
 	return err
+}
+
+// resizeLevel returns the lazy resize of parent, a decoded level, to out:
+// acs_resize's Lanczos-3 with its vectorised horizontal pass where parent
+// is 8-bit sRGB or grey without alpha, vips_thumbnail_image otherwise.
+func resizeLevel(parent *vipsImage, out size) (*vipsImage, error) {
+	img, ok, err := parent.resized(out.W, out.H)
+	if ok || err != nil {
+		return img, err
+	}
+	return parent.thumbnailImage(thumbnailOptions{Width: out.W, Height: out.H, Size: sizeForce})
 }

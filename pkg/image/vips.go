@@ -1,8 +1,9 @@
 package image
 
-// This is the only file of the package that uses cgo. It wraps the few
-// libvips calls the engine needs in Go functions over Go types: no C type
-// leaves this file, and every libvips failure comes back as a *vipsError.
+// This is the only Go file of the package that uses cgo (reduceh.c holds
+// the one C routine too long for its preamble). It wraps the few libvips
+// calls the engine needs in Go functions over Go types: no C type leaves
+// this file, and every libvips failure comes back as a *vipsError.
 
 /*
 #cgo pkg-config: vips gmodule-no-export-2.0
@@ -13,6 +14,10 @@ package image
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vips/vips.h>
 
 // Savers, in the same order as the Go saver constants below.
@@ -102,6 +107,17 @@ static int acs_init(int threads, int arenas, int warnings, int deferred, int *mo
 	// keeps the resident size close to what is in use.
 	if (arenas > 0)
 		mallopt(M_ARENA_MAX, arenas);
+	// Decoded images and libvips' region buffers are a few hundred KB to
+	// tens of MB, allocated and freed for every rendition. Above glibc's
+	// mmap threshold each is a fresh mapping whose pages fault in, zeroed
+	// by the kernel, and below it free hands the top of the heap back to
+	// the kernel (madvise) past the trim threshold: a 5-size web profile
+	// spent an eighth of its CPU in page faults. Kept in the heap up to
+	// these sizes, the memory is reused by the next rendition.
+	if (arenas > 0 && !g_getenv("MALLOC_MMAP_THRESHOLD_") && !g_getenv("MALLOC_TRIM_THRESHOLD_")) {
+		mallopt(M_MMAP_THRESHOLD, 32 << 20);
+		mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	}
 	*modules_deferred = deferred && !g_getenv("VIPSHOME");
 	if (*modules_deferred)
 		g_setenv("VIPSHOME", "/dev/null", TRUE);
@@ -153,11 +169,59 @@ static int acs_call_loader(const char *loader, const char *options, VipsSource *
 	return r;
 }
 
+static void acs_free_weak(gpointer data, GObject *where) { g_free(data); }
+
+// ACS_SOURCE_IN_MEMORY_MAX bounds the files acs_source_in_memory reads.
+#define ACS_SOURCE_IN_MEMORY_MAX (64 << 20)
+
+// acs_source_in_memory reads the regular file at path, of at most max
+// bytes, into memory in one read and returns a source over that memory,
+// freed with the source; NULL if it cannot (the caller then reads the
+// file through libvips). libvips 8.14's JPEG loader reads its source 4 KB
+// at a time: a 3 MB photo took 800 read calls. A file cut short while it
+// is read is read as far as it goes, and fails as a truncated JPEG.
+static VipsSource *acs_source_in_memory(const char *path, size_t max) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 || (size_t) st.st_size > max) {
+		close(fd);
+		return NULL;
+	}
+	size_t len = (size_t) st.st_size, got = 0;
+	char *buf = g_try_malloc(len);
+	if (!buf) {
+		close(fd);
+		return NULL;
+	}
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t) n;
+	}
+	close(fd);
+	VipsSource *src = got > 0 ? vips_source_new_from_memory(buf, got) : NULL;
+	if (!src) {
+		g_free(buf);
+		return NULL;
+	}
+	g_object_weak_ref(G_OBJECT(src), acs_free_weak, buf);
+	return src;
+}
+
 // acs_open_with is acs_open with the loader named (such as
 // "svgload_source") rather than found by libvips' own detection, which for
 // SVG only looks at the first 1000 bytes.
 static VipsImage *acs_open_with(const char *path, const char *loader, const char *options) {
-	VipsSource *src = vips_source_new_from_file(path);
+	VipsSource *src = NULL;
+	if (strcmp(loader, "jpegload_source") == 0)
+		src = acs_source_in_memory(path, ACS_SOURCE_IN_MEMORY_MAX);
+	if (!src)
+		src = vips_source_new_from_file(path);
 	if (!src)
 		return NULL;
 	VipsImage *im = NULL;
@@ -211,6 +275,62 @@ static int acs_thumbnail_image(VipsImage *in, int width, int height, int size, i
 		return vips_thumbnail_image(in, out, width, "height", height, "size", size, "crop", crop,
 			"export_profile", "srgb", NULL);
 	return vips_thumbnail_image(in, out, width, "height", height, "size", size, "crop", crop, NULL);
+}
+
+// acs_reduceh is in reduceh.c.
+int acs_reduceh(VipsImage *in, VipsImage **out, int width, double scale);
+
+// acs_resize resizes in, an 8-bit sRGB or grey image without alpha, down
+// to width x height as vips_resize does (libvips 8.14: a box shrink by
+// the integer part of half the factor, then Lanczos-3, vertically by
+// vips_reducev with its gap of 2), with the horizontal reduction of
+// reduceh.c. It returns 1 when in is not such an image or the size is not
+// a reduction, and leaves the resize to vips_thumbnail_image.
+static int acs_resize(VipsImage *in, int width, int height, VipsImage **out) {
+	VipsInterpretation space = vips_image_guess_interpretation(in);
+	if (in->BandFmt != VIPS_FORMAT_UCHAR || in->Coding != VIPS_CODING_NONE ||
+			(in->Bands != 1 && in->Bands != 3) ||
+			(in->Bands == 3 && space != VIPS_INTERPRETATION_sRGB) ||
+			(in->Bands == 1 && space != VIPS_INTERPRETATION_B_W) ||
+			width < 1 || height < 1 || width > in->Xsize || height > in->Ysize)
+		return 1;
+	VipsImage *t[3] = {NULL, NULL, NULL};
+	VipsImage *cur = in;
+	int r = 0;
+	if (cur->Ysize != height) {
+		if ((r = vips_reducev(cur, &t[0], (double) cur->Ysize / height,
+				"kernel", VIPS_KERNEL_LANCZOS3, "gap", 2.0, NULL)))
+			goto done;
+		cur = t[0];
+		if (cur->Ysize != height) {
+			r = 1;
+			goto done;
+		}
+	}
+	if (cur->Xsize != width) {
+		double scale = (double) cur->Xsize / width;
+		int shrink = (int) floor(scale / 2.0);
+		if (shrink > 1) {
+			if ((r = vips_shrinkh(cur, &t[1], shrink, "ceil", TRUE, NULL)))
+				goto done;
+			cur = t[1];
+			scale /= shrink;
+		}
+		if (cur->Xsize < width) {
+			r = 1;
+			goto done;
+		}
+		if ((r = acs_reduceh(cur, &t[2], width, scale)))
+			goto done;
+		cur = t[2];
+	}
+	g_object_ref(cur);
+	*out = cur;
+done:
+	for (int i = 0; i < 3; i++)
+		if (t[i])
+			g_object_unref(t[i]);
+	return r;
 }
 
 static void acs_free_cb(VipsImage *im, void *data) { g_free(data); }
@@ -960,6 +1080,22 @@ func (im *vipsImage) thumbnailImage(o thumbnailOptions) (*vipsImage, error) {
 		return nil, lastError("thumbnail")
 	}
 	return wrapImage(out), nil
+}
+
+// resized returns im resized down to width x height as thumbnailImage
+// with sizeForce resizes it, for an 8-bit sRGB or grey image without
+// alpha and with no orientation or profile left to apply, through
+// acs_resize; ok is false, and nothing is made, for any other image or
+// size.
+func (im *vipsImage) resized(width, height int) (out *vipsImage, ok bool, err error) {
+	var p *C.VipsImage
+	switch C.acs_resize(im.p, C.int(width), C.int(height), &p) {
+	case 0:
+		return wrapImage(p), true, nil
+	case 1:
+		return nil, false, nil
+	}
+	return nil, false, lastError("resize")
 }
 
 // pixelBuffer is memory for decoded pixels, allocated outside the Go heap
