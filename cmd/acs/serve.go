@@ -52,6 +52,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	maxInFlight := fs.Int("api-max-in-flight", devserver.DefaultMaxInFlight, "/process requests running at once; beyond, 429 with Retry-After")
 	journalEvents := fs.Int("journal-max-events", journal.DefaultMaxEvents, "events kept per client journal")
 	journalAge := fs.Duration("journal-max-age", journal.DefaultMaxAge, "how long a journal keeps an event")
+	oidc := addOIDCFlags(fs)
 	actionEnv := envFlags{}
 	fs.Var(actionEnv, "action-env", "NAME=VALUE added to every action process's environment (repeatable)")
 	fs.Usage = func() {
@@ -81,6 +82,16 @@ Flags:
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	if oidc.set() {
+		if verifier != nil {
+			fmt.Fprintln(stderr, "acs serve: give API tokens or an OIDC issuer, not both")
+			return exitInvalid
+		}
+		if verifier, err = oidc.verifier(ctx, logger); err != nil {
+			fmt.Fprintln(stderr, "acs serve:", err)
+			return exitInvalid
+		}
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
