@@ -15,6 +15,7 @@ PURE_PKGS += ./pkg/analysis/...
 PURE_PKGS += ./pkg/tagging/...
 PURE_PKGS += ./pkg/postscript/... ./pkg/internal/h264/...
 PURE_PKGS += ./pkg/ocr
+PURE_PKGS += ./pkg/apiauth/...
 
 .PHONY: all deps build actions test test-race demo lint staticcheck fmt clean deploy e2e
 
@@ -42,7 +43,10 @@ deploy:
 # `acs serve` -> storage-event -> process -> workers -> renditions in the
 # bucket and signed webhook events. Builds bin/acs, build/*.zip, and the
 # pinned tools bin/wskdeploy (test/tools) and bin/versitygw
-# (test/e2e/tools); a tool that cannot be built makes the test skip.
+# (test/e2e/tools); a tool that cannot be built makes the test skip. The
+# Asset Compute API step drives @adobe/asset-compute-client from
+# test/compat (npm ci by deps); without it that step is left out.
+# E2E_REQUIRED=1 turns every skip into a failure.
 # E2E_BENCH=1 also prints the photo latency breakdown without -v.
 e2e: deps
 	$(GO) build -o bin/acs ./cmd/acs

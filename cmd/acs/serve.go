@@ -53,6 +53,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	journalEvents := fs.Int("journal-max-events", journal.DefaultMaxEvents, "events kept per client journal")
 	journalAge := fs.Duration("journal-max-age", journal.DefaultMaxAge, "how long a journal keeps an event")
 	journalS3 := fs.String("journal-s3", "", "keep the API's registrations and journals in S3 at s3://BUCKET/PREFIX (S3 settings from ACS_S3_*, AWS_*) instead of memory, so they survive a restart")
+	oidc := addOIDCFlags(fs)
 	actionEnv := envFlags{}
 	fs.Var(actionEnv, "action-env", "NAME=VALUE added to every action process's environment (repeatable)")
 	fs.Usage = func() {
@@ -87,6 +88,16 @@ Flags:
 	if err != nil {
 		fmt.Fprintln(stderr, "acs serve:", err)
 		return exitInvalid
+	}
+	if oidc.set() {
+		if verifier != nil {
+			fmt.Fprintln(stderr, "acs serve: give API tokens or an OIDC issuer, not both")
+			return exitInvalid
+		}
+		if verifier, err = oidc.verifier(ctx, logger); err != nil {
+			fmt.Fprintln(stderr, "acs serve:", err)
+			return exitInvalid
+		}
 	}
 
 	ln, err := net.Listen("tcp", *addr)

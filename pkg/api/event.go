@@ -33,7 +33,9 @@ type Event struct {
 	// target and with URL query strings removed; Rendition is the same
 	// instructions normalised.
 	Instructions json.RawMessage `json:"instructions,omitempty"`
-	UserData     json.RawMessage `json:"userData,omitempty"`
+	// UserData is the request's userData, as the hosted service sends it;
+	// a rendition's own userData is in Rendition (and Instructions).
+	UserData json.RawMessage `json:"userData,omitempty"`
 	// ActivationIDs are the worker activations that made the rendition,
 	// when known.
 	ActivationIDs []string `json:"activationIds,omitempty"`
@@ -138,9 +140,6 @@ func NewEvent(req *Request, index int, r Rendition, res RenditionResult, now tim
 	}
 	ev.ActivationIDs = res.ActivationIDs
 	ev.Timings = res.Timings
-	if len(r.UserData) > 0 {
-		ev.UserData = r.UserData
-	}
 	if res.Created() {
 		ev.Type = EventRenditionCreated
 		ev.Metadata = res.Metadata

@@ -57,7 +57,11 @@ func TestNewEventForACreatedRendition(t *testing.T) {
 	assert.Equal(t, "https://h/in/a.png", ev.Source, "source is redacted")
 	assert.True(t, ev.Rendition.Target.IsZero(), "target is dropped")
 	assert.Equal(t, 10, *ev.Rendition.Width)
-	assert.JSONEq(t, `{"from": "rendition"}`, string(ev.UserData), "the rendition's userData wins")
+	// As the hosted service's events: the request's userData, the
+	// rendition's in the rendition (the Asset Compute client finds its
+	// events by the first and their index by the second).
+	assert.JSONEq(t, `{"from": "request"}`, string(ev.UserData), "the request's userData, whatever the rendition's")
+	assert.JSONEq(t, `{"from": "rendition"}`, string(ev.Rendition.UserData), "the rendition's userData is in the rendition")
 	assert.Equal(t, map[string]any{"repo:size": 12}, ev.Metadata)
 	assert.Empty(t, ev.ErrorReason)
 	assert.Equal(t, "https://h/out/a.png?X-Amz-Signature=def", req.Renditions[0].Target.URL, "the request is unchanged")
@@ -90,7 +94,7 @@ func TestNewEventForAFailedRendition(t *testing.T) {
 			assert.Equal(t, "it broke", ev.ErrorMessage)
 			assert.Equal(t, EventID("req-ev", 1, EventRenditionFailed), ev.ID)
 			assert.NotEqual(t, EventID("req-ev", 1, EventRenditionCreated), ev.ID)
-			assert.JSONEq(t, `{"from": "request"}`, string(ev.UserData), "the request's userData when the rendition has none")
+			assert.JSONEq(t, `{"from": "request"}`, string(ev.UserData), "the request's userData")
 			assert.Nil(t, ev.Metadata)
 		})
 	}

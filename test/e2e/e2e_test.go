@@ -5,8 +5,11 @@
 // rule runs the sequence storage-event -> process, process fans out to the
 // thumbnail, metadata and fulltext actions, which read the source from and
 // write the renditions to versitygw, and process posts one signed webhook
-// event per rendition to a local receiver. Run it with `make e2e`, which
-// builds the binaries it needs.
+// event per rendition to a local receiver. The Asset Compute HTTP API of
+// acs serve is driven by the real @adobe/asset-compute-client (npm ci in
+// test/compat), with tokens from an IMS stand-in checked against its JWKS.
+// Run it with `make e2e`, which builds the binaries it needs; with
+// E2E_REQUIRED set, a missing tool or npm client fails the test.
 package e2e
 
 import (
@@ -178,6 +181,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Logf("phase %-28s %v", name, time.Since(start).Round(time.Millisecond))
 	}
 
+	acNode := needACClient(t)
 	s := startStack(t)
 	for _, k := range []string{"start acs serve", "deploy (wskdeploy)", "start versitygw"} {
 		phases = append(phases, phase{k, s.timing[k]})
@@ -303,11 +307,13 @@ func TestEndToEnd(t *testing.T) {
 	web := s.webForm(ctx, t, c, assets[2])
 	mark("web form (process-web)", start)
 
-	// 3c. The Asset Compute HTTP API: register, process through the
-	// journal, renditions checked in the gateway.
+	// 3c. The Asset Compute HTTP API driven by the real
+	// @adobe/asset-compute-client: register, process the photo and the
+	// PDF, every event through the client's journal emitter, renditions
+	// checked in the gateway.
 	start = time.Now()
-	viaAPI := s.assetComputeAPI(ctx, t, c, photo)
-	mark("asset compute api", start)
+	viaAPI := s.assetComputeClient(ctx, t, c, acNode, photo, assets[1])
+	mark("asset compute client", start)
 
 	// 4. A duplicate notification fired by hand (at-least-once delivery)
 	// for the PDF, all of whose renditions were created: no work at all.
@@ -765,155 +771,4 @@ func versitygwNotification(t *testing.T, a *asset) []byte {
 	o["eTag"] = `"` + a.ETag + `"`
 	out, _ := json.Marshal(ev)
 	return out
-}
-
-// assetComputeAPI registers with the Asset Compute HTTP API of acs serve,
-// posts /process for the photo (presigned GET source, presigned PUT targets
-// under the rendition prefix; the hosted names wid, hei, qlt), reads every
-// event from the journal by its Link next header, and checks each
-// rendition in the gateway. It returns how many renditions were checked.
-func (s *stack) assetComputeAPI(ctx context.Context, t *testing.T, c *s3.Client, a *asset) int {
-	t.Helper()
-	call := func(method, url string, body any) (*http.Response, []byte) {
-		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, url, rd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+apiToken)
-		req.Header.Set("x-api-key", "e2e-client")
-		req.Header.Set("x-gw-ims-org-id", "E2E@AdobeOrg")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, url, err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		return resp, out
-	}
-	next := func(resp *http.Response) string {
-		link := resp.Header.Get("Link")
-		u, _, _ := strings.Cut(strings.TrimPrefix(link, "<"), ">")
-		if u == "" || !strings.HasSuffix(link, `rel="next"`) {
-			t.Fatalf("journal: no Link next header: %q", link)
-		}
-		return s.apiURL + u
-	}
-
-	resp, out := call("POST", s.apiURL+"/register", nil)
-	var reg struct {
-		OK      bool   `json:"ok"`
-		Journal string `json:"journal"`
-	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(out, &reg) != nil || !reg.OK {
-		t.Fatalf("api: register: %d %s", resp.StatusCode, out)
-	}
-	resp, out = call("GET", reg.Journal+"?latest=true", nil)
-	if resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("api: journal latest: %d %s", resp.StatusCode, out)
-	}
-	journal := next(resp)
-
-	ps := s3.NewPresignClient(c)
-	src, err := ps.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(a.Key)}, s3.WithPresignExpires(15*time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &asset{Label: "api", Key: "api/" + a.Key, ContentType: a.ContentType, Portrait: a.Portrait}
-	type want struct {
-		format string
-		w, h   int
-	}
-	wants := map[string]want{"api-64.png": {"png", 64, 64}, "api-200.jpg": {"jpeg", 200, 150}}
-	renditions := []map[string]any{
-		{"name": "api-64.png", "fmt": "png", "wid": 64, "hei": 64},
-		{"name": "api-200.jpg", "fmt": "jpg", "wid": 200, "hei": 150, "qlt": 70},
-	}
-	for _, r := range renditions {
-		put, err := ps.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(d.renditionKey(r["name"].(string)))}, s3.WithPresignExpires(15*time.Minute))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r["target"] = put.URL
-	}
-	resp, out = call("POST", s.apiURL+"/process", map[string]any{"source": src.URL, "renditions": renditions, "userData": map[string]any{"phase": "api"}})
-	var proc struct {
-		OK           bool   `json:"ok"`
-		RequestID    string `json:"requestId"`
-		ActivationID string `json:"activationId"`
-	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(out, &proc) != nil || !proc.OK || proc.ActivationID == "" {
-		t.Fatalf("api: process: %d %s", resp.StatusCode, out)
-	}
-
-	var events []event
-	err = waitFor(ctx, 2*time.Minute, 50*time.Millisecond, func() error {
-		resp, out := call("GET", journal, nil)
-		switch resp.StatusCode {
-		case http.StatusNoContent:
-		case http.StatusOK:
-			var page struct {
-				Events []struct {
-					Position string `json:"position"`
-					Event    event  `json:"event"`
-				} `json:"events"`
-			}
-			if err := json.Unmarshal(out, &page); err != nil {
-				return fmt.Errorf("journal page: %v: %s", err, out)
-			}
-			for _, e := range page.Events {
-				events = append(events, e.Event)
-			}
-		default:
-			return fmt.Errorf("journal: %d %s", resp.StatusCode, out)
-		}
-		journal = next(resp)
-		if len(events) < len(renditions) {
-			return fmt.Errorf("%d of %d events in the journal", len(events), len(renditions))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("api: %v\n%s", err, tail(s.acs.logPath, 30))
-	}
-	if len(events) != len(renditions) {
-		t.Errorf("api: %d events, want one per rendition (%d)", len(events), len(renditions))
-	}
-	n := 0
-	for _, e := range events {
-		if e.RequestID != proc.RequestID {
-			t.Errorf("api %s: requestId %q, want %q", e.name(), e.RequestID, proc.RequestID)
-		}
-		if e.Type != "rendition_created" {
-			t.Errorf("api %s: %s %s: %s", e.name(), e.Type, e.ErrorReason, e.ErrorMsg)
-			continue
-		}
-		w, ok := wants[e.name()]
-		if !ok {
-			t.Errorf("api: an event for %q", e.name())
-			continue
-		}
-		data, err := getObject(ctx, c, bucket, d.renditionKey(e.name()))
-		if err != nil {
-			t.Errorf("api %s: %v", e.name(), err)
-			continue
-		}
-		desc, err := checkImage(data, w.format, w.w, w.h, a.Portrait)
-		if err != nil {
-			t.Errorf("api %s: %v", e.name(), err)
-			continue
-		}
-		n++
-		t.Logf("api %-14s ok: %s", e.name(), desc)
-	}
-	if resp, out := call("POST", s.apiURL+"/unregister", nil); resp.StatusCode != http.StatusOK {
-		t.Errorf("api: unregister: %d %s", resp.StatusCode, out)
-	}
-	return n
 }

@@ -24,8 +24,6 @@ const (
 	authKey    = "e2eKeyP4ssw0rd-e2eKeyP4ssw0rd-e2eKeyP4ssw0rd-e2eKeyP4ssw0rd-0123"
 	trigger    = "asset-uploaded"
 	processFQN = "asset-compute/process"
-	// apiToken is the bearer token acs serve's Asset Compute API accepts.
-	apiToken = "e2e-bearer-7d1c0b9a5f3e"
 )
 
 // renditionSpec is one rendition of the profile, and what the test expects
@@ -62,6 +60,7 @@ const (
 // deployed manifest, versitygw notifying the trigger, and clients.
 type stack struct {
 	recv   *receiver
+	ims    *ims // issues and publishes the keys of the API's tokens
 	acs    *proc
 	apiURL string // http://127.0.0.1:PORT
 	gw     *gateway
@@ -98,15 +97,18 @@ func startStackWith(t *testing.T, notify bool) *stack {
 	}
 	s := &stack{timing: map[string]time.Duration{}}
 	s.recv = startReceiver(t)
+	s.ims = startIMS(t)
 
 	start := time.Now()
 	addr := freeAddr(t)
 	s.apiURL = "http://" + addr
 	wskprops := filepath.Join(t.TempDir(), "wskprops")
-	s.acs = startProc(t, "acs-serve", []string{"ACS_API_TOKENS=" + apiToken}, acsBin, "serve",
-		"--addr", addr, "--auth", authUUID+":"+authKey, "--namespace", namespace, "--wskprops", wskprops,
+	s.acs = startProc(t, "acs-serve", nil, acsBin, append([]string{"serve",
+		"--addr", addr, "--auth", authUUID + ":" + authKey, "--namespace", namespace, "--wskprops", wskprops,
 		// process only posts to https webhooks: let it trust the receiver.
-		"--action-env", "SSL_CERT_FILE="+s.recv.caFile)
+		"--action-env", "SSL_CERT_FILE=" + s.recv.caFile},
+		// The Asset Compute API checks its tokens against the IMS stand-in.
+		s.ims.oidcFlags()...)...)
 	if err := waitFor(context.Background(), 30*time.Second, 50*time.Millisecond, func() error {
 		if done, err := s.acs.exited(); done {
 			return fmt.Errorf("acs serve exited: %v", err)
