@@ -599,6 +599,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/assetcompute/assetcompute/pkg/internal/cenv"
 )
 
 // saver selects a libvips save operation.
@@ -698,7 +700,11 @@ func vipsStartup(threads, arenas int, warnings bool) error {
 		w = 1
 	}
 	var deferred C.int
-	if C.acs_init(C.int(threads), C.int(arenas), w, 1, &deferred) != 0 {
+	var r C.int
+	// glib and libvips read the environment as they start, and acs_init
+	// changes VIPSHOME: not while an activation's fields are exported.
+	cenv.Do(func() { r = C.acs_init(C.int(threads), C.int(arenas), w, 1, &deferred) })
+	if r != 0 {
 		return lastError("init")
 	}
 	if deferred != 0 {
@@ -727,7 +733,8 @@ func loadModules() {
 		return
 	}
 	modulesOnce.Do(func() {
-		C.acs_load_modules()
+		// The modules' libraries read the environment as they load.
+		cenv.Do(func() { C.acs_load_modules() })
 		modules.Store(modulesLoaded)
 	})
 }

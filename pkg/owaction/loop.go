@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/internal/cenv"
 	"github.com/assetcompute/assetcompute/pkg/logctx"
 )
 
@@ -40,7 +41,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Getenv reads an environment variable. Default: os.Getenv.
 	Getenv func(key string) string
-	// Setenv exports an environment variable. Default: os.Setenv.
+	// Setenv exports an environment variable. Default: cenv.Setenv, which
+	// is os.Setenv kept apart from C libraries reading the environment as
+	// they start (libvips starts in the background while the first
+	// activation's fields are exported).
 	Setenv func(key, value string) error
 }
 
@@ -53,7 +57,7 @@ func (o Options) withDefaults() Options {
 		o.Getenv = os.Getenv
 	}
 	if o.Setenv == nil {
-		o.Setenv = os.Setenv
+		o.Setenv = cenv.Setenv
 	}
 	return o
 }
