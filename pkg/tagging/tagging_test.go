@@ -300,7 +300,10 @@ func TestAttemptTimeout(t *testing.T) {
 			assert.Equal(t, api.ReasonTimeout, api.ReasonOf(err))
 			assert.Contains(t, api.MessageOf(err), "failed after 3 attempts: no answer within the timeout")
 			assert.Contains(t, api.MessageOf(err), SettingTimeout)
-			assert.Equal(t, int32(3), calls.Load())
+			// The message gives the client's count of attempts; the server
+			// sees no more (on a busy machine an attempt's 20 ms can run
+			// out before its request arrives).
+			assert.LessOrEqual(t, calls.Load(), int32(3))
 		})
 	}
 }

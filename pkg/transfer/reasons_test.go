@@ -208,7 +208,12 @@ func TestStallsAreTimeouts(t *testing.T) {
 			requireReason(t, err, api.ReasonTimeout)
 			assert.Contains(t, api.MessageOf(err), "failed after 3 attempts")
 			assert.Contains(t, api.MessageOf(err), "100ms")
-			assert.EqualValues(t, 3, requests.Load(), "every attempt was made")
+			// The message gives the client's own count of attempts; the
+			// server sees at most as many (on a busy machine an attempt's
+			// 100 ms can run out before its request arrives), and at
+			// least the first.
+			assert.LessOrEqual(t, requests.Load(), int64(3), "no more than 3 attempts")
+			assert.GreaterOrEqual(t, requests.Load(), int64(1), "the first attempt reached the server")
 			assert.NotContains(t, err.Error(), secret)
 		})
 	}
