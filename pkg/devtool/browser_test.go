@@ -20,7 +20,6 @@ import (
 
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
-	"github.com/assetcompute/assetcompute/pkg/process"
 )
 
 // update rewrites the screenshots under docs/images (TestDevtoolScreenshots).
@@ -240,40 +239,62 @@ func decodeConfig(t *testing.T, p string) goimage.Point {
 	return goimage.Point{X: cfg.Width, Y: cfg.Height}
 }
 
-// timedRunner adds step timings to the events of created renditions, as
-// workers that measure them do.
-type timedRunner struct{ Runner }
-
-func (r timedRunner) Run(ctx context.Context, req *api.Request) *process.Result {
-	res := r.Runner.Run(ctx, req)
-	for i := range res.Events {
-		if res.Events[i].Type == api.EventRenditionCreated {
-			res.Events[i].Timings = map[string]float64{"upload": 2, "fetch": 5, "decode": 20, "render": 40, "encode": 10, "total": 80, "queue": 3}
-		}
-	}
-	return res
-}
-
 func TestDevtoolShowsTimingsInChromium(t *testing.T) {
-	s := newTestServer(t, func(o *Options) { o.Runner = timedRunner{o.Runner} })
+	s := newTestServer(t, nil)
 	ctx := testutil.Browser(t)
 	do(t, ctx, chromedp.Navigate(s.srv.URL+"/"), waitFor(`document.body.dataset.ready === '1'`),
 		chromedp.Click(chromedp.CSS(`.sample[data-name="logo.png"]`)),
 		waitFor(`document.querySelector('#source-info').dataset.source === 'sample-logo.png'`),
 		choose("#profile", "thumbnails"), waitFor(`document.querySelectorAll('.rform').length === 3`),
-		chromedp.Click(chromedp.CSS("#run")), waitFor(cardCount(1)))
+		chromedp.Click(chromedp.CSS("#run")), waitFor(cardCount(1)),
+		waitFor(`document.querySelectorAll('.run .rendition[data-status="created"]').length === 3`))
 	type bar struct {
 		Step, Ms string
 		Width    float64
 	}
-	bars := eval[[]bar](t, ctx, `Array.from(document.querySelectorAll('.rendition[data-name="thumb-48.png"] .timing')).map(e => ({
-		Step: e.dataset.step, Ms: e.querySelector('.ms').textContent, Width: e.querySelector('.bar').getBoundingClientRect().width}))`)
-	var steps []string
-	for _, b := range bars {
-		steps = append(steps, b.Step)
+	type card struct {
+		Name  string
+		Event string
+		Bars  []bar
 	}
-	assert.Equal(t, []string{"fetch", "decode", "render", "encode", "upload", "queue", "total"}, steps, "the steps in pipeline order, unknown ones before the total")
-	require.Len(t, bars, 7)
-	assert.Equal(t, "40 ms", bars[2].Ms)
-	assert.InDelta(t, bars[6].Width/2, bars[2].Width, 1.5, "bars are to scale: render is half the total")
+	cards := eval[[]card](t, ctx, `Array.from(document.querySelectorAll('.run .rendition')).map(c => ({
+		Name: c.dataset.name, Event: c.querySelector('.event pre').textContent,
+		Bars: Array.from(c.querySelectorAll('.timing')).map(e => ({
+			Step: e.dataset.step, Ms: e.querySelector('.ms').textContent, Width: e.querySelector('.bar').getBoundingClientRect().width}))}))`)
+	require.Len(t, cards, 3)
+	order := map[string]int{"fetch": 0, "wait": 1, "decode": 2, "render": 3, "encode": 4, "upload": 5, "total": 9}
+	for _, c := range cards {
+		// The timings the worker measured, as the event shown carries them.
+		var ev api.Event
+		require.NoError(t, json.Unmarshal([]byte(c.Event), &ev), c.Name)
+		assert.Equal(t, api.EventRenditionCreated, ev.Type, c.Name)
+		for _, k := range []string{"fetch", "render", "encode", "upload", "total"} {
+			assert.Contains(t, ev.Timings, k, "%s: the worker measures %s", c.Name, k)
+		}
+		require.Len(t, c.Bars, len(ev.Timings), "%s: one bar per step of the event", c.Name)
+		top := 0.0
+		for _, ms := range ev.Timings {
+			top = max(top, ms)
+		}
+		var widest float64
+		for i, b := range c.Bars {
+			ms, ok := ev.Timings[b.Step]
+			require.True(t, ok, "%s: bar %q is a step of the event", c.Name, b.Step)
+			want := strconv.FormatFloat(ms, 'f', 0, 64) + " ms"
+			if ms < 10 {
+				want = strconv.FormatFloat(ms, 'f', 1, 64) + " ms"
+			}
+			assert.Equal(t, want, b.Ms, "%s %s", c.Name, b.Step)
+			if i > 0 {
+				assert.Less(t, order[c.Bars[i-1].Step], order[b.Step], "%s: steps in pipeline order, the total last", c.Name)
+			}
+			widest = max(widest, b.Width)
+		}
+		assert.Equal(t, "total", c.Bars[len(c.Bars)-1].Step, c.Name)
+		// To scale: each bar's share of the widest is its share of the
+		// longest step (the total).
+		for _, b := range c.Bars {
+			assert.InDelta(t, ev.Timings[b.Step]/top, b.Width/widest, 0.02, "%s %s: bar to scale", c.Name, b.Step)
+		}
+	}
 }

@@ -417,7 +417,7 @@
   // renderTimings draws one bar per step, scaled to the longest (or total).
   function renderTimings(box, t) {
     box.hidden = false;
-    const order = ['fetch', 'decode', 'render', 'encode', 'upload'];
+    const order = ['fetch', 'wait', 'decode', 'render', 'encode', 'upload'];
     const keys = Object.keys(t).sort((a, b) => {
       const ia = a === 'total' ? 99 : (order.indexOf(a) < 0 ? 50 : order.indexOf(a));
       const ib = b === 'total' ? 99 : (order.indexOf(b) < 0 ? 50 : order.indexOf(b));
