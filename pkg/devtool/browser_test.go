@@ -2,9 +2,12 @@ package devtool
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	goimage "image"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -296,5 +299,82 @@ func TestDevtoolShowsTimingsInChromium(t *testing.T) {
 		for _, b := range c.Bars {
 			assert.InDelta(t, ev.Timings[b.Step]/top, b.Width/widest, 0.02, "%s %s: bar to scale", c.Name, b.Step)
 		}
+	}
+}
+
+// sourceOf returns the stored source id's file.
+func (s *testServer) sourceOf(id string) []byte {
+	s.t.Helper()
+	s.h.mu.Lock()
+	src, ok := s.h.srcs[id]
+	s.h.mu.Unlock()
+	require.True(s.t, ok, "source %s is kept", id)
+	b, err := os.ReadFile(src.path)
+	require.NoError(s.t, err)
+	return b
+}
+
+func TestDevtoolSourcesInChromium(t *testing.T) {
+	photo, err := encodeJPEG(samplePhoto(300, 200), 85)
+	require.NoError(t, err)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/jpeg")
+		_, _ = w.Write(photo)
+	}))
+	defer origin.Close()
+	ctx := testutil.Browser(t)
+
+	// Local mode: a dropped file and a URL on this machine are sources.
+	local := newTestServer(t, func(o *Options) { o.AllowPrivate = true })
+	do(t, ctx, chromedp.Navigate(local.srv.URL+"/"), waitFor(`document.body.dataset.ready === '1'`))
+	type dropped struct{ Prevented, Over bool }
+	d := eval[dropped](t, ctx, `(() => {
+		const bytes = Uint8Array.from(atob(`+strconv.Quote(base64.StdEncoding.EncodeToString(photo))+`), c => c.charCodeAt(0));
+		const dt = new DataTransfer();
+		dt.items.add(new File([bytes], 'dropped.jpg', {type: 'image/jpeg'}));
+		const zone = document.querySelector('#drop');
+		const ev = t => new DragEvent(t, {bubbles: true, cancelable: true, dataTransfer: dt});
+		zone.dispatchEvent(ev('dragenter'));
+		const over = ev('dragover');
+		zone.dispatchEvent(over);
+		const r = {Prevented: over.defaultPrevented, Over: zone.classList.contains('over')};
+		zone.dispatchEvent(ev('drop'));
+		return r; })()`)
+	assert.True(t, d.Prevented, "the drop zone accepts the drag")
+	assert.True(t, d.Over, "the drop zone shows the drag over it")
+	do(t, ctx, waitFor(`(document.querySelector('#source-name') || {}).textContent === 'dropped.jpg'`),
+		waitFor(`!document.querySelector('#drop').classList.contains('over')`),
+		waitFor(`(i => i && i.complete && i.naturalWidth === 300)(document.querySelector('#source-info img'))`))
+	id := eval[string](t, ctx, `document.querySelector('#source-info').dataset.source`)
+	assert.Equal(t, photo, local.sourceOf(id), "the dropped file is the source, byte for byte")
+
+	do(t, ctx, chromedp.SetValue(chromedp.CSS("#url-input"), origin.URL+"/pics/beach.jpg?sig=secret"),
+		chromedp.Click(chromedp.CSS("#url-fetch")),
+		waitFor(`(document.querySelector('#source-name') || {}).textContent === 'beach.jpg'`))
+	info, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#source-info")))
+	require.NoError(t, err)
+	assert.Contains(t, info, "url")
+	assert.Contains(t, info, origin.URL+"/pics/beach.jpg")
+	assert.NotContains(t, info, "secret", "presigned query strings are not shown")
+	id = eval[string](t, ctx, `document.querySelector('#source-info').dataset.source`)
+	assert.Equal(t, photo, local.sourceOf(id), "the fetched file is the source")
+
+	// Not local: the same URL is refused, saying why, and the source is
+	// unchanged.
+	guarded := newTestServer(t, nil)
+	do(t, ctx, chromedp.Navigate(guarded.srv.URL+"/"), waitFor(`document.body.dataset.ready === '1'`),
+		chromedp.SetValue(chromedp.CSS("#url-input"), origin.URL+"/pics/beach.jpg"),
+		chromedp.Click(chromedp.CSS("#url-fetch")),
+		waitFor(`document.querySelector('#status').textContent.startsWith('Fetch refused')`))
+	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#status")))
+	require.NoError(t, err)
+	assert.Contains(t, msg, "Fetch refused ("+string(api.ReasonSourceUnsupported)+"):")
+	assert.Contains(t, msg, "127.0.0.1 is not a public address", "the refusal says why")
+	assert.Contains(t, msg, "acs devtool --local", "and how to allow it")
+	assert.Equal(t, "No source chosen yet.", eval[string](t, ctx, `document.querySelector('#source-info').textContent`))
+	entries, err := os.ReadDir(filepath.Join(guarded.dir, "sources"))
+	require.NoError(t, err)
+	for _, e := range entries {
+		assert.True(t, strings.HasPrefix(e.Name(), "sample"), "nothing fetched is kept: %s", e.Name())
 	}
 }
