@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/report"
 )
 
 // update rewrites the screenshots under docs/images (TestDevtoolScreenshots).
@@ -377,4 +380,104 @@ func TestDevtoolSourcesInChromium(t *testing.T) {
 	for _, e := range entries {
 		assert.True(t, strings.HasPrefix(e.Name(), "sample"), "nothing fetched is kept: %s", e.Name())
 	}
+}
+
+// TestDevtoolOpensABatchReportInChromium makes the contact sheet of a
+// small batch (two photos and a corrupt file through the real workers, the
+// page written by package report as `acs batch --report` writes it) and
+// opens it in the contact-sheet view.
+func TestDevtoolOpensABatchReportInChromium(t *testing.T) {
+	s := newTestServer(t, nil)
+	profile := `{"renditions": [
+		{"name": "web.jpg", "fmt": "jpg", "width": 320, "height": 320, "quality": 80},
+		{"name": "thumb.png", "fmt": "png", "width": 64, "height": 64}]}`
+	inputs := map[string][]byte{}
+	for name, size := range map[string]goimage.Point{"beach.jpg": {640, 400}, "tower.jpg": {300, 500}} {
+		b, err := encodeJPEG(samplePhoto(size.X, size.Y), 85)
+		require.NoError(t, err)
+		inputs[name] = b
+	}
+	inputs["broken.jpg"] = []byte("\xff\xd8\xff\xe0 not a picture at all")
+	var sheet []report.Source
+	for _, name := range []string{"beach.jpg", "broken.jpg", "tower.jpg"} {
+		src := s.upload(name, inputs[name])
+		rn := s.run(src.ID, profile)
+		rs := report.Source{Name: name, Path: s.sourcePath(src.ID)}
+		for _, v := range rn.Renditions {
+			require.NotNil(t, v.Event, name)
+			r := report.Rendition{Result: api.RenditionResult{Name: v.Name, Status: v.Status, Reason: v.Reason, Message: v.Message,
+				Metadata: v.Event.Metadata, Timings: v.Event.Timings}}
+			if v.Status == api.StatusCreated {
+				_, kept, ok := s.h.lookup(rn.ID, strconv.Itoa(v.Index))
+				require.True(t, ok)
+				r.Path = kept.path
+			}
+			rs.Renditions = append(rs.Renditions, r)
+		}
+		sheet = append(sheet, rs)
+	}
+	sheetPath := filepath.Join(t.TempDir(), "report.html")
+	require.NoError(t, report.WriteFile(context.Background(), sheetPath, sheet, report.Options{Title: "acs batch: out",
+		Preview: report.ImagePreviews(s.h.engine, t.TempDir())}))
+
+	ctx := testutil.Browser(t)
+	do(t, ctx, chromedp.Navigate(s.srv.URL+"/"), waitFor(`document.body.dataset.ready === '1'`),
+		chromedp.Click(chromedp.CSS("#tab-report")),
+		chromedp.SetUploadFiles(chromedp.CSS("#report-file"), []string{sheetPath}),
+		waitFor(`document.querySelector('#report-frame').dataset.loaded === '1'`))
+	frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("#report-frame")))
+	require.NoError(t, err)
+	require.Len(t, frames, 1)
+	type shown struct {
+		Sources    []string
+		Renditions []string
+		Images     int
+		Decoded    int
+		Reasons    []string
+	}
+	// Inside the frame (read in a world of its own, since the frame runs no
+	// script; it has loaded, so its inline pictures have too): every input,
+	// every rendition, the failure's reason, and each picture decoded.
+	// Chromium keeps a sandboxed frame in a process of its own: its own
+	// target.
+	tctx := ctx
+	tis, err := chromedp.Targets(ctx)
+	require.NoError(t, err)
+	for _, ti := range tis {
+		if ti.Type == "iframe" && string(ti.TargetID) == string(frames[0].FrameID) {
+			c, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(ti.TargetID))
+			defer cancel()
+			tctx = c
+		}
+	}
+	world, err := chromedp.Call(tctx, page.CreateIsolatedWorld, page.CreateIsolatedWorldParams{FrameID: frames[0].FrameID, WorldName: "check"})
+	require.NoError(t, err)
+	got, err := chromedp.Run(tctx, chromedp.CallFunctionOn[shown](`() => {
+		const imgs = Array.from(document.querySelectorAll('img'));
+		return {
+			Sources: Array.from(document.querySelectorAll('section.source')).map(s => s.dataset.source),
+			Renditions: Array.from(document.querySelectorAll('.card.rendition')).map(c => c.closest('section.source').dataset.source + '/' + c.dataset.rendition + ' ' + c.dataset.status),
+			Images: imgs.length, Decoded: imgs.filter(i => i.complete && i.naturalWidth > 0 && i.naturalHeight > 0).length,
+			Reasons: Array.from(document.querySelectorAll('.reason')).map(r => r.textContent),
+		}; }`, func(p *runtime.CallFunctionOnParams) { p.ExecutionContextID = world.ExecutionContextID }))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"beach.jpg", "broken.jpg", "tower.jpg"}, got.Sources, "every input is listed")
+	assert.ElementsMatch(t, []string{"beach.jpg/web.jpg created", "beach.jpg/thumb.png created", "broken.jpg/web.jpg failed",
+		"broken.jpg/thumb.png failed", "tower.jpg/web.jpg created", "tower.jpg/thumb.png created"}, got.Renditions)
+	assert.Equal(t, []string{string(api.ReasonSourceCorrupt), string(api.ReasonSourceCorrupt)}, got.Reasons)
+	// Two sources and four renditions have pictures; the broken source none.
+	assert.Equal(t, 6, got.Images, "a picture per photo and per created rendition")
+	assert.Equal(t, got.Images, got.Decoded, "every picture decoded")
+	// The frame runs nothing: it is sandboxed without scripts.
+	assert.Equal(t, "", eval[string](t, ctx, `document.querySelector('#report-frame').getAttribute('sandbox')`))
+}
+
+// sourcePath returns the stored source id's path.
+func (s *testServer) sourcePath(id string) string {
+	s.t.Helper()
+	s.h.mu.Lock()
+	defer s.h.mu.Unlock()
+	src, ok := s.h.srcs[id]
+	require.True(s.t, ok, "source %s is kept", id)
+	return src.path
 }

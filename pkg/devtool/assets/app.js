@@ -523,6 +523,9 @@
     const frame = $('#report-frame');
     frame.hidden = false;
     frame.setAttribute('sandbox', ''); // no scripts, no forms, an opaque origin
+    frame.dataset.loaded = '';
+    frame.dataset.name = file.name;
+    frame.onload = () => { frame.dataset.loaded = '1'; };
     frame.srcdoc = text;
     status('Contact sheet: ' + file.name);
   }
