@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/report"
 )
 
@@ -68,10 +70,11 @@ func photoFile(t *testing.T, w, h int) string {
 	return p
 }
 
-// cardCount is the expression counting the rendition cards of the runs
-// shown.
+// cardCount is the expression that is true when the page shows runs
+// runs, all done.
 func cardCount(runs int) string {
-	return `document.querySelectorAll('.run[data-run]').length === ` + strconv.Itoa(runs)
+	return `document.querySelectorAll('.run[data-run][data-state="done"]').length === ` + strconv.Itoa(runs) +
+		` && !document.querySelector('.run[data-state="running"]')`
 }
 
 // shot saves a screenshot of the element sel as docs/images/name.
@@ -480,4 +483,65 @@ func (s *testServer) sourcePath(id string) string {
 	src, ok := s.h.srcs[id]
 	require.True(s.t, ok, "source %s is kept", id)
 	return src.path
+}
+
+// heldInvoker holds the activations of one action until release is
+// closed; the others run at once.
+type heldInvoker struct {
+	invoke.Invoker
+	action  string
+	release chan struct{}
+}
+
+func (h heldInvoker) Invoke(ctx context.Context, action string, params json.RawMessage) (json.RawMessage, error) {
+	if action == h.action {
+		select {
+		case <-h.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return h.Invoker.Invoke(ctx, action, params)
+}
+
+func TestDevtoolShowsProgressInChromium(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	s := newTestServerVia(t, func(inv invoke.Invoker) invoke.Invoker {
+		return heldInvoker{Invoker: inv, action: api.ActionThumbnail, release: release}
+	}, nil)
+	t.Cleanup(open) // before the server's own clean-up, which waits for the run
+	ctx := testutil.Browser(t)
+	request := `{"renditions": [{"name": "held.jpg", "fmt": "jpg", "width": 200, "height": 200}, {"name": "meta.json", "fmt": "machine-metadata-json"}]}`
+	do(t, ctx, chromedp.Navigate(s.srv.URL+"/"), waitFor(`document.body.dataset.ready === '1'`),
+		chromedp.Click(chromedp.CSS(`.sample[data-name="photo.jpg"]`)),
+		waitFor(`document.querySelector('#source-info').dataset.source === 'sample-photo.jpg'`),
+		chromedp.Evaluate[chromedp.Void](`(() => { const ta = document.querySelector('#request-json'); ta.value = `+strconv.Quote(request)+`;
+			ta.dispatchEvent(new Event('input', {bubbles: true})); })()`),
+		waitFor(`document.querySelector('#validation-status').textContent === 'valid · 2 renditions'`),
+		chromedp.Click(chromedp.CSS("#run")),
+		// The metadata is made while the picture's worker is held: its
+		// card shows its result, the picture's a running indicator.
+		waitFor(`(c => c && c.dataset.status === 'created' && c.querySelector('.tree, .content'))(document.querySelector('.run[data-state="running"] .rendition[data-name="meta.json"]'))`))
+	type pending struct {
+		Status  string
+		Spinner bool
+		Failure bool
+		Header  string
+		Button  bool
+	}
+	p := eval[pending](t, ctx, `(() => { const c = document.querySelector('.run[data-state="running"] .rendition[data-name="held.jpg"]');
+		return {Status: c.dataset.status, Spinner: !!c.querySelector('.spinner'), Failure: !c.querySelector('.failure').hidden,
+			Header: document.querySelector('.run[data-state="running"] .progress').textContent, Button: document.querySelector('#run').disabled}; })()`)
+	assert.Equal(t, pending{Status: "running", Spinner: true, Header: "1/2 done", Button: true}, p)
+
+	open()
+	do(t, ctx, waitFor(cardCount(1)))
+	type card struct{ Name, Status, Dims string }
+	cards := eval[[]card](t, ctx, `Array.from(document.querySelectorAll('.run .rendition')).map(c => ({
+		Name: c.dataset.name, Status: c.dataset.status, Dims: (c.querySelector('.dims') || {}).textContent || ''}))`)
+	assert.Equal(t, []card{{"held.jpg", "created", "200×133"}, {"meta.json", "created", ""}}, cards)
+	assert.Zero(t, eval[int](t, ctx, `document.querySelectorAll('.spinner').length`), "no running indicator is left")
+	assert.Equal(t, "2/2 created", eval[string](t, ctx, `document.querySelector('.run header .badge').textContent`))
 }
