@@ -80,7 +80,14 @@ func cardCount(runs int) string {
 // shot saves a screenshot of the element sel as docs/images/name.
 func shot(t *testing.T, ctx context.Context, sel, name string) {
 	t.Helper()
-	b, err := chromedp.Run(ctx, chromedp.ScreenshotScale(chromedp.CSS(sel), 0.8))
+	shotScaled(t, ctx, sel, name, 0.8)
+}
+
+// shotScaled saves a screenshot of the element sel, scaled, as
+// docs/images/name.
+func shotScaled(t *testing.T, ctx context.Context, sel, name string, scale float64) {
+	t.Helper()
+	b, err := chromedp.Run(ctx, chromedp.ScreenshotScale(chromedp.CSS(sel), scale))
 	require.NoError(t, err)
 	dir := filepath.Join("..", "..", "docs", "images")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
@@ -96,12 +103,15 @@ func TestDevtoolInChromium(t *testing.T) {
 }
 
 // TestDevtoolScreenshots rewrites the screenshots of the main views under
-// docs/images: go test ./pkg/devtool -run TestDevtoolScreenshots -args -update
+// docs/images: go test ./pkg/devtool -run 'TestDevtoolScreenshots$' -args -update
 func TestDevtoolScreenshots(t *testing.T) {
 	if !*update {
 		t.Skip("rewrites docs/images only with -update")
 	}
 	driveDevtool(t, true)
+	// With -update, these take theirs too.
+	t.Run("progress", TestDevtoolShowsProgressInChromium)
+	t.Run("report", TestDevtoolOpensABatchReportInChromium)
 }
 
 // driveDevtool does what a person does on the page: upload a photo, run
@@ -179,7 +189,7 @@ func driveDevtool(t *testing.T, shots bool) {
 	do(t, ctx, chromedp.SetValue(chromedp.CSS("#cmp-range"), "35"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#cmp-range').dispatchEvent(new Event('input'))`))
 	if shots {
-		shot(t, ctx, "#view-compare", "devtool-compare.png")
+		shotScaled(t, ctx, "#view-compare", "devtool-compare.png", 0.6) // photographic: kept small
 	}
 	do(t, ctx, chromedp.Click(chromedp.CSS("#cmp-mode-diff")),
 		waitFor(`getComputedStyle(document.querySelector('#cmp-a-img')).mixBlendMode === 'difference' && document.querySelector('#cmp-range').hidden`))
@@ -376,7 +386,7 @@ func TestDevtoolSourcesInChromium(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, msg, "Fetch refused ("+string(api.ReasonSourceUnsupported)+"):")
 	assert.Contains(t, msg, "127.0.0.1 is not a public address", "the refusal says why")
-	assert.Contains(t, msg, "acs devtool --local", "and how to allow it")
+	assert.Contains(t, msg, "acs devtool -local", "and how to allow it")
 	assert.Equal(t, "No source chosen yet.", eval[string](t, ctx, `document.querySelector('#source-info').textContent`))
 	entries, err := os.ReadDir(filepath.Join(guarded.dir, "sources"))
 	require.NoError(t, err)
@@ -471,6 +481,9 @@ func TestDevtoolOpensABatchReportInChromium(t *testing.T) {
 	// Two sources and four renditions have pictures; the broken source none.
 	assert.Equal(t, 6, got.Images, "a picture per photo and per created rendition")
 	assert.Equal(t, got.Images, got.Decoded, "every picture decoded")
+	if *update {
+		shot(t, ctx, "#view-report", "devtool-report.png")
+	}
 	// The frame runs nothing: it is sandboxed without scripts.
 	assert.Equal(t, "", eval[string](t, ctx, `document.querySelector('#report-frame').getAttribute('sandbox')`))
 }
@@ -535,6 +548,9 @@ func TestDevtoolShowsProgressInChromium(t *testing.T) {
 		return {Status: c.dataset.status, Spinner: !!c.querySelector('.spinner'), Failure: !c.querySelector('.failure').hidden,
 			Header: document.querySelector('.run[data-state="running"] .progress').textContent, Button: document.querySelector('#run').disabled}; })()`)
 	assert.Equal(t, pending{Status: "running", Spinner: true, Header: "1/2 done", Button: true}, p)
+	if *update {
+		shot(t, ctx, "#results-panel", "devtool-progress.png")
+	}
 
 	open()
 	do(t, ctx, waitFor(cardCount(1)))

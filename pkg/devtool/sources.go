@@ -103,7 +103,7 @@ func (h *Handler) fetchURL(w http.ResponseWriter, r *http.Request) {
 		_ = os.RemoveAll(dir)
 		msg := api.MessageOf(err)
 		if !h.opts.AllowPrivate && strings.Contains(msg, "not a public address") {
-			msg += "; local mode (acs devtool --local) lets URL sources reach this machine and private networks"
+			msg += "; local mode (acs devtool -local) lets URL sources reach this machine and private networks"
 		}
 		writeJSON(w, http.StatusBadRequest, apiProblem{Error: "fetch", Reason: string(api.ReasonOf(err)), Message: msg})
 		return
