@@ -71,6 +71,9 @@ const (
 	stateDone    = "done"
 )
 
+// runTimeout bounds a run: what is not made by then fails with Timeout.
+const runTimeout = 10 * time.Minute
+
 // statusRunning is the status of a rendition not decided yet.
 const statusRunning api.Status = "running"
 
@@ -137,12 +140,14 @@ func (h *Handler) startRun(w http.ResponseWriter, r *http.Request) {
 		rn.Renditions = append(rn.Renditions, renditionView{Index: i, Name: rd.Name, Fmt: rd.Fmt, Status: statusRunning})
 	}
 	h.keep(rn)
-	// The run goes on when the page's request ends (async), and stops
-	// with the handler's runs.
-	ctx := process.WithProgress(context.WithoutCancel(r.Context()), func(i int, ev api.Event) { h.decided(rn, req, i, ev) })
+	// The run goes on when the page's request ends (async), for at most
+	// runTimeout.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), runTimeout)
+	ctx = process.WithProgress(ctx, func(i int, ev api.Event) { h.decided(rn, req, i, ev) })
 	h.running.Add(1)
 	go func() {
 		defer h.running.Done()
+		defer cancel()
 		res := runner.Run(ctx, req)
 		views := h.views(id, req, res)
 		var logs []string
