@@ -94,6 +94,7 @@ type Handler struct {
 	runs     map[string]*run
 	runOrder []string
 	seq      int
+	running  sync.WaitGroup // the runs going on
 }
 
 // New returns the handler of opts and writes the bundled samples into
@@ -167,6 +168,10 @@ func New(opts Options) (*Handler, error) {
 	h.mux = mux
 	return h, nil
 }
+
+// Wait waits for the runs going on to end (a run goes on when the page
+// that started it leaves).
+func (h *Handler) Wait() { h.running.Wait() }
 
 // Token returns the session token the page sends with every POST.
 func (h *Handler) Token() string { return h.token }

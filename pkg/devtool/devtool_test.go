@@ -13,12 +13,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/process"
 )
 
@@ -364,4 +367,45 @@ func TestRunWithTheDeployedRunner(t *testing.T) {
 	assert.Equal(t, [2]int{1, 0}, [2]int{deployed, local})
 	s.run("sample-photo.jpg", `{"renditions":[{"fmt":"png","width":9}]}`)
 	assert.Equal(t, [2]int{1, 1}, [2]int{deployed, local})
+}
+
+func TestAsyncRunShowsEachRenditionAsItIsMade(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	s := newTestServerVia(t, func(inv invoke.Invoker) invoke.Invoker {
+		return heldInvoker{Invoker: inv, action: api.ActionThumbnail, release: release}
+	}, nil)
+	t.Cleanup(open)
+	var rn run
+	require.Equal(t, http.StatusOK, s.post("/api/runs", map[string]any{"source": "sample-photo.jpg", "async": true,
+		"request": `{"renditions": [{"name": "held.png", "fmt": "png", "width": 50}, {"name": "meta.json", "fmt": "machine-metadata-json"}]}`}, &rn))
+	assert.Equal(t, stateRunning, rn.State)
+	require.Len(t, rn.Renditions, 2)
+	get := func() run {
+		var got run
+		resp := s.do(http.MethodGet, "/api/runs/"+rn.ID, nil, nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+		return got
+	}
+	// The metadata is made while the picture is held.
+	require.Eventually(t, func() bool { return get().Renditions[1].Status == api.StatusCreated }, time.Minute, 10*time.Millisecond)
+	now := get()
+	assert.Equal(t, stateRunning, now.State)
+	assert.Equal(t, statusRunning, now.Renditions[0].Status)
+	require.NotNil(t, now.Renditions[1].Output, "a made rendition's file is served at once")
+	resp := s.do(http.MethodGet, "/"+now.Renditions[1].Output.URL, nil, nil)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	resp = s.do(http.MethodGet, "/api/runs/"+rn.ID+"/files/0", nil, nil)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "nothing is served of a running rendition")
+
+	open()
+	require.Eventually(t, func() bool { return get().State == stateDone }, time.Minute, 10*time.Millisecond)
+	done := get()
+	for _, r := range done.Renditions {
+		assert.Equal(t, api.StatusCreated, r.Status, r.Name)
+		require.NotNil(t, r.Event, r.Name)
+	}
+	assert.NotEmpty(t, done.Logs)
 }

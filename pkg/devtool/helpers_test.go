@@ -31,6 +31,13 @@ type testServer struct {
 // newTestServer starts a handler; edit changes its options first.
 func newTestServer(t *testing.T, edit func(*Options)) *testServer {
 	t.Helper()
+	return newTestServerVia(t, nil, edit)
+}
+
+// newTestServerVia starts a handler whose workers are called through
+// wrap(invoker) when wrap is not nil.
+func newTestServerVia(t *testing.T, wrap func(invoke.Invoker) invoke.Invoker, edit func(*Options)) *testServer {
+	t.Helper()
 	dir := t.TempDir()
 	logs := NewLogStore()
 	logger := slog.New(logs.Handler(nil))
@@ -38,7 +45,11 @@ func newTestServer(t *testing.T, edit func(*Options)) *testServer {
 	require.NoError(t, err)
 	handlers, err := builtin.Handlers(worker.Options{Transfer: client, Logger: logger}, image.Options{})
 	require.NoError(t, err)
-	p, err := process.New(process.Options{Invoker: invoke.NewInProcess(handlers), Logger: logger,
+	var invoker invoke.Invoker = invoke.NewInProcess(handlers)
+	if wrap != nil {
+		invoker = wrap(invoker)
+	}
+	p, err := process.New(process.Options{Invoker: invoker, Logger: logger,
 		Scratch: process.DirScratch{Dir: dir}})
 	require.NoError(t, err)
 	srv := httptest.NewUnstartedServer(nil)
@@ -50,7 +61,7 @@ func newTestServer(t *testing.T, edit func(*Options)) *testServer {
 	require.NoError(t, err)
 	srv.Config.Handler = h
 	srv.Start()
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() { srv.Close(); h.Wait() })
 	return &testServer{t: t, h: h, srv: srv, dir: dir}
 }
 

@@ -1,6 +1,7 @@
 package devtool
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	goimage "image"
@@ -30,7 +31,10 @@ type run struct {
 	Renditions []renditionView `json:"renditions"`
 	Error      string          `json:"error,omitempty"`
 	Logs       []string        `json:"logs,omitempty"`
-	dir        string
+	// State is "running" until every rendition is decided, then "done".
+	State string `json:"state"`
+	dir   string
+	done  chan struct{} // closed when the run is done
 }
 
 // renditionView is what the page shows of one rendition.
@@ -61,15 +65,31 @@ type output struct {
 	Chars int `json:"chars,omitempty"`
 }
 
+// The states of a run.
+const (
+	stateRunning = "running"
+	stateDone    = "done"
+)
+
+// runTimeout bounds a run: what is not made by then fails with Timeout.
+const runTimeout = 10 * time.Minute
+
+// statusRunning is the status of a rendition not decided yet.
+const statusRunning api.Status = "running"
+
 // startRun runs {"source": id, "request": "<JSON text>"} and answers the
 // run with its results. The request's source is replaced by the chosen
-// source and each rendition's target by a file of the run.
+// source and each rendition's target by a file of the run. With "async":
+// true it answers at once, the run's state "running" and each rendition's
+// status "running" until it is decided: GET /api/runs/{id} then shows each
+// rendition as soon as it is made, and the run "done" at the end.
 func (h *Handler) startRun(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Source  string `json:"source"`
 		Request string `json:"request"`
 		// With is "deployed" to run on Options.Deployed.
-		With string `json:"with"`
+		With  string `json:"with"`
+		Async bool   `json:"async"`
 	}
 	if !readJSON(w, r, &body) {
 		return
@@ -95,7 +115,7 @@ func (h *Handler) startRun(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusInternalServerError, "store", "cannot create the run's directory")
 		return
 	}
-	rn := &run{ID: id, With: body.With, Source: src, Started: time.Now(), dir: dir}
+	rn := &run{ID: id, With: body.With, Source: src, Started: time.Now(), State: stateRunning, dir: dir, done: make(chan struct{})}
 	raw, err := withTargets([]byte(body.Request), src, dir)
 	if err != nil {
 		_ = os.RemoveAll(dir)
@@ -107,20 +127,84 @@ func (h *Handler) startRun(w http.ResponseWriter, r *http.Request) {
 		rn.Request = nil
 	}
 	req, err := api.DecodeRequest(raw)
-	var res *process.Result
 	if err != nil {
 		rn.Error = api.MessageOf(err)
-	} else {
-		res = runner.Run(r.Context(), req)
-		rn.RequestID = req.RequestID
-		rn.Renditions = h.views(id, req, res)
+		rn.State = stateDone
+		close(rn.done)
+		h.keep(rn)
+		h.writeRun(w, rn)
+		return
 	}
-	rn.Millis = float64(time.Since(rn.Started).Microseconds()) / 1000
-	if h.opts.Logs != nil && rn.RequestID != "" {
-		rn.Logs = h.opts.Logs.Lines(rn.RequestID)
+	rn.RequestID = req.RequestID
+	for i, rd := range req.Renditions {
+		rn.Renditions = append(rn.Renditions, renditionView{Index: i, Name: rd.Name, Fmt: rd.Fmt, Status: statusRunning})
 	}
 	h.keep(rn)
-	writeJSON(w, http.StatusOK, rn)
+	// The run goes on when the page's request ends (async), for at most
+	// runTimeout.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), runTimeout)
+	ctx = process.WithProgress(ctx, func(i int, ev api.Event) { h.decided(rn, req, i, ev) })
+	h.running.Add(1)
+	go func() {
+		defer h.running.Done()
+		defer cancel()
+		res := runner.Run(ctx, req)
+		views := h.views(id, req, res)
+		var logs []string
+		if h.opts.Logs != nil {
+			logs = h.opts.Logs.Lines(req.RequestID)
+		}
+		h.mu.Lock()
+		rn.Renditions = views
+		rn.Logs = logs
+		rn.Millis = float64(time.Since(rn.Started).Microseconds()) / 1000
+		rn.State = stateDone
+		h.mu.Unlock()
+		close(rn.done)
+	}()
+	if !body.Async {
+		select {
+		case <-rn.done:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	h.writeRun(w, rn)
+}
+
+// decided shows rendition i of rn, made from req, as its event ev says,
+// while the run goes on.
+func (h *Handler) decided(rn *run, req *api.Request, i int, ev api.Event) {
+	if i < 0 || i >= len(req.Renditions) {
+		return
+	}
+	v := renditionView{Index: i, Name: req.Renditions[i].Name, Fmt: req.Renditions[i].Fmt, Status: api.StatusCreated,
+		Reason: ev.ErrorReason, Message: ev.ErrorMessage, Timings: ev.Timings, Event: &ev}
+	if ev.Type != api.EventRenditionCreated {
+		v.Status = api.StatusFailed
+	} else {
+		v.path = req.Renditions[i].Target.URL
+		if v.Output = describe(v.path, req.Renditions[i], &ev); v.Output != nil {
+			v.Output.URL = fmt.Sprintf("api/runs/%s/files/%d", rn.ID, i)
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if rn.State == stateRunning && i < len(rn.Renditions) {
+		rn.Renditions[i] = v
+	}
+}
+
+// writeRun answers rn as it is now.
+func (h *Handler) writeRun(w http.ResponseWriter, rn *run) {
+	h.mu.Lock()
+	b, err := json.Marshal(rn)
+	h.mu.Unlock()
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, "run", "cannot encode the run")
+		return
+	}
+	writeJSON(w, http.StatusOK, json.RawMessage(b))
 }
 
 // withTargets returns the request text with src as its source and each
@@ -267,7 +351,7 @@ func (h *Handler) getRun(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "run", "no such run")
 		return
 	}
-	writeJSON(w, http.StatusOK, rn)
+	h.writeRun(w, rn)
 }
 
 // outputFile serves a rendition's file (?download=1 as an attachment).

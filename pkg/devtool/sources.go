@@ -101,7 +101,11 @@ func (h *Handler) fetchURL(w http.ResponseWriter, r *http.Request) {
 	got, err := h.fetcher.Fetch(ctx, api.Source{URL: u.String()}, dir)
 	if err != nil {
 		_ = os.RemoveAll(dir)
-		writeJSON(w, http.StatusBadRequest, apiProblem{Error: "fetch", Reason: string(api.ReasonOf(err)), Message: api.MessageOf(err)})
+		msg := api.MessageOf(err)
+		if !h.opts.AllowPrivate && strings.Contains(msg, "not a public address") {
+			msg += "; local mode (acs devtool -local) lets URL sources reach this machine and private networks"
+		}
+		writeJSON(w, http.StatusBadRequest, apiProblem{Error: "fetch", Reason: string(api.ReasonOf(err)), Message: msg})
 		return
 	}
 	name := safeName(path.Base(u.Path), "source")

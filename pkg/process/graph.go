@@ -30,6 +30,9 @@ type graph struct {
 	// spaceErr is why the scratch space could not be opened.
 	spaceErr error
 
+	// onDecide hears of each rendition as it is decided (WithProgress).
+	onDecide ProgressFunc
+
 	outcomes chan batchOutcome
 	inflight int
 	sem      chan struct{}
@@ -99,6 +102,7 @@ func (g *graph) decide(ctx context.Context, i int, res api.RenditionResult) {
 	}
 	g.results[i] = res
 	g.decided[i] = true
+	g.progress(i)
 	if !res.Created() {
 		name := g.req.Renditions[i].Name
 		for _, c := range g.children[i] {

@@ -268,6 +268,7 @@ func (p *Processor) Run(ctx context.Context, req *api.Request) *Result {
 	// check it here too, before anything is invoked.
 	req.CheckRenditions()
 	g := newGraph(p, req)
+	g.onDecide = progressOf(ctx)
 	g.plan()
 
 	// Stop Margin before the deadline, so unfinished renditions are
@@ -281,6 +282,8 @@ func (p *Processor) Run(ctx context.Context, req *api.Request) *Result {
 		if !g.decided[i] {
 			results[i] = api.Failed(r.Name, api.Errorf(api.ReasonTimeout,
 				"rendition %q was not finished before the request's deadline", r.Name))
+			g.decided[i] = true
+			g.progress(i)
 		}
 	}
 

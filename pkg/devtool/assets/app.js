@@ -329,15 +329,25 @@
   }
 
   // ---- runs and results ----
+  const pause = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+  // runRequest starts a run and shows each rendition as soon as it is
+  // made: a card per rendition, running until its event arrives.
   async function runRequest() {
     if (!state.source) { status('Choose a source first', true); return; }
     const btn = $('#run');
     btn.disabled = true;
     status('Running…');
     try {
-      const run = await api('api/runs', { method: 'POST', json: { source: state.source.id, request: requestText(), with: $('#run-with').value } });
+      let run = await api('api/runs', { method: 'POST', json: { source: state.source.id, request: requestText(), with: $('#run-with').value, async: true } });
+      let section = renderRun(run);
+      while (run.state === 'running') {
+        await pause(200);
+        run = await api('api/runs/' + encodeURIComponent(run.id));
+        if (run.state === 'running') updateRun(section, run);
+      }
+      section = renderRun(run, section);
       state.runs.set(run.id, run);
-      renderRun(run);
       const failed = (run.renditions || []).filter(r => r.status !== 'created').length;
       status(`Run ${run.id}: ${(run.renditions || []).length - failed} created, ${failed} failed, ${Math.round(run.millis)} ms`);
     } catch (e) {
@@ -346,24 +356,54 @@
     } finally { btn.disabled = false; }
   }
 
-  function renderRun(run) {
+  // progress is the run's header line while it runs.
+  function progressText(run) {
+    const rs = run.renditions || [];
+    const decided = rs.filter(r => r.status !== 'running').length;
+    return `${decided}/${rs.length} done`;
+  }
+
+  // updateRun turns the cards of the renditions decided since the last
+  // look into their results.
+  function updateRun(section, run) {
+    for (const r of run.renditions || []) {
+      const card = $(`.rendition[data-index="${r.index}"]`, section);
+      if (card && card.dataset.status !== r.status) card.replaceWith(renditionCard(run, r));
+    }
+    $('.progress', section).textContent = progressText(run);
+    status(`Running ${run.id}: ${progressText(run)}`);
+  }
+
+  // renderRun shows a run, in place of old when given.
+  function renderRun(run, old) {
     const box = $('#results');
     if (!box.querySelector('.run')) box.replaceChildren();
     const rs = run.renditions || [];
     const created = rs.filter(r => r.status === 'created').length;
-    const section = el('section', { class: 'run', dataset: { run: run.id } },
+    const running = run.state === 'running';
+    const section = el('section', { class: 'run', dataset: { run: run.id, state: run.state || 'done' } },
       el('header', {},
         el('h3', {}, `Run ${run.id}`),
         run.with === 'deployed' ? el('span', { class: 'badge' }, state.session.deployed) : null,
         el('span', {}, run.source ? run.source.name : ''),
-        el('span', { class: 'badge ' + (created === rs.length && !run.error ? 'ok' : 'bad') }, `${created}/${rs.length} created`),
-        el('span', { class: 'muted' }, `${Math.round(run.millis)} ms · ${new Date(run.started).toLocaleTimeString()}`)),
+        running ? el('span', { class: 'badge progress' }, progressText(run))
+          : el('span', { class: 'badge ' + (created === rs.length && !run.error ? 'ok' : 'bad') }, `${created}/${rs.length} created`),
+        running ? el('span', { class: 'spinner', title: 'running' })
+          : el('span', { class: 'muted' }, `${Math.round(run.millis)} ms · ${new Date(run.started).toLocaleTimeString()}`)),
       run.error ? el('div', { class: 'failure' }, el('b', {}, 'Invalid request '), run.error) : null,
       el('div', { class: 'grid' }, rs.map(r => renditionCard(run, r))),
       el('details', { class: 'request' }, el('summary', {}, 'Request'), el('pre', {}, JSON.stringify(run.request, null, 2))),
-      el('details', { class: 'logs' }, el('summary', {}, `Logs (${(run.logs || []).length} lines)`),
+      running ? null : el('details', { class: 'logs' }, el('summary', {}, `Logs (${(run.logs || []).length} lines)`),
         el('pre', {}, (run.logs || []).join('\n') || 'No log lines for this request.')));
-    box.prepend(section);
+    if (old && old.isConnected) {
+      // Keep what was opened while it ran.
+      for (const d of $$('details.event[open]', old)) {
+        const card = $(`.rendition[data-index="${d.closest('.rendition').dataset.index}"] details.event`, section);
+        if (card) card.open = true;
+      }
+      old.replaceWith(section);
+    } else box.prepend(section);
+    return section;
   }
 
   function renditionCard(run, r) {
@@ -375,10 +415,13 @@
     const st = $('.status', card);
     st.textContent = r.status;
     st.classList.add(r.status);
-    if (r.status !== 'created') {
+    if (r.status !== 'created' && r.status !== 'running') {
       $('.failure', card).hidden = false;
       $('.reason', card).textContent = r.reason || 'GenericError';
       $('.message', card).textContent = r.message || '';
+    }
+    if (r.status === 'running') {
+      $('.body', card).append(el('div', { class: 'pending' }, el('span', { class: 'spinner' }), ' running…'));
     }
     const facts = $('.facts', card);
     const fact = (k, v, cls) => facts.append(el('dt', {}, k), el('dd', { class: cls }, v));
@@ -410,14 +453,15 @@
       }
     }
     if (r.timings && Object.keys(r.timings).length) renderTimings($('.timings', card), r.timings);
-    $('.event pre', card).textContent = JSON.stringify(r.event, null, 2);
+    if (r.event) $('.event pre', card).textContent = JSON.stringify(r.event, null, 2);
+    else $('.event', card).hidden = true;
     return card;
   }
 
   // renderTimings draws one bar per step, scaled to the longest (or total).
   function renderTimings(box, t) {
     box.hidden = false;
-    const order = ['fetch', 'decode', 'render', 'encode', 'upload'];
+    const order = ['fetch', 'wait', 'decode', 'render', 'encode', 'upload'];
     const keys = Object.keys(t).sort((a, b) => {
       const ia = a === 'total' ? 99 : (order.indexOf(a) < 0 ? 50 : order.indexOf(a));
       const ib = b === 'total' ? 99 : (order.indexOf(b) < 0 ? 50 : order.indexOf(b));
@@ -523,6 +567,9 @@
     const frame = $('#report-frame');
     frame.hidden = false;
     frame.setAttribute('sandbox', ''); // no scripts, no forms, an opaque origin
+    frame.dataset.loaded = '';
+    frame.dataset.name = file.name;
+    frame.onload = () => { frame.dataset.loaded = '1'; };
     frame.srcdoc = text;
     status('Contact sheet: ' + file.name);
   }
