@@ -53,8 +53,10 @@ static double acs_lanczos3(double x) {
 		return 1.0;
 	if (x <= -3.0 || x >= 3.0)
 		return 0.0;
+	// sin(px) from sin(px / 3): one sine a tap (sin 3a = 3 sin a - 4 sin^3 a).
 	double px = M_PI * x;
-	return 3.0 * sin(px) * sin(px / 3.0) / (px * px);
+	double s = sin(px / 3.0);
+	return 3.0 * s * (3.0 - 4.0 * s * s) * s / (px * px);
 }
 
 static void acs_reduceh_free(VipsImage *out, AcsReduceh *rh) {
