@@ -441,7 +441,7 @@ func (j *job) load(ctx context.Context, o thumbnailOptions) (*vipsImage, error) 
 }
 
 // resizedThumbnail is img.thumbnailImage(o) with the resize done first by
-// acs_resize, whose horizontal pass is vectorised, where img (8-bit sRGB or
+// acs_resize, whose passes are vectorised, where img (8-bit sRGB or
 // grey, no alpha) allows: vips_thumbnail_image then finds the image at its
 // size and only orients it and transforms its colours, which it does
 // after its resize anyway. The result matches vips_thumbnail_image's to

@@ -503,7 +503,7 @@ func (p *Pyramid) failed(l *level, err error) error {
 }
 
 // resizeLevel returns the lazy resize of parent, a decoded level, to out:
-// acs_resize's Lanczos-3 with its vectorised horizontal pass where parent
+// acs_resize's Lanczos-3 with its vectorised passes where parent
 // is 8-bit sRGB or grey without alpha, vips_thumbnail_image otherwise.
 func resizeLevel(parent *vipsImage, out size) (*vipsImage, error) {
 	img, ok, err := parent.resized(out.W, out.H)

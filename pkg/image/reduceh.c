@@ -1,13 +1,17 @@
-// reduceh.c - a horizontal Lanczos-3 reduction of 8-bit images for the
-// resize step (see acs_resize in vips.go).
+// reduceh.c - Lanczos-3 reductions of 8-bit images for the resize step
+// (see acs_resize in vips.go), horizontal (acs_reduceh) and vertical
+// (acs_reducev).
 //
 // libvips 8.14's vips_reduceh is scalar C: for each output pixel it loops
-// over the bands, then over the 13 or so taps, and it is about 40% of the
-// CPU time of a multi-size rendition set. vips_reducev is compiled with
-// orc and is cheap. This reduction computes the same filter (Lanczos-3
-// widened by the shrink factor, taps clamped at the edges, weights
-// normalised to 1, 14-bit fixed point) with SSE2: two taps of all the
-// bands of a pixel in one multiply-add.
+// over the bands, then over the 13 or so taps, and it was about 40% of
+// the CPU time of a multi-size rendition set; its vips_reducev rounds its
+// weights to 6 bits on its vector path. These reductions compute the same
+// filter (Lanczos-3 widened by the shrink factor, taps clamped at the
+// edges, weights normalised to 1, 14-bit fixed point) with SSE2 or AVX2
+// (detected at run time), and the scalar C they fall back to gives the
+// same bytes: horizontally two taps of all the bands of a pixel in one
+// multiply-add (with AVX2, two output pixels at a time), vertically 16 or
+// 32 bytes of a row and two rows at a time.
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,13 +27,25 @@
 
 #define ACS_FIX_BITS 14
 
+// The most taps of a vertical reduction, and the largest factor that
+// fits them (support 3 * scale each side, see acs_reduceh_plan).
+#define ACS_MAX_TAPS 64
+#define ACS_MAX_SCALE 10.0
+
+// The vector instructions a reduction may use (the simd argument): the
+// tests compare every level with the scalar code.
+#define ACS_SIMD_NONE 0
+#define ACS_SIMD_SSE2 1
+#define ACS_SIMD_AVX2 2
+
 typedef struct {
 	VipsImage *in;
 	int bands;
 	int n;        // taps per output pixel (a multiple of 4, zero-padded)
-	int avx2;     // the CPU has AVX2
-	int *start;   // first input pixel of each output pixel
-	short *coeff; // n weights per output pixel
+	int avx2;     // AVX2 may be used
+	int sse2;     // SSE2 may be used
+	int *start;   // first input pixel (or row) of each output pixel (row)
+	short *coeff; // n weights per output pixel (row)
 } AcsReduceh;
 
 static double acs_lanczos3(double x) {
@@ -37,8 +53,10 @@ static double acs_lanczos3(double x) {
 		return 1.0;
 	if (x <= -3.0 || x >= 3.0)
 		return 0.0;
+	// sin(px) from sin(px / 3): one sine a tap (sin 3a = 3 sin a - 4 sin^3 a).
 	double px = M_PI * x;
-	return 3.0 * sin(px) * sin(px / 3.0) / (px * px);
+	double s = sin(px / 3.0);
+	return 3.0 * s * (3.0 - 4.0 * s * s) * s / (px * px);
 }
 
 static void acs_reduceh_free(VipsImage *out, AcsReduceh *rh) {
@@ -52,7 +70,14 @@ static void acs_reduceh_free(VipsImage *out, AcsReduceh *rh) {
 static int acs_reduceh_plan(AcsReduceh *rh, int in_width, int out_width, double scale) {
 	double support = 3.0 * (scale > 1.0 ? scale : 1.0);
 	double fscale = scale > 1.0 ? scale : 1.0;
-	int n = (int) ceil(support) * 2 + 2;
+	// The widest window: the taps in (centre - support, centre + support].
+	int n = 1;
+	for (int x = 0; x < out_width; x++) {
+		double centre = (x + 0.5) * scale - 0.5;
+		int taps = (int) floor(centre + support) - ((int) floor(centre - support) + 1) + 1;
+		if (taps > n)
+			n = taps;
+	}
 	n = (n + 3) & ~3;
 	if (n > in_width)
 		n = (in_width + 3) & ~3;
@@ -111,30 +136,49 @@ static inline VipsPel acs_clip(int v) {
 	return (VipsPel) (v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
+
 #ifdef ACS_AVX2
-// acs_reduceh_pixel3_avx2 computes one pixel of 3 bands from the n taps
-// at s: each 128-bit lane multiplies and adds two taps of the three bands
-// (pixels spread to 16 bits by a byte shuffle), four taps an iteration.
-// It reads s[0] to s[3 * n + 9].
-__attribute__((target("avx2"))) static void acs_reduceh_pixel3_avx2(const VipsPel *s, const short *c, int n, VipsPel *q) {
+// acs_reduceh_row3_avx2 computes output pixels of 3 bands two at a time,
+// one in each 128-bit lane: a lane multiplies and adds two taps of the
+// three bands of its pixel (spread to 16 bits by a byte shuffle) in one
+// instruction, and the two pixels are rounded and packed together. It
+// stops before the first pair whose 8-byte reads would pass end and
+// returns the number of pixels made (the rest are the caller's).
+__attribute__((target("avx2"))) static int acs_reduceh_row3_avx2(const AcsReduceh *rh, const VipsPel *p,
+		const VipsPel *end, int first_x, int left, int width, VipsPel *q) {
 	const __m256i spread = _mm256_setr_epi8(
 		0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,
 		0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1);
-	const __m256i pairs = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
-	__m256i acc = _mm256_setzero_si256();
-	for (int k = 0; k < n; k += 4) {
-		__m256i px = _mm256_loadu2_m128i((const __m128i *) (s + 3 * k + 6), (const __m128i *) (s + 3 * k));
-		px = _mm256_shuffle_epi8(px, spread);
-		__m256i cv = _mm256_permutevar8x32_epi32(
-			_mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *) (c + k))), pairs);
-		acc = _mm256_add_epi32(acc, _mm256_madd_epi16(px, cv));
+	const __m256i round = _mm256_set1_epi32(1 << (ACS_FIX_BITS - 1));
+	const int n = rh->n;
+	int done = 0;
+	for (; done + 2 <= width; done += 2, q += 6) {
+		const int x = left + done;
+		const VipsPel *s0 = p + (size_t) (rh->start[x] - first_x) * 3;
+		const VipsPel *s1 = p + (size_t) (rh->start[x + 1] - first_x) * 3;
+		if (s1 + 3 * n + 2 > end)
+			break;
+		const short *c0 = rh->coeff + (size_t) x * n, *c1 = c0 + n;
+		__m256i acc = round;
+		for (int k = 0; k < n; k += 2) {
+			__m256i px = _mm256_inserti128_si256(
+				_mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *) (s0 + 3 * k))),
+				_mm_loadl_epi64((const __m128i *) (s1 + 3 * k)), 1);
+			int w0, w1;
+			memcpy(&w0, c0 + k, 4);
+			memcpy(&w1, c1 + k, 4);
+			__m256i cv = _mm256_inserti128_si256(
+				_mm256_castsi128_si256(_mm_set1_epi32(w0)), _mm_set1_epi32(w1), 1);
+			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_shuffle_epi8(px, spread), cv));
+		}
+		acc = _mm256_srai_epi32(acc, ACS_FIX_BITS);
+		__m256i v = _mm256_packs_epi32(acc, acc);
+		v = _mm256_packus_epi16(v, v);
+		int a = _mm256_cvtsi256_si32(v), b = _mm256_extract_epi32(v, 4);
+		memcpy(q, &a, 3);
+		memcpy(q + 3, &b, 3);
 	}
-	__m128i sum = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-	int out[4];
-	_mm_storeu_si128((__m128i *) out, sum);
-	q[0] = acs_clip(out[0]);
-	q[1] = acs_clip(out[1]);
-	q[2] = acs_clip(out[2]);
+	return done;
 }
 #endif
 
@@ -143,19 +187,21 @@ __attribute__((target("avx2"))) static void acs_reduceh_pixel3_avx2(const VipsPe
 static void acs_reduceh_row(const AcsReduceh *rh, const VipsPel *p, const VipsPel *end,
 		int first_x, int left, int width, VipsPel *q) {
 	const int bands = rh->bands, n = rh->n;
-	for (int x = left; x < left + width; x++, q += bands) {
+	int x = left;
+#ifdef ACS_AVX2
+	if (bands == 3 && rh->avx2) {
+		int done = acs_reduceh_row3_avx2(rh, p, end, first_x, left, width, q);
+		x += done;
+		q += done * 3;
+	}
+#endif
+	for (; x < left + width; x++, q += bands) {
 		const short *c = rh->coeff + (size_t) x * n;
 		const VipsPel *s = p + (size_t) (rh->start[x] - first_x) * bands;
-#ifdef ACS_AVX2
-		if (bands == 3 && rh->avx2 && s + 3 * n + 10 <= end) {
-			acs_reduceh_pixel3_avx2(s, c, n, q);
-			continue;
-		}
-#endif
 #ifdef __SSE2__
 		// Four bytes a pixel are read: the last pixel of a 3-band row
 		// would read one byte past the row.
-		if (bands == 3 && s + 3 * n + 1 <= end) {
+		if (bands == 3 && rh->sse2 && s + 3 * n + 1 <= end) {
 			__m128i acc = _mm_setzero_si128();
 			const __m128i zero = _mm_setzero_si128();
 			for (int k = 0; k < n; k += 2) {
@@ -176,7 +222,7 @@ static void acs_reduceh_row(const AcsReduceh *rh, const VipsPel *p, const VipsPe
 			q[2] = acs_clip(out[2]);
 			continue;
 		}
-		if (bands == 1) {
+		if (bands == 1 && rh->sse2) {
 			__m128i acc = _mm_setzero_si128();
 			const __m128i zero = _mm_setzero_si128();
 			int k = 0;
@@ -223,12 +269,24 @@ static int acs_reduceh_gen(VipsRegion *or, void *seq, void *a, void *b, gboolean
 	return 0;
 }
 
+// acs_reduce_simd records which vector instructions rh may use: at most
+// simd, and only those the CPU has.
+static void acs_reduce_simd(AcsReduceh *rh, int simd) {
+#ifdef __SSE2__
+	rh->sse2 = simd >= ACS_SIMD_SSE2;
+#endif
+#ifdef ACS_AVX2
+	rh->avx2 = simd >= ACS_SIMD_AVX2 && __builtin_cpu_supports("avx2");
+#endif
+}
+
 // acs_reduceh makes *out, in reduced horizontally to width pixels with a
 // Lanczos-3 filter, computed on demand: output pixel x is centred on
 // input position (x + 0.5) * scale - 0.5 (scale is in's width over width,
 // unless in was box-shrunk with the last box short). in has 8-bit
-// samples and width is at most in's width.
-int acs_reduceh(VipsImage *in, VipsImage **out, int width, double scale) {
+// samples and width is at most in's width. simd is the most the
+// reduction may use of the CPU's vector instructions (ACS_SIMD_*).
+int acs_reduceh(VipsImage *in, VipsImage **out, int width, double scale, int simd) {
 	if (in->BandFmt != VIPS_FORMAT_UCHAR || in->Coding != VIPS_CODING_NONE || width < 1 ||
 			width > in->Xsize || !(scale >= 1.0)) {
 		vips_error("acs_reduceh", "unsupported image");
@@ -236,9 +294,7 @@ int acs_reduceh(VipsImage *in, VipsImage **out, int width, double scale) {
 	}
 	AcsReduceh *rh = g_new0(AcsReduceh, 1);
 	rh->bands = in->Bands;
-#ifdef ACS_AVX2
-	rh->avx2 = __builtin_cpu_supports("avx2");
-#endif
+	acs_reduce_simd(rh, simd);
 	if (acs_reduceh_plan(rh, in->Xsize, width, scale)) {
 		g_free(rh->start);
 		g_free(rh->coeff);
@@ -269,6 +325,158 @@ int acs_reduceh(VipsImage *in, VipsImage **out, int width, double scale) {
 	}
 	(*out)->Xsize = width;
 	if (vips_image_generate(*out, vips_start_one, acs_reduceh_gen, vips_stop_one, rh->in, rh)) {
+		g_object_unref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+#ifdef ACS_AVX2
+// acs_reducev_avx2 computes bytes [i, len) of an output row from the n
+// input rows at rows[0..n-1], 32 bytes at a time: two rows' bytes are
+// interleaved, spread to 16 bits and multiplied-and-added with their two
+// weights. It returns where it stopped (the tail is the caller's).
+__attribute__((target("avx2"))) static int acs_reducev_avx2(const VipsPel *const *rows, const short *c, int n,
+		int i, int len, VipsPel *q) {
+	const __m256i zero = _mm256_setzero_si256();
+	const __m256i round = _mm256_set1_epi32(1 << (ACS_FIX_BITS - 1));
+	for (; i + 32 <= len; i += 32) {
+		__m256i a0 = round, a1 = round, a2 = round, a3 = round;
+		for (int k = 0; k < n; k += 2) {
+			__m256i r0 = _mm256_loadu_si256((const __m256i *) (rows[k] + i));
+			__m256i r1 = _mm256_loadu_si256((const __m256i *) (rows[k + 1] + i));
+			__m256i cc = _mm256_set1_epi32((unsigned short) c[k] | ((int) (unsigned short) c[k + 1] << 16));
+			__m256i lo = _mm256_unpacklo_epi8(r0, r1);
+			__m256i hi = _mm256_unpackhi_epi8(r0, r1);
+			a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_unpacklo_epi8(lo, zero), cc));
+			a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_unpackhi_epi8(lo, zero), cc));
+			a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_unpacklo_epi8(hi, zero), cc));
+			a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_unpackhi_epi8(hi, zero), cc));
+		}
+		a0 = _mm256_srai_epi32(a0, ACS_FIX_BITS);
+		a1 = _mm256_srai_epi32(a1, ACS_FIX_BITS);
+		a2 = _mm256_srai_epi32(a2, ACS_FIX_BITS);
+		a3 = _mm256_srai_epi32(a3, ACS_FIX_BITS);
+		// Every step works within each 128-bit lane, the packs undo the
+		// unpacks: bytes come out in their order.
+		__m256i v = _mm256_packus_epi16(_mm256_packs_epi32(a0, a1), _mm256_packs_epi32(a2, a3));
+		_mm256_storeu_si256((__m256i *) (q + i), v);
+	}
+	return i;
+}
+#endif
+
+// acs_reducev_row computes len bytes of an output row from the n input
+// rows at rows[0..n-1] (n even) and the weights c.
+static void acs_reducev_row(const AcsReduceh *rv, const VipsPel *const *rows, const short *c, int len, VipsPel *q) {
+	const int n = rv->n;
+	int i = 0;
+#ifdef ACS_AVX2
+	if (rv->avx2)
+		i = acs_reducev_avx2(rows, c, n, i, len, q);
+#endif
+#ifdef __SSE2__
+	if (rv->sse2) {
+		const __m128i zero = _mm_setzero_si128();
+		const __m128i round = _mm_set1_epi32(1 << (ACS_FIX_BITS - 1));
+		for (; i + 16 <= len; i += 16) {
+			__m128i a0 = round, a1 = round, a2 = round, a3 = round;
+			for (int k = 0; k < n; k += 2) {
+				__m128i r0 = _mm_loadu_si128((const __m128i *) (rows[k] + i));
+				__m128i r1 = _mm_loadu_si128((const __m128i *) (rows[k + 1] + i));
+				__m128i cc = _mm_set1_epi32((unsigned short) c[k] | ((int) (unsigned short) c[k + 1] << 16));
+				__m128i lo = _mm_unpacklo_epi8(r0, r1);
+				__m128i hi = _mm_unpackhi_epi8(r0, r1);
+				a0 = _mm_add_epi32(a0, _mm_madd_epi16(_mm_unpacklo_epi8(lo, zero), cc));
+				a1 = _mm_add_epi32(a1, _mm_madd_epi16(_mm_unpackhi_epi8(lo, zero), cc));
+				a2 = _mm_add_epi32(a2, _mm_madd_epi16(_mm_unpacklo_epi8(hi, zero), cc));
+				a3 = _mm_add_epi32(a3, _mm_madd_epi16(_mm_unpackhi_epi8(hi, zero), cc));
+			}
+			a0 = _mm_srai_epi32(a0, ACS_FIX_BITS);
+			a1 = _mm_srai_epi32(a1, ACS_FIX_BITS);
+			a2 = _mm_srai_epi32(a2, ACS_FIX_BITS);
+			a3 = _mm_srai_epi32(a3, ACS_FIX_BITS);
+			__m128i v = _mm_packus_epi16(_mm_packs_epi32(a0, a1), _mm_packs_epi32(a2, a3));
+			_mm_storeu_si128((__m128i *) (q + i), v);
+		}
+	}
+#endif
+	for (; i < len; i++) {
+		int sum = 0;
+		for (int k = 0; k < n; k++)
+			sum += rows[k][i] * c[k];
+		q[i] = acs_clip(sum);
+	}
+}
+
+static int acs_reducev_gen(VipsRegion *or, void *seq, void *a, void *b, gboolean *stop) {
+	VipsRegion *ir = (VipsRegion *) seq;
+	const AcsReduceh *rv = (const AcsReduceh *) b;
+	const VipsRect *r = &or->valid;
+	VipsRect need;
+	need.left = r->left;
+	need.width = r->width;
+	need.top = rv->start[r->top];
+	need.height = rv->start[r->top + r->height - 1] + rv->n - need.top;
+	if (vips_region_prepare(ir, &need))
+		return -1;
+	const VipsPel *rows[ACS_MAX_TAPS];
+	const int len = r->width * rv->bands;
+	for (int y = 0; y < r->height; y++) {
+		const int oy = r->top + y;
+		for (int k = 0; k < rv->n; k++)
+			rows[k] = VIPS_REGION_ADDR(ir, r->left, rv->start[oy] + k);
+		acs_reducev_row(rv, rows, rv->coeff + (size_t) oy * rv->n, len,
+			VIPS_REGION_ADDR(or, r->left, oy));
+	}
+	return 0;
+}
+
+// acs_reducev makes *out, in reduced vertically to height rows with the
+// filter of acs_reduceh, computed on demand: output row y is centred on
+// input position (y + 0.5) * scale - 0.5. in has 8-bit samples, height
+// is at most in's height, and scale is small enough for at most
+// ACS_MAX_TAPS taps (a reduction after a box shrink by half the factor
+// needs 16). simd is as for acs_reduceh.
+int acs_reducev(VipsImage *in, VipsImage **out, int height, double scale, int simd) {
+	if (in->BandFmt != VIPS_FORMAT_UCHAR || in->Coding != VIPS_CODING_NONE || height < 1 ||
+			height > in->Ysize || !(scale >= 1.0) || scale > ACS_MAX_SCALE) {
+		vips_error("acs_reducev", "unsupported image");
+		return -1;
+	}
+	AcsReduceh *rv = g_new0(AcsReduceh, 1);
+	rv->bands = in->Bands;
+	acs_reduce_simd(rv, simd);
+	if (acs_reduceh_plan(rv, in->Ysize, height, scale)) {
+		g_free(rv->start);
+		g_free(rv->coeff);
+		g_free(rv);
+		return -1;
+	}
+	if (rv->n > in->Ysize) {
+		// A short image: pad it with its last row.
+		VipsImage *padded;
+		if (vips_embed(in, &padded, 0, 0, in->Xsize, rv->n, "extend", VIPS_EXTEND_COPY, NULL)) {
+			g_free(rv->start);
+			g_free(rv->coeff);
+			g_free(rv);
+			return -1;
+		}
+		rv->in = padded;
+	} else {
+		g_object_ref(in);
+		rv->in = in;
+	}
+	*out = vips_image_new();
+	g_signal_connect(*out, "postclose", G_CALLBACK(acs_reduceh_free), rv);
+	if (vips_image_pipelinev(*out, VIPS_DEMAND_STYLE_THINSTRIP, rv->in, NULL)) {
+		g_object_unref(*out);
+		*out = NULL;
+		return -1;
+	}
+	(*out)->Ysize = height;
+	if (vips_image_generate(*out, vips_start_one, acs_reducev_gen, vips_stop_one, rv->in, rv)) {
 		g_object_unref(*out);
 		*out = NULL;
 		return -1;

@@ -277,16 +277,18 @@ static int acs_thumbnail_image(VipsImage *in, int width, int height, int size, i
 	return vips_thumbnail_image(in, out, width, "height", height, "size", size, "crop", crop, NULL);
 }
 
-// acs_reduceh is in reduceh.c.
-int acs_reduceh(VipsImage *in, VipsImage **out, int width, double scale);
+// acs_reduceh and acs_reducev are in reduceh.c.
+int acs_reduceh(VipsImage *in, VipsImage **out, int width, double scale, int simd);
+int acs_reducev(VipsImage *in, VipsImage **out, int height, double scale, int simd);
 
 // acs_resize resizes in, an 8-bit sRGB or grey image without alpha, down
-// to width x height as vips_resize does (libvips 8.14: a box shrink by
-// the integer part of half the factor, then Lanczos-3, vertically by
-// vips_reducev with its gap of 2), with the horizontal reduction of
-// reduceh.c. It returns 1 when in is not such an image or the size is not
-// a reduction, and leaves the resize to vips_thumbnail_image.
-static int acs_resize(VipsImage *in, int width, int height, VipsImage **out) {
+// to width x height as vips_resize does (libvips 8.14: vertically, then
+// horizontally, a box shrink by the integer part of half the factor, then
+// Lanczos-3), with the reductions of reduceh.c, which use at most the
+// vector instructions simd allows (2 AVX2, 1 SSE2, 0 none). It returns 1
+// when in is not such an image or the size is not a reduction, and leaves
+// the resize to vips_thumbnail_image.
+static int acs_resize(VipsImage *in, int width, int height, int simd, VipsImage **out) {
 	VipsInterpretation space = vips_image_guess_interpretation(in);
 	if (in->BandFmt != VIPS_FORMAT_UCHAR || in->Coding != VIPS_CODING_NONE ||
 			(in->Bands != 1 && in->Bands != 3) ||
@@ -294,14 +296,35 @@ static int acs_resize(VipsImage *in, int width, int height, VipsImage **out) {
 			(in->Bands == 1 && space != VIPS_INTERPRETATION_B_W) ||
 			width < 1 || height < 1 || width > in->Xsize || height > in->Ysize)
 		return 1;
-	VipsImage *t[3] = {NULL, NULL, NULL};
+	VipsImage *t[5] = {NULL, NULL, NULL, NULL, NULL};
 	VipsImage *cur = in;
 	int r = 0;
 	if (cur->Ysize != height) {
-		if ((r = vips_reducev(cur, &t[0], (double) cur->Ysize / height,
-				"kernel", VIPS_KERNEL_LANCZOS3, "gap", 2.0, NULL)))
+		// As vips_reducev with a gap of 2 splits its factor.
+		double scale = (double) cur->Ysize / height;
+		int shrink = (int) floor(scale / 2.0);
+		if (shrink > 1) {
+			if ((r = vips_shrinkv(cur, &t[0], shrink, "ceil", TRUE, NULL)))
+				goto done;
+			cur = t[0];
+			scale /= shrink;
+		}
+		if (cur->Ysize < height) {
+			r = 1;
 			goto done;
-		cur = t[0];
+		}
+		if (scale != 1.0) {
+			if ((r = acs_reducev(cur, &t[3], height, scale, simd)))
+				goto done;
+			cur = t[3];
+			// As vips_reducev: threads asking for strips out of order
+			// must not send a sequential source back.
+			if (vips_image_is_sequential(cur)) {
+				if ((r = vips_sequential(cur, &t[4], "tile_height", 10, NULL)))
+					goto done;
+				cur = t[4];
+			}
+		}
 		if (cur->Ysize != height) {
 			r = 1;
 			goto done;
@@ -320,14 +343,14 @@ static int acs_resize(VipsImage *in, int width, int height, VipsImage **out) {
 			r = 1;
 			goto done;
 		}
-		if ((r = acs_reduceh(cur, &t[2], width, scale)))
+		if ((r = acs_reduceh(cur, &t[2], width, scale, simd)))
 			goto done;
 		cur = t[2];
 	}
 	g_object_ref(cur);
 	*out = cur;
 done:
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 5; i++)
 		if (t[i])
 			g_object_unref(t[i]);
 	return r;
@@ -1095,8 +1118,21 @@ func (im *vipsImage) thumbnailImage(o thumbnailOptions) (*vipsImage, error) {
 // acs_resize; ok is false, and nothing is made, for any other image or
 // size.
 func (im *vipsImage) resized(width, height int) (out *vipsImage, ok bool, err error) {
+	return im.resizedSIMD(width, height, simdBest)
+}
+
+// The vector instructions resizedSIMD may use, at most: the CPU's own
+// are detected at run time.
+const (
+	simdNone = 0 // scalar C only
+	simdSSE2 = 1
+	simdBest = 2 // AVX2 where the CPU has it
+)
+
+// resizedSIMD is resized with at most the vector instructions simd.
+func (im *vipsImage) resizedSIMD(width, height, simd int) (out *vipsImage, ok bool, err error) {
 	var p *C.VipsImage
-	switch C.acs_resize(im.p, C.int(width), C.int(height), &p) {
+	switch C.acs_resize(im.p, C.int(width), C.int(height), C.int(simd), &p) {
 	case 0:
 		return wrapImage(p), true, nil
 	case 1:
