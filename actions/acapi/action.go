@@ -156,8 +156,8 @@ func (s *server) handle(ctx context.Context, params json.RawMessage) (any, error
 	h, err := s.handler(ctx, fields)
 	if err != nil {
 		s.logger.ErrorContext(ctx, "acapi is misconfigured", "error", err)
-		b, _ := json.Marshal(acapi.Response{OK: false, Message: "the Asset Compute API is misconfigured: " + err.Error()})
-		return acapi.WebResponse{StatusCode: http.StatusServiceUnavailable, Headers: map[string]string{"Content-Type": "application/json"}, Body: b}, nil
+		return acapi.WebError(http.StatusServiceUnavailable, acapi.SentRequestID(params),
+			"the Asset Compute API is misconfigured: "+err.Error()), nil
 	}
 	return acapi.ServeWeb(ctx, h, params), nil
 }

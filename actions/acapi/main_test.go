@@ -281,13 +281,17 @@ func TestWebActionThroughTheController(t *testing.T) {
 		map[string]any{"fmt": "jpg", "qlt": 80, "name": "b.jpg"},
 		map[string]any{"fmt": "webp", "name": "c.webp", "fail": true},
 	}
-	res = c.call("POST", "/process", h, map[string]any{"source": "https://example.com/photo.jpg",
+	hr := h.Clone()
+	hr.Set("x-request-id", "aem-req-0001")
+	res = c.call("POST", "/process", hr, map[string]any{"source": "https://example.com/photo.jpg",
 		"renditions": renditions, "userData": map[string]any{"mine": 1}})
 	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
 	proc := res.json(t)
 	assert.Equal(t, true, proc["ok"])
 	assert.NotEmpty(t, proc["activationId"])
 	requestID := proc["requestId"].(string)
+	assert.Equal(t, "aem-req-0001", requestID, "the client's x-request-id is the request id")
+	assert.Equal(t, requestID, res.header.Get("X-Request-Id"), "through the web action too")
 
 	events, next := c.readJournal(jurl, 3)
 	require.Len(t, events, 3, "one event per rendition")
@@ -359,9 +363,13 @@ func TestMisconfigured(t *testing.T) {
 		"annotations": []map[string]any{{"key": "web-export", "value": true}, {"key": "raw-http", "value": true}, {"key": "provide-api-key", "value": true}},
 		"parameters":  []map[string]any{{"key": "journalBucket", "value": "journals"}},
 	})
-	res := c.call("POST", "/register", headers(token, org, apiKey), nil)
+	h := headers(token, org, apiKey)
+	h.Set("x-request-id", "client-req-7")
+	res := c.call("POST", "/register", h, nil)
 	assert.Equal(t, http.StatusServiceUnavailable, res.status)
 	assert.Contains(t, res.json(t)["message"], "apiTokens is not set")
+	assert.Equal(t, "client-req-7", res.header.Get("X-Request-Id"), "even a misconfigured action answers X-Request-Id")
+	assert.Equal(t, "client-req-7", res.json(t)["requestId"])
 }
 
 // TestWebActionWithRealClient drives the web action deployment with the

@@ -162,12 +162,32 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-// ServeHTTP implements http.Handler.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := r.Header.Get("x-request-id")
-	if requestID == "" || len(requestID) > 128 {
-		requestID = newID()
+// MaxRequestIDLen is the longest x-request-id a client may choose.
+const MaxRequestIDLen = 128
+
+// RequestID returns the request id of a call whose x-request-id header is
+// sent, as the hosted service does: sent itself when it is 1 to
+// MaxRequestIDLen visible ASCII characters (it then reaches the answer's
+// X-Request-Id header, the body's requestId, the events and the logs),
+// otherwise a new random id.
+func RequestID(sent string) string {
+	if sent == "" || len(sent) > MaxRequestIDLen {
+		return newID()
 	}
+	for i := 0; i < len(sent); i++ {
+		if sent[i] <= ' ' || sent[i] > '~' {
+			return newID()
+		}
+	}
+	return sent
+}
+
+// ServeHTTP implements http.Handler. Every answer carries the call's
+// request id in its X-Request-Id header (and, but for journal reads, in
+// the body's requestId).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := RequestID(r.Header.Get("x-request-id"))
+	w.Header().Set("X-Request-Id", requestID)
 	path := r.URL.Path
 	if !IsPath(path) {
 		h.refuse(w, r, http.StatusNotFound, requestID, "no such API path: "+path)

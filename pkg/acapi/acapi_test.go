@@ -274,3 +274,78 @@ func TestServeWeb(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, res.StatusCode)
 	assert.Empty(t, res.Body)
 }
+
+// startRunner is a Runner that appends nothing and names its activation.
+type startRunner struct{}
+
+func (startRunner) Start(context.Context, Request) (string, error) { return "act-1", nil }
+
+// TestRequestIDHeader: every answer, a refusal or not, a journal read
+// too, carries X-Request-Id, the same as the body's requestId; a client's
+// x-request-id is used as it is when it is a plain token of at most 128
+// characters, and replaced otherwise (control characters, spaces, too
+// long), as the hosted service documents it.
+func TestRequestIDHeader(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t, journal.NewMemory(journal.Options{}), startRunner{})
+	do := func(method, path, sent string, auth bool, body any) *httptest.ResponseRecorder {
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		r := httptest.NewRequest(method, path, rd)
+		if auth {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		r.Header.Set("x-gw-ims-org-id", "org")
+		r.Header.Set("x-api-key", "key")
+		if sent != "" {
+			r.Header["X-Request-Id"] = []string{sent}
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	reg := do("POST", "/register", "", true, nil)
+	require.Equal(t, http.StatusOK, reg.Code)
+	var body Response
+	require.NoError(t, json.Unmarshal(reg.Body.Bytes(), &body))
+	journalPath := strings.TrimPrefix(body.Journal, "https://api.example/api/v1/web/ns/asset-compute/acapi")
+	require.True(t, strings.HasPrefix(journalPath, JournalPrefix), body.Journal)
+
+	renditions := map[string]any{"renditions": []any{map[string]any{"fmt": "png"}}}
+	for _, tc := range []struct {
+		name, method, path string
+		auth               bool
+		body               any
+		status             int
+	}{
+		{"register", "POST", "/register", true, nil, 200},
+		{"process", "POST", "/process", true, renditions, 200},
+		{"process refused", "POST", "/process", true, map[string]any{}, 400},
+		{"no token", "POST", "/process", false, renditions, 401},
+		{"no such path", "POST", "/nowhere", true, nil, 404},
+		{"wrong method", "GET", "/register", true, nil, 405},
+		{"journal", "GET", journalPath + "?latest=true", true, nil, 204},
+		{"no journal", "GET", JournalPrefix + strings.Repeat("0", 32), true, nil, 404},
+	} {
+		for _, sent := range []string{"", "aem-4f0c2b9e-1d7a-4c55-9a0e-3b6f8e2d1c00", "bad id", "bad\x01id", strings.Repeat("x", 129)} {
+			res := do(tc.method, tc.path, sent, tc.auth, tc.body)
+			require.Equal(t, tc.status, res.Code, "%s: %s", tc.name, res.Body)
+			got := res.Header().Get("X-Request-Id")
+			require.NotEmpty(t, got, "%s answers X-Request-Id", tc.name)
+			switch sent {
+			case "", "bad id", "bad\x01id", strings.Repeat("x", 129):
+				assert.Regexp(t, `^[0-9a-f]{32}$`, got, "%s with x-request-id %q: a new id", tc.name, sent)
+			default:
+				assert.Equal(t, sent, got, "%s: the client's x-request-id", tc.name)
+			}
+			if res.Code != http.StatusNoContent {
+				var b Response
+				require.NoError(t, json.Unmarshal(res.Body.Bytes(), &b), "%s: %s", tc.name, res.Body)
+				assert.Equal(t, got, b.RequestID, "%s: header and body agree", tc.name)
+			}
+		}
+	}
+}
