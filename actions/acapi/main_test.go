@@ -401,6 +401,7 @@ func TestWebActionWithRealClient(t *testing.T) {
 	} {
 		assert.Contains(t, string(out), "ok "+call+":", "every call was made")
 	}
+	assert.Contains(t, string(out), "2 with dimensions under both names", "tiff:ImageWidth and tiff:ImageLength reach the client")
 }
 
 // idp is an OpenID Connect provider made for a test: its discovery

@@ -441,6 +441,9 @@ func (h *Handler) serveJournal(w http.ResponseWriter, r *http.Request, id, reque
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	for i := range entries {
+		entries[i].Event = HostedEvent(entries[i].Event)
+	}
 	writeJSON(w, http.StatusOK, JournalPage{Events: entries, Page: PageInfo{Last: next, Count: len(entries)}})
 }
 

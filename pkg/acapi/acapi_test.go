@@ -349,3 +349,42 @@ func TestRequestIDHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestJournalHostedMetadataNames: journal readers get each created
+// rendition's dimensions under our names (as the hosted SDK sends them)
+// and under the hosted documentation's tiff:ImageWidth/tiff:ImageLength;
+// a name a worker set itself is kept; other events are unchanged.
+func TestJournalHostedMetadataNames(t *testing.T) {
+	t.Parallel()
+	store := journal.NewMemory(journal.Options{})
+	h := newHandler(t, store, startRunner{})
+	reg := call(t, h, "POST", "/register", nil)
+	require.Equal(t, http.StatusOK, reg.Code)
+	var body Response
+	require.NoError(t, json.Unmarshal(reg.Body.Bytes(), &body))
+	id := strings.TrimPrefix(body.Journal, "https://api.example/api/v1/web/ns/asset-compute/acapi"+JournalPrefix)
+	created := `{"type":"rendition_created","requestId":"r","metadata":{"repo:size":10,"tiff:imageWidth":64,"tiff:imageHeight":48}}`
+	own := `{"type":"rendition_created","metadata":{"tiff:imageWidth":64,"tiff:imageHeight":48,"tiff:ImageWidth":"set by the worker"}}`
+	failed := `{"type":"rendition_failed","errorReason":"SourceCorrupt"}`
+	text := `{"type":"rendition_created","metadata":{"repo:size":3,"repo:encoding":"utf-8"}}`
+	require.NoError(t, store.Append(context.Background(), id, json.RawMessage(created), json.RawMessage(own), json.RawMessage(failed), json.RawMessage(text)))
+	res := call(t, h, "GET", JournalPrefix+id, nil)
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Body)
+	var page struct {
+		Events []struct {
+			Event json.RawMessage `json:"event"`
+		} `json:"events"`
+	}
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &page))
+	require.Len(t, page.Events, 4)
+	assert.JSONEq(t, `{"type":"rendition_created","requestId":"r","metadata":{"repo:size":10,"tiff:imageWidth":64,"tiff:imageHeight":48,"tiff:ImageWidth":64,"tiff:ImageLength":48}}`,
+		string(page.Events[0].Event))
+	assert.JSONEq(t, `{"type":"rendition_created","metadata":{"tiff:imageWidth":64,"tiff:imageHeight":48,"tiff:ImageWidth":"set by the worker","tiff:ImageLength":48}}`,
+		string(page.Events[1].Event))
+	assert.JSONEq(t, failed, string(page.Events[2].Event))
+	assert.JSONEq(t, text, string(page.Events[3].Event))
+	// The store keeps the events as appended.
+	stored, _, err := store.Read(context.Background(), id, "", 10)
+	require.NoError(t, err)
+	assert.JSONEq(t, created, string(stored[0].Event))
+}
