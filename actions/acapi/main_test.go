@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -518,4 +519,66 @@ func TestWebActionOIDC(t *testing.T) {
 	res = c.call("POST", "/register", headers(token, org, apiKey), nil)
 	assert.Equal(t, http.StatusServiceUnavailable, res.status)
 	assert.Contains(t, res.json(t)["message"], "both apiTokens and oidc")
+}
+
+// TestFirstJournalReadWithRealClient: the real @adobe/asset-compute-client
+// (test/compat/latejournal.js) registers and sends a request, and starts
+// its journal emitter only once the test has seen the process activation
+// end, as AssetComputeClient's emitter may start after a fast first
+// request. The emitter's first read is latest=true, and the web action
+// appends the ended activation's events during that very read; the
+// journal has never been read, so that read answers from its oldest event
+// and the emitter gets every event of the request.
+func TestFirstJournalReadWithRealClient(t *testing.T) {
+	node := testutil.NeedTool(t, "node")
+	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@adobe", "asset-compute-client")); err != nil {
+		testutil.Missing(t, "the pinned @adobe/asset-compute-client is not installed: run npm ci in test/compat (scripts/install-deps.sh does)")
+	}
+	_, s3URL := newS3(t)
+	c := deploy(t, s3URL)
+	cmd := exec.CommandContext(t.Context(), node, "latejournal.js")
+	cmd.Dir = dir
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "ACS_URL="+c.url+webAPI, "ACS_TOKEN="+token, "ACS_ORG="+org,
+		"ACS_API_KEY="+apiKey, "ACS_SOURCE=https://example.com/photo.jpg", "HOME="+home, "TMPDIR="+home)
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = cmd.Stdout
+	require.NoError(t, cmd.Start())
+	var out strings.Builder
+	sc := bufio.NewScanner(stdout)
+	activation := ""
+	for activation == "" && sc.Scan() {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		if id, ok := strings.CutPrefix(line, "ok AssetCompute.process: "); ok {
+			activation = id
+		}
+	}
+	require.NotEmpty(t, activation, "the client sent no request:\n%s", out.String())
+	// The activation has ended when its record exists.
+	user, pass, _ := strings.Cut(c.auth, ":")
+	require.Eventually(t, func() bool {
+		req, _ := http.NewRequest(http.MethodGet, c.url+"/api/v1/namespaces/_/activations/"+activation, nil)
+		req.SetBasicAuth(user, pass)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 60*time.Second, 10*time.Millisecond, "the process activation %s did not end", activation)
+	_, err = io.WriteString(stdin, "go\n")
+	require.NoError(t, err)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+	}
+	err = cmd.Wait()
+	t.Logf("%s", out.String())
+	require.NoError(t, err, "the client missed events of its first request")
+	assert.Contains(t, out.String(), "ok AssetComputeEventEmitter (started after the request ended): 2 events")
 }

@@ -412,11 +412,24 @@ func (h *Handler) serveJournal(w http.ResponseWriter, r *http.Request, id, reque
 	}
 	limit = min(max(limit, 1), 1000)
 	since := q.Get("since")
+	first := false
+	if m, ok := h.opts.Store.(journal.ReadMarker); ok {
+		if first, err = m.MarkRead(ctx, id); err != nil {
+			h.storeFailed(w, r, requestID, err)
+			return
+		}
+	}
 	var entries []journal.Entry
 	var next string
-	if since == "" && q.Get("latest") == "true" {
+	switch {
+	case since == "" && q.Get("latest") == "true" && first:
+		// The journal's first read ever: every event in it was appended
+		// for this client since it registered, before its reader started
+		// (a fast first request); it reads them from the oldest kept.
+		next = "0"
+	case since == "" && q.Get("latest") == "true":
 		next, err = h.opts.Store.Latest(ctx, id)
-	} else {
+	default:
 		entries, next, err = h.opts.Store.Read(ctx, id, since, limit)
 	}
 	switch {

@@ -388,3 +388,42 @@ func TestJournalHostedMetadataNames(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, created, string(stored[0].Event))
 }
+
+// TestFirstLatestReadFindsEarlierEvents: a journal's first read ever,
+// latest=true, answers from its oldest event, so the events of a request
+// that ended before the client's reader started are found; once the
+// journal has been read, latest=true answers from its end again. Both
+// stores.
+func TestFirstLatestReadFindsEarlierEvents(t *testing.T) {
+	t.Parallel()
+	for name, store := range map[string]journal.Store{"memory": journal.NewMemory(journal.Options{}), "s3": s3Server(t)("b")} {
+		t.Run(name, func(t *testing.T) {
+			h := newHandler(t, store, startRunner{})
+			reg := call(t, h, "POST", "/register", nil)
+			require.Equal(t, http.StatusOK, reg.Code, "%s", reg.Body)
+			var body Response
+			require.NoError(t, json.Unmarshal(reg.Body.Bytes(), &body))
+			id := strings.TrimPrefix(body.Journal, "https://api.example/api/v1/web/ns/asset-compute/acapi"+JournalPrefix)
+			ctx := context.Background()
+			require.NoError(t, store.Append(ctx, id, json.RawMessage(`{"type":"rendition_created","n":1}`), json.RawMessage(`{"type":"rendition_created","n":2}`)))
+
+			next := func(res *httptest.ResponseRecorder) string {
+				link := res.Header().Get("Link")
+				u, _, _ := strings.Cut(strings.TrimPrefix(link, "<"), ">")
+				return strings.TrimPrefix(u, "/api/v1/web/ns/asset-compute/acapi")
+			}
+			res := call(t, h, "GET", JournalPrefix+id+"?latest=true", nil)
+			require.Equal(t, http.StatusNoContent, res.Code)
+			assert.Equal(t, JournalPrefix+id+"?since=0", next(res), "the first reader starts before the oldest event")
+			res = call(t, h, "GET", next(res), nil)
+			require.Equal(t, http.StatusOK, res.Code)
+			var page JournalPage
+			require.NoError(t, json.Unmarshal(res.Body.Bytes(), &page))
+			assert.Len(t, page.Events, 2, "the events appended before the first read")
+
+			res = call(t, h, "GET", JournalPrefix+id+"?latest=true", nil)
+			require.Equal(t, http.StatusNoContent, res.Code)
+			assert.Equal(t, JournalPrefix+id+"?since=2", next(res), "a journal read before: latest=true is its end")
+		})
+	}
+}
