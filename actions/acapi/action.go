@@ -13,6 +13,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/acapi"
 	"github.com/assetcompute/assetcompute/pkg/api"
+	"github.com/assetcompute/assetcompute/pkg/apiauth"
 	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/journal"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
@@ -34,6 +35,7 @@ type config struct {
 	maxAge        time.Duration
 	processAction string
 	publicURL     string
+	oidc          apiauth.Config
 }
 
 // configNames maps each parameter to its environment variable.
@@ -45,6 +47,12 @@ var configNames = [][2]string{
 	{"journalMaxAge", "ACS_JOURNAL_MAX_AGE"},
 	{"processAction", "ACS_PROCESS_ACTION"},
 	{"publicUrl", "ACS_API_PUBLIC_URL"},
+	{"oidcIssuer", "ACS_API_OIDC_ISSUER"},
+	{"oidcAudience", "ACS_API_OIDC_AUDIENCE"},
+	{"oidcJwksUrl", "ACS_API_JWKS_URL"},
+	{"oidcOrgClaim", "ACS_API_OIDC_ORG_CLAIM"},
+	{"oidcClientClaim", "ACS_API_OIDC_CLIENT_CLAIM"},
+	{"oidcAllowPrivate", "ACS_API_OIDC_ALLOW_PRIVATE"},
 }
 
 // loadConfig reads the configuration: a parameter wins over its
@@ -57,10 +65,15 @@ func loadConfig(fields map[string]json.RawMessage, getenv func(string) string) (
 			var s string
 			if json.Unmarshal(raw, &s) != nil {
 				var num json.Number
-				if json.Unmarshal(raw, &num) != nil {
+				var b bool
+				switch {
+				case json.Unmarshal(raw, &num) == nil:
+					s = num.String()
+				case json.Unmarshal(raw, &b) == nil:
+					s = strconv.FormatBool(b)
+				default:
 					return config{}, fmt.Errorf("%s must be a string", n[0])
 				}
-				s = num.String()
 			}
 			if s = strings.TrimSpace(s); s != "" {
 				v[n[0]] = s
@@ -93,11 +106,27 @@ func loadConfig(fields map[string]json.RawMessage, getenv func(string) string) (
 		}
 		c.maxAge = d
 	}
+	c.oidc = apiauth.Config{Issuer: v["oidcIssuer"], Audience: v["oidcAudience"], JWKSURL: v["oidcJwksUrl"],
+		OrgClaim: v["oidcOrgClaim"], ClientClaim: v["oidcClientClaim"]}
+	if s := v["oidcAllowPrivate"]; s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return config{}, fmt.Errorf("oidcAllowPrivate must be true or false")
+		}
+		c.oidc.AllowPrivate = b
+	}
 	if c.bucket == "" {
 		return config{}, fmt.Errorf("journalBucket is not set: the journals need an S3 bucket")
 	}
-	if len(c.tokens) == 0 {
-		return config{}, fmt.Errorf("apiTokens is not set: no bearer token would be accepted")
+	switch {
+	case c.oidc.IsSet() && len(c.tokens) > 0:
+		return config{}, fmt.Errorf("both apiTokens and oidc* are set: give one way of checking tokens")
+	case c.oidc.IsSet() && c.oidc.Issuer == "":
+		return config{}, fmt.Errorf("oidcIssuer is not set: it is required with the other oidc* parameters")
+	case c.oidc.IsSet() && strings.TrimSpace(strings.ReplaceAll(c.oidc.Audience, ",", "")) == "":
+		return config{}, fmt.Errorf("oidcAudience is not set: it is required with oidcIssuer")
+	case !c.oidc.IsSet() && len(c.tokens) == 0:
+		return config{}, fmt.Errorf("apiTokens is not set (nor oidcIssuer): no bearer token would be accepted")
 	}
 	return c, nil
 }
@@ -111,8 +140,9 @@ type server struct {
 
 	clients settings.Clients
 
-	mu     sync.Mutex
-	stores map[string]*journal.S3 // by configuration: kept while the container is warm
+	mu        sync.Mutex
+	stores    map[string]*journal.S3               // by configuration: kept while the container is warm
+	verifiers map[apiauth.Config]*apiauth.Verifier // likewise, with their keys
 }
 
 // handle is the action-loop handler.
@@ -126,8 +156,8 @@ func (s *server) handle(ctx context.Context, params json.RawMessage) (any, error
 	h, err := s.handler(ctx, fields)
 	if err != nil {
 		s.logger.ErrorContext(ctx, "acapi is misconfigured", "error", err)
-		b, _ := json.Marshal(acapi.Response{OK: false, Message: "the Asset Compute API is misconfigured: " + err.Error()})
-		return acapi.WebResponse{StatusCode: http.StatusServiceUnavailable, Headers: map[string]string{"Content-Type": "application/json"}, Body: b}, nil
+		return acapi.WebError(http.StatusServiceUnavailable, acapi.SentRequestID(params),
+			"the Asset Compute API is misconfigured: "+err.Error()), nil
 	}
 	return acapi.ServeWeb(ctx, h, params), nil
 }
@@ -154,13 +184,40 @@ func (s *server) handler(ctx context.Context, fields map[string]json.RawMessage)
 		public = strings.TrimSuffix(apiHost, "/") + "/api/v1/web" + self
 	}
 	public = strings.TrimSuffix(public, "/")
+	verifier, err := s.verifier(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return acapi.New(acapi.Options{
-		Verifier: acapi.NewStaticTokens(cfg.tokens...),
+		Verifier: verifier,
 		Store:    store,
 		Runner:   &acapi.OpenWhiskRunner{OpenWhisk: ow, Store: store, Action: cfg.processAction, Logger: s.logger},
 		BaseURL:  func(*http.Request) string { return public },
 		Logger:   s.logger,
 	})
+}
+
+// verifier returns the token verifier of cfg: the static tokens, or the
+// OIDC verifier, built once per container so that its keys are fetched
+// once per CacheTTL, not once per call.
+func (s *server) verifier(cfg config) (acapi.TokenVerifier, error) {
+	if !cfg.oidc.IsSet() {
+		return acapi.NewStaticTokens(cfg.tokens...), nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.verifiers[cfg.oidc]; ok {
+		return v, nil
+	}
+	v, err := cfg.oidc.Verifier(s.logger)
+	if err != nil {
+		return nil, err
+	}
+	if s.verifiers == nil {
+		s.verifiers = map[apiauth.Config]*apiauth.Verifier{}
+	}
+	s.verifiers[cfg.oidc] = v
+	return v, nil
 }
 
 // store returns the journal store of cfg, built once per container.

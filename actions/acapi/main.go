@@ -23,6 +23,13 @@
 //
 //	parameter         environment             meaning
 //	apiTokens         ACS_API_TOKENS          bearer tokens accepted, comma or newline separated (a secret)
+//	oidcIssuer        ACS_API_OIDC_ISSUER     instead of apiTokens: accept JWTs of this OpenID Connect
+//	                                          issuer (RS256, ES256), checked against its JWKS
+//	oidcAudience      ACS_API_OIDC_AUDIENCE   accepted audiences (aud), comma-separated; required with oidcIssuer
+//	oidcJwksUrl       ACS_API_JWKS_URL        the keys' URL, default the issuer's discovered jwks_uri
+//	oidcOrgClaim      ACS_API_OIDC_ORG_CLAIM  a claim that must hold the call's x-gw-ims-org-id
+//	oidcClientClaim   ACS_API_OIDC_CLIENT_CLAIM  a claim that must equal the call's x-api-key
+//	oidcAllowPrivate  ACS_API_OIDC_ALLOW_PRIVATE true: fetch the keys over http or from a private address
 //	journalBucket     ACS_JOURNAL_BUCKET      bucket of the journals (required)
 //	journalPrefix     ACS_JOURNAL_PREFIX      key prefix, default acs-journal
 //	journalMaxEvents  ACS_JOURNAL_MAX_EVENTS  events kept per journal, default 10000
@@ -33,6 +40,10 @@
 //
 // and the package's S3 settings (s3Endpoint, s3Region, s3ForcePathStyle,
 // s3AccessKeyId, s3SecretAccessKey; see package settings).
+//
+// The oidc* parameters are the --api-oidc-* flags of acs serve
+// (apiauth.Config): the same verifier, the same 401 and 403 answers.
+// apiTokens and oidcIssuer exclude each other.
 package main
 
 import (

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"flag"
@@ -277,13 +282,17 @@ func TestWebActionThroughTheController(t *testing.T) {
 		map[string]any{"fmt": "jpg", "qlt": 80, "name": "b.jpg"},
 		map[string]any{"fmt": "webp", "name": "c.webp", "fail": true},
 	}
-	res = c.call("POST", "/process", h, map[string]any{"source": "https://example.com/photo.jpg",
+	hr := h.Clone()
+	hr.Set("x-request-id", "aem-req-0001")
+	res = c.call("POST", "/process", hr, map[string]any{"source": "https://example.com/photo.jpg",
 		"renditions": renditions, "userData": map[string]any{"mine": 1}})
 	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
 	proc := res.json(t)
 	assert.Equal(t, true, proc["ok"])
 	assert.NotEmpty(t, proc["activationId"])
 	requestID := proc["requestId"].(string)
+	assert.Equal(t, "aem-req-0001", requestID, "the client's x-request-id is the request id")
+	assert.Equal(t, requestID, res.header.Get("X-Request-Id"), "through the web action too")
 
 	events, next := c.readJournal(jurl, 3)
 	require.Len(t, events, 3, "one event per rendition")
@@ -355,9 +364,13 @@ func TestMisconfigured(t *testing.T) {
 		"annotations": []map[string]any{{"key": "web-export", "value": true}, {"key": "raw-http", "value": true}, {"key": "provide-api-key", "value": true}},
 		"parameters":  []map[string]any{{"key": "journalBucket", "value": "journals"}},
 	})
-	res := c.call("POST", "/register", headers(token, org, apiKey), nil)
+	h := headers(token, org, apiKey)
+	h.Set("x-request-id", "client-req-7")
+	res := c.call("POST", "/register", h, nil)
 	assert.Equal(t, http.StatusServiceUnavailable, res.status)
 	assert.Contains(t, res.json(t)["message"], "apiTokens is not set")
+	assert.Equal(t, "client-req-7", res.header.Get("X-Request-Id"), "even a misconfigured action answers X-Request-Id")
+	assert.Equal(t, "client-req-7", res.json(t)["requestId"])
 }
 
 // TestWebActionWithRealClient drives the web action deployment with the
@@ -389,4 +402,183 @@ func TestWebActionWithRealClient(t *testing.T) {
 	} {
 		assert.Contains(t, string(out), "ok "+call+":", "every call was made")
 	}
+	assert.Contains(t, string(out), "2 with dimensions under both names", "tiff:ImageWidth and tiff:ImageLength reach the client")
+}
+
+// idp is an OpenID Connect provider made for a test: its discovery
+// document and the JWKS of one P-256 key, and tokens signed with it.
+type idp struct {
+	*httptest.Server
+	key *ecdsa.PrivateKey
+}
+
+func newIDP(t *testing.T) *idp {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	pub, err := key.PublicKey.Bytes()
+	require.NoError(t, err)
+	p := &idp{key: key}
+	b64 := base64.RawURLEncoding
+	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			_ = json.NewEncoder(w).Encode(map[string]string{"issuer": p.URL, "jwks_uri": p.URL + "/jwks"})
+		case "/jwks":
+			_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{"kty": "EC", "crv": "P-256", "kid": "k1",
+				"x": b64.EncodeToString(pub[1:33]), "y": b64.EncodeToString(pub[33:])}}})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+// token signs claims with ES256.
+func (p *idp) token(t *testing.T, claims map[string]any) string {
+	t.Helper()
+	b64 := base64.RawURLEncoding
+	h, _ := json.Marshal(map[string]string{"alg": "ES256", "kid": "k1", "typ": "JWT"})
+	c, _ := json.Marshal(claims)
+	input := b64.EncodeToString(h) + "." + b64.EncodeToString(c)
+	sum := sha256.Sum256([]byte(input))
+	r, s, err := ecdsa.Sign(rand.Reader, p.key, sum[:])
+	require.NoError(t, err)
+	sig := make([]byte, 64)
+	r.FillBytes(sig[:32])
+	s.FillBytes(sig[32:])
+	return input + "." + b64.EncodeToString(sig)
+}
+
+// TestWebActionOIDC deploys the action with the oidc* parameters instead
+// of apiTokens and calls it through the controller with tokens of a local
+// identity provider: a valid token registers and reads its journal; an
+// expired, tampered or foreign-issuer token is 401; a valid one for
+// another API key or organisation is 403 (the same answers as acs serve's
+// --api-oidc-* flags, through the same apiauth.Config).
+func TestWebActionOIDC(t *testing.T) {
+	_, s3URL := newS3(t)
+	c := deploy(t, s3URL)
+	p := newIDP(t)
+	c.put("/api/v1/namespaces/_/actions/asset-compute/acapi", map[string]any{
+		"exec": map[string]any{"kind": "go:1.24", "code": zips["acapi"], "binary": true},
+		"annotations": []map[string]any{{"key": "web-export", "value": true}, {"key": "raw-http", "value": true},
+			{"key": "final", "value": true}, {"key": "provide-api-key", "value": true}},
+		"parameters": []map[string]any{
+			{"key": "journalBucket", "value": "journals"},
+			{"key": "oidcIssuer", "value": p.URL}, {"key": "oidcAudience", "value": "other, asset-compute"},
+			{"key": "oidcClientClaim", "value": "client_id"}, {"key": "oidcOrgClaim", "value": "org"},
+			{"key": "oidcAllowPrivate", "value": true},
+		},
+	})
+	now := time.Now()
+	claims := func(mod map[string]any) map[string]any {
+		m := map[string]any{"iss": p.URL, "aud": "asset-compute", "exp": now.Add(time.Hour).Unix(),
+			"client_id": apiKey, "org": []string{org}}
+		for k, v := range mod {
+			m[k] = v
+		}
+		return m
+	}
+	good := p.token(t, claims(nil))
+	tampered := good[:len(good)-4] + "AAAA"
+	for _, tc := range []struct {
+		name, token, org, apiKey string
+		status                   int
+	}{
+		{"expired", p.token(t, claims(map[string]any{"exp": now.Add(-time.Hour).Unix()})), org, apiKey, 401},
+		{"tampered", tampered, org, apiKey, 401},
+		{"another issuer", p.token(t, claims(map[string]any{"iss": "https://idp.example.com"})), org, apiKey, 401},
+		{"another audience", p.token(t, claims(map[string]any{"aud": "someone-else"})), org, apiKey, 401},
+		{"another api key", good, org, "client-two", 403},
+		{"another organisation", good, "ORG2@AdobeOrg", apiKey, 403},
+	} {
+		res := c.call("POST", "/register", headers(tc.token, tc.org, tc.apiKey), nil)
+		assert.Equal(t, tc.status, res.status, "%s: %s", tc.name, res.body)
+		assert.NotContains(t, string(res.body), tc.token, tc.name)
+	}
+	h := headers(good, org, apiKey)
+	res := c.call("POST", "/register", h, nil)
+	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
+	jurl := res.json(t)["journal"].(string)
+	res = c.call("GET", jurl, h, nil)
+	assert.Equal(t, http.StatusNoContent, res.status, "%s", res.body)
+	res = c.call("GET", jurl, headers(tampered, org, ""), nil)
+	assert.Equal(t, http.StatusUnauthorized, res.status, "journal reads check the token too")
+	assert.NotContains(t, c.logs("asset-compute/acapi"), good, "tokens are never logged")
+
+	// Both ways of checking tokens at once is a misconfiguration.
+	c.put("/api/v1/namespaces/_/actions/asset-compute/acapi", map[string]any{
+		"exec": map[string]any{"kind": "go:1.24", "code": zips["acapi"], "binary": true},
+		"annotations": []map[string]any{{"key": "web-export", "value": true}, {"key": "raw-http", "value": true},
+			{"key": "provide-api-key", "value": true}},
+		"parameters": []map[string]any{{"key": "journalBucket", "value": "journals"}, {"key": "apiTokens", "value": token},
+			{"key": "oidcIssuer", "value": p.URL}, {"key": "oidcAudience", "value": "asset-compute"}},
+	})
+	res = c.call("POST", "/register", headers(token, org, apiKey), nil)
+	assert.Equal(t, http.StatusServiceUnavailable, res.status)
+	assert.Contains(t, res.json(t)["message"], "both apiTokens and oidc")
+}
+
+// TestFirstJournalReadWithRealClient: the real @adobe/asset-compute-client
+// (test/compat/latejournal.js) registers and sends a request, and starts
+// its journal emitter only once the test has seen the process activation
+// end, as AssetComputeClient's emitter may start after a fast first
+// request. The emitter's first read is latest=true, and the web action
+// appends the ended activation's events during that very read; the
+// journal has never been read, so that read answers from its oldest event
+// and the emitter gets every event of the request.
+func TestFirstJournalReadWithRealClient(t *testing.T) {
+	node := testutil.NeedTool(t, "node")
+	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@adobe", "asset-compute-client")); err != nil {
+		testutil.Missing(t, "the pinned @adobe/asset-compute-client is not installed: run npm ci in test/compat (scripts/install-deps.sh does)")
+	}
+	_, s3URL := newS3(t)
+	c := deploy(t, s3URL)
+	cmd := exec.CommandContext(t.Context(), node, "latejournal.js")
+	cmd.Dir = dir
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "ACS_URL="+c.url+webAPI, "ACS_TOKEN="+token, "ACS_ORG="+org,
+		"ACS_API_KEY="+apiKey, "ACS_SOURCE=https://example.com/photo.jpg", "HOME="+home, "TMPDIR="+home)
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = cmd.Stdout
+	require.NoError(t, cmd.Start())
+	var out strings.Builder
+	sc := bufio.NewScanner(stdout)
+	activation := ""
+	for activation == "" && sc.Scan() {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		if id, ok := strings.CutPrefix(line, "ok AssetCompute.process: "); ok {
+			activation = id
+		}
+	}
+	require.NotEmpty(t, activation, "the client sent no request:\n%s", out.String())
+	// The activation has ended when its record exists.
+	user, pass, _ := strings.Cut(c.auth, ":")
+	require.Eventually(t, func() bool {
+		req, _ := http.NewRequest(http.MethodGet, c.url+"/api/v1/namespaces/_/activations/"+activation, nil)
+		req.SetBasicAuth(user, pass)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 60*time.Second, 10*time.Millisecond, "the process activation %s did not end", activation)
+	_, err = io.WriteString(stdin, "go\n")
+	require.NoError(t, err)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+	}
+	err = cmd.Wait()
+	t.Logf("%s", out.String())
+	require.NoError(t, err, "the client missed events of its first request")
+	assert.Contains(t, out.String(), "ok AssetComputeEventEmitter (started after the request ended): 2 events")
 }

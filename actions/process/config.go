@@ -46,9 +46,11 @@ type config struct {
 	// webhookSecret).
 	WebhookURL    string `json:"webhookUrl"`
 	WebhookSecret string `json:"webhookSecret"`
-	// WebhookEnvelope is "acs" (default: the event is the body) or
+	// WebhookEnvelope is "acs" (default: the event is the body),
 	// "hosted" (the hosted Asset Compute service's envelope {user_guid,
-	// event_code, event}), with WebhookUserGUID as its user_guid
+	// event_code, event}, the event base64-encoded JSON as that service
+	// sends it) or "hosted-json" (the same, the event an object), with
+	// WebhookUserGUID as its user_guid
 	// (ACS_WEBHOOK_ENVELOPE, ACS_WEBHOOK_USER_GUID; webhookEnvelope,
 	// webhookUserGuid).
 	WebhookEnvelope string `json:"webhookEnvelope"`
@@ -118,12 +120,13 @@ func loadConfig(getenv func(string) string, param json.RawMessage) (config, erro
 		return c, errors.New("a webhook needs both a URL and a secret")
 	}
 	switch c.WebhookEnvelope {
-	case "", events.EnvelopeACS, events.EnvelopeHosted:
+	case "", events.EnvelopeACS, events.EnvelopeHosted, events.EnvelopeHostedJSON:
 	default:
-		return c, fmt.Errorf("webhook envelope (ACS_WEBHOOK_ENVELOPE) must be %q or %q, got %q", events.EnvelopeACS, events.EnvelopeHosted, c.WebhookEnvelope)
+		return c, fmt.Errorf("webhook envelope (ACS_WEBHOOK_ENVELOPE) must be %q, %q or %q, got %q",
+			events.EnvelopeACS, events.EnvelopeHosted, events.EnvelopeHostedJSON, c.WebhookEnvelope)
 	}
-	if c.WebhookUserGUID != "" && c.WebhookEnvelope != events.EnvelopeHosted {
-		return c, fmt.Errorf("a webhook user guid (ACS_WEBHOOK_USER_GUID) is only sent in the %q envelope", events.EnvelopeHosted)
+	if c.WebhookUserGUID != "" && !events.IsHostedEnvelope(c.WebhookEnvelope) {
+		return c, fmt.Errorf("a webhook user guid (ACS_WEBHOOK_USER_GUID) is only sent in the %q and %q envelopes", events.EnvelopeHosted, events.EnvelopeHostedJSON)
 	}
 	return c, nil
 }

@@ -162,12 +162,32 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-// ServeHTTP implements http.Handler.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := r.Header.Get("x-request-id")
-	if requestID == "" || len(requestID) > 128 {
-		requestID = newID()
+// MaxRequestIDLen is the longest x-request-id a client may choose.
+const MaxRequestIDLen = 128
+
+// RequestID returns the request id of a call whose x-request-id header is
+// sent, as the hosted service does: sent itself when it is 1 to
+// MaxRequestIDLen visible ASCII characters (it then reaches the answer's
+// X-Request-Id header, the body's requestId, the events and the logs),
+// otherwise a new random id.
+func RequestID(sent string) string {
+	if sent == "" || len(sent) > MaxRequestIDLen {
+		return newID()
 	}
+	for i := 0; i < len(sent); i++ {
+		if sent[i] <= ' ' || sent[i] > '~' {
+			return newID()
+		}
+	}
+	return sent
+}
+
+// ServeHTTP implements http.Handler. Every answer carries the call's
+// request id in its X-Request-Id header (and, but for journal reads, in
+// the body's requestId).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := RequestID(r.Header.Get("x-request-id"))
+	w.Header().Set("X-Request-Id", requestID)
 	path := r.URL.Path
 	if !IsPath(path) {
 		h.refuse(w, r, http.StatusNotFound, requestID, "no such API path: "+path)
@@ -392,11 +412,24 @@ func (h *Handler) serveJournal(w http.ResponseWriter, r *http.Request, id, reque
 	}
 	limit = min(max(limit, 1), 1000)
 	since := q.Get("since")
+	first := false
+	if m, ok := h.opts.Store.(journal.ReadMarker); ok {
+		if first, err = m.MarkRead(ctx, id); err != nil {
+			h.storeFailed(w, r, requestID, err)
+			return
+		}
+	}
 	var entries []journal.Entry
 	var next string
-	if since == "" && q.Get("latest") == "true" {
+	switch {
+	case since == "" && q.Get("latest") == "true" && first:
+		// The journal's first read ever: every event in it was appended
+		// for this client since it registered, before its reader started
+		// (a fast first request); it reads them from the oldest kept.
+		next = "0"
+	case since == "" && q.Get("latest") == "true":
 		next, err = h.opts.Store.Latest(ctx, id)
-	} else {
+	default:
 		entries, next, err = h.opts.Store.Read(ctx, id, since, limit)
 	}
 	switch {
@@ -420,6 +453,9 @@ func (h *Handler) serveJournal(w http.ResponseWriter, r *http.Request, id, reque
 	if len(entries) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return
+	}
+	for i := range entries {
+		entries[i].Event = HostedEvent(entries[i].Event)
 	}
 	writeJSON(w, http.StatusOK, JournalPage{Events: entries, Page: PageInfo{Last: next, Count: len(entries)}})
 }

@@ -274,3 +274,156 @@ func TestServeWeb(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, res.StatusCode)
 	assert.Empty(t, res.Body)
 }
+
+// startRunner is a Runner that appends nothing and names its activation.
+type startRunner struct{}
+
+func (startRunner) Start(context.Context, Request) (string, error) { return "act-1", nil }
+
+// TestRequestIDHeader: every answer, a refusal or not, a journal read
+// too, carries X-Request-Id, the same as the body's requestId; a client's
+// x-request-id is used as it is when it is a plain token of at most 128
+// characters, and replaced otherwise (control characters, spaces, too
+// long), as the hosted service documents it.
+func TestRequestIDHeader(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t, journal.NewMemory(journal.Options{}), startRunner{})
+	do := func(method, path, sent string, auth bool, body any) *httptest.ResponseRecorder {
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		r := httptest.NewRequest(method, path, rd)
+		if auth {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		r.Header.Set("x-gw-ims-org-id", "org")
+		r.Header.Set("x-api-key", "key")
+		if sent != "" {
+			r.Header["X-Request-Id"] = []string{sent}
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	reg := do("POST", "/register", "", true, nil)
+	require.Equal(t, http.StatusOK, reg.Code)
+	var body Response
+	require.NoError(t, json.Unmarshal(reg.Body.Bytes(), &body))
+	journalPath := strings.TrimPrefix(body.Journal, "https://api.example/api/v1/web/ns/asset-compute/acapi")
+	require.True(t, strings.HasPrefix(journalPath, JournalPrefix), body.Journal)
+
+	renditions := map[string]any{"renditions": []any{map[string]any{"fmt": "png"}}}
+	for _, tc := range []struct {
+		name, method, path string
+		auth               bool
+		body               any
+		status             int
+	}{
+		{"register", "POST", "/register", true, nil, 200},
+		{"process", "POST", "/process", true, renditions, 200},
+		{"process refused", "POST", "/process", true, map[string]any{}, 400},
+		{"no token", "POST", "/process", false, renditions, 401},
+		{"no such path", "POST", "/nowhere", true, nil, 404},
+		{"wrong method", "GET", "/register", true, nil, 405},
+		{"journal", "GET", journalPath + "?latest=true", true, nil, 204},
+		{"no journal", "GET", JournalPrefix + strings.Repeat("0", 32), true, nil, 404},
+	} {
+		for _, sent := range []string{"", "aem-4f0c2b9e-1d7a-4c55-9a0e-3b6f8e2d1c00", "bad id", "bad\x01id", strings.Repeat("x", 129)} {
+			res := do(tc.method, tc.path, sent, tc.auth, tc.body)
+			require.Equal(t, tc.status, res.Code, "%s: %s", tc.name, res.Body)
+			got := res.Header().Get("X-Request-Id")
+			require.NotEmpty(t, got, "%s answers X-Request-Id", tc.name)
+			switch sent {
+			case "", "bad id", "bad\x01id", strings.Repeat("x", 129):
+				assert.Regexp(t, `^[0-9a-f]{32}$`, got, "%s with x-request-id %q: a new id", tc.name, sent)
+			default:
+				assert.Equal(t, sent, got, "%s: the client's x-request-id", tc.name)
+			}
+			if res.Code != http.StatusNoContent {
+				var b Response
+				require.NoError(t, json.Unmarshal(res.Body.Bytes(), &b), "%s: %s", tc.name, res.Body)
+				assert.Equal(t, got, b.RequestID, "%s: header and body agree", tc.name)
+			}
+		}
+	}
+}
+
+// TestJournalHostedMetadataNames: journal readers get each created
+// rendition's dimensions under our names (as the hosted SDK sends them)
+// and under the hosted documentation's tiff:ImageWidth/tiff:ImageLength;
+// a name a worker set itself is kept; other events are unchanged.
+func TestJournalHostedMetadataNames(t *testing.T) {
+	t.Parallel()
+	store := journal.NewMemory(journal.Options{})
+	h := newHandler(t, store, startRunner{})
+	reg := call(t, h, "POST", "/register", nil)
+	require.Equal(t, http.StatusOK, reg.Code)
+	var body Response
+	require.NoError(t, json.Unmarshal(reg.Body.Bytes(), &body))
+	id := strings.TrimPrefix(body.Journal, "https://api.example/api/v1/web/ns/asset-compute/acapi"+JournalPrefix)
+	created := `{"type":"rendition_created","requestId":"r","metadata":{"repo:size":10,"tiff:imageWidth":64,"tiff:imageHeight":48}}`
+	own := `{"type":"rendition_created","metadata":{"tiff:imageWidth":64,"tiff:imageHeight":48,"tiff:ImageWidth":"set by the worker"}}`
+	failed := `{"type":"rendition_failed","errorReason":"SourceCorrupt"}`
+	text := `{"type":"rendition_created","metadata":{"repo:size":3,"repo:encoding":"utf-8"}}`
+	require.NoError(t, store.Append(context.Background(), id, json.RawMessage(created), json.RawMessage(own), json.RawMessage(failed), json.RawMessage(text)))
+	res := call(t, h, "GET", JournalPrefix+id, nil)
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Body)
+	var page struct {
+		Events []struct {
+			Event json.RawMessage `json:"event"`
+		} `json:"events"`
+	}
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &page))
+	require.Len(t, page.Events, 4)
+	assert.JSONEq(t, `{"type":"rendition_created","requestId":"r","metadata":{"repo:size":10,"tiff:imageWidth":64,"tiff:imageHeight":48,"tiff:ImageWidth":64,"tiff:ImageLength":48}}`,
+		string(page.Events[0].Event))
+	assert.JSONEq(t, `{"type":"rendition_created","metadata":{"tiff:imageWidth":64,"tiff:imageHeight":48,"tiff:ImageWidth":"set by the worker","tiff:ImageLength":48}}`,
+		string(page.Events[1].Event))
+	assert.JSONEq(t, failed, string(page.Events[2].Event))
+	assert.JSONEq(t, text, string(page.Events[3].Event))
+	// The store keeps the events as appended.
+	stored, _, err := store.Read(context.Background(), id, "", 10)
+	require.NoError(t, err)
+	assert.JSONEq(t, created, string(stored[0].Event))
+}
+
+// TestFirstLatestReadFindsEarlierEvents: a journal's first read ever,
+// latest=true, answers from its oldest event, so the events of a request
+// that ended before the client's reader started are found; once the
+// journal has been read, latest=true answers from its end again. Both
+// stores.
+func TestFirstLatestReadFindsEarlierEvents(t *testing.T) {
+	t.Parallel()
+	for name, store := range map[string]journal.Store{"memory": journal.NewMemory(journal.Options{}), "s3": s3Server(t)("b")} {
+		t.Run(name, func(t *testing.T) {
+			h := newHandler(t, store, startRunner{})
+			reg := call(t, h, "POST", "/register", nil)
+			require.Equal(t, http.StatusOK, reg.Code, "%s", reg.Body)
+			var body Response
+			require.NoError(t, json.Unmarshal(reg.Body.Bytes(), &body))
+			id := strings.TrimPrefix(body.Journal, "https://api.example/api/v1/web/ns/asset-compute/acapi"+JournalPrefix)
+			ctx := context.Background()
+			require.NoError(t, store.Append(ctx, id, json.RawMessage(`{"type":"rendition_created","n":1}`), json.RawMessage(`{"type":"rendition_created","n":2}`)))
+
+			next := func(res *httptest.ResponseRecorder) string {
+				link := res.Header().Get("Link")
+				u, _, _ := strings.Cut(strings.TrimPrefix(link, "<"), ">")
+				return strings.TrimPrefix(u, "/api/v1/web/ns/asset-compute/acapi")
+			}
+			res := call(t, h, "GET", JournalPrefix+id+"?latest=true", nil)
+			require.Equal(t, http.StatusNoContent, res.Code)
+			assert.Equal(t, JournalPrefix+id+"?since=0", next(res), "the first reader starts before the oldest event")
+			res = call(t, h, "GET", next(res), nil)
+			require.Equal(t, http.StatusOK, res.Code)
+			var page JournalPage
+			require.NoError(t, json.Unmarshal(res.Body.Bytes(), &page))
+			assert.Len(t, page.Events, 2, "the events appended before the first read")
+
+			res = call(t, h, "GET", JournalPrefix+id+"?latest=true", nil)
+			require.Equal(t, http.StatusNoContent, res.Code)
+			assert.Equal(t, JournalPrefix+id+"?since=2", next(res), "a journal read before: latest=true is its end")
+		})
+	}
+}

@@ -3,8 +3,9 @@ package acapi
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"strings"
+
+	"github.com/assetcompute/assetcompute/pkg/apiauth"
 )
 
 // TokenVerifier validates the bearer token of an Asset Compute API call
@@ -16,11 +17,16 @@ type TokenVerifier interface {
 	Verify(ctx context.Context, token, org, apiKey string) error
 }
 
-// Errors of a [TokenVerifier].
+// Errors of a [TokenVerifier]: the errors of package apiauth, so that an
+// [apiauth.Verifier] is a TokenVerifier as it is (acs serve and the
+// asset-compute/acapi action use it so, with no adapter between).
 var (
-	ErrTokenInvalid   = errors.New("the bearer token is not valid")
-	ErrTokenForbidden = errors.New("the bearer token is not allowed for this organisation or API key")
+	ErrTokenInvalid   = apiauth.ErrInvalid
+	ErrTokenForbidden = apiauth.ErrForbidden
 )
+
+// The OIDC verifier is a TokenVerifier.
+var _ TokenVerifier = (*apiauth.Verifier)(nil)
 
 // StaticTokens is a [TokenVerifier] for local use: it accepts the tokens of
 // a fixed list, for any organisation and API key.

@@ -3,7 +3,43 @@ package acapi
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/assetcompute/assetcompute/pkg/api"
 )
+
+// HostedEvent returns the event ev (JSON) as journal readers get it: its
+// metadata with the dimensions under the hosted service's documented
+// names too (api.MetadataHostedWidth, api.MetadataHostedHeight), beside
+// ours. Anything that is not an event with such metadata is returned as
+// it is.
+func HostedEvent(ev json.RawMessage) json.RawMessage {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(ev, &fields) != nil {
+		return ev
+	}
+	var meta map[string]json.RawMessage
+	if json.Unmarshal(fields["metadata"], &meta) != nil || meta == nil {
+		return ev
+	}
+	changed := false
+	for from, to := range map[string]string{api.MetadataWidth: api.MetadataHostedWidth, api.MetadataHeight: api.MetadataHostedHeight} {
+		if v, ok := meta[from]; ok {
+			if _, set := meta[to]; !set {
+				meta[to] = v
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		return ev
+	}
+	fields["metadata"], _ = json.Marshal(meta)
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return ev
+	}
+	return out
+}
 
 // ActivationEvents returns the events of an ended process activation:
 // those of its result, or, when it ended without events (it crashed, timed

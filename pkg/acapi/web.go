@@ -86,6 +86,28 @@ func ServeWeb(ctx context.Context, h http.Handler, params json.RawMessage) WebRe
 }
 
 func webError(status int, msg string) WebResponse {
-	b, _ := json.Marshal(Response{OK: false, Message: msg})
-	return WebResponse{StatusCode: status, Headers: map[string]string{"Content-Type": "application/json"}, Body: b}
+	return WebError(status, "", msg)
+}
+
+// WebError is an error answer of the API as a web action result, for a
+// call that does not reach a [Handler] (a misconfigured action): status,
+// {"ok": false, "requestId", "message"} and X-Request-Id, the request id
+// made by [RequestID] from sentRequestID.
+func WebError(status int, sentRequestID, msg string) WebResponse {
+	id := RequestID(sentRequestID)
+	b, _ := json.Marshal(Response{OK: false, RequestID: id, Message: msg})
+	return WebResponse{StatusCode: status, Headers: map[string]string{"Content-Type": "application/json", "X-Request-Id": id}, Body: b}
+}
+
+// SentRequestID returns the x-request-id header of a web action
+// activation's params ("" when none).
+func SentRequestID(params json.RawMessage) string {
+	var p webParams
+	_ = json.Unmarshal(params, &p)
+	for k, v := range p.Headers {
+		if strings.EqualFold(k, "x-request-id") {
+			return v
+		}
+	}
+	return ""
 }

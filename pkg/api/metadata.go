@@ -30,7 +30,41 @@ const (
 	// MetadataEncoding is the character encoding of a text rendition,
 	// such as "utf-8": a string.
 	MetadataEncoding = "repo:encoding"
+	// MetadataHostedWidth and MetadataHostedHeight are the names the
+	// hosted Asset Compute service's documentation gives an image
+	// rendition's size (its SDK sends MetadataWidth and MetadataHeight).
+	// Events read by the hosted service's clients (the Asset Compute API's
+	// journals, the hosted webhook envelopes) carry both; see
+	// WithHostedNames.
+	MetadataHostedWidth  = "tiff:ImageWidth"
+	MetadataHostedHeight = "tiff:ImageLength"
 )
+
+// WithHostedNames returns meta with MetadataHostedWidth and
+// MetadataHostedHeight beside MetadataWidth and MetadataHeight, the same
+// values; a key already set is kept. meta itself is not changed; without
+// dimensions it is returned as it is.
+func WithHostedNames(meta map[string]any) map[string]any {
+	add := map[string]any{}
+	for from, to := range map[string]string{MetadataWidth: MetadataHostedWidth, MetadataHeight: MetadataHostedHeight} {
+		if v, ok := meta[from]; ok {
+			if _, set := meta[to]; !set {
+				add[to] = v
+			}
+		}
+	}
+	if len(add) == 0 {
+		return meta
+	}
+	out := make(map[string]any, len(meta)+len(add))
+	for k, v := range meta {
+		out[k] = v
+	}
+	for k, v := range add {
+		out[k] = v
+	}
+	return out
+}
 
 // metadataKind is the type a reserved metadata key must have.
 type metadataKind int

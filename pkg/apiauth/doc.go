@@ -44,4 +44,12 @@
 // Tokens never appear in errors or logs: errors say what was wrong (expired,
 // wrong audience, unknown key) and wrap ErrInvalid or ErrForbidden; logs
 // name the JWKS URL without its query string.
+//
+// # Use in the Asset Compute API
+//
+// ErrInvalid and ErrForbidden are acapi.ErrTokenInvalid and
+// acapi.ErrTokenForbidden (401 and 403), so a *Verifier is an
+// acapi.TokenVerifier as it is. acs serve (--api-oidc-* flags) and the
+// asset-compute/acapi web action (oidc* parameters) both build it with
+// [Config.Verifier].
 package apiauth

@@ -48,7 +48,8 @@ func TestEveryClientCall(t *testing.T) {
 		}
 		f := strings.SplitN(line, "\t", 4)
 		require.Len(t, f, 4, line)
-		// The manifest's path is this checkout's: named by its file name.
+		// The manifest's path depends on the checkout: it is named
+		// manifest.yml in the expected outcomes.
 		key := strings.ReplaceAll(f[0]+" "+f[1], manifest, "manifest.yml")
 		got[key] = outcome{f[2], f[3]}
 		order = append(order, key)

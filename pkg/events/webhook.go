@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -49,12 +50,15 @@ type WebhookOptions struct {
 	Now func() time.Time
 	// Envelope is how each event is wrapped in the body: EnvelopeACS (or
 	// "") posts the event itself; EnvelopeHosted posts the hosted Asset
-	// Compute service's (Adobe I/O Events) envelope {"user_guid",
-	// "event_code", "event"}, for receivers written for it. The headers
-	// and signature are the same.
+	// Compute service's envelope {"user_guid", "event_code", "event"} as
+	// that service does, the event base64-encoded JSON, for receivers
+	// written for it; EnvelopeHostedJSON posts the same envelope with the
+	// event as a JSON object. In both hosted envelopes the event's
+	// metadata also names the dimensions as the hosted documentation does
+	// (api.WithHostedNames). The headers and signature are the same.
 	Envelope string
 	// UserGUID is the envelope's user_guid (the hosted service puts the
-	// client's IMS organization there); only with EnvelopeHosted.
+	// client's IMS organization there); only with a hosted envelope.
 	UserGUID string
 }
 
@@ -63,17 +67,27 @@ const (
 	// EnvelopeACS posts the event as the body.
 	EnvelopeACS = "acs"
 	// EnvelopeHosted posts {"user_guid", "event_code": HostedEventCode,
-	// "event"}.
+	// "event": base64(JSON of the event)}, as the hosted service does.
 	EnvelopeHosted = "hosted"
+	// EnvelopeHostedJSON posts {"user_guid", "event_code":
+	// HostedEventCode, "event": {...}}: the event as an object.
+	EnvelopeHostedJSON = "hosted-json"
 	// HostedEventCode is the event_code of the hosted envelope.
 	HostedEventCode = "asset_compute"
 )
 
-// hostedEnvelope is the body of a webhook in the hosted envelope.
+// hostedEnvelope is the body of a webhook in a hosted envelope; Event is
+// the event (EnvelopeHostedJSON) or its JSON base64-encoded, a string
+// (EnvelopeHosted).
 type hostedEnvelope struct {
-	UserGUID  string    `json:"user_guid"`
-	EventCode string    `json:"event_code"`
-	Event     api.Event `json:"event"`
+	UserGUID  string `json:"user_guid"`
+	EventCode string `json:"event_code"`
+	Event     any    `json:"event"`
+}
+
+// IsHostedEnvelope reports whether envelope is one of the hosted ones.
+func IsHostedEnvelope(envelope string) bool {
+	return envelope == EnvelopeHosted || envelope == EnvelopeHostedJSON
 }
 
 // Validate checks the options.
@@ -89,12 +103,12 @@ func (o WebhookOptions) Validate() error {
 		return errors.New("events: a webhook needs a signing secret")
 	}
 	switch o.Envelope {
-	case "", EnvelopeACS, EnvelopeHosted:
+	case "", EnvelopeACS, EnvelopeHosted, EnvelopeHostedJSON:
 	default:
-		return fmt.Errorf("events: webhook envelope must be %q or %q, got %q", EnvelopeACS, EnvelopeHosted, o.Envelope)
+		return fmt.Errorf("events: webhook envelope must be %q, %q or %q, got %q", EnvelopeACS, EnvelopeHosted, EnvelopeHostedJSON, o.Envelope)
 	}
-	if o.UserGUID != "" && o.Envelope != EnvelopeHosted {
-		return fmt.Errorf("events: a webhook user_guid is only sent in the %q envelope", EnvelopeHosted)
+	if o.UserGUID != "" && !IsHostedEnvelope(o.Envelope) {
+		return fmt.Errorf("events: a webhook user_guid is only sent in the %q and %q envelopes", EnvelopeHosted, EnvelopeHostedJSON)
 	}
 	if o.Attempts < 0 || o.MinBackoff < 0 || o.MaxBackoff < 0 {
 		return errors.New("events: webhook attempts and backoff must not be negative")
@@ -181,9 +195,21 @@ func Verify(secret []byte, timestamp, signature string, body []byte, now time.Ti
 func (w *Webhook) Deliver(ctx context.Context, ev api.Event) error {
 	var body []byte
 	var err error
-	if w.opts.Envelope == EnvelopeHosted {
-		body, err = json.Marshal(hostedEnvelope{UserGUID: w.opts.UserGUID, EventCode: HostedEventCode, Event: ev})
-	} else {
+	switch w.opts.Envelope {
+	case EnvelopeHosted, EnvelopeHostedJSON:
+		hosted := ev
+		hosted.Metadata = api.WithHostedNames(ev.Metadata)
+		env := hostedEnvelope{UserGUID: w.opts.UserGUID, EventCode: HostedEventCode, Event: hosted}
+		if w.opts.Envelope == EnvelopeHosted {
+			var b []byte
+			if b, err = json.Marshal(hosted); err == nil {
+				env.Event = base64.StdEncoding.EncodeToString(b)
+			}
+		}
+		if err == nil {
+			body, err = json.Marshal(env)
+		}
+	default:
 		body, err = json.Marshal(ev)
 	}
 	if err != nil {

@@ -77,6 +77,7 @@ type S3 struct {
 
 	mu   sync.Mutex
 	last map[string]uint64 // last position seen per journal: a hint
+	read map[string]bool   // journals known to have been read
 }
 
 // NewS3 returns a store under opts.Bucket and opts.Prefix.
@@ -89,7 +90,7 @@ func NewS3(opts S3Options) (*S3, error) {
 		p += "/"
 	}
 	j := New(opts.Journal) // the defaults
-	return &S3{c: opts.Client, bucket: opts.Bucket, prefix: p, opts: j.opts, last: map[string]uint64{}}, nil
+	return &S3{c: opts.Client, bucket: opts.Bucket, prefix: p, opts: j.opts, last: map[string]uint64{}, read: map[string]bool{}}, nil
 }
 
 const posDigits = 20
@@ -280,6 +281,7 @@ func (s *S3) Unregister(ctx context.Context, org, apiKey string) (bool, error) {
 	}
 	s.mu.Lock()
 	delete(s.last, id)
+	delete(s.read, id)
 	s.mu.Unlock()
 	return true, s.deleteDir(ctx, id)
 }
@@ -323,6 +325,32 @@ func (s *S3) Owner(ctx context.Context, id string) (string, error) {
 		return "", ErrNoJournal
 	}
 	return doc.Org, nil
+}
+
+// MarkRead implements [ReadMarker]: the first read writes the journal's
+// _read.json with a conditional put, so that exactly one reader of all
+// the processes sharing the store is told it is the first. A process
+// remembers the journals it saw read, and asks S3 once per journal (so
+// it does not check again that such a journal still exists: callers
+// check Owner first, as the API does).
+func (s *S3) MarkRead(ctx context.Context, id string) (bool, error) {
+	s.mu.Lock()
+	seen := s.read[id]
+	s.mu.Unlock()
+	if seen {
+		return false, nil
+	}
+	if _, err := s.Owner(ctx, id); err != nil {
+		return false, err
+	}
+	created, err := s.put(ctx, s.dir(id)+"_read.json", []byte("{}"), true, false)
+	if err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	s.read[id] = true
+	s.mu.Unlock()
+	return created, nil
 }
 
 // hint returns the last position this process knows of for journal id,

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -462,4 +463,63 @@ func TestS3ExpireTag(t *testing.T) {
 		_, ok := fs.tags[p]
 		assert.True(t, ok, "%s was written", p)
 	}
+}
+
+// TestMarkRead: each store tells exactly one reader that it is the first
+// to read a journal, S3 across processes (new stores on the same bucket,
+// at once); unregistering and registering again gives a journal never
+// read; an unknown journal is ErrNoJournal.
+func TestMarkRead(t *testing.T) {
+	t.Parallel()
+	stores(t, func(t *testing.T, _ *clock, newStore func(Options) Store) {
+		ctx := context.Background()
+		s := newStore(Options{})
+		id, err := s.Register(ctx, "org", "key")
+		require.NoError(t, err)
+		readers := []Store{s}
+		if _, ok := s.(*S3); ok {
+			for range 4 {
+				readers = append(readers, newStore(Options{}))
+			}
+		}
+		var firsts atomic.Int32
+		var wg sync.WaitGroup
+		for _, r := range readers {
+			for range 3 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					first, err := r.(ReadMarker).MarkRead(ctx, id)
+					assert.NoError(t, err)
+					if first {
+						firsts.Add(1)
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		assert.Equal(t, int32(1), firsts.Load(), "one first reader")
+		first, err := newStoreOrSame(s, newStore).(ReadMarker).MarkRead(ctx, id)
+		require.NoError(t, err)
+		assert.False(t, first, "read before")
+
+		_, err = s.Unregister(ctx, "org", "key")
+		require.NoError(t, err)
+		_, err = s.(ReadMarker).MarkRead(ctx, id)
+		assert.ErrorIs(t, err, ErrNoJournal)
+		id2, err := s.Register(ctx, "org", "key")
+		require.NoError(t, err)
+		first, err = s.(ReadMarker).MarkRead(ctx, id2)
+		require.NoError(t, err)
+		assert.True(t, first, "a new journal was never read")
+	})
+}
+
+// newStoreOrSame returns a new store on the same S3 bucket (another
+// process), or s itself for the in-memory store.
+func newStoreOrSame(s Store, newStore func(Options) Store) Store {
+	if _, ok := s.(*S3); ok {
+		return newStore(Options{})
+	}
+	return s
 }

@@ -48,6 +48,19 @@ type Store interface {
 	Latest(ctx context.Context, id string) (string, error)
 }
 
+// ReadMarker is implemented by a [Store] that remembers whether a journal
+// has ever been read. The Asset Compute API uses it to answer the first
+// latest=true read of a journal from its oldest event kept rather than
+// from its end: a client whose journal reader starts after its first
+// request (as @adobe/asset-compute-client's does) then finds that
+// request's events even when they were appended before that first read.
+type ReadMarker interface {
+	// MarkRead records that journal id is being read and reports whether
+	// this is the first read ever (of any process sharing the store).
+	// The error is ErrNoJournal for an unknown journal.
+	MarkRead(ctx context.Context, id string) (first bool, err error)
+}
+
 // newJournalID returns a random journal id, 32 hex digits.
 func newJournalID() string {
 	var b [16]byte
@@ -70,14 +83,28 @@ type Memory struct {
 }
 
 type memJournal struct {
-	org string
-	j   *Journal
+	org  string
+	j    *Journal
+	read bool // MarkRead was called
 }
 
 // NewMemory returns an empty in-memory store whose journals are bounded
 // by opts.
 func NewMemory(opts Options) *Memory {
 	return &Memory{opts: opts, clients: map[client]string{}, journals: map[string]*memJournal{}}
+}
+
+// MarkRead implements [ReadMarker].
+func (m *Memory) MarkRead(_ context.Context, id string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j, ok := m.journals[id]
+	if !ok {
+		return false, ErrNoJournal
+	}
+	first := !j.read
+	j.read = true
+	return first, nil
 }
 
 // Register implements [Store].

@@ -70,11 +70,19 @@ async function main () {
   assert.strictEqual(events.length, renditions.length)
   const names = events.map(e => e.rendition.name).sort()
   assert.deepStrictEqual(names, renditions.map(r => r.name).sort())
+  let sized = 0
   for (const e of events) {
     assert.strictEqual(e.requestId, res.requestId)
     assert.deepStrictEqual(e.userData, { run: 'compat' })
+    const m = e.metadata || {}
+    if (m['tiff:imageWidth'] !== undefined) {
+      // The hosted documentation's names, beside the SDK's.
+      assert.strictEqual(m['tiff:ImageWidth'], m['tiff:imageWidth'], JSON.stringify(m))
+      assert.strictEqual(m['tiff:ImageLength'], m['tiff:imageHeight'], JSON.stringify(m))
+      sized++
+    }
   }
-  ok('AssetComputeEventEmitter (journal)', `${events.length} events, one per rendition`)
+  ok('AssetComputeEventEmitter (journal)', `${events.length} events, one per rendition, ${sized} with dimensions under both names`)
 
   const unreg = await ac.unregister()
   assert.strictEqual(unreg.ok, true)

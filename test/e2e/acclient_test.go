@@ -182,7 +182,7 @@ func (s *stack) assetComputeClient(ctx context.Context, t *testing.T, c *s3.Clie
 		t.Fatalf("client: events of %d jobs, want %d", len(results), len(jobs))
 	}
 
-	n := 0
+	n, sized := 0, 0
 	for _, r := range results {
 		d := dest[r.Label]
 		var src *asset
@@ -254,6 +254,13 @@ func (s *stack) assetComputeClient(ctx context.Context, t *testing.T, c *s3.Clie
 			if size, _ := e.Metadata["repo:size"].(float64); int(size) != len(data) {
 				t.Errorf("client %s %s: event repo:size %v, object %d bytes", r.Label, name, e.Metadata["repo:size"], len(data))
 			}
+			if w, ok := e.Metadata["tiff:imageWidth"]; ok {
+				// The hosted documentation's names, beside ours.
+				sized++
+				if e.Metadata["tiff:ImageWidth"] != w || e.Metadata["tiff:ImageLength"] != e.Metadata["tiff:imageHeight"] {
+					t.Errorf("client %s %s: metadata %v lacks tiff:ImageWidth/tiff:ImageLength equal to ours", r.Label, name, e.Metadata)
+				}
+			}
 			desc, err := ren.check(data)
 			if err != nil {
 				t.Errorf("client %s %s: %v", r.Label, name, err)
@@ -270,6 +277,9 @@ func (s *stack) assetComputeClient(ctx context.Context, t *testing.T, c *s3.Clie
 	// The tokens were checked against the stand-in's keys and never logged.
 	if s.ims.jwks.Load() == 0 {
 		t.Error("acs serve never fetched the JWKS")
+	}
+	if sized == 0 {
+		t.Error("client: no event of an image rendition had its dimensions in metadata")
 	}
 	tokens := s.ims.issuedTokens()
 	if len(tokens) == 0 {

@@ -32,6 +32,14 @@ func main() {
 			ev := map[string]any{"type": "rendition_created", "requestId": req.RequestID, "rendition": r, "source": req.Source}
 			if r["fail"] == true {
 				ev["type"], ev["errorReason"] = "rendition_failed", "RenditionFormatUnsupported"
+			} else if w, ok := r["wid"].(float64); ok {
+				// An image rendition's dimensions, named as the worker
+				// lifecycle names them.
+				h, ok := r["hei"].(float64)
+				if !ok {
+					h = w
+				}
+				ev["metadata"] = map[string]any{"tiff:imageWidth": w, "tiff:imageHeight": h, "dc:format": "image/" + r["fmt"].(string)}
 			}
 			if req.UserData != nil {
 				ev["userData"] = req.UserData
