@@ -114,6 +114,8 @@ Flags:
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		fmt.Fprintln(stderr, "acs devtool: shutdown:", err)
 	}
+	// Runs the page left go on: stop them before their files are removed.
+	h.Close()
 	return status
 }
 
@@ -180,5 +182,6 @@ func withDevtool(next http.Handler, logger *slog.Logger, addr, auth, apiHost, na
 	mux.Handle("/devtool/", http.StripPrefix("/devtool", h))
 	mux.Handle("/devtool", http.RedirectHandler("/devtool/", http.StatusMovedPermanently))
 	mux.Handle("/", next)
-	return mux, cleanup, nil
+	// Runs the page left go on: stop them before their files are removed.
+	return mux, func() { h.Close(); cleanup() }, nil
 }

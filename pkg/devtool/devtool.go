@@ -95,6 +95,8 @@ type Handler struct {
 	runOrder []string
 	seq      int
 	running  sync.WaitGroup // the runs going on
+	closing  chan struct{}  // closed by Close: the runs going on stop
+	close    sync.Once
 }
 
 // New returns the handler of opts and writes the bundled samples into
@@ -140,7 +142,7 @@ func New(opts Options) (*Handler, error) {
 	_, _ = rand.Read(tok[:])
 	h := &Handler{opts: opts, token: hex.EncodeToString(tok[:]), hosts: loopback, fetcher: fetcher, engine: engine,
 		logger: opts.Logger, sources: filepath.Join(dir, "sources"), runsDir: filepath.Join(dir, "runs"),
-		srcs: map[string]*sourceFile{}, runs: map[string]*run{}}
+		srcs: map[string]*sourceFile{}, runs: map[string]*run{}, closing: make(chan struct{})}
 	for _, d := range []string{h.sources, h.runsDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("devtool: %w", err)
@@ -172,6 +174,14 @@ func New(opts Options) (*Handler, error) {
 // Wait waits for the runs going on to end (a run goes on when the page
 // that started it leaves).
 func (h *Handler) Wait() { h.running.Wait() }
+
+// Close stops the runs going on (each rendition not made yet fails with
+// Timeout) and waits for them to end, so that their directory can be
+// removed. A run started after Close stops at once.
+func (h *Handler) Close() {
+	h.close.Do(func() { close(h.closing) })
+	h.running.Wait()
+}
 
 // Token returns the session token the page sends with every POST.
 func (h *Handler) Token() string { return h.token }

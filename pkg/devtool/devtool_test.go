@@ -409,3 +409,32 @@ func TestAsyncRunShowsEachRenditionAsItIsMade(t *testing.T) {
 	}
 	assert.NotEmpty(t, done.Logs)
 }
+
+// TestCloseStopsTheRunsGoingOn: a run the page left goes on, but Close
+// (acs devtool and acs serve exiting) stops it and waits for it, so its
+// files are not removed under it; the rendition not made fails with
+// Timeout, the one made stays made.
+func TestCloseStopsTheRunsGoingOn(t *testing.T) {
+	release := make(chan struct{}) // never closed: only Close ends the held rendition
+	s := newTestServerVia(t, func(inv invoke.Invoker) invoke.Invoker {
+		return heldInvoker{Invoker: inv, action: api.ActionThumbnail, release: release}
+	}, nil)
+	var rn run
+	require.Equal(t, http.StatusOK, s.post("/api/runs", map[string]any{"source": "sample-photo.jpg", "async": true,
+		"request": `{"renditions": [{"name": "held.png", "fmt": "png", "width": 50}, {"name": "meta.json", "fmt": "machine-metadata-json"}]}`}, &rn))
+	get := func() run {
+		var got run
+		resp := s.do(http.MethodGet, "/api/runs/"+rn.ID, nil, nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+		return got
+	}
+	require.Eventually(t, func() bool { return get().Renditions[1].Status == api.StatusCreated }, time.Minute, 10*time.Millisecond)
+
+	s.h.Close() // returns once the run has ended
+	done := get()
+	assert.Equal(t, stateDone, done.State)
+	require.NotNil(t, done.Renditions[0].Event)
+	assert.Equal(t, api.ReasonTimeout, done.Renditions[0].Event.ErrorReason, "the held rendition is stopped")
+	assert.Equal(t, api.StatusCreated, done.Renditions[1].Status)
+}

@@ -141,13 +141,20 @@ func (h *Handler) startRun(w http.ResponseWriter, r *http.Request) {
 	}
 	h.keep(rn)
 	// The run goes on when the page's request ends (async), for at most
-	// runTimeout.
+	// runTimeout, or until Close.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), runTimeout)
 	ctx = process.WithProgress(ctx, func(i int, ev api.Event) { h.decided(rn, req, i, ev) })
 	h.running.Add(1)
 	go func() {
 		defer h.running.Done()
 		defer cancel()
+		go func() {
+			select {
+			case <-h.closing:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
 		res := runner.Run(ctx, req)
 		views := h.views(id, req, res)
 		var logs []string
