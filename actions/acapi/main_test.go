@@ -60,10 +60,8 @@ func run(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	for name, pkg := range map[string]string{"acapi": ".", "process": "./testdata/process"} {
 		exe := filepath.Join(dir, name, "exec")
-		build := exec.Command("go", "build", "-trimpath", "-o", exe, pkg)
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
+		if err := testutil.GoBuild(exe, pkg, false, "-trimpath"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 		z, err := owaction.ZipAction(exe, "openwhisk/action-golang-v1.24")

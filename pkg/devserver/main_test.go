@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +19,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/assetcompute/assetcompute/internal/testutil"
 )
 
 // testAction is the test action binary built once by TestMain; not in
@@ -42,10 +43,8 @@ func runTests(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	testAction = filepath.Join(dir, "action")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", testAction, "./testdata/action")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the test action: %v\n%s", err, out)
+	if err := testutil.GoBuild(testAction, "./testdata/action", false, "-trimpath", "-ldflags=-s -w"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return m.Run()
