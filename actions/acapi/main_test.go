@@ -378,19 +378,7 @@ func TestMisconfigured(t *testing.T) {
 // journal emitter following the Link header under the web action's URL,
 // unregister.
 func TestWebActionWithRealClient(t *testing.T) {
-	node := testutil.NeedTool(t, "node")
-	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@adobe", "asset-compute-client")); err != nil {
-		testutil.Missing(t, "the pinned @adobe/asset-compute-client is not installed: run npm ci in test/compat (scripts/install-deps.sh does)")
-	}
-	_, s3URL := newS3(t)
-	c := deploy(t, s3URL)
-	cmd := exec.CommandContext(t.Context(), node, "assetcompute.js")
-	cmd.Dir = dir
-	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "ACS_URL="+c.url+webAPI, "ACS_TOKEN="+token, "ACS_ORG="+org,
-		"ACS_API_KEY="+apiKey, "ACS_SOURCE=https://example.com/photo.jpg", "HOME="+home, "TMPDIR="+home)
+	_, cmd := compatClient(t, "assetcompute.js")
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	require.NoError(t, err, "the client failed against the web action")
@@ -401,6 +389,30 @@ func TestWebActionWithRealClient(t *testing.T) {
 		assert.Contains(t, string(out), "ok "+call+":", "every call was made")
 	}
 	assert.Contains(t, string(out), "2 with dimensions under both names", "tiff:ImageWidth and tiff:ImageLength reach the client")
+}
+
+// compatClient deploys the actions (with their own S3) and returns the
+// deployment and the command running script of test/compat with node
+// against it: the pinned
+// @adobe/asset-compute-client calling the web action with the test's
+// token, org and API key. It skips the test when node or the client is
+// not installed.
+func compatClient(t *testing.T, script string) (*cluster, *exec.Cmd) {
+	t.Helper()
+	node := testutil.NeedTool(t, "node")
+	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@adobe", "asset-compute-client")); err != nil {
+		testutil.Missing(t, "the pinned @adobe/asset-compute-client is not installed: run npm ci in test/compat (scripts/install-deps.sh does)")
+	}
+	_, s3URL := newS3(t)
+	c := deploy(t, s3URL)
+	cmd := exec.CommandContext(t.Context(), node, script)
+	cmd.Dir = dir
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "ACS_URL="+c.url+webAPI, "ACS_TOKEN="+token, "ACS_ORG="+org,
+		"ACS_API_KEY="+apiKey, "ACS_SOURCE=https://example.com/photo.jpg", "HOME="+home, "TMPDIR="+home)
+	return c, cmd
 }
 
 // idp is an OpenID Connect provider made for a test: its discovery
@@ -528,19 +540,7 @@ func TestWebActionOIDC(t *testing.T) {
 // journal has never been read, so that read answers from its oldest event
 // and the emitter gets every event of the request.
 func TestFirstJournalReadWithRealClient(t *testing.T) {
-	node := testutil.NeedTool(t, "node")
-	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@adobe", "asset-compute-client")); err != nil {
-		testutil.Missing(t, "the pinned @adobe/asset-compute-client is not installed: run npm ci in test/compat (scripts/install-deps.sh does)")
-	}
-	_, s3URL := newS3(t)
-	c := deploy(t, s3URL)
-	cmd := exec.CommandContext(t.Context(), node, "latejournal.js")
-	cmd.Dir = dir
-	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "ACS_URL="+c.url+webAPI, "ACS_TOKEN="+token, "ACS_ORG="+org,
-		"ACS_API_KEY="+apiKey, "ACS_SOURCE=https://example.com/photo.jpg", "HOME="+home, "TMPDIR="+home)
+	c, cmd := compatClient(t, "latejournal.js")
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()
