@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,34 +43,20 @@ const (
 var zips = map[string]string{}
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	flag.Parse()
-	if testing.Short() {
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "acapi-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	for name, pkg := range map[string]string{"acapi": ".", "process": "./testdata/process"} {
-		exe := filepath.Join(dir, name, "exec")
-		if err := testutil.GoBuild(exe, pkg, false, "-trimpath"); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
+	os.Exit(testutil.MainWithBuilds(m, "acapi-test-", func(dir string) error {
+		for name, pkg := range map[string]string{"acapi": ".", "process": "./testdata/process"} {
+			exe := filepath.Join(dir, name, "exec")
+			if err := testutil.GoBuild(exe, pkg, false, "-trimpath"); err != nil {
+				return err
+			}
+			z, err := owaction.ZipAction(exe, "openwhisk/action-golang-v1.24")
+			if err != nil {
+				return err
+			}
+			zips[name] = base64.StdEncoding.EncodeToString(z)
 		}
-		z, err := owaction.ZipAction(exe, "openwhisk/action-golang-v1.24")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		zips[name] = base64.StdEncoding.EncodeToString(z)
-	}
-	return m.Run()
+		return nil
+	}))
 }
 
 // newS3 starts an in-process S3 server with the bucket "journals".

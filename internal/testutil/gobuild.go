@@ -1,9 +1,11 @@
 package testutil
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
+	"testing"
 )
 
 // GoBuild builds the Go package pkg (a path as go build takes it, relative
@@ -23,4 +25,26 @@ func GoBuild(exe, pkg string, cgo bool, flags ...string) error {
 		return fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
 	}
 	return nil
+}
+
+// MainWithBuilds runs the tests of m for TestMain after build has built
+// what they need into a temporary directory, removed when they end; in
+// -short mode it runs them without building. It returns the exit code: 1
+// when the directory or the build fails (the error is printed).
+func MainWithBuilds(m *testing.M, prefix string, build func(dir string) error) int {
+	flag.Parse()
+	if testing.Short() {
+		return m.Run()
+	}
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
 }

@@ -6,8 +6,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -28,26 +26,10 @@ import (
 var testAction string
 
 func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	flag.Parse()
-	if testing.Short() {
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "devserver-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	testAction = filepath.Join(dir, "action")
-	if err := testutil.GoBuild(testAction, "./testdata/action", false, "-trimpath", "-ldflags=-s -w"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+	os.Exit(testutil.MainWithBuilds(m, "devserver-test-", func(dir string) error {
+		testAction = filepath.Join(dir, "action")
+		return testutil.GoBuild(testAction, "./testdata/action", false, "-trimpath", "-ldflags=-s -w")
+	}))
 }
 
 // zips caches actionZip's results by mode.
