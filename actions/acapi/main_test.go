@@ -157,20 +157,6 @@ func (r result) json(t *testing.T) map[string]any {
 	return m
 }
 
-func headers(tok, o, key string) http.Header {
-	h := http.Header{"Content-Type": {"application/json"}}
-	if tok != "" {
-		h.Set("Authorization", "Bearer "+tok)
-	}
-	if o != "" {
-		h.Set("x-gw-ims-org-id", o)
-	}
-	if key != "" {
-		h.Set("x-api-key", key)
-	}
-	return h
-}
-
 // call calls the web action at path under webAPI, or an absolute URL.
 func (c *cluster) call(method, path string, h http.Header, body any) result {
 	c.t.Helper()
@@ -200,7 +186,7 @@ func (c *cluster) readJournal(url string, n int) ([]map[string]any, string) {
 	next := url
 	var failure string
 	require.Eventually(c.t, func() bool {
-		res := c.call("GET", next, headers(token, org, ""), nil)
+		res := c.call("GET", next, testutil.APIHeaders(token, org, ""), nil)
 		if res.status != http.StatusOK && res.status != http.StatusNoContent {
 			failure = fmt.Sprintf("journal read %s: %d %s", next, res.status, res.body)
 			return true
@@ -231,7 +217,7 @@ func (c *cluster) readJournal(url string, n int) ([]map[string]any, string) {
 func TestWebActionThroughTheController(t *testing.T) {
 	backend, s3URL := newS3(t)
 	c := deploy(t, s3URL)
-	h := headers(token, org, apiKey)
+	h := testutil.APIHeaders(token, org, apiKey)
 
 	for _, tc := range []struct {
 		name   string
@@ -239,9 +225,9 @@ func TestWebActionThroughTheController(t *testing.T) {
 		status int
 		msg    string
 	}{
-		{"no token", headers("", org, apiKey), 401, "Authorization: Bearer"},
-		{"wrong token", headers("wrong-"+token, org, apiKey), 401, "not valid"},
-		{"no api key", headers(token, org, ""), 401, "x-api-key"},
+		{"no token", testutil.APIHeaders("", org, apiKey), 401, "Authorization: Bearer"},
+		{"wrong token", testutil.APIHeaders("wrong-"+token, org, apiKey), 401, "not valid"},
+		{"no api key", testutil.APIHeaders(token, org, ""), 401, "x-api-key"},
 	} {
 		res := c.call("POST", "/register", tc.h, nil)
 		assert.Equal(t, tc.status, res.status, "%s: %s", tc.name, res.body)
@@ -318,7 +304,7 @@ func TestWebActionThroughTheController(t *testing.T) {
 	require.Len(t, all, 5)
 	assert.Equal(t, "5", all[4]["position"])
 
-	res = c2.call("GET", jurl2, headers(token, "ORG2@AdobeOrg", ""), nil)
+	res = c2.call("GET", jurl2, testutil.APIHeaders(token, "ORG2@AdobeOrg", ""), nil)
 	assert.Equal(t, http.StatusForbidden, res.status, "another organisation's journal")
 
 	// The action's logs name the calls, never a token.
@@ -347,7 +333,7 @@ func TestMisconfigured(t *testing.T) {
 		"annotations": []map[string]any{{"key": "web-export", "value": true}, {"key": "raw-http", "value": true}, {"key": "provide-api-key", "value": true}},
 		"parameters":  []map[string]any{{"key": "journalBucket", "value": "journals"}},
 	})
-	h := headers(token, org, apiKey)
+	h := testutil.APIHeaders(token, org, apiKey)
 	h.Set("x-request-id", "client-req-7")
 	res := c.call("POST", "/register", h, nil)
 	assert.Equal(t, http.StatusServiceUnavailable, res.status)
@@ -489,17 +475,17 @@ func TestWebActionOIDC(t *testing.T) {
 		{"another api key", good, org, "client-two", 403},
 		{"another organisation", good, "ORG2@AdobeOrg", apiKey, 403},
 	} {
-		res := c.call("POST", "/register", headers(tc.token, tc.org, tc.apiKey), nil)
+		res := c.call("POST", "/register", testutil.APIHeaders(tc.token, tc.org, tc.apiKey), nil)
 		assert.Equal(t, tc.status, res.status, "%s: %s", tc.name, res.body)
 		assert.NotContains(t, string(res.body), tc.token, tc.name)
 	}
-	h := headers(good, org, apiKey)
+	h := testutil.APIHeaders(good, org, apiKey)
 	res := c.call("POST", "/register", h, nil)
 	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
 	jurl := res.json(t)["journal"].(string)
 	res = c.call("GET", jurl, h, nil)
 	assert.Equal(t, http.StatusNoContent, res.status, "%s", res.body)
-	res = c.call("GET", jurl, headers(tampered, org, ""), nil)
+	res = c.call("GET", jurl, testutil.APIHeaders(tampered, org, ""), nil)
 	assert.Equal(t, http.StatusUnauthorized, res.status, "journal reads check the token too")
 	assert.NotContains(t, c.logs("asset-compute/acapi"), good, "tokens are never logged")
 
@@ -511,7 +497,7 @@ func TestWebActionOIDC(t *testing.T) {
 		"parameters": []map[string]any{{"key": "journalBucket", "value": "journals"}, {"key": "apiTokens", "value": token},
 			{"key": "oidcIssuer", "value": p.URL}, {"key": "oidcAudience", "value": "asset-compute"}},
 	})
-	res = c.call("POST", "/register", headers(token, org, apiKey), nil)
+	res = c.call("POST", "/register", testutil.APIHeaders(token, org, apiKey), nil)
 	assert.Equal(t, http.StatusServiceUnavailable, res.status)
 	assert.Contains(t, res.json(t)["message"], "both apiTokens and oidc")
 }

@@ -42,3 +42,19 @@ func (c CountingResponseWriter) Write(p []byte) (int, error) {
 	c.N.Add(int64(n))
 	return n, err
 }
+
+// APIHeaders returns the headers of an Asset Compute API call: JSON, the
+// bearer token, the IMS org and the API key; empty values are left out.
+func APIHeaders(token, org, apiKey string) http.Header {
+	h := http.Header{"Content-Type": {"application/json"}}
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	if org != "" {
+		h.Set("x-gw-ims-org-id", org)
+	}
+	if apiKey != "" {
+		h.Set("x-api-key", apiKey)
+	}
+	return h
+}
