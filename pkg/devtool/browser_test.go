@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	goimage "image"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -331,13 +329,7 @@ func (s *testServer) sourceOf(id string) []byte {
 }
 
 func TestDevtoolSourcesInChromium(t *testing.T) {
-	photo, err := encodeJPEG(samplePhoto(300, 200), 85)
-	require.NoError(t, err)
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "image/jpeg")
-		_, _ = w.Write(photo)
-	}))
-	defer origin.Close()
+	origin, photo := photoOrigin(t, 300, 200, 85)
 	ctx := testutil.Browser(t)
 
 	// Local mode: a dropped file and a URL on this machine are sources.

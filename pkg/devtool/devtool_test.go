@@ -173,14 +173,23 @@ func TestNonLoopbackAddressNeedsTheAuthKey(t *testing.T) {
 	assert.Contains(t, w.Body.String(), h.Token())
 }
 
-func TestURLSourcesAreFetchedThroughTheAddressGuard(t *testing.T) {
-	photo, err := encodeJPEG(samplePhoto(64, 48), 80)
+// photoOrigin starts a server, closed when the test ends, answering
+// every request with a w x h sample JPEG at quality q; it returns the
+// server and the JPEG.
+func photoOrigin(t *testing.T, w, h, q int) (*httptest.Server, []byte) {
+	t.Helper()
+	photo, err := encodeJPEG(samplePhoto(w, h), q)
 	require.NoError(t, err)
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "image/jpeg")
-		_, _ = w.Write(photo)
+	origin := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "image/jpeg")
+		_, _ = rw.Write(photo)
 	}))
-	defer origin.Close()
+	t.Cleanup(origin.Close)
+	return origin, photo
+}
+
+func TestURLSourcesAreFetchedThroughTheAddressGuard(t *testing.T) {
+	origin, photo := photoOrigin(t, 64, 48, 80)
 
 	s := newTestServer(t, nil)
 	var p apiProblem
