@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
-	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/process"
 )
 
@@ -379,13 +377,7 @@ func TestRunWithTheDeployedRunner(t *testing.T) {
 }
 
 func TestAsyncRunShowsEachRenditionAsItIsMade(t *testing.T) {
-	release := make(chan struct{})
-	var once sync.Once
-	open := func() { once.Do(func() { close(release) }) }
-	s := newTestServerVia(t, func(inv invoke.Invoker) invoke.Invoker {
-		return heldInvoker{Invoker: inv, action: api.ActionThumbnail, release: release}
-	}, nil)
-	t.Cleanup(open)
+	s, open := newHeldServer(t)
 	var rn run
 	require.Equal(t, http.StatusOK, s.post("/api/runs", map[string]any{"source": "sample-photo.jpg", "async": true,
 		"request": `{"renditions": [{"name": "held.png", "fmt": "png", "width": 50}, {"name": "meta.json", "fmt": "machine-metadata-json"}]}`}, &rn))
