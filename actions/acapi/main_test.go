@@ -160,22 +160,11 @@ func (r result) json(t *testing.T) map[string]any {
 // call calls the web action at path under webAPI, or an absolute URL.
 func (c *cluster) call(method, path string, h http.Header, body any) result {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
 	if !strings.HasPrefix(path, "http") {
 		path = c.url + webAPI + path
 	}
-	req, err := http.NewRequest(method, path, rd)
-	require.NoError(c.t, err)
-	req.Header = h.Clone()
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(c.t, err)
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return result{resp.StatusCode, resp.Header, out}
+	status, header, out := testutil.SendJSON(c.t, method, path, h, body)
+	return result{status, header, out}
 }
 
 // readJournal reads from url, following the Link next header, until n

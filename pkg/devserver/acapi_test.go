@@ -45,24 +45,11 @@ func (r acResult) json(t *testing.T) map[string]any {
 // acDo calls the API at path (or an absolute URL).
 func (ts *testServer) acDo(method, path string, h http.Header, body any) acResult {
 	ts.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(ts.t, err)
-		rd = bytes.NewReader(b)
-	}
 	if !strings.HasPrefix(path, "http") {
 		path = ts.url + path
 	}
-	req, err := http.NewRequest(method, path, rd)
-	require.NoError(ts.t, err)
-	req.Header = h.Clone()
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(ts.t, err)
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	require.NoError(ts.t, err)
-	return acResult{resp.StatusCode, resp.Header, out}
+	status, header, out := testutil.SendJSON(ts.t, method, path, h, body)
+	return acResult{status, header, out}
 }
 
 // syncBuffer is a buffer safe for concurrent writes.
