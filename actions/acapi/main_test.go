@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,36 +43,20 @@ const (
 var zips = map[string]string{}
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	flag.Parse()
-	if testing.Short() {
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "acapi-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	for name, pkg := range map[string]string{"acapi": ".", "process": "./testdata/process"} {
-		exe := filepath.Join(dir, name, "exec")
-		build := exec.Command("go", "build", "-trimpath", "-o", exe, pkg)
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
-			return 1
+	os.Exit(testutil.MainWithBuilds(m, "acapi-test-", func(dir string) error {
+		for name, pkg := range map[string]string{"acapi": ".", "process": "./testdata/process"} {
+			exe := filepath.Join(dir, name, "exec")
+			if err := testutil.GoBuild(exe, pkg, false, "-trimpath"); err != nil {
+				return err
+			}
+			z, err := owaction.ZipAction(exe, "openwhisk/action-golang-v1.24")
+			if err != nil {
+				return err
+			}
+			zips[name] = base64.StdEncoding.EncodeToString(z)
 		}
-		z, err := owaction.ZipAction(exe, "openwhisk/action-golang-v1.24")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		zips[name] = base64.StdEncoding.EncodeToString(z)
-	}
-	return m.Run()
+		return nil
+	}))
 }
 
 // newS3 starts an in-process S3 server with the bucket "journals".
@@ -174,39 +157,14 @@ func (r result) json(t *testing.T) map[string]any {
 	return m
 }
 
-func headers(tok, o, key string) http.Header {
-	h := http.Header{"Content-Type": {"application/json"}}
-	if tok != "" {
-		h.Set("Authorization", "Bearer "+tok)
-	}
-	if o != "" {
-		h.Set("x-gw-ims-org-id", o)
-	}
-	if key != "" {
-		h.Set("x-api-key", key)
-	}
-	return h
-}
-
 // call calls the web action at path under webAPI, or an absolute URL.
 func (c *cluster) call(method, path string, h http.Header, body any) result {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
 	if !strings.HasPrefix(path, "http") {
 		path = c.url + webAPI + path
 	}
-	req, err := http.NewRequest(method, path, rd)
-	require.NoError(c.t, err)
-	req.Header = h.Clone()
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(c.t, err)
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return result{resp.StatusCode, resp.Header, out}
+	status, header, out := testutil.SendJSON(c.t, method, path, h, body)
+	return result{status, header, out}
 }
 
 // readJournal reads from url, following the Link next header, until n
@@ -217,7 +175,7 @@ func (c *cluster) readJournal(url string, n int) ([]map[string]any, string) {
 	next := url
 	var failure string
 	require.Eventually(c.t, func() bool {
-		res := c.call("GET", next, headers(token, org, ""), nil)
+		res := c.call("GET", next, testutil.APIHeaders(token, org, ""), nil)
 		if res.status != http.StatusOK && res.status != http.StatusNoContent {
 			failure = fmt.Sprintf("journal read %s: %d %s", next, res.status, res.body)
 			return true
@@ -248,7 +206,7 @@ func (c *cluster) readJournal(url string, n int) ([]map[string]any, string) {
 func TestWebActionThroughTheController(t *testing.T) {
 	backend, s3URL := newS3(t)
 	c := deploy(t, s3URL)
-	h := headers(token, org, apiKey)
+	h := testutil.APIHeaders(token, org, apiKey)
 
 	for _, tc := range []struct {
 		name   string
@@ -256,9 +214,9 @@ func TestWebActionThroughTheController(t *testing.T) {
 		status int
 		msg    string
 	}{
-		{"no token", headers("", org, apiKey), 401, "Authorization: Bearer"},
-		{"wrong token", headers("wrong-"+token, org, apiKey), 401, "not valid"},
-		{"no api key", headers(token, org, ""), 401, "x-api-key"},
+		{"no token", testutil.APIHeaders("", org, apiKey), 401, "Authorization: Bearer"},
+		{"wrong token", testutil.APIHeaders("wrong-"+token, org, apiKey), 401, "not valid"},
+		{"no api key", testutil.APIHeaders(token, org, ""), 401, "x-api-key"},
 	} {
 		res := c.call("POST", "/register", tc.h, nil)
 		assert.Equal(t, tc.status, res.status, "%s: %s", tc.name, res.body)
@@ -335,7 +293,7 @@ func TestWebActionThroughTheController(t *testing.T) {
 	require.Len(t, all, 5)
 	assert.Equal(t, "5", all[4]["position"])
 
-	res = c2.call("GET", jurl2, headers(token, "ORG2@AdobeOrg", ""), nil)
+	res = c2.call("GET", jurl2, testutil.APIHeaders(token, "ORG2@AdobeOrg", ""), nil)
 	assert.Equal(t, http.StatusForbidden, res.status, "another organisation's journal")
 
 	// The action's logs name the calls, never a token.
@@ -364,7 +322,7 @@ func TestMisconfigured(t *testing.T) {
 		"annotations": []map[string]any{{"key": "web-export", "value": true}, {"key": "raw-http", "value": true}, {"key": "provide-api-key", "value": true}},
 		"parameters":  []map[string]any{{"key": "journalBucket", "value": "journals"}},
 	})
-	h := headers(token, org, apiKey)
+	h := testutil.APIHeaders(token, org, apiKey)
 	h.Set("x-request-id", "client-req-7")
 	res := c.call("POST", "/register", h, nil)
 	assert.Equal(t, http.StatusServiceUnavailable, res.status)
@@ -380,19 +338,7 @@ func TestMisconfigured(t *testing.T) {
 // journal emitter following the Link header under the web action's URL,
 // unregister.
 func TestWebActionWithRealClient(t *testing.T) {
-	node := testutil.NeedTool(t, "node")
-	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@adobe", "asset-compute-client")); err != nil {
-		testutil.Missing(t, "the pinned @adobe/asset-compute-client is not installed: run npm ci in test/compat (scripts/install-deps.sh does)")
-	}
-	_, s3URL := newS3(t)
-	c := deploy(t, s3URL)
-	cmd := exec.CommandContext(t.Context(), node, "assetcompute.js")
-	cmd.Dir = dir
-	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "ACS_URL="+c.url+webAPI, "ACS_TOKEN="+token, "ACS_ORG="+org,
-		"ACS_API_KEY="+apiKey, "ACS_SOURCE=https://example.com/photo.jpg", "HOME="+home, "TMPDIR="+home)
+	_, cmd := compatClient(t, "assetcompute.js")
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	require.NoError(t, err, "the client failed against the web action")
@@ -403,6 +349,30 @@ func TestWebActionWithRealClient(t *testing.T) {
 		assert.Contains(t, string(out), "ok "+call+":", "every call was made")
 	}
 	assert.Contains(t, string(out), "2 with dimensions under both names", "tiff:ImageWidth and tiff:ImageLength reach the client")
+}
+
+// compatClient deploys the actions (with their own S3) and returns the
+// deployment and the command running script of test/compat with node
+// against it: the pinned
+// @adobe/asset-compute-client calling the web action with the test's
+// token, org and API key. It skips the test when node or the client is
+// not installed.
+func compatClient(t *testing.T, script string) (*cluster, *exec.Cmd) {
+	t.Helper()
+	node := testutil.NeedTool(t, "node")
+	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@adobe", "asset-compute-client")); err != nil {
+		testutil.Missing(t, "the pinned @adobe/asset-compute-client is not installed: run npm ci in test/compat (scripts/install-deps.sh does)")
+	}
+	_, s3URL := newS3(t)
+	c := deploy(t, s3URL)
+	cmd := exec.CommandContext(t.Context(), node, script)
+	cmd.Dir = dir
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "ACS_URL="+c.url+webAPI, "ACS_TOKEN="+token, "ACS_ORG="+org,
+		"ACS_API_KEY="+apiKey, "ACS_SOURCE=https://example.com/photo.jpg", "HOME="+home, "TMPDIR="+home)
+	return c, cmd
 }
 
 // idp is an OpenID Connect provider made for a test: its discovery
@@ -494,17 +464,17 @@ func TestWebActionOIDC(t *testing.T) {
 		{"another api key", good, org, "client-two", 403},
 		{"another organisation", good, "ORG2@AdobeOrg", apiKey, 403},
 	} {
-		res := c.call("POST", "/register", headers(tc.token, tc.org, tc.apiKey), nil)
+		res := c.call("POST", "/register", testutil.APIHeaders(tc.token, tc.org, tc.apiKey), nil)
 		assert.Equal(t, tc.status, res.status, "%s: %s", tc.name, res.body)
 		assert.NotContains(t, string(res.body), tc.token, tc.name)
 	}
-	h := headers(good, org, apiKey)
+	h := testutil.APIHeaders(good, org, apiKey)
 	res := c.call("POST", "/register", h, nil)
 	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
 	jurl := res.json(t)["journal"].(string)
 	res = c.call("GET", jurl, h, nil)
 	assert.Equal(t, http.StatusNoContent, res.status, "%s", res.body)
-	res = c.call("GET", jurl, headers(tampered, org, ""), nil)
+	res = c.call("GET", jurl, testutil.APIHeaders(tampered, org, ""), nil)
 	assert.Equal(t, http.StatusUnauthorized, res.status, "journal reads check the token too")
 	assert.NotContains(t, c.logs("asset-compute/acapi"), good, "tokens are never logged")
 
@@ -516,7 +486,7 @@ func TestWebActionOIDC(t *testing.T) {
 		"parameters": []map[string]any{{"key": "journalBucket", "value": "journals"}, {"key": "apiTokens", "value": token},
 			{"key": "oidcIssuer", "value": p.URL}, {"key": "oidcAudience", "value": "asset-compute"}},
 	})
-	res = c.call("POST", "/register", headers(token, org, apiKey), nil)
+	res = c.call("POST", "/register", testutil.APIHeaders(token, org, apiKey), nil)
 	assert.Equal(t, http.StatusServiceUnavailable, res.status)
 	assert.Contains(t, res.json(t)["message"], "both apiTokens and oidc")
 }
@@ -530,19 +500,7 @@ func TestWebActionOIDC(t *testing.T) {
 // journal has never been read, so that read answers from its oldest event
 // and the emitter gets every event of the request.
 func TestFirstJournalReadWithRealClient(t *testing.T) {
-	node := testutil.NeedTool(t, "node")
-	dir, err := filepath.Abs(filepath.Join("..", "..", "test", "compat"))
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@adobe", "asset-compute-client")); err != nil {
-		testutil.Missing(t, "the pinned @adobe/asset-compute-client is not installed: run npm ci in test/compat (scripts/install-deps.sh does)")
-	}
-	_, s3URL := newS3(t)
-	c := deploy(t, s3URL)
-	cmd := exec.CommandContext(t.Context(), node, "latejournal.js")
-	cmd.Dir = dir
-	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "ACS_URL="+c.url+webAPI, "ACS_TOKEN="+token, "ACS_ORG="+org,
-		"ACS_API_KEY="+apiKey, "ACS_SOURCE=https://example.com/photo.jpg", "HOME="+home, "TMPDIR="+home)
+	c, cmd := compatClient(t, "latejournal.js")
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()

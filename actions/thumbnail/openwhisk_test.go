@@ -12,8 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/devserver"
 	"github.com/assetcompute/assetcompute/pkg/owaction"
@@ -41,8 +40,8 @@ func TestWebProfileThroughOpenWhiskReadsTheSourceOnce(t *testing.T) {
 		t.Skip("builds the process and thumbnail action binaries")
 	}
 	dir := t.TempDir()
-	thumbZip := buildActionZip(t, ".", filepath.Join(dir, "thumbnail"), "1")
-	procZip := buildActionZip(t, "../process", filepath.Join(dir, "process"), "0")
+	thumbZip := buildActionZip(t, ".", filepath.Join(dir, "thumbnail"), true)
+	procZip := buildActionZip(t, "../process", filepath.Join(dir, "process"), false)
 
 	src := photoJPEG(t, 3000, 2000)
 	require.Greater(t, len(src), 2<<20, "the source must be larger than the ranged reader's cache")
@@ -121,14 +120,11 @@ func TestWebProfileThroughOpenWhiskReadsTheSourceOnce(t *testing.T) {
 	assert.Equal(t, int64(len(src)), bytesServed, "source bytes served (in %d requests) for a %d-byte source", gets, len(src))
 }
 
-// buildActionZip builds the action in pkg (with cgo when cgo is "1") and
+// buildActionZip builds the action in pkg (with cgo when cgo is true) and
 // returns its zip, base64, as an action create request carries it.
-func buildActionZip(t *testing.T, pkg, bin, cgo string) string {
+func buildActionZip(t *testing.T, pkg, bin string, cgo bool) string {
 	t.Helper()
-	build := exec.Command("go", "build", "-o", bin, pkg)
-	build.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build %s: %s", pkg, out)
+	require.NoError(t, testutil.GoBuild(bin, pkg, cgo))
 	zip, err := owaction.ZipAction(bin, "openwhisk/action-golang-v1.24")
 	require.NoError(t, err)
 	return base64.StdEncoding.EncodeToString(zip)

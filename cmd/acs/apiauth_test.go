@@ -72,16 +72,7 @@ func TestServeOIDC(t *testing.T) {
 			"--api-oidc-issuer", idp.URL, "--api-oidc-audience", "other, acs", "--api-oidc-client-claim", "client_id",
 			"--api-oidc-allow-private"}, nil, &stdout, &stderr)
 	}()
-	var apiHost string
-	require.Eventually(t, func() bool {
-		b, _ := os.ReadFile(props)
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "APIHOST="); ok {
-				apiHost = v
-			}
-		}
-		return apiHost != ""
-	}, 10*time.Second, 10*time.Millisecond)
+	apiHost := waitAPIHost(t, props)
 
 	for name, c := range map[string]struct {
 		token string

@@ -121,16 +121,7 @@ func TestServeJournalInS3(t *testing.T) {
 		go func() {
 			done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--wskprops", props, "--journal-s3", "s3://assets/acs-journal"}, nil, &stdout, &stderr)
 		}()
-		var apiHost string
-		require.Eventually(t, func() bool {
-			b, _ := os.ReadFile(props)
-			for _, line := range strings.Split(string(b), "\n") {
-				if v, ok := strings.CutPrefix(line, "APIHOST="); ok {
-					apiHost = v
-				}
-			}
-			return apiHost != ""
-		}, 10*time.Second, 10*time.Millisecond, "%s", &stderr)
+		apiHost := waitAPIHost(t, props, "%s", &stderr)
 		req, err := http.NewRequest("POST", apiHost+"/register", nil)
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -152,4 +143,21 @@ func TestServeJournalInS3(t *testing.T) {
 	list, err := c.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("assets"), Prefix: aws.String("acs-journal/")})
 	require.NoError(t, err)
 	assert.NotEmpty(t, list.Contents, "the registration is in the bucket")
+}
+
+// waitAPIHost waits until the wskprops file props that acs serve writes
+// names its APIHOST, and returns it; msgAndArgs explain a timeout.
+func waitAPIHost(t *testing.T, props string, msgAndArgs ...any) string {
+	t.Helper()
+	var apiHost string
+	require.Eventually(t, func() bool {
+		b, _ := os.ReadFile(props)
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "APIHOST="); ok {
+				apiHost = v
+			}
+		}
+		return apiHost != ""
+	}, 10*time.Second, 10*time.Millisecond, msgAndArgs...)
+	return apiHost
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/assetcompute/assetcompute/pkg/api"
 	"github.com/assetcompute/assetcompute/pkg/image"
+	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/worker"
 )
 
@@ -57,18 +58,7 @@ func TestThumbnailSeveralSizesOneEventEach(t *testing.T) {
 		{"a.jpg", 1024, 768, ""}, {"b.png", 640, 480, ""}, {"c.jpg", 0, 0, api.ReasonRenditionTooLarge},
 		{"d.webp", 48, 36, ""}, {"e.jpg", 200, 200, ""}, {"f.json", 0, 0, ""},
 	}
-	var list []any
-	for _, r := range rends {
-		r["target"] = filepath.Join(out, r["name"].(string))
-		list = append(list, r)
-	}
-	raw, err := json.Marshal(map[string]any{"requestId": "r", "source": src, "renditions": list})
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	res, err := handlers[ThumbnailAction](ctx, raw)
-	require.NoError(t, err)
-	results := res.(*api.WorkerResult).Renditions
+	results := runThumbnail(t, handlers, src, out, rends)
 	require.Len(t, results, len(wants))
 	for i, w := range wants {
 		r := results[i]
@@ -101,6 +91,16 @@ func mixedRequest(t *testing.T, src, out string, rends []map[string]any) ([]api.
 	var loads atomic.Int64
 	handlers := testHandlersWith(t, worker.Options{TempDir: t.TempDir(), Parallelism: 2},
 		image.Options{OnSourceLoad: func(string) { loads.Add(1) }})
+	results := runThumbnail(t, handlers, src, out, rends)
+	require.Len(t, results, len(rends), "one result per rendition")
+	return results, loads.Load()
+}
+
+// runThumbnail runs the thumbnail action of handlers over renditions of
+// src (each a map, its name a file name in out; rends is not changed) in
+// one activation and returns the results.
+func runThumbnail(t *testing.T, handlers map[string]invoke.Handler, src, out string, rends []map[string]any) []api.RenditionResult {
+	t.Helper()
 	var list []any
 	for _, r := range rends {
 		c := maps.Clone(r)
@@ -113,9 +113,7 @@ func mixedRequest(t *testing.T, src, out string, rends []map[string]any) ([]api.
 	defer cancel()
 	res, err := handlers[ThumbnailAction](ctx, raw)
 	require.NoError(t, err)
-	results := res.(*api.WorkerResult).Renditions
-	require.Len(t, results, len(rends), "one result per rendition")
-	return results, loads.Load()
+	return res.(*api.WorkerResult).Renditions
 }
 
 // TestThumbnailMixedRequestDecodesOnce: a request for whole pictures,

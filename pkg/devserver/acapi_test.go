@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assetcompute/assetcompute/internal/testutil"
 	"github.com/assetcompute/assetcompute/pkg/journal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,21 +27,6 @@ const (
 	testOrg    = "ORG1@AdobeOrg"
 	testAPIKey = "client-one"
 )
-
-// acHeaders returns the headers of an API call; empty values are left out.
-func acHeaders(token, org, apiKey string) http.Header {
-	h := http.Header{"Content-Type": {"application/json"}}
-	if token != "" {
-		h.Set("Authorization", "Bearer "+token)
-	}
-	if org != "" {
-		h.Set("x-gw-ims-org-id", org)
-	}
-	if apiKey != "" {
-		h.Set("x-api-key", apiKey)
-	}
-	return h
-}
 
 // acResult is an API answer.
 type acResult struct {
@@ -59,24 +45,11 @@ func (r acResult) json(t *testing.T) map[string]any {
 // acDo calls the API at path (or an absolute URL).
 func (ts *testServer) acDo(method, path string, h http.Header, body any) acResult {
 	ts.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(ts.t, err)
-		rd = bytes.NewReader(b)
-	}
 	if !strings.HasPrefix(path, "http") {
 		path = ts.url + path
 	}
-	req, err := http.NewRequest(method, path, rd)
-	require.NoError(ts.t, err)
-	req.Header = h.Clone()
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(ts.t, err)
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	require.NoError(ts.t, err)
-	return acResult{resp.StatusCode, resp.Header, out}
+	status, header, out := testutil.SendJSON(ts.t, method, path, h, body)
+	return acResult{status, header, out}
 }
 
 // syncBuffer is a buffer safe for concurrent writes.
@@ -123,7 +96,7 @@ func (ts *testServer) readJournal(t *testing.T, url string, n int) ([]map[string
 	next := url
 	var failure string
 	require.Eventually(t, func() bool {
-		res := ts.acDo("GET", next, acHeaders(testToken, testOrg, ""), nil)
+		res := ts.acDo("GET", next, testutil.APIHeaders(testToken, testOrg, ""), nil)
 		if res.status != http.StatusOK && res.status != http.StatusNoContent {
 			failure = fmt.Sprintf("journal read %s: %d %s", next, res.status, res.body)
 			return true
@@ -164,13 +137,13 @@ func TestAssetComputeAuth(t *testing.T) {
 		msg           string
 		authorization string
 	}{
-		{"no token", "/register", acHeaders("", testOrg, testAPIKey), 401, "Authorization: Bearer <token>", ""},
-		{"basic auth", "/process", acHeaders("", testOrg, testAPIKey), 401, "Authorization: Bearer <token>", "Basic " + testToken},
-		{"empty bearer", "/register", acHeaders("", testOrg, testAPIKey), 401, "Authorization: Bearer <token>", "Bearer  "},
-		{"wrong token", "/register", acHeaders("wrong-"+testToken, testOrg, testAPIKey), 401, "not valid", ""},
-		{"no api key", "/register", acHeaders(testToken, testOrg, ""), 401, "x-api-key", ""},
-		{"no org", "/unregister", acHeaders(testToken, "", testAPIKey), 401, "x-gw-ims-org-id", ""},
-		{"other org", "/register", acHeaders(testToken, "ORG2@AdobeOrg", testAPIKey), 403, "not allowed for this organisation", ""},
+		{"no token", "/register", testutil.APIHeaders("", testOrg, testAPIKey), 401, "Authorization: Bearer <token>", ""},
+		{"basic auth", "/process", testutil.APIHeaders("", testOrg, testAPIKey), 401, "Authorization: Bearer <token>", "Basic " + testToken},
+		{"empty bearer", "/register", testutil.APIHeaders("", testOrg, testAPIKey), 401, "Authorization: Bearer <token>", "Bearer  "},
+		{"wrong token", "/register", testutil.APIHeaders("wrong-"+testToken, testOrg, testAPIKey), 401, "not valid", ""},
+		{"no api key", "/register", testutil.APIHeaders(testToken, testOrg, ""), 401, "x-api-key", ""},
+		{"no org", "/unregister", testutil.APIHeaders(testToken, "", testAPIKey), 401, "x-gw-ims-org-id", ""},
+		{"other org", "/register", testutil.APIHeaders(testToken, "ORG2@AdobeOrg", testAPIKey), 403, "not allowed for this organisation", ""},
 	} {
 		h := tc.h
 		if tc.authorization != "" {
@@ -186,12 +159,12 @@ func TestAssetComputeAuth(t *testing.T) {
 		assert.NotContains(t, string(res.body), testToken, "%s: the token is never echoed", tc.name)
 	}
 	// Accepted, then a journal read with a bad token.
-	res := ts.acDo("POST", "/register", acHeaders(testToken, testOrg, testAPIKey), nil)
+	res := ts.acDo("POST", "/register", testutil.APIHeaders(testToken, testOrg, testAPIKey), nil)
 	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
 	jurl := res.json(t)["journal"].(string)
-	res = ts.acDo("GET", jurl, acHeaders("wrong-"+testToken, testOrg, ""), nil)
+	res = ts.acDo("GET", jurl, testutil.APIHeaders("wrong-"+testToken, testOrg, ""), nil)
 	assert.Equal(t, http.StatusUnauthorized, res.status)
-	res = ts.acDo("GET", jurl, acHeaders(testToken, "ORG2@AdobeOrg", ""), nil)
+	res = ts.acDo("GET", jurl, testutil.APIHeaders(testToken, "ORG2@AdobeOrg", ""), nil)
 	assert.Equal(t, http.StatusForbidden, res.status, "another organisation's token")
 
 	out := logs.String()
@@ -217,14 +190,14 @@ func (v forOrg) Verify(ctx context.Context, token, org, apiKey string) error {
 func TestAssetComputeOff(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Options{})
-	res := ts.acDo("POST", "/register", acHeaders(testToken, testOrg, testAPIKey), nil)
+	res := ts.acDo("POST", "/register", testutil.APIHeaders(testToken, testOrg, testAPIKey), nil)
 	assert.Equal(t, http.StatusNotFound, res.status, "no verifier, no API")
 }
 
 func TestAssetComputeProcessAndJournal(t *testing.T) {
 	t.Parallel()
 	ts := newACServer(t, AssetComputeOptions{}, nil)
-	h := acHeaders(testToken, testOrg, testAPIKey)
+	h := testutil.APIHeaders(testToken, testOrg, testAPIKey)
 
 	res := ts.acDo("POST", "/process", h, map[string]any{"renditions": []any{map[string]any{"fmt": "png"}}})
 	assert.Equal(t, http.StatusBadRequest, res.status, "process before register")
@@ -239,7 +212,7 @@ func TestAssetComputeProcessAndJournal(t *testing.T) {
 	require.True(t, strings.HasPrefix(jurl, ts.url+journalPrefix), jurl)
 	again := ts.acDo("POST", "/register", h, nil).json(t)
 	assert.Equal(t, jurl, again["journal"], "registering again keeps the journal")
-	other := ts.acDo("POST", "/register", acHeaders(testToken, testOrg, "client-two"), nil).json(t)
+	other := ts.acDo("POST", "/register", testutil.APIHeaders(testToken, testOrg, "client-two"), nil).json(t)
 	assert.NotEqual(t, jurl, other["journal"], "one journal per org and API key")
 
 	// latest=true on an empty journal: 204 with the next link.
@@ -318,7 +291,7 @@ func TestAssetComputeProcessAndJournal(t *testing.T) {
 func TestAssetComputeTooManyRequests(t *testing.T) {
 	t.Parallel()
 	ts := newACServer(t, AssetComputeOptions{MaxInFlight: 1, RetryAfter: 7 * time.Second}, nil)
-	h := acHeaders(testToken, testOrg, testAPIKey)
+	h := testutil.APIHeaders(testToken, testOrg, testAPIKey)
 	jurl := ts.acDo("POST", "/register", h, nil).json(t)["journal"].(string)
 	release := filepath.Join(t.TempDir(), "release")
 	body := map[string]any{"renditions": []any{map[string]any{"fmt": "png"}}, "userData": map[string]any{"waitFor": release}}
@@ -341,7 +314,7 @@ func TestAssetComputeTooManyRequests(t *testing.T) {
 func TestAssetComputeFailedActivationStillEndsEveryRendition(t *testing.T) {
 	t.Parallel()
 	ts := newACServer(t, AssetComputeOptions{}, nil)
-	h := acHeaders(testToken, testOrg, testAPIKey)
+	h := testutil.APIHeaders(testToken, testOrg, testAPIKey)
 	jurl := ts.acDo("POST", "/register", h, nil).json(t)["journal"].(string)
 	res := ts.acDo("POST", "/process", h, map[string]any{
 		"renditions": []any{map[string]any{"fmt": "png"}, map[string]any{"fmt": "jpg"}},
@@ -361,7 +334,7 @@ func TestAssetComputeFailedActivationStillEndsEveryRendition(t *testing.T) {
 func TestAssetComputeProcessActionMissing(t *testing.T) {
 	t.Parallel()
 	ts := newACServer(t, AssetComputeOptions{ProcessAction: "nowhere/process"}, nil)
-	h := acHeaders(testToken, testOrg, testAPIKey)
+	h := testutil.APIHeaders(testToken, testOrg, testAPIKey)
 	ts.acDo("POST", "/register", h, nil)
 	res := ts.acDo("POST", "/process", h, map[string]any{"renditions": []any{map[string]any{"fmt": "png"}}})
 	assert.Equal(t, http.StatusServiceUnavailable, res.status)
@@ -371,7 +344,7 @@ func TestAssetComputeProcessActionMissing(t *testing.T) {
 func TestAssetComputeJournalRetention(t *testing.T) {
 	t.Parallel()
 	ts := newACServer(t, AssetComputeOptions{Journal: journal.Options{MaxEvents: 2}}, nil)
-	h := acHeaders(testToken, testOrg, testAPIKey)
+	h := testutil.APIHeaders(testToken, testOrg, testAPIKey)
 	jurl := ts.acDo("POST", "/register", h, nil).json(t)["journal"].(string)
 	res := ts.acDo("POST", "/process", h, map[string]any{"renditions": []any{
 		map[string]any{"name": "1"}, map[string]any{"name": "2"}, map[string]any{"name": "3"},

@@ -6,13 +6,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/assetcompute/assetcompute/internal/testutil"
 )
 
 // testAction is the test action binary built once by TestMain; not in
@@ -27,28 +26,10 @@ import (
 var testAction string
 
 func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	flag.Parse()
-	if testing.Short() {
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "devserver-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	testAction = filepath.Join(dir, "action")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", testAction, "./testdata/action")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the test action: %v\n%s", err, out)
-		return 1
-	}
-	return m.Run()
+	os.Exit(testutil.MainWithBuilds(m, "devserver-test-", func(dir string) error {
+		testAction = filepath.Join(dir, "action")
+		return testutil.GoBuild(testAction, "./testdata/action", false, "-trimpath", "-ldflags=-s -w")
+	}))
 }
 
 // zips caches actionZip's results by mode.

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	goimage "image"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -331,13 +329,7 @@ func (s *testServer) sourceOf(id string) []byte {
 }
 
 func TestDevtoolSourcesInChromium(t *testing.T) {
-	photo, err := encodeJPEG(samplePhoto(300, 200), 85)
-	require.NoError(t, err)
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "image/jpeg")
-		_, _ = w.Write(photo)
-	}))
-	defer origin.Close()
+	origin, photo := photoOrigin(t, 300, 200, 85)
 	ctx := testutil.Browser(t)
 
 	// Local mode: a dropped file and a URL on this machine are sources.
@@ -517,14 +509,23 @@ func (h heldInvoker) Invoke(ctx context.Context, action string, params json.RawM
 	return h.Invoker.Invoke(ctx, action, params)
 }
 
-func TestDevtoolShowsProgressInChromium(t *testing.T) {
+// newHeldServer returns a test server whose thumbnail activations wait
+// until open is called, and open (safe to call again; called when the
+// test ends, before the server's own clean-up, which waits for the run).
+func newHeldServer(t *testing.T) (s *testServer, open func()) {
+	t.Helper()
 	release := make(chan struct{})
 	var once sync.Once
-	open := func() { once.Do(func() { close(release) }) }
-	s := newTestServerVia(t, func(inv invoke.Invoker) invoke.Invoker {
+	open = func() { once.Do(func() { close(release) }) }
+	s = newTestServerVia(t, func(inv invoke.Invoker) invoke.Invoker {
 		return heldInvoker{Invoker: inv, action: api.ActionThumbnail, release: release}
 	}, nil)
-	t.Cleanup(open) // before the server's own clean-up, which waits for the run
+	t.Cleanup(open)
+	return s, open
+}
+
+func TestDevtoolShowsProgressInChromium(t *testing.T) {
+	s, open := newHeldServer(t)
 	ctx := testutil.Browser(t)
 	request := `{"renditions": [{"name": "held.jpg", "fmt": "jpg", "width": 200, "height": 200}, {"name": "meta.json", "fmt": "machine-metadata-json"}]}`
 	do(t, ctx, chromedp.Navigate(s.srv.URL+"/"), waitFor(`document.body.dataset.ready === '1'`),

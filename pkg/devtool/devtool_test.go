@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/assetcompute/assetcompute/pkg/api"
-	"github.com/assetcompute/assetcompute/pkg/invoke"
 	"github.com/assetcompute/assetcompute/pkg/process"
 )
 
@@ -173,14 +171,23 @@ func TestNonLoopbackAddressNeedsTheAuthKey(t *testing.T) {
 	assert.Contains(t, w.Body.String(), h.Token())
 }
 
-func TestURLSourcesAreFetchedThroughTheAddressGuard(t *testing.T) {
-	photo, err := encodeJPEG(samplePhoto(64, 48), 80)
+// photoOrigin starts a server, closed when the test ends, answering
+// every request with a w x h sample JPEG at quality q; it returns the
+// server and the JPEG.
+func photoOrigin(t *testing.T, w, h, q int) (*httptest.Server, []byte) {
+	t.Helper()
+	photo, err := encodeJPEG(samplePhoto(w, h), q)
 	require.NoError(t, err)
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "image/jpeg")
-		_, _ = w.Write(photo)
+	origin := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "image/jpeg")
+		_, _ = rw.Write(photo)
 	}))
-	defer origin.Close()
+	t.Cleanup(origin.Close)
+	return origin, photo
+}
+
+func TestURLSourcesAreFetchedThroughTheAddressGuard(t *testing.T) {
+	origin, photo := photoOrigin(t, 64, 48, 80)
 
 	s := newTestServer(t, nil)
 	var p apiProblem
@@ -370,13 +377,7 @@ func TestRunWithTheDeployedRunner(t *testing.T) {
 }
 
 func TestAsyncRunShowsEachRenditionAsItIsMade(t *testing.T) {
-	release := make(chan struct{})
-	var once sync.Once
-	open := func() { once.Do(func() { close(release) }) }
-	s := newTestServerVia(t, func(inv invoke.Invoker) invoke.Invoker {
-		return heldInvoker{Invoker: inv, action: api.ActionThumbnail, release: release}
-	}, nil)
-	t.Cleanup(open)
+	s, open := newHeldServer(t)
 	var rn run
 	require.Equal(t, http.StatusOK, s.post("/api/runs", map[string]any{"source": "sample-photo.jpg", "async": true,
 		"request": `{"renditions": [{"name": "held.png", "fmt": "png", "width": 50}, {"name": "meta.json", "fmt": "machine-metadata-json"}]}`}, &rn))

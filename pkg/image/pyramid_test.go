@@ -166,20 +166,34 @@ func TestPyramid16BitPNG(t *testing.T) {
 	checkPyramid(t, pngFile(t, photoLike(1200, 900, true, true)), webProfile("webp"))
 }
 
-func TestPyramidCMYK(t *testing.T) {
+// cmykJPEG writes a CMYK JPEG of a 1200x900 photo-like image.
+func cmykJPEG(t *testing.T) string {
+	t.Helper()
 	rgb := pngFile(t, photoLike(1200, 900, false, false))
 	cmyk := filepath.Join(t.TempDir(), "cmyk.jpg")
 	vipsCLI(t, "icc_export", rgb, cmyk+"[Q=92]", "--output-profile", "cmyk")
 	require.Equal(t, spaceCMYK, readBack(t, cmyk).Space)
-	checkPyramid(t, cmyk, webProfile("png"))
+	return cmyk
 }
 
-func TestPyramidOrientedJPEG(t *testing.T) {
+// orientedJPEG writes a 1600x1000 photo-like JPEG tagged with EXIF
+// orientation 6 (skipping the test without exiftool).
+func orientedJPEG(t *testing.T) string {
+	t.Helper()
 	testutil.NeedTool(t, exiftoolPath)
 	src := jpegFile(t, photoLike(1600, 1000, false, false))
 	out, err := exec.Command(exiftoolPath, "-q", "-overwrite_original", "-Orientation=6", "-n", src).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	require.Equal(t, 6, readBack(t, src).Orientation)
+	return src
+}
+
+func TestPyramidCMYK(t *testing.T) {
+	checkPyramid(t, cmykJPEG(t), webProfile("png"))
+}
+
+func TestPyramidOrientedJPEG(t *testing.T) {
+	src := orientedJPEG(t)
 	checkPyramid(t, src, webProfile("png"))
 	_, first := render(t, testEngine(t), src, webProfile("png")[0])
 	b := decodeFile(t, first).Bounds()

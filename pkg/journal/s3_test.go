@@ -70,6 +70,16 @@ func newFakeS3(t *testing.T, c *clock) *fakeS3 {
 	return f
 }
 
+// registered returns a store with default options and the id of the
+// journal it registered for org "org" and key "key".
+func (f *fakeS3) registered(t *testing.T) (*S3, string) {
+	t.Helper()
+	s := f.store(t, Options{})
+	id, err := s.Register(context.Background(), "org", "key")
+	require.NoError(t, err)
+	return s, id
+}
+
 // store returns a new S3 store on the server, as a new process would
 // build it.
 func (f *fakeS3) store(t *testing.T, opts Options) *S3 {
@@ -350,9 +360,7 @@ func TestS3Restart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	fs := newFakeS3(t, nil)
-	first := fs.store(t, Options{})
-	id, err := first.Register(ctx, "org", "key")
-	require.NoError(t, err)
+	first, id := fs.registered(t)
 	require.NoError(t, first.Append(ctx, id, ev(1), ev(2), ev(3)))
 
 	second := fs.store(t, Options{})
@@ -378,9 +386,7 @@ func TestS3PendingIsClaimedOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	fs := newFakeS3(t, nil)
-	s := fs.store(t, Options{})
-	id, err := s.Register(ctx, "org", "key")
-	require.NoError(t, err)
+	s, id := fs.registered(t)
 	p := Pending{ActivationID: "0123abcd", RequestID: "r1", Renditions: []json.RawMessage{json.RawMessage(`{"fmt":"png"}`)},
 		UserData: json.RawMessage(`{"a":1}`), Started: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	require.NoError(t, s.AddPending(ctx, id, p))
@@ -441,12 +447,10 @@ func TestS3ExpireTag(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	fs := newFakeS3(t, nil)
-	s := fs.store(t, Options{})
-	id, err := s.Register(ctx, "org", "key")
-	require.NoError(t, err)
+	s, id := fs.registered(t)
 	require.NoError(t, s.Append(ctx, id, ev(1)))
 	require.NoError(t, s.AddPending(ctx, id, Pending{ActivationID: "abc123"}))
-	_, err = s.ClaimPending(ctx, id, "abc123")
+	_, err := s.ClaimPending(ctx, id, "abc123")
 	require.NoError(t, err)
 	dir := "/b/acs/journal/" + id + "/"
 	fs.mu.Lock()
