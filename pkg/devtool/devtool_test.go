@@ -416,10 +416,7 @@ func TestAsyncRunShowsEachRenditionAsItIsMade(t *testing.T) {
 // files are not removed under it; the rendition not made fails with
 // Timeout, the one made stays made.
 func TestCloseStopsTheRunsGoingOn(t *testing.T) {
-	release := make(chan struct{}) // never closed: only Close ends the held rendition
-	s := newTestServerVia(t, func(inv invoke.Invoker) invoke.Invoker {
-		return heldInvoker{Invoker: inv, action: api.ActionThumbnail, release: release}
-	}, nil)
+	s, _ := newHeldServer(t) // never released: only Close ends the held rendition
 	var rn run
 	require.Equal(t, http.StatusOK, s.post("/api/runs", map[string]any{"source": "sample-photo.jpg", "async": true,
 		"request": `{"renditions": [{"name": "held.png", "fmt": "png", "width": 50}, {"name": "meta.json", "fmt": "machine-metadata-json"}]}`}, &rn))
