@@ -260,22 +260,9 @@ func (s *server) store(cfg config, fields map[string]json.RawMessage) (*journal.
 // openWhisk returns the OpenWhisk client of the activation, the action's
 // own fully qualified name and the API host.
 func (s *server) openWhisk(ctx context.Context) (*invoke.OpenWhisk, string, string, error) {
-	opts := invoke.OpenWhiskOptions{APIHost: s.getenv("__OW_API_HOST"), APIKey: s.getenv("__OW_API_KEY"), Namespace: s.getenv("__OW_NAMESPACE")}
-	self := s.getenv("__OW_ACTION_NAME")
-	if a, ok := owaction.ActivationFrom(ctx); ok {
-		if a.APIHost != "" {
-			opts.APIHost = a.APIHost
-		}
-		if a.APIKey != "" {
-			opts.APIKey = a.APIKey
-		}
-		if a.Namespace != "" {
-			opts.Namespace = a.Namespace
-		}
-		if a.ActionName != "" {
-			self = a.ActionName
-		}
-	}
+	a := owaction.CurrentActivation(ctx, s.getenv)
+	opts := invoke.OpenWhiskOptions{APIHost: a.APIHost, APIKey: a.APIKey, Namespace: a.Namespace}
+	self := a.ActionName
 	if opts.APIHost == "" || opts.APIKey == "" {
 		return nil, "", "", fmt.Errorf("the action has no OpenWhisk API key to start the process action with: annotate it provide-api-key: true")
 	}

@@ -98,18 +98,8 @@ func processBatch(ctx context.Context, p *process.Processor, batch *api.StorageE
 // openWhisk returns an invoker for the current activation, or nil when the
 // action has no API host and key.
 func (s *server) openWhisk(ctx context.Context) (*invoke.OpenWhisk, error) {
-	opts := invoke.OpenWhiskOptions{APIHost: s.getenv("__OW_API_HOST"), APIKey: s.getenv("__OW_API_KEY"), Namespace: s.getenv("__OW_NAMESPACE")}
-	if a, ok := owaction.ActivationFrom(ctx); ok {
-		if a.APIHost != "" {
-			opts.APIHost = a.APIHost
-		}
-		if a.APIKey != "" {
-			opts.APIKey = a.APIKey
-		}
-		if a.Namespace != "" {
-			opts.Namespace = a.Namespace
-		}
-	}
+	a := owaction.CurrentActivation(ctx, s.getenv)
+	opts := invoke.OpenWhiskOptions{APIHost: a.APIHost, APIKey: a.APIKey, Namespace: a.Namespace}
 	if opts.APIHost == "" || opts.APIKey == "" {
 		return nil, nil
 	}

@@ -42,6 +42,29 @@ func ActivationFrom(ctx context.Context) (Activation, bool) {
 	return a, ok
 }
 
+// CurrentActivation returns the activation of ctx (see ActivationFrom)
+// with the fields it lacks taken from the environment the action loop
+// exports, read with getenv: __OW_ACTION_NAME, __OW_NAMESPACE,
+// __OW_API_HOST and __OW_API_KEY. An action that calls the OpenWhisk API
+// takes its host, key and namespace from here.
+func CurrentActivation(ctx context.Context, getenv func(string) string) Activation {
+	a, _ := ActivationFrom(ctx)
+	for _, f := range []struct {
+		field *string
+		env   string
+	}{
+		{&a.ActionName, "__OW_ACTION_NAME"},
+		{&a.Namespace, "__OW_NAMESPACE"},
+		{&a.APIHost, "__OW_API_HOST"},
+		{&a.APIKey, "__OW_API_KEY"},
+	} {
+		if *f.field == "" {
+			*f.field = getenv(f.env)
+		}
+	}
+	return a
+}
+
 // stderrLogger is the logger of the activation log: JSON lines on stderr,
 // naming the activation and request of the context (package logctx).
 var stderrLogger = sync.OnceValue(func() *slog.Logger {
